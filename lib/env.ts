@@ -1,0 +1,40 @@
+// Server environment, validated once. A missing or invalid variable fails with a message naming it.
+import { z } from "zod";
+
+const serverEnvSchema = z.object({
+  DATABASE_URL: z.string().url("must be a postgresql:// URL"),
+  NEXTAUTH_SECRET: z.string().min(32, "must be at least 32 characters"),
+  /** Shared secret of the internal relay API (both directions). */
+  RELAY_SECRET: z.string().min(32, "must be at least 32 characters"),
+  /** 32 bytes, base64: encrypts secret keys' signing secrets at rest (AES-256-GCM). */
+  KEY_ENCRYPTION_KEY: z
+    .string()
+    .refine((value) => Buffer.from(value, "base64").length === 32, "must be 32 bytes encoded as base64"),
+  /** Where the control plane reaches a relay node for live operations (peers, publish, disconnect). */
+  RELAY_INTERNAL_URL: z.string().url().default("http://127.0.0.1:8080"),
+  /** The relay URL customers' clients connect to, shown in the dashboard's connect snippet. */
+  RELAY_PUBLIC_URL: z.string().default("ws://localhost:8080"),
+  REDIS_URL: z.string().url().optional(),
+  /** Requests per second per secret key on /v1 (token bucket with 2× burst). */
+  API_RATE_LIMIT_PER_SECOND: z.coerce.number().int().positive().default(50),
+});
+
+export type ServerEnv = z.infer<typeof serverEnvSchema>;
+
+let cached: ServerEnv | undefined;
+
+export function formatEnvError(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `  ${issue.path.join(".") || "(environment)"}: ${issue.message}`)
+    .join("\n");
+}
+
+export function getServerEnv(): ServerEnv {
+  if (cached) return cached;
+  const parsed = serverEnvSchema.safeParse(process.env);
+  if (!parsed.success) {
+    throw new Error(`Invalid environment:\n${formatEnvError(parsed.error)}`);
+  }
+  cached = parsed.data;
+  return cached;
+}

@@ -1,0 +1,47 @@
+// Close codes and error codes of the wire protocol (PROTOCOL.md §3). The single source: the relay,
+// the control plane, the tests and the docs import these; nothing else spells a code.
+
+export const CloseCode = {
+  /** Server shutting down, after `going_away`: reconnect after retryAfterMs. */
+  GoingAway: 1001,
+  /** Policy violation; also a slow consumer whose send buffer passed its cap (reason `slow_consumer`). */
+  PolicyViolation: 1008,
+  /** Inbound frame over the 64 KB ceiling. */
+  MessageTooBig: 1009,
+  /** Invalid token or key: bad signature, unknown/revoked key, bad claims, origin not allowed. */
+  InvalidToken: 4001,
+  TokenExpired: 4002,
+  /** Reserved; Tollgate answers unauthorized subscribes with an `error` frame instead. */
+  ChannelNotAuthorized: 4003,
+  OverConcurrentLimit: 4010,
+  /** Per-connection token bucket empty. */
+  OverMessageRate: 4011,
+  AppSuspended: 4012,
+  /** Disconnected by the app's backend (DELETE /v1/peers/:id). */
+  AdminDisconnect: 4020,
+} as const;
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+/** Close codes after which a client should not reconnect with the same credential. */
+export const TERMINAL_CLOSE_CODES: ReadonlySet<number> = new Set([
+  CloseCode.InvalidToken,
+  CloseCode.AppSuspended,
+  CloseCode.AdminDisconnect,
+]);
+
+export const ErrorCode = {
+  MalformedMessage: "malformed_message",
+  UnknownType: "unknown_type",
+  InvalidChannel: "invalid_channel",
+  ChannelReserved: "channel_reserved",
+  ChannelNotAuthorized: "channel_not_authorized",
+  ChannelLimitExceeded: "channel_limit_exceeded",
+  InvalidPeerId: "invalid_peer_id",
+  PeerNotFound: "peer_not_found",
+  MissingData: "missing_data",
+  ActionNotPermitted: "action_not_permitted",
+  OverMessageQuota: "over_message_quota",
+  BackendError: "backend_error",
+  InternalError: "internal_error",
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

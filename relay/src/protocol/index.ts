@@ -1,0 +1,3 @@
+export * from "./codes";
+export * from "./limits";
+export * from "./internal-api";

@@ -1,0 +1,167 @@
+// The contract between the control plane and relay nodes (ARCHITECTURE §1). Both sides parse with these
+// schemas, so a change here is a change to both. All internal calls carry
+// `Authorization: Bearer <RELAY_SECRET>`.
+import { z } from "zod";
+import { ACTIONS } from "./limits";
+
+export const INTERNAL_AUTH_HEADER = "authorization";
+
+/** Control plane paths the relay calls. */
+export const ControlPlanePath = {
+  snapshot: "/api/internal/relay/snapshot",
+  usage: "/api/internal/relay/usage",
+  recharge: "/api/internal/relay/recharge",
+} as const;
+
+/** Relay paths the control plane calls (on RELAY_INTERNAL_URL), for /v1 REST operations that need live state. */
+export const RelayInternalPath = {
+  stats: (appId: string) => `/internal/apps/${encodeURIComponent(appId)}/stats`,
+  channelPeers: (appId: string, channel: string) =>
+    `/internal/apps/${encodeURIComponent(appId)}/channels/${encodeURIComponent(channel)}/peers`,
+  publish: (appId: string, channel: string) =>
+    `/internal/apps/${encodeURIComponent(appId)}/channels/${encodeURIComponent(channel)}/publish`,
+  disconnectPeer: (appId: string, peerId: string) =>
+    `/internal/apps/${encodeURIComponent(appId)}/peers/${encodeURIComponent(peerId)}`,
+} as const;
+
+export const actionSchema = z.enum(ACTIONS);
+
+export const snapshotKeySchema = z.object({
+  keyId: z.string(),
+  kind: z.enum(["secret", "publishable"]),
+  channelPatterns: z.array(z.string()),
+  actions: z.array(actionSchema),
+  allowedOrigins: z.array(z.string()),
+  revoked: z.boolean(),
+  /** Unix seconds; a rolled key stays valid until then. */
+  expiresAtUnix: z.number().int().nullable(),
+  /** The `sk_secret_…` signing secret (secret keys only), decrypted only for this call. */
+  signingSecret: z.string().optional(),
+});
+export type SnapshotKey = z.infer<typeof snapshotKeySchema>;
+
+export const effectiveLimitsSchema = z.object({
+  /** null = no cap */
+  maxConcurrentConnections: z.number().int().nonnegative().nullable(),
+  /** null = no cap */
+  maxMessagesPerPeriod: z.number().int().nonnegative().nullable(),
+  tokenBucketRefillPerSecond: z.number().positive(),
+  tokenBucketBurst: z.number().int().positive(),
+  connectAttemptsPerIpPerMinute: z.number().int().positive(),
+});
+export type EffectiveLimits = z.infer<typeof effectiveLimitsSchema>;
+
+export const snapshotAppSchema = z.object({
+  appId: z.string(),
+  status: z.enum(["active", "suspended"]),
+  planName: z.string(),
+  limits: effectiveLimitsSchema,
+  billing: z.object({
+    overagesAllowed: z.boolean(),
+    overagesEnabled: z.boolean(),
+    balanceMinor: z.number().int(),
+    autoRechargeEnabled: z.boolean(),
+    overagePricePer1000MessagesMinor: z.number().int().nonnegative(),
+    overagePricePerConnectionMinor: z.number().int().nonnegative(),
+  }),
+  period: z.object({ startUnix: z.number().int(), endUnix: z.number().int() }),
+  /** Usage already counted this period (the relay's counters start here, so restarts keep quotas). */
+  usage: z.object({
+    messagesUsed: z.number().int().nonnegative(),
+    overageMessages: z.number().int().nonnegative(),
+    overageConnections: z.number().int().nonnegative(),
+    peakConcurrent: z.number().int().nonnegative(),
+  }),
+  keys: z.array(snapshotKeySchema),
+});
+export type SnapshotApp = z.infer<typeof snapshotAppSchema>;
+
+export const snapshotSchema = z.object({
+  /** Changes whenever any field of any app changes; also sent as the ETag. */
+  version: z.string(),
+  generatedAtUnixMs: z.number().int(),
+  apps: z.array(snapshotAppSchema),
+});
+export type Snapshot = z.infer<typeof snapshotSchema>;
+
+export const usageSampleSchema = z.object({
+  minuteUnix: z.number().int(),
+  messages: z.number().int().nonnegative(),
+  delivered: z.number().int().nonnegative(),
+  egressBytes: z.number().int().nonnegative(),
+  connectionMinutes: z.number().int().nonnegative(),
+  peakConcurrent: z.number().int().nonnegative(),
+  softDrops: z.number().int().nonnegative(),
+});
+export type UsageSample = z.infer<typeof usageSampleSchema>;
+
+export const appUsageDeltaSchema = z.object({
+  appId: z.string(),
+  /** The billing period the deltas belong to (from the snapshot). */
+  periodStartUnix: z.number().int(),
+  messagesAttempted: z.number().int().nonnegative(),
+  deliveredMessages: z.number().int().nonnegative(),
+  egressBytes: z.number().int().nonnegative(),
+  egressBlocks: z.number().int().nonnegative(),
+  connectionMinutes: z.number().int().nonnegative(),
+  peakConcurrent: z.number().int().nonnegative(),
+  overageMessages: z.number().int().nonnegative(),
+  overageConnections: z.number().int().nonnegative(),
+  softDrops: z.number().int().nonnegative(),
+  closesByCode: z.record(z.string(), z.number().int().nonnegative()),
+  /** Per key id: messages attempted and connections opened/refused with it. */
+  byKey: z.record(
+    z.string(),
+    z.object({ messages: z.number().int().nonnegative(), connections: z.number().int().nonnegative() }),
+  ),
+  samples: z.array(usageSampleSchema),
+});
+export type AppUsageDelta = z.infer<typeof appUsageDeltaSchema>;
+
+export const usageBatchSchema = z.object({
+  /** Unique per batch; the control plane applies a batch id at most once. */
+  batchId: z.string().min(8).max(128),
+  relayId: z.string().min(1).max(128),
+  sentAtUnixMs: z.number().int(),
+  apps: z.array(appUsageDeltaSchema),
+});
+export type UsageBatch = z.infer<typeof usageBatchSchema>;
+
+export const usageBatchResponseSchema = z.object({
+  /** false when this batch id had already been applied (the retry is acknowledged, not re-counted). */
+  applied: z.boolean(),
+  apps: z.array(z.object({ appId: z.string(), balanceMinor: z.number().int() })),
+});
+export type UsageBatchResponse = z.infer<typeof usageBatchResponseSchema>;
+
+export const rechargeRequestSchema = z.object({ appId: z.string(), reason: z.enum(["connection", "message"]) });
+export const rechargeResponseSchema = z.object({
+  recharged: z.boolean(),
+  balanceMinor: z.number().int(),
+  /** Human-readable cause when not recharged (auto-recharge off, card declined, …). */
+  reason: z.string().optional(),
+});
+export type RechargeResponse = z.infer<typeof rechargeResponseSchema>;
+
+export const relayStatsResponseSchema = z.object({
+  appId: z.string(),
+  concurrentNow: z.number().int().nonnegative(),
+  peakConcurrent: z.number().int().nonnegative(),
+  messagesUsed: z.number().int().nonnegative(),
+});
+export const channelPeersResponseSchema = z.object({
+  channel: z.string(),
+  peers: z.array(z.object({ peerId: z.string(), metadata: z.record(z.string(), z.unknown()).optional() })),
+});
+export const relayPublishRequestSchema = z.object({
+  data: z.unknown(),
+  from: z.string().optional(),
+  peerMetadata: z.record(z.string(), z.unknown()).optional(),
+});
+/** `dropped` is set when the app's message quota refused the publish (REST answers 429). */
+export const relayPublishResponseSchema = z.object({
+  channel: z.string(),
+  delivered: z.number().int().nonnegative(),
+  dropped: z.enum(["over_message_quota"]).optional(),
+});
+export const disconnectPeerResponseSchema = z.object({ peerId: z.string(), closed: z.number().int().nonnegative() });

@@ -1,0 +1,63 @@
+// Protocol ceilings and defaults (PROTOCOL.md §1, §4, §5). Plan-tunable values are defaults only;
+// the effective value comes from the app's plan in the relay's plan cache.
+
+export const Limits = {
+  maxInboundFrameBytes: 64 * 1024,
+  maxSubscriptionsPerConnection: 100,
+  maxChannelNameBytes: 256,
+  maxPeerIdBytes: 128,
+  maxRequestIdChars: 128,
+  maxPeerMetadataBytes: 4 * 1024,
+  maxMetadataBytes: 8 * 1024,
+  maxTokenLifetimeSec: 86_400,
+  defaultTokenLifetimeSec: 3_600,
+  clockToleranceSec: 5,
+  maxTokenChannels: 100,
+  maxTokenPermissions: 16,
+  maxKeysPerApp: 50,
+  maxRestBodyBytes: 32 * 1024,
+  /** Billing rounds each delivered payload up to blocks of this size. */
+  egressBlockBytes: 4 * 1024,
+  /** The server closes a token's connection this long before its `exp`. */
+  tokenExpiryLeadMs: 250,
+  serverPingIntervalMs: 30_000,
+  pongTimeoutMs: 10_000,
+} as const;
+
+export const PlanDefaults = {
+  tokenBucketRefillPerSecond: 100,
+  tokenBucketBurst: 200,
+  connectAttemptsPerIpPerMinute: 60,
+  planCacheRefreshMs: 60_000,
+  usageFlushMs: 10_000,
+  maxUsageFlushMs: 60_000,
+} as const;
+
+/** Channel prefixes no client may use (case-insensitive). */
+export const RESERVED_CHANNEL_PREFIXES = ["_metered/", "_internal/", "_system/"] as const;
+
+export const ACTIONS = ["publish", "subscribe", "presence", "send"] as const;
+export type Action = (typeof ACTIONS)[number];
+
+export const DEFAULT_SECRET_KEY_ACTIONS: readonly Action[] = ["publish", "subscribe", "presence", "send"];
+export const DEFAULT_PUBLISHABLE_KEY_ACTIONS: readonly Action[] = ["subscribe", "publish", "presence"];
+export const DEFAULT_CHANNEL_PATTERNS: readonly string[] = ["**"];
+
+export const KeyPrefix = {
+  secretKeyId: "sk_id_",
+  secretKeySecret: "sk_secret_",
+  publishableKey: "pk_live_",
+  app: "app_",
+} as const;
+
+/** Usage status per axis: healthy below 75 %, warning 75–89 %, critical from 90 %. */
+export const UsageStatusThresholds = { warning: 0.75, critical: 0.9 } as const;
+export type UsageStatus = "healthy" | "warning" | "critical";
+
+export function usageStatus(used: number, limit: number | null): UsageStatus {
+  if (limit === null || limit <= 0) return "healthy";
+  const ratio = used / limit;
+  if (ratio >= UsageStatusThresholds.critical) return "critical";
+  if (ratio >= UsageStatusThresholds.warning) return "warning";
+  return "healthy";
+}
