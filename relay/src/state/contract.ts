@@ -1,0 +1,262 @@
+// The contract every RelayState implementation meets (memory now, Redis later). Run it with
+// `describeStateContract(name, createCluster)` from a *.test.ts next to the implementation.
+import { afterEach, describe, expect, it } from "vitest";
+import type {
+  ChannelMessageEvent,
+  DirectEvent,
+  LocalDelivery,
+  PresenceEvent,
+  RelayStateCluster,
+} from "./types";
+
+/** A LocalDelivery that records events and pretends to hold the given peers' connections. */
+class RecordingDelivery implements LocalDelivery {
+  readonly channelMessages: ChannelMessageEvent[] = [];
+  readonly presenceEvents: PresenceEvent[] = [];
+  readonly directs: DirectEvent[] = [];
+  readonly disconnects: Array<{ appId: string; peerId: string; closeCode: number }> = [];
+
+  /** appId/peerId → number of local connections of that peer. */
+  constructor(private readonly localPeers: Record<string, number> = {}) {}
+
+  deliverChannelMessage(event: ChannelMessageEvent): number {
+    this.channelMessages.push(event);
+    return 1;
+  }
+
+  deliverPresence(event: PresenceEvent): number {
+    this.presenceEvents.push(event);
+    return 1;
+  }
+
+  deliverDirect(event: DirectEvent): number {
+    this.directs.push(event);
+    return this.localPeers[`${event.appId}/${event.toPeerId}`] ?? 0;
+  }
+
+  disconnectPeer(appId: string, peerId: string, closeCode: number): number {
+    this.disconnects.push({ appId, peerId, closeCode });
+    return this.localPeers[`${appId}/${peerId}`] ?? 0;
+  }
+}
+
+/** Waits until `check` passes: cross-node delivery may be asynchronous in networked implementations. */
+async function eventually(check: () => void, timeoutMs = 2_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      check();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+}
+
+export function describeStateContract(name: string, createCluster: () => RelayStateCluster | Promise<RelayStateCluster>): void {
+  describe(`relay state contract: ${name}`, () => {
+    const clusters: RelayStateCluster[] = [];
+    let appSeq = 0;
+    // Unique app ids per test so implementations backed by a shared server need no flushing.
+    const freshApp = () => `app_contract_${process.pid}_${Date.now()}_${++appSeq}`;
+
+    async function cluster(): Promise<RelayStateCluster> {
+      const created = await createCluster();
+      clusters.push(created);
+      return created;
+    }
+
+    afterEach(async () => {
+      await Promise.all(clusters.splice(0).map((c) => c.close()));
+    });
+
+    describe("connection leases", () => {
+      it("acquires up to the limit and refuses the next", async () => {
+        const state = (await cluster()).node("a");
+        const appId = freshApp();
+        expect(await state.leases.acquire(appId, "c1", 2)).toEqual({ acquired: true, count: 1 });
+        expect(await state.leases.acquire(appId, "c2", 2)).toEqual({ acquired: true, count: 2 });
+        expect(await state.leases.acquire(appId, "c3", 2)).toEqual({ acquired: false, count: 2 });
+        expect(await state.leases.count(appId)).toBe(2);
+      });
+
+      it("a null limit always acquires (overage and uncapped connections)", async () => {
+        const state = (await cluster()).node("a");
+        const appId = freshApp();
+        await state.leases.acquire(appId, "c1", 1);
+        expect(await state.leases.acquire(appId, "c2", null)).toEqual({ acquired: true, count: 2 });
+      });
+
+      it("is idempotent per connection id and frees the slot on release", async () => {
+        const state = (await cluster()).node("a");
+        const appId = freshApp();
+        await state.leases.acquire(appId, "c1", 1);
+        expect(await state.leases.acquire(appId, "c1", 1)).toEqual({ acquired: true, count: 1 });
+        await state.leases.release(appId, "c1");
+        await state.leases.release(appId, "c1");
+        expect(await state.leases.count(appId)).toBe(0);
+        expect((await state.leases.acquire(appId, "c2", 1)).acquired).toBe(true);
+      });
+
+      it("counts globally across nodes and separately per app", async () => {
+        const shared = await cluster();
+        const a = shared.node("a");
+        const b = shared.node("b");
+        const appId = freshApp();
+        const otherApp = freshApp();
+        await a.leases.acquire(appId, "a:1", 2);
+        await b.leases.acquire(appId, "b:1", 2);
+        expect((await b.leases.acquire(appId, "b:2", 2)).acquired).toBe(false);
+        expect((await a.leases.acquire(otherApp, "a:2", 2)).acquired).toBe(true);
+        expect(await a.leases.count(appId)).toBe(2);
+        expect(await b.leases.count(otherApp)).toBe(1);
+      });
+    });
+
+    describe("message counters", () => {
+      it("starts from the baseline and increments synchronously", async () => {
+        const state = (await cluster()).node("a");
+        const appId = freshApp();
+        state.counters.setBaseline(appId, 1000, 40);
+        expect(state.counters.increment(appId, 1000, 1)).toBe(41);
+        expect(state.counters.increment(appId, 1000, 2)).toBe(43);
+        expect(state.counters.total(appId, 1000)).toBe(43);
+      });
+
+      it("does not double count acknowledged increments once the baseline includes them", async () => {
+        const state = (await cluster()).node("a");
+        const appId = freshApp();
+        state.counters.setBaseline(appId, 1000, 10);
+        state.counters.increment(appId, 1000, 5);
+        state.counters.acknowledge(appId, 1000, 5);
+        state.counters.setBaseline(appId, 1000, 15);
+        expect(state.counters.total(appId, 1000)).toBe(15);
+        state.counters.increment(appId, 1000, 1);
+        state.counters.setBaseline(appId, 1000, 15);
+        expect(state.counters.total(appId, 1000)).toBe(16);
+      });
+
+      it("a new period starts afresh and a stale period never rewinds it", async () => {
+        const state = (await cluster()).node("a");
+        const appId = freshApp();
+        state.counters.setBaseline(appId, 1000, 99);
+        state.counters.increment(appId, 1000, 1);
+        state.counters.setBaseline(appId, 2000, 0);
+        expect(state.counters.total(appId, 2000)).toBe(0);
+        expect(state.counters.increment(appId, 2000, 1)).toBe(1);
+        state.counters.setBaseline(appId, 1000, 500);
+        expect(state.counters.total(appId, 2000)).toBe(1);
+      });
+
+      it("counts across nodes (eventually)", async () => {
+        const shared = await cluster();
+        const a = shared.node("a");
+        const b = shared.node("b");
+        const appId = freshApp();
+        a.counters.setBaseline(appId, 1000, 0);
+        b.counters.setBaseline(appId, 1000, 0);
+        a.counters.increment(appId, 1000, 3);
+        b.counters.increment(appId, 1000, 2);
+        await eventually(() => {
+          expect(a.counters.total(appId, 1000)).toBe(5);
+          expect(b.counters.total(appId, 1000)).toBe(5);
+        });
+      });
+    });
+
+    describe("presence", () => {
+      it("announces a peer on its first connection and removes it with its last", async () => {
+        const state = (await cluster()).node("a");
+        const appId = freshApp();
+        expect(await state.presence.join(appId, "room", { peerId: "alice", metadata: { n: 1 } }, "c1")).toEqual({ firstForPeer: true });
+        expect(await state.presence.join(appId, "room", { peerId: "alice", metadata: { n: 2 } }, "c2")).toEqual({ firstForPeer: false });
+        expect(await state.presence.join(appId, "room", { peerId: "alice" }, "c2")).toEqual({ firstForPeer: false });
+        expect(await state.presence.roster(appId, "room")).toEqual([{ peerId: "alice", metadata: { n: 1 } }]);
+        expect(await state.presence.leave(appId, "room", "alice", "c1")).toEqual({ lastForPeer: false });
+        expect(await state.presence.roster(appId, "room")).toHaveLength(1);
+        expect(await state.presence.leave(appId, "room", "alice", "c2")).toEqual({ lastForPeer: true });
+        expect(await state.presence.roster(appId, "room")).toEqual([]);
+        expect(await state.presence.leave(appId, "room", "alice", "c2")).toEqual({ lastForPeer: false });
+      });
+
+      it("keeps channels and apps apart and shares rosters across nodes", async () => {
+        const shared = await cluster();
+        const a = shared.node("a");
+        const b = shared.node("b");
+        const appId = freshApp();
+        const otherApp = freshApp();
+        await a.presence.join(appId, "room", { peerId: "alice" }, "a:1");
+        await b.presence.join(appId, "room", { peerId: "bob" }, "b:1");
+        await b.presence.join(appId, "other", { peerId: "carol" }, "b:2");
+        await b.presence.join(otherApp, "room", { peerId: "dave" }, "b:3");
+        const roster = await b.presence.roster(appId, "room");
+        expect(roster.map((m) => m.peerId).sort()).toEqual(["alice", "bob"]);
+        expect((await a.presence.join(appId, "room", { peerId: "bob" }, "a:2")).firstForPeer).toBe(false);
+        expect((await b.presence.leave(appId, "room", "bob", "b:1")).lastForPeer).toBe(false);
+        expect((await a.presence.leave(appId, "room", "bob", "a:2")).lastForPeer).toBe(true);
+      });
+    });
+
+    describe("message bus", () => {
+      it("delivers channel messages to every node, the own node synchronously", async () => {
+        const shared = await cluster();
+        const a = shared.node("a");
+        const b = shared.node("b");
+        const deliveryA = new RecordingDelivery();
+        const deliveryB = new RecordingDelivery();
+        a.bus.attach(deliveryA);
+        b.bus.attach(deliveryB);
+        const event: ChannelMessageEvent = { appId: freshApp(), channel: "room", fromPeerId: "alice", dataJson: '{"x":1}', excludeConnectionId: "a:1" };
+        expect(a.bus.publishChannelMessage(event)).toBe(1);
+        expect(deliveryA.channelMessages).toEqual([event]);
+        await eventually(() => expect(deliveryB.channelMessages).toEqual([event]));
+        const presence: PresenceEvent = { appId: event.appId, channel: "room", joined: [{ peerId: "alice" }], left: [], excludePeerId: "alice" };
+        b.bus.publishPresence(presence);
+        await eventually(() => expect(deliveryA.presenceEvents).toEqual([presence]));
+      });
+
+      it("direct sends report the connections reached on all nodes; 0 only when no node has the peer", async () => {
+        const shared = await cluster();
+        const a = shared.node("a");
+        const b = shared.node("b");
+        const appId = freshApp();
+        a.bus.attach(new RecordingDelivery());
+        const deliveryB = new RecordingDelivery({ [`${appId}/bob`]: 2 });
+        b.bus.attach(deliveryB);
+        const toBob: DirectEvent = { appId, toPeerId: "bob", fromPeerId: "alice", dataJson: "null" };
+        expect(await a.bus.sendDirect(toBob)).toBe(2);
+        expect(deliveryB.directs.some((d) => d.toPeerId === "bob")).toBe(true);
+        expect(await a.bus.sendDirect({ ...toBob, toPeerId: "nobody" })).toBe(0);
+        expect(await a.bus.sendDirect({ ...toBob, appId: freshApp() })).toBe(0);
+      });
+
+      it("disconnects a peer on every node and reports how many connections closed", async () => {
+        const shared = await cluster();
+        const a = shared.node("a");
+        const b = shared.node("b");
+        const appId = freshApp();
+        const deliveryA = new RecordingDelivery({ [`${appId}/bob`]: 1 });
+        const deliveryB = new RecordingDelivery({ [`${appId}/bob`]: 1 });
+        a.bus.attach(deliveryA);
+        b.bus.attach(deliveryB);
+        expect(await b.bus.disconnectPeer(appId, "bob", 4020, "test")).toBe(2);
+        expect(deliveryA.disconnects).toEqual([{ appId, peerId: "bob", closeCode: 4020 }]);
+        expect(await b.bus.disconnectPeer(appId, "nobody", 4020, "test")).toBe(0);
+      });
+
+      it("a closed node no longer receives events", async () => {
+        const shared = await cluster();
+        const a = shared.node("a");
+        const b = shared.node("b");
+        const deliveryB = new RecordingDelivery();
+        a.bus.attach(new RecordingDelivery());
+        b.bus.attach(deliveryB);
+        await b.close();
+        a.bus.publishChannelMessage({ appId: freshApp(), channel: "room", fromPeerId: "x", dataJson: "1" });
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(deliveryB.channelMessages).toEqual([]);
+      });
+    });
+  });
+}

@@ -1,0 +1,239 @@
+// In-memory state for a single relay node (or several nodes in one process sharing a hub, which is
+// how the contract suite checks cross-node semantics that a Redis implementation must also meet).
+import type {
+  ChannelMessageEvent,
+  ConnectionLeaseStore,
+  DirectEvent,
+  LeaseResult,
+  LocalDelivery,
+  MessageBus,
+  MessageCounterStore,
+  PresenceEvent,
+  PresenceMember,
+  PresenceStore,
+  RelayState,
+  RelayStateCluster,
+} from "../types";
+
+interface PeriodCounter {
+  periodStartUnix: number;
+  baseline: number;
+  /** Increments not yet acknowledged by the control plane, so not yet in the baseline. */
+  unacknowledged: number;
+}
+
+interface PresenceEntry {
+  metadata?: PresenceMember["metadata"];
+  connectionIds: Set<string>;
+}
+
+/** The state shared by every node of one in-process cluster. */
+class MemoryHub {
+  readonly leasesByApp = new Map<string, Set<string>>();
+  readonly counters = new Map<string, PeriodCounter>();
+  /** appId → channel → peerId → entry; insertion order keeps rosters stable. */
+  readonly presence = new Map<string, Map<string, Map<string, PresenceEntry>>>();
+  readonly deliveries = new Set<LocalDelivery>();
+}
+
+class MemoryLeaseStore implements ConnectionLeaseStore {
+  constructor(private readonly hub: MemoryHub) {}
+
+  async acquire(appId: string, connectionId: string, limit: number | null): Promise<LeaseResult> {
+    let leases = this.hub.leasesByApp.get(appId);
+    if (!leases) {
+      leases = new Set();
+      this.hub.leasesByApp.set(appId, leases);
+    }
+    if (leases.has(connectionId)) return { acquired: true, count: leases.size };
+    if (limit !== null && leases.size >= limit) return { acquired: false, count: leases.size };
+    leases.add(connectionId);
+    return { acquired: true, count: leases.size };
+  }
+
+  async release(appId: string, connectionId: string): Promise<void> {
+    const leases = this.hub.leasesByApp.get(appId);
+    if (!leases) return;
+    leases.delete(connectionId);
+    if (leases.size === 0) this.hub.leasesByApp.delete(appId);
+  }
+
+  async count(appId: string): Promise<number> {
+    return this.hub.leasesByApp.get(appId)?.size ?? 0;
+  }
+}
+
+class MemoryMessageCounterStore implements MessageCounterStore {
+  constructor(private readonly hub: MemoryHub) {}
+
+  /** The period's counter, starting a fresh one when `periodStartUnix` is newer; null for a stale period. */
+  private counterFor(appId: string, periodStartUnix: number): PeriodCounter | null {
+    const existing = this.hub.counters.get(appId);
+    if (existing && existing.periodStartUnix === periodStartUnix) return existing;
+    if (existing && existing.periodStartUnix > periodStartUnix) return null;
+    const fresh: PeriodCounter = { periodStartUnix, baseline: 0, unacknowledged: 0 };
+    this.hub.counters.set(appId, fresh);
+    return fresh;
+  }
+
+  setBaseline(appId: string, periodStartUnix: number, messagesUsed: number): void {
+    const counter = this.counterFor(appId, periodStartUnix);
+    if (counter) counter.baseline = messagesUsed;
+  }
+
+  increment(appId: string, periodStartUnix: number, count: number): number {
+    const counter = this.counterFor(appId, periodStartUnix);
+    if (!counter) return this.total(appId, periodStartUnix);
+    counter.unacknowledged += count;
+    return counter.baseline + counter.unacknowledged;
+  }
+
+  total(appId: string, periodStartUnix: number): number {
+    const counter = this.hub.counters.get(appId);
+    if (!counter || counter.periodStartUnix !== periodStartUnix) return 0;
+    return counter.baseline + counter.unacknowledged;
+  }
+
+  acknowledge(appId: string, periodStartUnix: number, count: number): void {
+    const counter = this.hub.counters.get(appId);
+    if (!counter || counter.periodStartUnix !== periodStartUnix) return;
+    counter.unacknowledged = Math.max(0, counter.unacknowledged - count);
+  }
+}
+
+class MemoryPresenceStore implements PresenceStore {
+  constructor(private readonly hub: MemoryHub) {}
+
+  private channelPeers(appId: string, channel: string, create: boolean): Map<string, PresenceEntry> | undefined {
+    let channels = this.hub.presence.get(appId);
+    if (!channels) {
+      if (!create) return undefined;
+      channels = new Map();
+      this.hub.presence.set(appId, channels);
+    }
+    let peers = channels.get(channel);
+    if (!peers && create) {
+      peers = new Map();
+      channels.set(channel, peers);
+    }
+    return peers;
+  }
+
+  async join(appId: string, channel: string, member: PresenceMember, connectionId: string): Promise<{ firstForPeer: boolean }> {
+    const peers = this.channelPeers(appId, channel, true);
+    if (!peers) return { firstForPeer: false };
+    const entry = peers.get(member.peerId);
+    if (entry) {
+      entry.connectionIds.add(connectionId);
+      return { firstForPeer: false };
+    }
+    const created: PresenceEntry = { connectionIds: new Set([connectionId]) };
+    if (member.metadata) created.metadata = member.metadata;
+    peers.set(member.peerId, created);
+    return { firstForPeer: true };
+  }
+
+  async leave(appId: string, channel: string, peerId: string, connectionId: string): Promise<{ lastForPeer: boolean }> {
+    const peers = this.channelPeers(appId, channel, false);
+    const entry = peers?.get(peerId);
+    if (!peers || !entry || !entry.connectionIds.delete(connectionId)) return { lastForPeer: false };
+    if (entry.connectionIds.size > 0) return { lastForPeer: false };
+    peers.delete(peerId);
+    if (peers.size === 0) {
+      const channels = this.hub.presence.get(appId);
+      channels?.delete(channel);
+      if (channels && channels.size === 0) this.hub.presence.delete(appId);
+    }
+    return { lastForPeer: true };
+  }
+
+  async roster(appId: string, channel: string): Promise<PresenceMember[]> {
+    const peers = this.channelPeers(appId, channel, false);
+    if (!peers) return [];
+    const members: PresenceMember[] = [];
+    for (const [peerId, entry] of peers) {
+      members.push(entry.metadata ? { peerId, metadata: entry.metadata } : { peerId });
+    }
+    return members;
+  }
+}
+
+class MemoryMessageBus implements MessageBus {
+  private local: LocalDelivery | null = null;
+
+  constructor(private readonly hub: MemoryHub) {}
+
+  attach(delivery: LocalDelivery): void {
+    if (this.local) this.hub.deliveries.delete(this.local);
+    this.local = delivery;
+    this.hub.deliveries.add(delivery);
+  }
+
+  detach(): void {
+    if (this.local) this.hub.deliveries.delete(this.local);
+    this.local = null;
+  }
+
+  /** Delivers to every other node, then returns what the own node reached. */
+  private fanOut(deliver: (delivery: LocalDelivery) => number): number {
+    let localReached = 0;
+    for (const delivery of this.hub.deliveries) {
+      const reached = deliver(delivery);
+      if (delivery === this.local) localReached = reached;
+    }
+    return localReached;
+  }
+
+  publishChannelMessage(event: ChannelMessageEvent): number {
+    return this.fanOut((delivery) => delivery.deliverChannelMessage(event));
+  }
+
+  publishPresence(event: PresenceEvent): number {
+    return this.fanOut((delivery) => delivery.deliverPresence(event));
+  }
+
+  async sendDirect(event: DirectEvent): Promise<number> {
+    let reached = 0;
+    for (const delivery of this.hub.deliveries) reached += delivery.deliverDirect(event);
+    return reached;
+  }
+
+  async disconnectPeer(appId: string, peerId: string, closeCode: number, reason: string): Promise<number> {
+    let closed = 0;
+    for (const delivery of this.hub.deliveries) closed += delivery.disconnectPeer(appId, peerId, closeCode, reason);
+    return closed;
+  }
+}
+
+class MemoryRelayState implements RelayState {
+  readonly leases: MemoryLeaseStore;
+  readonly counters: MemoryMessageCounterStore;
+  readonly presence: MemoryPresenceStore;
+  readonly bus: MemoryMessageBus;
+
+  constructor(hub: MemoryHub) {
+    this.leases = new MemoryLeaseStore(hub);
+    this.counters = new MemoryMessageCounterStore(hub);
+    this.presence = new MemoryPresenceStore(hub);
+    this.bus = new MemoryMessageBus(hub);
+  }
+
+  async close(): Promise<void> {
+    this.bus.detach();
+  }
+}
+
+export function createMemoryStateCluster(): RelayStateCluster {
+  const hub = new MemoryHub();
+  return {
+    node: () => new MemoryRelayState(hub),
+    close: async () => {
+      hub.deliveries.clear();
+    },
+  };
+}
+
+/** State for a single-node relay. */
+export function createMemoryState(): RelayState {
+  return new MemoryRelayState(new MemoryHub());
+}

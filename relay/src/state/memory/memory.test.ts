@@ -1,0 +1,4 @@
+import { describeStateContract } from "../contract";
+import { createMemoryStateCluster } from "./index";
+
+describeStateContract("memory", createMemoryStateCluster);

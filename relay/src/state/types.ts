@@ -1,0 +1,155 @@
+// The relay's state seam (ARCHITECTURE §1 "Global limits"): everything that must become global when
+// several relay nodes run behind one control plane lives behind these interfaces. The gates and the
+// server only talk to them; `memory/` holds the single-node implementation and a later `redis/` one
+// must pass the same contract suite (`../contract.ts`).
+//
+// Design rules every implementation follows:
+// - Decisions are local and fast; counting is global and asynchronous with bounded overshoot.
+// - Nothing on the per-message hot path awaits the network: message counters are synchronous and
+//   channel fan-out is fire-and-forget with synchronous local delivery.
+// - Connection ids are globally unique (the server prefixes them with its relay id), so they can be
+//   used as lease and presence members across nodes.
+
+/** A JSON object as carried in presence rosters and `fromMetadata`. */
+export type JsonObject = Record<string, unknown>;
+
+export interface LeaseResult {
+  /** false when the app already held `limit` connections (nothing was acquired). */
+  acquired: boolean;
+  /** The app's global connection count after the call (including this lease when acquired). */
+  count: number;
+}
+
+/**
+ * Concurrent connections per app, across all nodes. A lease is held for the lifetime of one
+ * WebSocket connection; a Redis implementation heartbeats its node's leases so a crashed node's
+ * connections expire instead of leaking.
+ */
+export interface ConnectionLeaseStore {
+  /**
+   * Takes a lease for `connectionId` when the app holds fewer than `limit` connections
+   * (`limit` null = no cap, always acquired: used for uncapped plans and for admitted overage
+   * connections). Acquiring an id that already holds a lease is a no-op that reports acquired.
+   */
+  acquire(appId: string, connectionId: string, limit: number | null): Promise<LeaseResult>;
+  /** Releases the lease; releasing an unknown id is a no-op. */
+  release(appId: string, connectionId: string): Promise<void>;
+  /** The app's global connection count. */
+  count(appId: string): Promise<number>;
+}
+
+/**
+ * Message-quota counters per app and billing period (`periodStartUnix` from the snapshot).
+ * All methods are synchronous: `increment` runs for every publish/send. A Redis implementation
+ * keeps a local view, adds increments locally at once and pushes them (INCRBY) in the background,
+ * folding the global value back into its view; overshoot is bounded by the sync interval.
+ */
+export interface MessageCounterStore {
+  /**
+   * The control plane's count for the period (snapshot `usage.messagesUsed`), which already
+   * includes every increment acknowledged by `acknowledge`. A baseline for a newer period starts
+   * that period's counter afresh.
+   */
+  setBaseline(appId: string, periodStartUnix: number, messagesUsed: number): void;
+  /** Adds `count` attempts and returns the best-known period total afterwards. */
+  increment(appId: string, periodStartUnix: number, count: number): number;
+  /** Best-known period total: baseline plus increments not yet reflected in the baseline. */
+  total(appId: string, periodStartUnix: number): number;
+  /**
+   * `count` increments of the period were applied by the control plane (usage batch acknowledged),
+   * so the next baseline will contain them.
+   */
+  acknowledge(appId: string, periodStartUnix: number, count: number): void;
+}
+
+export interface PresenceMember {
+  peerId: string;
+  metadata?: JsonObject;
+}
+
+/**
+ * Presence per app and channel, with multi-connection peers: a peer is present while at least one
+ * of its connections is joined, on any node.
+ */
+export interface PresenceStore {
+  /**
+   * Adds one connection of `peerId`. `firstForPeer` is true when the peer was not present before
+   * (the caller announces it). Joining twice with the same connection id is idempotent.
+   */
+  join(appId: string, channel: string, member: PresenceMember, connectionId: string): Promise<{ firstForPeer: boolean }>;
+  /** Removes one connection; `lastForPeer` is true when the peer just left (the caller announces it). */
+  leave(appId: string, channel: string, peerId: string, connectionId: string): Promise<{ lastForPeer: boolean }>;
+  /** Every present peer once, with the metadata of its first joined connection. */
+  roster(appId: string, channel: string): Promise<PresenceMember[]>;
+}
+
+/** A channel message; `dataJson` is the already-serialized `data` so a frame is built once per fan-out. */
+export interface ChannelMessageEvent {
+  appId: string;
+  channel: string;
+  fromPeerId: string;
+  dataJson: string;
+  fromMetadata?: JsonObject;
+  /** The publishing connection, which never receives its own message. */
+  excludeConnectionId?: string;
+}
+
+export interface PresenceEvent {
+  appId: string;
+  channel: string;
+  joined: PresenceMember[];
+  left: Array<{ peerId: string }>;
+  /** Connections of this peer do not receive the event (they are the subject of it). */
+  excludePeerId?: string;
+}
+
+export interface DirectEvent {
+  appId: string;
+  toPeerId: string;
+  fromPeerId: string;
+  dataJson: string;
+  fromMetadata?: JsonObject;
+}
+
+/** What a node does with events for its own connections; each returns how many local connections it reached. */
+export interface LocalDelivery {
+  deliverChannelMessage(event: ChannelMessageEvent): number;
+  deliverPresence(event: PresenceEvent): number;
+  deliverDirect(event: DirectEvent): number;
+  disconnectPeer(appId: string, peerId: string, closeCode: number, reason: string): number;
+}
+
+/**
+ * Fan-out, direct sends and peer disconnects across nodes. Every node calls `attach` once with its
+ * local delivery; an event reaches the local delivery of every attached node (including the
+ * sender's own, synchronously, before the call returns).
+ */
+export interface MessageBus {
+  attach(delivery: LocalDelivery): void;
+  /** Fire-and-forget; returns the number of connections reached on this node. */
+  publishChannelMessage(event: ChannelMessageEvent): number;
+  /** Fire-and-forget; returns the number of connections reached on this node. */
+  publishPresence(event: PresenceEvent): number;
+  /** Connections reached on all nodes; 0 means no node has the peer (`peer_not_found`). */
+  sendDirect(event: DirectEvent): Promise<number>;
+  /** Connections closed on all nodes (0 when the peer is offline everywhere). */
+  disconnectPeer(appId: string, peerId: string, closeCode: number, reason: string): Promise<number>;
+}
+
+/** One node's view of the shared state. */
+export interface RelayState {
+  leases: ConnectionLeaseStore;
+  counters: MessageCounterStore;
+  presence: PresenceStore;
+  bus: MessageBus;
+  close(): Promise<void>;
+}
+
+/**
+ * A group of nodes sharing state (one Redis, or one in-process hub for the memory implementation).
+ * The contract suite uses several nodes of one cluster to check cross-node behaviour.
+ */
+export interface RelayStateCluster {
+  node(nodeId: string): RelayState;
+  close(): Promise<void>;
+}
