@@ -4,7 +4,6 @@ const nextConfig = {
   transpilePackages: ["@tollgate/relay"],
   serverExternalPackages: ["pg", "@prisma/adapter-pg", "bcryptjs"],
   poweredByHeader: false,
-  typescript: { tsconfigPath: "tsconfig.json" },
 };
 
-module.exports = nextConfig;
+export default nextConfig;

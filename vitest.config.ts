@@ -4,7 +4,7 @@ import { defineConfig } from "vitest/config";
 // Unit tests sit next to the code (lib/**, relay/src/**); integration tests that start real servers
 // live in relay/test/ and tests/. Every server a test starts listens on port 0.
 export default defineConfig({
-  resolve: { alias: { "@": path.resolve(__dirname) } },
+  resolve: { alias: { "@": path.resolve(import.meta.dirname) } },
   test: {
     include: ["lib/**/*.test.ts", "relay/src/**/*.test.ts", "relay/test/**/*.test.ts", "tests/**/*.test.ts"],
     exclude: ["node_modules/**", "e2e/**", ".next/**"],

@@ -1,0 +1,94 @@
+"use client";
+import Link from "next/link";
+import { signIn } from "next-auth/react";
+import { useRouter, useSearchParams } from "next/navigation";
+import { useState, type FormEvent } from "react";
+
+interface AuthFormProps {
+  mode: "sign-in" | "sign-up";
+}
+
+export function AuthForm({ mode }: AuthFormProps) {
+  const router = useRouter();
+  const searchParams = useSearchParams();
+  const [error, setError] = useState<{ message: string; field?: string } | null>(null);
+  const [pending, setPending] = useState(false);
+
+  async function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    setPending(true);
+    setError(null);
+    const form = new FormData(event.currentTarget);
+    const email = String(form.get("email") ?? "");
+    const password = String(form.get("password") ?? "");
+    try {
+      if (mode === "sign-up") {
+        const response = await fetch("/api/auth/sign-up", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ email, password, name: String(form.get("name") ?? "") || undefined }),
+        });
+        if (!response.ok) {
+          const body = (await response.json().catch(() => ({}))) as { message?: string; field?: string };
+          setError({ message: body.message ?? "Sign-up failed", field: body.field });
+          return;
+        }
+      }
+      const result = await signIn("credentials", { email, password, redirect: false });
+      if (!result || result.error) {
+        setError({ message: result?.error && result.error !== "CredentialsSignin" ? result.error : "Wrong email or password" });
+        return;
+      }
+      router.push(searchParams.get("callbackUrl") ?? "/apps");
+      router.refresh();
+    } finally {
+      setPending(false);
+    }
+  }
+
+  return (
+    <form className="card auth-card" onSubmit={onSubmit} noValidate>
+      <h1>{mode === "sign-in" ? "Sign in to Tollgate" : "Create your Tollgate account"}</h1>
+      {mode === "sign-up" && (
+        <label>
+          Name
+          <input name="name" autoComplete="name" maxLength={100} />
+        </label>
+      )}
+      <label>
+        Email
+        <input name="email" type="email" autoComplete="email" required aria-invalid={error?.field === "email"} />
+      </label>
+      <label>
+        Password
+        <input
+          name="password"
+          type="password"
+          autoComplete={mode === "sign-in" ? "current-password" : "new-password"}
+          required
+          minLength={mode === "sign-up" ? 8 : undefined}
+          aria-invalid={error?.field === "password"}
+        />
+      </label>
+      {error && (
+        <p role="alert" className="form-error">
+          {error.message}
+        </p>
+      )}
+      <button type="submit" className="primary" disabled={pending}>
+        {pending ? "Please wait…" : mode === "sign-in" ? "Sign in" : "Create account"}
+      </button>
+      <p className="muted">
+        {mode === "sign-in" ? (
+          <>
+            New here? <Link href="/sign-up">Create an account</Link>
+          </>
+        ) : (
+          <>
+            Already have an account? <Link href="/sign-in">Sign in</Link>
+          </>
+        )}
+      </p>
+    </form>
+  );
+}

@@ -1,0 +1,38 @@
+// Wraps a route handler: requires a signed-in user (and optionally a platform admin) and maps errors once.
+import type { NextRequest } from "next/server";
+import type { SessionUser } from "@/lib/auth/authenticate";
+import { DomainError } from "@/lib/errors";
+import { errorResponse, handleApiError } from "./handle-api-error";
+import { getSessionUser } from "./session";
+
+interface RouteContext<Params> {
+  params: Promise<Params>;
+}
+
+type SessionHandler<Params> = (args: { req: NextRequest; user: SessionUser; params: Params }) => Promise<Response>;
+
+export function withSession<Params = Record<string, string>>(
+  handler: SessionHandler<Params>,
+  options: { requireAdmin?: boolean } = {},
+) {
+  return async (req: NextRequest, context: RouteContext<Params>): Promise<Response> => {
+    try {
+      const user = await getSessionUser();
+      if (!user) return errorResponse(401, { error: "unauthorized", message: "Sign in first" });
+      // Non-admins must not learn that admin endpoints exist.
+      if (options.requireAdmin && !user.isPlatformAdmin) return errorResponse(404, { error: "not_found", message: "Not found" });
+      return await handler({ req, user, params: await context.params });
+    } catch (error) {
+      return handleApiError(error);
+    }
+  };
+}
+
+/** Parses a JSON body; malformed JSON becomes a 400 with a clear message rather than a crash. */
+export async function readJson(req: Request): Promise<unknown> {
+  try {
+    return await req.json();
+  } catch {
+    throw new DomainError("invalid_request", "The request body must be valid JSON");
+  }
+}
