@@ -46,6 +46,6 @@ export class SlidingWindowLimiter {
 }
 
 export const signInLimits = {
-  perIp: new SlidingWindowLimiter({ maxAttempts: 20, windowMs: 5 * 60_000 }),
+  perIp: new SlidingWindowLimiter({ maxAttempts: 50, windowMs: 5 * 60_000 }),
   perEmail: new SlidingWindowLimiter({ maxAttempts: 10, windowMs: 5 * 60_000 }),
 };
