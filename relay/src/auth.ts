@@ -1,0 +1,184 @@
+// Connection authentication (PROTOCOL §1): a JWT found through its `kid`, or a publishable key.
+// Returns the identity or the close code to refuse with; never throws for bad input.
+import { randomUUID } from "node:crypto";
+import { decodeProtectedHeader, errors as joseErrors, jwtVerify } from "jose";
+import { ACTIONS, CloseCode, KeyPrefix, Limits } from "./protocol";
+import type { Action, SnapshotApp, SnapshotKey } from "./protocol";
+import type { PlanCache } from "./plan-cache";
+import { isJsonObject, isValidPeerId, serializedBytes } from "./validation";
+
+export interface Identity {
+  app: SnapshotApp;
+  key: SnapshotKey;
+  peerId: string;
+  /** Unix seconds, null for publishable keys. */
+  expiresAt: number | null;
+  permissions: ReadonlySet<Action>;
+  /** The token's `channels` claim; null = the key's patterns alone. */
+  tokenChannels: readonly string[] | null;
+  metadata?: Record<string, unknown>;
+  peerMetadata?: Record<string, unknown>;
+}
+
+export type AuthResult =
+  | { ok: true; identity: Identity }
+  | { ok: false; closeCode: number; reason: string; appId?: string; keyId?: string };
+
+export interface Credential {
+  token?: string;
+  key?: string;
+}
+
+/** Reads `token`/`key` from the upgrade URL's query string. */
+export function credentialFromUrl(url: URL): Credential {
+  const token = url.searchParams.getAll("token");
+  const key = url.searchParams.getAll("key");
+  const credential: Credential = {};
+  if (token.length > 0) credential.token = token.length === 1 ? token[0] : "";
+  if (key.length > 0) credential.key = key.length === 1 ? key[0] : "";
+  return credential;
+}
+
+/** The key id a credential names, without verifying anything (used to pick the per-IP limit). */
+export function credentialKeyId(credential: Credential): string | null {
+  if (credential.key !== undefined && credential.token === undefined) return credential.key;
+  if (credential.token !== undefined && credential.key === undefined) {
+    try {
+      const header = decodeProtectedHeader(credential.token);
+      return typeof header.kid === "string" ? header.kid : null;
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
+
+const refuse = (reason: string, extra: { appId?: string; keyId?: string } = {}): AuthResult => ({
+  ok: false,
+  closeCode: CloseCode.InvalidToken,
+  reason,
+  ...extra,
+});
+
+function keyUsable(key: SnapshotKey, nowSec: number): boolean {
+  return !key.revoked && (key.expiresAtUnix === null || key.expiresAtUnix > nowSec);
+}
+
+function originAllowed(key: SnapshotKey, origin: string | undefined): boolean {
+  if (key.allowedOrigins.length === 0) return true;
+  return origin !== undefined && key.allowedOrigins.includes(origin);
+}
+
+export interface AuthenticateOptions {
+  planCache: PlanCache;
+  credential: Credential;
+  origin: string | undefined;
+  /** A token whose exp is closer than this is treated as already expired (it would be closed at once). */
+  expiryLeadMs: number;
+  nowMs?: number;
+}
+
+export async function authenticate(options: AuthenticateOptions): Promise<AuthResult> {
+  const { planCache, credential } = options;
+  const nowMs = options.nowMs ?? Date.now();
+  const nowSec = Math.floor(nowMs / 1000);
+  if ((credential.token === undefined) === (credential.key === undefined)) return refuse("exactly one of token or key is required");
+
+  if (credential.key !== undefined) {
+    const keyId = credential.key;
+    if (!keyId.startsWith(KeyPrefix.publishableKey)) return refuse("not a publishable key");
+    const entry = planCache.key(keyId);
+    if (!entry || entry.key.kind !== "publishable") return refuse("unknown key");
+    const ids = { appId: entry.app.appId, keyId };
+    if (!keyUsable(entry.key, nowSec)) return refuse("key revoked or expired", ids);
+    if (!originAllowed(entry.key, options.origin)) return refuse("origin not allowed", ids);
+    return finishWithAppStatus({
+      app: entry.app,
+      key: entry.key,
+      peerId: randomUUID(),
+      expiresAt: null,
+      permissions: new Set(entry.key.actions),
+      tokenChannels: null,
+    });
+  }
+
+  const token = credential.token ?? "";
+  let kid: string;
+  try {
+    const header = decodeProtectedHeader(token);
+    if (header.alg !== "HS256") return refuse("only HS256 tokens are accepted");
+    if (typeof header.kid !== "string") return refuse("token has no kid");
+    kid = header.kid;
+  } catch {
+    return refuse("token is not a JWT");
+  }
+  const entry = planCache.key(kid);
+  if (!entry || entry.key.kind !== "secret" || !entry.hmacKey) return refuse("unknown key");
+  const ids = { appId: entry.app.appId, keyId: kid };
+  if (!keyUsable(entry.key, nowSec)) return refuse("key revoked or expired", ids);
+
+  let claims: Record<string, unknown>;
+  try {
+    const verified = await jwtVerify(token, entry.hmacKey, {
+      algorithms: ["HS256"],
+      clockTolerance: Limits.clockToleranceSec,
+      currentDate: new Date(nowMs),
+      requiredClaims: ["exp", "sub"],
+    });
+    claims = verified.payload;
+  } catch (error) {
+    if (error instanceof joseErrors.JWTExpired) return { ok: false, closeCode: CloseCode.TokenExpired, reason: "token expired", ...ids };
+    return refuse("token verification failed", ids);
+  }
+
+  const sub = claims.sub;
+  if (!isValidPeerId(sub)) return refuse("sub must be 1-128 bytes of printable ASCII", ids);
+  const exp = claims.exp;
+  if (typeof exp !== "number" || !Number.isFinite(exp)) return refuse("exp is required", ids);
+  if (exp - nowSec > Limits.maxTokenLifetimeSec + Limits.clockToleranceSec) return refuse("exp too far in the future", ids);
+  if (exp * 1000 - nowMs <= options.expiryLeadMs) return { ok: false, closeCode: CloseCode.TokenExpired, reason: "token expired", ...ids };
+
+  let tokenChannels: string[] | null = null;
+  if (claims.channels !== undefined) {
+    if (!Array.isArray(claims.channels) || claims.channels.length > Limits.maxTokenChannels) return refuse("invalid channels claim", ids);
+    const channels: string[] = [];
+    for (const c of claims.channels) {
+      if (typeof c !== "string") return refuse("invalid channels claim", ids);
+      channels.push(c);
+    }
+    tokenChannels = channels;
+  }
+
+  const keyActions = new Set<Action>(entry.key.actions);
+  let permissions: Set<Action> = keyActions;
+  if (claims.permissions !== undefined) {
+    if (!Array.isArray(claims.permissions) || claims.permissions.length > Limits.maxTokenPermissions) return refuse("invalid permissions claim", ids);
+    permissions = new Set();
+    for (const p of claims.permissions) {
+      const action = ACTIONS.find((a) => a === p);
+      if (!action) return refuse("invalid permissions claim", ids);
+      // A token never gains an action its key lacks.
+      if (keyActions.has(action)) permissions.add(action);
+    }
+  }
+
+  const identity: Identity = { app: entry.app, key: entry.key, peerId: sub, expiresAt: exp, permissions, tokenChannels };
+  if (claims.metadata !== undefined) {
+    if (!isJsonObject(claims.metadata) || serializedBytes(claims.metadata) > Limits.maxMetadataBytes) return refuse("invalid metadata claim", ids);
+    identity.metadata = claims.metadata;
+  }
+  if (claims.peerMetadata !== undefined) {
+    if (!isJsonObject(claims.peerMetadata) || serializedBytes(claims.peerMetadata) > Limits.maxPeerMetadataBytes) {
+      return refuse("invalid peerMetadata claim", ids);
+    }
+    identity.peerMetadata = claims.peerMetadata;
+  }
+  return finishWithAppStatus(identity);
+}
+
+function finishWithAppStatus(identity: Identity): AuthResult {
+  if (identity.app.status === "suspended") {
+    return { ok: false, closeCode: CloseCode.AppSuspended, reason: "app suspended", appId: identity.app.appId, keyId: identity.key.keyId };
+  }
+  return { ok: true, identity };
+}

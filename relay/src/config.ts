@@ -1,0 +1,103 @@
+// Relay configuration: validated once at startup from the environment (STYLE habit 3). Tests build a
+// RelayConfig directly and shorten the timers through `timing`.
+import os from "node:os";
+import { z } from "zod";
+import { Limits, PlanDefaults } from "./protocol";
+
+const intFromEnv = (fallback: number) => z.coerce.number().int().default(fallback);
+
+const envSchema = z.object({
+  RELAY_PORT: intFromEnv(8080).pipe(z.number().int().min(0).max(65535)),
+  // Loopback by default: a self-hosted relay is normally fronted by a proxy; set 0.0.0.0 to expose it.
+  RELAY_HOST: z.string().min(1).default("127.0.0.1"),
+  CONTROL_PLANE_URL: z.url().default("http://127.0.0.1:3000"),
+  RELAY_SECRET: z.string({ error: "is required" }).min(32, "must be at least 32 characters"),
+  PLAN_CACHE_REFRESH_MS: intFromEnv(PlanDefaults.planCacheRefreshMs).pipe(z.number().int().min(100)),
+  USAGE_FLUSH_MS: intFromEnv(PlanDefaults.usageFlushMs).pipe(z.number().int().min(100).max(PlanDefaults.maxUsageFlushMs)),
+  RELAY_DATA_DIR: z.string().min(1).default(".data/relay"),
+  TRUSTED_PROXIES: z.string().default(""),
+  CONNECT_RATE_PER_IP: intFromEnv(PlanDefaults.connectAttemptsPerIpPerMinute).pipe(z.number().int().positive()),
+  CONNECT_RATE_WINDOW_MS: intFromEnv(60_000).pipe(z.number().int().positive()),
+  RELAY_ID: z.string().min(1).max(100).optional(),
+  // Multi-node state comes with a later issue; accepted now so deployments can already set it.
+  REDIS_URL: z.string().optional(),
+});
+
+/** Timers that tests shorten; production uses the protocol values. */
+export interface RelayTiming {
+  tokenExpiryLeadMs: number;
+  serverPingIntervalMs: number;
+  pongTimeoutMs: number;
+  /** `going_away.retryAfterMs` advertised on shutdown. */
+  goingAwayRetryAfterMs: number;
+  /** How long shutdown waits between `going_away` and the 1001 close. */
+  shutdownGraceMs: number;
+  /** Bounded wait for the control plane's recharge answer. */
+  rechargeTimeoutMs: number;
+  /** After a refused recharge, messages are dropped without asking again for this long. */
+  rechargeRetryCooldownMs: number;
+  /** Timeout of each control-plane HTTP call (snapshot, usage). */
+  controlPlaneTimeoutMs: number;
+  /** A slow consumer that does not read its close frame is terminated after this long. */
+  slowConsumerTerminateMs: number;
+}
+
+export interface RelayConfig {
+  port: number;
+  host: string;
+  controlPlaneUrl: string;
+  relaySecret: string;
+  planCacheRefreshMs: number;
+  usageFlushMs: number;
+  dataDir: string;
+  trustedProxies: string[];
+  connectRatePerIp: number;
+  connectRateWindowMs: number;
+  relayId: string;
+  redisUrl?: string;
+  /** Bytes buffered for one connection before it is closed as a slow consumer (1008). */
+  sendBufferLimitBytes: number;
+  timing: RelayTiming;
+}
+
+export const defaultTiming: RelayTiming = {
+  tokenExpiryLeadMs: Limits.tokenExpiryLeadMs,
+  serverPingIntervalMs: Limits.serverPingIntervalMs,
+  pongTimeoutMs: Limits.pongTimeoutMs,
+  goingAwayRetryAfterMs: 2_000,
+  shutdownGraceMs: 500,
+  rechargeTimeoutMs: 3_000,
+  rechargeRetryCooldownMs: 5_000,
+  controlPlaneTimeoutMs: 5_000,
+  slowConsumerTerminateMs: 2_000,
+};
+
+export const DEFAULT_SEND_BUFFER_LIMIT_BYTES = 4 * 1024 * 1024;
+
+export class ConfigError extends Error {}
+
+/** Parses the environment; throws a ConfigError naming every invalid variable. */
+export function loadConfigFromEnv(env: NodeJS.ProcessEnv = process.env): RelayConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    throw new ConfigError(`invalid relay configuration: ${problems.join("; ")}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.RELAY_PORT,
+    host: e.RELAY_HOST,
+    controlPlaneUrl: e.CONTROL_PLANE_URL.replace(/\/+$/, ""),
+    relaySecret: e.RELAY_SECRET,
+    planCacheRefreshMs: e.PLAN_CACHE_REFRESH_MS,
+    usageFlushMs: e.USAGE_FLUSH_MS,
+    dataDir: e.RELAY_DATA_DIR,
+    trustedProxies: e.TRUSTED_PROXIES.split(",").map((s) => s.trim()).filter((s) => s.length > 0),
+    connectRatePerIp: e.CONNECT_RATE_PER_IP,
+    connectRateWindowMs: e.CONNECT_RATE_WINDOW_MS,
+    relayId: e.RELAY_ID ?? `${os.hostname()}-${process.pid}`,
+    ...(e.REDIS_URL ? { redisUrl: e.REDIS_URL } : {}),
+    sendBufferLimitBytes: DEFAULT_SEND_BUFFER_LIMIT_BYTES,
+    timing: { ...defaultTiming },
+  };
+}

@@ -1,0 +1,69 @@
+// One client connection's state. Owned by the RelayServer; holds no logic beyond bookkeeping.
+import type { WebSocket } from "ws";
+import type { Identity } from "./auth";
+import { TokenBucket } from "./enforcement/token-bucket";
+import type { SnapshotKey } from "./protocol";
+import type { JsonObject } from "./state/types";
+
+export interface Subscription {
+  channel: string;
+  includeSenderMetadata: boolean;
+  /** Wildcard subscriptions receive messages of every matching channel but no presence. */
+  wildcard: boolean;
+  regex?: RegExp;
+}
+
+const AUTHORIZATION_CACHE_MAX = 512;
+
+export class Connection {
+  readonly appId: string;
+  readonly peerId: string;
+  readonly keyId: string;
+  readonly canPresence: boolean;
+  readonly peerMetadata: JsonObject | undefined;
+  readonly connectedAtMs = Date.now();
+  readonly subscriptions = new Map<string, Subscription>();
+  readonly bucket: TokenBucket;
+  /** The key as of the latest snapshot (patterns may change while connected). */
+  key: SnapshotKey;
+  /** Frames waiting behind an asynchronous one (subscribe, send, recharge), keeping per-connection order. */
+  queue: Promise<void> | null = null;
+  queuedFrames = 0;
+  connectionMinutesCounted = 1;
+  awaitingPongSinceMs: number | null = null;
+  expiryTimer: NodeJS.Timeout | null = null;
+  /** The close code this server chose, recorded before the close handshake completes. */
+  closeCode: number | null = null;
+  closed = false;
+  private readonly authorizationCache = new Map<string, boolean>();
+
+  constructor(
+    readonly id: string,
+    readonly ws: WebSocket,
+    readonly identity: Identity,
+  ) {
+    this.appId = identity.app.appId;
+    this.peerId = identity.peerId;
+    this.keyId = identity.key.keyId;
+    this.key = identity.key;
+    this.canPresence = identity.permissions.has("presence");
+    this.peerMetadata = identity.peerMetadata;
+    this.bucket = new TokenBucket(identity.app.limits.tokenBucketBurst);
+  }
+
+  /** Cached channel-authorization decisions; `decide` runs on a miss. */
+  authorized(channel: string, decide: () => boolean): boolean {
+    const cached = this.authorizationCache.get(channel);
+    if (cached !== undefined) return cached;
+    const decision = decide();
+    if (this.authorizationCache.size >= AUTHORIZATION_CACHE_MAX) this.authorizationCache.clear();
+    this.authorizationCache.set(channel, decision);
+    return decision;
+  }
+
+  updateKey(key: SnapshotKey): void {
+    if (key === this.key) return;
+    this.key = key;
+    this.authorizationCache.clear();
+  }
+}

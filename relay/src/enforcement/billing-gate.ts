@@ -1,0 +1,143 @@
+// The quota/overage/balance/auto-recharge matrix of PROTOCOL §6, for new connections and for
+// publish/send. The gate only talks to the state seam (leases, counters), the plan cache and the
+// meter. Balances are tracked in thousandths of a minor unit so per-message overage prices
+// (priced per 1,000 messages) stay integers.
+import { ControlPlanePath, INTERNAL_AUTH_HEADER, rechargeResponseSchema } from "../protocol";
+import type { SnapshotApp } from "../protocol";
+import type { Logger } from "../log";
+import type { Meter } from "../metering";
+import type { RelayState } from "../state/types";
+
+export type ConnectionAdmission = { admitted: true; overage: boolean; count: number } | { admitted: false };
+export type MessageAdmission = { allowed: true; overage: boolean } | { allowed: false };
+type OverageUnit = "message" | "connection";
+
+const ALLOWED: MessageAdmission = { allowed: true, overage: false };
+const ALLOWED_OVERAGE: MessageAdmission = { allowed: true, overage: true };
+const REFUSED: MessageAdmission = { allowed: false };
+
+export interface BillingGateOptions {
+  state: RelayState;
+  meter: Meter;
+  controlPlaneUrl: string;
+  relaySecret: string;
+  rechargeTimeoutMs: number;
+  rechargeRetryCooldownMs: number;
+  logger: Logger;
+}
+
+interface BalanceView {
+  balanceMinor: number;
+  /** When the control plane reported it; a snapshot generated later supersedes it. */
+  reportedAtMs: number;
+}
+
+export class BillingGate {
+  private readonly reportedBalances = new Map<string, BalanceView>();
+  private readonly recharges = new Map<string, Promise<boolean>>();
+  private readonly rechargeRefusedUntilMs = new Map<string, number>();
+
+  constructor(private readonly options: BillingGateOptions) {}
+
+  /** A balance from a usage acknowledgement or a recharge answer (newer than the snapshot's). */
+  reportBalance(appId: string, balanceMinor: number, nowMs: number = Date.now()): void {
+    this.reportedBalances.set(appId, { balanceMinor, reportedAtMs: nowMs });
+  }
+
+  private estimatedBalanceMilli(app: SnapshotApp, snapshotGeneratedAtMs: number): number {
+    const reported = this.reportedBalances.get(app.appId);
+    const balanceMinor = reported && reported.reportedAtMs > snapshotGeneratedAtMs ? reported.balanceMinor : app.billing.balanceMinor;
+    return balanceMinor * 1000 - this.options.meter.unappliedSpendFor(app.appId);
+  }
+
+  private costMilli(app: SnapshotApp, unit: OverageUnit): number {
+    return unit === "message" ? app.billing.overagePricePer1000MessagesMinor : app.billing.overagePricePerConnectionMinor * 1000;
+  }
+
+  /**
+   * Decides an over-plan unit: overages off → refused; balance covers it → charged; balance
+   * exhausted → one recharge attempt (coalesced per app, bounded wait) when auto-recharge is on.
+   */
+  private overage(app: SnapshotApp, unit: OverageUnit, snapshotGeneratedAtMs: number): boolean | Promise<boolean> {
+    if (!app.billing.overagesAllowed || !app.billing.overagesEnabled) return false;
+    const cost = this.costMilli(app, unit);
+    if (this.estimatedBalanceMilli(app, snapshotGeneratedAtMs) - cost >= 0) {
+      this.options.meter.overage(app.appId, app.period.startUnix, unit, cost);
+      return true;
+    }
+    if (!app.billing.autoRechargeEnabled) return false;
+    if ((this.rechargeRefusedUntilMs.get(app.appId) ?? 0) > Date.now()) return false;
+    return this.recharge(app.appId, unit).then((recharged) => {
+      if (!recharged || this.estimatedBalanceMilli(app, snapshotGeneratedAtMs) - cost < 0) return false;
+      this.options.meter.overage(app.appId, app.period.startUnix, unit, cost);
+      return true;
+    });
+  }
+
+  private recharge(appId: string, reason: OverageUnit): Promise<boolean> {
+    let inFlight = this.recharges.get(appId);
+    if (!inFlight) {
+      inFlight = this.requestRecharge(appId, reason).finally(() => this.recharges.delete(appId));
+      this.recharges.set(appId, inFlight);
+    }
+    return inFlight;
+  }
+
+  private async requestRecharge(appId: string, reason: OverageUnit): Promise<boolean> {
+    try {
+      const response = await fetch(this.options.controlPlaneUrl + ControlPlanePath.recharge, {
+        method: "POST",
+        headers: { [INTERNAL_AUTH_HEADER]: `Bearer ${this.options.relaySecret}`, "content-type": "application/json" },
+        body: JSON.stringify({ appId, reason }),
+        signal: AbortSignal.timeout(this.options.rechargeTimeoutMs),
+      });
+      const parsed = response.ok ? rechargeResponseSchema.safeParse(await response.json()) : null;
+      if (!parsed || !parsed.success) {
+        await response.body?.cancel().catch(() => undefined);
+        throw new Error(`recharge answered ${response.status}`);
+      }
+      this.reportBalance(appId, parsed.data.balanceMinor);
+      if (!parsed.data.recharged) {
+        this.rechargeRefusedUntilMs.set(appId, Date.now() + this.options.rechargeRetryCooldownMs);
+        this.options.logger.info("auto-recharge refused", { appId, reason: parsed.data.reason ?? "unspecified" });
+      }
+      return parsed.data.recharged;
+    } catch (error) {
+      this.rechargeRefusedUntilMs.set(appId, Date.now() + this.options.rechargeRetryCooldownMs);
+      this.options.logger.warn("auto-recharge failed", { appId, error: error instanceof Error ? error.message : String(error) });
+      return false;
+    }
+  }
+
+  /** The concurrency gate: a lease within the cap, else an overage lease when the matrix allows one. */
+  async admitConnection(app: SnapshotApp, connectionId: string, snapshotGeneratedAtMs: number): Promise<ConnectionAdmission> {
+    const { leases } = this.options.state;
+    const withinCap = await leases.acquire(app.appId, connectionId, app.limits.maxConcurrentConnections);
+    if (withinCap.acquired) return { admitted: true, overage: false, count: withinCap.count };
+    if (!(await this.overage(app, "connection", snapshotGeneratedAtMs))) return { admitted: false };
+    const forced = await leases.acquire(app.appId, connectionId, null);
+    return { admitted: true, overage: true, count: forced.count };
+  }
+
+  /**
+   * Counts one publish/send attempt against the period quota and decides it. Synchronous unless
+   * a recharge must be awaited. Refusals are soft drops (metered here).
+   */
+  admitMessage(app: SnapshotApp, keyId: string | null, snapshotGeneratedAtMs: number): MessageAdmission | Promise<MessageAdmission> {
+    const periodStartUnix = app.period.startUnix;
+    const cap = app.limits.maxMessagesPerPeriod;
+    const usedBefore = this.options.state.counters.total(app.appId, periodStartUnix);
+    this.options.state.counters.increment(app.appId, periodStartUnix, 1);
+    this.options.meter.messageAttempted(app.appId, periodStartUnix, keyId);
+    if (cap === null || usedBefore < cap) return ALLOWED;
+    const decision = this.overage(app, "message", snapshotGeneratedAtMs);
+    if (typeof decision === "boolean") return this.messageOutcome(app, decision);
+    return decision.then((allowed) => this.messageOutcome(app, allowed));
+  }
+
+  private messageOutcome(app: SnapshotApp, allowed: boolean): MessageAdmission {
+    if (allowed) return ALLOWED_OVERAGE;
+    this.options.meter.softDrop(app.appId, app.period.startUnix);
+    return REFUSED;
+  }
+}

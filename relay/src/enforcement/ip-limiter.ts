@@ -1,0 +1,61 @@
+// Per-source-IP connect limiter (PROTOCOL §1): a sliding log of attempt times per IP. Every attempt
+// counts, refused ones included, so a flood cannot reset its own window.
+import { isIP } from "node:net";
+
+export class IpConnectLimiter {
+  private readonly attempts = new Map<string, number[]>();
+  private readonly sweepTimer: NodeJS.Timeout;
+
+  constructor(private readonly windowMs: number) {
+    this.sweepTimer = setInterval(() => this.sweep(), Math.max(windowMs, 1_000));
+    this.sweepTimer.unref();
+  }
+
+  /** Records an attempt; returns 0 when allowed, else the ms until the oldest attempt leaves the window. */
+  attempt(ip: string, limit: number, nowMs: number = Date.now()): number {
+    let times = this.attempts.get(ip);
+    if (!times) {
+      times = [];
+      this.attempts.set(ip, times);
+    }
+    const cutoff = nowMs - this.windowMs;
+    while (times.length > 0 && (times[0] ?? 0) <= cutoff) times.shift();
+    const allowed = times.length < limit;
+    times.push(nowMs);
+    // Never keep more entries than any limit can need.
+    if (times.length > Math.max(limit, 1) * 2) times.splice(0, times.length - Math.max(limit, 1) * 2);
+    if (allowed) return 0;
+    return Math.max(1, (times[0] ?? nowMs) + this.windowMs - nowMs);
+  }
+
+  private sweep(): void {
+    const cutoff = Date.now() - this.windowMs;
+    for (const [ip, times] of this.attempts) {
+      if ((times[times.length - 1] ?? 0) <= cutoff) this.attempts.delete(ip);
+    }
+  }
+
+  close(): void {
+    clearInterval(this.sweepTimer);
+  }
+}
+
+function normalizeIp(ip: string): string {
+  return ip.startsWith("::ffff:") && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
+}
+
+/**
+ * The client's IP: the socket's peer, or — only when that peer is a trusted proxy — the right-most
+ * X-Forwarded-For entry that is not itself a trusted proxy.
+ */
+export function clientIp(remoteAddress: string | undefined, forwardedFor: string | string[] | undefined, trustedProxies: ReadonlySet<string>): string {
+  const peer = normalizeIp(remoteAddress ?? "unknown");
+  if (!trustedProxies.has(peer) || forwardedFor === undefined) return peer;
+  const header = Array.isArray(forwardedFor) ? forwardedFor.join(",") : forwardedFor;
+  const hops = header.split(",").map((h) => normalizeIp(h.trim())).filter((h) => h.length > 0);
+  for (let i = hops.length - 1; i >= 0; i--) {
+    const hop = hops[i];
+    if (hop !== undefined && !trustedProxies.has(hop)) return hop;
+  }
+  return peer;
+}

@@ -1,0 +1,132 @@
+// Plain HTTP on the relay's port: /healthz, /readyz, /metrics, and the control plane's internal
+// endpoints (RelayInternalPath, Bearer RELAY_SECRET). Handlers parse input with zod, call the
+// server, and answer JSON; errors use the REST error shape `{error, message}`.
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { CloseCode, ErrorCode, INTERNAL_AUTH_HEADER, Limits, relayPublishRequestSchema } from "./protocol";
+import type { RelayServer } from "./server";
+import { channelProblem } from "./validation";
+
+function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+function apiError(res: ServerResponse, status: number, error: string, message: string): void {
+  json(res, status, { error, message });
+}
+
+function digest(value: string): Buffer {
+  return createHash("sha256").update(value).digest();
+}
+
+/** Constant-time comparison of the bearer secret (hashing first equalises the lengths). */
+function internalAuthorized(server: RelayServer, req: IncomingMessage): boolean {
+  const header = req.headers[INTERNAL_AUTH_HEADER];
+  if (typeof header !== "string" || !header.startsWith("Bearer ")) return false;
+  return timingSafeEqual(digest(header.slice("Bearer ".length)), digest(server.config.relaySecret));
+}
+
+class BodyTooLarge extends Error {}
+
+async function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    size += buffer.length;
+    if (size > maxBytes) throw new BodyTooLarge();
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** Splits `/internal/apps/:appId/...` into decoded segments; null when a segment is not valid percent-encoding. */
+function internalSegments(pathname: string): string[] | null {
+  try {
+    return pathname.split("/").slice(1).map((segment) => decodeURIComponent(segment));
+  } catch {
+    return null;
+  }
+}
+
+export async function handleHttpRequest(server: RelayServer, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  // The raw path is kept encoded so channel names containing `/` (sent as %2F) stay one segment.
+  const rawPath = (req.url ?? "/").split("?")[0] ?? "/";
+  const method = req.method ?? "GET";
+
+  if (rawPath === "/healthz" && method === "GET") return json(res, 200, { status: "ok" });
+  if (rawPath === "/readyz" && method === "GET") {
+    const ready = server.planCache.ready && !server.closing;
+    return json(res, ready ? 200 : 503, { status: ready ? "ready" : "not_ready", snapshotLoaded: server.planCache.ready, closing: server.closing });
+  }
+  if (rawPath === "/metrics" && method === "GET") {
+    const body = await server.metricsRegistry.metrics();
+    res.writeHead(200, { "content-type": server.metricsRegistry.contentType });
+    res.end(body);
+    return;
+  }
+  if (!rawPath.startsWith("/internal/")) return apiError(res, 404, "not_found", "no such route");
+  if (!internalAuthorized(server, req)) return apiError(res, 401, "unauthorized", "missing or invalid relay secret");
+
+  const segments = internalSegments(rawPath);
+  if (!segments || segments[0] !== "internal" || segments[1] !== "apps" || segments[2] === undefined) {
+    return apiError(res, 404, "not_found", "no such route");
+  }
+  const appId = segments[2];
+  const rest = segments.slice(3);
+  const app = server.planCache.app(appId);
+  if (!app) return apiError(res, 404, "not_found", "unknown app");
+
+  // GET stats
+  if (rest.length === 1 && rest[0] === "stats" && method === "GET") {
+    const concurrentNow = await server.state.leases.count(appId);
+    return json(res, 200, {
+      appId,
+      concurrentNow,
+      peakConcurrent: Math.max(app.usage.peakConcurrent, concurrentNow),
+      messagesUsed: server.state.counters.total(appId, app.period.startUnix),
+    });
+  }
+
+  // GET channel peers / POST channel publish
+  if (rest.length === 3 && rest[0] === "channels" && rest[1] !== undefined) {
+    const channel = rest[1];
+    const problem = channelProblem(channel);
+    if (problem === ErrorCode.ChannelReserved) return apiError(res, 400, "channel_reserved", "reserved channel prefix");
+    if (problem !== null) return apiError(res, 400, "invalid_request", "invalid channel name");
+    if (rest[2] === "peers" && method === "GET") {
+      return json(res, 200, { channel, peers: await server.state.presence.roster(appId, channel) });
+    }
+    if (rest[2] === "publish" && method === "POST") {
+      let text: string;
+      try {
+        text = await readBody(req, Limits.maxRestBodyBytes);
+      } catch (error) {
+        if (error instanceof BodyTooLarge) return apiError(res, 413, "invalid_request", `body over ${Limits.maxRestBodyBytes} bytes`);
+        throw error;
+      }
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        return apiError(res, 400, "invalid_request", "body is not JSON");
+      }
+      const parsed = relayPublishRequestSchema.safeParse(body);
+      if (!parsed.success || typeof body !== "object" || body === null || !("data" in body)) {
+        return apiError(res, 400, "invalid_request", "body needs data");
+      }
+      const result = await server.restPublish(app, channel, parsed.data.data, parsed.data.from ?? "server", parsed.data.peerMetadata);
+      return json(res, 200, result.dropped ? { channel, delivered: 0, dropped: ErrorCode.OverMessageQuota } : { channel, delivered: result.delivered });
+    }
+  }
+
+  // DELETE peer
+  if (rest.length === 2 && rest[0] === "peers" && rest[1] !== undefined && method === "DELETE") {
+    const peerId = rest[1];
+    const closed = await server.state.bus.disconnectPeer(appId, peerId, CloseCode.AdminDisconnect, "disconnected_by_backend");
+    return json(res, 200, { peerId, closed });
+  }
+  return apiError(res, 404, "not_found", "no such route");
+}

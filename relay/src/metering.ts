@@ -1,0 +1,292 @@
+// Metering (ARCHITECTURE §1 "Usage"): per-app deltas accumulated on the hot path with plain number
+// increments, cut into batches with unique ids every flush interval and posted to the control plane
+// until acknowledged (same id on every retry, so a batch is applied exactly once). Unacknowledged
+// batches are kept on disk so a restart resends them.
+import { randomUUID } from "node:crypto";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { z } from "zod";
+import { ControlPlanePath, INTERNAL_AUTH_HEADER, Limits, usageBatchResponseSchema, usageBatchSchema } from "./protocol";
+import type { AppUsageDelta, UsageBatch, UsageBatchResponse, UsageSample } from "./protocol";
+import type { Logger } from "./log";
+
+interface MutableDelta extends Omit<AppUsageDelta, "samples"> {
+  samples: Map<number, UsageSample>;
+  /** Overage spend in thousandths of a minor unit, not yet applied by the control plane. */
+  spendMilli: number;
+}
+
+const pendingBatchSchema = z.object({
+  batch: usageBatchSchema,
+  spendMilliByApp: z.record(z.string(), z.number()),
+  firstAttemptAtMs: z.number(),
+});
+type PendingBatch = z.infer<typeof pendingBatchSchema>;
+const pendingFileSchema = z.array(pendingBatchSchema);
+
+export interface MeterOptions {
+  relayId: string;
+  controlPlaneUrl: string;
+  relaySecret: string;
+  dataDir: string;
+  timeoutMs: number;
+  logger: Logger;
+  /** Called for each acknowledged batch (to fold acknowledged counts and balances back in). */
+  onAcknowledged: (batch: UsageBatch, response: UsageBatchResponse) => void;
+}
+
+function minuteOf(nowMs: number): number {
+  return Math.floor(nowMs / 60_000) * 60;
+}
+
+export class Meter {
+  private deltas = new Map<string, MutableDelta>();
+  private pending: PendingBatch[] = [];
+  private readonly unappliedSpendMilli = new Map<string, number>();
+  private flushing: Promise<void> | null = null;
+  private readonly filePath: string;
+  lastAcknowledgedAtMs: number = Date.now();
+
+  constructor(private readonly options: MeterOptions) {
+    this.filePath = path.join(options.dataDir, "usage-pending.json");
+  }
+
+  private delta(appId: string, periodStartUnix: number): MutableDelta {
+    const id = `${appId}\u0000${periodStartUnix}`;
+    let delta = this.deltas.get(id);
+    if (!delta) {
+      delta = {
+        appId,
+        periodStartUnix,
+        messagesAttempted: 0,
+        deliveredMessages: 0,
+        egressBytes: 0,
+        egressBlocks: 0,
+        connectionMinutes: 0,
+        peakConcurrent: 0,
+        overageMessages: 0,
+        overageConnections: 0,
+        softDrops: 0,
+        closesByCode: {},
+        byKey: {},
+        samples: new Map(),
+        spendMilli: 0,
+      };
+      this.deltas.set(id, delta);
+    }
+    return delta;
+  }
+
+  private sample(delta: MutableDelta, nowMs: number): UsageSample {
+    const minuteUnix = minuteOf(nowMs);
+    let sample = delta.samples.get(minuteUnix);
+    if (!sample) {
+      sample = { minuteUnix, messages: 0, delivered: 0, egressBytes: 0, connectionMinutes: 0, peakConcurrent: 0, softDrops: 0 };
+      delta.samples.set(minuteUnix, sample);
+    }
+    return sample;
+  }
+
+  private keyUsage(delta: MutableDelta, keyId: string): { messages: number; connections: number } {
+    let usage = delta.byKey[keyId];
+    if (!usage) {
+      usage = { messages: 0, connections: 0 };
+      delta.byKey[keyId] = usage;
+    }
+    return usage;
+  }
+
+  messageAttempted(appId: string, periodStartUnix: number, keyId: string | null, nowMs: number = Date.now()): void {
+    const delta = this.delta(appId, periodStartUnix);
+    delta.messagesAttempted += 1;
+    this.sample(delta, nowMs).messages += 1;
+    if (keyId) this.keyUsage(delta, keyId).messages += 1;
+  }
+
+  /** `recipients` deliveries of a frame of `frameBytes` bytes each. */
+  delivered(appId: string, periodStartUnix: number, recipients: number, frameBytes: number, nowMs: number = Date.now()): void {
+    if (recipients === 0) return;
+    const delta = this.delta(appId, periodStartUnix);
+    const bytes = recipients * frameBytes;
+    delta.deliveredMessages += recipients;
+    delta.egressBytes += bytes;
+    delta.egressBlocks += recipients * Math.max(1, Math.ceil(frameBytes / Limits.egressBlockBytes));
+    const sample = this.sample(delta, nowMs);
+    sample.delivered += recipients;
+    sample.egressBytes += bytes;
+  }
+
+  softDrop(appId: string, periodStartUnix: number, nowMs: number = Date.now()): void {
+    const delta = this.delta(appId, periodStartUnix);
+    delta.softDrops += 1;
+    this.sample(delta, nowMs).softDrops += 1;
+  }
+
+  overage(appId: string, periodStartUnix: number, unit: "message" | "connection", costMilli: number): void {
+    const delta = this.delta(appId, periodStartUnix);
+    if (unit === "message") delta.overageMessages += 1;
+    else delta.overageConnections += 1;
+    delta.spendMilli += costMilli;
+    this.unappliedSpendMilli.set(appId, (this.unappliedSpendMilli.get(appId) ?? 0) + costMilli);
+  }
+
+  /** A connection opened or refused with `keyId` (the contract's byKey counts both). */
+  connectionAttempt(appId: string, periodStartUnix: number, keyId: string): void {
+    this.keyUsage(this.delta(appId, periodStartUnix), keyId).connections += 1;
+  }
+
+  concurrent(appId: string, periodStartUnix: number, count: number, nowMs: number = Date.now()): void {
+    const delta = this.delta(appId, periodStartUnix);
+    if (count > delta.peakConcurrent) delta.peakConcurrent = count;
+    const sample = this.sample(delta, nowMs);
+    if (count > sample.peakConcurrent) sample.peakConcurrent = count;
+  }
+
+  connectionMinutes(appId: string, periodStartUnix: number, minutes: number, nowMs: number = Date.now()): void {
+    if (minutes <= 0) return;
+    const delta = this.delta(appId, periodStartUnix);
+    delta.connectionMinutes += minutes;
+    this.sample(delta, nowMs).connectionMinutes += minutes;
+  }
+
+  closed(appId: string, periodStartUnix: number, code: number): void {
+    const delta = this.delta(appId, periodStartUnix);
+    const key = String(code);
+    delta.closesByCode[key] = (delta.closesByCode[key] ?? 0) + 1;
+  }
+
+  /** Overage spend (thousandths of a minor unit) not yet reflected in a balance the control plane reported. */
+  unappliedSpendFor(appId: string): number {
+    return this.unappliedSpendMilli.get(appId) ?? 0;
+  }
+
+  /** Messages attempted per app/period in batches not yet acknowledged (restored from disk). */
+  pendingMessages(): Array<{ appId: string; periodStartUnix: number; messages: number }> {
+    return this.pending.flatMap((p) =>
+      p.batch.apps.map((a) => ({ appId: a.appId, periodStartUnix: a.periodStartUnix, messages: a.messagesAttempted })),
+    );
+  }
+
+  get pendingBatchCount(): number {
+    return this.pending.length;
+  }
+
+  /** Age of the oldest unacknowledged usage in ms (0 when everything is acknowledged). */
+  flushLagMs(nowMs: number = Date.now()): number {
+    const oldest = this.pending[0];
+    return oldest ? nowMs - oldest.firstAttemptAtMs : 0;
+  }
+
+  async loadPending(): Promise<void> {
+    let text: string;
+    try {
+      text = await readFile(this.filePath, "utf8");
+    } catch {
+      return;
+    }
+    try {
+      const parsed = pendingFileSchema.safeParse(JSON.parse(text));
+      if (!parsed.success) {
+        this.options.logger.error("unreadable pending usage file; keeping it aside", { file: this.filePath });
+        await rename(this.filePath, `${this.filePath}.corrupt-${Date.now()}`);
+        return;
+      }
+      this.pending.push(...parsed.data);
+      for (const p of parsed.data) {
+        for (const [appId, spend] of Object.entries(p.spendMilliByApp)) {
+          this.unappliedSpendMilli.set(appId, (this.unappliedSpendMilli.get(appId) ?? 0) + spend);
+        }
+      }
+      this.options.logger.info("loaded unacknowledged usage batches", { batches: parsed.data.length });
+    } catch {
+      this.options.logger.error("unparsable pending usage file; keeping it aside", { file: this.filePath });
+      await rename(this.filePath, `${this.filePath}.corrupt-${Date.now()}`).catch(() => undefined);
+    }
+  }
+
+  /** Moves the accumulated deltas into a new pending batch (no-op when nothing was counted). */
+  cut(nowMs: number = Date.now()): boolean {
+    if (this.deltas.size === 0) return false;
+    const apps: AppUsageDelta[] = [];
+    const spendMilliByApp: Record<string, number> = {};
+    for (const delta of this.deltas.values()) {
+      const { spendMilli, samples, ...rest } = delta;
+      apps.push({ ...rest, samples: [...samples.values()].sort((a, b) => a.minuteUnix - b.minuteUnix) });
+      if (spendMilli > 0) spendMilliByApp[delta.appId] = (spendMilliByApp[delta.appId] ?? 0) + spendMilli;
+    }
+    this.deltas = new Map();
+    this.pending.push({
+      batch: { batchId: `ub_${randomUUID()}`, relayId: this.options.relayId, sentAtUnixMs: nowMs, apps },
+      spendMilliByApp,
+      firstAttemptAtMs: nowMs,
+    });
+    return true;
+  }
+
+  /** Cuts and sends every pending batch in order, stopping at the first failure (retried next time). */
+  flush(): Promise<void> {
+    if (!this.flushing) {
+      this.flushing = this.flushOnce().finally(() => {
+        this.flushing = null;
+      });
+    }
+    return this.flushing;
+  }
+
+  private async flushOnce(): Promise<void> {
+    const cut = this.cut();
+    const before = this.pending.length;
+    while (this.pending.length > 0) {
+      const next = this.pending[0];
+      if (!next) break;
+      const response = await this.post(next.batch);
+      if (!response) break;
+      this.pending.shift();
+      for (const [appId, spend] of Object.entries(next.spendMilliByApp)) {
+        this.unappliedSpendMilli.set(appId, Math.max(0, (this.unappliedSpendMilli.get(appId) ?? 0) - spend));
+      }
+      this.lastAcknowledgedAtMs = Date.now();
+      this.options.onAcknowledged(next.batch, response);
+    }
+    if (cut || this.pending.length !== before) await this.persist();
+  }
+
+  private async post(batch: UsageBatch): Promise<UsageBatchResponse | null> {
+    try {
+      const response = await fetch(this.options.controlPlaneUrl + ControlPlanePath.usage, {
+        method: "POST",
+        headers: { [INTERNAL_AUTH_HEADER]: `Bearer ${this.options.relaySecret}`, "content-type": "application/json" },
+        body: JSON.stringify(batch),
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+      if (!response.ok) {
+        await response.body?.cancel();
+        this.options.logger.warn("usage batch refused; will retry", { batchId: batch.batchId, status: response.status });
+        return null;
+      }
+      const parsed = usageBatchResponseSchema.safeParse(await response.json());
+      if (!parsed.success) {
+        this.options.logger.error("usage response did not match the contract; will retry", { batchId: batch.batchId });
+        return null;
+      }
+      return parsed.data;
+    } catch (error) {
+      this.options.logger.warn("usage flush failed; will retry", {
+        batchId: batch.batchId,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return null;
+    }
+  }
+
+  private async persist(): Promise<void> {
+    try {
+      await mkdir(this.options.dataDir, { recursive: true });
+      const tmp = `${this.filePath}.${process.pid}.tmp`;
+      await writeFile(tmp, JSON.stringify(this.pending), { mode: 0o600 });
+      await rename(tmp, this.filePath);
+    } catch (error) {
+      this.options.logger.error("could not persist pending usage", { error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+}

@@ -1,0 +1,178 @@
+// The plan cache (ARCHITECTURE §1): the relay's copy of every app's limits, billing state and keys,
+// pulled from the control plane with ETag and kept on disk so a restart during an outage still
+// enforces. Lookups are synchronous Map reads on the hot path.
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { ControlPlanePath, INTERNAL_AUTH_HEADER, snapshotSchema } from "./protocol";
+import type { Snapshot, SnapshotApp, SnapshotKey } from "./protocol";
+import type { Logger } from "./log";
+
+export interface KeyEntry {
+  app: SnapshotApp;
+  key: SnapshotKey;
+  /** HMAC key bytes of a secret key's signing secret. */
+  hmacKey?: Uint8Array;
+}
+
+export interface PlanCacheOptions {
+  controlPlaneUrl: string;
+  relaySecret: string;
+  dataDir: string;
+  timeoutMs: number;
+  logger: Logger;
+}
+
+export type SnapshotListener = (snapshot: Snapshot, previous: Snapshot | null) => void;
+
+export class PlanCache {
+  private snapshot: Snapshot | null = null;
+  private etag: string | null = null;
+  private apps = new Map<string, SnapshotApp>();
+  private keys = new Map<string, KeyEntry>();
+  private listeners: SnapshotListener[] = [];
+  private refreshing: Promise<boolean> | null = null;
+  /** When a snapshot was last confirmed current by the control plane (fetched or 304). */
+  lastConfirmedAtMs: number | null = null;
+  private readonly filePath: string;
+
+  constructor(private readonly options: PlanCacheOptions) {
+    this.filePath = path.join(options.dataDir, "snapshot.json");
+  }
+
+  get current(): Snapshot | null {
+    return this.snapshot;
+  }
+
+  get ready(): boolean {
+    return this.snapshot !== null;
+  }
+
+  onChange(listener: SnapshotListener): void {
+    this.listeners.push(listener);
+  }
+
+  app(appId: string): SnapshotApp | undefined {
+    return this.apps.get(appId);
+  }
+
+  key(keyId: string): KeyEntry | undefined {
+    return this.keys.get(keyId);
+  }
+
+  /** Loads the on-disk copy (used until the control plane answers). Returns whether one was found. */
+  async loadFromDisk(): Promise<boolean> {
+    let text: string;
+    try {
+      text = await readFile(this.filePath, "utf8");
+    } catch {
+      return false;
+    }
+    try {
+      const stored: unknown = JSON.parse(text);
+      const parsed = snapshotSchema.safeParse(stored);
+      if (!parsed.success) {
+        this.options.logger.warn("ignoring unreadable snapshot copy on disk", { file: this.filePath });
+        return false;
+      }
+      this.apply(parsed.data, parsed.data.version);
+      this.options.logger.info("loaded snapshot copy from disk", { version: parsed.data.version, apps: parsed.data.apps.length });
+      return true;
+    } catch {
+      this.options.logger.warn("ignoring unparsable snapshot copy on disk", { file: this.filePath });
+      return false;
+    }
+  }
+
+  /**
+   * Fetches the snapshot now (coalescing concurrent calls). Resolves true when the cache is current
+   * (new snapshot or 304), false on any failure, in which case the last snapshot stays in force.
+   */
+  refreshNow(): Promise<boolean> {
+    if (!this.refreshing) {
+      this.refreshing = this.fetchOnce().finally(() => {
+        this.refreshing = null;
+      });
+    }
+    return this.refreshing;
+  }
+
+  private async fetchOnce(): Promise<boolean> {
+    const headers: Record<string, string> = { [INTERNAL_AUTH_HEADER]: `Bearer ${this.options.relaySecret}` };
+    if (this.etag) headers["if-none-match"] = this.etag;
+    try {
+      const response = await fetch(this.options.controlPlaneUrl + ControlPlanePath.snapshot, {
+        headers,
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+      if (response.status === 304) {
+        await response.body?.cancel();
+        this.lastConfirmedAtMs = Date.now();
+        return true;
+      }
+      if (!response.ok) {
+        await response.body?.cancel();
+        this.options.logger.warn("snapshot fetch failed; enforcing last snapshot", { status: response.status });
+        return false;
+      }
+      const parsed = snapshotSchema.safeParse(await response.json());
+      if (!parsed.success) {
+        this.options.logger.error("snapshot did not match the contract; enforcing last snapshot", {
+          issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join(".")}: ${i.message}`),
+        });
+        return false;
+      }
+      this.lastConfirmedAtMs = Date.now();
+      const etag = response.headers.get("etag") ?? parsed.data.version;
+      if (this.snapshot && this.snapshot.version === parsed.data.version) {
+        this.etag = etag;
+        return true;
+      }
+      this.apply(parsed.data, etag);
+      await this.persist(parsed.data);
+      return true;
+    } catch (error) {
+      this.options.logger.warn("control plane unreachable; enforcing last snapshot", {
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return false;
+    }
+  }
+
+  private apply(snapshot: Snapshot, etag: string): void {
+    const previous = this.snapshot;
+    const apps = new Map<string, SnapshotApp>();
+    const keys = new Map<string, KeyEntry>();
+    const encoder = new TextEncoder();
+    for (const app of snapshot.apps) {
+      apps.set(app.appId, app);
+      for (const key of app.keys) {
+        const entry: KeyEntry = { app, key };
+        if (key.kind === "secret" && key.signingSecret) entry.hmacKey = encoder.encode(key.signingSecret);
+        keys.set(key.keyId, entry);
+      }
+    }
+    this.snapshot = snapshot;
+    this.etag = etag;
+    this.apps = apps;
+    this.keys = keys;
+    for (const listener of this.listeners) {
+      try {
+        listener(snapshot, previous);
+      } catch (error) {
+        this.options.logger.error("snapshot listener failed", { error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+  }
+
+  /** Writes atomically (temp file + rename) so a crash never leaves a half-written copy. */
+  private async persist(snapshot: Snapshot): Promise<void> {
+    try {
+      await mkdir(this.options.dataDir, { recursive: true });
+      const tmp = `${this.filePath}.${process.pid}.tmp`;
+      await writeFile(tmp, JSON.stringify(snapshot), { mode: 0o600 });
+      await rename(tmp, this.filePath);
+    } catch (error) {
+      this.options.logger.error("could not persist snapshot copy", { error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+}
