@@ -33,6 +33,7 @@ import { channelProblem, isJsonObject, isValidPeerId } from "./validation";
 /** Frames a connection may have waiting behind an asynchronous one before it is cut off. */
 const MAX_QUEUED_FRAMES = 256;
 const MAX_CLOSE_WAIT_MS = 2_000;
+const MAX_HEADER_BYTES = 64 * 1024;
 
 interface AppConnections {
   /** channel → subscribed connections (exact subscriptions) with their subscription. */
@@ -131,7 +132,9 @@ export class RelayServer implements LocalDelivery {
       },
       { defaultMetrics },
     );
-    this.httpServer = createServer((req, res) => {
+    // A token may carry 8 KB metadata + 4 KB peerMetadata, base64url-encoded in the query string:
+    // more than Node's default 16 KB header limit.
+    this.httpServer = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
       handleHttpRequest(this, req, res).catch((error: unknown) => {
         this.logger.error("http handler failed", { error: error instanceof Error ? error.message : String(error) });
         if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });

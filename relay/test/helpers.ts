@@ -1,0 +1,412 @@
+// Test harness: a fake control plane over real HTTP, snapshot fixtures, token minting, a relay on
+// port 0 with short timers, and a raw `ws` client that records every frame and the close code.
+import { randomBytes, randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { SignJWT } from "jose";
+import { WebSocket } from "ws";
+import { defaultTiming } from "../src/config";
+import type { RelayConfig } from "../src/config";
+import { silentLogger } from "../src/log";
+import { ControlPlanePath, KeyPrefix, PlanDefaults, usageBatchSchema } from "../src/protocol";
+import type { SnapshotApp, SnapshotKey, UsageBatch } from "../src/protocol";
+import { startRelay } from "../src/server";
+import type { RelayHandle, StartRelayOptions } from "../src/server";
+
+export const RELAY_SECRET = "test-relay-secret-0123456789abcdef0123456789";
+
+export interface SecretKeyFixture extends SnapshotKey {
+  signingSecret: string;
+}
+
+export function secretKey(overrides: Partial<SnapshotKey> = {}): SecretKeyFixture {
+  return {
+    keyId: `${KeyPrefix.secretKeyId}${randomBytes(8).toString("hex")}`,
+    kind: "secret",
+    channelPatterns: ["**"],
+    actions: ["publish", "subscribe", "presence", "send"],
+    allowedOrigins: [],
+    revoked: false,
+    expiresAtUnix: null,
+    signingSecret: `${KeyPrefix.secretKeySecret}${randomBytes(24).toString("hex")}`,
+    ...overrides,
+  };
+}
+
+export function publishableKey(overrides: Partial<SnapshotKey> = {}): SnapshotKey {
+  return {
+    keyId: `${KeyPrefix.publishableKey}${randomBytes(8).toString("hex")}`,
+    kind: "publishable",
+    channelPatterns: ["**"],
+    actions: ["subscribe", "publish", "presence"],
+    allowedOrigins: [],
+    revoked: false,
+    expiresAtUnix: null,
+    ...overrides,
+  };
+}
+
+type AppOverrides = Partial<Omit<SnapshotApp, "limits" | "billing" | "usage">> & {
+  limits?: Partial<SnapshotApp["limits"]>;
+  billing?: Partial<SnapshotApp["billing"]>;
+  usage?: Partial<SnapshotApp["usage"]>;
+};
+
+export const PERIOD_START_UNIX = 1_700_000_000;
+
+export function appFixture(overrides: AppOverrides = {}): SnapshotApp {
+  const { limits, billing, usage, ...rest } = overrides;
+  return {
+    appId: `${KeyPrefix.app}${randomBytes(6).toString("hex")}`,
+    status: "active",
+    planName: "test",
+    period: { startUnix: PERIOD_START_UNIX, endUnix: PERIOD_START_UNIX + 30 * 86_400 },
+    keys: [secretKey(), publishableKey()],
+    ...rest,
+    limits: {
+      maxConcurrentConnections: 100,
+      maxMessagesPerPeriod: 1_000_000,
+      tokenBucketRefillPerSecond: PlanDefaults.tokenBucketRefillPerSecond,
+      tokenBucketBurst: PlanDefaults.tokenBucketBurst,
+      connectAttemptsPerIpPerMinute: 1_000,
+      ...limits,
+    },
+    billing: {
+      overagesAllowed: false,
+      overagesEnabled: false,
+      balanceMinor: 0,
+      autoRechargeEnabled: false,
+      overagePricePer1000MessagesMinor: 100,
+      overagePricePerConnectionMinor: 10,
+      ...billing,
+    },
+    usage: { messagesUsed: 0, overageMessages: 0, overageConnections: 0, peakConcurrent: 0, ...usage },
+  };
+}
+
+export function firstSecretKey(app: SnapshotApp): SecretKeyFixture {
+  const key = app.keys.find((k): k is SecretKeyFixture => k.kind === "secret" && typeof k.signingSecret === "string");
+  if (!key) throw new Error("fixture app has no secret key");
+  return key;
+}
+
+export function firstPublishableKey(app: SnapshotApp): SnapshotKey {
+  const key = app.keys.find((k) => k.kind === "publishable");
+  if (!key) throw new Error("fixture app has no publishable key");
+  return key;
+}
+
+export interface TokenOptions {
+  sub?: string;
+  expiresInSec?: number;
+  claims?: Record<string, unknown>;
+  omitExp?: boolean;
+}
+
+export async function mintToken(key: SecretKeyFixture, options: TokenOptions = {}): Promise<string> {
+  const jwt = new SignJWT({ ...options.claims })
+    .setProtectedHeader({ alg: "HS256", kid: key.keyId, typ: "JWT" })
+    .setSubject(options.sub ?? `peer-${randomUUID()}`)
+    .setIssuedAt();
+  if (!options.omitExp) jwt.setExpirationTime(Math.floor(Date.now() / 1000) + (options.expiresInSec ?? 3600));
+  return jwt.sign(new TextEncoder().encode(key.signingSecret));
+}
+
+export interface RechargeBehaviour {
+  recharged: boolean;
+  balanceMinor: number;
+  delayMs?: number;
+}
+
+/** The control plane's internal API, faked: snapshots with ETag, exactly-once usage batches, recharge. */
+export class FakeControlPlane {
+  apps: SnapshotApp[] = [];
+  version = 1;
+  down = false;
+  readonly batches: UsageBatch[] = [];
+  readonly appliedBatchIds = new Set<string>();
+  readonly rechargeRequests: Array<{ appId: string; reason: string }> = [];
+  recharge: RechargeBehaviour = { recharged: false, balanceMinor: 0 };
+  usageStatus = 200;
+  snapshotRequests = 0;
+  notModifiedResponses = 0;
+  private server: Server | null = null;
+  url = "";
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", () => resolve()));
+    const address = this.server.address() as AddressInfo;
+    this.url = `http://127.0.0.1:${address.port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+
+  setApps(apps: SnapshotApp[]): void {
+    this.apps = apps;
+    this.version += 1;
+  }
+
+  /** Mutates one app and bumps the snapshot version. */
+  update(appId: string, change: (app: SnapshotApp) => void): void {
+    const app = this.apps.find((a) => a.appId === appId);
+    if (!app) throw new Error(`no app ${appId}`);
+    change(app);
+    this.version += 1;
+  }
+
+  /** Applied usage of an app summed over accepted batches. */
+  applied(appId: string): { messagesAttempted: number; deliveredMessages: number; softDrops: number; overageMessages: number; overageConnections: number; connectionMinutes: number } {
+    const total = { messagesAttempted: 0, deliveredMessages: 0, softDrops: 0, overageMessages: 0, overageConnections: 0, connectionMinutes: 0 };
+    for (const batch of this.batches) {
+      for (const app of batch.apps) {
+        if (app.appId !== appId) continue;
+        total.messagesAttempted += app.messagesAttempted;
+        total.deliveredMessages += app.deliveredMessages;
+        total.softDrops += app.softDrops;
+        total.overageMessages += app.overageMessages;
+        total.overageConnections += app.overageConnections;
+        total.connectionMinutes += app.connectionMinutes;
+      }
+    }
+    return total;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (this.down) {
+      res.destroy();
+      return;
+    }
+    if (req.headers.authorization !== `Bearer ${RELAY_SECRET}`) {
+      res.writeHead(401).end();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+    const body = Buffer.concat(chunks).toString("utf8");
+    if (req.url === ControlPlanePath.snapshot) {
+      this.snapshotRequests += 1;
+      const etag = `"v${this.version}"`;
+      if (req.headers["if-none-match"] === etag) {
+        this.notModifiedResponses += 1;
+        res.writeHead(304, { etag }).end();
+        return;
+      }
+      const snapshot = { version: `v${this.version}`, generatedAtUnixMs: Date.now(), apps: this.apps };
+      res.writeHead(200, { etag, "content-type": "application/json" }).end(JSON.stringify(snapshot));
+      return;
+    }
+    if (req.url === ControlPlanePath.usage && req.method === "POST") {
+      if (this.usageStatus !== 200) {
+        res.writeHead(this.usageStatus).end();
+        return;
+      }
+      const batch = usageBatchSchema.parse(JSON.parse(body));
+      const applied = !this.appliedBatchIds.has(batch.batchId);
+      if (applied) {
+        this.appliedBatchIds.add(batch.batchId);
+        this.batches.push(batch);
+        // Fold usage into the snapshot as the real control plane does, so the next snapshot's
+        // baseline contains it.
+        for (const delta of batch.apps) {
+          const app = this.apps.find((a) => a.appId === delta.appId);
+          if (app) app.usage.messagesUsed += delta.messagesAttempted;
+        }
+        this.version += 1;
+      }
+      const apps = batch.apps.map((a) => ({ appId: a.appId, balanceMinor: this.apps.find((x) => x.appId === a.appId)?.billing.balanceMinor ?? 0 }));
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ applied, apps }));
+      return;
+    }
+    if (req.url === ControlPlanePath.recharge && req.method === "POST") {
+      const request = JSON.parse(body) as { appId: string; reason: string };
+      this.rechargeRequests.push(request);
+      const behaviour = this.recharge;
+      if (behaviour.delayMs) await new Promise((resolve) => setTimeout(resolve, behaviour.delayMs));
+      if (behaviour.recharged) {
+        const app = this.apps.find((a) => a.appId === request.appId);
+        if (app) app.billing.balanceMinor = behaviour.balanceMinor;
+      }
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ recharged: behaviour.recharged, balanceMinor: behaviour.balanceMinor }));
+      return;
+    }
+    res.writeHead(404).end();
+  }
+}
+
+const dataDirs: string[] = [];
+
+export async function tempDataDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "tollgate-relay-test-"));
+  dataDirs.push(dir);
+  return dir;
+}
+
+export async function removeTempDirs(): Promise<void> {
+  await Promise.all(dataDirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+}
+
+export async function relayConfig(controlPlane: FakeControlPlane, overrides: Partial<RelayConfig> = {}): Promise<RelayConfig> {
+  const { timing, ...rest } = overrides;
+  return {
+    port: 0,
+    host: "127.0.0.1",
+    controlPlaneUrl: controlPlane.url,
+    relaySecret: RELAY_SECRET,
+    planCacheRefreshMs: 60_000,
+    usageFlushMs: 60_000,
+    dataDir: await tempDataDir(),
+    trustedProxies: [],
+    connectRatePerIp: 10_000,
+    connectRateWindowMs: 60_000,
+    relayId: `test-relay-${randomBytes(3).toString("hex")}`,
+    sendBufferLimitBytes: 1024 * 1024,
+    ...rest,
+    timing: {
+      ...defaultTiming,
+      serverPingIntervalMs: 60_000,
+      shutdownGraceMs: 20,
+      rechargeTimeoutMs: 1_000,
+      rechargeRetryCooldownMs: 200,
+      controlPlaneTimeoutMs: 1_000,
+      slowConsumerTerminateMs: 2_000,
+      ...timing,
+    },
+  };
+}
+
+export async function startTestRelay(controlPlane: FakeControlPlane, overrides: Partial<RelayConfig> = {}, options: StartRelayOptions = {}): Promise<RelayHandle> {
+  return startRelay(await relayConfig(controlPlane, overrides), { logger: silentLogger, ...options });
+}
+
+export type Frame = Record<string, unknown> & { type: string };
+
+/** A raw `ws` client that records every frame and the close code. */
+export class TestClient {
+  readonly frames: Frame[] = [];
+  readonly ws: WebSocket;
+  readonly opened: Promise<void>;
+  readonly closed: Promise<{ code: number; reason: string }>;
+  closeCode: number | null = null;
+  private waiters: Array<() => void> = [];
+  private requestSeq = 0;
+
+  constructor(url: string, options: ConstructorParameters<typeof WebSocket>[2] = {}) {
+    this.ws = new WebSocket(url, options);
+    this.opened = new Promise((resolve, reject) => {
+      this.ws.once("open", () => resolve());
+      this.ws.once("error", reject);
+    });
+    this.opened.catch(() => undefined);
+    this.closed = new Promise((resolve) => {
+      this.ws.once("close", (code: number, reason: Buffer) => {
+        this.closeCode = code;
+        resolve({ code, reason: reason.toString() });
+        this.notify();
+      });
+    });
+    this.ws.on("error", () => undefined);
+    this.ws.on("message", (data: Buffer, isBinary: boolean) => {
+      if (isBinary) return;
+      this.frames.push(JSON.parse(data.toString("utf8")) as Frame);
+      this.notify();
+    });
+  }
+
+  static async connect(relay: RelayHandle, query: string, options: ConstructorParameters<typeof WebSocket>[2] = {}): Promise<TestClient> {
+    const client = new TestClient(`${relay.url}/v1?${query}`, options);
+    await client.waitFor((f) => f.type === "welcome");
+    return client;
+  }
+
+  private notify(): void {
+    for (const waiter of this.waiters.splice(0)) waiter();
+  }
+
+  send(frame: unknown): void {
+    this.ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
+  }
+
+  nextRequestId(): string {
+    return `r${++this.requestSeq}`;
+  }
+
+  /** Sends a frame with a fresh requestId and resolves with the correlated ack or error. */
+  async request(frame: Record<string, unknown>): Promise<Frame> {
+    const requestId = this.nextRequestId();
+    this.send({ ...frame, requestId });
+    return this.waitFor((f) => (f.type === "ack" || f.type === "error") && f.requestId === requestId);
+  }
+
+  /** Resolves with the first recorded frame matching `predicate` (already received or future). */
+  async waitFor(predicate: (frame: Frame) => boolean, timeoutMs = 3_000): Promise<Frame> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.frames.find(predicate);
+      if (found) return found;
+      if (this.closeCode !== null) throw new Error(`socket closed (${this.closeCode}) before the expected frame; got ${JSON.stringify(this.frames.slice(-5))}`);
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) throw new Error(`timed out waiting for frame; got ${JSON.stringify(this.frames.slice(-5))}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, remaining);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  framesOf(type: string): Frame[] {
+    return this.frames.filter((f) => f.type === type);
+  }
+
+  async closeCodeWithin(timeoutMs = 3_000): Promise<number> {
+    const result = await Promise.race([this.closed, new Promise<null>((resolve) => setTimeout(() => resolve(null), timeoutMs))]);
+    if (result === null) throw new Error("socket did not close in time");
+    return result.code;
+  }
+
+  close(): void {
+    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close();
+  }
+}
+
+/** Connects and expects the relay to close the socket; resolves with the close code. */
+export async function expectRefused(url: string, options: ConstructorParameters<typeof WebSocket>[2] = {}): Promise<number> {
+  const client = new TestClient(url, options);
+  return client.closeCodeWithin();
+}
+
+export async function sleep(ms: number): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export async function eventually(check: () => void | Promise<void>, timeoutMs = 3_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await check();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await sleep(15);
+    }
+  }
+}
+
+export function internalHeaders(): Record<string, string> {
+  return { authorization: `Bearer ${RELAY_SECRET}` };
+}
