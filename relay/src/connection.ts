@@ -28,7 +28,7 @@ export class Connection {
   key: SnapshotKey;
   /** Frames waiting behind an asynchronous one (subscribe, send, recharge), keeping per-connection order. */
   queue: Promise<void> | null = null;
-  queuedFrames = 0;
+  queuedBytes = 0;
   connectionMinutesCounted = 1;
   awaitingPongSinceMs: number | null = null;
   expiryTimer: NodeJS.Timeout | null = null;

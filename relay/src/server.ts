@@ -30,8 +30,8 @@ import { createMemoryState } from "./state/memory";
 import type { ChannelMessageEvent, DirectEvent, JsonObject, LocalDelivery, PresenceEvent, RelayState } from "./state/types";
 import { channelProblem, isJsonObject, isValidPeerId } from "./validation";
 
-/** Frames a connection may have waiting behind an asynchronous one before it is cut off. */
-const MAX_QUEUED_FRAMES = 256;
+/** Bytes of frames a connection may have waiting behind an asynchronous one before it is cut off. */
+const MAX_QUEUED_BYTES = 4 * 1024 * 1024;
 const MAX_CLOSE_WAIT_MS = 2_000;
 const MAX_HEADER_BYTES = 64 * 1024;
 
@@ -434,13 +434,13 @@ export class RelayServer implements LocalDelivery {
     }
     const text = Array.isArray(data) ? Buffer.concat(data).toString("utf8") : Buffer.from(data as Buffer).toString("utf8");
     if (connection.queue) {
-      if (connection.queuedFrames >= MAX_QUEUED_FRAMES) {
+      if (connection.queuedBytes + text.length > MAX_QUEUED_BYTES) {
         this.closeConnection(connection, CloseCode.PolicyViolation, "too_many_pending_frames");
         return;
       }
-      connection.queuedFrames += 1;
+      connection.queuedBytes += text.length;
       const next = connection.queue.then(() => {
-        connection.queuedFrames -= 1;
+        connection.queuedBytes -= text.length;
         return connection.closed ? undefined : this.processSafely(connection, text);
       });
       this.trackQueue(connection, next);

@@ -10,7 +10,7 @@ import path from "node:path";
 import { SignJWT } from "jose";
 import { WebSocket } from "ws";
 import { defaultTiming } from "../src/config";
-import type { RelayConfig } from "../src/config";
+import type { RelayConfig, RelayTiming } from "../src/config";
 import { silentLogger } from "../src/log";
 import { ControlPlanePath, KeyPrefix, PlanDefaults, usageBatchSchema } from "../src/protocol";
 import type { SnapshotApp, SnapshotKey, UsageBatch } from "../src/protocol";
@@ -258,7 +258,9 @@ export async function removeTempDirs(): Promise<void> {
   await Promise.all(dataDirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 }
 
-export async function relayConfig(controlPlane: FakeControlPlane, overrides: Partial<RelayConfig> = {}): Promise<RelayConfig> {
+export type RelayConfigOverrides = Partial<Omit<RelayConfig, "timing">> & { timing?: Partial<RelayTiming> };
+
+export async function relayConfig(controlPlane: FakeControlPlane, overrides: RelayConfigOverrides = {}): Promise<RelayConfig> {
   const { timing, ...rest } = overrides;
   return {
     port: 0,
@@ -287,7 +289,7 @@ export async function relayConfig(controlPlane: FakeControlPlane, overrides: Par
   };
 }
 
-export async function startTestRelay(controlPlane: FakeControlPlane, overrides: Partial<RelayConfig> = {}, options: StartRelayOptions = {}): Promise<RelayHandle> {
+export async function startTestRelay(controlPlane: FakeControlPlane, overrides: RelayConfigOverrides = {}, options: StartRelayOptions = {}): Promise<RelayHandle> {
   return startRelay(await relayConfig(controlPlane, overrides), { logger: silentLogger, ...options });
 }
 
