@@ -3,7 +3,7 @@
 // keepalive, graceful shutdown and the backend/internal error paths.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import { CloseCode, ErrorCode, PlanDefaults, RelayInternalPath } from "../src/protocol";
+import { CloseCode, ErrorCode, PlanDefaults, RelayInternalPath, relayStatsResponseSchema } from "../src/protocol";
 import type { SnapshotApp } from "../src/protocol";
 import type { RelayHandle } from "../src/server";
 import { createMemoryState } from "../src/state/memory";
@@ -165,7 +165,10 @@ describe("concurrency gate", () => {
     expect(await expectRefused(await tokenUrl(app))).toBe(CloseCode.OverConcurrentLimit);
     first.close();
     await first.closed;
-    await eventually(async () => expect((await fetch(relay.httpUrl + RelayInternalPath.stats(app.appId), { headers: internalHeaders() }).then((r) => r.json())).concurrentNow).toBe(1));
+    await eventually(async () => {
+      const stats = relayStatsResponseSchema.parse(await fetch(relay.httpUrl + RelayInternalPath.stats(app.appId), { headers: internalHeaders() }).then((r) => r.json()));
+      expect(stats.concurrentNow).toBe(1);
+    });
     await connect(app);
   });
 
