@@ -129,6 +129,8 @@ export class FakeControlPlane {
   down = false;
   readonly batches: UsageBatch[] = [];
   readonly appliedBatchIds = new Set<string>();
+  /** Every batch id posted, refused attempts included, in order. */
+  readonly attemptedBatchIds: string[] = [];
   readonly rechargeRequests: Array<{ appId: string; reason: string }> = [];
   recharge: RechargeBehaviour = { recharged: false, balanceMinor: 0 };
   usageStatus = 200;
@@ -209,6 +211,7 @@ export class FakeControlPlane {
       return;
     }
     if (req.url === ControlPlanePath.usage && req.method === "POST") {
+      this.attemptedBatchIds.push(usageBatchSchema.parse(JSON.parse(body)).batchId);
       if (this.usageStatus !== 200) {
         res.writeHead(this.usageStatus).end();
         return;
