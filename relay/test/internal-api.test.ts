@@ -1,0 +1,90 @@
+// The relay's internal endpoints (RelayInternalPath) the control plane calls, plus health,
+// readiness and metrics.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RelayInternalPath, channelPeersResponseSchema, relayStatsResponseSchema } from "../src/protocol";
+import type { SnapshotApp } from "../src/protocol";
+import type { RelayHandle } from "../src/server";
+import { FakeControlPlane, TestClient, appFixture, firstSecretKey, internalHeaders, mintToken, removeTempDirs, startTestRelay } from "./helpers";
+
+let controlPlane: FakeControlPlane;
+let relay: RelayHandle;
+let app: SnapshotApp;
+
+const get = (path: string, headers: Record<string, string> = internalHeaders()) => fetch(relay.httpUrl + path, { headers });
+
+beforeAll(async () => {
+  controlPlane = await new FakeControlPlane().start();
+  app = appFixture({ usage: { messagesUsed: 7, peakConcurrent: 1, overageMessages: 0, overageConnections: 0 } });
+  controlPlane.setApps([app]);
+  relay = await startTestRelay(controlPlane);
+});
+
+afterAll(async () => {
+  await relay.close();
+  await controlPlane.stop();
+  await removeTempDirs();
+});
+
+describe("internal endpoints", () => {
+  it("refuse a missing or wrong relay secret with 401", async () => {
+    expect((await get(RelayInternalPath.stats(app.appId), {})).status).toBe(401);
+    expect((await get(RelayInternalPath.stats(app.appId), { authorization: "Bearer wrong" })).status).toBe(401);
+    expect(await (await get(RelayInternalPath.stats(app.appId), {})).json()).toMatchObject({ error: "unauthorized" });
+  });
+
+  it("answer 404 for an unknown app or route", async () => {
+    expect((await get(RelayInternalPath.stats("app_nope"))).status).toBe(404);
+    expect((await get(`/internal/apps/${app.appId}/nothing`)).status).toBe(404);
+  });
+
+  it("report stats: concurrentNow, peakConcurrent and messagesUsed from the baseline", async () => {
+    const a = await TestClient.connect(relay, `token=${await mintToken(firstSecretKey(app))}`);
+    const b = await TestClient.connect(relay, `token=${await mintToken(firstSecretKey(app))}`);
+    await a.request({ type: "publish", channel: "c", data: 1 });
+    const stats = relayStatsResponseSchema.parse(await (await get(RelayInternalPath.stats(app.appId))).json());
+    expect(stats).toEqual({ appId: app.appId, concurrentNow: 2, peakConcurrent: 2, messagesUsed: 8 });
+    a.close();
+    b.close();
+  });
+
+  it("list a channel's peers with metadata; channel names with / are URL-encoded", async () => {
+    const alice = await TestClient.connect(relay, `token=${await mintToken(firstSecretKey(app), { sub: "alice", claims: { peerMetadata: { n: 1 } } })}`);
+    const bob = await TestClient.connect(relay, `token=${await mintToken(firstSecretKey(app), { sub: "bob" })}`);
+    await alice.request({ type: "subscribe", channel: "rooms/a b" });
+    await bob.request({ type: "subscribe", channel: "rooms/a b" });
+    const path = RelayInternalPath.channelPeers(app.appId, "rooms/a b");
+    expect(path).toContain("%2F");
+    const body = channelPeersResponseSchema.parse(await (await get(path)).json());
+    expect(body.channel).toBe("rooms/a b");
+    expect(body.peers.sort((x, y) => x.peerId.localeCompare(y.peerId))).toEqual([{ peerId: "alice", metadata: { n: 1 } }, { peerId: "bob" }]);
+    expect(channelPeersResponseSchema.parse(await (await get(RelayInternalPath.channelPeers(app.appId, "empty"))).json()).peers).toEqual([]);
+    alice.close();
+    bob.close();
+  });
+
+  it("validate REST publishes: reserved and invalid channels, missing data, bodies over 32 KB", async () => {
+    const post = (channel: string, body: string) =>
+      fetch(relay.httpUrl + RelayInternalPath.publish(app.appId, channel), { method: "POST", headers: { ...internalHeaders(), "content-type": "application/json" }, body });
+    const reserved = await post("_internal/x", JSON.stringify({ data: 1 }));
+    expect(reserved.status).toBe(400);
+    expect(await reserved.json()).toMatchObject({ error: "channel_reserved" });
+    expect((await post("c".repeat(257), JSON.stringify({ data: 1 }))).status).toBe(400);
+    expect((await post("ok", JSON.stringify({ from: "x" }))).status).toBe(400);
+    expect((await post("ok", "not json")).status).toBe(400);
+    const exact = JSON.stringify({ data: "x".repeat(32 * 1024 - 11) });
+    expect(exact.length).toBe(32 * 1024);
+    expect((await post("ok", exact)).status).toBe(200);
+    const tooBig = await post("ok", JSON.stringify({ data: "x".repeat(32 * 1024) }));
+    expect(tooBig.status).toBe(413);
+  });
+
+  it("serve /healthz, /readyz and Prometheus /metrics", async () => {
+    expect(await (await fetch(`${relay.httpUrl}/healthz`)).json()).toEqual({ status: "ok" });
+    expect((await fetch(`${relay.httpUrl}/readyz`)).status).toBe(200);
+    const metrics = await (await fetch(`${relay.httpUrl}/metrics`)).text();
+    for (const name of ["relay_connections", "relay_frames_in_total", "relay_frames_out_total", "relay_closes_total", "relay_soft_drops_total", "relay_token_bucket_closes_total", "relay_app_connections", "relay_plan_cache_age_seconds", "relay_usage_flush_lag_seconds"]) {
+      expect(metrics).toContain(`# TYPE ${name}`);
+    }
+    expect(metrics).toMatch(/relay_frames_in_total\{type="publish"\} [1-9]/);
+  });
+});
