@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfigFromEnv } from "./config";
+
+const secret = "s".repeat(32);
+
+describe("relay configuration from the environment", () => {
+  it("applies the documented defaults", () => {
+    const config = loadConfigFromEnv({ RELAY_SECRET: secret });
+    expect(config).toMatchObject({
+      port: 8080,
+      host: "127.0.0.1",
+      controlPlaneUrl: "http://127.0.0.1:3000",
+      planCacheRefreshMs: 60_000,
+      usageFlushMs: 10_000,
+      dataDir: ".data/relay",
+      trustedProxies: [],
+      connectRatePerIp: 60,
+      connectRateWindowMs: 60_000,
+    });
+    expect(config.relayId).toContain(String(process.pid));
+  });
+
+  it("parses values and lists", () => {
+    const config = loadConfigFromEnv({ RELAY_SECRET: secret, RELAY_PORT: "0", TRUSTED_PROXIES: " 10.0.0.1, ::1 ,", USAGE_FLUSH_MS: "60000", RELAY_ID: "node-a" });
+    expect(config.port).toBe(0);
+    expect(config.trustedProxies).toEqual(["10.0.0.1", "::1"]);
+    expect(config.usageFlushMs).toBe(60_000);
+    expect(config.relayId).toBe("node-a");
+  });
+
+  it.each([
+    [{}, "RELAY_SECRET"],
+    [{ RELAY_SECRET: "short" }, "RELAY_SECRET"],
+    [{ RELAY_SECRET: secret, USAGE_FLUSH_MS: "60001" }, "USAGE_FLUSH_MS"],
+    [{ RELAY_SECRET: secret, RELAY_PORT: "http" }, "RELAY_PORT"],
+    [{ RELAY_SECRET: secret, CONTROL_PLANE_URL: "not a url" }, "CONTROL_PLANE_URL"],
+    [{ RELAY_SECRET: secret, CONNECT_RATE_PER_IP: "0" }, "CONNECT_RATE_PER_IP"],
+  ])("fails naming the variable (%j)", (env, variable) => {
+    expect(() => loadConfigFromEnv(env)).toThrow(ConfigError);
+    expect(() => loadConfigFromEnv(env)).toThrow(variable);
+  });
+});
