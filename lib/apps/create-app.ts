@@ -1,3 +1,4 @@
+import { type Actor, writeAuditLog } from "@/lib/audit/write-audit-log";
 import type { Db } from "@/lib/db";
 import { DomainError } from "@/lib/errors";
 import { newAppId } from "@/lib/keys/key-material";
@@ -8,20 +9,27 @@ export interface CreateAppInput {
   name: string;
   planSlug?: string;
   actorId?: string | null;
+  actor?: Actor;
+  /** Platform admins (and the seed) may put an app on a plan that is not public. */
+  allowHiddenPlans?: boolean;
 }
 
-/** Creates an app on a plan (Free by default) with its billing account; the billing period starts now. */
+/**
+ * Creates an app on a plan (Free by default) with its billing account. The billing anchor is now,
+ * truncated to whole seconds because relays name periods by their start in Unix seconds.
+ */
 export async function createApp(db: Db, input: CreateAppInput) {
-  const plan = await db.plan.findUnique({ where: { slug: input.planSlug ?? DEFAULT_PLAN_SLUG }, select: { id: true } });
-  if (!plan) throw new DomainError("invalid_request", `Unknown plan "${input.planSlug}"`, { field: "planSlug" });
+  const planSlug = input.planSlug ?? DEFAULT_PLAN_SLUG;
+  const plan = await db.plan.findUnique({ where: { slug: planSlug }, select: { id: true, isPublic: true } });
+  if (!plan || (!plan.isPublic && input.allowHiddenPlans === false)) throw new DomainError("unprocessable", `Unknown plan "${planSlug}"`, { field: "planSlug" });
+  const actor = input.actor ?? { id: input.actorId ?? null };
+  const billingAnchor = new Date(Math.floor(Date.now() / 1000) * 1000);
   return db.$transaction(async (tx) => {
     const app = await tx.app.create({
-      data: { id: newAppId(), tenantId: input.tenantId, name: input.name.trim(), planId: plan.id, billingAccount: { create: {} } },
+      data: { id: newAppId(), tenantId: input.tenantId, name: input.name.trim(), planId: plan.id, billingAnchor, billingAccount: { create: {} } },
       select: { id: true, name: true, tenantId: true, planId: true, status: true, createdAt: true },
     });
-    await tx.auditLog.create({
-      data: { actorId: input.actorId ?? null, action: "app.create", targetType: "app", targetId: app.id, after: { name: app.name, planId: app.planId } },
-    });
+    await writeAuditLog(tx, { actor, action: "app.create", targetType: "app", targetId: app.id, after: { name: app.name, planSlug, tenantId: app.tenantId } });
     return app;
   });
 }

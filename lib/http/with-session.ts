@@ -36,3 +36,14 @@ export async function readJson(req: Request): Promise<unknown> {
     throw new DomainError("invalid_request", "The request body must be valid JSON");
   }
 }
+
+/** Like readJson, but an empty body reads as `{}` (for POSTs whose every field is optional). */
+export async function readOptionalJson(req: Request): Promise<unknown> {
+  const text = await req.text();
+  if (text.trim() === "") return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new DomainError("invalid_request", "The request body must be valid JSON");
+  }
+}

@@ -1,0 +1,17 @@
+// POST /api/apps/:appId/billing/top-up – charge a card and credit the prepaid balance
+import { NextResponse } from "next/server";
+import { topUpSchema } from "@/lib/billing/billing.types";
+import { getPaymentProvider } from "@/lib/billing/payment-provider";
+import { topUpBalance } from "@/lib/billing/top-up-balance";
+import { getDb } from "@/lib/db";
+import { actorOf } from "@/lib/http/actor";
+import { readJson, withSession } from "@/lib/http/with-session";
+import { requireAppAccess } from "@/lib/tenancy/require-app-access";
+
+export const dynamic = "force-dynamic";
+
+export const POST = withSession<{ appId: string }>(async ({ req, user, params }) => {
+  const { appId } = await requireAppAccess(getDb(), { userId: user.id, appId: params.appId });
+  const body = topUpSchema.parse(await readJson(req));
+  return NextResponse.json(await topUpBalance(getDb(), getPaymentProvider(), { actor: actorOf(user), appId, ...body }));
+});

@@ -1,0 +1,10 @@
+// GET /v1/usage – this billing period's usage of the key's app
+import { NextResponse } from "next/server";
+import { getDb } from "@/lib/db";
+import { withApiKey } from "@/lib/http/with-api-key";
+import { getRelayClient } from "@/lib/relay/get-relay-client";
+import { getAppUsage } from "@/lib/usage/get-app-usage";
+
+export const dynamic = "force-dynamic";
+
+export const GET = withApiKey(async ({ key }) => NextResponse.json(await getAppUsage(getDb(), { appId: key.appId, relay: getRelayClient() })));

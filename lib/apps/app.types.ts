@@ -1,0 +1,42 @@
+import { z } from "zod";
+import type { EffectiveLimits } from "@/lib/plans/effective-limits";
+import type { OverrideView, PlanView } from "@/lib/plans/plan.types";
+
+export const createAppSchema = z
+  .object({
+    name: z.string().trim().min(1, "Give the app a name").max(100),
+    planSlug: z.string().trim().min(1).max(40).optional(),
+    tenantId: z.string().trim().min(1).max(100).optional(),
+  })
+  .strict();
+export type CreateAppBody = z.infer<typeof createAppSchema>;
+
+export const updateAppSchema = z
+  .object({
+    name: z.string().trim().min(1, "Give the app a name").max(100),
+    planSlug: z.string().trim().min(1).max(40),
+    overagesEnabled: z.boolean(),
+  })
+  .partial()
+  .strict();
+export type UpdateAppBody = z.infer<typeof updateAppSchema>;
+
+export const suspendAppSchema = z.object({ reason: z.string().trim().max(500).optional() }).strict();
+
+export const searchQuerySchema = z.object({ q: z.string().trim().max(200).optional() });
+
+export interface AppView {
+  id: string;
+  name: string;
+  tenantId: string;
+  tenantName: string;
+  status: "active" | "suspended";
+  overagesEnabled: boolean;
+  plan: Pick<PlanView, "id" | "slug" | "name" | "kind" | "overagesAllowed">;
+  limits: EffectiveLimits;
+  override: OverrideView | null;
+  billingAnchor: string;
+  period: { start: string; end: string };
+  relayUrl: string;
+  createdAt: string;
+}

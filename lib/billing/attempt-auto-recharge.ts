@@ -1,0 +1,88 @@
+import { randomUUID } from "node:crypto";
+import type { Db } from "@/lib/db";
+import { notFound } from "@/lib/errors";
+import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
+import type { PaymentProvider } from "./payment-provider";
+import { postLedgerEntry } from "./post-ledger-entry";
+
+/** After a declined auto-recharge, further attempts wait this long instead of hammering the card. */
+export const AUTO_RECHARGE_RETRY_AFTER_DECLINE_MS = 60_000;
+
+export interface AutoRechargeOutcome {
+  /** True when the balance is above the threshold afterwards: charged now, or it already was. */
+  recharged: boolean;
+  balanceMinor: number;
+  /** Why not, when not recharged. */
+  reason?: string;
+  /** The amount charged now (0 when no charge was made). */
+  chargedMinor: number;
+}
+
+/**
+ * Tops the balance up from the stored card when auto-recharge is on and the balance is at or below its
+ * threshold. The account row stays locked for the whole attempt so relays asking at the same time
+ * (several nodes, several connections) cause one charge, not one each: the later callers see the
+ * recharged balance. The charge covers the configured amount plus any debt below zero.
+ */
+export async function attemptAutoRecharge(
+  db: Db,
+  provider: PaymentProvider,
+  input: { appId: string; trigger: string; now?: Date },
+): Promise<AutoRechargeOutcome> {
+  const now = input.now ?? new Date();
+  const outcome = await db.$transaction(
+    async (tx): Promise<AutoRechargeOutcome> => {
+      const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "BillingAccount" WHERE "appId" = ${input.appId} FOR UPDATE`;
+      const accountId = locked[0]?.id;
+      if (!accountId) throw notFound("Billing account");
+      const account = await tx.billingAccount.findUniqueOrThrow({ where: { id: accountId } });
+      const refused = (reason: string): AutoRechargeOutcome => ({ recharged: false, balanceMinor: account.balanceMinor, reason, chargedMinor: 0 });
+      if (!account.autoRechargeEnabled) return refused("Auto-recharge is off");
+      if (account.balanceMinor > account.autoRechargeThresholdMinor) return { recharged: true, balanceMinor: account.balanceMinor, chargedMinor: 0 };
+      if (!account.paymentMethodRef) return refused("No card on file for auto-recharge");
+      const lastAttempt = await tx.paymentAttempt.findFirst({
+        where: { billingAccountId: account.id, kind: "auto_recharge" },
+        orderBy: { createdAt: "desc" },
+        select: { status: true, createdAt: true },
+      });
+      if (lastAttempt?.status === "declined" && now.getTime() - lastAttempt.createdAt.getTime() < AUTO_RECHARGE_RETRY_AFTER_DECLINE_MS) {
+        return refused("The card was declined recently; auto-recharge retries after a minute");
+      }
+      const amountMinor = account.autoRechargeAmountMinor + Math.max(0, -account.balanceMinor);
+      const charge = await provider.charge({
+        paymentMethodRef: account.paymentMethodRef,
+        amountMinor,
+        idempotencyKey: `autorecharge_${randomUUID()}`,
+        description: `Tollgate auto-recharge for ${input.appId}`,
+      });
+      if (charge.status === "declined") {
+        await tx.paymentAttempt.create({
+          data: {
+            billingAccountId: account.id,
+            kind: "auto_recharge",
+            status: "declined",
+            amountMinor,
+            providerReference: charge.declineCode,
+            failureReason: charge.message,
+            trigger: input.trigger,
+          },
+        });
+        return refused(`Auto-recharge declined: ${charge.message} (${charge.declineCode})`);
+      }
+      await tx.paymentAttempt.create({
+        data: { billingAccountId: account.id, kind: "auto_recharge", status: "succeeded", amountMinor, providerReference: charge.chargeId, trigger: input.trigger },
+      });
+      const entry = await postLedgerEntry(tx, {
+        billingAccountId: account.id,
+        kind: "auto_recharge",
+        amountMinor,
+        description: `Auto-recharge (${input.trigger})`,
+        reference: charge.chargeId,
+      });
+      return { recharged: true, balanceMinor: entry.balanceAfterMinor, chargedMinor: amountMinor };
+    },
+    { timeout: 15_000 },
+  );
+  if (outcome.chargedMinor > 0) notifyRelaysOfChange({ appId: input.appId, kind: "billing" });
+  return outcome;
+}

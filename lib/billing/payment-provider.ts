@@ -1,0 +1,79 @@
+// Payments go through this interface; the built-in test provider needs no network and behaves by card
+// number (documented in docs/dashboard-api.md and shown in the dashboard):
+//   4242424242424242  saved and charged successfully
+//   4000000000000002  declined: card_declined
+//   4000000000009995  declined: insufficient_funds
+//   4000000000000341  saved, but every later charge declines (card_declined) — to try failing auto-recharge
+// A card is never stored: only a reference (`pm_test_<last4>`) is.
+
+export type SavePaymentMethodResult =
+  | { status: "saved"; paymentMethodRef: string; brand: string; last4: string }
+  | { status: "declined"; declineCode: string; message: string }
+  | { status: "invalid"; message: string };
+
+export type ChargeResult = { status: "succeeded"; chargeId: string } | { status: "declined"; declineCode: string; message: string };
+
+export interface PaymentProvider {
+  savePaymentMethod(cardNumber: string): Promise<SavePaymentMethodResult>;
+  /** Charges a saved method. The idempotency key makes a retried charge return the first outcome. */
+  charge(input: { paymentMethodRef: string; amountMinor: number; idempotencyKey: string; description: string }): Promise<ChargeResult>;
+}
+
+type TestCardBehaviour = "succeeds" | "declines" | "insufficient_funds" | "charges_decline";
+
+export const TEST_CARDS: readonly { number: string; behaviour: TestCardBehaviour; outcome: string }[] = [
+  { number: "4242424242424242", behaviour: "succeeds", outcome: "succeeds" },
+  { number: "4000000000000002", behaviour: "declines", outcome: "declined (card_declined)" },
+  { number: "4000000000009995", behaviour: "insufficient_funds", outcome: "declined (insufficient_funds)" },
+  { number: "4000000000000341", behaviour: "charges_decline", outcome: "saved, but later charges decline (card_declined)" },
+];
+
+export function normalizeCardNumber(cardNumber: string): string {
+  return cardNumber.replace(/[\s-]/g, "");
+}
+
+export function describePaymentMethod(paymentMethodRef: string | null): { ref: string; brand: string; last4: string } | null {
+  if (!paymentMethodRef) return null;
+  return { ref: paymentMethodRef, brand: "visa", last4: paymentMethodRef.slice(-4) };
+}
+
+export class TestPaymentProvider implements PaymentProvider {
+  private readonly outcomes = new Map<string, ChargeResult>();
+  private chargeCounter = 0;
+
+  private behaviourOf(last4: string): TestCardBehaviour | undefined {
+    return TEST_CARDS.find((card) => card.number.endsWith(last4))?.behaviour;
+  }
+
+  async savePaymentMethod(cardNumber: string): Promise<SavePaymentMethodResult> {
+    const number = normalizeCardNumber(cardNumber);
+    const card = TEST_CARDS.find((candidate) => candidate.number === number);
+    if (!card) return { status: "invalid", message: "Unknown card number: use one of the documented test cards" };
+    if (card.behaviour === "declines") return { status: "declined", declineCode: "card_declined", message: "The card was declined" };
+    if (card.behaviour === "insufficient_funds") {
+      return { status: "declined", declineCode: "insufficient_funds", message: "The card has insufficient funds" };
+    }
+    const last4 = number.slice(-4);
+    return { status: "saved", paymentMethodRef: `pm_test_${last4}`, brand: "visa", last4 };
+  }
+
+  async charge(input: { paymentMethodRef: string; amountMinor: number; idempotencyKey: string }): Promise<ChargeResult> {
+    const previous = this.outcomes.get(input.idempotencyKey);
+    if (previous) return previous;
+    const behaviour = this.behaviourOf(input.paymentMethodRef.replace(/^pm_test_/, ""));
+    const result: ChargeResult =
+      behaviour === "succeeds"
+        ? { status: "succeeded", chargeId: `ch_test_${Date.now().toString(36)}_${(this.chargeCounter++).toString(36)}` }
+        : { status: "declined", declineCode: "card_declined", message: "The card was declined" };
+    this.outcomes.set(input.idempotencyKey, result);
+    return result;
+  }
+}
+
+let provider: PaymentProvider | undefined;
+
+/** The process's provider. Only the test provider ships; a real one implements the same interface. */
+export function getPaymentProvider(): PaymentProvider {
+  provider ??= new TestPaymentProvider();
+  return provider;
+}

@@ -1,0 +1,98 @@
+// Usage pricing. Costs are computed from a period's cumulative totals and a batch is charged the
+// difference before → after, so rounding never accumulates: the sum of a period's debits always
+// equals the cost of its final totals (rounded down to whole minor units).
+import { Limits } from "@tollgate/relay/protocol";
+
+export interface PriceSheet {
+  kind: "free" | "tiered" | "unlimited" | "pay_as_you_go";
+  overagePricePer1000MessagesMinor: number;
+  overagePricePerConnectionMinor: number;
+  freeConnectionMinutes: number;
+  freeDeliveredMessages: number;
+  freeEgressBytes: bigint;
+  pricePer1000ConnectionMinutesMinor: number;
+  pricePer1000DeliveredMessagesMinor: number;
+  pricePerGbEgressMinor: number;
+}
+
+export interface PeriodTotals {
+  overageMessages: bigint;
+  overageConnections: number;
+  connectionMinutes: bigint;
+  deliveredMessages: bigint;
+  /** Delivered payloads in 4 KB blocks: billing rounds each payload up to whole blocks. */
+  egressBlocks: bigint;
+}
+
+export interface PeriodCost {
+  overageMessagesMinor: number;
+  overageConnectionsMinor: number;
+  connectionMinutesMinor: number;
+  deliveredMessagesMinor: number;
+  egressMinor: number;
+  totalMinor: number;
+}
+
+const BYTES_PER_GB = BigInt(1_000_000_000);
+const THOUSAND = BigInt(1000);
+
+function overAllowance(used: bigint, free: bigint): bigint {
+  return used > free ? used - free : BigInt(0);
+}
+
+export function periodCost(sheet: PriceSheet, totals: PeriodTotals): PeriodCost {
+  const overageMessagesMinor = Number((totals.overageMessages * BigInt(sheet.overagePricePer1000MessagesMinor)) / THOUSAND);
+  const overageConnectionsMinor = totals.overageConnections * sheet.overagePricePerConnectionMinor;
+  let connectionMinutesMinor = 0;
+  let deliveredMessagesMinor = 0;
+  let egressMinor = 0;
+  if (sheet.kind === "pay_as_you_go") {
+    connectionMinutesMinor = Number(
+      (overAllowance(totals.connectionMinutes, BigInt(sheet.freeConnectionMinutes)) * BigInt(sheet.pricePer1000ConnectionMinutesMinor)) / THOUSAND,
+    );
+    deliveredMessagesMinor = Number(
+      (overAllowance(totals.deliveredMessages, BigInt(sheet.freeDeliveredMessages)) * BigInt(sheet.pricePer1000DeliveredMessagesMinor)) / THOUSAND,
+    );
+    const billableEgressBytes = totals.egressBlocks * BigInt(Limits.egressBlockBytes);
+    egressMinor = Number((overAllowance(billableEgressBytes, sheet.freeEgressBytes) * BigInt(sheet.pricePerGbEgressMinor)) / BYTES_PER_GB);
+  }
+  return {
+    overageMessagesMinor,
+    overageConnectionsMinor,
+    connectionMinutesMinor,
+    deliveredMessagesMinor,
+    egressMinor,
+    totalMinor: overageMessagesMinor + overageConnectionsMinor + connectionMinutesMinor + deliveredMessagesMinor + egressMinor,
+  };
+}
+
+/** What a batch adds to the period's bill: cost(after) − cost(before), never negative. */
+export function incrementalCostMinor(sheet: PriceSheet, before: PeriodTotals, after: PeriodTotals): number {
+  return Math.max(0, periodCost(sheet, after).totalMinor - periodCost(sheet, before).totalMinor);
+}
+
+function scale(value: bigint, factor: number): bigint {
+  return BigInt(Math.round(Number(value) * factor));
+}
+
+/**
+ * Projected end-of-period cost: this period's totals extrapolated linearly over the whole period, then
+ * priced (so free allowances are applied to the projection, not to today's numbers). Never below the
+ * cost so far.
+ */
+export function projectedPeriodCostMinor(input: { sheet: PriceSheet; totals: PeriodTotals; period: { start: Date; end: Date }; now: Date }): number {
+  const soFar = periodCost(input.sheet, input.totals).totalMinor;
+  const lengthMs = input.period.end.getTime() - input.period.start.getTime();
+  // Under an hour of data says too little about a month; extrapolating it would swing wildly.
+  const elapsedMs = Math.max(input.now.getTime() - input.period.start.getTime(), 3_600_000);
+  if (elapsedMs >= lengthMs) return soFar;
+  const factor = lengthMs / elapsedMs;
+  const projected = periodCost(input.sheet, {
+    overageMessages: scale(input.totals.overageMessages, factor),
+    overageConnections: Math.round(input.totals.overageConnections * factor),
+    connectionMinutes: scale(input.totals.connectionMinutes, factor),
+    deliveredMessages: scale(input.totals.deliveredMessages, factor),
+    egressBlocks: scale(input.totals.egressBlocks, factor),
+  }).totalMinor;
+  return Math.max(projected, soFar);
+}

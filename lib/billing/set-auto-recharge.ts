@@ -1,0 +1,49 @@
+import { type Actor, writeAuditLog } from "@/lib/audit/write-audit-log";
+import type { Db } from "@/lib/db";
+import { DomainError, notFound } from "@/lib/errors";
+import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
+import type { AutoRechargeBody, AutoRechargeView } from "./billing.types";
+import { describePaymentMethod, type PaymentProvider } from "./payment-provider";
+
+/** Saves auto-recharge settings (and a new card when given). Enabling needs a stored card. */
+export async function setAutoRecharge(
+  db: Db,
+  provider: PaymentProvider,
+  input: { actor: Actor; appId: string; settings: AutoRechargeBody },
+): Promise<{ autoRecharge: AutoRechargeView; paymentMethod: ReturnType<typeof describePaymentMethod> }> {
+  const account = await db.billingAccount.findUnique({ where: { appId: input.appId } });
+  if (!account) throw notFound("Billing account");
+  let paymentMethodRef = account.paymentMethodRef;
+  if (input.settings.cardNumber) {
+    const saved = await provider.savePaymentMethod(input.settings.cardNumber);
+    if (saved.status === "invalid") throw new DomainError("unprocessable", saved.message, { field: "cardNumber" });
+    if (saved.status === "declined") throw new DomainError("payment_failed", `${saved.message} (${saved.declineCode})`, { field: "cardNumber" });
+    paymentMethodRef = saved.paymentMethodRef;
+  }
+  if (input.settings.enabled && !paymentMethodRef) {
+    throw new DomainError("unprocessable", "Add a card to turn on auto-recharge", { field: "cardNumber" });
+  }
+  const before = { enabled: account.autoRechargeEnabled, thresholdMinor: account.autoRechargeThresholdMinor, amountMinor: account.autoRechargeAmountMinor };
+  const after: AutoRechargeView = { enabled: input.settings.enabled, thresholdMinor: input.settings.thresholdMinor, amountMinor: input.settings.amountMinor };
+  await db.$transaction(async (tx) => {
+    await tx.billingAccount.update({
+      where: { id: account.id },
+      data: {
+        autoRechargeEnabled: after.enabled,
+        autoRechargeThresholdMinor: after.thresholdMinor,
+        autoRechargeAmountMinor: after.amountMinor,
+        paymentMethodRef,
+      },
+    });
+    await writeAuditLog(tx, {
+      actor: input.actor,
+      action: "billing.auto_recharge",
+      targetType: "app",
+      targetId: input.appId,
+      before: { ...before, paymentMethod: describePaymentMethod(account.paymentMethodRef)?.last4 ?? null },
+      after: { ...after, paymentMethod: describePaymentMethod(paymentMethodRef)?.last4 ?? null },
+    });
+  });
+  notifyRelaysOfChange({ appId: input.appId, kind: "billing" });
+  return { autoRecharge: after, paymentMethod: describePaymentMethod(paymentMethodRef) };
+}

@@ -1,0 +1,27 @@
+// Per-key request rate limit for /v1: a token bucket per key, refilled continuously. In-process: each
+// web instance limits on its own, which bounds a key at (instances × rate) — acceptable for abuse
+// protection, which is all this is for (quotas are enforced by the relay and billing).
+
+export class TokenBucketLimiter {
+  private readonly buckets = new Map<string, { tokens: number; updatedAtMs: number }>();
+
+  constructor(
+    private readonly refillPerSecond: number,
+    private readonly burst: number,
+    private readonly maxTrackedKeys = 100_000,
+  ) {}
+
+  /** Takes one token; returns 0 when allowed, else the seconds to wait (for Retry-After). */
+  take(key: string, nowMs: number = Date.now()): number {
+    const bucket = this.buckets.get(key) ?? { tokens: this.burst, updatedAtMs: nowMs };
+    bucket.tokens = Math.min(this.burst, bucket.tokens + ((nowMs - bucket.updatedAtMs) / 1000) * this.refillPerSecond);
+    bucket.updatedAtMs = nowMs;
+    if (this.buckets.size >= this.maxTrackedKeys && !this.buckets.has(key)) this.buckets.clear();
+    this.buckets.set(key, bucket);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return 0;
+    }
+    return Math.max(1, Math.ceil((1 - bucket.tokens) / this.refillPerSecond));
+  }
+}

@@ -1,0 +1,29 @@
+// Guards the internal relay API: only `Authorization: Bearer <RELAY_SECRET>` gets in. Sessions and
+// customer keys are not credentials here. The comparison hashes both sides first so it is
+// constant-time regardless of length.
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { NextRequest } from "next/server";
+import { getServerEnv } from "@/lib/env";
+import { errorResponse, handleApiError } from "./handle-api-error";
+
+function digest(value: string): Buffer {
+  return createHash("sha256").update(value).digest();
+}
+
+export function relaySecretMatches(authorization: string | null, relaySecret: string): boolean {
+  const presented = authorization?.startsWith("Bearer ") ? authorization.slice("Bearer ".length) : "";
+  return timingSafeEqual(digest(presented), digest(relaySecret)) && presented.length > 0;
+}
+
+export function withRelaySecret(handler: (args: { req: NextRequest }) => Promise<Response>) {
+  return async (req: NextRequest): Promise<Response> => {
+    try {
+      if (!relaySecretMatches(req.headers.get("authorization"), getServerEnv().RELAY_SECRET)) {
+        return errorResponse(401, { error: "unauthorized", message: "Relay credentials required" });
+      }
+      return await handler({ req });
+    } catch (error) {
+      return handleApiError(error);
+    }
+  };
+}

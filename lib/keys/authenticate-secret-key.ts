@@ -1,0 +1,48 @@
+// REST authentication with `Authorization: Bearer sk_id_…:sk_secret_…` (PROTOCOL §7). Every failure —
+// no header, a key id alone, a publishable key, an unknown, revoked or expired key, a wrong secret —
+// takes the same path (one database lookup, one constant-time hash comparison) and throws the same
+// error, so neither the body nor the timing tells which part was wrong.
+import { KeyPrefix } from "@tollgate/relay/protocol";
+import type { Db } from "@/lib/db";
+import { DomainError } from "@/lib/errors";
+import { hashSecret, secretMatchesHash } from "./key-material";
+import { keyIsUsable } from "./to-key-view";
+
+export interface AuthenticatedKey {
+  keyId: string;
+  appId: string;
+  /** The presented signing secret (already verified): /v1/tokens signs with it, no decryption needed. */
+  secret: string;
+  channelPatterns: string[];
+  actions: string[];
+}
+
+const CREDENTIAL_PATTERN = new RegExp(`^Bearer (${KeyPrefix.secretKeyId}[A-Za-z0-9_-]{1,100}):(${KeyPrefix.secretKeySecret}[A-Za-z0-9_-]{1,200})$`);
+const PLACEHOLDER_KEY_ID = `${KeyPrefix.secretKeyId}placeholder_never_issued`;
+const PLACEHOLDER_HASH = hashSecret(`${KeyPrefix.secretKeySecret}placeholder`);
+const LAST_USED_WRITE_INTERVAL_MS = 60_000;
+const lastUsedWrites = new Map<string, number>();
+
+export function unauthorizedError(): DomainError {
+  return new DomainError("unauthorized", "Invalid or missing API key. Use Authorization: Bearer sk_id_…:sk_secret_…");
+}
+
+export async function authenticateSecretKey(db: Db, authorization: string | null, now: Date = new Date()): Promise<AuthenticatedKey> {
+  const match = authorization ? CREDENTIAL_PATTERN.exec(authorization.trim()) : null;
+  const keyId = match?.[1] ?? PLACEHOLDER_KEY_ID;
+  const secret = match?.[2] ?? "";
+  const key = await db.apiKey.findUnique({
+    where: { id: keyId },
+    select: { id: true, appId: true, kind: true, secretHash: true, revokedAt: true, expiresAt: true, channelPatterns: true, actions: true },
+  });
+  const secretOk = secretMatchesHash(secret, key?.secretHash ?? PLACEHOLDER_HASH);
+  if (!match || !key || !secretOk || key.kind !== "secret" || !keyIsUsable(key, now)) throw unauthorizedError();
+
+  // lastUsedAt is for humans ("used 3 minutes ago"): one write per key per minute is plenty.
+  const lastWrite = lastUsedWrites.get(key.id) ?? 0;
+  if (now.getTime() - lastWrite >= LAST_USED_WRITE_INTERVAL_MS) {
+    lastUsedWrites.set(key.id, now.getTime());
+    await db.apiKey.update({ where: { id: key.id }, data: { lastUsedAt: now } });
+  }
+  return { keyId: key.id, appId: key.appId, secret, channelPatterns: key.channelPatterns, actions: key.actions };
+}

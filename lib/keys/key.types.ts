@@ -1,0 +1,52 @@
+import { ACTIONS, Limits } from "@tollgate/relay/protocol";
+import { z } from "zod";
+
+const channelPattern = z
+  .string()
+  .min(1, "A channel pattern cannot be empty")
+  .max(Limits.maxChannelNameBytes)
+  // eslint-disable-next-line no-control-regex
+  .refine((value) => !/[\u0000-\u001f\u007f-\u009f]/.test(value), "Control characters are not allowed");
+
+const origin = z
+  .string()
+  .trim()
+  .regex(/^https?:\/\/[^/\s]+$/, "An origin looks like https://example.com (scheme and host, no path)");
+
+export const createKeySchema = z
+  .object({
+    kind: z.enum(["secret", "publishable"]),
+    name: z.string().trim().min(1, "Give the key a name").max(100),
+    channelPatterns: z.array(channelPattern).min(1).max(50).optional(),
+    actions: z.array(z.enum(ACTIONS)).min(1, "Pick at least one action").max(ACTIONS.length).optional(),
+    allowedOrigins: z.array(origin).max(50).optional(),
+  })
+  .strict()
+  .refine((body) => body.kind === "publishable" || body.allowedOrigins === undefined || body.allowedOrigins.length === 0, {
+    message: "Only publishable keys have allowed origins",
+    path: ["allowedOrigins"],
+  });
+export type CreateKeyBody = z.infer<typeof createKeySchema>;
+
+export const MAX_ROLL_GRACE_PERIOD_SEC = 7 * 86_400;
+export const DEFAULT_ROLL_GRACE_PERIOD_SEC = 86_400;
+
+export const rollKeySchema = z
+  .object({ gracePeriodSec: z.number().int().min(0).max(MAX_ROLL_GRACE_PERIOD_SEC).default(DEFAULT_ROLL_GRACE_PERIOD_SEC) })
+  .strict();
+
+export interface KeyView {
+  id: string;
+  kind: "secret" | "publishable";
+  name: string;
+  secretPrefix: string | null;
+  channelPatterns: string[];
+  actions: string[];
+  allowedOrigins: string[];
+  status: "active" | "expiring" | "expired" | "revoked";
+  revokedAt: string | null;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  createdAt: string;
+  rolledFromId: string | null;
+}

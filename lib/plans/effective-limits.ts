@@ -1,0 +1,83 @@
+// Effective limits = the plan's values with the app's admin override applied field by field
+// (a null override field means "use the plan's value").
+import type { AppLimitOverride, Plan } from "@/lib/generated/prisma/client";
+import type { OverrideView, PlanView } from "./plan.types";
+
+export interface EffectiveLimits {
+  maxConcurrentConnections: number | null;
+  maxMessagesPerPeriod: number | null;
+  overagesAllowed: boolean;
+  tokenBucketRefillPerSecond: number;
+  tokenBucketBurst: number;
+  connectAttemptsPerIpPerMinute: number;
+}
+
+type PlanLimitFields = Pick<
+  Plan,
+  | "maxConcurrentConnections"
+  | "maxMessagesPerPeriod"
+  | "overagesAllowed"
+  | "tokenBucketRefillPerSecond"
+  | "tokenBucketBurst"
+  | "connectAttemptsPerIpPerMinute"
+>;
+type OverrideFields = Pick<
+  AppLimitOverride,
+  | "maxConcurrentConnections"
+  | "maxMessagesPerPeriod"
+  | "overagesAllowed"
+  | "tokenBucketRefillPerSecond"
+  | "tokenBucketBurst"
+  | "connectAttemptsPerIpPerMinute"
+>;
+
+export function effectiveLimits(plan: PlanLimitFields, override: OverrideFields | null): EffectiveLimits {
+  return {
+    maxConcurrentConnections: override?.maxConcurrentConnections ?? plan.maxConcurrentConnections,
+    maxMessagesPerPeriod: override?.maxMessagesPerPeriod ?? plan.maxMessagesPerPeriod,
+    overagesAllowed: override?.overagesAllowed ?? plan.overagesAllowed,
+    tokenBucketRefillPerSecond: override?.tokenBucketRefillPerSecond ?? plan.tokenBucketRefillPerSecond,
+    tokenBucketBurst: override?.tokenBucketBurst ?? plan.tokenBucketBurst,
+    connectAttemptsPerIpPerMinute: override?.connectAttemptsPerIpPerMinute ?? plan.connectAttemptsPerIpPerMinute,
+  };
+}
+
+export function toPlanView(plan: Plan): PlanView {
+  return {
+    id: plan.id,
+    slug: plan.slug,
+    name: plan.name,
+    kind: plan.kind,
+    monthlyPriceMinor: plan.monthlyPriceMinor,
+    maxConcurrentConnections: plan.maxConcurrentConnections,
+    maxMessagesPerPeriod: plan.maxMessagesPerPeriod,
+    overagesAllowed: plan.overagesAllowed,
+    overagePricePer1000MessagesMinor: plan.overagePricePer1000MessagesMinor,
+    overagePricePerConnectionMinor: plan.overagePricePerConnectionMinor,
+    tokenBucketRefillPerSecond: plan.tokenBucketRefillPerSecond,
+    tokenBucketBurst: plan.tokenBucketBurst,
+    connectAttemptsPerIpPerMinute: plan.connectAttemptsPerIpPerMinute,
+    freeConnectionMinutes: plan.freeConnectionMinutes,
+    freeDeliveredMessages: plan.freeDeliveredMessages,
+    freeEgressBytes: Number(plan.freeEgressBytes),
+    pricePer1000ConnectionMinutesMinor: plan.pricePer1000ConnectionMinutesMinor,
+    pricePer1000DeliveredMessagesMinor: plan.pricePer1000DeliveredMessagesMinor,
+    pricePerGbEgressMinor: plan.pricePerGbEgressMinor,
+    sortOrder: plan.sortOrder,
+    isPublic: plan.isPublic,
+  };
+}
+
+export function toOverrideView(override: AppLimitOverride | null): OverrideView | null {
+  if (!override) return null;
+  return {
+    maxConcurrentConnections: override.maxConcurrentConnections,
+    maxMessagesPerPeriod: override.maxMessagesPerPeriod,
+    overagesAllowed: override.overagesAllowed,
+    tokenBucketRefillPerSecond: override.tokenBucketRefillPerSecond,
+    tokenBucketBurst: override.tokenBucketBurst,
+    connectAttemptsPerIpPerMinute: override.connectAttemptsPerIpPerMinute,
+    note: override.note,
+    updatedAt: override.updatedAt.toISOString(),
+  };
+}

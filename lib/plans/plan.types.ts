@@ -1,0 +1,93 @@
+import { z } from "zod";
+
+const count = z.number().int().nonnegative().max(2_000_000_000);
+const priceMinor = z.number().int().nonnegative().max(100_000_000);
+const positive = z.number().int().positive().max(1_000_000);
+
+/** Every editable plan field; creation requires slug, name and kind, the rest default. */
+const planFields = {
+  name: z.string().trim().min(1).max(100),
+  kind: z.enum(["free", "tiered", "unlimited", "pay_as_you_go"]),
+  monthlyPriceMinor: priceMinor,
+  maxConcurrentConnections: count.nullable(),
+  maxMessagesPerPeriod: count.nullable(),
+  overagesAllowed: z.boolean(),
+  overagePricePer1000MessagesMinor: priceMinor,
+  overagePricePerConnectionMinor: priceMinor,
+  tokenBucketRefillPerSecond: positive,
+  tokenBucketBurst: positive,
+  connectAttemptsPerIpPerMinute: positive,
+  freeConnectionMinutes: count,
+  freeDeliveredMessages: count,
+  freeEgressBytes: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  pricePer1000ConnectionMinutesMinor: priceMinor,
+  pricePer1000DeliveredMessagesMinor: priceMinor,
+  pricePerGbEgressMinor: priceMinor,
+  sortOrder: z.number().int().min(-1000).max(1000),
+  isPublic: z.boolean(),
+};
+
+export const createPlanSchema = z
+  .object({
+    slug: z
+      .string()
+      .trim()
+      .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, "Use 1–40 lowercase letters, digits and dashes"),
+    ...planFields,
+  })
+  .partial()
+  .required({ slug: true, name: true, kind: true })
+  .strict();
+export type CreatePlanBody = z.infer<typeof createPlanSchema>;
+
+export const updatePlanSchema = z.object(planFields).partial().strict();
+export type UpdatePlanBody = z.infer<typeof updatePlanSchema>;
+
+export interface PlanView {
+  id: string;
+  slug: string;
+  name: string;
+  kind: "free" | "tiered" | "unlimited" | "pay_as_you_go";
+  monthlyPriceMinor: number;
+  maxConcurrentConnections: number | null;
+  maxMessagesPerPeriod: number | null;
+  overagesAllowed: boolean;
+  overagePricePer1000MessagesMinor: number;
+  overagePricePerConnectionMinor: number;
+  tokenBucketRefillPerSecond: number;
+  tokenBucketBurst: number;
+  connectAttemptsPerIpPerMinute: number;
+  freeConnectionMinutes: number;
+  freeDeliveredMessages: number;
+  freeEgressBytes: number;
+  pricePer1000ConnectionMinutesMinor: number;
+  pricePer1000DeliveredMessagesMinor: number;
+  pricePerGbEgressMinor: number;
+  sortOrder: number;
+  isPublic: boolean;
+}
+
+export const overrideSchema = z
+  .object({
+    maxConcurrentConnections: count.nullable(),
+    maxMessagesPerPeriod: count.nullable(),
+    overagesAllowed: z.boolean().nullable(),
+    tokenBucketRefillPerSecond: positive.nullable(),
+    tokenBucketBurst: positive.nullable(),
+    connectAttemptsPerIpPerMinute: positive.nullable(),
+    note: z.string().trim().max(500).nullable(),
+  })
+  .partial()
+  .strict();
+export type OverrideBody = z.infer<typeof overrideSchema>;
+
+export interface OverrideView {
+  maxConcurrentConnections: number | null;
+  maxMessagesPerPeriod: number | null;
+  overagesAllowed: boolean | null;
+  tokenBucketRefillPerSecond: number | null;
+  tokenBucketBurst: number | null;
+  connectAttemptsPerIpPerMinute: number | null;
+  note: string | null;
+  updatedAt: string;
+}

@@ -1,0 +1,37 @@
+import { type Actor, writeAuditLog } from "@/lib/audit/write-audit-log";
+import type { Db } from "@/lib/db";
+import { DomainError, notFound } from "@/lib/errors";
+import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
+import { toPlanView } from "./effective-limits";
+import type { PlanView, UpdatePlanBody } from "./plan.types";
+import { validatePlan } from "./validate-plan";
+
+/**
+ * Edits a plan. Apps that enabled overages keep the flag only while the plan still allows them:
+ * turning overages off on a plan switches them off for its apps in the same transaction.
+ */
+export async function updatePlan(db: Db, input: { actor: Actor; planId: string; changes: UpdatePlanBody }): Promise<PlanView> {
+  const { freeEgressBytes, ...fields } = input.changes;
+  const result = await db.$transaction(async (tx) => {
+    const before = await tx.plan.findUnique({ where: { id: input.planId } });
+    if (!before) throw notFound("Plan");
+    const merged = { ...before, ...fields };
+    validatePlan(merged);
+    if (before.kind !== merged.kind && (before.kind === "pay_as_you_go") !== (merged.kind === "pay_as_you_go")) {
+      const appCount = await tx.app.count({ where: { planId: before.id } });
+      if (appCount > 0) {
+        throw new DomainError("conflict", "Move this plan's apps to another plan before switching it to or from pay-as-you-go", { field: "kind" });
+      }
+    }
+    const plan = await tx.plan.update({
+      where: { id: input.planId },
+      data: { ...fields, ...(freeEgressBytes === undefined ? {} : { freeEgressBytes: BigInt(freeEgressBytes) }) },
+    });
+    if (!plan.overagesAllowed) await tx.app.updateMany({ where: { planId: plan.id, overagesEnabled: true }, data: { overagesEnabled: false } });
+    const view = toPlanView(plan);
+    await writeAuditLog(tx, { actor: input.actor, action: "plan.update", targetType: "plan", targetId: plan.id, before: toPlanView(before), after: view });
+    return view;
+  });
+  notifyRelaysOfChange({ kind: "plan" });
+  return result;
+}

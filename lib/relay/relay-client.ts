@@ -1,0 +1,72 @@
+// Calls a relay node's internal endpoints (RelayInternalPath) for the /v1 operations that need live
+// state. Every call is bounded by a timeout; an unreachable relay becomes `unavailable` (503).
+import {
+  channelPeersResponseSchema,
+  disconnectPeerResponseSchema,
+  INTERNAL_AUTH_HEADER,
+  RelayInternalPath,
+  relayPublishResponseSchema,
+  relayStatsResponseSchema,
+} from "@tollgate/relay/protocol";
+import type { z } from "zod";
+import { DomainError, DomainErrorCode } from "@/lib/errors";
+
+export interface RelayClient {
+  stats(appId: string): Promise<z.infer<typeof relayStatsResponseSchema>>;
+  channelPeers(appId: string, channel: string): Promise<z.infer<typeof channelPeersResponseSchema>>;
+  publish(
+    appId: string,
+    channel: string,
+    body: { data: unknown; from?: string; peerMetadata?: Record<string, unknown> },
+  ): Promise<z.infer<typeof relayPublishResponseSchema>>;
+  disconnectPeer(appId: string, peerId: string): Promise<z.infer<typeof disconnectPeerResponseSchema>>;
+}
+
+/** The relay answered 404 for the app: it has not loaded it from the snapshot yet (or it was deleted). */
+export class RelayUnknownAppError extends DomainError {
+  constructor() {
+    super("unavailable", "The relay has not loaded this app yet; retry in a few seconds");
+  }
+}
+
+function isErrorBody(value: unknown): value is { error: string; message?: string } {
+  return typeof value === "object" && value !== null && "error" in value && typeof (value as { error: unknown }).error === "string";
+}
+
+export function createRelayClient(options: { baseUrl: string; relaySecret: string; timeoutMs?: number }): RelayClient {
+  async function call<T>(method: string, path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
+    let response: Response;
+    try {
+      response = await fetch(new URL(path, options.baseUrl), {
+        method,
+        headers: {
+          [INTERNAL_AUTH_HEADER]: `Bearer ${options.relaySecret}`,
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(options.timeoutMs ?? 3_000),
+      });
+    } catch {
+      throw new DomainError("unavailable", "The relay is unreachable; retry shortly");
+    }
+    const payload: unknown = await response.json().catch(() => null);
+    if (response.ok) {
+      const parsed = schema.safeParse(payload);
+      if (parsed.success) return parsed.data;
+      throw new DomainError("unavailable", "The relay answered in an unexpected shape");
+    }
+    if (response.status === 404 && isErrorBody(payload) && payload.message === "unknown app") throw new RelayUnknownAppError();
+    // Client errors the relay reports (invalid channel, reserved prefix, body too large) pass through.
+    if (response.status < 500 && isErrorBody(payload) && payload.error in DomainErrorCode && response.status !== 401) {
+      throw new DomainError(payload.error as DomainErrorCode, payload.message ?? payload.error);
+    }
+    throw new DomainError("unavailable", "The relay could not complete the request; retry shortly");
+  }
+
+  return {
+    stats: (appId) => call("GET", RelayInternalPath.stats(appId), relayStatsResponseSchema),
+    channelPeers: (appId, channel) => call("GET", RelayInternalPath.channelPeers(appId, channel), channelPeersResponseSchema),
+    publish: (appId, channel, body) => call("POST", RelayInternalPath.publish(appId, channel), relayPublishResponseSchema, body),
+    disconnectPeer: (appId, peerId) => call("DELETE", RelayInternalPath.disconnectPeer(appId, peerId), disconnectPeerResponseSchema),
+  };
+}

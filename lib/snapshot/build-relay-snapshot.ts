@@ -1,0 +1,89 @@
+// The plan snapshot relays poll (ARCHITECTURE §1, internal-api.ts): every app's effective limits,
+// billing state, current period with the usage already counted, and its keys — secret keys with
+// their signing secret, decrypted here and nowhere else. The version is a hash of the content, so it
+// changes exactly when something a relay enforces changes, and doubles as the ETag.
+import { createHash } from "node:crypto";
+import type { Snapshot, SnapshotApp, SnapshotKey } from "@tollgate/relay/protocol";
+import type { Db } from "@/lib/db";
+import { decryptSecret } from "@/lib/keys/key-material";
+import { keyIsUsable } from "@/lib/keys/to-key-view";
+import { billingPeriodAt, toUnixSeconds } from "@/lib/periods/billing-period";
+import { effectiveLimits } from "@/lib/plans/effective-limits";
+
+/** Revoked keys stay in the snapshot this long so relays close their live connections (4001). */
+const REVOKED_KEY_RETENTION_MS = 7 * 86_400_000;
+
+export async function buildRelaySnapshot(db: Db, input: { encryptionKey: string; now?: Date }): Promise<Snapshot> {
+  const now = input.now ?? new Date();
+  const revokedSince = new Date(now.getTime() - REVOKED_KEY_RETENTION_MS);
+  const apps = await db.app.findMany({
+    orderBy: { id: "asc" },
+    select: {
+      id: true,
+      status: true,
+      overagesEnabled: true,
+      billingAnchor: true,
+      plan: true,
+      override: true,
+      billingAccount: { select: { balanceMinor: true, autoRechargeEnabled: true } },
+      apiKeys: {
+        where: { OR: [{ revokedAt: null }, { revokedAt: { gte: revokedSince } }] },
+        orderBy: { id: "asc" },
+        select: { id: true, kind: true, channelPatterns: true, actions: true, allowedOrigins: true, revokedAt: true, expiresAt: true, secretCiphertext: true },
+      },
+      usagePeriods: { where: { end: { gt: now } }, orderBy: { start: "asc" } },
+    },
+  });
+
+  const snapshotApps: SnapshotApp[] = apps.map((app) => {
+    const limits = effectiveLimits(app.plan, app.override);
+    const period = billingPeriodAt(app.billingAnchor, now);
+    const usage = app.usagePeriods.find((row) => row.start.getTime() === period.start.getTime());
+    const keys: SnapshotKey[] = app.apiKeys.map((key) => {
+      const usable = keyIsUsable(key, now);
+      return {
+        keyId: key.id,
+        kind: key.kind,
+        channelPatterns: key.channelPatterns,
+        actions: key.actions.filter((action): action is SnapshotKey["actions"][number] =>
+          action === "publish" || action === "subscribe" || action === "presence" || action === "send",
+        ),
+        allowedOrigins: key.allowedOrigins,
+        // An expired rolled key is as good as revoked: relays close what still uses it.
+        revoked: !usable,
+        expiresAtUnix: key.expiresAt ? toUnixSeconds(key.expiresAt) : null,
+        ...(usable && key.kind === "secret" && key.secretCiphertext ? { signingSecret: decryptSecret(key.secretCiphertext, input.encryptionKey) } : {}),
+      };
+    });
+    return {
+      appId: app.id,
+      status: app.status,
+      planName: app.plan.name,
+      limits: {
+        maxConcurrentConnections: limits.maxConcurrentConnections,
+        maxMessagesPerPeriod: limits.maxMessagesPerPeriod,
+        tokenBucketRefillPerSecond: limits.tokenBucketRefillPerSecond,
+        tokenBucketBurst: limits.tokenBucketBurst,
+        connectAttemptsPerIpPerMinute: limits.connectAttemptsPerIpPerMinute,
+      },
+      billing: {
+        overagesAllowed: limits.overagesAllowed,
+        overagesEnabled: limits.overagesAllowed && app.overagesEnabled,
+        balanceMinor: app.billingAccount?.balanceMinor ?? 0,
+        autoRechargeEnabled: app.billingAccount?.autoRechargeEnabled ?? false,
+        overagePricePer1000MessagesMinor: app.plan.overagePricePer1000MessagesMinor,
+        overagePricePerConnectionMinor: app.plan.overagePricePerConnectionMinor,
+      },
+      period: { startUnix: toUnixSeconds(period.start), endUnix: toUnixSeconds(period.end) },
+      usage: {
+        messagesUsed: Number(usage?.messagesUsed ?? 0),
+        overageMessages: Number(usage?.overageMessages ?? 0),
+        overageConnections: usage?.overageConnections ?? 0,
+        peakConcurrent: usage?.peakConcurrent ?? 0,
+      },
+      keys,
+    };
+  });
+  const version = createHash("sha256").update(JSON.stringify(snapshotApps)).digest("base64url").slice(0, 32);
+  return { version, generatedAtUnixMs: now.getTime(), apps: snapshotApps };
+}

@@ -1,0 +1,152 @@
+// Applies a relay's usage batch exactly once (ARCHITECTURE §1): the batch id is inserted in the same
+// transaction as the counters, samples and ledger debits, so a retried batch (lost acknowledgement,
+// relay restart) is acknowledged without being counted again, and two concurrent deliveries of one
+// batch cannot both apply (the second waits on the id's unique index, then finds it taken).
+import type { AppUsageDelta, UsageBatch, UsageBatchResponse } from "@tollgate/relay/protocol";
+import { attemptAutoRecharge } from "@/lib/billing/attempt-auto-recharge";
+import type { PaymentProvider } from "@/lib/billing/payment-provider";
+import { postLedgerEntry } from "@/lib/billing/post-ledger-entry";
+import { incrementalCostMinor, periodCost } from "@/lib/billing/pricing";
+import type { Db, Prisma } from "@/lib/db";
+import { billingPeriodAt } from "@/lib/periods/billing-period";
+import { periodTotals } from "./period-totals";
+
+interface AppliedApp {
+  appId: string;
+  balanceMinor: number;
+  chargedMinor: number;
+  autoRecharge: { enabled: boolean; thresholdMinor: number };
+}
+
+function mergeCloses(existing: unknown, delta: Record<string, number>): Record<string, number> {
+  const merged: Record<string, number> = {};
+  if (typeof existing === "object" && existing !== null && !Array.isArray(existing)) {
+    for (const [code, count] of Object.entries(existing)) if (typeof count === "number") merged[code] = count;
+  }
+  for (const [code, count] of Object.entries(delta)) merged[code] = (merged[code] ?? 0) + count;
+  return merged;
+}
+
+function describeCharge(delta: AppUsageDelta, cost: ReturnType<typeof periodCost>): string {
+  const parts: string[] = [];
+  if (cost.overageMessagesMinor > 0 || delta.overageMessages > 0) parts.push(`${delta.overageMessages} overage messages`);
+  if (cost.overageConnectionsMinor > 0 || delta.overageConnections > 0) parts.push(`${delta.overageConnections} overage connections`);
+  if (cost.connectionMinutesMinor + cost.deliveredMessagesMinor + cost.egressMinor > 0) parts.push("pay-as-you-go usage beyond the free allowance");
+  return `Usage charges: ${parts.join(", ") || "usage"}`;
+}
+
+async function applyAppDelta(tx: Prisma.TransactionClient, batch: UsageBatch, delta: AppUsageDelta): Promise<AppliedApp | null> {
+  const app = await tx.app.findUnique({
+    where: { id: delta.appId },
+    select: { id: true, billingAnchor: true, plan: true, billingAccount: true },
+  });
+  // Usage of a deleted app has nobody left to bill; the batch is still acknowledged.
+  if (!app?.billingAccount) return null;
+  const period = billingPeriodAt(app.billingAnchor, new Date(delta.periodStartUnix * 1000));
+  await tx.usagePeriod.upsert({
+    where: { appId_start: { appId: app.id, start: period.start } },
+    create: { appId: app.id, start: period.start, end: period.end },
+    update: {},
+  });
+  // Row lock: concurrent batches from several relays serialise per app and period.
+  await tx.$queryRaw`SELECT id FROM "UsagePeriod" WHERE "appId" = ${app.id} AND "start" = ${period.start} FOR UPDATE`;
+  const row = await tx.usagePeriod.findUniqueOrThrow({ where: { appId_start: { appId: app.id, start: period.start } } });
+  const before = periodTotals(row);
+  const after = {
+    overageMessages: before.overageMessages + BigInt(delta.overageMessages),
+    overageConnections: before.overageConnections + delta.overageConnections,
+    connectionMinutes: before.connectionMinutes + BigInt(delta.connectionMinutes),
+    deliveredMessages: before.deliveredMessages + BigInt(delta.deliveredMessages),
+    egressBlocks: before.egressBlocks + BigInt(delta.egressBlocks),
+  };
+  const chargeMinor = incrementalCostMinor(app.plan, before, after);
+  await tx.usagePeriod.update({
+    where: { id: row.id },
+    data: {
+      messagesUsed: row.messagesUsed + BigInt(delta.messagesAttempted),
+      deliveredMessages: after.deliveredMessages,
+      egressBytes: row.egressBytes + BigInt(delta.egressBytes),
+      egressBlocks: after.egressBlocks,
+      connectionMinutes: after.connectionMinutes,
+      peakConcurrent: Math.max(row.peakConcurrent, delta.peakConcurrent),
+      overageMessages: after.overageMessages,
+      overageConnections: after.overageConnections,
+      softDrops: row.softDrops + BigInt(delta.softDrops),
+      overageCostMinor: row.overageCostMinor + chargeMinor,
+      closesByCode: mergeCloses(row.closesByCode, delta.closesByCode),
+    },
+  });
+  for (const sample of delta.samples) {
+    const minute = new Date(Math.floor(sample.minuteUnix / 60) * 60_000);
+    await tx.$executeRaw`
+      INSERT INTO "UsageSample" ("appId", "minute", "messages", "delivered", "egressBytes", "connectionMinutes", "peakConcurrent", "softDrops")
+      VALUES (${app.id}, ${minute}, ${sample.messages}, ${sample.delivered}, ${BigInt(sample.egressBytes)}, ${sample.connectionMinutes}, ${sample.peakConcurrent}, ${sample.softDrops})
+      ON CONFLICT ("appId", "minute") DO UPDATE SET
+        "messages" = "UsageSample"."messages" + EXCLUDED."messages",
+        "delivered" = "UsageSample"."delivered" + EXCLUDED."delivered",
+        "egressBytes" = "UsageSample"."egressBytes" + EXCLUDED."egressBytes",
+        "connectionMinutes" = "UsageSample"."connectionMinutes" + EXCLUDED."connectionMinutes",
+        "peakConcurrent" = GREATEST("UsageSample"."peakConcurrent", EXCLUDED."peakConcurrent"),
+        "softDrops" = "UsageSample"."softDrops" + EXCLUDED."softDrops"`;
+  }
+  const usedKeyIds = Object.entries(delta.byKey)
+    .filter(([, use]) => use.messages + use.connections > 0)
+    .map(([keyId]) => keyId);
+  if (usedKeyIds.length > 0) {
+    await tx.apiKey.updateMany({ where: { appId: app.id, id: { in: usedKeyIds } }, data: { lastUsedAt: new Date(batch.sentAtUnixMs) } });
+  }
+  let balanceMinor = app.billingAccount.balanceMinor;
+  if (chargeMinor > 0) {
+    const entry = await postLedgerEntry(tx, {
+      billingAccountId: app.billingAccount.id,
+      kind: "overage_debit",
+      amountMinor: -chargeMinor,
+      description: describeCharge(delta, periodCost(app.plan, after)),
+      reference: batch.batchId,
+    });
+    balanceMinor = entry.balanceAfterMinor;
+  }
+  return {
+    appId: app.id,
+    balanceMinor,
+    chargedMinor: chargeMinor,
+    autoRecharge: { enabled: app.billingAccount.autoRechargeEnabled, thresholdMinor: app.billingAccount.autoRechargeThresholdMinor },
+  };
+}
+
+/**
+ * Applies the batch, then (outside the transaction: a payment must not hold row locks) attempts
+ * auto-recharge for every app this batch charged whose balance fell to its threshold.
+ */
+export async function applyUsageBatch(db: Db, provider: PaymentProvider, batch: UsageBatch): Promise<UsageBatchResponse> {
+  // One delta per app: a batch listing an app twice is summed by applying the deltas in order.
+  const applied = await db.$transaction(
+    async (tx) => {
+      const inserted = await tx.usageBatch.createMany({ data: [{ id: batch.batchId, relayId: batch.relayId }], skipDuplicates: true });
+      if (inserted.count === 0) return null;
+      const results: AppliedApp[] = [];
+      for (const delta of batch.apps) {
+        const result = await applyAppDelta(tx, batch, delta);
+        if (result) results.push(result);
+      }
+      return results;
+    },
+    { timeout: 30_000 },
+  );
+  if (applied === null) {
+    const accounts = await db.billingAccount.findMany({
+      where: { appId: { in: batch.apps.map((delta) => delta.appId) } },
+      select: { appId: true, balanceMinor: true },
+    });
+    return { applied: false, apps: accounts.map((account) => ({ appId: account.appId, balanceMinor: account.balanceMinor })) };
+  }
+  const balances = new Map<string, number>();
+  for (const app of applied) {
+    balances.set(app.appId, app.balanceMinor);
+    if (app.chargedMinor > 0 && app.autoRecharge.enabled && app.balanceMinor <= app.autoRecharge.thresholdMinor) {
+      const outcome = await attemptAutoRecharge(db, provider, { appId: app.appId, trigger: "usage" }).catch(() => null);
+      if (outcome) balances.set(app.appId, outcome.balanceMinor);
+    }
+  }
+  return { applied: true, apps: [...balances].map(([appId, balanceMinor]) => ({ appId, balanceMinor })) };
+}

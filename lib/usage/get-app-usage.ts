@@ -1,0 +1,62 @@
+import { usageStatus } from "@tollgate/relay/protocol";
+import { periodCost, projectedPeriodCostMinor } from "@/lib/billing/pricing";
+import type { Db } from "@/lib/db";
+import { notFound } from "@/lib/errors";
+import { billingPeriodAt, toUnixSeconds } from "@/lib/periods/billing-period";
+import { effectiveLimits } from "@/lib/plans/effective-limits";
+import type { RelayClient } from "@/lib/relay/relay-client";
+import { periodTotals } from "./period-totals";
+import type { UsageResponse } from "./usage.types";
+
+/**
+ * The app's usage this period: counters as of the last relay flush, topped up with the relay's live
+ * view (connections now, messages not yet flushed) when a relay answers. A relay that is down or slow
+ * only costs the live numbers, never the response.
+ */
+export async function getAppUsage(db: Db, input: { appId: string; relay: RelayClient | null; now?: Date }): Promise<UsageResponse> {
+  const now = input.now ?? new Date();
+  const app = await db.app.findUnique({
+    where: { id: input.appId },
+    select: { id: true, overagesEnabled: true, billingAnchor: true, plan: true, override: true, billingAccount: { select: { balanceMinor: true } } },
+  });
+  if (!app) throw notFound("App");
+  const period = billingPeriodAt(app.billingAnchor, now);
+  const [row, live] = await Promise.all([
+    db.usagePeriod.findUnique({ where: { appId_start: { appId: app.id, start: period.start } } }),
+    input.relay ? input.relay.stats(app.id).catch(() => null) : Promise.resolve(null),
+  ]);
+  const limits = effectiveLimits(app.plan, app.override);
+  const totals = periodTotals(row);
+  const concurrentNow = live?.concurrentNow ?? 0;
+  const peakConcurrent = Math.max(row?.peakConcurrent ?? 0, live?.peakConcurrent ?? 0);
+  const messagesUsed = Math.max(Number(row?.messagesUsed ?? 0), live?.messagesUsed ?? 0);
+  return {
+    appId: app.id,
+    periodStartUnix: toUnixSeconds(period.start),
+    periodEndUnix: toUnixSeconds(period.end),
+    concurrentNow,
+    peakConcurrent,
+    messagesUsed,
+    overageMessages: Number(totals.overageMessages),
+    overageConnections: totals.overageConnections,
+    plan: {
+      name: app.plan.name,
+      maxConcurrentConnections: limits.maxConcurrentConnections,
+      maxMessagesPerPeriod: limits.maxMessagesPerPeriod,
+      overagesAllowed: limits.overagesAllowed,
+      overagesEnabled: limits.overagesAllowed && app.overagesEnabled,
+    },
+    status: {
+      connections: usageStatus(concurrentNow, limits.maxConcurrentConnections),
+      messages: usageStatus(messagesUsed, limits.maxMessagesPerPeriod),
+    },
+    deliveredMessages: Number(totals.deliveredMessages),
+    egressBytes: Number(row?.egressBytes ?? 0),
+    connectionMinutes: Number(totals.connectionMinutes),
+    softDrops: Number(row?.softDrops ?? 0),
+    overageCostMinor: row?.overageCostMinor ?? periodCost(app.plan, totals).totalMinor,
+    projectedCostMinor: projectedPeriodCostMinor({ sheet: app.plan, totals, period, now }),
+    balanceMinor: app.billingAccount?.balanceMinor ?? 0,
+    relayReachable: live !== null,
+  };
+}

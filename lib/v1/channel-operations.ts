@@ -1,0 +1,46 @@
+// /v1 operations on live state, routed through a relay's internal endpoints after the key's channel
+// and action rules are checked here (the relay trusts the control plane's decision).
+import { assertActionAllowed, assertChannelAllowed, assertChannelName } from "@/lib/channels/check-channel-access";
+import { DomainError } from "@/lib/errors";
+import type { AuthenticatedKey } from "@/lib/keys/authenticate-secret-key";
+import { type RelayClient, RelayUnknownAppError } from "@/lib/relay/relay-client";
+import { isValidPeerId } from "@tollgate/relay/validation";
+
+export async function getChannelPeers(relay: RelayClient, input: { key: AuthenticatedKey; channel: string }) {
+  assertChannelName(input.channel);
+  assertActionAllowed(input.key.actions, "presence");
+  assertChannelAllowed(input.key.channelPatterns, input.channel);
+  try {
+    return await relay.channelPeers(input.key.appId, input.channel);
+  } catch (error) {
+    // A relay that has not loaded the app yet has nobody connected to it.
+    if (error instanceof RelayUnknownAppError) return { channel: input.channel, peers: [] };
+    throw error;
+  }
+}
+
+export async function publishToChannel(
+  relay: RelayClient,
+  input: { key: AuthenticatedKey; channel: string; message: { data: unknown; from?: string; peerMetadata?: Record<string, unknown> } },
+): Promise<{ channel: string; delivered: number }> {
+  assertChannelName(input.channel);
+  assertActionAllowed(input.key.actions, "publish");
+  assertChannelAllowed(input.key.channelPatterns, input.channel);
+  const result = await relay.publish(input.key.appId, input.channel, input.message);
+  if (result.dropped === "over_message_quota") {
+    throw new DomainError("rate_limited", "The app's message quota for this period is used up (enable overages or upgrade the plan)", {
+      retryAfterSec: 60,
+    });
+  }
+  return { channel: result.channel, delivered: result.delivered };
+}
+
+export async function disconnectPeer(relay: RelayClient, input: { key: AuthenticatedKey; peerId: string }) {
+  if (!isValidPeerId(input.peerId)) throw new DomainError("invalid_request", "A peerId is 1–128 printable ASCII characters", { field: "peerId" });
+  try {
+    return await relay.disconnectPeer(input.key.appId, input.peerId);
+  } catch (error) {
+    if (error instanceof RelayUnknownAppError) return { peerId: input.peerId, closed: 0 };
+    throw error;
+  }
+}

@@ -1,0 +1,115 @@
+// The OpenAPI 3.1 document of /v1, generated from the zod schemas the handlers use.
+import { Limits } from "@tollgate/relay/protocol";
+import { z } from "zod";
+import {
+  apiErrorSchema,
+  channelPeersSchema,
+  disconnectPeerSchema,
+  mintTokenRequestSchema,
+  mintTokenResponseSchema,
+  publishRequestSchema,
+  publishResponseSchema,
+  usageResponseSchema,
+} from "./v1.types";
+
+type JsonSchema = Record<string, unknown>;
+
+function schemaOf(schema: z.ZodType, io: "input" | "output"): JsonSchema {
+  const json = z.toJSONSchema(schema, { target: "draft-2020-12", io, unrepresentable: "any" }) as JsonSchema;
+  delete json.$schema;
+  return json;
+}
+
+function jsonContent(schema: JsonSchema) {
+  return { content: { "application/json": { schema } } };
+}
+
+const errorRef = { $ref: "#/components/schemas/Error" };
+
+function errors(...statuses: number[]) {
+  const descriptions: Record<number, string> = {
+    400: "invalid_request or channel_reserved",
+    401: "unauthorized: missing, unknown, revoked or publishable key",
+    403: "channel_not_authorized or action_not_permitted",
+    413: `invalid_request: body over ${Limits.maxRestBodyBytes} bytes`,
+    429: "rate limited (see Retry-After) or, for publish, the app's message quota is used up",
+    503: "internal_error: the relay or the database is unavailable; retry",
+  };
+  return Object.fromEntries(statuses.map((status) => [String(status), { description: descriptions[status] ?? "error", ...jsonContent(errorRef) }]));
+}
+
+const channelParam = {
+  name: "channel",
+  in: "path",
+  required: true,
+  description: "Channel name, URL-encoded (a / is sent as %2F)",
+  schema: { type: "string" },
+};
+
+export function buildOpenApiDocument(serverUrl: string) {
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Tollgate REST API",
+      version: "1.0.0",
+      description: "Mint tokens, read usage and act on live channels. Authenticate with a secret key: Authorization: Bearer sk_id_…:sk_secret_…",
+    },
+    servers: [{ url: serverUrl }],
+    security: [{ secretKey: [] }],
+    components: {
+      securitySchemes: { secretKey: { type: "http", scheme: "bearer", description: "sk_id_…:sk_secret_…" } },
+      schemas: {
+        Error: schemaOf(apiErrorSchema, "output"),
+        MintTokenRequest: schemaOf(mintTokenRequestSchema, "input"),
+        MintTokenResponse: schemaOf(mintTokenResponseSchema, "output"),
+        Usage: schemaOf(usageResponseSchema, "output"),
+        ChannelPeers: schemaOf(channelPeersSchema, "output"),
+        PublishRequest: schemaOf(publishRequestSchema, "input"),
+        PublishResponse: schemaOf(publishResponseSchema, "output"),
+        DisconnectPeerResponse: schemaOf(disconnectPeerSchema, "output"),
+      },
+    },
+    paths: {
+      "/v1/tokens": {
+        post: {
+          operationId: "mintToken",
+          summary: "Mint a connection token (HS256 JWT) for one peer",
+          requestBody: { required: true, ...jsonContent({ $ref: "#/components/schemas/MintTokenRequest" }) },
+          responses: { "200": { description: "The token", ...jsonContent({ $ref: "#/components/schemas/MintTokenResponse" }) }, ...errors(400, 401, 403, 413, 429, 503) },
+        },
+      },
+      "/v1/usage": {
+        get: {
+          operationId: "getUsage",
+          summary: "Usage of the key's app this billing period",
+          responses: { "200": { description: "Usage", ...jsonContent({ $ref: "#/components/schemas/Usage" }) }, ...errors(401, 429, 503) },
+        },
+      },
+      "/v1/channels/{channel}/peers": {
+        get: {
+          operationId: "getChannelPeers",
+          summary: "Peers present in a channel, across all relay nodes (needs the presence action)",
+          parameters: [channelParam],
+          responses: { "200": { description: "Peers", ...jsonContent({ $ref: "#/components/schemas/ChannelPeers" }) }, ...errors(400, 401, 403, 429, 503) },
+        },
+      },
+      "/v1/channels/{channel}/publish": {
+        post: {
+          operationId: "publish",
+          summary: "Publish a message to a channel (needs the publish action; counts as one message)",
+          parameters: [channelParam],
+          requestBody: { required: true, ...jsonContent({ $ref: "#/components/schemas/PublishRequest" }) },
+          responses: { "200": { description: "Delivered", ...jsonContent({ $ref: "#/components/schemas/PublishResponse" }) }, ...errors(400, 401, 403, 413, 429, 503) },
+        },
+      },
+      "/v1/peers/{peerId}": {
+        delete: {
+          operationId: "disconnectPeer",
+          summary: "Close every connection of a peer with 4020 (closed is 0 when the peer is offline)",
+          parameters: [{ name: "peerId", in: "path", required: true, schema: { type: "string" } }],
+          responses: { "200": { description: "Closed", ...jsonContent({ $ref: "#/components/schemas/DisconnectPeerResponse" }) }, ...errors(400, 401, 429, 503) },
+        },
+      },
+    },
+  };
+}
