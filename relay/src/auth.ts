@@ -131,6 +131,9 @@ export async function authenticate(options: AuthenticateOptions): Promise<AuthRe
     return refuse("token verification failed", ids);
   }
 
+  // jose checks nbf (with tolerance) but not an iat in the future, which only a skewed or forged
+  // minting clock produces.
+  if (typeof claims.iat === "number" && claims.iat > nowSec + Limits.clockToleranceSec) return refuse("iat in the future", ids);
   const sub = claims.sub;
   if (!isValidPeerId(sub)) return refuse("sub must be 1-128 bytes of printable ASCII", ids);
   const exp = claims.exp;

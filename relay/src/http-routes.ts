@@ -85,7 +85,7 @@ export async function handleHttpRequest(server: RelayServer, req: IncomingMessag
     return json(res, 200, {
       appId,
       concurrentNow,
-      peakConcurrent: Math.max(app.usage.peakConcurrent, concurrentNow),
+      peakConcurrent: Math.max(server.peakConcurrent(app), concurrentNow),
       messagesUsed: server.state.counters.total(appId, app.period.startUnix),
     });
   }

@@ -85,6 +85,8 @@ export class RelayServer implements LocalDelivery {
   private readonly apps = new Map<string, AppConnections>();
   private readonly timers: NodeJS.Timeout[] = [];
   private connectionSeq = 0;
+  /** Highest concurrent count seen per app this period (the stats endpoint reports it). */
+  private readonly observedPeaks = new Map<string, { periodStartUnix: number; peak: number }>();
   closing = false;
   private closed: Promise<void> | null = null;
   readonly metricsRegistry;
@@ -194,6 +196,12 @@ export class RelayServer implements LocalDelivery {
     return count;
   }
 
+  /** Peak concurrent connections this period: the control plane's figure or what this node saw, whichever is higher. */
+  peakConcurrent(app: SnapshotApp): number {
+    const observed = this.observedPeaks.get(app.appId);
+    return Math.max(app.usage.peakConcurrent, observed && observed.periodStartUnix === app.period.startUnix ? observed.peak : 0);
+  }
+
   private snapshotGeneratedAtMs(): number {
     return this.planCache.current?.generatedAtUnixMs ?? 0;
   }
@@ -286,6 +294,10 @@ export class RelayServer implements LocalDelivery {
     RelayCounters.bump(this.counters.connectionAttempts, "welcome");
     const period = identity.app.period.startUnix;
     this.meter.concurrent(connection.appId, period, concurrentCount);
+    const observed = this.observedPeaks.get(connection.appId);
+    if (!observed || observed.periodStartUnix !== period || observed.peak < concurrentCount) {
+      this.observedPeaks.set(connection.appId, { periodStartUnix: period, peak: Math.max(concurrentCount, observed?.periodStartUnix === period ? observed.peak : 0) });
+    }
     // Each started minute of an open connection counts one; the first starts now.
     this.meter.connectionMinutes(connection.appId, period, 1);
 

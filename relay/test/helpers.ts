@@ -110,8 +110,8 @@ export interface TokenOptions {
 export async function mintToken(key: SecretKeyFixture, options: TokenOptions = {}): Promise<string> {
   const jwt = new SignJWT({ ...options.claims })
     .setProtectedHeader({ alg: "HS256", kid: key.keyId, typ: "JWT" })
-    .setSubject(options.sub ?? `peer-${randomUUID()}`)
-    .setIssuedAt();
+    .setSubject(options.sub ?? `peer-${randomUUID()}`);
+  if (options.claims?.iat === undefined) jwt.setIssuedAt();
   if (!options.omitExp) jwt.setExpirationTime(Math.floor(Date.now() / 1000) + (options.expiresInSec ?? 3600));
   return jwt.sign(new TextEncoder().encode(key.signingSecret));
 }

@@ -45,6 +45,11 @@ describe("internal endpoints", () => {
     expect(stats).toEqual({ appId: app.appId, concurrentNow: 2, peakConcurrent: 2, messagesUsed: 8 });
     a.close();
     b.close();
+    await a.closed;
+    await b.closed;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const after = relayStatsResponseSchema.parse(await (await get(RelayInternalPath.stats(app.appId))).json());
+    expect(after).toMatchObject({ concurrentNow: 0, peakConcurrent: 2 });
   });
 
   it("list a channel's peers with metadata; channel names with / are URL-encoded", async () => {

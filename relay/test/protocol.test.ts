@@ -99,6 +99,7 @@ describe("connecting", () => {
       `token=${await mintToken(key, { claims: { peerMetadata: { blob: "x".repeat(Limits.maxPeerMetadataBytes) } } })}`,
       `token=${await mintToken(key, { claims: { metadata: { blob: "x".repeat(Limits.maxMetadataBytes) } } })}`,
       `token=${await mintToken(key, { claims: { nbf: Math.floor(Date.now() / 1000) + 60 } })}`,
+      `token=${await mintToken(key, { claims: { iat: Math.floor(Date.now() / 1000) + 60 } })}`,
       `key=${firstSecretKey(app).keyId}`,
     ];
     for (const query of cases) {
@@ -114,6 +115,13 @@ describe("connecting", () => {
     const metadata = { blob: "y".repeat(Limits.maxMetadataBytes - 11) };
     const client = await connect({ sub, claims: { peerMetadata, metadata } });
     expect(client.framesOf("welcome")[0]?.peerId).toBe(sub);
+    client.close();
+  });
+
+  it("honours nbf and iat within the clock tolerance", async () => {
+    const nowSec = Math.floor(Date.now() / 1000);
+    const client = await connect({ claims: { nbf: nowSec + 3, iat: nowSec + 3 } });
+    expect(client.framesOf("welcome")).toHaveLength(1);
     client.close();
   });
 
