@@ -1,0 +1,46 @@
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import type { ReactNode } from "react";
+import { NavLink } from "@/components/nav-link";
+import { getDb } from "@/lib/db";
+import { DomainError } from "@/lib/errors";
+import { requirePageUser } from "@/lib/http/session";
+import { requireAppAccess } from "@/lib/tenancy/require-app-access";
+
+// Another tenant's app and an app that does not exist look the same: a plain not-found page.
+export default async function AppLayout({ children, params }: { children: ReactNode; params: Promise<{ appId: string }> }) {
+  const { appId } = await params;
+  const user = await requirePageUser();
+  const db = getDb();
+  try {
+    await requireAppAccess(db, { userId: user.id, appId });
+  } catch (error) {
+    if (error instanceof DomainError && error.code === "not_found") notFound();
+    throw error;
+  }
+  const app = await db.app.findUnique({ where: { id: appId }, select: { name: true, status: true } });
+  if (!app) notFound();
+  const base = `/apps/${appId}`;
+  return (
+    <div className="stack">
+      <div className="app-header">
+        <Link href="/apps" className="muted small">
+          ← All apps
+        </Link>
+        <h1>
+          {app.name} {app.status === "suspended" && <span className="badge suspended">suspended</span>}
+        </h1>
+        <code className="muted small">{appId}</code>
+      </div>
+      <nav aria-label="App sections" className="tabs">
+        <NavLink href={base} exact>
+          Overview
+        </NavLink>
+        <NavLink href={`${base}/keys`}>Keys</NavLink>
+        <NavLink href={`${base}/billing`}>Plan &amp; billing</NavLink>
+        <NavLink href={`${base}/connect`}>Connect</NavLink>
+      </nav>
+      {children}
+    </div>
+  );
+}

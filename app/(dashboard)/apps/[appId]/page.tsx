@@ -1,0 +1,8 @@
+import { AppOverview } from "@/components/apps/app-overview";
+
+export const metadata = { title: "App overview" };
+
+export default async function AppOverviewPage({ params }: { params: Promise<{ appId: string }> }) {
+  const { appId } = await params;
+  return <AppOverview appId={appId} />;
+}

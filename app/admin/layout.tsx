@@ -1,0 +1,26 @@
+import type { ReactNode } from "react";
+import { AppShell } from "@/components/app-shell";
+import { NavLink } from "@/components/nav-link";
+import { requirePageAdmin } from "@/lib/http/session";
+
+export const metadata = { title: { default: "Admin", template: "%s · Admin · Tollgate" } };
+
+// Anyone but a platform admin gets the plain not-found page: admin pages must not reveal they exist.
+export default async function AdminLayout({ children }: { children: ReactNode }) {
+  const user = await requirePageAdmin();
+  return (
+    <AppShell user={user}>
+      <div className="stack">
+        <h1>Platform admin</h1>
+        <nav aria-label="Admin sections" className="tabs">
+          <NavLink href="/admin" exact>
+            Tenants &amp; apps
+          </NavLink>
+          <NavLink href="/admin/plans">Plans</NavLink>
+          <NavLink href="/admin/audit">Audit log</NavLink>
+        </nav>
+        {children}
+      </div>
+    </AppShell>
+  );
+}

@@ -1,0 +1,293 @@
+"use client";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import { apiFetch, fieldError, formError } from "@/components/api";
+import type { Plan, PlanKind } from "@/components/api-types";
+import { PropagationNote } from "@/components/admin/propagation-note";
+import type { RelayPropagation } from "@/components/admin/relay-propagation";
+import { formatLimit, formatMoney } from "@/components/format";
+import { ErrorState } from "@/components/ui/error-state";
+import { Field } from "@/components/ui/field";
+import { SkeletonBlock } from "@/components/ui/skeleton";
+import { useToast } from "@/components/ui/toast";
+
+type NumberField = Exclude<
+  { [K in keyof Plan]: Plan[K] extends number | null ? K : never }[keyof Plan],
+  undefined
+>;
+
+interface NumberSpec {
+  field: NumberField;
+  label: string;
+  min: number;
+  /** Empty means "no cap" (null) rather than invalid. */
+  nullable?: boolean;
+  group: "limits" | "prices" | "included" | "display";
+}
+
+// Every limit a plan carries, with the bounds the API enforces, so most mistakes are caught before saving.
+const numberSpecs: NumberSpec[] = [
+  { field: "maxConcurrentConnections", label: "Max concurrent connections", min: 0, nullable: true, group: "limits" },
+  { field: "maxMessagesPerPeriod", label: "Max messages per period", min: 0, nullable: true, group: "limits" },
+  { field: "tokenBucketRefillPerSecond", label: "Token bucket refill / s", min: 1, group: "limits" },
+  { field: "tokenBucketBurst", label: "Token bucket burst", min: 1, group: "limits" },
+  { field: "connectAttemptsPerIpPerMinute", label: "Connect attempts per IP / min", min: 1, group: "limits" },
+  { field: "monthlyPriceMinor", label: "Monthly price (cents)", min: 0, group: "prices" },
+  { field: "overagePricePer1000MessagesMinor", label: "Overage per 1,000 messages (cents)", min: 0, group: "prices" },
+  { field: "overagePricePerConnectionMinor", label: "Overage per connection over cap (cents)", min: 0, group: "prices" },
+  { field: "pricePer1000ConnectionMinutesMinor", label: "Per 1,000 connection-minutes (cents)", min: 0, group: "prices" },
+  { field: "pricePer1000DeliveredMessagesMinor", label: "Per 1,000 delivered messages (cents)", min: 0, group: "prices" },
+  { field: "pricePerGbEgressMinor", label: "Per GB egress (cents)", min: 0, group: "prices" },
+  { field: "freeConnectionMinutes", label: "Included connection-minutes", min: 0, group: "included" },
+  { field: "freeDeliveredMessages", label: "Included delivered messages", min: 0, group: "included" },
+  { field: "freeEgressBytes", label: "Included egress (bytes)", min: 0, group: "included" },
+  { field: "sortOrder", label: "Sort order", min: -1000, group: "display" },
+];
+
+const groupTitles: Record<NumberSpec["group"], string> = {
+  limits: "Limits",
+  prices: "Prices",
+  included: "Included usage",
+  display: "Display",
+};
+
+const kinds: PlanKind[] = ["free", "tiered", "unlimited", "pay_as_you_go"];
+
+type Draft = Record<NumberField, string> & { slug: string; name: string; kind: PlanKind; overagesAllowed: boolean; isPublic: boolean };
+
+const blankPlan: Draft = {
+  slug: "",
+  name: "",
+  kind: "tiered",
+  overagesAllowed: true,
+  isPublic: true,
+  maxConcurrentConnections: "100",
+  maxMessagesPerPeriod: "100000",
+  tokenBucketRefillPerSecond: "100",
+  tokenBucketBurst: "200",
+  connectAttemptsPerIpPerMinute: "60",
+  monthlyPriceMinor: "0",
+  overagePricePer1000MessagesMinor: "0",
+  overagePricePerConnectionMinor: "0",
+  pricePer1000ConnectionMinutesMinor: "0",
+  pricePer1000DeliveredMessagesMinor: "0",
+  pricePerGbEgressMinor: "0",
+  freeConnectionMinutes: "0",
+  freeDeliveredMessages: "0",
+  freeEgressBytes: "0",
+  sortOrder: "0",
+};
+
+function draftFromPlan(plan: Plan): Draft {
+  const draft: Draft = { ...blankPlan, slug: plan.slug, name: plan.name, kind: plan.kind, overagesAllowed: plan.overagesAllowed, isPublic: plan.isPublic };
+  for (const { field } of numberSpecs) {
+    const value = plan[field];
+    draft[field] = value === null ? "" : String(value);
+  }
+  return draft;
+}
+
+function validate(draft: Draft, creating: boolean): { errors: Record<string, string>; body: Record<string, unknown> } {
+  const errors: Record<string, string> = {};
+  const body: Record<string, unknown> = { name: draft.name.trim(), kind: draft.kind, overagesAllowed: draft.overagesAllowed, isPublic: draft.isPublic };
+  if (creating) {
+    body.slug = draft.slug.trim();
+    if (!/^[a-z0-9][a-z0-9-]{0,39}$/.test(draft.slug.trim())) errors.slug = "Use 1–40 lowercase letters, digits and dashes";
+  }
+  if (!draft.name.trim()) errors.name = "A plan needs a name";
+  for (const { field, label, min, nullable } of numberSpecs) {
+    const text = draft[field].trim();
+    if (text === "" && nullable) {
+      body[field] = null;
+      continue;
+    }
+    const value = Number(text);
+    if (text === "" || !Number.isSafeInteger(value) || value < min) {
+      errors[field] = nullable ? `${label}: a whole number ≥ ${min}, or empty for no cap` : `${label}: a whole number ≥ ${min}`;
+    } else body[field] = value;
+  }
+  const burst = Number(draft.tokenBucketBurst);
+  const refill = Number(draft.tokenBucketRefillPerSecond);
+  if (!errors.tokenBucketBurst && !errors.tokenBucketRefillPerSecond && burst < refill) {
+    errors.tokenBucketBurst = "The burst should be at least the refill rate, or clients are throttled below the rate";
+  }
+  return { errors, body };
+}
+
+export function PlanCatalog({ propagation }: { propagation: RelayPropagation }) {
+  const plans = useQuery({
+    queryKey: ["admin", "plans"],
+    queryFn: async () => (await apiFetch<{ plans: Plan[] }>("/api/admin/plans")).plans,
+  });
+  const [editing, setEditing] = useState<Plan | "new" | null>(null);
+  const [savedAt, setSavedAt] = useState<number | null>(null);
+
+  return (
+    <div className="stack">
+      <div className="section-header">
+        <h2>Plan catalog</h2>
+        <button type="button" className="primary" onClick={() => setEditing("new")} disabled={editing === "new"}>
+          New plan
+        </button>
+      </div>
+      <PropagationNote propagation={propagation} savedAt={savedAt} />
+      {editing && (
+        <PlanForm
+          key={editing === "new" ? "new" : editing.id}
+          plan={editing === "new" ? null : editing}
+          onDone={(saved) => {
+            setEditing(null);
+            if (saved) setSavedAt(Date.now());
+          }}
+        />
+      )}
+      {plans.isPending ? (
+        <SkeletonBlock rows={5} label="Loading plans" />
+      ) : plans.isError ? (
+        <ErrorState error={plans.error} onRetry={() => void plans.refetch()} />
+      ) : (
+        <div className="table-wrap card">
+          <table className="table responsive" aria-label="Plans">
+            <thead>
+              <tr>
+                <th scope="col">Plan</th>
+                <th scope="col">Kind</th>
+                <th scope="col">Price</th>
+                <th scope="col">Connections</th>
+                <th scope="col">Messages</th>
+                <th scope="col">Overages</th>
+                <th scope="col">Visibility</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {plans.data.map((plan) => (
+                <tr key={plan.id}>
+                  <td data-label="Plan">
+                    {plan.name}
+                    <div className="muted small">
+                      <code>{plan.slug}</code>
+                    </div>
+                  </td>
+                  <td data-label="Kind">{plan.kind}</td>
+                  <td data-label="Price">{formatMoney(plan.monthlyPriceMinor)}/mo</td>
+                  <td data-label="Connections">{formatLimit(plan.maxConcurrentConnections)}</td>
+                  <td data-label="Messages">{formatLimit(plan.maxMessagesPerPeriod)}</td>
+                  <td data-label="Overages">
+                    {plan.overagesAllowed
+                      ? `${formatMoney(plan.overagePricePer1000MessagesMinor)} / 1k msg, ${formatMoney(plan.overagePricePerConnectionMinor)} / conn`
+                      : "no"}
+                  </td>
+                  <td data-label="Visibility">{plan.isPublic ? "public" : "hidden"}</td>
+                  <td className="row-actions">
+                    <button type="button" className="small-button" onClick={() => setEditing(plan)} aria-label={`Edit plan ${plan.name}`}>
+                      Edit
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </div>
+  );
+}
+
+function PlanForm({ plan, onDone }: { plan: Plan | null; onDone(saved: boolean): void }) {
+  const queryClient = useQueryClient();
+  const toast = useToast();
+  const creating = plan === null;
+  const [draft, setDraft] = useState<Draft>(() => (plan ? draftFromPlan(plan) : blankPlan));
+  const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
+
+  const save = useMutation({
+    mutationFn: (body: Record<string, unknown>) =>
+      creating
+        ? apiFetch<{ plan: Plan }>("/api/admin/plans", { method: "POST", body })
+        : apiFetch<{ plan: Plan }>(`/api/admin/plans/${encodeURIComponent(plan.id)}`, { method: "PATCH", body }),
+    onSuccess: ({ plan: saved }) => {
+      void queryClient.invalidateQueries({ queryKey: ["admin"] });
+      void queryClient.invalidateQueries({ queryKey: ["plans"] });
+      toast.show(creating ? `Plan ${saved.name} created` : `Plan ${saved.name} saved`);
+      onDone(true);
+    },
+  });
+
+  function onSubmit(event: FormEvent) {
+    event.preventDefault();
+    const { errors, body } = validate(draft, creating);
+    setLocalErrors(errors);
+    if (Object.keys(errors).length === 0) save.mutate(body);
+  }
+
+  const errorFor = (field: string) => localErrors[field] ?? fieldError(save.error, field);
+  const shownFields = ["slug", "name", "kind", "overagesAllowed", "isPublic", ...numberSpecs.map((spec) => spec.field)];
+  const groups = (Object.keys(groupTitles) as NumberSpec["group"][]).map((group) => ({ group, specs: numberSpecs.filter((spec) => spec.group === group) }));
+
+  return (
+    <form className="card stack" onSubmit={onSubmit} aria-label={creating ? "New plan" : `Edit plan ${plan.name}`} noValidate>
+      <h3>{creating ? "New plan" : `Edit ${plan.name}`}</h3>
+      <div className="form-grid three-col-form">
+        {creating ? (
+          <Field label="Slug" error={errorFor("slug")} hint="Lowercase, used in the API; cannot change later">
+            <input value={draft.slug} onChange={(event) => setDraft((current) => ({ ...current, slug: event.target.value }))} />
+          </Field>
+        ) : (
+          <div className="field">
+            <span className="label-text">Slug</span>
+            <code>{plan.slug}</code>
+          </div>
+        )}
+        <Field label="Name" error={errorFor("name")}>
+          <input value={draft.name} onChange={(event) => setDraft((current) => ({ ...current, name: event.target.value }))} maxLength={100} />
+        </Field>
+        <Field label="Kind" error={errorFor("kind")}>
+          <select value={draft.kind} onChange={(event) => setDraft((current) => ({ ...current, kind: event.target.value as PlanKind }))}>
+            {kinds.map((kind) => (
+              <option key={kind} value={kind}>
+                {kind}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <label className="inline">
+          <input type="checkbox" checked={draft.overagesAllowed} onChange={(event) => setDraft((current) => ({ ...current, overagesAllowed: event.target.checked }))} /> Overages allowed
+        </label>
+        <label className="inline">
+          <input type="checkbox" checked={draft.isPublic} onChange={(event) => setDraft((current) => ({ ...current, isPublic: event.target.checked }))} /> Offered to customers
+        </label>
+      </div>
+      {groups.map(({ group, specs }) => (
+        <fieldset key={group} className="form-grid three-col-form">
+          <legend>{groupTitles[group]}</legend>
+          {specs.map((spec) => (
+            <Field key={spec.field} label={spec.label} error={errorFor(spec.field)} hint={spec.nullable ? "Empty = no cap" : undefined}>
+              <input inputMode="numeric" value={draft[spec.field]} onChange={(event) => setDraft((current) => ({ ...current, [spec.field]: event.target.value }))} />
+            </Field>
+          ))}
+        </fieldset>
+      ))}
+      {formError(save.error, shownFields) && (
+        <p className="form-error" role="alert">
+          {formError(save.error, shownFields)}
+        </p>
+      )}
+      {Object.keys(localErrors).length > 0 && (
+        <p className="form-error" role="alert">
+          Fix the {Object.keys(localErrors).length === 1 ? "field" : `${Object.keys(localErrors).length} fields`} marked above.
+        </p>
+      )}
+      <div className="actions">
+        <button type="submit" className="primary" disabled={save.isPending}>
+          {save.isPending ? "Saving…" : creating ? "Create plan" : "Save plan"}
+        </button>
+        <button type="button" onClick={() => onDone(false)}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}

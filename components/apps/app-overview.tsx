@@ -1,0 +1,194 @@
+"use client";
+import Link from "next/link";
+import { useState } from "react";
+import type { SeriesRange, Usage, UsageSeries } from "@/components/api-types";
+import { closeCodeLabel } from "@/components/apps/close-codes";
+import { Gauge } from "@/components/apps/gauge";
+import { useApp, useUsage, useUsageSeries } from "@/components/apps/queries";
+import { rangeLabels, UsageCharts } from "@/components/apps/usage-charts";
+import { formatBytes, formatDate, formatMoney, formatNumber } from "@/components/format";
+import { ErrorState } from "@/components/ui/error-state";
+import { Skeleton, SkeletonBlock } from "@/components/ui/skeleton";
+
+export function AppOverview({ appId }: { appId: string }) {
+  const app = useApp(appId);
+  const usage = useUsage(appId);
+  const [range, setRange] = useState<SeriesRange>("hour");
+  const series = useUsageSeries(appId, range);
+
+  return (
+    <div className="stack">
+      {app.data?.status === "suspended" && (
+        <div className="banner banner-critical" role="alert">
+          This app is suspended by the platform administrators: new connections are refused (close code 4012).
+        </div>
+      )}
+      {usage.data && !usage.data.relayReachable && (
+        <div className="banner banner-warning" role="status">
+          No relay answered, so the live connection count is unavailable. Usage totals are still up to date.
+        </div>
+      )}
+
+      <section aria-labelledby="live-heading" className="stack">
+        <div className="section-header">
+          <h2 id="live-heading">Live usage</h2>
+          {usage.data && (
+            <span className="muted small">
+              Period {formatDate(new Date(usage.data.periodStartUnix * 1000).toISOString())} –{" "}
+              {formatDate(new Date(usage.data.periodEndUnix * 1000).toISOString())} · refreshes every 5 s
+            </span>
+          )}
+        </div>
+        {usage.isPending ? (
+          <div className="gauge-grid" aria-busy="true">
+            {[0, 1, 2].map((index) => (
+              <div className="card" key={index}>
+                <SkeletonBlock rows={3} label="Loading usage" />
+              </div>
+            ))}
+          </div>
+        ) : usage.isError ? (
+          <ErrorState error={usage.error} onRetry={() => void usage.refetch()} />
+        ) : (
+          <UsageCards usage={usage.data} appId={appId} />
+        )}
+      </section>
+
+      <section aria-labelledby="charts-heading" className="stack">
+        <div className="section-header">
+          <h2 id="charts-heading">History</h2>
+          <div className="segmented" role="group" aria-label="Time range">
+            {(Object.keys(rangeLabels) as SeriesRange[]).map((option) => (
+              <button key={option} type="button" aria-pressed={range === option} onClick={() => setRange(option)}>
+                {rangeLabels[option]}
+              </button>
+            ))}
+          </div>
+        </div>
+        {series.isPending ? (
+          <div className="chart-grid">
+            {[0, 1, 2, 3].map((index) => (
+              <div className="card" key={index}>
+                <Skeleton height="200px" />
+              </div>
+            ))}
+          </div>
+        ) : series.isError ? (
+          <ErrorState error={series.error} onRetry={() => void series.refetch()} />
+        ) : (
+          <>
+            <UsageCharts series={series.data} />
+            <Outcomes outcomes={series.data.outcomes} />
+          </>
+        )}
+      </section>
+    </div>
+  );
+}
+
+function UsageCards({ usage, appId }: { usage: Usage; appId: string }) {
+  const overagesOn = usage.plan.overagesAllowed && usage.plan.overagesEnabled;
+  return (
+    <>
+      <div className="gauge-grid">
+        <Gauge
+          label="Concurrent connections"
+          used={usage.concurrentNow}
+          limit={usage.plan.maxConcurrentConnections}
+          detail={`peak ${formatNumber(usage.peakConcurrent)} this period`}
+        />
+        <Gauge
+          label="Messages this period"
+          used={usage.messagesUsed}
+          limit={usage.plan.maxMessagesPerPeriod}
+          detail={usage.softDrops > 0 ? `${formatNumber(usage.softDrops)} soft-dropped` : undefined}
+        />
+        <div className="card money-card">
+          <dl className="kv">
+            <div>
+              <dt>Overage cost so far</dt>
+              <dd data-testid="overage-cost">{formatMoney(usage.overageCostMinor)}</dd>
+            </div>
+            <div>
+              <dt>Projected period cost</dt>
+              <dd>{formatMoney(usage.projectedCostMinor)}</dd>
+            </div>
+            <div>
+              <dt>Balance</dt>
+              <dd className={usage.balanceMinor <= 0 && overagesOn ? "text-critical" : undefined}>{formatMoney(usage.balanceMinor)}</dd>
+            </div>
+          </dl>
+          <p className="muted small">
+            {usage.plan.name} plan · overages {usage.plan.overagesAllowed ? (usage.plan.overagesEnabled ? "on" : "off") : "not available"} ·{" "}
+            <Link href={`/apps/${appId}/billing`}>Plan &amp; billing</Link>
+          </p>
+        </div>
+      </div>
+      <dl className="stat-strip card">
+        <div>
+          <dt>Overage messages</dt>
+          <dd>{formatNumber(usage.overageMessages)}</dd>
+        </div>
+        <div>
+          <dt>Overage connections</dt>
+          <dd>{formatNumber(usage.overageConnections)}</dd>
+        </div>
+        <div>
+          <dt>Delivered</dt>
+          <dd>{formatNumber(usage.deliveredMessages)}</dd>
+        </div>
+        <div>
+          <dt>Egress</dt>
+          <dd>{formatBytes(usage.egressBytes)}</dd>
+        </div>
+        <div>
+          <dt>Connection-minutes</dt>
+          <dd>{formatNumber(usage.connectionMinutes)}</dd>
+        </div>
+      </dl>
+    </>
+  );
+}
+
+function Outcomes({ outcomes }: { outcomes: UsageSeries["outcomes"] }) {
+  const closes = Object.entries(outcomes.closesByCode).sort(([a], [b]) => Number(a) - Number(b));
+  return (
+    <section className="card" aria-labelledby="outcomes-heading">
+      <h3 id="outcomes-heading">Outcomes this period</h3>
+      <table className="table compact">
+        <thead>
+          <tr>
+            <th scope="col">Outcome</th>
+            <th scope="col" className="num">
+              Count
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          <tr>
+            <td>Delivered</td>
+            <td className="num">{formatNumber(outcomes.delivered)}</td>
+          </tr>
+          <tr>
+            <td>Soft-dropped (over message quota)</td>
+            <td className="num">{formatNumber(outcomes.softDrops)}</td>
+          </tr>
+          {closes.length === 0 ? (
+            <tr>
+              <td colSpan={2} className="muted">
+                No connections closed by the relay this period.
+              </td>
+            </tr>
+          ) : (
+            closes.map(([code, count]) => (
+              <tr key={code}>
+                <td>Closed: {closeCodeLabel(code)}</td>
+                <td className="num">{formatNumber(count)}</td>
+              </tr>
+            ))
+          )}
+        </tbody>
+      </table>
+    </section>
+  );
+}

@@ -1,0 +1,125 @@
+"use client";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useState, type FormEvent } from "react";
+import { apiFetch, fieldError, formError } from "@/components/api";
+import type { App } from "@/components/api-types";
+import { queryKeys, useApps, usePlans } from "@/components/apps/queries";
+import { formatDate } from "@/components/format";
+import { ErrorState } from "@/components/ui/error-state";
+import { Field } from "@/components/ui/field";
+import { SkeletonBlock } from "@/components/ui/skeleton";
+import { useToast } from "@/components/ui/toast";
+
+export function AppsList() {
+  const apps = useApps();
+  const [creating, setCreating] = useState(false);
+
+  return (
+    <section className="stack">
+      <div className="page-header">
+        <h1>Apps</h1>
+        {!creating && (
+          <button type="button" className="primary" onClick={() => setCreating(true)}>
+            New app
+          </button>
+        )}
+      </div>
+      {creating && <CreateAppForm onCancel={() => setCreating(false)} />}
+      {apps.isPending ? (
+        <SkeletonBlock rows={3} label="Loading apps" />
+      ) : apps.isError ? (
+        <ErrorState error={apps.error} onRetry={() => void apps.refetch()} />
+      ) : apps.data.apps.length === 0 ? (
+        <div className="empty">
+          <p>No apps yet. An app holds your keys, limits and usage.</p>
+          {!creating && (
+            <button type="button" className="primary" onClick={() => setCreating(true)}>
+              Create your first app
+            </button>
+          )}
+        </div>
+      ) : (
+        <ul className="app-list" aria-label="Your apps">
+          {apps.data.apps.map((app) => (
+            <AppRow key={app.id} app={app} />
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function AppRow({ app }: { app: App }) {
+  return (
+    <li className="card app-row">
+      <div>
+        <Link href={`/apps/${app.id}`} className="app-name">
+          {app.name}
+        </Link>
+        <div className="muted small">
+          <code>{app.id}</code> · {app.tenantName} · created {formatDate(app.createdAt)}
+        </div>
+      </div>
+      <div className="row-badges">
+        <span className="badge">{app.plan.name}</span>
+        <span className={`badge ${app.status}`}>{app.status}</span>
+      </div>
+    </li>
+  );
+}
+
+function CreateAppForm({ onCancel }: { onCancel(): void }) {
+  const router = useRouter();
+  const toast = useToast();
+  const queryClient = useQueryClient();
+  const plans = usePlans();
+  const [name, setName] = useState("");
+  const [planSlug, setPlanSlug] = useState("free");
+  const create = useMutation({
+    mutationFn: () => apiFetch<{ app: App }>("/api/apps", { method: "POST", body: { name: name.trim(), planSlug } }),
+    onSuccess: ({ app }) => {
+      void queryClient.invalidateQueries({ queryKey: queryKeys.apps });
+      toast.show(`Created ${app.name}`);
+      router.push(`/apps/${app.id}`);
+    },
+  });
+
+  function onSubmit(event: FormEvent) {
+    event.preventDefault();
+    create.mutate();
+  }
+
+  const shownFields = ["name", "planSlug"];
+  return (
+    <form className="card form-grid" onSubmit={onSubmit} aria-label="Create app" noValidate>
+      <h2>Create an app</h2>
+      <Field label="App name" error={fieldError(create.error, "name")}>
+        <input value={name} onChange={(event) => setName(event.target.value)} maxLength={100} autoFocus required />
+      </Field>
+      <Field label="Plan" error={fieldError(create.error, "planSlug")} hint="You can change the plan later.">
+        <select value={planSlug} onChange={(event) => setPlanSlug(event.target.value)} disabled={plans.isPending}>
+          {(plans.data ?? [{ slug: "free", name: "Free" }]).map((plan) => (
+            <option key={plan.slug} value={plan.slug}>
+              {plan.name}
+            </option>
+          ))}
+        </select>
+      </Field>
+      {formError(create.error, shownFields) && (
+        <p className="form-error" role="alert">
+          {formError(create.error, shownFields)}
+        </p>
+      )}
+      <div className="actions">
+        <button type="submit" className="primary" disabled={create.isPending}>
+          {create.isPending ? "Creating…" : "Create app"}
+        </button>
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,46 @@
+import { usageStatus, type UsageStatus } from "@tollgate/relay/protocol";
+import { formatLimit, formatNumber } from "@/components/format";
+
+const statusLabel: Record<UsageStatus, string> = { healthy: "Healthy", warning: "Warning", critical: "Critical" };
+
+interface GaugeProps {
+  label: string;
+  used: number;
+  limit: number | null;
+  /** Extra line under the numbers, e.g. the peak or overage units. */
+  detail?: string;
+}
+
+/**
+ * A usage meter coloured by the protocol's thresholds (warning from 75 %, critical from 90 %). The status
+ * is also written out, so colour is never the only signal.
+ */
+export function Gauge({ label, used, limit, detail }: GaugeProps) {
+  const status = usageStatus(used, limit);
+  const ratio = limit === null || limit <= 0 ? 0 : used / limit;
+  const percent = Math.round(ratio * 100);
+  return (
+    <div className={`card gauge gauge-${status}`} data-status={status}>
+      <div className="gauge-head">
+        <h3>{label}</h3>
+        <span className={`status-pill status-${status}`}>{statusLabel[status]}</span>
+      </div>
+      <div className="gauge-value">
+        <strong>{formatNumber(used)}</strong>
+        <span className="muted"> / {formatLimit(limit)}</span>
+      </div>
+      <div
+        className="gauge-track"
+        role="meter"
+        aria-label={label}
+        aria-valuemin={0}
+        aria-valuemax={limit ?? undefined}
+        aria-valuenow={used}
+        aria-valuetext={`${formatNumber(used)} of ${formatLimit(limit)}, ${statusLabel[status].toLowerCase()}`}
+      >
+        <span className="gauge-fill" style={{ width: `${Math.min(100, percent)}%` }} />
+      </div>
+      <div className="muted small">{limit === null ? "No cap on this plan" : `${percent}% of the limit`}{detail ? ` · ${detail}` : ""}</div>
+    </div>
+  );
+}

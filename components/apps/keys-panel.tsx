@@ -1,0 +1,365 @@
+"use client";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import {
+  ACTIONS,
+  DEFAULT_CHANNEL_PATTERNS,
+  DEFAULT_PUBLISHABLE_KEY_ACTIONS,
+  DEFAULT_SECRET_KEY_ACTIONS,
+  Limits,
+  type Action,
+} from "@tollgate/relay/protocol";
+import { useState, type FormEvent } from "react";
+import { apiFetch, fieldError, formError } from "@/components/api";
+import type { Key, KeyKind } from "@/components/api-types";
+import { queryKeys, useKeys } from "@/components/apps/queries";
+import { formatDateTime, formatRelative } from "@/components/format";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
+import { CopyButton } from "@/components/ui/copy-button";
+import { ErrorState } from "@/components/ui/error-state";
+import { Field } from "@/components/ui/field";
+import { SkeletonBlock } from "@/components/ui/skeleton";
+import { useToast } from "@/components/ui/toast";
+
+interface Revealed {
+  key: Key;
+  secret: string | null;
+  reason: "created" | "rolled";
+}
+
+export function KeysPanel({ appId }: { appId: string }) {
+  const keys = useKeys(appId);
+  const [creating, setCreating] = useState(false);
+  const [revealed, setRevealed] = useState<Revealed | null>(null);
+  const limit = keys.data?.limit ?? Limits.maxKeysPerApp;
+  const count = keys.data?.count ?? 0;
+  const atCap = keys.data !== undefined && count >= limit;
+
+  return (
+    <section className="stack" aria-labelledby="keys-heading">
+      <div className="section-header">
+        <h2 id="keys-heading">
+          API keys{" "}
+          {keys.data && (
+            <span className={`count-badge ${atCap ? "at-cap" : ""}`} data-testid="key-count" aria-label={`${count} of ${limit} keys used`}>
+              {count} / {limit}
+            </span>
+          )}
+        </h2>
+        <button
+          type="button"
+          className="primary"
+          onClick={() => {
+            setRevealed(null);
+            setCreating(true);
+          }}
+          disabled={atCap || creating || keys.isPending}
+          aria-describedby={atCap ? "key-cap-explanation" : undefined}
+        >
+          Create key
+        </button>
+      </div>
+      {atCap && (
+        <p id="key-cap-explanation" className="banner banner-warning" role="status">
+          This app has {limit} active keys, the most an app can have. Revoke a key you no longer use to create another.
+        </p>
+      )}
+      {revealed && <RevealedSecret revealed={revealed} onDone={() => setRevealed(null)} />}
+      {creating && !atCap && (
+        <CreateKeyForm
+          appId={appId}
+          onCancel={() => setCreating(false)}
+          onCreated={(result) => {
+            setCreating(false);
+            setRevealed({ ...result, reason: "created" });
+          }}
+        />
+      )}
+      {keys.isPending ? (
+        <SkeletonBlock rows={4} label="Loading keys" />
+      ) : keys.isError ? (
+        <ErrorState error={keys.error} onRetry={() => void keys.refetch()} />
+      ) : keys.data.keys.length === 0 ? (
+        <div className="empty">
+          <p>No keys yet. Create a secret key to mint tokens from your backend, or a publishable key for browsers.</p>
+        </div>
+      ) : (
+        <KeyTable appId={appId} keys={keys.data.keys} onRolled={(result) => setRevealed({ ...result, reason: "rolled" })} />
+      )}
+    </section>
+  );
+}
+
+function RevealedSecret({ revealed, onDone }: { revealed: Revealed; onDone(): void }) {
+  const { key, secret } = revealed;
+  return (
+    <div className="card reveal" role="region" aria-label="New key">
+      <h3>{revealed.reason === "rolled" ? `Rolled “${key.name}”` : `Created “${key.name}”`}</h3>
+      {secret ? (
+        <p className="banner banner-warning">Copy the signing secret now. It is shown only this once; Tollgate keeps only a hash and an encrypted copy for the relays.</p>
+      ) : (
+        <p className="muted">A publishable key is its own credential: use it in browsers with the SDK&apos;s apiKey option.</p>
+      )}
+      <dl className="secret-list">
+        <div>
+          <dt>{key.kind === "secret" ? "Key id (kid)" : "Publishable key"}</dt>
+          <dd>
+            <code data-testid="revealed-key-id">{key.id}</code> <CopyButton text={key.id} label="key id" />
+          </dd>
+        </div>
+        {secret && (
+          <div>
+            <dt>Signing secret</dt>
+            <dd>
+              <code data-testid="revealed-secret">{secret}</code> <CopyButton text={secret} label="signing secret" />
+            </dd>
+          </div>
+        )}
+      </dl>
+      <button type="button" onClick={onDone}>
+        {secret ? "I have stored the secret" : "Done"}
+      </button>
+    </div>
+  );
+}
+
+function splitList(text: string): string[] {
+  return text
+    .split(/[\n,]/)
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+}
+
+function CreateKeyForm({ appId, onCancel, onCreated }: { appId: string; onCancel(): void; onCreated(result: { key: Key; secret: string | null }): void }) {
+  const queryClient = useQueryClient();
+  const toast = useToast();
+  const [kind, setKind] = useState<KeyKind>("secret");
+  const [name, setName] = useState("");
+  const [patterns, setPatterns] = useState(DEFAULT_CHANNEL_PATTERNS.join("\n"));
+  const [actions, setActions] = useState<Action[]>([...DEFAULT_SECRET_KEY_ACTIONS]);
+  const [origins, setOrigins] = useState("");
+  const [localError, setLocalError] = useState<{ field: string; message: string } | null>(null);
+
+  const create = useMutation({
+    mutationFn: () =>
+      apiFetch<{ key: Key; secret: string | null }>(`/api/apps/${encodeURIComponent(appId)}/keys`, {
+        method: "POST",
+        body: {
+          kind,
+          name: name.trim(),
+          channelPatterns: splitList(patterns),
+          actions,
+          ...(kind === "publishable" ? { allowedOrigins: splitList(origins) } : {}),
+        },
+      }),
+    onSuccess: (result) => {
+      void queryClient.invalidateQueries({ queryKey: queryKeys.keys(appId) });
+      toast.show(`Key “${result.key.name}” created`);
+      onCreated(result);
+    },
+  });
+
+  function chooseKind(next: KeyKind) {
+    setKind(next);
+    setActions([...(next === "secret" ? DEFAULT_SECRET_KEY_ACTIONS : DEFAULT_PUBLISHABLE_KEY_ACTIONS)]);
+  }
+
+  function onSubmit(event: FormEvent) {
+    event.preventDefault();
+    if (!name.trim()) return setLocalError({ field: "name", message: "Give the key a name so you can recognise it later" });
+    if (splitList(patterns).length === 0) return setLocalError({ field: "channelPatterns", message: "Add at least one channel pattern (** allows every channel)" });
+    if (actions.length === 0) return setLocalError({ field: "actions", message: "Pick at least one action" });
+    setLocalError(null);
+    create.mutate();
+  }
+
+  const errorFor = (field: string) => (localError?.field === field ? localError.message : fieldError(create.error, field));
+  const shownFields = ["name", "kind", "channelPatterns", "actions", "allowedOrigins"];
+
+  return (
+    <form className="card form-grid" onSubmit={onSubmit} aria-label="Create key" noValidate>
+      <h3>New key</h3>
+      <fieldset className="radio-row">
+        <legend>Kind</legend>
+        <label className="inline">
+          <input type="radio" name="kind" checked={kind === "secret"} onChange={() => chooseKind("secret")} /> Secret — signs tokens on your server
+        </label>
+        <label className="inline">
+          <input type="radio" name="kind" checked={kind === "publishable"} onChange={() => chooseKind("publishable")} /> Publishable — used directly by browsers
+        </label>
+      </fieldset>
+      <Field label="Name" error={errorFor("name")}>
+        <input value={name} onChange={(event) => setName(event.target.value)} maxLength={100} placeholder="e.g. production backend" autoFocus />
+      </Field>
+      <Field label="Channel patterns" hint="One per line. * matches within a segment, ** across segments." error={errorFor("channelPatterns")}>
+        <textarea value={patterns} onChange={(event) => setPatterns(event.target.value)} rows={2} />
+      </Field>
+      <fieldset className="checkbox-row" aria-describedby={errorFor("actions") ? "actions-error" : undefined}>
+        <legend>Allowed actions</legend>
+        {ACTIONS.map((action) => (
+          <label className="inline" key={action}>
+            <input
+              type="checkbox"
+              checked={actions.includes(action)}
+              onChange={(event) => setActions((current) => (event.target.checked ? [...current, action] : current.filter((a) => a !== action)))}
+            />{" "}
+            {action}
+          </label>
+        ))}
+        {errorFor("actions") && (
+          <small id="actions-error" className="field-error" role="alert">
+            {errorFor("actions")}
+          </small>
+        )}
+      </fieldset>
+      {kind === "publishable" && (
+        <Field label="Allowed origins" hint="One per line, e.g. https://example.com. Leave empty to allow any origin." error={errorFor("allowedOrigins")}>
+          <textarea value={origins} onChange={(event) => setOrigins(event.target.value)} rows={2} />
+        </Field>
+      )}
+      {formError(create.error, shownFields) && (
+        <p className="form-error" role="alert">
+          {formError(create.error, shownFields)}
+        </p>
+      )}
+      <div className="actions">
+        <button type="submit" className="primary" disabled={create.isPending}>
+          {create.isPending ? "Creating…" : "Create key"}
+        </button>
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+const statusText: Record<Key["status"], string> = { active: "active", expiring: "expiring", expired: "expired", revoked: "revoked" };
+
+function KeyTable({ appId, keys, onRolled }: { appId: string; keys: Key[]; onRolled(result: { key: Key; secret: string | null }): void }) {
+  const queryClient = useQueryClient();
+  const toast = useToast();
+  const [pendingRevoke, setPendingRevoke] = useState<Key | null>(null);
+  const [pendingRoll, setPendingRoll] = useState<Key | null>(null);
+  const [graceSec, setGraceSec] = useState(86_400);
+
+  const revoke = useMutation({
+    mutationFn: (key: Key) => apiFetch<{ key: Key }>(`/api/apps/${encodeURIComponent(appId)}/keys/${encodeURIComponent(key.id)}`, { method: "DELETE" }),
+    onSuccess: ({ key }) => {
+      setPendingRevoke(null);
+      void queryClient.invalidateQueries({ queryKey: queryKeys.keys(appId) });
+      toast.show(`Key “${key.name}” revoked. Its live connections are closed when the relays refresh.`);
+    },
+    onError: (error) => toast.show(error.message, "error"),
+  });
+  const roll = useMutation({
+    mutationFn: (key: Key) =>
+      apiFetch<{ key: Key; secret: string | null; previous: Key }>(`/api/apps/${encodeURIComponent(appId)}/keys/${encodeURIComponent(key.id)}/roll`, {
+        method: "POST",
+        body: { gracePeriodSec: graceSec },
+      }),
+    onSuccess: (result) => {
+      setPendingRoll(null);
+      void queryClient.invalidateQueries({ queryKey: queryKeys.keys(appId) });
+      toast.show(`Key “${result.key.name}” rolled`);
+      onRolled(result);
+    },
+    onError: (error) => toast.show(error.message, "error"),
+  });
+
+  return (
+    <>
+      <div className="table-wrap">
+        <table className="table responsive" aria-label="Keys">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Key</th>
+              <th scope="col">Kind</th>
+              <th scope="col">Scopes</th>
+              <th scope="col">Created</th>
+              <th scope="col">Last used</th>
+              <th scope="col">Status</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {keys.map((key) => (
+              <tr key={key.id} data-key-id={key.id}>
+                <td data-label="Name">{key.name}</td>
+                <td data-label="Key">
+                  <code>{key.id}</code>
+                  {key.secretPrefix && <div className="muted small">secret {key.secretPrefix}…</div>}
+                </td>
+                <td data-label="Kind">{key.kind}</td>
+                <td data-label="Scopes">
+                  <div>{key.channelPatterns.join(", ")}</div>
+                  <div className="muted small">{key.actions.join(", ")}</div>
+                  {key.allowedOrigins.length > 0 && <div className="muted small">origins: {key.allowedOrigins.join(", ")}</div>}
+                </td>
+                <td data-label="Created">{formatDateTime(key.createdAt)}</td>
+                <td data-label="Last used" title={formatDateTime(key.lastUsedAt)}>
+                  {formatRelative(key.lastUsedAt)}
+                </td>
+                <td data-label="Status">
+                  <span className={`badge key-${key.status}`}>{statusText[key.status]}</span>
+                  {key.status === "expiring" && key.expiresAt && <div className="muted small">until {formatDateTime(key.expiresAt)}</div>}
+                </td>
+                <td className="row-actions">
+                  {key.status === "active" && (
+                    <>
+                      <button type="button" className="small-button" onClick={() => setPendingRoll(key)} aria-label={`Roll key ${key.name}`}>
+                        Roll
+                      </button>
+                      <button type="button" className="small-button danger-outline" onClick={() => setPendingRevoke(key)} aria-label={`Revoke key ${key.name}`}>
+                        Revoke
+                      </button>
+                    </>
+                  )}
+                  {key.status === "expiring" && (
+                    <button type="button" className="small-button danger-outline" onClick={() => setPendingRevoke(key)} aria-label={`Revoke key ${key.name}`}>
+                      Revoke now
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <ConfirmDialog
+        open={pendingRevoke !== null}
+        title={`Revoke “${pendingRevoke?.name ?? ""}”?`}
+        confirmLabel="Revoke key"
+        destructive
+        pending={revoke.isPending}
+        onCancel={() => setPendingRevoke(null)}
+        onConfirm={() => pendingRevoke && revoke.mutate(pendingRevoke)}
+      >
+        <p>
+          Clients using <code>{pendingRevoke?.id}</code> are disconnected (close code 4001) and cannot reconnect with it. This cannot be undone.
+        </p>
+      </ConfirmDialog>
+      <ConfirmDialog
+        open={pendingRoll !== null}
+        title={`Roll “${pendingRoll?.name ?? ""}”?`}
+        confirmLabel="Roll key"
+        pending={roll.isPending}
+        onCancel={() => setPendingRoll(null)}
+        onConfirm={() => pendingRoll && roll.mutate(pendingRoll)}
+      >
+        <p>A new key replaces this one. The old key keeps working for the grace period so you can deploy the new one.</p>
+        <label className="field">
+          Grace period
+          <select value={graceSec} onChange={(event) => setGraceSec(Number(event.target.value))}>
+            <option value={0}>None — stop the old key now</option>
+            <option value={3_600}>1 hour</option>
+            <option value={86_400}>24 hours</option>
+            <option value={604_800}>7 days</option>
+          </select>
+        </label>
+      </ConfirmDialog>
+    </>
+  );
+}

@@ -1,0 +1,81 @@
+"use client";
+// Query keys and fetchers shared by the dashboard pages, so a mutation can invalidate exactly what it changed.
+import { useQuery } from "@tanstack/react-query";
+import { apiFetch } from "@/components/api";
+import type { App, Billing, Key, Plan, SeriesRange, Usage, UsageSeries } from "@/components/api-types";
+
+/** How often live usage is polled while an app page is open. */
+export const USAGE_POLL_MS = 5_000;
+
+export const queryKeys = {
+  apps: ["apps"] as const,
+  plans: ["plans"] as const,
+  app: (appId: string) => ["apps", appId] as const,
+  usage: (appId: string) => ["apps", appId, "usage"] as const,
+  series: (appId: string, range: SeriesRange) => ["apps", appId, "series", range] as const,
+  keys: (appId: string) => ["apps", appId, "keys"] as const,
+  billing: (appId: string) => ["apps", appId, "billing"] as const,
+};
+
+export interface AppsResponse {
+  apps: App[];
+  tenants: { id: string; name: string; role: string }[];
+}
+
+export function useApps() {
+  return useQuery({ queryKey: queryKeys.apps, queryFn: () => apiFetch<AppsResponse>("/api/apps") });
+}
+
+export function usePlans() {
+  return useQuery({
+    queryKey: queryKeys.plans,
+    queryFn: async () => (await apiFetch<{ plans: Plan[] }>("/api/plans")).plans,
+    staleTime: 60_000,
+  });
+}
+
+export function useApp(appId: string) {
+  return useQuery({
+    queryKey: queryKeys.app(appId),
+    queryFn: async () => (await apiFetch<{ app: App }>(`/api/apps/${encodeURIComponent(appId)}`)).app,
+  });
+}
+
+export function useUsage(appId: string) {
+  return useQuery({
+    queryKey: queryKeys.usage(appId),
+    queryFn: () => apiFetch<Usage>(`/api/apps/${encodeURIComponent(appId)}/usage`),
+    refetchInterval: USAGE_POLL_MS,
+    staleTime: 0,
+  });
+}
+
+export function useUsageSeries(appId: string, range: SeriesRange) {
+  return useQuery({
+    queryKey: queryKeys.series(appId, range),
+    queryFn: () => apiFetch<UsageSeries>(`/api/apps/${encodeURIComponent(appId)}/usage/series?range=${range}`),
+    refetchInterval: USAGE_POLL_MS,
+    placeholderData: (previous) => previous,
+  });
+}
+
+export interface KeysResponse {
+  keys: Key[];
+  count: number;
+  limit: number;
+}
+
+export function useKeys(appId: string) {
+  return useQuery({
+    queryKey: queryKeys.keys(appId),
+    queryFn: () => apiFetch<KeysResponse>(`/api/apps/${encodeURIComponent(appId)}/keys`),
+  });
+}
+
+export function useBilling(appId: string) {
+  return useQuery({
+    queryKey: queryKeys.billing(appId),
+    queryFn: () => apiFetch<Billing>(`/api/apps/${encodeURIComponent(appId)}/billing`),
+    refetchInterval: USAGE_POLL_MS,
+  });
+}
