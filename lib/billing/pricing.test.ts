@@ -1,0 +1,86 @@
+import { describe, expect, it } from "vitest";
+import { incrementalCostMinor, periodCost, projectedPeriodCostMinor, type PeriodTotals, type PriceSheet } from "./pricing";
+
+const tiered: PriceSheet = {
+  kind: "tiered",
+  overagePricePer1000MessagesMinor: 10,
+  overagePricePerConnectionMinor: 5,
+  freeConnectionMinutes: 0,
+  freeDeliveredMessages: 0,
+  freeEgressBytes: BigInt(0),
+  pricePer1000ConnectionMinutesMinor: 0,
+  pricePer1000DeliveredMessagesMinor: 0,
+  pricePerGbEgressMinor: 0,
+};
+const payg: PriceSheet = {
+  ...tiered,
+  kind: "pay_as_you_go",
+  overagePricePer1000MessagesMinor: 0,
+  overagePricePerConnectionMinor: 0,
+  freeConnectionMinutes: 1000,
+  freeDeliveredMessages: 10_000,
+  freeEgressBytes: BigInt(1_000_000_000),
+  pricePer1000ConnectionMinutesMinor: 10,
+  pricePer1000DeliveredMessagesMinor: 5,
+  pricePerGbEgressMinor: 100,
+};
+const totals = (partial: Partial<PeriodTotals>): PeriodTotals => ({
+  overageMessages: BigInt(0),
+  overageConnections: 0,
+  connectionMinutes: BigInt(0),
+  deliveredMessages: BigInt(0),
+  egressBlocks: BigInt(0),
+  ...partial,
+});
+
+describe("overage pricing", () => {
+  it("prices overage messages per 1,000 and overage connections each", () => {
+    const cost = periodCost(tiered, totals({ overageMessages: BigInt(2500), overageConnections: 3 }));
+    expect(cost.overageMessagesMinor).toBe(25);
+    expect(cost.overageConnectionsMinor).toBe(15);
+    expect(cost.totalMinor).toBe(40);
+  });
+
+  it("charges batches the cumulative difference, so many small batches cost the same as one big one", () => {
+    let before = totals({});
+    let charged = 0;
+    for (let i = 0; i < 1000; i++) {
+      const after = totals({ overageMessages: before.overageMessages + BigInt(7) });
+      charged += incrementalCostMinor(tiered, before, after);
+      before = after;
+    }
+    expect(charged).toBe(periodCost(tiered, before).totalMinor);
+    expect(charged).toBe(70);
+  });
+
+  it("does not charge pay-as-you-go usage inside the free allowance", () => {
+    expect(periodCost(payg, totals({ connectionMinutes: BigInt(1000), deliveredMessages: BigInt(10_000), egressBlocks: BigInt(244_140) })).totalMinor).toBe(0);
+  });
+
+  it("charges pay-as-you-go usage beyond the allowance at unit prices, egress in 4 KB blocks", () => {
+    const cost = periodCost(payg, totals({ connectionMinutes: BigInt(3000), deliveredMessages: BigInt(30_000), egressBlocks: BigInt(500_000) }));
+    expect(cost.connectionMinutesMinor).toBe(20); // 2,000 over × 10 / 1,000
+    expect(cost.deliveredMessagesMinor).toBe(100); // 20,000 over × 5 / 1,000
+    // 500,000 × 4,096 B = 2.048 GB; 1.048 GB over × 100 per GB = 104.8 → 104
+    expect(cost.egressMinor).toBe(104);
+  });
+
+  it("ignores pay-as-you-go unit prices on other plan kinds", () => {
+    expect(periodCost({ ...payg, kind: "tiered" }, totals({ connectionMinutes: BigInt(1_000_000) })).totalMinor).toBe(0);
+  });
+
+  it("projects the period's cost linearly and never below the cost so far", () => {
+    const period = { start: new Date("2026-01-01T00:00:00Z"), end: new Date("2026-01-31T00:00:00Z") };
+    const tenDaysIn = new Date("2026-01-11T00:00:00Z");
+    const sheetTotals = totals({ overageMessages: BigInt(10_000) });
+    expect(projectedPeriodCostMinor({ sheet: tiered, totals: sheetTotals, period, now: tenDaysIn })).toBe(300);
+    expect(projectedPeriodCostMinor({ sheet: tiered, totals: sheetTotals, period, now: period.end })).toBe(100);
+  });
+
+  it("projects pay-as-you-go with the allowance applied to the projection", () => {
+    const period = { start: new Date("2026-01-01T00:00:00Z"), end: new Date("2026-01-31T00:00:00Z") };
+    const tenDaysIn = new Date("2026-01-11T00:00:00Z");
+    // 6,000 delivered so far is free; projected 18,000 is 8,000 over → 40
+    expect(projectedPeriodCostMinor({ sheet: payg, totals: totals({ deliveredMessages: BigInt(6000) }), period, now: tenDaysIn })).toBe(40);
+  });
+});

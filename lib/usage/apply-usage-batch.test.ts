@@ -1,0 +1,145 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { setAutoRecharge } from "@/lib/billing/set-auto-recharge";
+import { TestPaymentProvider } from "@/lib/billing/payment-provider";
+import { topUpBalance } from "@/lib/billing/top-up-balance";
+import { createApiKey } from "@/lib/keys/create-api-key";
+import { addMonthsUtc, billingPeriodAt, toUnixSeconds } from "@/lib/periods/billing-period";
+import { createTestDatabase, type TestDatabase } from "@/tests/helpers/test-database";
+import { createTestApp, createUser, seedPlans, TEST_ENCRYPTION_KEY, usageBatch, usageDelta } from "@/tests/helpers/fixtures";
+import { applyUsageBatch } from "./apply-usage-batch";
+import { getAppUsage } from "./get-app-usage";
+import { getUsageSeries } from "./get-usage-series";
+
+let database: TestDatabase;
+const provider = new TestPaymentProvider();
+const actor = { id: null };
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  await seedPlans(database.db);
+});
+afterAll(async () => database?.drop());
+
+async function newApp(planSlug = "starter") {
+  const user = await createUser(database.db);
+  const app = await createTestApp(database.db, { tenantId: user.tenantId, planSlug });
+  const row = await database.db.app.findUniqueOrThrow({ where: { id: app.id } });
+  const period = billingPeriodAt(row.billingAnchor, new Date());
+  return { id: app.id, anchor: row.billingAnchor, periodStartUnix: toUnixSeconds(period.start) };
+}
+
+describe("usage batches", () => {
+  it("apply exactly once: a retried batch is acknowledged but not counted again", async () => {
+    const app = await newApp();
+    const batch = usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAttempted: 10, deliveredMessages: 30, egressBytes: 900, egressBlocks: 30, peakConcurrent: 4 })]);
+    const first = await applyUsageBatch(database.db, provider, batch);
+    const retry = await applyUsageBatch(database.db, provider, batch);
+    expect(first.applied).toBe(true);
+    expect(retry).toEqual({ applied: false, apps: [{ appId: app.id, balanceMinor: 0 }] });
+    const usage = await getAppUsage(database.db, { appId: app.id, relay: null });
+    expect(usage).toMatchObject({ messagesUsed: 10, deliveredMessages: 30, egressBytes: 900, peakConcurrent: 4, relayReachable: false, concurrentNow: 0 });
+  });
+
+  it("apply exactly once when the same batch arrives twice at the same time", async () => {
+    const app = await newApp();
+    const batch = usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAttempted: 5 })]);
+    const results = await Promise.all([applyUsageBatch(database.db, provider, batch), applyUsageBatch(database.db, provider, batch)]);
+    expect(results.map((r) => r.applied).sort()).toEqual([false, true]);
+    expect((await getAppUsage(database.db, { appId: app.id, relay: null })).messagesUsed).toBe(5);
+  });
+
+  it("sum counters across batches and keep the maximum peak", async () => {
+    const app = await newApp();
+    await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAttempted: 3, peakConcurrent: 9, softDrops: 1, closesByCode: { "4010": 2 } })]));
+    await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAttempted: 4, peakConcurrent: 5, softDrops: 2, closesByCode: { "4010": 1, "1000": 3 } })]));
+    const usage = await getAppUsage(database.db, { appId: app.id, relay: null });
+    expect(usage).toMatchObject({ messagesUsed: 7, peakConcurrent: 9, softDrops: 3 });
+    const series = await getUsageSeries(database.db, { appId: app.id, range: "hour" });
+    expect(series.outcomes.closesByCode).toEqual({ "4010": 3, "1000": 3 });
+  });
+
+  it("write per-minute samples that charts bucket", async () => {
+    const app = await newApp();
+    const minuteUnix = Math.floor(Date.now() / 60_000) * 60 - 120;
+    const sample = { minuteUnix, messages: 4, delivered: 8, egressBytes: 100, connectionMinutes: 2, peakConcurrent: 3, softDrops: 1 };
+    await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, { samples: [sample] })]));
+    await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, { samples: [{ ...sample, peakConcurrent: 7 }] })]));
+    const hour = await getUsageSeries(database.db, { appId: app.id, range: "hour" });
+    expect(hour.points).toHaveLength(60);
+    expect(hour.points.find((p) => p.tUnix === minuteUnix)).toEqual({
+      tUnix: minuteUnix,
+      messages: 8,
+      delivered: 16,
+      egressBytes: 200,
+      connectionMinutes: 4,
+      peakConcurrent: 7,
+      softDrops: 2,
+    });
+    const day = await getUsageSeries(database.db, { appId: app.id, range: "day" });
+    expect(day.points).toHaveLength(96);
+    expect(day.points.reduce((sum, p) => sum + p.messages, 0)).toBe(8);
+    expect(day.outcomes).toMatchObject({ delivered: 16, softDrops: 2 });
+  });
+
+  it("price overage units and debit the balance through the ledger", async () => {
+    const app = await newApp("starter");
+    await topUpBalance(database.db, provider, { actor, appId: app.id, amountMinor: 1000, cardNumber: "4242424242424242" });
+    const result = await applyUsageBatch(
+      database.db,
+      provider,
+      usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAttempted: 5000, overageMessages: 5000, overageConnections: 2 })]),
+    );
+    // Starter: 10 per 1,000 overage messages + 5 per overage connection = 50 + 10
+    expect(result.apps).toEqual([{ appId: app.id, balanceMinor: 940 }]);
+    const entries = await database.db.ledgerEntry.findMany({ where: { billingAccount: { appId: app.id }, kind: "overage_debit" } });
+    expect(entries).toMatchObject([{ amountMinor: -60, balanceAfterMinor: 940 }]);
+    const usage = await getAppUsage(database.db, { appId: app.id, relay: null });
+    expect(usage).toMatchObject({ overageMessages: 5000, overageConnections: 2, overageCostMinor: 60, balanceMinor: 940 });
+  });
+
+  it("charge pay-as-you-go usage only beyond the free allowance", async () => {
+    const app = await newApp("payg");
+    const big = { deliveredMessages: 1_000_000, connectionMinutes: 100_000 };
+    const withinAllowance = await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, big)]));
+    expect(withinAllowance.apps).toEqual([{ appId: app.id, balanceMinor: 0 }]);
+    const beyond = await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, { deliveredMessages: 20_000, connectionMinutes: 3_000 })]));
+    // 20,000 delivered × 5 / 1,000 = 100; 3,000 minutes × 10 / 1,000 = 30
+    expect(beyond.apps).toEqual([{ appId: app.id, balanceMinor: -130 }]);
+  });
+
+  it("auto-recharge when a debit takes the balance to its threshold", async () => {
+    const app = await newApp("starter");
+    await setAutoRecharge(database.db, provider, { actor, appId: app.id, settings: { enabled: true, thresholdMinor: 50, amountMinor: 2000, cardNumber: "4242424242424242" } });
+    const result = await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, { overageMessages: 10_000 })]));
+    // −100 for 10,000 overage messages, then a recharge of 2,000 plus the 100 of debt
+    expect(result.apps).toEqual([{ appId: app.id, balanceMinor: 2000 }]);
+    const kinds = (await database.db.ledgerEntry.findMany({ where: { billingAccount: { appId: app.id } }, orderBy: { createdAt: "asc" } })).map((e) => e.kind);
+    expect(kinds).toEqual(["overage_debit", "auto_recharge"]);
+  });
+
+  it("count a batch for the previous period in that period (roll-over)", async () => {
+    const app = await newApp();
+    const previousStart = addMonthsUtc(new Date(app.periodStartUnix * 1000), -1);
+    await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, toUnixSeconds(previousStart), { messagesAttempted: 42 })]));
+    await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAttempted: 1 })]));
+    const periods = await database.db.usagePeriod.findMany({ where: { appId: app.id }, orderBy: { start: "asc" } });
+    expect(periods.map((p) => [p.start.toISOString(), Number(p.messagesUsed)])).toEqual([
+      [previousStart.toISOString(), 42],
+      [new Date(app.periodStartUnix * 1000).toISOString(), 1],
+    ]);
+    expect((await getAppUsage(database.db, { appId: app.id, relay: null })).messagesUsed).toBe(1);
+  });
+
+  it("mark the keys used in the batch as used", async () => {
+    const app = await newApp();
+    const key = await createApiKey(database.db, { appId: app.id, kind: "secret", name: "k", encryptionKey: TEST_ENCRYPTION_KEY });
+    await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, { byKey: { [key.id]: { messages: 1, connections: 1 } } })]));
+    expect((await database.db.apiKey.findUniqueOrThrow({ where: { id: key.id } })).lastUsedAt).toBeInstanceOf(Date);
+  });
+
+  it("acknowledge usage of a deleted app without failing the batch", async () => {
+    const app = await newApp();
+    const result = await applyUsageBatch(database.db, provider, usageBatch([usageDelta("app_deleted_long_ago", app.periodStartUnix, { messagesAttempted: 1 }), usageDelta(app.id, app.periodStartUnix, { messagesAttempted: 2 })]));
+    expect(result).toEqual({ applied: true, apps: [{ appId: app.id, balanceMinor: 0 }] });
+  });
+});
