@@ -444,7 +444,7 @@ export class RelayServer implements LocalDelivery {
       this.sendError(connection, ErrorCode.MalformedMessage, "binary frames are not supported");
       return;
     }
-    const text = Array.isArray(data) ? Buffer.concat(data).toString("utf8") : Buffer.from(data as Buffer).toString("utf8");
+    const text = Buffer.isBuffer(data) ? data.toString("utf8") : Array.isArray(data) ? Buffer.concat(data).toString("utf8") : Buffer.from(data).toString("utf8");
     if (connection.queue) {
       if (connection.queuedBytes + text.length > MAX_QUEUED_BYTES) {
         this.closeConnection(connection, CloseCode.PolicyViolation, "too_many_pending_frames");
