@@ -115,6 +115,9 @@ async function waitForHttp(url, timeoutMs) {
 const children = [];
 let shuttingDown = false;
 
+/** Per-connection chatter of the embedded database server, which would drown the useful lines. */
+const NOISE = /^Client (connected|disconnected) from /;
+
 function startChild(name, command, args, env) {
   const child = spawn(command, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
   const prefix = `[${name}]`.padEnd(7);
@@ -125,7 +128,7 @@ function startChild(name, command, args, env) {
       buffered += chunk;
       const lines = buffered.split("\n");
       buffered = lines.pop() ?? "";
-      for (const line of lines) if (line.trim()) log(prefix, line);
+      for (const line of lines) if (line.trim() && !NOISE.test(line)) log(prefix, line);
     });
   }
   child.on("exit", (code, signal) => {
