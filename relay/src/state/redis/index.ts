@@ -1,0 +1,216 @@
+// Redis-backed relay state for several relay nodes (ARCHITECTURE §1 "Global limits"). Decisions stay
+// local and fast; counting is global: leases with heartbeats, counters synced in background batches,
+// presence and fan-out through Redis. When Redis is unreachable the node keeps serving with its local
+// view (see ./link.ts) and pushes that view back when Redis returns.
+import { randomUUID } from "node:crypto";
+import { Redis } from "ioredis";
+import { silentLogger } from "../../log";
+import type { Logger } from "../../log";
+import type { RelayState, RelayStateCluster } from "../types";
+import { RedisMessageBus } from "./bus";
+import type { RedisBusStats } from "./bus";
+import { RedisMessageCounterStore } from "./counters";
+import { RedisKeys } from "./keys";
+import { RedisLeaseStore } from "./leases";
+import { RedisLink, UNAVAILABLE } from "./link";
+import type { LinkHealth } from "./link";
+import { RedisPresenceStore } from "./presence";
+import { HEARTBEAT, REAP } from "./scripts";
+
+/** The control plane's plan-change notice channel (lib/relay/notify-relays.ts publishes on it). */
+export const PLAN_CHANGE_CHANNEL = "tollgate:plan-changes";
+
+export interface RedisStateTiming {
+  /** A node's leases and presence outlive its last heartbeat by this long (crash → bounded leak). */
+  leaseTtlMs: number;
+  heartbeatMs: number;
+  /** Counter push/pull interval: the other nodes' traffic a node may not see yet (overshoot bound). */
+  counterSyncMs: number;
+  /** A command without reply for this long marks Redis unavailable (a frozen Redis never closes the socket). */
+  commandTimeoutMs: number;
+  /** While unavailable, how often to check whether Redis answers again. */
+  probeIntervalMs: number;
+  /** How long a direct send or disconnect waits for the other nodes' replies. */
+  replyTimeoutMs: number;
+}
+
+export const defaultRedisTiming: RedisStateTiming = {
+  leaseTtlMs: 15_000,
+  heartbeatMs: 5_000,
+  counterSyncMs: 200,
+  commandTimeoutMs: 1_000,
+  probeIntervalMs: 1_000,
+  replyTimeoutMs: 1_000,
+};
+
+export interface RedisStateOptions {
+  url: string;
+  nodeId: string;
+  /** Prefix of every key and pub/sub channel (default "tollgate:"). */
+  keyPrefix?: string;
+  timing?: Partial<RedisStateTiming>;
+  logger?: Logger;
+  /** Plan-change notice channel (default PLAN_CHANGE_CHANNEL). */
+  planChangeChannel?: string;
+  /** Waited for before the first cross-node publish (a test cluster waits for all its nodes). */
+  gate?: () => Promise<void>;
+}
+
+export interface RedisStateHealth extends LinkHealth, RedisBusStats {
+  backend: "redis";
+}
+
+const REAP_BATCH = 10;
+
+export class RedisRelayState implements RelayState {
+  readonly leases: RedisLeaseStore;
+  readonly counters: RedisMessageCounterStore;
+  readonly presence: RedisPresenceStore;
+  readonly bus: RedisMessageBus;
+  readonly nodeId: string;
+  private readonly link: RedisLink;
+  private readonly keys: RedisKeys;
+  private readonly timing: RedisStateTiming;
+  private readonly logger: Logger;
+  private readonly heartbeatTimer: NodeJS.Timeout;
+  private readonly planChangeListeners: Array<() => void> = [];
+  private registered = false;
+  private closed: Promise<void> | null = null;
+  /** Resolves when the node is registered and listening (or once Redis failed to answer in time). */
+  readonly ready: Promise<void>;
+
+  constructor(options: RedisStateOptions) {
+    this.nodeId = options.nodeId;
+    this.timing = { ...defaultRedisTiming, ...options.timing };
+    this.logger = options.logger ?? silentLogger;
+    this.keys = new RedisKeys(options.keyPrefix ?? "tollgate:");
+    this.link = new RedisLink({
+      url: options.url,
+      nodeId: this.nodeId,
+      commandTimeoutMs: this.timing.commandTimeoutMs,
+      probeIntervalMs: this.timing.probeIntervalMs,
+      logger: this.logger,
+    });
+    // The node registers first: it is the oldest command on the connection, so every later one runs after it.
+    const registeredOnce = this.heartbeat();
+    this.leases = new RedisLeaseStore(this.link, this.keys, this.nodeId, this.timing.leaseTtlMs);
+    this.counters = new RedisMessageCounterStore(this.link, this.keys, this.nodeId, randomUUID(), this.timing.counterSyncMs);
+    this.presence = new RedisPresenceStore(this.link, this.keys, this.nodeId);
+    const listening = { promise: Promise.resolve() };
+    const gate = options.gate ?? (() => listening.promise);
+    this.bus = new RedisMessageBus(this.link, this.keys, this.nodeId, this.timing.replyTimeoutMs, gate, {
+      [options.planChangeChannel ?? PLAN_CHANGE_CHANNEL]: () => {
+        for (const listener of this.planChangeListeners) listener();
+      },
+    });
+    listening.promise = this.bus.listening.catch(() => undefined);
+    // Re-registration is part of every reconcile (Redis may have lost the node or reaped it).
+    this.link.onReconcile(async () => {
+      await this.link.script(this.link.command, HEARTBEAT, [this.keys.nodes, this.keys.nodeLeaseApps(this.nodeId)], [this.nodeId, this.timing.leaseTtlMs, this.keys.leasePrefix]);
+      this.registered = true;
+    });
+    this.heartbeatTimer = setInterval(() => void this.heartbeat().then(() => this.reap()), this.timing.heartbeatMs);
+    this.heartbeatTimer.unref();
+    const startupTimeout = new Promise<void>((resolve) => setTimeout(resolve, this.timing.commandTimeoutMs * 2).unref());
+    this.ready = Promise.race([Promise.all([registeredOnce, listening.promise]).then(() => undefined), startupTimeout]);
+  }
+
+  health(): RedisStateHealth {
+    return { backend: "redis", ...this.link.health(), ...this.bus.stats };
+  }
+
+  /** Called when the control plane announces a plan change (the relay refreshes its plan cache). */
+  onPlanChange(listener: () => void): void {
+    this.planChangeListeners.push(listener);
+  }
+
+  private async heartbeat(): Promise<void> {
+    const known = await this.link.call((redis) =>
+      this.link.script(redis, HEARTBEAT, [this.keys.nodes, this.keys.nodeLeaseApps(this.nodeId)], [this.nodeId, this.timing.leaseTtlMs, this.keys.leasePrefix]),
+    );
+    if (known === UNAVAILABLE) return;
+    if (known === 0 && this.registered) {
+      // Reaped after a stall, or Redis lost its data: push the local view again.
+      this.link.markDegraded("node registration lost");
+    }
+    this.registered = true;
+  }
+
+  /** Any live node reaps dead ones and announces the peers that left with them. */
+  private async reap(): Promise<void> {
+    const left = await this.link.call((redis) => this.link.script(redis, REAP, [this.keys.nodes], [this.keys.prefix, REAP_BATCH]));
+    if (left === UNAVAILABLE || !Array.isArray(left) || left.length === 0) return;
+    for (let i = 0; i + 2 < left.length; i += 3) {
+      const [appId, channel, peerId]: unknown[] = left.slice(i, i + 3);
+      if (typeof appId !== "string" || typeof channel !== "string" || typeof peerId !== "string") continue;
+      this.bus.publishPresence({ appId, channel, joined: [], left: [{ peerId }], excludePeerId: peerId });
+    }
+    this.logger.info("reaped presence of dead relay nodes", { peersLeft: left.length / 3 });
+  }
+
+  close(): Promise<void> {
+    if (!this.closed) this.closed = this.shutdown();
+    return this.closed;
+  }
+
+  private async shutdown(): Promise<void> {
+    clearInterval(this.heartbeatTimer);
+    this.counters.close();
+    // A last push so acknowledgements made during shutdown reach the other nodes.
+    await this.counters.sync().catch(() => undefined);
+    await this.bus.close();
+    // Marked dead rather than removed, so the next reap clears any presence the server did not leave.
+    await this.link.call((redis) => redis.zadd(this.keys.nodes, 0, this.nodeId));
+    await this.link.close();
+  }
+}
+
+/** State for one relay node of a multi-node deployment; waits (bounded) until it is registered and listening. */
+export async function createRedisState(options: RedisStateOptions): Promise<RedisRelayState> {
+  const state = new RedisRelayState(options);
+  await state.ready;
+  return state;
+}
+
+export interface RedisStateClusterOptions extends Omit<RedisStateOptions, "nodeId" | "gate"> {
+  /** Deletes every key under the prefix on close (tests use a unique prefix per run). */
+  cleanUp?: boolean;
+}
+
+/**
+ * Several nodes in one process sharing one Redis (the contract suite and tests). Cross-node publishes
+ * wait until every node created so far listens, since in one process they start at the same instant.
+ */
+export function createRedisStateCluster(options: RedisStateClusterOptions): RelayStateCluster & { nodes: RedisRelayState[] } {
+  const nodes: RedisRelayState[] = [];
+  const gate = () => Promise.all(nodes.map((node) => node.ready)).then(() => undefined);
+  return {
+    nodes,
+    node(nodeId: string): RedisRelayState {
+      const node = new RedisRelayState({ ...options, nodeId, gate });
+      nodes.push(node);
+      return node;
+    },
+    async close(): Promise<void> {
+      await Promise.all(nodes.splice(0).map((node) => node.close()));
+      if (options.cleanUp && options.keyPrefix) await deleteKeys(options.url, options.keyPrefix);
+    },
+  };
+}
+
+/** Deletes every key under `prefix` (SCAN, never KEYS, so a shared Redis is not blocked). */
+export async function deleteKeys(url: string, prefix: string): Promise<number> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  let deleted = 0;
+  try {
+    let cursor = "0";
+    do {
+      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 500);
+      cursor = next;
+      if (keys.length > 0) deleted += await redis.del(...keys);
+    } while (cursor !== "0");
+  } finally {
+    redis.disconnect();
+  }
+  return deleted;
+}

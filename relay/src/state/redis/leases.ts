@@ -1,0 +1,93 @@
+// Connection leases in Redis: one set of connection ids per (app, node), each node's sets kept alive
+// by its heartbeat. A node that crashes stops heartbeating and its leases stop counting once the lease
+// TTL passes. While Redis is unreachable the node decides with its own leases plus the other nodes'
+// count it last saw, and replaces its Redis leases with its local set when Redis returns.
+import type { ConnectionLeaseStore, LeaseResult } from "../types";
+import { UNAVAILABLE } from "./link";
+import type { RedisLink } from "./link";
+import type { RedisKeys } from "./keys";
+import { LEASE_ACQUIRE, LEASE_COUNT, LEASE_RELEASE, LEASE_REPLACE } from "./scripts";
+
+function isPair(value: unknown): value is [number, number] {
+  return Array.isArray(value) && value.length === 2 && typeof value[0] === "number" && typeof value[1] === "number";
+}
+
+export class RedisLeaseStore implements ConnectionLeaseStore {
+  /** This node's leases: the truth pushed to Redis after an outage. */
+  private readonly own = new Map<string, Set<string>>();
+  /** Other nodes' lease count per app as last seen in Redis (the outage fallback). */
+  private readonly othersSeen = new Map<string, number>();
+
+  constructor(
+    private readonly link: RedisLink,
+    private readonly keys: RedisKeys,
+    private readonly nodeId: string,
+    private readonly leaseTtlMs: number,
+  ) {
+    link.onReconcile(() => this.reconcile());
+  }
+
+  private ownCount(appId: string): number {
+    return this.own.get(appId)?.size ?? 0;
+  }
+
+  private remember(appId: string, connectionId: string): void {
+    let leases = this.own.get(appId);
+    if (!leases) {
+      leases = new Set();
+      this.own.set(appId, leases);
+    }
+    leases.add(connectionId);
+    this.link.localChanges += 1;
+  }
+
+  private forget(appId: string, connectionId: string): void {
+    const leases = this.own.get(appId);
+    if (!leases?.delete(connectionId)) return;
+    if (leases.size === 0) this.own.delete(appId);
+    this.link.localChanges += 1;
+  }
+
+  private seen(appId: string, globalCount: number): void {
+    this.othersSeen.set(appId, Math.max(0, globalCount - this.ownCount(appId)));
+  }
+
+  async acquire(appId: string, connectionId: string, limit: number | null): Promise<LeaseResult> {
+    const result = await this.link.call((redis) =>
+      this.link.script(redis, LEASE_ACQUIRE, [this.keys.lease(appId), this.keys.nodeLeaseApps(this.nodeId)], [this.nodeId, connectionId, limit ?? -1, this.leaseTtlMs, appId]),
+    );
+    if (result !== UNAVAILABLE) {
+      if (!isPair(result)) throw new Error("unexpected lease reply");
+      const [acquired, count] = result;
+      if (acquired === 1) this.remember(appId, connectionId);
+      this.seen(appId, count);
+      return { acquired: acquired === 1, count };
+    }
+    // Outage: decide with the local view; the lease is registered in Redis when it returns.
+    const local = this.ownCount(appId) + (this.othersSeen.get(appId) ?? 0);
+    if (this.own.get(appId)?.has(connectionId)) return { acquired: true, count: local };
+    if (limit !== null && local >= limit) return { acquired: false, count: local };
+    this.remember(appId, connectionId);
+    return { acquired: true, count: local + 1 };
+  }
+
+  async release(appId: string, connectionId: string): Promise<void> {
+    this.forget(appId, connectionId);
+    await this.link.call((redis) => this.link.script(redis, LEASE_RELEASE, [this.keys.lease(appId), this.keys.nodeLeaseApps(this.nodeId)], [this.nodeId, connectionId, appId]));
+  }
+
+  async count(appId: string): Promise<number> {
+    const result = await this.link.call((redis) => this.link.script(redis, LEASE_COUNT, [this.keys.lease(appId)], []));
+    if (result === UNAVAILABLE) return this.ownCount(appId) + (this.othersSeen.get(appId) ?? 0);
+    if (typeof result !== "number") throw new Error("unexpected lease count reply");
+    this.seen(appId, result);
+    return result;
+  }
+
+  /** Replaces this node's leases in Redis with the local set (idempotent). */
+  private async reconcile(): Promise<void> {
+    const args: Array<string | number> = [this.nodeId, this.leaseTtlMs, this.keys.leasePrefix];
+    for (const [appId, leases] of this.own) args.push(appId, leases.size, ...leases);
+    await this.link.script(this.link.command, LEASE_REPLACE, [this.keys.nodeLeaseApps(this.nodeId)], args);
+  }
+}

@@ -1,0 +1,192 @@
+// One node's connections to Redis and its health. Every store goes through `call`, which answers
+// UNAVAILABLE at once while the link is degraded, so a Redis outage costs the hot path nothing: the
+// stores fall back to their local view. A frozen Redis (no reply, connection still open) is detected
+// by the command timeout; a dead one by the connection closing. A probe then waits for Redis to answer
+// again and runs every store's reconciler (pushing the node's local view, which is idempotent) before
+// the link is declared healthy.
+import { createHash } from "node:crypto";
+import { Redis } from "ioredis";
+import type { Logger } from "../../log";
+
+export const UNAVAILABLE: unique symbol = Symbol("redis unavailable");
+export type Unavailable = typeof UNAVAILABLE;
+
+export interface RedisLinkOptions {
+  url: string;
+  nodeId: string;
+  commandTimeoutMs: number;
+  probeIntervalMs: number;
+  logger: Logger;
+}
+
+export interface LinkHealth {
+  degraded: boolean;
+  /** How long the current outage has lasted (0 when healthy). */
+  degradedForMs: number;
+  /** Outages seen since start. */
+  outages: number;
+  /** Successful reconciliations after an outage. */
+  reconciles: number;
+}
+
+type Reconciler = () => Promise<void>;
+
+const RECONNECT_MAX_DELAY_MS = 1_000;
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** An error Redis answered (as opposed to a timeout or a lost connection). */
+function isReplyError(error: unknown): boolean {
+  return error instanceof Error && error.name === "ReplyError";
+}
+
+/** A reply that means our command or script is wrong; LOADING, BUSY, READONLY and the like are outages. */
+function isCommandBug(error: unknown): boolean {
+  return isReplyError(error) && /^(ERR|WRONGTYPE) /.test(message(error));
+}
+
+function isNoScript(error: unknown): boolean {
+  return isReplyError(error) && message(error).startsWith("NOSCRIPT");
+}
+
+export class RedisLink {
+  readonly command: Redis;
+  readonly subscriber: Redis;
+  private degradedSinceMs: number | null = null;
+  private outages = 0;
+  private reconciles = 0;
+  private recovering = false;
+  private closed = false;
+  private probeTimer: NodeJS.Timeout | null = null;
+  private readonly reconcilers: Reconciler[] = [];
+  private readonly degradedListeners: Array<() => void> = [];
+  private readonly shas = new Map<string, string>();
+  /** Bumped by stores whenever their local view changes, so a reconcile that raced a change runs again. */
+  localChanges = 0;
+
+  constructor(private readonly options: RedisLinkOptions) {
+    const retryStrategy = (times: number) => Math.min(50 * times, RECONNECT_MAX_DELAY_MS);
+    this.command = new Redis(options.url, {
+      connectionName: `tollgate-relay:${options.nodeId}`,
+      commandTimeout: options.commandTimeoutMs,
+      // Commands never wait for a reconnect: the stores answer from their local view instead.
+      maxRetriesPerRequest: 0,
+      retryStrategy,
+    });
+    this.subscriber = new Redis(options.url, {
+      connectionName: `tollgate-relay-sub:${options.nodeId}`,
+      maxRetriesPerRequest: null,
+      autoResubscribe: true,
+      retryStrategy,
+    });
+    for (const connection of [this.command, this.subscriber]) {
+      connection.on("error", (error: unknown) => this.markDegraded(message(error)));
+      connection.on("close", () => this.markDegraded("connection closed"));
+    }
+  }
+
+  get degraded(): boolean {
+    return this.degradedSinceMs !== null;
+  }
+
+  health(nowMs: number = Date.now()): LinkHealth {
+    return {
+      degraded: this.degraded,
+      degradedForMs: this.degradedSinceMs === null ? 0 : nowMs - this.degradedSinceMs,
+      outages: this.outages,
+      reconciles: this.reconciles,
+    };
+  }
+
+  onReconcile(reconciler: Reconciler): void {
+    this.reconcilers.push(reconciler);
+  }
+
+  onDegraded(listener: () => void): void {
+    this.degradedListeners.push(listener);
+  }
+
+  /** Runs a Redis operation unless the link is degraded; failures degrade the link. */
+  async call<T>(operation: (redis: Redis) => Promise<T>): Promise<T | Unavailable> {
+    if (this.degradedSinceMs !== null || this.closed) return UNAVAILABLE;
+    try {
+      return await operation(this.command);
+    } catch (error) {
+      // A script error is a bug, not an outage: surface it.
+      if (isCommandBug(error)) throw error;
+      this.markDegraded(message(error));
+      return UNAVAILABLE;
+    }
+  }
+
+  /** EVALSHA with a fallback to EVAL when Redis does not know the script (first use, or after a restart). */
+  async script(redis: Redis, source: string, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
+    let sha = this.shas.get(source);
+    if (!sha) {
+      sha = createHash("sha1").update(source).digest("hex");
+      this.shas.set(source, sha);
+    }
+    try {
+      return await redis.evalsha(sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      if (isNoScript(error)) {
+        return redis.eval(source, keys.length, ...keys, ...args);
+      }
+      throw error;
+    }
+  }
+
+  markDegraded(reason: string): void {
+    if (this.closed || this.degradedSinceMs !== null) return;
+    this.degradedSinceMs = Date.now();
+    this.outages += 1;
+    this.options.logger.warn("redis unavailable; serving with the local view", { reason });
+    for (const listener of this.degradedListeners) listener();
+    this.probeTimer = setInterval(() => void this.probe(), this.options.probeIntervalMs);
+    this.probeTimer.unref();
+  }
+
+  /** Once Redis answers again, pushes every store's local view, then leaves the degraded state. */
+  private async probe(): Promise<void> {
+    if (this.recovering || this.closed || this.degradedSinceMs === null) return;
+    if (this.command.status !== "ready" || this.subscriber.status !== "ready") return;
+    this.recovering = true;
+    try {
+      await this.command.ping();
+      // Changes made while reconciling are pushed by another round; a few rounds always settle.
+      for (let round = 0; round < 3; round++) {
+        const changesBefore = this.localChanges;
+        for (const reconcile of this.reconcilers) await reconcile();
+        if (changesBefore === this.localChanges) break;
+      }
+      const downMs = Date.now() - this.degradedSinceMs;
+      this.degradedSinceMs = null;
+      this.reconciles += 1;
+      if (this.probeTimer) clearInterval(this.probeTimer);
+      this.probeTimer = null;
+      this.options.logger.info("redis available again; local view reconciled", { downMs });
+    } catch (error) {
+      this.options.logger.debug("redis still unavailable", { error: message(error) });
+    } finally {
+      this.recovering = false;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.probeTimer) clearInterval(this.probeTimer);
+    this.probeTimer = null;
+    await Promise.all(
+      [this.command, this.subscriber].map(async (connection) => {
+        try {
+          await Promise.race([connection.quit(), new Promise((resolve) => setTimeout(resolve, this.options.commandTimeoutMs))]);
+        } catch {
+          // Already closed or unreachable: disconnect below is all that is left to do.
+        }
+        connection.disconnect();
+      }),
+    );
+  }
+}

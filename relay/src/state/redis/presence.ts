@@ -1,0 +1,160 @@
+// Presence across nodes: one Redis hash per (app, channel) counts each peer's connections on every
+// node, so "first connection of a peer" and "last connection of a peer" are decided atomically in
+// Redis. Each node also indexes its own memberships, which lets any node reap a crashed node's
+// presence (see REAP) and lets this node push its memberships again after an outage.
+import type { JsonObject, PresenceMember, PresenceStore } from "../types";
+import { UNAVAILABLE } from "./link";
+import type { RedisLink } from "./link";
+import type { RedisKeys } from "./keys";
+import { PRESENCE_JOIN, PRESENCE_LEAVE, PRESENCE_ROSTER } from "./scripts";
+
+interface LocalPeer {
+  metadata?: JsonObject;
+  connectionIds: Set<string>;
+}
+
+function channelKey(appId: string, channel: string): string {
+  return `${appId}\u0000${channel}`;
+}
+
+function parseMetadata(text: string): JsonObject | undefined {
+  if (text === "") return undefined;
+  const parsed: unknown = JSON.parse(text);
+  return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as JsonObject) : undefined;
+}
+
+/** A node's own presence index entry: [app, channel, peer, connection]. */
+function parseIndexEntry(text: string): [string, string, string, string] | null {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (Array.isArray(parsed) && parsed.length === 4) {
+      const [appId, channel, peerId, connectionId]: unknown[] = parsed;
+      if (typeof appId === "string" && typeof channel === "string" && typeof peerId === "string" && typeof connectionId === "string") {
+        return [appId, channel, peerId, connectionId];
+      }
+    }
+  } catch {
+    // An entry this version cannot read is left to the reaper.
+  }
+  return null;
+}
+
+export class RedisPresenceStore implements PresenceStore {
+  /** This node's memberships: appId\0channel → peerId → entry (insertion order = join order). */
+  private readonly own = new Map<string, Map<string, LocalPeer>>();
+
+  constructor(
+    private readonly link: RedisLink,
+    private readonly keys: RedisKeys,
+    private readonly nodeId: string,
+  ) {
+    link.onReconcile(() => this.reconcile());
+  }
+
+  /** Adds the connection locally; true when the peer had no connection on this node in the channel. */
+  private remember(appId: string, channel: string, member: PresenceMember, connectionId: string): boolean {
+    const key = channelKey(appId, channel);
+    let peers = this.own.get(key);
+    if (!peers) {
+      peers = new Map();
+      this.own.set(key, peers);
+    }
+    const existing = peers.get(member.peerId);
+    if (existing) {
+      existing.connectionIds.add(connectionId);
+      return false;
+    }
+    const created: LocalPeer = { connectionIds: new Set([connectionId]) };
+    if (member.metadata) created.metadata = member.metadata;
+    peers.set(member.peerId, created);
+    this.link.localChanges += 1;
+    return true;
+  }
+
+  /** Removes the connection locally; true when it was the peer's last one on this node in the channel. */
+  private forget(appId: string, channel: string, peerId: string, connectionId: string): boolean {
+    const key = channelKey(appId, channel);
+    const peers = this.own.get(key);
+    const entry = peers?.get(peerId);
+    if (!peers || !entry || !entry.connectionIds.delete(connectionId)) return false;
+    this.link.localChanges += 1;
+    if (entry.connectionIds.size > 0) return false;
+    peers.delete(peerId);
+    if (peers.size === 0) this.own.delete(key);
+    return true;
+  }
+
+  private joinArgs(appId: string, channel: string, member: PresenceMember, connectionId: string): string[] {
+    return [this.keys.prefix, appId, channel, member.peerId, connectionId, member.metadata ? JSON.stringify(member.metadata) : "", this.keys.nodePresence(this.nodeId)];
+  }
+
+  async join(appId: string, channel: string, member: PresenceMember, connectionId: string): Promise<{ firstForPeer: boolean }> {
+    const firstLocally = this.remember(appId, channel, member, connectionId);
+    const result = await this.link.call((redis) => this.link.script(redis, PRESENCE_JOIN, [], this.joinArgs(appId, channel, member, connectionId)));
+    // Outage: other nodes' memberships are unknown, so the local view decides whom to announce.
+    if (result === UNAVAILABLE) return { firstForPeer: firstLocally };
+    return { firstForPeer: result === 1 };
+  }
+
+  async leave(appId: string, channel: string, peerId: string, connectionId: string): Promise<{ lastForPeer: boolean }> {
+    const lastLocally = this.forget(appId, channel, peerId, connectionId);
+    const result = await this.link.call((redis) =>
+      this.link.script(redis, PRESENCE_LEAVE, [], [this.keys.prefix, appId, channel, peerId, connectionId, this.keys.nodePresence(this.nodeId)]),
+    );
+    if (result === UNAVAILABLE) return { lastForPeer: lastLocally };
+    return { lastForPeer: result === 1 };
+  }
+
+  async roster(appId: string, channel: string): Promise<PresenceMember[]> {
+    const result = await this.link.call((redis) => this.link.script(redis, PRESENCE_ROSTER, [], [this.keys.prefix, appId, channel]));
+    if (result === UNAVAILABLE) {
+      const peers = this.own.get(channelKey(appId, channel));
+      return peers ? [...peers].map(([peerId, entry]) => (entry.metadata ? { peerId, metadata: entry.metadata } : { peerId })) : [];
+    }
+    if (!Array.isArray(result)) throw new Error("unexpected roster reply");
+    const members: PresenceMember[] = [];
+    for (let i = 0; i + 1 < result.length; i += 2) {
+      const peerId: unknown = result[i];
+      const metadataText: unknown = result[i + 1];
+      if (typeof peerId !== "string" || typeof metadataText !== "string") continue;
+      const metadata = parseMetadata(metadataText);
+      members.push(metadata ? { peerId, metadata } : { peerId });
+    }
+    return members;
+  }
+
+  /** Makes Redis hold exactly this node's local memberships (idempotent; no announcements). */
+  private async reconcile(): Promise<void> {
+    const redis = this.link.command;
+    const indexKey = this.keys.nodePresence(this.nodeId);
+    const indexed = await redis.smembers(indexKey);
+    const wanted = new Set<string>();
+    const pipeline = redis.pipeline();
+    let queued = 0;
+    for (const [key, peers] of this.own) {
+      const separator = key.indexOf("\u0000");
+      const appId = key.slice(0, separator);
+      const channel = key.slice(separator + 1);
+      for (const [peerId, entry] of peers) {
+        for (const connectionId of entry.connectionIds) {
+          wanted.add(JSON.stringify([appId, channel, peerId, connectionId]));
+          const member: PresenceMember = entry.metadata ? { peerId, metadata: entry.metadata } : { peerId };
+          pipeline.eval(PRESENCE_JOIN, 0, ...this.joinArgs(appId, channel, member, connectionId));
+          queued += 1;
+        }
+      }
+    }
+    for (const text of indexed) {
+      const entry = parseIndexEntry(text);
+      // Lua's cjson escapes "/" where JSON.stringify does not, so compare decoded entries.
+      if (!entry || wanted.has(JSON.stringify(entry))) continue;
+      const [appId, channel, peerId, connectionId] = entry;
+      pipeline.eval(PRESENCE_LEAVE, 0, this.keys.prefix, appId, channel, peerId, connectionId, indexKey);
+      queued += 1;
+    }
+    if (queued === 0) return;
+    const results = await pipeline.exec();
+    const failed = results?.find(([error]) => error !== null);
+    if (failed?.[0]) throw failed[0];
+  }
+}
