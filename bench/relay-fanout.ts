@@ -175,7 +175,11 @@ async function connectSubscribers(mode: Mode, port: number): Promise<Subscriber[
 function payload(mode: Mode, seq: number): string {
   const body = { seq, t: performance.now(), pad: "" };
   body.pad = "x".repeat(Math.max(0, PAYLOAD_BYTES - JSON.stringify(body).length));
-  return mode === "relay" ? JSON.stringify({ type: "publish", channel: CHANNEL, data: body, requestId: `p${seq}` }) : JSON.stringify(body);
+  // The baseline forwards exactly the bytes the relay delivers (a `message` frame), so both servers
+  // put the same frame size on the wire per recipient.
+  return mode === "relay"
+    ? JSON.stringify({ type: "publish", channel: CHANNEL, data: body, requestId: `p${seq}` })
+    : JSON.stringify({ type: "message", channel: CHANNEL, from: "publisher", data: body });
 }
 
 /** Publishes `rate` msgs/s for `seconds`, waits for delivery; returns deliveries and elapsed time. */

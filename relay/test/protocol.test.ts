@@ -1,6 +1,7 @@
 // The wire protocol (PROTOCOL §1–§5) over real sockets: connecting, every frame, presence, every
 // error code and the limits at their exact boundaries.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
 import { CloseCode, ErrorCode, Limits } from "../src/protocol";
 import type { SnapshotApp } from "../src/protocol";
 import type { RelayHandle } from "../src/server";
@@ -214,6 +215,9 @@ describe("frames and errors", () => {
     expect(await restricted.request({ type: "publish", channel: "secret", data: 1 })).toMatchObject({ code: ErrorCode.ChannelNotAuthorized });
     expect((await restricted.request({ type: "subscribe", channel: "room/*" })).type).toBe("ack");
     expect(await restricted.request({ type: "subscribe", channel: "room/**" })).toMatchObject({ code: ErrorCode.ChannelNotAuthorized });
+    // 4003 is reserved: an unauthorized subscribe is an error frame and the connection stays open.
+    expect(restricted.ws.readyState).toBe(WebSocket.OPEN);
+    expect(restricted.closeCode).not.toBe(CloseCode.ChannelNotAuthorized);
     restricted.close();
   });
 
