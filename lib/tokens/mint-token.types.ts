@@ -28,13 +28,11 @@ export const mintTokenRequestSchema = z
       .record(z.string(), z.unknown())
       .refine((value) => serializedBytes(value) <= Limits.maxPeerMetadataBytes, `At most ${Limits.maxPeerMetadataBytes} bytes serialized`)
       .optional(),
-  })
-  .meta({ id: "MintTokenRequest" });
+  });
 export type MintTokenRequest = z.infer<typeof mintTokenRequestSchema>;
 
 export const mintTokenResponseSchema = z
   .object({
     token: z.string().describe("HS256 JWT; header {alg: HS256, kid: <sk_id_…>, typ: JWT}"),
     expiresAt: z.number().int().describe("Unix seconds"),
-  })
-  .meta({ id: "MintTokenResponse" });
+  });

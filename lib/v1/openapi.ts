@@ -14,10 +14,21 @@ import {
 
 type JsonSchema = Record<string, unknown>;
 
-function schemaOf(schema: z.ZodType, io: "input" | "output"): JsonSchema {
-  const json = z.toJSONSchema(schema, { target: "draft-2020-12", io, unrepresentable: "any" }) as JsonSchema;
-  delete json.$schema;
-  return json;
+/**
+ * Request bodies are documented as the client sends them (defaults make fields optional), responses
+ * as the server produces them; each set is converted through its own registry so shared pieces
+ * become component references.
+ */
+function componentSchemas(schemas: Record<string, z.ZodType>, io: "input" | "output"): Record<string, JsonSchema> {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(schemas)) registry.add(schema, { id });
+  const converted = z.toJSONSchema(registry, { target: "draft-2020-12", io, unrepresentable: "any", uri: (id) => `#/components/schemas/${id}` });
+  const result: Record<string, JsonSchema> = {};
+  for (const [id, schema] of Object.entries(converted.schemas)) {
+    const { $schema: _dialect, $id: _id, ...rest } = schema as JsonSchema;
+    result[id] = rest;
+  }
+  return result;
 }
 
 function jsonContent(schema: JsonSchema) {
@@ -59,14 +70,18 @@ export function buildOpenApiDocument(serverUrl: string) {
     components: {
       securitySchemes: { secretKey: { type: "http", scheme: "bearer", description: "sk_id_…:sk_secret_…" } },
       schemas: {
-        Error: schemaOf(apiErrorSchema, "output"),
-        MintTokenRequest: schemaOf(mintTokenRequestSchema, "input"),
-        MintTokenResponse: schemaOf(mintTokenResponseSchema, "output"),
-        Usage: schemaOf(usageResponseSchema, "output"),
-        ChannelPeers: schemaOf(channelPeersSchema, "output"),
-        PublishRequest: schemaOf(publishRequestSchema, "input"),
-        PublishResponse: schemaOf(publishResponseSchema, "output"),
-        DisconnectPeerResponse: schemaOf(disconnectPeerSchema, "output"),
+        ...componentSchemas({ MintTokenRequest: mintTokenRequestSchema, PublishRequest: publishRequestSchema }, "input"),
+        ...componentSchemas(
+          {
+            Error: apiErrorSchema,
+            MintTokenResponse: mintTokenResponseSchema,
+            Usage: usageResponseSchema,
+            ChannelPeers: channelPeersSchema,
+            PublishResponse: publishResponseSchema,
+            DisconnectPeerResponse: disconnectPeerSchema,
+          },
+          "output",
+        ),
       },
     },
     paths: {

@@ -12,15 +12,13 @@ export const publishRequestSchema = z
     from: z.string().min(1).max(Limits.maxPeerIdBytes).optional().describe("Sender peerId shown to subscribers (default: server)"),
     peerMetadata: z.record(z.string(), z.unknown()).optional(),
   })
-  .refine((body) => "data" in body, { message: "data is required (null is allowed)", path: ["data"] })
-  .meta({ id: "PublishRequest" });
+  .refine((body) => "data" in body, { message: "data is required (null is allowed)", path: ["data"] });
 
 export const publishResponseSchema = z
-  .object({ channel: z.string(), delivered: z.number().int().nonnegative() })
-  .meta({ id: "PublishResponse" });
+  .object({ channel: z.string(), delivered: z.number().int().nonnegative() });
 
-export const channelPeersSchema = channelPeersResponseSchema.meta({ id: "ChannelPeers" });
-export const disconnectPeerSchema = disconnectPeerResponseSchema.meta({ id: "DisconnectPeerResponse" });
+export const channelPeersSchema = channelPeersResponseSchema;
+export const disconnectPeerSchema = disconnectPeerResponseSchema;
 
 export const apiErrorSchema = z
   .object({
@@ -36,5 +34,4 @@ export const apiErrorSchema = z
     ]),
     message: z.string(),
     field: z.string().optional(),
-  })
-  .meta({ id: "Error" });
+  });

@@ -1,0 +1,139 @@
+// Calls Next route handlers directly (no HTTP server, no build) against a fresh migrated database and a
+// fake relay node that speaks the relay's internal API. Test files mock "@/lib/http/session" to choose
+// the signed-in user; everything else — wrappers, zod, domain, Prisma — is the real code.
+import { randomBytes } from "node:crypto";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { NextRequest } from "next/server";
+import type { Db } from "@/lib/db";
+import { seedPlans, TEST_ENCRYPTION_KEY } from "./fixtures";
+import { createTestDatabase, type TestDatabase } from "./test-database";
+
+export interface FakeRelayCall {
+  method: string;
+  segments: string[];
+  body: unknown;
+}
+
+export interface FakeRelay {
+  url: string;
+  calls: FakeRelayCall[];
+  state: {
+    down: boolean;
+    concurrentNow: number;
+    messagesUsed: number;
+    quotaExhausted: boolean;
+    peers: Record<string, { peerId: string; metadata?: Record<string, unknown> }[]>;
+    unknownApps: Set<string>;
+  };
+  stop(): Promise<void>;
+}
+
+/** Implements RelayInternalPath the way relay/src/http-routes.ts does, with canned live state. */
+export async function startFakeRelay(relaySecret: string): Promise<FakeRelay> {
+  const calls: FakeRelayCall[] = [];
+  const state: FakeRelay["state"] = { down: false, concurrentNow: 0, messagesUsed: 0, quotaExhausted: false, peers: {}, unknownApps: new Set() };
+  const server = http.createServer(async (req, res) => {
+    if (state.down) {
+      req.socket.destroy();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString("utf8");
+    const segments = (req.url ?? "/").split("?")[0]?.split("/").slice(1).map(decodeURIComponent) ?? [];
+    const reply = (status: number, body: unknown) => {
+      res.writeHead(status, { "content-type": "application/json" });
+      res.end(JSON.stringify(body));
+    };
+    if (req.headers.authorization !== `Bearer ${relaySecret}`) return reply(401, { error: "unauthorized", message: "missing or invalid relay secret" });
+    const body: unknown = text ? JSON.parse(text) : undefined;
+    calls.push({ method: req.method ?? "GET", segments, body });
+    const [, , appId = "", resource, name, action] = segments;
+    if (state.unknownApps.has(appId)) return reply(404, { error: "not_found", message: "unknown app" });
+    if (resource === "stats") return reply(200, { appId, concurrentNow: state.concurrentNow, peakConcurrent: state.concurrentNow, messagesUsed: state.messagesUsed });
+    if (resource === "channels" && name !== undefined && action === "peers") return reply(200, { channel: name, peers: state.peers[name] ?? [] });
+    if (resource === "channels" && name !== undefined && action === "publish") {
+      return reply(200, state.quotaExhausted ? { channel: name, delivered: 0, dropped: "over_message_quota" } : { channel: name, delivered: 2 });
+    }
+    if (resource === "peers" && name !== undefined && req.method === "DELETE") return reply(200, { peerId: name, closed: 1 });
+    return reply(404, { error: "not_found", message: "no such route" });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    calls,
+    state,
+    stop: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+export interface RouteHarness {
+  db: Db;
+  relaySecret: string;
+  relay: FakeRelay;
+  stop(): Promise<void>;
+}
+
+export async function startRouteHarness(options: { apiRateLimitPerSecond?: number } = {}): Promise<RouteHarness> {
+  const relaySecret = randomBytes(32).toString("base64url");
+  const [database, relay]: [TestDatabase, FakeRelay] = await Promise.all([createTestDatabase(), startFakeRelay(relaySecret)]);
+  Object.assign(process.env, {
+    DATABASE_URL: database.url,
+    NEXTAUTH_SECRET: randomBytes(32).toString("base64url"),
+    RELAY_SECRET: relaySecret,
+    KEY_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+    RELAY_INTERNAL_URL: relay.url,
+    RELAY_PUBLIC_URL: "ws://relay.test",
+    API_RATE_LIMIT_PER_SECOND: String(options.apiRateLimitPerSecond ?? 1000),
+  });
+  // getDb() keeps its client on globalThis; hand it this file's client so no second pool is opened.
+  (globalThis as { tollgatePrisma?: Db }).tollgatePrisma = database.db;
+  await seedPlans(database.db);
+  return {
+    db: database.db,
+    relaySecret,
+    relay,
+    stop: async () => {
+      await relay.stop();
+      await database.drop();
+    },
+  };
+}
+
+export interface InvokeOptions {
+  method?: string;
+  path?: string;
+  /** An object is sent as JSON; a string is sent as is. */
+  body?: unknown;
+  headers?: Record<string, string>;
+  params?: Record<string, string>;
+}
+
+export interface InvokeResult<T = Record<string, unknown>> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/**
+ * Any route handler fits: its params type is only known to the route, and `never` is assignable to
+ * all of them. The caller names the response body type it expects.
+ */
+export async function invoke<T = Record<string, unknown>>(
+  handler: (req: NextRequest, context: { params: Promise<never> }) => Promise<Response> | Response,
+  options: InvokeOptions = {},
+): Promise<InvokeResult<T>> {
+  const headers = new Headers(options.headers);
+  let body: string | undefined;
+  if (typeof options.body === "string") body = options.body;
+  else if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    headers.set("content-type", "application/json");
+  }
+  const req = new NextRequest(new URL(options.path ?? "/", "http://localhost"), { method: options.method ?? "GET", headers, body });
+  const response = await handler(req, { params: Promise.resolve(options.params ?? {}) as Promise<never> });
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : null) as T, headers: response.headers };
+}
