@@ -31,6 +31,8 @@ interface PeriodView {
   others: number;
   /** Everything this node had acknowledged this period, cumulative (pushed as an absolute value). */
   acknowledgedTotal: number;
+  /** acknowledgedTotal as of the last push Redis confirmed. */
+  pushedAcknowledgedTotal: number;
   dirty: boolean;
   /** Sync round in which the view was last used; recently used views keep syncing to see others' counts. */
   usedInRound: number;
@@ -95,6 +97,7 @@ export class RedisMessageCounterStore implements MessageCounterStore {
       own: 0,
       others: 0,
       acknowledgedTotal: 0,
+      pushedAcknowledgedTotal: 0,
       dirty: false,
       usedInRound: this.round,
     };
@@ -166,7 +169,7 @@ export class RedisMessageCounterStore implements MessageCounterStore {
       // What is pushed, per view, so changes made during the round trip are re-applied on top.
       const pushed = batch.map(([, view]) => {
         view.dirty = false;
-        args.push(view.key, view.own, view.acknowledgedTotal, view.ownBaseline ?? -1, view.acked, view.risen);
+        args.push(view.key, view.own, view.acknowledgedTotal, view.pushedAcknowledgedTotal, view.ownBaseline ?? -1, view.acked, view.risen);
         return { view, acknowledgedTotal: view.acknowledgedTotal };
       });
       const run = (redis: RedisLink["command"]) => this.link.script(redis, COUNTER_SYNC, [this.keys.nodes], args);
@@ -188,6 +191,7 @@ export class RedisMessageCounterStore implements MessageCounterStore {
         view.acked = acked;
         view.risen = risen;
         view.others = others;
+        view.pushedAcknowledgedTotal = acknowledgedTotal;
         // Acknowledgements and baselines that arrived during the round trip are not in the reply yet.
         matchAcknowledged(view, view.acknowledgedTotal - acknowledgedTotal);
         if (view.ownBaseline !== null) raiseBaseline(view, view.ownBaseline);

@@ -125,10 +125,16 @@ export class RedisRelayState implements RelayState {
   }
 
   private async heartbeat(): Promise<void> {
-    const known = await this.link.call((redis) =>
+    const reply = await this.link.call((redis) =>
       this.link.script(redis, HEARTBEAT, [this.keys.nodes, this.keys.nodeLeaseApps(this.nodeId)], [this.nodeId, this.timing.leaseTtlMs, this.keys.leasePrefix]),
     );
-    if (known === UNAVAILABLE) return;
+    if (reply === UNAVAILABLE || !Array.isArray(reply)) return;
+    const [known, ...counts]: unknown[] = reply;
+    for (let i = 0; i + 1 < counts.length; i += 2) {
+      const appId = counts[i];
+      const count = counts[i + 1];
+      if (typeof appId === "string" && typeof count === "number") this.leases.observe(appId, count);
+    }
     if (known === 0 && this.registered) {
       // Reaped after a stall, or Redis lost its data: push the local view again.
       this.link.markDegraded("node registration lost");
@@ -181,7 +187,12 @@ export interface RedisStateClusterOptions extends Omit<RedisStateOptions, "nodeI
  * Several nodes in one process sharing one Redis (the contract suite and tests). Cross-node publishes
  * wait until every node created so far listens, since in one process they start at the same instant.
  */
-export function createRedisStateCluster(options: RedisStateClusterOptions): RelayStateCluster & { nodes: RedisRelayState[] } {
+export interface RedisStateCluster extends RelayStateCluster {
+  node(nodeId: string): RedisRelayState;
+  readonly nodes: RedisRelayState[];
+}
+
+export function createRedisStateCluster(options: RedisStateClusterOptions): RedisStateCluster {
   const nodes: RedisRelayState[] = [];
   const gate = () => Promise.all(nodes.map((node) => node.ready)).then(() => undefined);
   return {

@@ -48,6 +48,11 @@ export class RedisLeaseStore implements ConnectionLeaseStore {
     this.link.localChanges += 1;
   }
 
+  /** A global count read elsewhere (the heartbeat), kept for the outage fallback. */
+  observe(appId: string, globalCount: number): void {
+    this.seen(appId, globalCount);
+  }
+
   private seen(appId: string, globalCount: number): void {
     this.othersSeen.set(appId, Math.max(0, globalCount - this.ownCount(appId)));
   }

@@ -1,10 +1,245 @@
+// The shared contract suite against Redis, plus what only a networked implementation has: lease expiry
+// of a dead node, presence reaping, acknowledgements across nodes on different snapshots, plan-change
+// notices, and outages (a frozen Redis, a restarted one that lost every key). Needs a Redis at
+// TEST_REDIS_URL (default 127.0.0.1:6379); outage tests start their own redis-server on a free port.
 import { randomBytes } from "node:crypto";
+import { Redis } from "ioredis";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { PLAN_CHANGE_CHANNEL as CONTROL_PLANE_CHANNEL } from "../../../../lib/relay/notify-relays";
+import { PrivateRedis } from "../../../test/multinode/redis-server";
 import { describeStateContract } from "../contract";
-import { createRedisStateCluster } from "./index";
+import type { DirectEvent, LocalDelivery, PresenceEvent } from "../types";
+import { PLAN_CHANGE_CHANNEL, createRedisStateCluster, deleteKeys } from "./index";
+import type { RedisRelayState } from "./index";
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
-const fastTiming = { leaseTtlMs: 1_500, heartbeatMs: 300, counterSyncMs: 20, commandTimeoutMs: 500, probeIntervalMs: 100, replyTimeoutMs: 500 };
+const fastTiming = { leaseTtlMs: 1_000, heartbeatMs: 200, counterSyncMs: 20, commandTimeoutMs: 300, probeIntervalMs: 100, replyTimeoutMs: 500 };
+const prefix = () => `tg-test:${process.pid}:${randomBytes(6).toString("hex")}:`;
 
-describeStateContract("redis", () =>
-  createRedisStateCluster({ url: REDIS_URL, keyPrefix: `tg-test:${randomBytes(6).toString("hex")}:`, timing: fastTiming, cleanUp: true }),
-);
+describeStateContract("redis", () => createRedisStateCluster({ url: REDIS_URL, keyPrefix: prefix(), timing: fastTiming, cleanUp: true }));
+
+async function eventually(check: () => void | Promise<void>, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await check();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+}
+
+class Delivery implements LocalDelivery {
+  readonly presence: PresenceEvent[] = [];
+  constructor(private readonly peers: Record<string, number> = {}) {}
+  deliverChannelMessage(): number {
+    return 1;
+  }
+  deliverPresence(event: PresenceEvent): number {
+    this.presence.push(event);
+    return 1;
+  }
+  deliverDirect(event: DirectEvent): number {
+    return this.peers[event.toPeerId] ?? 0;
+  }
+  disconnectPeer(_appId: string, peerId: string): number {
+    return this.peers[peerId] ?? 0;
+  }
+}
+
+describe("redis state beyond the contract", () => {
+  const clusters: Array<{ close(): Promise<void> }> = [];
+  const cluster = (url = REDIS_URL) => {
+    const created = createRedisStateCluster({ url, keyPrefix: prefix(), timing: fastTiming, cleanUp: true });
+    clusters.push(created);
+    return created;
+  };
+  afterEach(async () => {
+    await Promise.all(clusters.splice(0).map((c) => c.close()));
+  });
+
+  it("uses the control plane's plan-change channel and calls listeners on a notice", async () => {
+    expect(PLAN_CHANGE_CHANNEL).toBe(CONTROL_PLANE_CHANNEL);
+    const channel = `${prefix()}plan-changes`;
+    const created = createRedisStateCluster({ url: REDIS_URL, keyPrefix: prefix(), timing: fastTiming, cleanUp: true, planChangeChannel: channel });
+    clusters.push(created);
+    const node = created.node("a");
+    let notices = 0;
+    node.onPlanChange(() => (notices += 1));
+    await node.ready;
+    const publisher = new Redis(REDIS_URL);
+    try {
+      await publisher.publish(channel, JSON.stringify({ kind: "plan", atUnixMs: Date.now() }));
+      await eventually(() => expect(notices).toBe(1));
+    } finally {
+      publisher.disconnect();
+    }
+  });
+
+  it("a dead node's leases stop counting after the lease TTL and its presence is reaped and announced", async () => {
+    const shared = cluster();
+    const a = shared.node("a");
+    const b = shared.node("b");
+    const deliveryB = new Delivery();
+    b.bus.attach(deliveryB);
+    await Promise.all([a.ready, b.ready]);
+    await a.leases.acquire("app_x", "a:1", 3);
+    await a.leases.acquire("app_x", "a:2", 3);
+    await a.presence.join("app_x", "room", { peerId: "alice" }, "a:1");
+    await b.presence.join("app_x", "room", { peerId: "bob" }, "b:1");
+    expect(await b.leases.count("app_x")).toBe(2);
+    // Stops heartbeating without releasing anything, as a crashed node would.
+    await a.close();
+    const stoppedAt = Date.now();
+    expect(await b.leases.count("app_x")).toBe(2);
+    await eventually(async () => expect(await b.leases.count("app_x")).toBe(0), 4_000);
+    expect(Date.now() - stoppedAt).toBeGreaterThanOrEqual(fastTiming.leaseTtlMs - 100);
+    await eventually(async () => expect((await b.presence.roster("app_x", "room")).map((m) => m.peerId)).toEqual(["bob"]));
+    await eventually(() => expect(deliveryB.presence.some((e) => e.left.some((l) => l.peerId === "alice"))).toBe(true));
+    expect((await b.leases.acquire("app_x", "b:9", 1)).acquired).toBe(true);
+  });
+
+  it("an acknowledgement on one node never makes a node on an older snapshot undercount, nor a newer snapshot double count", async () => {
+    const shared = cluster();
+    const a = shared.node("a");
+    const b = shared.node("b");
+    a.counters.setBaseline("app_y", 1000, 100);
+    b.counters.setBaseline("app_y", 1000, 100);
+    a.counters.increment("app_y", 1000, 10);
+    b.counters.increment("app_y", 1000, 5);
+    await eventually(() => expect([a.counters.total("app_y", 1000), b.counters.total("app_y", 1000)]).toEqual([115, 115]));
+    // a's usage batch is applied by the control plane; b still holds the snapshot from before.
+    a.counters.acknowledge("app_y", 1000, 10);
+    expect(a.counters.total("app_y", 1000)).toBe(115);
+    await a.counters.sync();
+    await b.counters.sync();
+    expect(b.counters.total("app_y", 1000)).toBe(115);
+    // The next snapshot includes the 10: b absorbs them instead of counting them twice.
+    b.counters.setBaseline("app_y", 1000, 110);
+    expect(b.counters.total("app_y", 1000)).toBe(115);
+    await b.counters.sync();
+    await a.counters.sync();
+    expect(a.counters.total("app_y", 1000)).toBe(115);
+    a.counters.setBaseline("app_y", 1000, 110);
+    expect(a.counters.total("app_y", 1000)).toBe(115);
+  });
+
+  it("a snapshot that already includes an acknowledgement still counts it once", async () => {
+    const shared = cluster();
+    const a = shared.node("a");
+    const b = shared.node("b");
+    a.counters.setBaseline("app_z", 1000, 0);
+    b.counters.setBaseline("app_z", 1000, 0);
+    a.counters.increment("app_z", 1000, 7);
+    await a.counters.sync();
+    // b fetched a snapshot generated after the control plane applied a's batch, before a heard back.
+    b.counters.setBaseline("app_z", 1000, 7);
+    await b.counters.sync();
+    a.counters.acknowledge("app_z", 1000, 7);
+    await a.counters.sync();
+    await b.counters.sync();
+    expect(a.counters.total("app_z", 1000)).toBe(7);
+    expect(b.counters.total("app_z", 1000)).toBe(7);
+  });
+
+  it("direct sends wait for every node's answer and count what each reached", async () => {
+    const shared = cluster();
+    const nodes = ["a", "b", "c"].map((id) => shared.node(id));
+    nodes[0]?.bus.attach(new Delivery());
+    nodes[1]?.bus.attach(new Delivery({ bob: 1 }));
+    nodes[2]?.bus.attach(new Delivery({ bob: 2 }));
+    const [first] = nodes;
+    if (!first) throw new Error("no node");
+    const event: DirectEvent = { appId: "app_d", toPeerId: "bob", fromPeerId: "alice", dataJson: "1" };
+    expect(await first.bus.sendDirect(event)).toBe(3);
+    expect(await first.bus.disconnectPeer("app_d", "bob", 4020, "test")).toBe(3);
+    expect(await first.bus.sendDirect({ ...event, toPeerId: "nobody" })).toBe(0);
+  });
+});
+
+describe("redis outages", () => {
+  const redis = new PrivateRedis();
+  let close: (() => Promise<void>) | null = null;
+
+  afterEach(async () => {
+    redis.thaw();
+    await close?.();
+    close = null;
+  });
+  afterAll(async () => {
+    await redis.stop();
+  });
+
+  async function startCluster(): Promise<[RedisRelayState, RedisRelayState]> {
+    if (redis.port === 0) await redis.start();
+    const keyPrefix = prefix();
+    const shared = createRedisStateCluster({ url: redis.url, keyPrefix, timing: fastTiming });
+    close = async () => {
+      await shared.close();
+      await deleteKeys(redis.url, keyPrefix).catch(() => undefined);
+    };
+    const a = shared.node("a");
+    const b = shared.node("b");
+    a.bus.attach(new Delivery());
+    b.bus.attach(new Delivery({ bob: 1 }));
+    await Promise.all([a.ready, b.ready]);
+    return [a, b];
+  }
+
+  it("a frozen Redis degrades to the local view without blocking, then reconciles", async () => {
+    const [a, b] = await startCluster();
+    a.counters.setBaseline("app_o", 1000, 0);
+    b.counters.setBaseline("app_o", 1000, 0);
+    await a.leases.acquire("app_o", "a:1", 3);
+    await b.leases.acquire("app_o", "b:1", 3);
+    a.counters.increment("app_o", 1000, 4);
+    await eventually(() => expect(b.counters.total("app_o", 1000)).toBe(4));
+    // What a saw last is its outage view (heartbeats refresh it too).
+    expect(await a.leases.count("app_o")).toBe(2);
+
+    redis.freeze();
+    // The first command to time out flips the node to degraded; after that nothing waits on Redis.
+    await eventually(() => expect(a.health().degraded).toBe(true), 3_000);
+    const startedAt = Date.now();
+    expect(await a.leases.acquire("app_o", "a:2", 3)).toEqual({ acquired: true, count: 3 });
+    expect(await a.leases.acquire("app_o", "a:3", 3)).toEqual({ acquired: false, count: 3 });
+    expect(a.counters.increment("app_o", 1000, 6)).toBe(10);
+    expect(await a.presence.join("app_o", "room", { peerId: "alice" }, "a:1")).toEqual({ firstForPeer: true });
+    await expect(a.bus.sendDirect({ appId: "app_o", toPeerId: "bob", fromPeerId: "x", dataJson: "1" })).rejects.toThrow(/unavailable/);
+    expect(Date.now() - startedAt).toBeLessThan(100);
+    await a.leases.release("app_o", "a:1");
+
+    redis.thaw();
+    await eventually(() => expect(a.health().degraded).toBe(false), 5_000);
+    await eventually(() => expect(b.health().degraded).toBe(false), 5_000);
+    expect(a.health().reconciles).toBeGreaterThanOrEqual(1);
+    // Redis now holds a's local view: a:1 released during the outage, a:2 acquired during it.
+    expect(await b.leases.count("app_o")).toBe(2);
+    await eventually(() => expect(b.counters.total("app_o", 1000)).toBe(10));
+    expect((await b.presence.roster("app_o", "room")).map((m) => m.peerId)).toEqual(["alice"]);
+    expect(await a.bus.sendDirect({ appId: "app_o", toPeerId: "bob", fromPeerId: "x", dataJson: "1" })).toBe(1);
+  });
+
+  it("a Redis restart that lost every key is rebuilt from the nodes' local views", async () => {
+    const [a, b] = await startCluster();
+    a.counters.setBaseline("app_r", 1000, 50);
+    b.counters.setBaseline("app_r", 1000, 50);
+    await a.leases.acquire("app_r", "a:1", null);
+    await b.leases.acquire("app_r", "b:1", null);
+    await b.presence.join("app_r", "room", { peerId: "bob", metadata: { n: 1 } }, "b:1");
+    a.counters.increment("app_r", 1000, 3);
+    b.counters.increment("app_r", 1000, 2);
+    a.counters.acknowledge("app_r", 1000, 3);
+    await eventually(() => expect([a.counters.total("app_r", 1000), b.counters.total("app_r", 1000)]).toEqual([55, 55]));
+
+    await redis.restart();
+    await eventually(() => expect(a.health().outages).toBeGreaterThanOrEqual(1), 3_000);
+    await eventually(() => expect([a.health().degraded, b.health().degraded]).toEqual([false, false]), 5_000);
+    expect(await a.leases.count("app_r")).toBe(2);
+    expect(await a.presence.roster("app_r", "room")).toEqual([{ peerId: "bob", metadata: { n: 1 } }]);
+    a.counters.increment("app_r", 1000, 1);
+    await eventually(() => expect([a.counters.total("app_r", 1000), b.counters.total("app_r", 1000)]).toEqual([56, 56]));
+  });
+});

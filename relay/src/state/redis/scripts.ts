@@ -103,14 +103,17 @@ return 1
 `;
 
 /**
- * Marks the node alive and extends its leases. Returns 1 when the node was registered before, 0 when
- * it was not (first heartbeat, reaped after a stall, or Redis lost its data): the caller reconciles.
+ * Marks the node alive and extends its leases. Returns [registered, app, global count, …]:
+ * registered is 1 when the node was registered before, 0 when it was not (first heartbeat, reaped after
+ * a stall, or Redis lost its data: the caller reconciles); the counts refresh the node's outage view.
  * KEYS: nodes, node lease-apps. ARGV: nodeId, ttlMs, leasePrefix.
  */
-export const HEARTBEAT = `${NOW}
+export const HEARTBEAT = `${NOW}${LEASE_COUNT_FN}
 local ttl = tonumber(ARGV[2])
 local known = redis.call('ZSCORE', KEYS[1], ARGV[1])
 redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
+local out = {0}
+if known then out[1] = 1 end
 for _, app in ipairs(redis.call('SMEMBERS', KEYS[2])) do
   local zset = ARGV[3] .. app
   local own = zset .. ':' .. ARGV[1]
@@ -118,13 +121,14 @@ for _, app in ipairs(redis.call('SMEMBERS', KEYS[2])) do
     redis.call('ZADD', zset, now + ttl, ARGV[1])
     redis.call('PEXPIRE', zset, ttl)
     redis.call('PEXPIRE', own, ttl)
+    table.insert(out, app)
+    table.insert(out, live_lease_count(zset, now))
   else
     redis.call('SREM', KEYS[2], app)
     redis.call('ZREM', zset, ARGV[1])
   end
 end
-if known then return 1 end
-return 0
+return out
 `;
 
 /** Removes one connection from a channel's presence; 1 when it was the peer's last connection. */
@@ -203,8 +207,11 @@ return left
  * retried or repeated push never double counts. Acknowledged counts move from n:<node> to `a`
  * until a baseline rise (the control plane's count now including them) absorbs them; a rise seen
  * before the matching acknowledgement waits in `r`.
+ * A node's acknowledged total is stored per incarnation, so only the growth since its last push is
+ * applied; when Redis lost that field (restart) the node's own record of what it pushed stands in.
  * KEYS: nodes. ARGV: nodeId, incarnation, key TTL seconds, then per entry:
- *   key, unacknowledged, acknowledgedTotal, baseline (-1 = none), viewAcked, viewRisen.
+ *   key, unacknowledged, acknowledgedTotal, acknowledgedTotal at the last successful push,
+ *   baseline (-1 = none), viewAcked, viewRisen.
  * Returns per entry: baseline (-1 = none), acked, risen, other live nodes' unacknowledged sum.
  */
 export const COUNTER_SYNC = `${NOW}
@@ -217,14 +224,15 @@ while i <= #ARGV do
   local key = ARGV[i]
   local own = tonumber(ARGV[i + 1])
   local ackedTotal = tonumber(ARGV[i + 2])
-  local base = tonumber(ARGV[i + 3])
+  local pushedAckedTotal = tonumber(ARGV[i + 3])
+  local base = tonumber(ARGV[i + 4])
   local b, a, r
   if redis.call('EXISTS', key) == 1 then
     b = tonumber(redis.call('HGET', key, 'b') or '-1')
     a = tonumber(redis.call('HGET', key, 'a') or '0')
     r = tonumber(redis.call('HGET', key, 'r') or '0')
     local previous = redis.call('HGET', key, ackField)
-    local d = ackedTotal
+    local d = ackedTotal - pushedAckedTotal
     if previous then d = ackedTotal - tonumber(previous) end
     if d > 0 then
       local matched = math.min(d, r)
@@ -242,8 +250,8 @@ while i <= #ARGV do
     end
   else
     b = base
-    a = tonumber(ARGV[i + 4])
-    r = tonumber(ARGV[i + 5])
+    a = tonumber(ARGV[i + 5])
+    r = tonumber(ARGV[i + 6])
   end
   redis.call('HSET', key, 'b', b, 'a', a, 'r', r, ackField, ackedTotal, nodeField, own)
   redis.call('EXPIRE', key, keyTtl)
@@ -264,7 +272,7 @@ while i <= #ARGV do
   table.insert(out, a)
   table.insert(out, r)
   table.insert(out, others)
-  i = i + 6
+  i = i + 7
 end
 return out
 `;
