@@ -1,0 +1,195 @@
+// End to end on the real stack (web + relay + fresh database): a key created in the dashboard mints a
+// token with POST /v1/tokens that the relay accepts; relay traffic shows in GET /v1/usage within a
+// flush; the live /v1 operations reach the relay; an admin's plan edit is enforced after one refresh.
+import { CloseCode, type Snapshot } from "@tollgate/relay/protocol";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { SessionClient } from "./helpers/session-client";
+import { startStack, type Stack } from "./helpers/stack";
+
+const PLAN_CACHE_REFRESH_MS = 1_000;
+const USAGE_FLUSH_MS = 500;
+
+interface Frame {
+  type: string;
+  [field: string]: unknown;
+}
+
+class Peer {
+  readonly frames: Frame[] = [];
+  closeCode: number | null = null;
+  private waiters: (() => void)[] = [];
+
+  constructor(readonly socket: WebSocket) {
+    socket.on("message", (data) => {
+      this.frames.push(JSON.parse(String(data)) as Frame);
+      this.notify();
+    });
+    socket.on("close", (code) => {
+      this.closeCode = code;
+      this.notify();
+    });
+  }
+
+  private notify() {
+    for (const waiter of this.waiters.splice(0)) waiter();
+  }
+
+  async until<T>(check: () => T | undefined, timeoutMs = 5_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = check();
+      if (value !== undefined) return value;
+      if (Date.now() > deadline) throw new Error(`timed out; frames: ${JSON.stringify(this.frames).slice(0, 500)}, close: ${this.closeCode}`);
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        setTimeout(resolve, 100);
+      });
+    }
+  }
+
+  frame(type: string, match: (frame: Frame) => boolean = () => true) {
+    return this.until(() => this.frames.find((frame) => frame.type === type && match(frame)));
+  }
+
+  send(frame: Frame) {
+    this.socket.send(JSON.stringify(frame));
+  }
+}
+
+/** Opens a connection and resolves once it is welcomed or closed (whichever comes first). */
+async function connect(url: string): Promise<Peer> {
+  const peer = new Peer(new WebSocket(url));
+  await peer.until(() => (peer.frames.some((f) => f.type === "welcome") || peer.closeCode !== null ? true : undefined));
+  return peer;
+}
+
+async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+describe("control plane ⇄ relay, end to end", () => {
+  let stack: Stack;
+  let customer: SessionClient;
+  let admin: SessionClient;
+  let appId: string;
+  let auth: { authorization: string };
+  const peers: Peer[] = [];
+
+  const api = (path: string, init: RequestInit = {}) =>
+    fetch(new URL(path, stack.webUrl), { ...init, headers: { ...auth, "content-type": "application/json", ...(init.headers ?? {}) } });
+  const mint = async (peerId: string) => {
+    const res = await api("/v1/tokens", { method: "POST", body: JSON.stringify({ peerId }) });
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { token: string }).token;
+  };
+  const open = async (peerId: string) => {
+    const peer = await connect(`${stack.relayUrl}/v1?token=${await mint(peerId)}`);
+    peers.push(peer);
+    return peer;
+  };
+
+  beforeAll(async () => {
+    stack = await startStack({ planCacheRefreshMs: PLAN_CACHE_REFRESH_MS, usageFlushMs: USAGE_FLUSH_MS });
+    customer = new SessionClient(stack.webUrl);
+    const email = `e2e-${Date.now()}@example.com`;
+    await customer.json("/api/auth/sign-up", { method: "POST", body: JSON.stringify({ email, password: "a-good-password" }) });
+    expect(await customer.signIn(email, "a-good-password")).toBe(true);
+    admin = new SessionClient(stack.webUrl);
+    expect(await admin.signIn(stack.admin.email, stack.admin.password)).toBe(true);
+    const created = await customer.json<{ app: { id: string } }>("/api/apps", { method: "POST", body: JSON.stringify({ name: "E2E", planSlug: "starter" }) });
+    expect(created.status).toBe(201);
+    appId = created.body.app.id;
+    const key = await customer.json<{ key: { id: string }; secret: string }>(`/api/apps/${appId}/keys`, {
+      method: "POST",
+      body: JSON.stringify({ kind: "secret", name: "e2e backend" }),
+    });
+    expect(key.status).toBe(201);
+    auth = { authorization: `Bearer ${key.body.key.id}:${key.body.secret}` };
+    // The relay learns of the new app and key at its next snapshot refresh.
+    await eventually(async () => {
+      const res = await fetch(`${stack.relayInternalUrl}/internal/apps/${appId}/stats`, { headers: { authorization: `Bearer ${stack.secrets.RELAY_SECRET}` } });
+      return res.status === 200 ? true : undefined;
+    }, 10_000);
+  }, 240_000);
+
+  afterAll(async () => {
+    for (const peer of peers) peer.socket.terminate();
+    await stack?.stop();
+  });
+
+  it("a token minted with POST /v1/tokens is accepted by the relay", async () => {
+    const alice = await open("alice");
+    const welcome = await alice.frame("welcome");
+    expect(welcome).toMatchObject({ peerId: "alice", maxMessageSize: 65536 });
+    expect(typeof welcome.expiresAt).toBe("number");
+  });
+
+  it("GET /v1/usage reflects relay traffic within one flush", async () => {
+    const bob = await open("bob");
+    bob.send({ type: "subscribe", channel: "room/1", requestId: "s1" });
+    await bob.frame("ack", (f) => f.requestId === "s1");
+    const carol = await open("carol");
+    for (let i = 0; i < 3; i++) carol.send({ type: "publish", channel: "room/1", data: { i }, requestId: `p${i}` });
+    await carol.frame("ack", (f) => f.requestId === "p2");
+    await bob.until(() => (bob.frames.filter((f) => f.type === "message").length === 3 ? true : undefined));
+
+    const startedAt = Date.now();
+    const flushed = await eventually(async () => {
+      const row = await stack.db.usagePeriod.findFirst({ where: { appId } });
+      return row && Number(row.messagesUsed) >= 3 && Number(row.deliveredMessages) >= 3 ? row : undefined;
+    }, 10_000);
+    expect(Date.now() - startedAt).toBeLessThan(USAGE_FLUSH_MS * 6 + 2_000);
+    expect(Number(flushed.egressBytes)).toBeGreaterThan(0);
+    const usage = (await (await api("/v1/usage")).json()) as Record<string, unknown>;
+    expect(usage).toMatchObject({ appId, messagesUsed: 3, deliveredMessages: 3, relayReachable: true, plan: { name: "Starter" } });
+    expect(usage.concurrentNow).toBeGreaterThanOrEqual(3);
+    const dashboardUsage = await customer.json<Record<string, unknown>>(`/api/apps/${appId}/usage`);
+    expect(dashboardUsage.body).toMatchObject({ messagesUsed: 3, deliveredMessages: 3 });
+  });
+
+  it("the live /v1 operations reach the relay: peers (channel with %2F), publish, disconnect", async () => {
+    const listed = await api(`/v1/channels/${encodeURIComponent("room/1")}/peers`);
+    expect(listed.status).toBe(200);
+    expect(await listed.json()).toMatchObject({ channel: "room/1", peers: [{ peerId: "bob" }] });
+    const published = await api(`/v1/channels/${encodeURIComponent("room/1")}/publish`, { method: "POST", body: JSON.stringify({ data: "from rest" }) });
+    expect(await published.json()).toEqual({ channel: "room/1", delivered: 1 });
+    const bob = peers[1];
+    if (!bob) throw new Error("bob missing");
+    await bob.frame("message", (f) => f.data === "from rest");
+    const disconnected = await api("/v1/peers/bob", { method: "DELETE" });
+    expect(await disconnected.json()).toEqual({ peerId: "bob", closed: 1 });
+    await bob.until(() => bob.closeCode ?? undefined);
+    expect(bob.closeCode).toBe(CloseCode.AdminDisconnect);
+  });
+
+  it("an admin's plan edit is enforced after one refresh", async () => {
+    const plans = await admin.json<{ plans: { id: string; slug: string }[] }>("/api/admin/plans");
+    const starter = plans.body.plans.find((plan) => plan.slug === "starter");
+    if (!starter) throw new Error("starter plan missing");
+    // alice and carol are connected; a cap of 2 leaves no room for a third (overages are off).
+    const edit = await admin.json(`/api/admin/plans/${starter.id}`, { method: "PATCH", body: JSON.stringify({ maxConcurrentConnections: 2 }) });
+    expect(edit.status).toBe(200);
+    const snapshot = await fetch(`${stack.webUrl}/api/internal/relay/snapshot`, { headers: { authorization: `Bearer ${stack.secrets.RELAY_SECRET}` } });
+    const snapshotApp = ((await snapshot.json()) as Snapshot).apps.find((app) => app.appId === appId);
+    expect(snapshotApp?.limits.maxConcurrentConnections).toBe(2);
+    const editedAt = Date.now();
+    const refused = await eventually(async () => {
+      const peer = await open(`dave-${Date.now()}`);
+      if (peer.closeCode === CloseCode.OverConcurrentLimit) return peer;
+      peer.socket.close();
+      await peer.until(() => peer.closeCode ?? undefined);
+      return undefined;
+    }, PLAN_CACHE_REFRESH_MS * 5);
+    expect(refused.closeCode).toBe(CloseCode.OverConcurrentLimit);
+    expect(Date.now() - editedAt).toBeLessThan(PLAN_CACHE_REFRESH_MS * 5);
+    // Downgrades never drop live connections.
+    expect(peers[0]?.closeCode).toBeNull();
+  });
+});
