@@ -15,3 +15,9 @@ export function readRelayPropagation(): RelayPropagation {
     instantNotice: Boolean(process.env.REDIS_URL),
   };
 }
+
+export function formatPropagationDelay(propagation: RelayPropagation): string {
+  const ms = propagation.refreshMs;
+  const interval = ms < 60_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`;
+  return propagation.instantNotice ? `usually at once, at most ${interval}` : `within ${interval}`;
+}

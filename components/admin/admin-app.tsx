@@ -6,7 +6,7 @@ import { apiFetch, ApiError, fieldError, formError } from "@/components/api";
 import type { AdminApp, App, EffectiveLimits, Override, Plan } from "@/components/api-types";
 import { AuditLog } from "@/components/admin/audit-log";
 import { PropagationNote } from "@/components/admin/propagation-note";
-import type { RelayPropagation } from "@/components/admin/relay-propagation";
+import type { RelayPropagation } from "@/components/relay-propagation";
 import { formatLimit, formatMoney } from "@/components/format";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { ErrorState } from "@/components/ui/error-state";

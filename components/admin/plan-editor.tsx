@@ -4,7 +4,7 @@ import { useState, type FormEvent } from "react";
 import { apiFetch, fieldError, formError } from "@/components/api";
 import type { Plan, PlanKind } from "@/components/api-types";
 import { PropagationNote } from "@/components/admin/propagation-note";
-import type { RelayPropagation } from "@/components/admin/relay-propagation";
+import type { RelayPropagation } from "@/components/relay-propagation";
 import { formatLimit, formatMoney } from "@/components/format";
 import { ErrorState } from "@/components/ui/error-state";
 import { Field } from "@/components/ui/field";

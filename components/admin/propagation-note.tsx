@@ -1,5 +1,5 @@
 "use client";
-import type { RelayPropagation } from "@/components/admin/relay-propagation";
+import type { RelayPropagation } from "@/components/relay-propagation";
 
 function formatDuration(ms: number): string {
   return ms < 60_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`;

@@ -55,6 +55,8 @@ function PlanSection({ app }: { app: App }) {
   const toast = useToast();
   const [selected, setSelected] = useState(app.plan.slug);
   const [confirming, setConfirming] = useState(false);
+  // The switch moves at once; it falls back to the server's value when the request settles (or fails).
+  const [pendingOverages, setPendingOverages] = useState<boolean | null>(null);
 
   useEffect(() => setSelected(app.plan.slug), [app.plan.slug]);
 
@@ -72,6 +74,7 @@ function PlanSection({ app }: { app: App }) {
       setConfirming(false);
       if (!(error instanceof ApiError && error.field)) toast.show(error.message, "error");
     },
+    onSettled: () => setPendingOverages(null),
   });
 
   const selectedPlan = plans.data?.find((plan) => plan.slug === selected);
@@ -116,10 +119,13 @@ function PlanSection({ app }: { app: App }) {
           <input
             type="checkbox"
             role="switch"
-            checked={app.overagesEnabled && overagesAllowed}
+            checked={pendingOverages ?? (app.overagesEnabled && overagesAllowed)}
             disabled={!overagesAllowed || update.isPending}
             aria-describedby="overages-explanation"
-            onChange={(event) => update.mutate({ overagesEnabled: event.target.checked })}
+            onChange={(event) => {
+              setPendingOverages(event.target.checked);
+              update.mutate({ overagesEnabled: event.target.checked });
+            }}
           />
           <span>Allow overages</span>
         </label>

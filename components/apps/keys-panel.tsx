@@ -19,6 +19,7 @@ import { ErrorState } from "@/components/ui/error-state";
 import { Field } from "@/components/ui/field";
 import { SkeletonBlock } from "@/components/ui/skeleton";
 import { useToast } from "@/components/ui/toast";
+import { formatPropagationDelay, type RelayPropagation } from "@/components/relay-propagation";
 
 interface Revealed {
   key: Key;
@@ -26,7 +27,7 @@ interface Revealed {
   reason: "created" | "rolled";
 }
 
-export function KeysPanel({ appId }: { appId: string }) {
+export function KeysPanel({ appId, propagation }: { appId: string; propagation: RelayPropagation }) {
   const keys = useKeys(appId);
   const [creating, setCreating] = useState(false);
   const [revealed, setRevealed] = useState<Revealed | null>(null);
@@ -63,7 +64,7 @@ export function KeysPanel({ appId }: { appId: string }) {
           This app has {limit} active keys, the most an app can have. Revoke a key you no longer use to create another.
         </p>
       )}
-      {revealed && <RevealedSecret revealed={revealed} onDone={() => setRevealed(null)} />}
+      {revealed && <RevealedSecret revealed={revealed} propagation={propagation} onDone={() => setRevealed(null)} />}
       {creating && !atCap && (
         <CreateKeyForm
           appId={appId}
@@ -83,13 +84,13 @@ export function KeysPanel({ appId }: { appId: string }) {
           <p>No keys yet. Create a secret key to mint tokens from your backend, or a publishable key for browsers.</p>
         </div>
       ) : (
-        <KeyTable appId={appId} keys={keys.data.keys} onRolled={(result) => setRevealed({ ...result, reason: "rolled" })} />
+        <KeyTable appId={appId} propagation={propagation} keys={keys.data.keys} onRolled={(result) => setRevealed({ ...result, reason: "rolled" })} />
       )}
     </section>
   );
 }
 
-function RevealedSecret({ revealed, onDone }: { revealed: Revealed; onDone(): void }) {
+function RevealedSecret({ revealed, propagation, onDone }: { revealed: Revealed; propagation: RelayPropagation; onDone(): void }) {
   const { key, secret } = revealed;
   return (
     <div className="card reveal" role="region" aria-label="New key">
@@ -115,6 +116,7 @@ function RevealedSecret({ revealed, onDone }: { revealed: Revealed; onDone(): vo
           </div>
         )}
       </dl>
+      <p className="muted small">Relays accept the new key {formatPropagationDelay(propagation)}, when they next refresh their plan snapshot.</p>
       <button type="button" onClick={onDone}>
         {secret ? "I have stored the secret" : "Done"}
       </button>
@@ -235,7 +237,17 @@ function CreateKeyForm({ appId, onCancel, onCreated }: { appId: string; onCancel
 
 const statusText: Record<Key["status"], string> = { active: "active", expiring: "expiring", expired: "expired", revoked: "revoked" };
 
-function KeyTable({ appId, keys, onRolled }: { appId: string; keys: Key[]; onRolled(result: { key: Key; secret: string | null }): void }) {
+function KeyTable({
+  appId,
+  keys,
+  propagation,
+  onRolled,
+}: {
+  appId: string;
+  keys: Key[];
+  propagation: RelayPropagation;
+  onRolled(result: { key: Key; secret: string | null }): void;
+}) {
   const queryClient = useQueryClient();
   const toast = useToast();
   const [pendingRevoke, setPendingRevoke] = useState<Key | null>(null);
@@ -247,7 +259,7 @@ function KeyTable({ appId, keys, onRolled }: { appId: string; keys: Key[]; onRol
     onSuccess: ({ key }) => {
       setPendingRevoke(null);
       void queryClient.invalidateQueries({ queryKey: queryKeys.keys(appId) });
-      toast.show(`Key “${key.name}” revoked. Its live connections are closed when the relays refresh.`);
+      toast.show(`Key “${key.name}” revoked. Relays close its live connections ${formatPropagationDelay(propagation)}.`);
     },
     onError: (error) => toast.show(error.message, "error"),
   });

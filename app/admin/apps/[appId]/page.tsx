@@ -1,5 +1,5 @@
 import { AdminAppDetail } from "@/components/admin/admin-app";
-import { readRelayPropagation } from "@/components/admin/relay-propagation";
+import { readRelayPropagation } from "@/components/relay-propagation";
 
 // The relay refresh interval is read from the running server's environment, not the build's.
 export const dynamic = "force-dynamic";

@@ -1,0 +1,76 @@
+// Plan limits enforced live by the relay and shown in the dashboard: a Free app whose connection limit the
+// admin lowers to 2, then raises again.
+import { CloseCode } from "@tollgate/relay/protocol";
+import { expect, test } from "./fixtures";
+import { closeAll, startClient, startClientOnceKeyKnown, type SdkClient } from "./sdk";
+
+let clients: SdkClient[] = [];
+test.afterEach(async () => {
+  await closeAll(clients);
+  clients = [];
+});
+
+/** Opens a fresh client and reports how the relay answered: "connected" or the close code. */
+async function tryConnect(relayUrl: string, key: string): Promise<string> {
+  const sdk = startClient(relayUrl, key);
+  clients.push(sdk);
+  if (await sdk.connected) return "connected";
+  return String(sdk.closeCodes[0]);
+}
+
+test("Free with an admin override of 2: the third client is closed 4010 and the gauge turns critical; raising the limit admits it", async ({
+  page,
+  api,
+  adminPage,
+  stack,
+}) => {
+  const app = await api.createApp({ name: `limits ${Date.now()}`, planSlug: "free" });
+  const key = await api.createPublishableKey(app.id);
+
+  // The admin lowers the limit in the admin UI, which says when relays will have it.
+  await adminPage.goto(`/admin/apps/${app.id}`);
+  await expect(adminPage.getByRole("heading", { name: app.name })).toBeVisible();
+  await adminPage.getByLabel("Max concurrent connections").fill("2");
+  await adminPage.getByLabel("Note (why)").fill("e2e: lowered for the limit scenario");
+  await adminPage.getByRole("button", { name: "Save override" }).click();
+  await expect(adminPage.getByTestId("propagation-note")).toContainText("Every relay enforces it by");
+  await expect(adminPage.getByTestId("propagation-note")).toContainText("within 2 s");
+  await expect(adminPage.getByTestId("effective-limits")).toContainText("Concurrent connections2");
+
+  clients.push(await startClientOnceKeyKnown(stack.relayUrl, key.id, stack.planCacheRefreshMs * 3));
+  expect(await tryConnect(stack.relayUrl, key.id)).toBe("connected");
+  // Until the relay's next refresh the old limit may still apply: a third client admitted meanwhile is closed again.
+  await expect
+    .poll(
+      async () => {
+        const outcome = await tryConnect(stack.relayUrl, key.id);
+        if (outcome === "connected") await clients.pop()?.close();
+        return outcome;
+      },
+      { timeout: stack.planCacheRefreshMs * 5, intervals: [500] },
+    )
+    .toBe(String(CloseCode.OverConcurrentLimit));
+
+  // The customer sees the cap reached: 2 of 2, critical.
+  await page.goto(`/apps/${app.id}`);
+  const gauge = page.getByRole("meter", { name: "Concurrent connections" });
+  await expect(gauge).toHaveAttribute("aria-valuenow", "2", { timeout: 10_000 });
+  const card = page.locator(".gauge").filter({ has: gauge });
+  await expect(card).toHaveAttribute("data-status", "critical");
+  await expect(card).toContainText("Critical");
+  await expect(card).toContainText("2 / 2");
+  // The refusal shows up in the outcome breakdown once the relay flushes its usage.
+  await expect(page.getByRole("table").filter({ hasText: "Outcome" })).toContainText(`Closed: ${CloseCode.OverConcurrentLimit}`, { timeout: 15_000 });
+
+  // The admin raises the limit; after the relay's refresh the third client connects.
+  await adminPage.getByLabel("Max concurrent connections").fill("5");
+  await adminPage.getByRole("button", { name: "Save override" }).click();
+  await expect(adminPage.getByTestId("effective-limits")).toContainText("Concurrent connections5");
+  await expect.poll(() => tryConnect(stack.relayUrl, key.id), { timeout: stack.planCacheRefreshMs * 5, intervals: [500] }).toBe("connected");
+  await expect(gauge).toHaveAttribute("aria-valuenow", "3", { timeout: 10_000 });
+  await expect(card).toContainText("3 / 5");
+
+  // The audit log records both changes with before and after.
+  await adminPage.goto("/admin/audit");
+  await expect(adminPage.getByRole("table", { name: "Audit entries" }).getByRole("row").filter({ hasText: app.id }).first()).toContainText("maxConcurrentConnections");
+});

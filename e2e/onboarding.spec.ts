@@ -1,0 +1,61 @@
+// A new user's first minutes: sign up, create an app and a key, connect real SDK clients, watch the gauge.
+import { randomUUID } from "node:crypto";
+import { expect, test } from "./fixtures";
+import { closeAll, startClientOnceKeyKnown, startClients, type SdkClient } from "./sdk";
+
+test.describe("onboarding", () => {
+  // A brand-new visitor: no stored session.
+  test.use({ storageState: { cookies: [], origins: [] } });
+
+  let clients: SdkClient[] = [];
+  test.afterEach(async () => {
+    await closeAll(clients);
+    clients = [];
+  });
+
+  test("sign up → create app → create key → 3 SDK clients show on the gauge within 10 s", async ({ page, stack }) => {
+    const email = `new-${randomUUID().slice(0, 8)}@e2e.test`;
+    await page.goto("/sign-up");
+    await page.getByLabel("Name").fill("New Customer");
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill("a-long-enough-password");
+    await page.getByRole("button", { name: "Create account" }).click();
+    await expect(page.getByRole("heading", { name: "Apps", exact: true })).toBeVisible();
+    await expect(page.getByText("No apps yet")).toBeVisible();
+
+    // Create the app from the empty state.
+    await page.getByRole("button", { name: "Create your first app" }).click();
+    await page.getByLabel("App name").fill("Chat demo");
+    await page.getByRole("button", { name: "Create app" }).click();
+    await expect(page.getByRole("heading", { name: "Chat demo" })).toBeVisible();
+    await expect(page.getByRole("meter", { name: "Concurrent connections" })).toHaveAttribute("aria-valuenow", "0");
+
+    // Create a publishable key: the reveal shows it once with a copy button.
+    await page.getByRole("link", { name: "Keys" }).click();
+    await expect(page.getByTestId("key-count")).toHaveText("0 / 50");
+    await page.getByRole("button", { name: "Create key" }).click();
+    await page.getByLabel("Publishable — used directly by browsers").check();
+    await page.getByLabel("Name").fill("browser");
+    await page.getByRole("form", { name: "Create key" }).getByRole("button", { name: "Create key" }).click();
+    const keyId = (await page.getByTestId("revealed-key-id").textContent()) ?? "";
+    expect(keyId).toMatch(/^pk_live_/);
+    await expect(page.getByRole("button", { name: "Copy key id" })).toBeVisible();
+    await expect(page.getByTestId("key-count")).toHaveText("1 / 50");
+    await expect(page.getByRole("table", { name: "Keys" }).getByRole("row", { name: /browser/ })).toContainText("publishable");
+
+    // The connect snippet names this key and the relay.
+    await page.getByRole("link", { name: "Connect" }).click();
+    await expect(page.getByTestId("connect-snippet")).toContainText(keyId);
+    await expect(page.getByTestId("connect-snippet")).toContainText(stack.relayUrl);
+
+    // Three real SDK clients connect with the key.
+    const first = await startClientOnceKeyKnown(stack.relayUrl, keyId, stack.planCacheRefreshMs * 3);
+    clients = [first, ...(await startClients(stack.relayUrl, keyId, 2))];
+    expect(await Promise.all(clients.map((client) => client.connected))).toEqual([true, true, true]);
+
+    await page.getByRole("link", { name: "Overview" }).click();
+    const gauge = page.getByRole("meter", { name: "Concurrent connections" });
+    await expect(gauge).toHaveAttribute("aria-valuenow", "3", { timeout: 10_000 });
+    await expect(page.locator(".gauge").filter({ has: gauge })).toContainText("3 / 100");
+  });
+});

@@ -1,0 +1,95 @@
+// A paid plan's overages, driven from the Plan & billing page: refused over the cap with overages off,
+// admitted and billed with them on.
+import { CloseCode } from "@tollgate/relay/protocol";
+import { expect, test } from "./fixtures";
+import { closeAll, startClient, startClientOnceKeyKnown, type SdkClient } from "./sdk";
+
+let clients: SdkClient[] = [];
+test.afterEach(async () => {
+  await closeAll(clients);
+  clients = [];
+});
+
+async function tryConnect(relayUrl: string, key: string): Promise<string> {
+  const sdk = startClient(relayUrl, key);
+  clients.push(sdk);
+  if (await sdk.connected) return "connected";
+  return String(sdk.closeCodes[0]);
+}
+
+test("Free cannot turn overages on, and says why", async ({ page, api }) => {
+  const app = await api.createApp({ name: `free ${Date.now()}`, planSlug: "free" });
+  await page.goto(`/apps/${app.id}/billing`);
+  const toggle = page.getByRole("switch", { name: "Allow overages" });
+  await expect(toggle).toBeDisabled();
+  await expect(page.locator("#overages-explanation")).toContainText("The Free plan has no overages");
+});
+
+test("a paid plan: over the cap is refused with overages off, admitted and billed with them on", async ({ page, api, adminApi, stack }) => {
+  const app = await api.createApp({ name: `paid ${Date.now()}`, planSlug: "free" });
+  const key = await api.createPublishableKey(app.id);
+  await adminApi.ok("PUT", `/api/admin/apps/${app.id}/override`, { maxConcurrentConnections: 2, note: "e2e: small cap" });
+
+  // Change to Starter in the browser, with a confirmation.
+  await page.goto(`/apps/${app.id}/billing`);
+  await page.getByLabel("Change plan").selectOption({ label: "Starter" });
+  await page.getByRole("button", { name: "Change plan" }).click();
+  await page.getByRole("dialog", { name: "Switch to Starter?" }).getByRole("button", { name: "Change plan" }).click();
+  await expect(page.getByTestId("current-plan")).toHaveText("Starter");
+
+  // A declined card is reported next to the card number; a good one tops the balance up.
+  const topUp = page.getByRole("form", { name: "Top up" });
+  await topUp.getByLabel("Top-up amount (USD)").fill("20");
+  await topUp.getByLabel("Card number").fill("4000 0000 0000 0002");
+  await page.getByRole("button", { name: "Top up" }).click();
+  await expect(topUp.getByLabel("Card number")).toHaveAttribute("aria-invalid", "true");
+  await expect(topUp.getByRole("alert")).toContainText(/declin/i);
+  await topUp.getByLabel("Card number").fill("4242 4242 4242 4242");
+  await page.getByRole("button", { name: "Top up" }).click();
+  await expect(page.getByTestId("balance")).toHaveText("$20.00");
+  await expect(page.getByRole("table", { name: "Ledger" })).toContainText("Top-up");
+
+  const toggle = page.getByRole("switch", { name: "Allow overages" });
+  await expect(toggle).toBeEnabled();
+  await expect(toggle).not.toBeChecked();
+
+  // Overages off: two fit, the third is refused once the relay has the cap of 2.
+  clients.push(await startClientOnceKeyKnown(stack.relayUrl, key.id, stack.planCacheRefreshMs * 3));
+  expect(await tryConnect(stack.relayUrl, key.id)).toBe("connected");
+  await expect
+    .poll(
+      async () => {
+        const outcome = await tryConnect(stack.relayUrl, key.id);
+        if (outcome === "connected") await clients.pop()?.close();
+        return outcome;
+      },
+      { timeout: stack.planCacheRefreshMs * 5, intervals: [500] },
+    )
+    .toBe(String(CloseCode.OverConcurrentLimit));
+
+  // Overages on: the relay admits a connection over the cap, and it is billed.
+  await toggle.check();
+  await expect(page.getByRole("status").filter({ hasText: "Overages enabled" })).toBeVisible();
+  await expect.poll(() => tryConnect(stack.relayUrl, key.id), { timeout: stack.planCacheRefreshMs * 5, intervals: [500] }).toBe("connected");
+
+  await page.getByRole("link", { name: "Overview" }).click();
+  await expect(page.getByRole("meter", { name: "Concurrent connections" })).toHaveAttribute("aria-valuenow", "3", { timeout: 10_000 });
+  await expect(page.getByTestId("overage-cost")).not.toHaveText("$0.00", { timeout: 15_000 });
+  await expect(page.locator(".stat-strip")).toContainText(/Overage connections[1-9]/);
+
+  // Overages off again: a further connection is refused (live ones stay).
+  await page.getByRole("link", { name: "Plan & billing" }).click();
+  await page.getByRole("switch", { name: "Allow overages" }).uncheck();
+  await expect(page.getByRole("status").filter({ hasText: "Overages disabled" })).toBeVisible();
+  await expect
+    .poll(
+      async () => {
+        const outcome = await tryConnect(stack.relayUrl, key.id);
+        if (outcome === "connected") await clients.pop()?.close();
+        return outcome;
+      },
+      { timeout: stack.planCacheRefreshMs * 5, intervals: [500] },
+    )
+    .toBe(String(CloseCode.OverConcurrentLimit));
+  expect(clients.filter((sdk) => sdk.closeCodes.length === 0)).toHaveLength(3);
+});

@@ -1,0 +1,24 @@
+// What the global setup hands to the specs: where the stack runs and who can sign in. Written to a JSON
+// file named by E2E_STATE_FILE (the workers inherit the setup's environment).
+import { readFileSync } from "node:fs";
+
+export interface Credentials {
+  email: string;
+  password: string;
+}
+
+export interface StackInfo {
+  webUrl: string;
+  /** ws://127.0.0.1:<port>: the SDK appends /v1 itself. */
+  relayUrl: string;
+  planCacheRefreshMs: number;
+  usageFlushMs: number;
+  admin: Credentials & { storageState: string };
+  customer: Credentials & { storageState: string };
+}
+
+export function readStackInfo(): StackInfo {
+  const file = process.env.E2E_STATE_FILE;
+  if (!file) throw new Error("E2E_STATE_FILE is not set: run the specs through playwright.config.ts (its global setup starts the stack)");
+  return JSON.parse(readFileSync(file, "utf8")) as StackInfo;
+}
