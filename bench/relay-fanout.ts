@@ -20,12 +20,13 @@ import type { Snapshot } from "../relay/src/protocol";
 
 const SUBSCRIBERS = 200;
 const PAYLOAD_BYTES = 100;
-const ROUNDS = 4;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 /** Publish rate of the CPU/latency phase (messages per second, each fanned out to every subscriber). */
 const STEADY_RATE = 100;
 const STEADY_SECONDS = 3;
-const RAMP_RATES = [100, 150, 200, 300, 400, 500, 650, 800, 1000];
-const RAMP_SECONDS = 1;
+/** Messages of the closed-loop throughput phase and how many may be in flight (published, not yet fully delivered). */
+const SATURATION_MESSAGES = 1500;
+const SATURATION_WINDOW = 16;
 const DRAIN_TIMEOUT_MS = 2_000;
 const CHANNEL = "bench/room";
 const RELAY_SECRET = randomBytes(24).toString("hex");
@@ -99,7 +100,7 @@ interface ServerChild {
 
 async function startServer(mode: Mode, env: Record<string, string>): Promise<ServerChild> {
   const child: ChildProcess = fork(path.join(import.meta.dirname, "relay-fanout-server.ts"), [mode], {
-    execArgv: ["--import", "tsx"],
+    execArgv: ["--import", "tsx", ...(process.env.BENCH_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [])],
     env: { ...process.env, ...env },
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
@@ -128,6 +129,9 @@ interface Subscriber {
   received: number;
   latencies: number[] | null;
 }
+
+/** Called on every delivery; the saturation phase uses it to keep its window full. */
+let onDelivery: (() => void) | null = null;
 
 async function token(sub: string): Promise<string> {
   return new SignJWT({})
@@ -161,6 +165,7 @@ async function connectSubscribers(mode: Mode, port: number): Promise<Subscriber[
       // Presence frames (relay) and acks are not deliveries of the benchmark's messages.
       if (data.length < PAYLOAD_BYTES) return;
       subscriber.received += 1;
+      onDelivery?.();
       if (subscriber.latencies) {
         const frame = JSON.parse(data.toString()) as { data?: { t?: number } } & { t?: number };
         const sentAt = frame.data?.t ?? frame.t;
@@ -212,6 +217,37 @@ async function phase(mode: Mode, publisher: WebSocket, subscribers: Subscriber[]
   return { expected, delivered, elapsedMs: performance.now() - started, complete: delivered >= expected && open };
 }
 
+/**
+ * Closed-loop throughput: keeps at most SATURATION_WINDOW messages in flight (published but not
+ * yet delivered to every subscriber), so neither server is ever asked to buffer without bound,
+ * and reports deliveries per second. Every message must arrive (no drops) or the run counts 0.
+ */
+async function saturate(mode: Mode, publisher: WebSocket, subscribers: Subscriber[]): Promise<number> {
+  for (const s of subscribers) s.received = 0;
+  let delivered = 0;
+  let sent = 0;
+  const started = performance.now();
+  const expected = SATURATION_MESSAGES * subscribers.length;
+  return new Promise<number>((resolve) => {
+    const timeout = setTimeout(() => finish(), 30_000);
+    const finish = () => {
+      clearTimeout(timeout);
+      onDelivery = null;
+      const open = subscribers.every((s) => s.ws.readyState === WebSocket.OPEN);
+      resolve(delivered >= expected && open ? (delivered / (performance.now() - started)) * 1000 : 0);
+    };
+    const pump = () => {
+      while (sent < SATURATION_MESSAGES && sent - delivered / subscribers.length < SATURATION_WINDOW) publisher.send(payload(mode, sent++));
+    };
+    onDelivery = () => {
+      delivered += 1;
+      if (delivered >= expected) finish();
+      else if (delivered % subscribers.length === 0) pump();
+    };
+    pump();
+  });
+}
+
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
@@ -232,12 +268,7 @@ async function run(mode: Mode, env: Record<string, string>): Promise<RunResult> 
   const latencies = subscribers.flatMap((s) => s.latencies ?? []).sort((a, b) => a - b);
   for (const s of subscribers) s.latencies = null;
 
-  let maxDeliveredPerSecond = 0;
-  for (const rate of RAMP_RATES) {
-    const result = await phase(mode, publisher, subscribers, rate, RAMP_SECONDS);
-    if (!result.complete) break;
-    maxDeliveredPerSecond = Math.max(maxDeliveredPerSecond, (result.delivered / result.elapsedMs) * 1000);
-  }
+  const maxDeliveredPerSecond = await saturate(mode, publisher, subscribers);
 
   for (const s of subscribers) s.ws.terminate();
   publisher.terminate();

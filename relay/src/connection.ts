@@ -1,6 +1,8 @@
 // One client connection's state. Owned by the RelayServer; holds no logic beyond bookkeeping.
 import type { WebSocket } from "ws";
 import type { Identity } from "./auth";
+import { rawFrameWriter } from "./raw-frame";
+import type { RawFrameWriter } from "./raw-frame";
 import { TokenBucket } from "./enforcement/token-bucket";
 import type { SnapshotKey } from "./protocol";
 import type { JsonObject } from "./state/types";
@@ -35,6 +37,8 @@ export class Connection {
   /** The close code this server chose, recorded before the close handshake completes. */
   closeCode: number | null = null;
   closed = false;
+  /** Fan-out fast path (pre-framed writes); null when unavailable. */
+  readonly rawWriter: RawFrameWriter | null;
   private readonly authorizationCache = new Map<string, boolean>();
 
   constructor(
@@ -49,6 +53,7 @@ export class Connection {
     this.canPresence = identity.permissions.has("presence");
     this.peerMetadata = identity.peerMetadata;
     this.bucket = new TokenBucket(identity.app.limits.tokenBucketBurst);
+    this.rawWriter = rawFrameWriter(ws);
   }
 
   /** Cached channel-authorization decisions; `decide` runs on a miss. */

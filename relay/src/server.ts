@@ -24,6 +24,7 @@ import type { Logger } from "./log";
 import { Meter } from "./metering";
 import { RelayCounters, createMetricsRegistry } from "./metrics";
 import { PlanCache } from "./plan-cache";
+import { textFrame } from "./raw-frame";
 import { CloseCode, ErrorCode, Limits } from "./protocol";
 import type { Snapshot, SnapshotApp } from "./protocol";
 import { createMemoryState } from "./state/memory";
@@ -41,6 +42,7 @@ interface AppConnections {
   wildcards: Set<{ connection: Connection; subscription: Subscription; regex: RegExp }>;
   peers: Map<string, Set<Connection>>;
   all: Set<Connection>;
+  byId: Map<string, Connection>;
 }
 
 type ClientFrame = Record<string, unknown> & { type: string };
@@ -66,6 +68,15 @@ export interface RelayHandle {
   flushUsage(): Promise<void>;
   /** Connections open on this node. */
   connectionCount(): number;
+}
+
+interface OutboundFrame {
+  payload: Buffer;
+  framed: Buffer;
+}
+
+function outboundFrame(payload: Buffer): OutboundFrame {
+  return { payload, framed: textFrame(payload) };
 }
 
 function messageFrame(channel: string, from: string, dataJson: string, fromMetadataJson: string | null): Buffer {
@@ -273,7 +284,7 @@ export class RelayServer implements LocalDelivery {
   private appConnections(appId: string): AppConnections {
     let app = this.apps.get(appId);
     if (!app) {
-      app = { channels: new Map(), wildcards: new Set(), peers: new Map(), all: new Set() };
+      app = { channels: new Map(), wildcards: new Set(), peers: new Map(), all: new Set(), byId: new Map() };
       this.apps.set(appId, app);
     }
     return app;
@@ -283,6 +294,7 @@ export class RelayServer implements LocalDelivery {
     const connection = new Connection(connectionId, ws, identity);
     const app = this.appConnections(connection.appId);
     app.all.add(connection);
+    app.byId.set(connection.id, connection);
     let peerConnections = app.peers.get(connection.peerId);
     if (!peerConnections) {
       peerConnections = new Set();
@@ -346,6 +358,7 @@ export class RelayServer implements LocalDelivery {
     const app = this.apps.get(connection.appId);
     if (app) {
       app.all.delete(connection);
+      app.byId.delete(connection.id);
       const peerConnections = app.peers.get(connection.peerId);
       peerConnections?.delete(connection);
       if (peerConnections && peerConnections.size === 0) app.peers.delete(connection.peerId);
@@ -745,8 +758,11 @@ export class RelayServer implements LocalDelivery {
     this.sendControl(connection, frame);
   }
 
-  /** Sends unless the connection is closing; a send buffer over its cap closes it as a slow consumer. */
-  private sendRaw(connection: Connection, payload: Buffer | string): boolean {
+  /**
+   * Sends unless the connection is closing; a send buffer over its cap closes it as a slow consumer.
+   * `framed` is the same payload already wrapped in a WebSocket frame (fan-out fast path).
+   */
+  private sendRaw(connection: Connection, payload: Buffer | string, framed?: Buffer): boolean {
     if (connection.closeCode !== null || connection.closed) return false;
     const ws = connection.ws;
     if (ws.readyState !== WebSocket.OPEN) return false;
@@ -756,7 +772,7 @@ export class RelayServer implements LocalDelivery {
       this.closeConnection(connection, CloseCode.PolicyViolation, "slow_consumer");
       return false;
     }
-    ws.send(payload, { binary: false });
+    if (framed === undefined || connection.rawWriter === null || !connection.rawWriter.write(framed)) ws.send(payload, { binary: false });
     return true;
   }
 
@@ -766,40 +782,43 @@ export class RelayServer implements LocalDelivery {
     const app = this.apps.get(event.appId);
     if (!app) return 0;
     const subscribers = app.channels.get(event.channel);
-    let plain: Buffer | null = null;
-    let withMetadata: Buffer | null = null;
+    // Each variant of the frame is serialized and framed once per fan-out, not per recipient.
+    let plain: OutboundFrame | null = null;
+    let withMetadata: OutboundFrame | null = null;
     const metadataJson = event.fromMetadata ? JSON.stringify(event.fromMetadata) : null;
-    const frameFor = (subscription: Subscription): Buffer => {
+    const frameFor = (subscription: Subscription): OutboundFrame => {
       if (metadataJson !== null && subscription.includeSenderMetadata) {
-        withMetadata ??= messageFrame(event.channel, event.fromPeerId, event.dataJson, metadataJson);
+        withMetadata ??= outboundFrame(messageFrame(event.channel, event.fromPeerId, event.dataJson, metadataJson));
         return withMetadata;
       }
-      plain ??= messageFrame(event.channel, event.fromPeerId, event.dataJson, null);
+      plain ??= outboundFrame(messageFrame(event.channel, event.fromPeerId, event.dataJson, null));
       return plain;
     };
+    // The publisher is found once so the loop compares objects, not connection-id strings.
+    const excluded = event.excludeConnectionId === undefined ? undefined : this.localConnection(app, event.excludeConnectionId);
     let reached = 0;
     let bytes = 0;
     if (subscribers) {
       for (const [connection, subscription] of subscribers) {
-        if (connection.id === event.excludeConnectionId) continue;
+        if (connection === excluded) continue;
         const frame = frameFor(subscription);
-        if (this.sendRaw(connection, frame)) {
+        if (this.sendRaw(connection, frame.payload, frame.framed)) {
           reached += 1;
-          bytes += frame.length;
+          bytes += frame.payload.length;
         }
       }
     }
     if (app.wildcards.size > 0) {
       let seen: Set<Connection> | null = null;
       for (const entry of app.wildcards) {
-        if (entry.connection.id === event.excludeConnectionId || !entry.regex.test(event.channel)) continue;
+        if (entry.connection === excluded || !entry.regex.test(event.channel)) continue;
         seen ??= new Set(subscribers ? subscribers.keys() : []);
         if (seen.has(entry.connection)) continue;
         seen.add(entry.connection);
         const frame = frameFor(entry.subscription);
-        if (this.sendRaw(entry.connection, frame)) {
+        if (this.sendRaw(entry.connection, frame.payload, frame.framed)) {
           reached += 1;
-          bytes += frame.length;
+          bytes += frame.payload.length;
         }
       }
     }
@@ -829,17 +848,22 @@ export class RelayServer implements LocalDelivery {
     const connections = this.apps.get(event.appId)?.peers.get(event.toPeerId);
     if (!connections || connections.size === 0) return 0;
     const meta = event.fromMetadata ? `,"fromMetadata":${JSON.stringify(event.fromMetadata)}` : "";
-    const frame = Buffer.from(`{"type":"direct","from":${JSON.stringify(event.fromPeerId)},"data":${event.dataJson}${meta}}`);
+    const frame = outboundFrame(Buffer.from(`{"type":"direct","from":${JSON.stringify(event.fromPeerId)},"data":${event.dataJson}${meta}}`));
     let reached = 0;
     for (const connection of connections) {
-      if (this.sendRaw(connection, frame)) reached += 1;
+      if (this.sendRaw(connection, frame.payload, frame.framed)) reached += 1;
     }
     if (reached > 0) {
       RelayCounters.bump(this.counters.framesOut, "direct", reached);
       const snapshotApp = this.planCache.app(event.appId);
-      if (snapshotApp) this.meter.delivered(event.appId, snapshotApp.period.startUnix, reached, frame.length);
+      if (snapshotApp) this.meter.delivered(event.appId, snapshotApp.period.startUnix, reached, frame.payload.length);
     }
     return reached;
+  }
+
+  /** A connection of this node by id (ids of other nodes are never found). */
+  private localConnection(app: AppConnections, connectionId: string): Connection | undefined {
+    return app.byId.get(connectionId);
   }
 
   disconnectPeer(appId: string, peerId: string, closeCode: number, reason: string): number {
