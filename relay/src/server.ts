@@ -175,7 +175,7 @@ export class RelayServer implements LocalDelivery {
     await this.planCache.refreshNow();
     await this.meter.flush();
     const { timing } = this.config;
-    this.every(this.config.planCacheRefreshMs, () => void this.planCache.refreshNow());
+    this.every(this.config.planCacheRefreshMs, () => void this.planCache.refreshNow().then(() => this.enforceCredentials()));
     this.every(this.config.usageFlushMs, () => {
       this.accrueConnectionMinutes();
       void this.meter.flush();
@@ -423,9 +423,17 @@ export class RelayServer implements LocalDelivery {
     check.unref();
   }
 
-  /** Closes live connections whose key was revoked (4001) or whose app was suspended (4012). */
   private applySnapshot(snapshot: Snapshot, _previous: Snapshot | null): void {
     for (const app of snapshot.apps) this.state.counters.setBaseline(app.appId, app.period.startUnix, app.usage.messagesUsed);
+    this.enforceCredentials();
+  }
+
+  /**
+   * Closes live connections whose key was revoked or has expired (4001) or whose app was suspended
+   * (4012). Runs on every new snapshot and on every refresh tick, since a rolled key expires by the
+   * clock without the snapshot changing.
+   */
+  private enforceCredentials(): void {
     const nowSec = Math.floor(Date.now() / 1000);
     for (const app of this.apps.values()) {
       for (const connection of app.all) {

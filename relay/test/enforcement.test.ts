@@ -300,6 +300,21 @@ describe("live connections and snapshot changes", () => {
     expect(await otherKeyClient.closeCodeWithin()).toBe(CloseCode.AppSuspended);
   });
 
+  it("closes connections of a rolled key with 4001 once its grace period ends, without a snapshot change", async () => {
+    const ticking = await startTestRelay(controlPlane, { planCacheRefreshMs: 100 });
+    extraRelays.push(ticking);
+    const app = await addApp({}, ticking);
+    const key = app.keys.find((k) => k.kind === "secret");
+    if (!key) throw new Error("no secret key");
+    key.expiresAtUnix = Math.floor(Date.now() / 1000) + 2;
+    controlPlane.version += 1;
+    await ticking.refreshNow();
+    const client = await connect(app, ticking);
+    const started = Date.now();
+    expect(await client.closeCodeWithin(4_000)).toBe(CloseCode.InvalidToken);
+    expect(Date.now() - started).toBeGreaterThan(500);
+  });
+
   it("a plan downgrade never drops live connections", async () => {
     const app = await addApp({ limits: { maxConcurrentConnections: 5 } });
     const clients = await Promise.all([connect(app), connect(app), connect(app)]);
