@@ -78,7 +78,7 @@ test("a paid plan: over the cap is refused with overages off, admitted and bille
   await expect(page.locator(".stat-strip")).toContainText(/Overage connections[1-9]/);
 
   // Overages off again: a further connection is refused (live ones stay).
-  await page.getByRole("link", { name: "Plan & billing" }).click();
+  await page.getByRole("navigation", { name: "App sections" }).getByRole("link", { name: "Plan & billing" }).click();
   await page.getByRole("switch", { name: "Allow overages" }).uncheck();
   await expect(page.getByRole("status").filter({ hasText: "Overages disabled" })).toBeVisible();
   await expect

@@ -71,7 +71,7 @@ export function AdminAppDetail({ appId, propagation }: { appId: string; propagat
 
 function EffectiveLimitsCard({ limits }: { limits: EffectiveLimits }) {
   return (
-    <section className="card" aria-labelledby="effective-heading">
+    <section className="card stack" aria-labelledby="effective-heading">
       <h3 id="effective-heading">Effective limits (what relays enforce)</h3>
       <dl className="kv horizontal" data-testid="effective-limits">
         <div>

@@ -38,7 +38,8 @@ export function Gauge({ label, used, limit, detail }: GaugeProps) {
         aria-valuenow={used}
         aria-valuetext={`${formatNumber(used)} of ${formatLimit(limit)}, ${statusLabel[status].toLowerCase()}`}
       >
-        <span className="gauge-fill" style={{ width: `${Math.min(100, percent)}%` }} />
+        {/* Any use at all shows a sliver, so 0.2 % does not look like an idle app. */}
+        <span className="gauge-fill" style={{ width: used > 0 && limit !== null ? `max(4px, ${Math.min(100, ratio * 100)}%)` : "0%" }} />
       </div>
       <div className="muted small">{limit === null ? "No cap on this plan" : `${percent}% of the limit`}{detail ? ` · ${detail}` : ""}</div>
     </div>

@@ -1,0 +1,55 @@
+// Every page at a desktop width and a phone width: nothing overflows sideways, and full-page screenshots
+// are kept in the test output for a person to look at.
+import type { Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
+import { closeAll, startClient, startClientOnceKeyKnown, type SdkClient } from "./sdk";
+
+const viewports = [
+  { name: "desktop", width: 1280, height: 800 },
+  { name: "phone", width: 390, height: 844 },
+];
+
+async function expectNoSidewaysScroll(page: Page): Promise<void> {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow, `${page.url()} is wider than the viewport`).toBeLessThanOrEqual(0);
+}
+
+let clients: SdkClient[] = [];
+test.afterEach(async () => {
+  await closeAll(clients);
+  clients = [];
+});
+
+test("customer and admin pages fit a 1280 px desktop and a 390 px phone", async ({ page, api, adminPage, stack }, testInfo) => {
+  const app = await api.createApp({ name: `Layout ${Date.now()}`, planSlug: "starter" });
+  const key = await api.createPublishableKey(app.id, "web");
+  await api.ok("POST", `/api/apps/${app.id}/keys`, { kind: "secret", name: "backend", channelPatterns: ["room/*"] });
+  await api.ok("POST", `/api/apps/${app.id}/billing/top-up`, { amountMinor: 2_500, cardNumber: "4242424242424242" });
+  // Some live traffic so the gauges and charts have something to show.
+  const listener = await startClientOnceKeyKnown(stack.relayUrl, key.id, stack.planCacheRefreshMs * 3);
+  const talker = startClient(stack.relayUrl, key.id);
+  clients.push(listener, talker);
+  expect(await talker.connected).toBe(true);
+  await listener.client.subscribe("room/lobby");
+  for (let index = 0; index < 20; index += 1) await talker.client.publish("room/lobby", { index });
+
+  const customerPages = ["/apps", `/apps/${app.id}`, `/apps/${app.id}/keys`, `/apps/${app.id}/billing`, `/apps/${app.id}/connect`];
+  const adminPages = ["/admin", `/admin/apps/${app.id}`, "/admin/plans", "/admin/audit"];
+  for (const viewport of viewports) {
+    await page.setViewportSize(viewport);
+    await adminPage.setViewportSize(viewport);
+    for (const path of customerPages) {
+      await page.goto(path);
+      await expect(page.getByRole("status", { name: /^Loading/ })).toHaveCount(0);
+      if (path === `/apps/${app.id}`) await expect(page.getByRole("meter", { name: "Concurrent connections" })).toHaveAttribute("aria-valuenow", "2");
+      await expectNoSidewaysScroll(page);
+      await page.screenshot({ path: testInfo.outputPath(`${viewport.name}${path.replaceAll("/", "_")}.png`), fullPage: true });
+    }
+    for (const path of adminPages) {
+      await adminPage.goto(path);
+      await expect(adminPage.getByRole("status", { name: /^Loading/ })).toHaveCount(0);
+      await expectNoSidewaysScroll(adminPage);
+      await adminPage.screenshot({ path: testInfo.outputPath(`${viewport.name}_admin${path.replaceAll("/", "_")}.png`), fullPage: true });
+    }
+  }
+});
