@@ -2,6 +2,7 @@ import { type Actor, writeAuditLog } from "@/lib/audit/write-audit-log";
 import type { Db } from "@/lib/db";
 import { DomainError } from "@/lib/errors";
 import { newAppId } from "@/lib/keys/key-material";
+import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
 import { DEFAULT_PLAN_SLUG } from "@/lib/plans/plan-catalog";
 
 export interface CreateAppInput {
@@ -24,7 +25,7 @@ export async function createApp(db: Db, input: CreateAppInput) {
   if (!plan || (!plan.isPublic && input.allowHiddenPlans === false)) throw new DomainError("unprocessable", `Unknown plan "${planSlug}"`, { field: "planSlug" });
   const actor = input.actor ?? { id: input.actorId ?? null };
   const billingAnchor = new Date(Math.floor(Date.now() / 1000) * 1000);
-  return db.$transaction(async (tx) => {
+  const created = await db.$transaction(async (tx) => {
     const app = await tx.app.create({
       data: { id: newAppId(), tenantId: input.tenantId, name: input.name.trim(), planId: plan.id, billingAnchor, billingAccount: { create: {} } },
       select: { id: true, name: true, tenantId: true, planId: true, status: true, createdAt: true },
@@ -32,4 +33,6 @@ export async function createApp(db: Db, input: CreateAppInput) {
     await writeAuditLog(tx, { actor, action: "app.create", targetType: "app", targetId: app.id, after: { name: app.name, planSlug, tenantId: app.tenantId } });
     return app;
   });
+  notifyRelaysOfChange({ appId: created.id, kind: "app" });
+  return created;
 }

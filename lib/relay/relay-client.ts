@@ -34,7 +34,7 @@ function isErrorBody(value: unknown): value is { error: string; message?: string
 }
 
 export function createRelayClient(options: { baseUrl: string; relaySecret: string; timeoutMs?: number }): RelayClient {
-  async function call<T>(method: string, path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
+  async function call<T>(method: string, path: string, schema: z.ZodType<T>, body?: unknown, timeoutMs = options.timeoutMs ?? 3_000): Promise<T> {
     let response: Response;
     try {
       response = await fetch(new URL(path, options.baseUrl), {
@@ -44,7 +44,7 @@ export function createRelayClient(options: { baseUrl: string; relaySecret: strin
           ...(body === undefined ? {} : { "content-type": "application/json" }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(options.timeoutMs ?? 3_000),
+        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch {
       throw new DomainError("unavailable", "The relay is unreachable; retry shortly");
@@ -64,7 +64,8 @@ export function createRelayClient(options: { baseUrl: string; relaySecret: strin
   }
 
   return {
-    stats: (appId) => call("GET", RelayInternalPath.stats(appId), relayStatsResponseSchema),
+    // Stats only decorate a usage response, so a slow relay gets less patience than a publish does.
+    stats: (appId) => call("GET", RelayInternalPath.stats(appId), relayStatsResponseSchema, undefined, Math.min(options.timeoutMs ?? 3_000, 1_000)),
     channelPeers: (appId, channel) => call("GET", RelayInternalPath.channelPeers(appId, channel), channelPeersResponseSchema),
     publish: (appId, channel, body) => call("POST", RelayInternalPath.publish(appId, channel), relayPublishResponseSchema, body),
     disconnectPeer: (appId, peerId) => call("DELETE", RelayInternalPath.disconnectPeer(appId, peerId), disconnectPeerResponseSchema),

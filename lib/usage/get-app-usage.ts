@@ -4,9 +4,19 @@ import type { Db } from "@/lib/db";
 import { notFound } from "@/lib/errors";
 import { billingPeriodAt, toUnixSeconds } from "@/lib/periods/billing-period";
 import { effectiveLimits } from "@/lib/plans/effective-limits";
-import type { RelayClient } from "@/lib/relay/relay-client";
+import { type RelayClient, RelayUnknownAppError } from "@/lib/relay/relay-client";
 import { periodTotals } from "./period-totals";
 import type { UsageResponse } from "./usage.types";
+
+/** The relay's live view; a relay that answers but has not loaded the app yet has nothing live for it. */
+async function liveStats(relay: RelayClient, appId: string) {
+  try {
+    return await relay.stats(appId);
+  } catch (error) {
+    if (error instanceof RelayUnknownAppError) return { appId, concurrentNow: 0, peakConcurrent: 0, messagesUsed: 0 };
+    return null;
+  }
+}
 
 /**
  * The app's usage this period: counters as of the last relay flush, topped up with the relay's live
@@ -23,7 +33,7 @@ export async function getAppUsage(db: Db, input: { appId: string; relay: RelayCl
   const period = billingPeriodAt(app.billingAnchor, now);
   const [row, live] = await Promise.all([
     db.usagePeriod.findUnique({ where: { appId_start: { appId: app.id, start: period.start } } }),
-    input.relay ? input.relay.stats(app.id).catch(() => null) : Promise.resolve(null),
+    input.relay ? liveStats(input.relay, app.id) : Promise.resolve(null),
   ]);
   const limits = effectiveLimits(app.plan, app.override);
   const totals = periodTotals(row);

@@ -228,6 +228,9 @@ describe("live operations through the relay", () => {
     harness.relay.state.unknownApps.add(app.id);
     expect((await invoke(peersRoute, { headers: auth, params: { channel: "c" } })).body).toEqual({ channel: "c", peers: [] });
     expect((await invoke(disconnectRoute, { method: "DELETE", headers: auth, params: { peerId: "p" } })).body).toEqual({ peerId: "p", closed: 0 });
+    expect((await invoke(usageRoute, { headers: auth })).body).toMatchObject({ concurrentNow: 0, relayReachable: true });
+    const publish = await invoke(publishRoute, { method: "POST", headers: auth, params: { channel: "c" }, body: { data: 1 } });
+    expect(publish.status).toBe(503);
   });
 
   it("security: channel patterns and actions of the key are enforced before the relay is called", async () => {
