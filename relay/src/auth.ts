@@ -14,6 +14,8 @@ export interface Identity {
   /** Unix seconds, null for publishable keys. */
   expiresAt: number | null;
   permissions: ReadonlySet<Action>;
+  /** The token's `permissions` claim; null = the key's actions alone (kept to re-derive on key changes). */
+  tokenPermissions: readonly Action[] | null;
   /** The token's `channels` claim; null = the key's patterns alone. */
   tokenChannels: readonly string[] | null;
   metadata?: Record<string, unknown>;
@@ -60,6 +62,12 @@ const refuse = (reason: string, extra: { appId?: string; keyId?: string } = {}):
   ...extra,
 });
 
+/** The token's permissions within the key's actions (a token never gains an action its key lacks). */
+export function effectivePermissions(key: SnapshotKey, tokenPermissions: readonly Action[] | null): Set<Action> {
+  if (tokenPermissions === null) return new Set(key.actions);
+  return new Set(tokenPermissions.filter((action) => key.actions.includes(action)));
+}
+
 function keyUsable(key: SnapshotKey, nowSec: number): boolean {
   return !key.revoked && (key.expiresAtUnix === null || key.expiresAtUnix > nowSec);
 }
@@ -98,6 +106,7 @@ export async function authenticate(options: AuthenticateOptions): Promise<AuthRe
       peerId: randomUUID(),
       expiresAt: null,
       permissions: new Set(entry.key.actions),
+      tokenPermissions: null,
       tokenChannels: null,
     });
   }
@@ -152,20 +161,19 @@ export async function authenticate(options: AuthenticateOptions): Promise<AuthRe
     tokenChannels = channels;
   }
 
-  const keyActions = new Set<Action>(entry.key.actions);
-  let permissions: Set<Action> = keyActions;
+  let tokenPermissions: Action[] | null = null;
   if (claims.permissions !== undefined) {
     if (!Array.isArray(claims.permissions) || claims.permissions.length > Limits.maxTokenPermissions) return refuse("invalid permissions claim", ids);
-    permissions = new Set();
+    tokenPermissions = [];
     for (const p of claims.permissions) {
       const action = ACTIONS.find((a) => a === p);
       if (!action) return refuse("invalid permissions claim", ids);
-      // A token never gains an action its key lacks.
-      if (keyActions.has(action)) permissions.add(action);
+      tokenPermissions.push(action);
     }
   }
+  const permissions = effectivePermissions(entry.key, tokenPermissions);
 
-  const identity: Identity = { app: entry.app, key: entry.key, peerId: sub, expiresAt: exp, permissions, tokenChannels };
+  const identity: Identity = { app: entry.app, key: entry.key, peerId: sub, expiresAt: exp, permissions, tokenPermissions, tokenChannels };
   if (claims.metadata !== undefined) {
     if (!isJsonObject(claims.metadata) || serializedBytes(claims.metadata) > Limits.maxMetadataBytes) return refuse("invalid metadata claim", ids);
     identity.metadata = claims.metadata;

@@ -1,10 +1,11 @@
 // One client connection's state. Owned by the RelayServer; holds no logic beyond bookkeeping.
 import type { WebSocket } from "ws";
+import { effectivePermissions } from "./auth";
 import type { Identity } from "./auth";
 import { rawFrameWriter } from "./raw-frame";
 import type { RawFrameWriter } from "./raw-frame";
 import { TokenBucket } from "./enforcement/token-bucket";
-import type { SnapshotKey } from "./protocol";
+import type { Action, SnapshotKey } from "./protocol";
 import type { JsonObject } from "./state/types";
 
 export interface Subscription {
@@ -21,7 +22,9 @@ export class Connection {
   readonly appId: string;
   readonly peerId: string;
   readonly keyId: string;
-  readonly canPresence: boolean;
+  /** Effective actions; re-derived when the key's actions change in a new snapshot. */
+  permissions: ReadonlySet<Action>;
+  canPresence: boolean;
   readonly peerMetadata: JsonObject | undefined;
   readonly connectedAtMs = Date.now();
   readonly subscriptions = new Map<string, Subscription>();
@@ -50,6 +53,7 @@ export class Connection {
     this.peerId = identity.peerId;
     this.keyId = identity.key.keyId;
     this.key = identity.key;
+    this.permissions = identity.permissions;
     this.canPresence = identity.permissions.has("presence");
     this.peerMetadata = identity.peerMetadata;
     this.bucket = new TokenBucket(identity.app.limits.tokenBucketBurst);
@@ -69,6 +73,8 @@ export class Connection {
   updateKey(key: SnapshotKey): void {
     if (key === this.key) return;
     this.key = key;
+    this.permissions = effectivePermissions(key, this.identity.tokenPermissions);
+    this.canPresence = this.permissions.has("presence");
     this.authorizationCache.clear();
   }
 }

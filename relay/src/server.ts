@@ -593,7 +593,7 @@ export class RelayServer implements LocalDelivery {
   }
 
   private async subscribe(connection: Connection, frame: ClientFrame, requestId: string | undefined): Promise<void> {
-    if (!connection.identity.permissions.has("subscribe")) return this.sendError(connection, ErrorCode.ActionNotPermitted, "subscribe not permitted", requestId);
+    if (!connection.permissions.has("subscribe")) return this.sendError(connection, ErrorCode.ActionNotPermitted, "subscribe not permitted", requestId);
     const channel = this.checkChannel(connection, frame.channel, requestId, true);
     if (channel === null) return;
     const includeSenderMetadata = frame.includeSenderMetadata === true;
@@ -674,7 +674,7 @@ export class RelayServer implements LocalDelivery {
   private publish(connection: Connection, frame: ClientFrame, requestId: string | undefined): Promise<void> | undefined {
     const app = this.currentApp(connection);
     if (!this.takeToken(connection, app)) return undefined;
-    if (!connection.identity.permissions.has("publish")) {
+    if (!connection.permissions.has("publish")) {
       this.sendError(connection, ErrorCode.ActionNotPermitted, "publish not permitted", requestId);
       return undefined;
     }
@@ -701,7 +701,7 @@ export class RelayServer implements LocalDelivery {
   private send(connection: Connection, frame: ClientFrame, requestId: string | undefined): Promise<void> | undefined {
     const app = this.currentApp(connection);
     if (!this.takeToken(connection, app)) return undefined;
-    if (!connection.identity.permissions.has("send")) {
+    if (!connection.permissions.has("send")) {
       this.sendError(connection, ErrorCode.ActionNotPermitted, "send not permitted", requestId);
       return undefined;
     }

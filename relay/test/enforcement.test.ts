@@ -315,6 +315,22 @@ describe("live connections and snapshot changes", () => {
     expect(Date.now() - started).toBeGreaterThan(500);
   });
 
+  it("applies a key's changed actions and channel patterns to live connections", async () => {
+    const app = await addApp();
+    const client = await connect(app);
+    expect((await client.request({ type: "publish", channel: "open/1", data: 1 })).type).toBe("ack");
+    controlPlane.update(app.appId, (a) => {
+      const key = a.keys.find((k) => k.kind === "secret");
+      if (!key) return;
+      key.actions = ["subscribe"];
+      key.channelPatterns = ["open/*"];
+    });
+    await relay.refreshNow();
+    expect(await client.request({ type: "publish", channel: "open/1", data: 1 })).toMatchObject({ code: ErrorCode.ActionNotPermitted });
+    expect(await client.request({ type: "subscribe", channel: "closed/1" })).toMatchObject({ code: ErrorCode.ChannelNotAuthorized });
+    expect((await client.request({ type: "subscribe", channel: "open/2" })).type).toBe("ack");
+  });
+
   it("a plan downgrade never drops live connections", async () => {
     const app = await addApp({ limits: { maxConcurrentConnections: 5 } });
     const clients = await Promise.all([connect(app), connect(app), connect(app)]);
