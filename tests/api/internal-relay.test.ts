@@ -9,7 +9,7 @@ import type { SessionUser } from "@/lib/auth/authenticate";
 import { getPaymentProvider } from "@/lib/billing/payment-provider";
 import { setAutoRecharge } from "@/lib/billing/set-auto-recharge";
 import { createApiKey } from "@/lib/keys/create-api-key";
-import { revokeApiKey } from "@/lib/keys/manage-api-keys";
+import { revokeApiKey, rollApiKey } from "@/lib/keys/manage-api-keys";
 import { setAppOverride } from "@/lib/plans/set-app-override";
 import { updatePlan } from "@/lib/plans/update-plan";
 import { createTestApp, createUser, TEST_ENCRYPTION_KEY, usageBatch, usageDelta } from "@/tests/helpers/fixtures";
@@ -79,6 +79,19 @@ describe("snapshot — happy path", () => {
     const revoked = afterRevoke.apps.find((a) => a.appId === app.id)?.keys.find((k) => k.keyId === key.id);
     expect(revoked).toMatchObject({ revoked: true });
     expect(revoked).not.toHaveProperty("signingSecret");
+  });
+
+  it("keeps a rolled key valid with its expiry, and marks it revoked once the grace period is over", async () => {
+    const { app } = await newApp();
+    const key = await createApiKey(harness.db, { appId: app.id, kind: "secret", name: "k", encryptionKey: TEST_ENCRYPTION_KEY });
+    const { key: next, previous } = await rollApiKey(harness.db, { actor, appId: app.id, keyId: key.id, gracePeriodSec: 3600, encryptionKey: TEST_ENCRYPTION_KEY });
+    const during = (await fetchSnapshot()).apps.find((a) => a.appId === app.id)?.keys ?? [];
+    expect(during.find((k) => k.keyId === key.id)).toMatchObject({ revoked: false, signingSecret: key.secret, expiresAtUnix: Math.floor(Date.parse(previous.expiresAt ?? "") / 1000) });
+    expect(during.find((k) => k.keyId === next.id)).toMatchObject({ revoked: false, signingSecret: next.secret, expiresAtUnix: null });
+    await harness.db.apiKey.update({ where: { id: key.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    const after = (await fetchSnapshot()).apps.find((a) => a.appId === app.id)?.keys ?? [];
+    expect(after.find((k) => k.keyId === key.id)).toMatchObject({ revoked: true });
+    expect(after.find((k) => k.keyId === key.id)).not.toHaveProperty("signingSecret");
   });
 
   it("reflects an admin plan edit and the usage baseline after a flush", async () => {
