@@ -112,11 +112,12 @@ describe("control plane ⇄ relay, end to end", () => {
     });
     expect(key.status).toBe(201);
     auth = { authorization: `Bearer ${key.body.key.id}:${key.body.secret}` };
-    // The relay learns of the new app and key at its next snapshot refresh.
+    // The relay learns of the new app and key at its next snapshot refresh: until then tokens get 4001.
     await eventually(async () => {
-      const res = await fetch(`${stack.relayInternalUrl}/internal/apps/${appId}/stats`, { headers: { authorization: `Bearer ${stack.secrets.RELAY_SECRET}` } });
-      return res.status === 200 ? true : undefined;
-    }, 10_000);
+      const probe = await connect(`${stack.relayUrl}/v1?token=${await mint("probe")}`);
+      probe.socket.terminate();
+      return probe.closeCode === null ? true : undefined;
+    }, PLAN_CACHE_REFRESH_MS * 8);
   }, 240_000);
 
   afterAll(async () => {
@@ -191,5 +192,90 @@ describe("control plane ⇄ relay, end to end", () => {
     expect(Date.now() - editedAt).toBeLessThan(PLAN_CACHE_REFRESH_MS * 5);
     // Downgrades never drop live connections.
     expect(peers[0]?.closeCode).toBeNull();
+  });
+
+  describe("overage connections against the balance", () => {
+    /** A growth app with overages on, capped at one connection by an admin override, and its own key. */
+    async function cappedApp(billing: { topUpMinor?: number; autoRechargeCard?: string }) {
+      const created = await customer.json<{ app: { id: string } }>("/api/apps", { method: "POST", body: JSON.stringify({ name: "Overage", planSlug: "growth" }) });
+      const id = created.body.app.id;
+      if (billing.topUpMinor) {
+        const topUp = await customer.json(`/api/apps/${id}/billing/top-up`, { method: "POST", body: JSON.stringify({ amountMinor: billing.topUpMinor, cardNumber: "4242424242424242" }) });
+        expect(topUp.status).toBe(200);
+      }
+      if (billing.autoRechargeCard) {
+        const settings = await customer.json(`/api/apps/${id}/billing/auto-recharge`, {
+          method: "PUT",
+          body: JSON.stringify({ enabled: true, thresholdMinor: 100, amountMinor: 1000, cardNumber: billing.autoRechargeCard }),
+        });
+        expect(settings.status).toBe(200);
+      }
+      expect((await customer.json(`/api/apps/${id}`, { method: "PATCH", body: JSON.stringify({ overagesEnabled: true }) })).status).toBe(200);
+      expect((await admin.json(`/api/admin/apps/${id}/override`, { method: "PUT", body: JSON.stringify({ maxConcurrentConnections: 1 }) })).status).toBe(200);
+      const key = await customer.json<{ key: { id: string }; secret: string }>(`/api/apps/${id}/keys`, { method: "POST", body: JSON.stringify({ kind: "secret", name: "k" }) });
+      const keyAuth = { authorization: `Bearer ${key.body.key.id}:${key.body.secret}` };
+      const openPeer = async (peerId: string) => {
+        const res = await fetch(new URL("/v1/tokens", stack.webUrl), { method: "POST", headers: { ...keyAuth, "content-type": "application/json" }, body: JSON.stringify({ peerId }) });
+        const { token } = (await res.json()) as { token: string };
+        const peer = await connect(`${stack.relayUrl}/v1?token=${token}`);
+        peers.push(peer);
+        return peer;
+      };
+      // Until the relay has loaded the new key, its tokens are refused with 4001.
+      await eventually(async () => {
+        const probe = await openPeer("probe");
+        probe.socket.terminate();
+        return probe.closeCode === CloseCode.InvalidToken ? undefined : true;
+      }, PLAN_CACHE_REFRESH_MS * 8);
+      return { id, openPeer };
+    }
+
+    it("an overage connection is admitted and billed from the balance through the ledger", async () => {
+      const app = await cappedApp({ topUpMinor: 1000 });
+      // Until the relay has the new app and its override, connections are not overage ones: keep
+      // opening until a flush reports one.
+      let n = 0;
+      const period = await eventually(async () => {
+        const peer = await app.openPeer(`o${n++}`);
+        expect(peer.closeCode).toBeNull();
+        const row = await stack.db.usagePeriod.findFirst({ where: { appId: app.id, overageConnections: { gt: 0 } } });
+        return row ?? undefined;
+      }, PLAN_CACHE_REFRESH_MS * 8);
+      const billing = await eventually(async () => {
+        const res = await customer.json<{ balanceMinor: number; ledger: { kind: string; amountMinor: number }[] }>(`/api/apps/${app.id}/billing`);
+        return res.body.ledger.some((entry) => entry.kind === "overage_debit") ? res.body : undefined;
+      }, 5_000);
+      // Growth prices an overage connection at 3; the debit matches the flushed overage count.
+      const debited = billing.ledger.filter((e) => e.kind === "overage_debit").reduce((sum, e) => sum - e.amountMinor, 0);
+      expect(debited % 3).toBe(0);
+      expect(debited).toBeGreaterThanOrEqual(3 * period.overageConnections);
+      expect(billing.balanceMinor).toBe(1000 - debited);
+    });
+
+    it("with no balance, a declining card makes the relay refuse the connection (4010) after asking for a recharge", async () => {
+      const app = await cappedApp({ autoRechargeCard: "4000000000000341" });
+      let n = 0;
+      const refused = await eventually(async () => {
+        const peer = await app.openPeer(`d${n++}`);
+        return peer.closeCode === CloseCode.OverConcurrentLimit ? peer : undefined;
+      }, PLAN_CACHE_REFRESH_MS * 8);
+      expect(refused.closeCode).toBe(CloseCode.OverConcurrentLimit);
+      const attempts = await stack.db.paymentAttempt.findMany({ where: { billingAccount: { appId: app.id }, kind: "auto_recharge" } });
+      expect(attempts.length).toBeGreaterThanOrEqual(1);
+      expect(attempts.every((a) => a.status === "declined" && a.trigger === "relay:connection")).toBe(true);
+    });
+
+    it("with no balance, a good card is charged by auto-recharge and the connection admitted", async () => {
+      const app = await cappedApp({ autoRechargeCard: "4242424242424242" });
+      let n = 0;
+      await eventually(async () => {
+        const peer = await app.openPeer(`r${n++}`);
+        expect(peer.closeCode).toBeNull();
+        const charged = await stack.db.ledgerEntry.findFirst({ where: { billingAccount: { appId: app.id }, kind: "auto_recharge" } });
+        return charged ?? undefined;
+      }, PLAN_CACHE_REFRESH_MS * 8);
+      const attempt = await stack.db.paymentAttempt.findFirstOrThrow({ where: { billingAccount: { appId: app.id }, kind: "auto_recharge" } });
+      expect(attempt).toMatchObject({ status: "succeeded", amountMinor: 1000, trigger: "relay:connection" });
+    });
   });
 });
