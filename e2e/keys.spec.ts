@@ -56,3 +56,23 @@ test("revoking a key closes its live client with 4001", async ({ page, api, stac
     await sdk.close();
   }
 });
+
+test("rolling a secret key reveals the new secret once and keeps the old key for the grace period", async ({ page, api }) => {
+  const app = await api.createApp({ name: `roll ${Date.now()}` });
+  const created = await api.ok<{ key: { id: string }; secret: string }>("POST", `/api/apps/${app.id}/keys`, { kind: "secret", name: "backend" });
+  await page.goto(`/apps/${app.id}/keys`);
+  await page.getByRole("button", { name: "Roll key backend" }).click();
+  const dialog = page.getByRole("dialog", { name: "Roll “backend”?" });
+  await dialog.getByLabel("Grace period").selectOption({ label: "1 hour" });
+  await dialog.getByRole("button", { name: "Roll key" }).click();
+
+  const reveal = page.getByRole("region", { name: "New key" });
+  await expect(reveal).toContainText("Rolled “backend”");
+  await expect(page.getByTestId("revealed-secret")).toHaveText(/^sk_secret_/);
+  await expect(page.getByTestId("revealed-secret")).not.toHaveText(created.secret);
+  await expect(page.locator(`tr[data-key-id="${created.key.id}"]`)).toContainText("expiring");
+  // The count does not charge the rolled-out key against the cap.
+  await expect(page.getByTestId("key-count")).toHaveText(`1 / ${Limits.maxKeysPerApp}`);
+  await reveal.getByRole("button", { name: "I have stored the secret" }).click();
+  await expect(page.getByTestId("revealed-secret")).toHaveCount(0);
+});

@@ -57,5 +57,16 @@ test.describe("onboarding", () => {
     const gauge = page.getByRole("meter", { name: "Concurrent connections" });
     await expect(gauge).toHaveAttribute("aria-valuenow", "3", { timeout: 10_000 });
     await expect(page.locator(".gauge").filter({ has: gauge })).toContainText("3 / 100");
+
+    // Traffic moves the message gauge and the charts: two subscribers, five messages from the third client.
+    const [alice, bob, carol] = clients.map((sdk) => sdk.client);
+    if (!alice || !bob || !carol) throw new Error("three clients expected");
+    await alice.subscribe("room/lobby");
+    await bob.subscribe("room/lobby");
+    for (let index = 0; index < 5; index += 1) await carol.publish("room/lobby", { index });
+    await expect(page.getByRole("meter", { name: "Messages this period" })).toHaveAttribute("aria-valuenow", "5", { timeout: 15_000 });
+    await expect(page.getByRole("figure", { name: /^Deliveries, last hour: total 10$/ })).toBeVisible({ timeout: 15_000 });
+    await expect(page.getByRole("figure", { name: /^Concurrent connections \(peak\), last hour: peak 3$/ })).toBeVisible({ timeout: 15_000 });
+    await expect(page.getByRole("table").filter({ hasText: "Outcome" }).getByRole("row", { name: /Delivered/ })).toContainText("10");
   });
 });

@@ -59,7 +59,7 @@ export function AuditLog({ targetId, title = "Audit log" }: { targetId?: string;
                   <td data-label="Target" className="small">
                     {entry.targetType} <code>{entry.targetId}</code>
                   </td>
-                  <td data-label="Change">
+                  <td data-label="Change" className="wide">
                     <AuditDiff before={entry.before} after={entry.after} />
                   </td>
                 </tr>

@@ -1,0 +1,80 @@
+// The admin's tools in the browser: search, the plan catalog editor with validation, suspend/resume.
+import { randomUUID } from "node:crypto";
+import { CloseCode } from "@tollgate/relay/protocol";
+import { expect, test } from "./fixtures";
+import { startClient, startClientOnceKeyKnown, waitForClose } from "./sdk";
+
+test("search finds a customer's app by name and by the owner's email", async ({ adminPage, api, stack }) => {
+  const app = await api.createApp({ name: `Searchable ${randomUUID().slice(0, 6)}` });
+  await adminPage.goto("/admin");
+  const search = adminPage.getByRole("searchbox", { name: "Search tenants and apps" });
+  await search.fill(app.name);
+  await expect(adminPage.getByRole("table", { name: "Apps" }).getByRole("row")).toHaveCount(2);
+  await expect(adminPage.getByRole("table", { name: "Apps" })).toContainText(app.id);
+  await search.fill(stack.customer.email);
+  await expect(adminPage.getByRole("table", { name: "Tenants" })).toContainText(stack.customer.email);
+  await search.fill("no-such-thing-anywhere");
+  await expect(adminPage.getByText("No apps match “no-such-thing-anywhere”")).toBeVisible();
+});
+
+test("plan catalog: a new plan is created, an invalid limit is refused inline, a valid edit says when relays get it", async ({ adminPage }) => {
+  const slug = `e2e-${randomUUID().slice(0, 6)}`;
+  await adminPage.goto("/admin/plans");
+  await adminPage.getByRole("button", { name: "New plan" }).click();
+  const form = adminPage.getByRole("form", { name: "New plan" });
+  await form.getByLabel("Slug").fill(slug);
+  await form.getByLabel("Name", { exact: true }).fill(`E2E ${slug}`);
+  await form.getByLabel("Offered to customers").uncheck();
+  await form.getByRole("button", { name: "Create plan" }).click();
+  await expect(adminPage.getByRole("table", { name: "Plans" })).toContainText(slug);
+
+  await adminPage.getByRole("button", { name: `Edit plan E2E ${slug}` }).click();
+  const edit = adminPage.getByRole("form", { name: `Edit plan E2E ${slug}` });
+  const connections = edit.getByLabel("Max concurrent connections");
+  await connections.fill("-5");
+  await edit.getByRole("button", { name: "Save plan" }).click();
+  await expect(connections).toHaveAttribute("aria-invalid", "true");
+  await expect(edit.getByText("Max concurrent connections: a whole number ≥ 0, or empty for no cap")).toBeVisible();
+
+  await connections.fill("250");
+  await edit.getByRole("button", { name: "Save plan" }).click();
+  await expect(adminPage.getByTestId("propagation-note")).toContainText("Every relay enforces it by");
+  await expect(adminPage.getByRole("table", { name: "Plans" }).getByRole("row", { name: new RegExp(slug) })).toContainText("250");
+
+  await adminPage.goto("/admin/audit");
+  await expect(adminPage.getByRole("table", { name: "Audit entries" })).toContainText("maxConcurrentConnections");
+});
+
+test("suspending an app closes its live client with 4012; resuming lets clients back in", async ({ adminPage, api, stack }) => {
+  const app = await api.createApp({ name: `suspend ${Date.now()}` });
+  const key = await api.createPublishableKey(app.id);
+  const sdk = await startClientOnceKeyKnown(stack.relayUrl, key.id, stack.planCacheRefreshMs * 3);
+  try {
+    expect(await sdk.connected).toBe(true);
+    await adminPage.goto(`/admin/apps/${app.id}`);
+    await adminPage.getByRole("button", { name: "Suspend app" }).click();
+    const dialog = adminPage.getByRole("dialog", { name: `Suspend ${app.name}?` });
+    await dialog.getByLabel("Reason (recorded in the audit log)").fill("e2e: abuse report");
+    await dialog.getByRole("button", { name: "Suspend app" }).click();
+    const heading = adminPage.getByRole("heading", { level: 2, name: new RegExp(`^${app.name}`) });
+    await expect(heading).toContainText("suspended");
+    expect(await waitForClose(sdk, stack.planCacheRefreshMs * 5)).toBe(CloseCode.AppSuspended);
+
+    await adminPage.getByRole("button", { name: "Resume app" }).click();
+    await adminPage.getByRole("dialog", { name: `Resume ${app.name}?` }).getByRole("button", { name: "Resume app" }).click();
+    await expect(heading).toContainText("active");
+    await expect
+      .poll(
+        async () => {
+          const again = startClient(stack.relayUrl, key.id);
+          const connected = await again.connected;
+          await again.close();
+          return connected;
+        },
+        { timeout: stack.planCacheRefreshMs * 5, intervals: [500] },
+      )
+      .toBe(true);
+  } finally {
+    await sdk.close();
+  }
+});
