@@ -9,7 +9,17 @@
 // `acked` is what the control plane acknowledged but the baseline does not show yet. When a newer
 // baseline rises by Δ it absorbs up to Δ of `acked`; a rise seen before its acknowledgement waits in
 // `risen` and absorbs the acknowledgement when it comes. So an acknowledgement on one node never
-// makes another node, still on an older snapshot, undercount.
+// makes another node, still on an older snapshot, undercount. Each node also tracks its own part of
+// `acked` (`ownAcked`), which is what lets a Redis that lost its data be rebuilt exactly.
+//
+// Between two sync replies a node cannot see the other nodes' traffic, and under load (a busy event
+// loop works through a backlog of frames in one go) that can be far longer than the sync interval. So
+// the view assumes every other live node sent as much as this node did since its last reply: near the
+// limit a node stops at about its share of what is left instead of spending all of it, so a late reply
+// does not turn into a large overshoot. The price is that a node within (nodes × one sync
+// interval of its traffic) of the limit may refuse a little early until the next reply shows the
+// others' real counts. During an outage the same rule gives each node a fair share of what remained
+// when Redis was last seen.
 import type { MessageCounterStore } from "../types";
 import { UNAVAILABLE } from "./link";
 import type { RedisLink } from "./link";
@@ -23,7 +33,9 @@ interface PeriodView {
   baseline: number | null;
   /** The highest baseline this node's own snapshots reported (pushed to Redis). */
   ownBaseline: number | null;
+  /** Acknowledged by the control plane but not in the baseline yet: all nodes', and this node's part. */
   acked: number;
+  ownAcked: number;
   risen: number;
   /** This node's increments not yet acknowledged by the control plane. */
   own: number;
@@ -31,9 +43,10 @@ interface PeriodView {
   others: number;
   /** Everything this node had acknowledged this period, cumulative (pushed as an absolute value). */
   acknowledgedTotal: number;
-  /** acknowledgedTotal as of the last push Redis confirmed. */
-  pushedAcknowledgedTotal: number;
   dirty: boolean;
+  /** Every increment of the period on this node, cumulative, and its value at the push the last reply answered. */
+  incrementsTotal: number;
+  incrementsAtReply: number;
   /** Sync round in which the view was last used; recently used views keep syncing to see others' counts. */
   usedInRound: number;
 }
@@ -49,6 +62,7 @@ function matchAcknowledged(view: PeriodView, count: number): void {
   const matched = Math.min(count, view.risen);
   view.risen -= matched;
   view.acked += count - matched;
+  view.ownAcked += count - matched;
 }
 
 function raiseBaseline(view: PeriodView, baseline: number): void {
@@ -60,6 +74,8 @@ function raiseBaseline(view: PeriodView, baseline: number): void {
   const rise = baseline - view.baseline;
   const absorbed = Math.min(rise, view.acked);
   view.acked -= absorbed;
+  // Redis absorbs this node's acknowledgements first; the view does the same.
+  view.ownAcked -= Math.min(view.ownAcked, absorbed);
   view.risen += rise - absorbed;
   view.baseline = baseline;
 }
@@ -67,6 +83,8 @@ function raiseBaseline(view: PeriodView, baseline: number): void {
 export class RedisMessageCounterStore implements MessageCounterStore {
   private readonly views = new Map<string, PeriodView>();
   private round = 0;
+  /** Other live relay nodes, as of the last sync reply. */
+  private otherLiveNodes = 0;
   private syncing: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
 
@@ -93,20 +111,24 @@ export class RedisMessageCounterStore implements MessageCounterStore {
       baseline: null,
       ownBaseline: null,
       acked: 0,
+      ownAcked: 0,
       risen: 0,
       own: 0,
       others: 0,
       acknowledgedTotal: 0,
-      pushedAcknowledgedTotal: 0,
       dirty: false,
+      incrementsTotal: 0,
+      incrementsAtReply: 0,
       usedInRound: this.round,
     };
     this.views.set(appId, fresh);
     return fresh;
   }
 
-  private static totalOf(view: PeriodView): number {
-    return (view.baseline ?? 0) + view.acked + view.own + view.others;
+  /** Known total plus the other live nodes' presumed traffic since the last reply (see the top). */
+  private totalOf(view: PeriodView): number {
+    const unseen = this.otherLiveNodes * (view.incrementsTotal - view.incrementsAtReply);
+    return (view.baseline ?? 0) + view.acked + view.own + view.others + unseen;
   }
 
   setBaseline(appId: string, periodStartUnix: number, messagesUsed: number): void {
@@ -123,16 +145,17 @@ export class RedisMessageCounterStore implements MessageCounterStore {
     const view = this.viewFor(appId, periodStartUnix);
     if (!view) return this.total(appId, periodStartUnix);
     view.own += count;
+    view.incrementsTotal += count;
     view.dirty = true;
     view.usedInRound = this.round;
-    return RedisMessageCounterStore.totalOf(view);
+    return this.totalOf(view);
   }
 
   total(appId: string, periodStartUnix: number): number {
     const view = this.views.get(appId);
     if (!view || view.periodStartUnix !== periodStartUnix) return 0;
     view.usedInRound = this.round;
-    return RedisMessageCounterStore.totalOf(view);
+    return this.totalOf(view);
   }
 
   acknowledge(appId: string, periodStartUnix: number, count: number): void {
@@ -169,8 +192,8 @@ export class RedisMessageCounterStore implements MessageCounterStore {
       // What is pushed, per view, so changes made during the round trip are re-applied on top.
       const pushed = batch.map(([, view]) => {
         view.dirty = false;
-        args.push(view.key, view.own, view.acknowledgedTotal, view.pushedAcknowledgedTotal, view.ownBaseline ?? -1, view.acked, view.risen);
-        return { view, acknowledgedTotal: view.acknowledgedTotal };
+        args.push(view.key, view.own, view.acknowledgedTotal, view.ownBaseline ?? -1, view.ownAcked, view.risen);
+        return { view, acknowledgedTotal: view.acknowledgedTotal, incrementsTotal: view.incrementsTotal };
       });
       const run = (redis: RedisLink["command"]) => this.link.script(redis, COUNTER_SYNC, [this.keys.nodes], args);
       let reply: unknown;
@@ -183,15 +206,17 @@ export class RedisMessageCounterStore implements MessageCounterStore {
           return;
         }
       }
-      if (!Array.isArray(reply) || reply.length !== pushed.length * 4) throw new Error("unexpected counter sync reply");
-      pushed.forEach(({ view, acknowledgedTotal }, index) => {
-        const [baseline, acked, risen, others] = reply.slice(index * 4, index * 4 + 4).map(Number);
-        if (baseline === undefined || acked === undefined || risen === undefined || others === undefined) return;
+      if (!Array.isArray(reply) || reply.length !== 1 + pushed.length * 5) throw new Error("unexpected counter sync reply");
+      this.otherLiveNodes = Math.max(0, Number(reply[0]));
+      pushed.forEach(({ view, acknowledgedTotal, incrementsTotal }, index) => {
+        const [baseline, acked, risen, others, ownAcked] = reply.slice(1 + index * 5, 1 + index * 5 + 5).map(Number);
+        if (baseline === undefined || acked === undefined || risen === undefined || others === undefined || ownAcked === undefined) return;
+        view.incrementsAtReply = incrementsTotal;
         view.baseline = baseline >= 0 ? baseline : null;
         view.acked = acked;
         view.risen = risen;
         view.others = others;
-        view.pushedAcknowledgedTotal = acknowledgedTotal;
+        view.ownAcked = ownAcked;
         // Acknowledgements and baselines that arrived during the round trip are not in the reply yet.
         matchAcknowledged(view, view.acknowledgedTotal - acknowledgedTotal);
         if (view.ownBaseline !== null) raiseBaseline(view, view.ownBaseline);

@@ -11,9 +11,10 @@
 //   P pres:<app>:<channel>          HASH c:<conn> → peer, p:<peer> → connection count, m:<peer> → metadata JSON
 //   P presorder:<app>:<channel>     ZSET peer → join sequence (stable roster order)
 //   P presseq                       STRING join sequence
-//   P msg:<app>:<period>            HASH b (baseline), a (acknowledged, not yet in b), r (baseline rise not
-//                                   yet matched by acks), n:<node> (node's unacknowledged count),
-//                                   k:<node>:<incarnation> (node's cumulative acknowledged count)
+//   P msg:<app>:<period>            HASH b (baseline), r (baseline rise not yet matched by acks),
+//                                   n:<node> (node's unacknowledged count), a:<node>:<incarnation>
+//                                   (its acknowledged count not yet in b), k:<node>:<incarnation>
+//                                   (its cumulative acknowledged count)
 // App ids never contain ":" (they are `app_…`), so app/channel pairs map to keys unambiguously.
 // Scripts build some key names from the prefix, so they target a standalone Redis (or Sentinel), not
 // Redis Cluster.
@@ -202,64 +203,92 @@ return left
 
 /**
  * Pushes this node's counters and reads the global view, for many app periods at once.
- * Per entry the node sends absolute values (unacknowledged count, cumulative acknowledged count,
- * best baseline it has seen, and its own view of a/r used only to re-seed a key Redis lost), so a
- * retried or repeated push never double counts. Acknowledged counts move from n:<node> to `a`
- * until a baseline rise (the control plane's count now including them) absorbs them; a rise seen
- * before the matching acknowledgement waits in `r`.
- * A node's acknowledged total is stored per incarnation, so only the growth since its last push is
- * applied; when Redis lost that field (restart) the node's own record of what it pushed stands in.
+ * Per entry the node sends absolute values, so a retried or repeated push never double counts:
+ * its unacknowledged count (n:<node>), its cumulative acknowledged count (k:<node>:<incarnation>; only
+ * the growth since the stored value is applied) and the best baseline it has seen. Acknowledged
+ * counts move from n:<node> to a:<node>:<incarnation> until a baseline rise (the control plane's count
+ * now including them) absorbs them, this node's first; a rise seen before the matching
+ * acknowledgement waits in `r`. Because every node keeps its own unabsorbed acknowledgements, a key
+ * Redis lost (restart without persistence) is rebuilt exactly from the nodes' pushes: a node whose
+ * k field is missing sends its own view of a:<node>:<incarnation> as the absolute value.
  * KEYS: nodes. ARGV: nodeId, incarnation, key TTL seconds, then per entry:
- *   key, unacknowledged, acknowledgedTotal, acknowledgedTotal at the last successful push,
- *   baseline (-1 = none), viewAcked, viewRisen.
- * Returns per entry: baseline (-1 = none), acked, risen, other live nodes' unacknowledged sum.
+ *   key, unacknowledged, acknowledgedTotal, baseline (-1 = none), own unabsorbed acknowledged, risen.
+ * Returns the number of other live nodes, then per entry: baseline (-1 = none), all unabsorbed
+ * acknowledged, risen, the other live nodes' unacknowledged sum, and this node's unabsorbed acknowledged.
  */
 export const COUNTER_SYNC = `${NOW}
 local nodeField = 'n:' .. ARGV[1]
 local ackField = 'k:' .. ARGV[1] .. ':' .. ARGV[2]
+local ownAckedField = 'a:' .. ARGV[1] .. ':' .. ARGV[2]
 local keyTtl = tonumber(ARGV[3])
-local out = {}
+local liveNodes = redis.call('ZCOUNT', KEYS[1], now, '+inf')
+local selfDeadline = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if selfDeadline and tonumber(selfDeadline) >= now then liveNodes = liveNodes - 1 end
+local out = {liveNodes}
 local i = 4
 while i <= #ARGV do
   local key = ARGV[i]
   local own = tonumber(ARGV[i + 1])
   local ackedTotal = tonumber(ARGV[i + 2])
-  local pushedAckedTotal = tonumber(ARGV[i + 3])
-  local base = tonumber(ARGV[i + 4])
-  local b, a, r
+  local base = tonumber(ARGV[i + 3])
+  local viewOwnAcked = tonumber(ARGV[i + 4])
+  local b, r, mine
   if redis.call('EXISTS', key) == 1 then
     b = tonumber(redis.call('HGET', key, 'b') or '-1')
-    a = tonumber(redis.call('HGET', key, 'a') or '0')
     r = tonumber(redis.call('HGET', key, 'r') or '0')
     local previous = redis.call('HGET', key, ackField)
-    local d = ackedTotal - pushedAckedTotal
-    if previous then d = ackedTotal - tonumber(previous) end
-    if d > 0 then
-      local matched = math.min(d, r)
-      r = r - matched
-      a = a + d - matched
-    end
-    if base > b then
-      if b >= 0 then
-        local rise = base - b
-        local absorbed = math.min(rise, a)
-        a = a - absorbed
-        r = r + rise - absorbed
+    if previous then
+      mine = tonumber(redis.call('HGET', key, ownAckedField) or '0')
+      local d = ackedTotal - tonumber(previous)
+      if d > 0 then
+        local matched = math.min(d, r)
+        r = r - matched
+        mine = mine + d - matched
       end
-      b = base
+    else
+      mine = viewOwnAcked
     end
   else
     b = base
-    a = tonumber(ARGV[i + 5])
-    r = tonumber(ARGV[i + 6])
+    r = tonumber(ARGV[i + 5])
+    mine = viewOwnAcked
   end
-  redis.call('HSET', key, 'b', b, 'a', a, 'r', r, ackField, ackedTotal, nodeField, own)
+  redis.call('HSET', key, 'b', b, 'r', r, ackField, ackedTotal, nodeField, own, ownAckedField, mine)
+  if base > b then
+    local rise = base - b
+    if b >= 0 then
+      -- Absorb this node's acknowledgements first, then the others' (the node mirrors that order).
+      local absorbed = math.min(rise, mine)
+      mine = mine - absorbed
+      redis.call('HSET', key, ownAckedField, mine)
+      local fields = redis.call('HGETALL', key)
+      for j = 1, #fields, 2 do
+        if absorbed >= rise then break end
+        if string.sub(fields[j], 1, 2) == 'a:' and fields[j] ~= ownAckedField then
+          local take = math.min(rise - absorbed, tonumber(fields[j + 1]))
+          if take > 0 then
+            redis.call('HINCRBY', key, fields[j], -take)
+            absorbed = absorbed + take
+          end
+        end
+      end
+      r = r + rise - absorbed
+    end
+    b = base
+    redis.call('HSET', key, 'b', b, 'r', r)
+  end
   redis.call('EXPIRE', key, keyTtl)
   local others = 0
+  local acked = 0
   local fields = redis.call('HGETALL', key)
   for j = 1, #fields, 2 do
     local field = fields[j]
-    if string.sub(field, 1, 2) == 'n:' and field ~= nodeField then
+    local prefix = string.sub(field, 1, 2)
+    if prefix == 'a:' then
+      local count = tonumber(fields[j + 1])
+      acked = acked + count
+      if count <= 0 and field ~= ownAckedField then redis.call('HDEL', key, field) end
+    elseif prefix == 'n:' and field ~= nodeField then
       local deadline = redis.call('ZSCORE', KEYS[1], string.sub(field, 3))
       if deadline and tonumber(deadline) >= now then
         others = others + tonumber(fields[j + 1])
@@ -269,10 +298,11 @@ while i <= #ARGV do
     end
   end
   table.insert(out, b)
-  table.insert(out, a)
+  table.insert(out, acked)
   table.insert(out, r)
   table.insert(out, others)
-  i = i + 7
+  table.insert(out, mine)
+  i = i + 6
 end
 return out
 `;
