@@ -3,6 +3,7 @@
 // Enforcement order (ARCHITECTURE §5) — on upgrade: per-IP limit → credential → app status →
 // concurrency gate → welcome; per frame: size (ws maxPayload) → JSON/shape → token bucket →
 // permission and channel rules → message quota → deliver and meter.
+import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import type { IncomingMessage, Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -96,6 +97,8 @@ export class RelayServer implements LocalDelivery {
   private readonly apps = new Map<string, AppConnections>();
   private readonly timers: NodeJS.Timeout[] = [];
   private connectionSeq = 0;
+  /** Distinguishes this process's connection ids from a previous run with the same RELAY_ID (leases may outlive a crash). */
+  private readonly bootId = randomBytes(4).toString("hex");
   /** Highest concurrent count seen per app this period (the stats endpoint reports it). */
   private readonly observedPeaks = new Map<string, { periodStartUnix: number; peak: number }>();
   closing = false;
@@ -252,7 +255,7 @@ export class RelayServer implements LocalDelivery {
     const identity = auth.identity;
     const app = identity.app;
     this.meter.connectionAttempt(app.appId, app.period.startUnix, identity.key.keyId);
-    const connectionId = `${this.config.relayId}:${++this.connectionSeq}`;
+    const connectionId = `${this.config.relayId}:${this.bootId}:${++this.connectionSeq}`;
     const admission = await this.gate.admitConnection(app, connectionId, this.snapshotGeneratedAtMs());
     if (!admission.admitted) {
       this.logger.info("connection refused", { ip, code: CloseCode.OverConcurrentLimit, appId: app.appId, keyId: identity.key.keyId });
