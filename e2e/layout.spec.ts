@@ -33,7 +33,7 @@ test("customer and admin pages fit a 1280 px desktop and a 390 px phone", async 
   await listener.client.subscribe("room/lobby");
   for (let index = 0; index < 20; index += 1) await talker.client.publish("room/lobby", { index });
 
-  const customerPages = ["/apps", `/apps/${app.id}`, `/apps/${app.id}/keys`, `/apps/${app.id}/billing`, `/apps/${app.id}/connect`];
+  const customerPages = ["/apps", `/apps/${app.id}`, `/apps/${app.id}/keys`, `/apps/${app.id}/billing`, `/apps/${app.id}/connect`, `/apps/${app.id}/settings`];
   const adminPages = ["/admin", `/admin/apps/${app.id}`, "/admin/plans", "/admin/audit"];
   for (const viewport of viewports) {
     await page.setViewportSize(viewport);
@@ -45,11 +45,26 @@ test("customer and admin pages fit a 1280 px desktop and a 390 px phone", async 
       await expectNoSidewaysScroll(page);
       await page.screenshot({ path: testInfo.outputPath(`${viewport.name}${path.replaceAll("/", "_")}.png`), fullPage: true });
     }
+    // Open forms and dialogs fit too.
+    await page.goto(`/apps/${app.id}/keys`);
+    await page.getByRole("button", { name: "Create key" }).click();
+    await expectNoSidewaysScroll(page);
+    await page.screenshot({ path: testInfo.outputPath(`${viewport.name}_create-key-form.png`), fullPage: true });
+    await page.getByRole("button", { name: "Revoke key web" }).click();
+    await expect(page.getByRole("dialog")).toBeVisible();
+    await expectNoSidewaysScroll(page);
+    await page.screenshot({ path: testInfo.outputPath(`${viewport.name}_revoke-dialog.png`) });
+    await page.keyboard.press("Escape");
+
     for (const path of adminPages) {
       await adminPage.goto(path);
       await expect(adminPage.getByRole("status", { name: /^Loading/ })).toHaveCount(0);
       await expectNoSidewaysScroll(adminPage);
       await adminPage.screenshot({ path: testInfo.outputPath(`${viewport.name}_admin${path.replaceAll("/", "_")}.png`), fullPage: true });
     }
+    await adminPage.goto("/admin/plans");
+    await adminPage.getByRole("button", { name: "Edit plan Starter" }).click();
+    await expectNoSidewaysScroll(adminPage);
+    await adminPage.screenshot({ path: testInfo.outputPath(`${viewport.name}_admin_plan-editor.png`), fullPage: true });
   }
 });

@@ -9,6 +9,8 @@ interface ConfirmDialogProps {
   /** Destructive actions get a red confirm button. */
   destructive?: boolean;
   pending?: boolean;
+  /** Blocks confirming until the user has done something more (e.g. typed a name). */
+  confirmDisabled?: boolean;
   onConfirm(): void;
   onCancel(): void;
 }
@@ -17,7 +19,7 @@ interface ConfirmDialogProps {
  * A modal confirmation built on <dialog>: the browser traps focus, Escape cancels, and focus returns to
  * the opener when it closes, so it works from the keyboard without extra code.
  */
-export function ConfirmDialog({ open, title, children, confirmLabel, destructive, pending, onConfirm, onCancel }: ConfirmDialogProps) {
+export function ConfirmDialog({ open, title, children, confirmLabel, destructive, pending, confirmDisabled, onConfirm, onCancel }: ConfirmDialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
 
@@ -44,7 +46,7 @@ export function ConfirmDialog({ open, title, children, confirmLabel, destructive
         <button type="button" onClick={onCancel} autoFocus>
           Cancel
         </button>
-        <button type="button" className={destructive ? "danger" : "primary"} onClick={onConfirm} disabled={pending}>
+        <button type="button" className={destructive ? "danger" : "primary"} onClick={onConfirm} disabled={pending || confirmDisabled}>
           {pending ? "Working…" : confirmLabel}
         </button>
       </div>
