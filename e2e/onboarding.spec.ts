@@ -1,5 +1,7 @@
 // A new user's first minutes: sign up, create an app and a key, connect real SDK clients, watch the gauge.
+import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { writeFileSync } from "node:fs";
 import { expect, test } from "./fixtures";
 import { closeAll, startClientOnceKeyKnown, startClients, type SdkClient } from "./sdk";
 
@@ -68,5 +70,59 @@ test.describe("onboarding", () => {
     await expect(page.getByRole("figure", { name: /^Deliveries, last hour: total 10$/ })).toBeVisible({ timeout: 15_000 });
     await expect(page.getByRole("figure", { name: /^Concurrent connections \(peak\), last hour: peak 3$/ })).toBeVisible({ timeout: 15_000 });
     await expect(page.getByRole("table").filter({ hasText: "Outcome" }).getByRole("row", { name: /Delivered/ })).toContainText("10");
+  });
+});
+
+test.describe("connect snippet", () => {
+  let scripts: ChildProcess[] = [];
+  test.afterEach(() => {
+    for (const script of scripts) script.kill("SIGTERM");
+    scripts = [];
+  });
+
+  /** Runs a snippet copied from the page as a Node script; resolves once it prints that it is connected. */
+  async function runSnippet(code: string, file: string, env: Record<string, string> = {}): Promise<ChildProcess> {
+    writeFileSync(file, code);
+    const script = spawn(process.execPath, [file], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    scripts.push(script);
+    let output = "";
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`snippet did not connect within 20 s:\n${output}`)), 20_000);
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes("connected; press Ctrl-C to stop")) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      script.stdout?.on("data", onData);
+      script.stderr?.on("data", onData);
+      script.once("exit", (code) => {
+        clearTimeout(timer);
+        reject(new Error(`snippet exited with ${code}:\n${output}`));
+      });
+    });
+    return script;
+  }
+
+  test("both connect snippets run unchanged as Node scripts and show on the gauge", async ({ page, api, stack }, testInfo) => {
+    const app = await api.createApp({ name: `snippet ${Date.now()}` });
+    const publishable = await api.createPublishableKey(app.id, "browser");
+    const secret = await api.ok<{ key: { id: string }; secret: string }>("POST", `/api/apps/${app.id}/keys`, { kind: "secret", name: "backend" });
+    // Wait until the relays know the new keys, as a person would by the time they have pasted the code.
+    await (await startClientOnceKeyKnown(stack.relayUrl, publishable.id, stack.planCacheRefreshMs * 3)).close();
+
+    await page.goto(`/apps/${app.id}/connect`);
+    await page.getByLabel("Key").selectOption({ label: "browser (publishable)" });
+    await runSnippet((await page.getByTestId("connect-snippet").textContent()) ?? "", testInfo.outputPath("publishable.mjs"));
+
+    await page.getByLabel("Key").selectOption({ label: "backend (secret)" });
+    await expect(page.getByTestId("connect-snippet")).toContainText(secret.key.id);
+    await runSnippet((await page.getByTestId("connect-snippet").textContent()) ?? "", testInfo.outputPath("secret.mjs"), { TOLLGATE_SECRET: secret.secret });
+
+    await page.getByRole("navigation", { name: "App sections" }).getByRole("link", { name: "Overview" }).click();
+    await expect(page.getByRole("meter", { name: "Concurrent connections" })).toHaveAttribute("aria-valuenow", "2", { timeout: 10_000 });
+    // Each script published one message.
+    await expect(page.getByRole("meter", { name: "Messages this period" })).toHaveAttribute("aria-valuenow", "2", { timeout: 15_000 });
   });
 });
