@@ -10,6 +10,8 @@ import path from "node:path";
 
 const repoRoot = path.resolve(import.meta.dirname, "../../..");
 const nodeScript = path.join(repoRoot, "relay/test/multinode/relay-node.ts");
+/** The real entry point, for a single node with in-memory state (no REDIS_URL). */
+const singleNodeScript = path.join(repoRoot, "relay/src/main.ts");
 const STARTUP_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 5_000;
 
@@ -42,7 +44,7 @@ export class RelayCluster {
     return Promise.all(Array.from({ length: count }, () => this.startNode()));
   }
 
-  async startNode(extraEnv: Record<string, string> = {}): Promise<RelayNode> {
+  async startNode(extraEnv: Record<string, string> = {}, options: { memoryState?: boolean } = {}): Promise<RelayNode> {
     const id = `node-${++this.seq}-${process.pid}`;
     const dataDir = await mkdtemp(path.join(os.tmpdir(), "tollgate-multinode-"));
     this.dirs.push(dataDir);
@@ -61,8 +63,9 @@ export class RelayCluster {
       ...this.options.env,
       ...extraEnv,
     };
+    if (options.memoryState) delete env.REDIS_URL;
     // `node --import tsx` keeps the relay in this one process, so its pid is the relay's (CPU, SIGKILL).
-    const child = spawn(process.execPath, ["--import", "tsx", nodeScript], { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", "tsx", options.memoryState ? singleNodeScript : nodeScript], { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));

@@ -26,6 +26,11 @@ export class PrivateRedis {
   private dir = "";
   port = 0;
 
+  /** The server's process id (for CPU accounting), or undefined when it is not running. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
