@@ -83,8 +83,6 @@ function raiseBaseline(view: PeriodView, baseline: number): void {
 export class RedisMessageCounterStore implements MessageCounterStore {
   private readonly views = new Map<string, PeriodView>();
   private round = 0;
-  /** Other live relay nodes, as of the last sync reply. */
-  private otherLiveNodes = 0;
   private syncing: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
 
@@ -127,7 +125,7 @@ export class RedisMessageCounterStore implements MessageCounterStore {
 
   /** Known total plus the other live nodes' presumed traffic since the last reply (see the top). */
   private totalOf(view: PeriodView): number {
-    const unseen = this.otherLiveNodes * (view.incrementsTotal - view.incrementsAtReply);
+    const unseen = this.link.otherLiveNodes * (view.incrementsTotal - view.incrementsAtReply);
     return (view.baseline ?? 0) + view.acked + view.own + view.others + unseen;
   }
 
@@ -207,7 +205,7 @@ export class RedisMessageCounterStore implements MessageCounterStore {
         }
       }
       if (!Array.isArray(reply) || reply.length !== 1 + pushed.length * 5) throw new Error("unexpected counter sync reply");
-      this.otherLiveNodes = Math.max(0, Number(reply[0]));
+      this.link.otherLiveNodes = Math.max(0, Number(reply[0]));
       pushed.forEach(({ view, acknowledgedTotal, incrementsTotal }, index) => {
         const [baseline, acked, risen, others, ownAcked] = reply.slice(1 + index * 5, 1 + index * 5 + 5).map(Number);
         if (baseline === undefined || acked === undefined || risen === undefined || others === undefined || ownAcked === undefined) return;

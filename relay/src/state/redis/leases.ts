@@ -1,7 +1,9 @@
 // Connection leases in Redis: one set of connection ids per (app, node), each node's sets kept alive
 // by its heartbeat. A node that crashes stops heartbeating and its leases stop counting once the lease
 // TTL passes. While Redis is unreachable the node decides with its own leases plus the other nodes'
-// count it last saw, and replaces its Redis leases with its local set when Redis returns.
+// count it last saw, presuming that every other live node admitted as many new connections as it did
+// since the outage began (a fair share of the free slots), and replaces its Redis leases with its
+// local set when Redis returns.
 import type { ConnectionLeaseStore, LeaseResult } from "../types";
 import { UNAVAILABLE } from "./link";
 import type { RedisLink } from "./link";
@@ -17,6 +19,8 @@ export class RedisLeaseStore implements ConnectionLeaseStore {
   private readonly own = new Map<string, Set<string>>();
   /** Other nodes' lease count per app as last seen in Redis (the outage fallback). */
   private readonly othersSeen = new Map<string, number>();
+  /** Leases taken per app during the current outage. */
+  private readonly acquiredInOutage = new Map<string, number>();
 
   constructor(
     private readonly link: RedisLink,
@@ -69,10 +73,13 @@ export class RedisLeaseStore implements ConnectionLeaseStore {
       return { acquired: acquired === 1, count };
     }
     // Outage: decide with the local view; the lease is registered in Redis when it returns.
+    const acquiredInOutage = this.acquiredInOutage.get(appId) ?? 0;
     const local = this.ownCount(appId) + (this.othersSeen.get(appId) ?? 0);
     if (this.own.get(appId)?.has(connectionId)) return { acquired: true, count: local };
-    if (limit !== null && local >= limit) return { acquired: false, count: local };
+    const presumedOthers = this.link.otherLiveNodes * acquiredInOutage;
+    if (limit !== null && local + presumedOthers >= limit) return { acquired: false, count: local };
     this.remember(appId, connectionId);
+    this.acquiredInOutage.set(appId, acquiredInOutage + 1);
     return { acquired: true, count: local + 1 };
   }
 
@@ -94,5 +101,6 @@ export class RedisLeaseStore implements ConnectionLeaseStore {
     const args: Array<string | number> = [this.nodeId, this.leaseTtlMs, this.keys.leasePrefix];
     for (const [appId, leases] of this.own) args.push(appId, leases.size, ...leases);
     await this.link.script(this.link.command, LEASE_REPLACE, [this.keys.nodeLeaseApps(this.nodeId)], args);
+    this.acquiredInOutage.clear();
   }
 }

@@ -65,6 +65,8 @@ export class RedisLink {
   private readonly shas = new Map<string, string>();
   /** Bumped by stores whenever their local view changes, so a reconcile that raced a change runs again. */
   localChanges = 0;
+  /** Other live relay nodes as last seen in Redis (fair shares during an outage). */
+  otherLiveNodes = 0;
 
   constructor(private readonly options: RedisLinkOptions) {
     const retryStrategy = (times: number) => Math.min(50 * times, RECONNECT_MAX_DELAY_MS);

@@ -192,8 +192,8 @@ describe("redis outages", () => {
     const [a, b] = await startCluster();
     a.counters.setBaseline("app_o", 1000, 0);
     b.counters.setBaseline("app_o", 1000, 0);
-    await a.leases.acquire("app_o", "a:1", 3);
-    await b.leases.acquire("app_o", "b:1", 3);
+    await a.leases.acquire("app_o", "a:1", 5);
+    await b.leases.acquire("app_o", "b:1", 5);
     a.counters.increment("app_o", 1000, 4);
     await eventually(() => expect(b.counters.total("app_o", 1000)).toBe(4));
     // What a saw last is its outage view (heartbeats refresh it too).
@@ -203,8 +203,10 @@ describe("redis outages", () => {
     // The first command to time out flips the node to degraded; after that nothing waits on Redis.
     await eventually(() => expect(a.health().degraded).toBe(true), 3_000);
     const startedAt = Date.now();
-    expect(await a.leases.acquire("app_o", "a:2", 3)).toEqual({ acquired: true, count: 3 });
-    expect(await a.leases.acquire("app_o", "a:3", 3)).toEqual({ acquired: false, count: 3 });
+    // 3 free slots, 2 live nodes: b is presumed to take as many as a, so a stops at 2.
+    expect(await a.leases.acquire("app_o", "a:2", 5)).toEqual({ acquired: true, count: 3 });
+    expect(await a.leases.acquire("app_o", "a:3", 5)).toEqual({ acquired: true, count: 4 });
+    expect(await a.leases.acquire("app_o", "a:4", 5)).toEqual({ acquired: false, count: 4 });
     // Counted locally; b is presumed to be as busy as a was since Redis was last seen (fair share).
     expect(a.counters.increment("app_o", 1000, 6)).toBe(16);
     expect(await a.presence.join("app_o", "room", { peerId: "alice" }, "a:1")).toEqual({ firstForPeer: true });
@@ -216,8 +218,8 @@ describe("redis outages", () => {
     await eventually(() => expect(a.health().degraded).toBe(false), 5_000);
     await eventually(() => expect(b.health().degraded).toBe(false), 5_000);
     expect(a.health().reconciles).toBeGreaterThanOrEqual(1);
-    // Redis now holds a's local view: a:1 released during the outage, a:2 acquired during it.
-    expect(await b.leases.count("app_o")).toBe(2);
+    // Redis now holds a's local view: a:1 released during the outage, a:2 and a:3 acquired during it.
+    expect(await b.leases.count("app_o")).toBe(3);
     await eventually(() => expect(b.counters.total("app_o", 1000)).toBe(10));
     expect((await b.presence.roster("app_o", "room")).map((m) => m.peerId)).toEqual(["alice"]);
     expect(await a.bus.sendDirect({ appId: "app_o", toPeerId: "bob", fromPeerId: "x", dataJson: "1" })).toBe(1);
