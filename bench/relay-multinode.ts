@@ -1,4 +1,4 @@
-// Benchmark (a script, not a test): `npx tsx bench/relay-multinode.ts`, about 1.5 minutes.
+// Benchmark (a script, not a test): `npx tsx bench/relay-multinode.ts`, about 2 minutes.
 // The same offered load against three setups, measured in this one run:
 //   single — one relay process, in-memory state (the default without REDIS_URL);
 //   3-node — three relay processes sharing a bench-owned redis-server, connections spread evenly;
@@ -8,7 +8,9 @@
 // offered, relay CPU per delivery (sum over relay processes; with Redis's own CPU as a second figure),
 // and publish→ack latency (the hot path must not wait on Redis, frozen or not). A closed-loop phase
 // (each publisher keeps WINDOW messages in flight until every subscriber has it) gives the maximum
-// throughput of single vs 3-node. Ratios are against the single node measured in the same run.
+// throughput of single vs 3-node. Single and 3-node run side by side and take turns over ROUNDS
+// rounds; their ratios are medians of per-round ratios. The frozen run comes last, compared with the
+// last round's 3-node phase.
 import { randomBytes } from "node:crypto";
 import { WebSocket } from "ws";
 import { FakeControlPlane, RELAY_SECRET, appFixture, firstSecretKey, mintToken } from "../relay/test/helpers";
@@ -18,11 +20,12 @@ import { PrivateRedis } from "../relay/test/multinode/redis-server";
 
 const SUBSCRIBERS = 45;
 const RATE = 100;
-const STEADY_SECONDS = 8;
+const ROUNDS = 3;
+const STEADY_SECONDS = 5;
 const FROZEN_SECONDS = 30;
 const WARMUP_MS = 1_500;
 const WINDOW = 8;
-const SATURATION_SECONDS = 6;
+const SATURATION_SECONDS = 4;
 const CHANNEL = "bench/multinode";
 
 const app = appFixture({
@@ -175,15 +178,24 @@ function nodeFor(nodes: RelayNode[], index: number): RelayNode {
   return node;
 }
 
-async function withClients<T>(nodes: RelayNode[], run: (subscribers: Client[], publishers: Publisher[]) => Promise<T>): Promise<T> {
+interface Setup {
+  pids: number[];
+  redisPid: number | undefined;
+  subscribers: Client[];
+  publishers: Publisher[];
+}
+
+async function connectClients(nodes: RelayNode[], redisPid: number | undefined): Promise<Setup> {
   const subscribers = await Promise.all(Array.from({ length: SUBSCRIBERS }, (_, i) => subscriber(nodeFor(nodes, i), i)));
   const publishers = await Promise.all([0, 1, 2].map((i) => publisher(nodeFor(nodes, i), i)));
-  try {
-    return await run(subscribers, publishers);
-  } finally {
-    for (const client of [...subscribers, ...publishers]) client.ws.terminate();
-  }
+  return { pids: pidsOf(nodes), redisPid, subscribers, publishers };
 }
+
+function disconnect(setup: Setup): void {
+  for (const client of [...setup.subscribers, ...setup.publishers]) client.ws.terminate();
+}
+
+const median = (values: number[]) => percentile(values, 0.5);
 
 function pidsOf(nodes: RelayNode[]): number[] {
   return nodes.map((node) => node.child.pid).filter((pid): pid is number => typeof pid === "number");
@@ -200,46 +212,76 @@ async function main(): Promise<void> {
     keyPrefix: `bench:${randomBytes(4).toString("hex")}:`,
     env: { USAGE_FLUSH_MS: "2000", PLAN_CACHE_REFRESH_MS: "600000" },
   });
+  const setups: Setup[] = [];
   try {
-    console.log(`offered: 3 publishers × ${RATE} msgs/s × ${SUBSCRIBERS} subscribers = ${3 * RATE * SUBSCRIBERS} deliveries/s`);
+    console.log(`offered: 3 publishers × ${RATE} msgs/s × ${SUBSCRIBERS} subscribers = ${3 * RATE * SUBSCRIBERS} deliveries/s; ${ROUNDS} interleaved rounds`);
+    // Both setups stay up side by side (an idle relay costs ~1 % of a core) and take turns, so the
+    // machine's load drift hits both alike; ratios are medians of the per-round ratios.
     const single = await cluster.startNode({}, { memoryState: true });
-    const singleResult = await withClients([single], async (subs, pubs) => ({ steady: await steady(pidsOf([single]), undefined, subs, pubs, STEADY_SECONDS), max: await saturate(subs, pubs) }));
-    await cluster.stop();
-    console.log("single node done");
+    const nodes = await Promise.all([cluster.startNode(), cluster.startNode(), cluster.startNode()]);
+    const singleSetup = await connectClients([single], undefined);
+    setups.push(singleSetup);
+    const multiSetup = await connectClients(nodes, redis.pid);
+    setups.push(multiSetup);
+    const rounds: Array<{ single: SteadyResult; multi: SteadyResult; singleMax: number; multiMax: number }> = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = round % 2 === 0 ? [singleSetup, multiSetup] : [multiSetup, singleSetup];
+      const steadyResults = new Map<Setup, SteadyResult>();
+      for (const setup of order) steadyResults.set(setup, await steady(setup.pids, setup.redisPid, setup.subscribers, setup.publishers, STEADY_SECONDS));
+      const maxResults = new Map<Setup, number>();
+      for (const setup of order) maxResults.set(setup, await saturate(setup.subscribers, setup.publishers));
+      const result = (setup: Setup) => {
+        const found = steadyResults.get(setup);
+        if (!found) throw new Error("missing result");
+        return found;
+      };
+      rounds.push({ single: result(singleSetup), multi: result(multiSetup), singleMax: maxResults.get(singleSetup) ?? 0, multiMax: maxResults.get(multiSetup) ?? 0 });
+      console.log(`round ${round + 1}/${ROUNDS} done`);
+    }
 
-    const nodes = await cluster.start(3);
-    const multiResult = await withClients(nodes, async (subs, pubs) => ({ steady: await steady(pidsOf(nodes), redis.pid, subs, pubs, STEADY_SECONDS), max: await saturate(subs, pubs) }));
-    console.log("3 nodes done");
-
-    const frozenAt = { ms: 0 };
-    const frozen = await withClients(nodes, async (subs, pubs) =>
-      steady(pidsOf(nodes), undefined, subs, pubs, FROZEN_SECONDS, () => {
-        redis.freeze();
-        frozenAt.ms = Date.now();
-      }),
-    );
+    const frozen = await steady(multiSetup.pids, undefined, multiSetup.subscribers, multiSetup.publishers, FROZEN_SECONDS, () => redis.freeze());
     redis.thaw();
     const thawedAt = Date.now();
-    const reconciled = async () => nodes.every((node) => node.output().includes('"msg":"redis available again; local view reconciled"'));
-    while (!(await reconciled()) && Date.now() - thawedAt < 10_000) await sleep(50);
+    const reconciled = () => nodes.every((node) => node.output().includes('"msg":"redis available again; local view reconciled"'));
+    while (!reconciled() && Date.now() - thawedAt < 10_000) await sleep(50);
     const reconcileMs = Date.now() - thawedAt;
     const crashed = nodes.filter((node) => node.child.exitCode !== null);
+    // The last round's 3-node steady phase is the reference for the frozen run (closest in time).
+    const lastMulti = rounds[rounds.length - 1]?.multi;
+    if (!lastMulti) throw new Error("no rounds");
 
-    const ratio = (value: number, base: number) => `${(value / base).toFixed(2)}×`;
+    const med = (pick: (r: (typeof rounds)[number]) => number) => median(rounds.map(pick));
+    const summary = (pick: (r: (typeof rounds)[number]) => SteadyResult): SteadyResult => ({
+      deliveredPerSecond: med((r) => pick(r).deliveredPerSecond),
+      offeredPerSecond: lastMulti.offeredPerSecond,
+      relayCpuMicrosPerDelivery: med((r) => pick(r).relayCpuMicrosPerDelivery),
+      totalCpuMicrosPerDelivery: med((r) => pick(r).totalCpuMicrosPerDelivery),
+      ackP50Ms: med((r) => pick(r).ackP50Ms),
+      ackP99Ms: med((r) => pick(r).ackP99Ms),
+    });
     const row = (name: string, r: SteadyResult) =>
       `| ${name} | ${Math.round(r.deliveredPerSecond)} (${((100 * r.deliveredPerSecond) / r.offeredPerSecond).toFixed(0)} % of offered) | ${r.relayCpuMicrosPerDelivery.toFixed(2)} | ${r.totalCpuMicrosPerDelivery.toFixed(2)} | ${r.ackP50Ms.toFixed(1)} / ${r.ackP99Ms.toFixed(1)} |`;
+    const x = (value: number) => `${value.toFixed(2)}×`;
     console.log("");
-    console.log("| setup | deliveries/s | relay CPU µs/delivery | relay+Redis CPU µs/delivery | publish→ack p50 / p99 (ms) |");
+    console.log("| setup (medians over rounds) | deliveries/s | relay CPU µs/delivery | relay+Redis CPU µs/delivery | publish→ack p50 / p99 (ms) |");
     console.log("|---|---|---|---|---|");
-    console.log(row("single node (memory)", singleResult.steady));
-    console.log(row("3 nodes (Redis)", multiResult.steady));
-    console.log(row(`3 nodes, Redis frozen ${FROZEN_SECONDS} s`, frozen));
+    console.log(row("single node (memory)", summary((r) => r.single)));
+    console.log(row("3 nodes (Redis)", summary((r) => r.multi)));
+    console.log(row(`3 nodes, Redis frozen ${FROZEN_SECONDS} s (one run)`, frozen));
     console.log("");
-    console.log(`3 nodes vs single: deliveries/s ${ratio(multiResult.steady.deliveredPerSecond, singleResult.steady.deliveredPerSecond)}, relay CPU/delivery ${ratio(multiResult.steady.relayCpuMicrosPerDelivery, singleResult.steady.relayCpuMicrosPerDelivery)}, with Redis ${ratio(multiResult.steady.totalCpuMicrosPerDelivery, singleResult.steady.relayCpuMicrosPerDelivery)}`);
-    console.log(`frozen vs 3 nodes: deliveries/s ${ratio(frozen.deliveredPerSecond, multiResult.steady.deliveredPerSecond)}, relay CPU/delivery ${ratio(frozen.relayCpuMicrosPerDelivery, multiResult.steady.relayCpuMicrosPerDelivery)}, ack p99 ${ratio(frozen.ackP99Ms, multiResult.steady.ackP99Ms)}`);
-    console.log(`closed-loop max deliveries/s: single ${Math.round(singleResult.max)}, 3 nodes ${Math.round(multiResult.max)} (${ratio(multiResult.max, singleResult.max)})`);
+    console.log(
+      `3 nodes vs single (median of per-round ratios): deliveries/s ${x(med((r) => r.multi.deliveredPerSecond / r.single.deliveredPerSecond))}, ` +
+        `relay CPU/delivery ${x(med((r) => r.multi.relayCpuMicrosPerDelivery / r.single.relayCpuMicrosPerDelivery))}, ` +
+        `relay+Redis CPU/delivery ${x(med((r) => r.multi.totalCpuMicrosPerDelivery / r.single.relayCpuMicrosPerDelivery))}, ` +
+        `closed-loop max deliveries/s ${x(med((r) => r.multiMax / r.singleMax))} (medians: 3 nodes ${Math.round(med((r) => r.multiMax))}, single ${Math.round(med((r) => r.singleMax))})`,
+    );
+    console.log(
+      `frozen vs 3 nodes (last round): deliveries/s ${x(frozen.deliveredPerSecond / lastMulti.deliveredPerSecond)} (only same-node subscribers are reached), ` +
+        `relay CPU/delivery ${x(frozen.relayCpuMicrosPerDelivery / lastMulti.relayCpuMicrosPerDelivery)}, publish→ack p99 ${x(frozen.ackP99Ms / lastMulti.ackP99Ms)}`,
+    );
     console.log(`after thaw: every node reconciled within ${reconcileMs} ms; nodes crashed: ${crashed.length}`);
   } finally {
+    for (const setup of setups) disconnect(setup);
     redis.thaw();
     await cluster.stop();
     await controlPlane.stop();
