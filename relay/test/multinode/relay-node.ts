@@ -5,6 +5,7 @@ import { createLogger } from "../../src/log";
 import { startRelay } from "../../src/server";
 import { createRedisState } from "../../src/state/redis";
 import { redisSettingsFromEnv } from "../../src/state/redis/config";
+import { refreshOnNotice } from "../../src/state/redis/plan-change";
 
 const config = loadConfigFromEnv();
 const redisUrl = config.redisUrl;
@@ -13,7 +14,7 @@ const settings = redisSettingsFromEnv();
 const logger = createLogger({ base: { service: "relay", relayId: config.relayId } });
 const state = await createRedisState({ url: redisUrl, nodeId: config.relayId, keyPrefix: settings.keyPrefix, planChangeChannel: settings.planChangeChannel, timing: settings.timing, logger });
 const relay = await startRelay(config, { state, logger });
-state.onPlanChange(() => void relay.refreshNow());
+state.onPlanChange(refreshOnNotice(() => relay.refreshNow()));
 const stop = () => {
   relay
     .close()
