@@ -1,6 +1,7 @@
 // Multi-node settings from the environment, validated once at startup (STYLE habit 3). Only read when
 // REDIS_URL is set; every timer has a production default and tests shorten them.
 import { z } from "zod";
+import { ConfigError } from "../../config";
 import { PLAN_CHANGE_CHANNEL, defaultRedisTiming } from "./index";
 import type { RedisStateTiming } from "./index";
 
@@ -29,12 +30,12 @@ export interface RedisSettings {
   timing: RedisStateTiming;
 }
 
-/** Parses the REDIS_* variables; throws an Error naming every invalid one. */
+/** Parses the REDIS_* variables; throws a ConfigError naming every invalid one. */
 export function redisSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): RedisSettings {
   const parsed = redisEnvSchema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
-    throw new Error(`invalid relay configuration: ${problems.join("; ")}`);
+    throw new ConfigError(`invalid relay configuration: ${problems.join("; ")}`);
   }
   const e = parsed.data;
   return {
