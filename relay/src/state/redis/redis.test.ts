@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { PLAN_CHANGE_CHANNEL as CONTROL_PLANE_CHANNEL } from "../../../../lib/relay/notify-relays";
-import { PrivateRedis } from "../../../test/multinode/redis-server";
+import { PrivateRedis, freePort } from "../../../test/multinode/redis-server";
 import { describeStateContract } from "../contract";
 import type { DirectEvent, LocalDelivery, PresenceEvent } from "../types";
 import { PLAN_CHANGE_CHANNEL, createRedisStateCluster, deleteKeys } from "./index";
@@ -223,6 +223,35 @@ describe("redis outages", () => {
     await eventually(() => expect(b.counters.total("app_o", 1000)).toBe(10));
     expect((await b.presence.roster("app_o", "room")).map((m) => m.peerId)).toEqual(["alice"]);
     expect(await a.bus.sendDirect({ appId: "app_o", toPeerId: "bob", fromPeerId: "x", dataJson: "1" })).toBe(1);
+  });
+
+  it("starts degraded when Redis is unreachable and joins once it appears", async () => {
+    const late = new PrivateRedis();
+    late.port = await freePort();
+    const keyPrefix = prefix();
+    const shared = createRedisStateCluster({ url: late.url, keyPrefix, timing: fastTiming });
+    try {
+      const a = shared.node("a");
+      a.bus.attach(new Delivery());
+      const startedAt = Date.now();
+      await a.ready;
+      expect(Date.now() - startedAt).toBeLessThan(3 * fastTiming.commandTimeoutMs);
+      await eventually(() => expect(a.health().degraded).toBe(true), 2_000);
+      expect(await a.leases.acquire("app_l", "a:1", 1)).toEqual({ acquired: true, count: 1 });
+      a.counters.setBaseline("app_l", 1000, 0);
+      a.counters.increment("app_l", 1000, 2);
+      await late.start();
+      await eventually(() => expect(a.health().degraded).toBe(false), 5_000);
+      const b = shared.node("b");
+      b.bus.attach(new Delivery());
+      await b.ready;
+      expect((await b.leases.acquire("app_l", "b:1", 1)).acquired).toBe(false);
+      b.counters.setBaseline("app_l", 1000, 0);
+      await eventually(() => expect(b.counters.total("app_l", 1000)).toBe(2));
+    } finally {
+      await shared.close();
+      await late.stop();
+    }
   });
 
   it("a Redis restart that lost every key is rebuilt from the nodes' local views", async () => {
