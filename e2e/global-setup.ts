@@ -48,7 +48,6 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
       webUrl: stack.webUrl,
       relayUrl: stack.relayUrl,
       planCacheRefreshMs: PLAN_CACHE_REFRESH_MS,
-      usageFlushMs: USAGE_FLUSH_MS,
       admin: { ...stack.admin, storageState: path.join(stateDir, "admin.json") },
       customer: { ...customer, storageState: path.join(stateDir, "customer.json") },
     };

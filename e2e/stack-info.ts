@@ -11,8 +11,8 @@ export interface StackInfo {
   webUrl: string;
   /** ws://127.0.0.1:<port>: the SDK appends /v1 itself. */
   relayUrl: string;
+  /** How often relays pull the plan snapshot: the longest a limit or key change takes to reach them. */
   planCacheRefreshMs: number;
-  usageFlushMs: number;
   admin: Credentials & { storageState: string };
   customer: Credentials & { storageState: string };
 }
