@@ -68,3 +68,25 @@ test("customer and admin pages fit a 1280 px desktop and a 390 px phone", async 
     await adminPage.screenshot({ path: testInfo.outputPath(`${viewport.name}_admin_plan-editor.png`), fullPage: true });
   }
 });
+
+test.describe("signed out", () => {
+  test.use({ storageState: { cookies: [], origins: [] } });
+
+  test("sign-in, sign-up and not-found pages fit both widths", async ({ page }, testInfo) => {
+    for (const viewport of viewports) {
+      await page.setViewportSize(viewport);
+      for (const path of ["/sign-in", "/sign-up", "/no-such-page"]) {
+        await page.goto(path);
+        await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+        await expectNoSidewaysScroll(page);
+        await page.screenshot({ path: testInfo.outputPath(`${viewport.name}${path.replaceAll("/", "_")}.png`), fullPage: true });
+      }
+    }
+    // A wrong password is reported on the form, not by a crash or a silent reload.
+    await page.goto("/sign-in");
+    await page.getByLabel("Email").fill("nobody@e2e.test");
+    await page.getByLabel("Password").fill("wrong-password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByRole("alert").filter({ hasText: "Wrong email or password" })).toBeVisible();
+  });
+});
