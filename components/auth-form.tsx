@@ -55,22 +55,43 @@ export function AuthForm({ mode }: AuthFormProps) {
           <input name="name" autoComplete="name" maxLength={100} />
         </label>
       )}
-      <label>
-        Email
-        <input name="email" type="email" autoComplete="email" required aria-invalid={error?.field === "email"} />
-      </label>
-      <label>
-        Password
+      <div className="field">
+        <label htmlFor="auth-email">Email</label>
         <input
+          id="auth-email"
+          name="email"
+          type="email"
+          autoComplete="email"
+          required
+          aria-invalid={error?.field === "email"}
+          aria-describedby={error?.field === "email" ? "email-error" : undefined}
+        />
+        {error?.field === "email" && (
+          <small id="email-error" role="alert" className="field-error">
+            {error.message}
+          </small>
+        )}
+      </div>
+      <div className="field">
+        <label htmlFor="auth-password">Password</label>
+        <input
+          id="auth-password"
           name="password"
           type="password"
           autoComplete={mode === "sign-in" ? "current-password" : "new-password"}
           required
           minLength={mode === "sign-up" ? 8 : undefined}
           aria-invalid={error?.field === "password"}
+          aria-describedby={error?.field === "password" ? "password-error" : undefined}
         />
-      </label>
-      {error && (
+        {error?.field === "password" && (
+          <small id="password-error" role="alert" className="field-error">
+            {error.message}
+          </small>
+        )}
+      </div>
+      {/* Errors tied to a field are shown next to it; the rest (wrong password, rate limit) here. */}
+      {error && error.field !== "email" && error.field !== "password" && (
         <p role="alert" className="form-error">
           {error.message}
         </p>

@@ -72,7 +72,7 @@ test("customer and admin pages fit a 1280 px desktop and a 390 px phone", async 
 test.describe("signed out", () => {
   test.use({ storageState: { cookies: [], origins: [] } });
 
-  test("sign-in, sign-up and not-found pages fit both widths", async ({ page }, testInfo) => {
+  test("sign-in, sign-up and not-found pages fit both widths", async ({ page, stack }, testInfo) => {
     for (const viewport of viewports) {
       await page.setViewportSize(viewport);
       for (const path of ["/sign-in", "/sign-up", "/no-such-page"]) {
@@ -88,5 +88,12 @@ test.describe("signed out", () => {
     await page.getByLabel("Password").fill("wrong-password");
     await page.getByRole("button", { name: "Sign in" }).click();
     await expect(page.getByRole("alert").filter({ hasText: "Wrong email or password" })).toBeVisible();
+    // Signing up with a taken email is reported next to the email field.
+    await page.goto("/sign-up");
+    await page.getByLabel("Email").fill(stack.customer.email);
+    await page.getByLabel("Password").fill("another-long-password");
+    await page.getByRole("button", { name: "Create account" }).click();
+    await expect(page.getByLabel("Email")).toHaveAttribute("aria-invalid", "true");
+    await expect(page.getByLabel("Email")).toHaveAccessibleDescription("An account with this email already exists");
   });
 });
