@@ -4,7 +4,7 @@ import Link from "next/link";
 import { useEffect, useState } from "react";
 import { apiFetch } from "@/components/api";
 import type { AdminApp, AdminTenant } from "@/components/api-types";
-import { formatDate, formatMoney } from "@/components/format";
+import { formatDate, formatLimit, formatMoney } from "@/components/format";
 import { ErrorState } from "@/components/ui/error-state";
 import { SkeletonBlock } from "@/components/ui/skeleton";
 
@@ -87,7 +87,7 @@ export function AdminSearch() {
                       {app.override && <span className="badge">override</span>}
                     </td>
                     <td data-label="Limits" className="small">
-                      {app.limits.maxConcurrentConnections ?? "∞"} conn · {app.limits.maxMessagesPerPeriod ?? "∞"} msg
+                      {formatLimit(app.limits.maxConcurrentConnections)} conn · {formatLimit(app.limits.maxMessagesPerPeriod)} msg
                     </td>
                     <td data-label="Status">
                       <span className={`badge ${app.status}`}>{app.status}</span>
