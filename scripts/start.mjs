@@ -8,7 +8,7 @@
 //   node scripts/start.mjs --build-only   generate + build when needed, then exit (the test runner's first step)
 import { spawn, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { z } from "zod";
@@ -187,18 +187,42 @@ function sourceHash() {
   return hash.digest("hex");
 }
 
-function buildIfNeeded(env) {
+function buildIsCurrent(stampFile, hash) {
+  return existsSync(path.join(root, ".next", "BUILD_ID")) && existsSync(stampFile) && readFileSync(stampFile, "utf8") === hash;
+}
+
+/**
+ * Builds when the sources changed. Several launchers may start at once (parallel test files); a lock
+ * directory makes the others wait for the one build instead of writing into the same .next together.
+ */
+async function buildIfNeeded(env) {
   const stampFile = path.join(root, ".next", "tollgate-source-hash");
+  const lockDir = path.join(root, ".next-build.lock");
   const current = sourceHash();
-  if (existsSync(path.join(root, ".next", "BUILD_ID")) && existsSync(stampFile) && readFileSync(stampFile, "utf8") === current) {
-    say("web app build is up to date");
-    return;
+  for (;;) {
+    if (buildIsCurrent(stampFile, current)) {
+      say("web app build is up to date");
+      return;
+    }
+    try {
+      mkdirSync(lockDir);
+      break;
+    } catch {
+      // Another launcher is building; a lock older than 10 minutes is left over from a killed build.
+      if (Date.now() - statSync(lockDir, { throwIfNoEntry: false })?.mtimeMs > 600_000) rmSync(lockDir, { recursive: true, force: true });
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
   }
-  say("building the web app (first start or sources changed; takes a minute or two)…");
-  const started = Date.now();
-  run(bin("next"), ["build"], env);
-  writeFileSync(stampFile, current);
-  say(`web app built in ${Math.round((Date.now() - started) / 1000)} s`);
+  try {
+    if (buildIsCurrent(stampFile, current)) return;
+    say("building the web app (first start or sources changed; takes a minute or two)…");
+    const started = Date.now();
+    run(bin("next"), ["build"], env);
+    writeFileSync(stampFile, current);
+    say(`web app built in ${Math.round((Date.now() - started) / 1000)} s`);
+  } finally {
+    rmSync(lockDir, { recursive: true, force: true });
+  }
 }
 
 async function main() {
@@ -207,7 +231,7 @@ async function main() {
   if (buildOnly) {
     const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", DATABASE_URL: config.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres" };
     run(bin("prisma"), ["generate"], env);
-    buildIfNeeded(env);
+    await buildIfNeeded(env);
     return;
   }
 
@@ -248,7 +272,7 @@ async function main() {
   say("seeding plans, admin and demo app");
   for (const line of run(bin("tsx"), ["prisma/seed.ts"], env).split("\n")) if (line.trim()) log("[seed] ", line);
 
-  if (!devMode) buildIfNeeded(env);
+  if (!devMode) await buildIfNeeded(env);
 
   startChild("web", bin("next"), devMode ? ["dev", "-p", String(config.PORT)] : ["start", "-p", String(config.PORT)], env);
   startChild("relay", bin("tsx"), ["relay/src/main.ts"], env);
