@@ -19,7 +19,7 @@ const envSchema = z.object({
   CONNECT_RATE_PER_IP: intFromEnv(PlanDefaults.connectAttemptsPerIpPerMinute).pipe(z.number().int().positive()),
   CONNECT_RATE_WINDOW_MS: intFromEnv(60_000).pipe(z.number().int().positive()),
   RELAY_ID: z.string().min(1).max(100).optional(),
-  // Multi-node state comes with a later issue; accepted now so deployments can already set it.
+  // Selects the multi-node state (relay/src/state/redis); its REDIS_* settings are read there.
   REDIS_URL: z.string().optional(),
 });
 

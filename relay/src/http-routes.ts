@@ -59,7 +59,10 @@ export async function handleHttpRequest(server: RelayServer, req: IncomingMessag
   if (rawPath === "/healthz" && method === "GET") return json(res, 200, { status: "ok" });
   if (rawPath === "/readyz" && method === "GET") {
     const ready = server.planCache.ready && !server.closing;
-    return json(res, ready ? 200 : 503, { status: ready ? "ready" : "not_ready", snapshotLoaded: server.planCache.ready, closing: server.closing });
+    // A node whose Redis is down still serves (with its local view), so it stays ready; the body says so.
+    const shared = server.state.health?.();
+    const redis = shared ? { redis: shared.degraded ? "degraded" : "ok" } : {};
+    return json(res, ready ? 200 : 503, { status: ready ? "ready" : "not_ready", snapshotLoaded: server.planCache.ready, closing: server.closing, ...redis });
   }
   if (rawPath === "/metrics" && method === "GET") {
     const body = await server.metricsRegistry.metrics();

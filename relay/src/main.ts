@@ -3,11 +3,16 @@
 import { ConfigError, loadConfigFromEnv } from "./config";
 import { createLogger } from "./log";
 import { startRelay } from "./server";
+import { createRedisState } from "./state/redis";
+import { redisSettingsFromEnv } from "./state/redis/config";
+import type { RedisSettings } from "./state/redis/config";
 
 async function main(): Promise<void> {
   let config;
+  let redisSettings: RedisSettings | null = null;
   try {
     config = loadConfigFromEnv();
+    if (config.redisUrl) redisSettings = redisSettingsFromEnv();
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: "error", msg: error.message, service: "relay" })}\n`);
@@ -16,14 +21,21 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger({ base: { service: "relay", relayId: config.relayId } });
-  if (config.redisUrl) logger.warn("REDIS_URL is set but multi-node state is not implemented yet; using in-memory state");
-  const relay = await startRelay(config, { logger, defaultMetrics: true });
+  // REDIS_URL selects the multi-node state; without it the relay is a single node with in-memory state.
+  const state =
+    config.redisUrl && redisSettings
+      ? await createRedisState({ url: config.redisUrl, nodeId: config.relayId, ...redisSettings, logger })
+      : undefined;
+  if (state) logger.info("multi-node state through redis", { keyPrefix: redisSettings?.keyPrefix, degraded: state.health().degraded });
+  const relay = await startRelay(config, { logger, defaultMetrics: true, ...(state ? { state } : {}) });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info("shutting down", { signal });
-    relay.close().then(
+    // The relay releases its leases and flushes usage first; the shared state closes after it.
+    const closed = relay.close().then(() => state?.close());
+    closed.then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error("shutdown failed", { error: error instanceof Error ? error.message : String(error) });

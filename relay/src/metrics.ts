@@ -1,6 +1,7 @@
 // Prometheus metrics. The hot path bumps plain numbers in `RelayCounters`; prom-client reads them
 // at scrape time through `collect`, so a fan-out to 200 subscribers costs no label hashing.
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+import type { StateHealth } from "./state/types";
 
 export class RelayCounters {
   connectionsOpen = 0;
@@ -23,6 +24,8 @@ export interface MetricsSources {
   planCacheAgeSeconds: () => number;
   usageFlushLagSeconds: () => number;
   appMessagesUsed: () => Array<{ appId: string; used: number }>;
+  /** Shared-state health (multi-node); absent for the in-memory state. */
+  stateHealth?: () => StateHealth | null;
 }
 
 export function createMetricsRegistry(sources: MetricsSources, options: { defaultMetrics: boolean }): Registry {
@@ -144,5 +147,37 @@ export function createMetricsRegistry(sources: MetricsSources, options: { defaul
       this.set(sources.usageFlushLagSeconds());
     },
   });
+  const stateHealth = sources.stateHealth;
+  if (stateHealth) registerStateHealth(registry, stateHealth);
   return registry;
+}
+
+function registerStateHealth(registry: Registry, health: () => StateHealth | null): void {
+  const gauge = (name: string, help: string, read: (h: StateHealth) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const current = health();
+        if (current) this.set(read(current));
+      },
+    });
+  const counter = (name: string, help: string, read: (h: StateHealth) => number) =>
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const current = health();
+        this.reset();
+        if (current) this.inc(read(current));
+      },
+    });
+  gauge("relay_redis_degraded", "1 while Redis is unreachable and the node serves with its local view", (h) => (h.degraded ? 1 : 0));
+  gauge("relay_redis_degraded_seconds", "Length of the current Redis outage (0 when healthy)", (h) => h.degradedForMs / 1000);
+  counter("relay_redis_outages_total", "Redis outages seen by this node", (h) => h.outages);
+  counter("relay_redis_reconciles_total", "Times this node pushed its local view back to Redis after an outage", (h) => h.reconciles);
+  counter("relay_redis_events_not_forwarded_total", "Channel messages and presence events not sent to other nodes during an outage", (h) => h.eventsNotForwarded);
+  counter("relay_redis_reply_timeouts_total", "Direct sends or disconnects that stopped waiting for another node's answer", (h) => h.replyTimeouts);
 }

@@ -29,6 +29,7 @@ import { textFrame } from "./raw-frame";
 import { CloseCode, ErrorCode, Limits } from "./protocol";
 import type { Snapshot, SnapshotApp } from "./protocol";
 import { createMemoryState } from "./state/memory";
+import { refreshOnNotice } from "./state/redis/plan-change";
 import type { ChannelMessageEvent, DirectEvent, JsonObject, LocalDelivery, PresenceEvent, RelayState } from "./state/types";
 import { channelProblem, isJsonObject, isValidPeerId } from "./validation";
 
@@ -145,6 +146,7 @@ export class RelayServer implements LocalDelivery {
         usageFlushLagSeconds: () => this.meter.flushLagMs() / 1000,
         appMessagesUsed: () =>
           (this.planCache.current?.apps ?? []).map((app) => ({ appId: app.appId, used: this.state.counters.total(app.appId, app.period.startUnix) })),
+        ...(state.health ? { stateHealth: () => state.health?.() ?? null } : {}),
       },
       { defaultMetrics },
     );
@@ -166,6 +168,8 @@ export class RelayServer implements LocalDelivery {
     });
     this.planCache.onChange((snapshot, previous) => this.applySnapshot(snapshot, previous));
     state.bus.attach(this);
+    // With a shared backend the control plane's plan-change notices refresh the plan cache at once.
+    state.onPlanChange?.(refreshOnNotice(() => this.planCache.refreshNow()));
   }
 
   async start(): Promise<void> {

@@ -136,6 +136,22 @@ export interface MessageBus {
   disconnectPeer(appId: string, peerId: string, closeCode: number, reason: string): Promise<number>;
 }
 
+/** Health of a shared (networked) state backend, for /readyz and metrics. */
+export interface StateHealth {
+  backend: "redis";
+  /** Serving with the node's local view because the backend is unreachable. */
+  degraded: boolean;
+  /** Length of the current outage (0 when healthy). */
+  degradedForMs: number;
+  /** Outages and successful reconciliations since start. */
+  outages: number;
+  reconciles: number;
+  /** Events that did not reach the other nodes because the backend was unreachable. */
+  eventsNotForwarded: number;
+  /** Direct sends or disconnects that stopped waiting for some node's answer. */
+  replyTimeouts: number;
+}
+
 /** One node's view of the shared state. */
 export interface RelayState {
   leases: ConnectionLeaseStore;
@@ -143,6 +159,10 @@ export interface RelayState {
   presence: PresenceStore;
   bus: MessageBus;
   close(): Promise<void>;
+  /** Backend health; absent for the in-memory state, which cannot be degraded. */
+  health?(): StateHealth;
+  /** Calls `listener` when the control plane announces a plan change (needs a shared backend). */
+  onPlanChange?(listener: () => void): void;
 }
 
 /**

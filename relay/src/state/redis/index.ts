@@ -6,14 +6,12 @@ import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { silentLogger } from "../../log";
 import type { Logger } from "../../log";
-import type { RelayState, RelayStateCluster } from "../types";
+import type { RelayState, RelayStateCluster, StateHealth } from "../types";
 import { RedisMessageBus } from "./bus";
-import type { RedisBusStats } from "./bus";
 import { RedisMessageCounterStore } from "./counters";
 import { RedisKeys } from "./keys";
 import { RedisLeaseStore } from "./leases";
 import { RedisLink, UNAVAILABLE } from "./link";
-import type { LinkHealth } from "./link";
 import { RedisPresenceStore } from "./presence";
 import { HEARTBEAT, REAP } from "./scripts";
 
@@ -54,10 +52,6 @@ export interface RedisStateOptions {
   planChangeChannel?: string;
   /** Waited for before the first cross-node publish (a test cluster waits for all its nodes). */
   gate?: () => Promise<void>;
-}
-
-export interface RedisStateHealth extends LinkHealth, RedisBusStats {
-  backend: "redis";
 }
 
 const REAP_BATCH = 10;
@@ -115,7 +109,7 @@ export class RedisRelayState implements RelayState {
     this.ready = Promise.race([Promise.all([registeredOnce, listening.promise]).then(() => undefined), startupTimeout]);
   }
 
-  health(): RedisStateHealth {
+  health(): StateHealth {
     return { backend: "redis", ...this.link.health(), ...this.bus.stats };
   }
 
