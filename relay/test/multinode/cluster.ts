@@ -1,6 +1,6 @@
 // Several relay processes on 127.0.0.1 sharing one Redis, for the multi-node tests and benchmark. Each
-// node is a real process (so SIGKILL is a real crash) listening on a port it picks itself; its port is
-// read from its "relay listening" log line.
+// node is the real entry point (relay/src/main.ts) in its own process (so SIGKILL is a real crash),
+// listening on a port it picks itself; its port is read from its "relay listening" log line.
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { readFile } from "node:fs/promises";
@@ -9,9 +9,7 @@ import os from "node:os";
 import path from "node:path";
 
 const repoRoot = path.resolve(import.meta.dirname, "../../..");
-const nodeScript = path.join(repoRoot, "relay/test/multinode/relay-node.ts");
-/** The real entry point, for a single node with in-memory state (no REDIS_URL). */
-const singleNodeScript = path.join(repoRoot, "relay/src/main.ts");
+const mainScript = path.join(repoRoot, "relay/src/main.ts");
 const STARTUP_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 5_000;
 
@@ -65,7 +63,7 @@ export class RelayCluster {
     };
     if (options.memoryState) delete env.REDIS_URL;
     // `node --import tsx` keeps the relay in this one process, so its pid is the relay's (CPU, SIGKILL).
-    const child = spawn(process.execPath, ["--import", "tsx", options.memoryState ? singleNodeScript : nodeScript], { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", "tsx", mainScript], { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));

@@ -224,7 +224,7 @@ describe("several relay nodes through Redis", () => {
     for (const client of doomed) client.close();
   });
 
-  it("keeps serving through a frozen and then a restarted Redis and reconciles counters", async () => {
+  it("keeps serving through a frozen and then a restarted Redis, says so in /readyz and /metrics, and reconciles counters", async () => {
     const app = appFixture({ limits: { tokenBucketRefillPerSecond: 1_000_000, tokenBucketBurst: 1_000_000 } });
     await addApp(app);
     const listener = await connect(node(0), app, "listener");
@@ -240,6 +240,10 @@ describe("several relay nodes through Redis", () => {
         }
       }),
     );
+    const readiness = async (relay: RelayNode) => {
+      const response = await fetch(`${relay.httpUrl}/readyz`);
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
     const logCount = (relay: RelayNode, msg: string) => relay.output().split("\n").filter((line) => line.includes(`"msg":"${msg}"`)).length;
     const outageLogged = (count: number) => nodes.every((relay) => logCount(relay, "redis unavailable; serving with the local view") >= count);
     const recoveryLogged = (count: number) => nodes.every((relay) => logCount(relay, "redis available again; local view reconciled") >= count);
@@ -247,12 +251,16 @@ describe("several relay nodes through Redis", () => {
       await sleep(300);
       redis.freeze();
       await eventually(() => expect(outageLogged(1)).toBe(true), 3_000);
+      // Still ready (it serves), and says why it is degraded; the metric says the same.
+      for (const relay of nodes) expect(await readiness(relay)).toEqual({ status: 200, body: { status: "ready", snapshotLoaded: true, closing: false, redis: "degraded" } });
+      expect(await (await fetch(`${node(2).httpUrl}/metrics`)).text()).toMatch(/^relay_redis_degraded 1$/m);
       await sleep(700);
       redis.thaw();
       await eventually(() => expect(recoveryLogged(1)).toBe(true), 5_000);
       await redis.restart();
       await eventually(() => expect(outageLogged(2)).toBe(true), 3_000);
       await eventually(() => expect(recoveryLogged(2)).toBe(true), 5_000);
+      for (const relay of nodes) expect((await readiness(relay)).body).toMatchObject({ status: "ready", redis: "ok" });
       await sleep(300);
     } finally {
       running = false;
@@ -262,6 +270,10 @@ describe("several relay nodes through Redis", () => {
     expect(listener.framesOf("message").length).toBeGreaterThan(100);
     for (const relay of nodes) expect(relay.child.exitCode).toBeNull();
     for (const relay of nodes) expect((await fetch(`${relay.httpUrl}/healthz`)).status).toBe(200);
+    const metrics = await (await fetch(`${node(1).httpUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^relay_redis_degraded 0$/m);
+    expect(metrics).toMatch(/^relay_redis_outages_total 2$/m);
+    expect(metrics).toMatch(/^relay_redis_reconciles_total 2$/m);
     // Every publish was counted once: all nodes agree on the global total once Redis is back.
     await eventually(async () => {
       const used = await Promise.all(nodes.map(async (relay) => (await stats(relay, app.appId)).messagesUsed));
