@@ -3,6 +3,7 @@
 import { mkdirSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createApp } from "@/lib/apps/create-app";
+import type { DemoCredentials } from "@/lib/apps/demo-credentials";
 import { signUp } from "@/lib/auth/sign-up";
 import { createPrismaClient } from "@/lib/db";
 import { createApiKey } from "@/lib/keys/create-api-key";
@@ -10,15 +11,6 @@ import { PLAN_CATALOG } from "@/lib/plans/plan-catalog";
 
 const DEMO_EMAIL = "demo@tollgate.local";
 const DEMO_PASSWORD = "tollgate-demo";
-
-interface DemoCredentials {
-  webUrl: string;
-  relayUrl: string;
-  appId: string;
-  secretKey: { id: string; secret: string };
-  publishableKey: string;
-  dashboard: { email: string; password: string };
-}
 
 function required(name: string): string {
   const value = process.env[name];

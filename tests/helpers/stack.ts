@@ -7,19 +7,11 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import type { DemoCredentials } from "@/lib/apps/demo-credentials";
 import { createPrismaClient, type Db } from "@/lib/db";
 import { createEmptyDatabase } from "./test-database";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
-
-export interface DemoCredentials {
-  webUrl: string;
-  relayUrl: string;
-  appId: string;
-  secretKey: { id: string; secret: string };
-  publishableKey: string;
-  dashboard: { email: string; password: string };
-}
 
 export interface StackOptions {
   planCacheRefreshMs?: number;
