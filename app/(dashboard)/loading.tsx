@@ -1,13 +1,5 @@
-import { SkeletonBlock } from "@/components/ui/skeleton";
+import { PageLoading } from "@/components/page-loading";
 
-// Shown inside the dashboard frame while a page's server work runs, so navigation answers at once.
 export default function DashboardLoading() {
-  return (
-    <div className="stack">
-      <SkeletonBlock rows={2} label="Loading page" />
-      <div className="card">
-        <SkeletonBlock rows={4} label="Loading content" />
-      </div>
-    </div>
-  );
+  return <PageLoading />;
 }
