@@ -3,7 +3,7 @@
 // server, and answer JSON; errors use the REST error shape `{error, message}`.
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { CloseCode, ErrorCode, INTERNAL_AUTH_HEADER, Limits, relayPublishRequestSchema } from "./protocol";
+import { CloseCode, ErrorCode, INTERNAL_AUTH_HEADER, Limits, RelayInternalPath, planChangeNoticeSchema, relayPublishRequestSchema } from "./protocol";
 import type { RelayServer } from "./server";
 import { channelProblem } from "./validation";
 
@@ -30,6 +30,8 @@ function internalAuthorized(server: RelayServer, req: IncomingMessage): boolean 
 
 class BodyTooLarge extends Error {}
 
+const PLAN_CHANGE_NOTICE_MAX_BYTES = 4 * 1024;
+
 async function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -40,6 +42,23 @@ async function readBody(req: IncomingMessage, maxBytes: number): Promise<string>
     chunks.push(buffer);
   }
   return Buffer.concat(chunks).toString("utf8");
+}
+
+type JsonBody = { ok: true; value: unknown } | { ok: false; status: 400 | 413; message: string };
+
+async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<JsonBody> {
+  let text: string;
+  try {
+    text = await readBody(req, maxBytes);
+  } catch (error) {
+    if (error instanceof BodyTooLarge) return { ok: false, status: 413, message: `body over ${maxBytes} bytes` };
+    throw error;
+  }
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false, status: 400, message: "body is not JSON" };
+  }
 }
 
 /** Splits `/internal/apps/:appId/...` into decoded segments; null when a segment is not valid percent-encoding. */
@@ -72,6 +91,15 @@ export async function handleHttpRequest(server: RelayServer, req: IncomingMessag
   }
   if (!rawPath.startsWith("/internal/")) return apiError(res, 404, "not_found", "no such route");
   if (!internalAuthorized(server, req)) return apiError(res, 401, "unauthorized", "missing or invalid relay secret");
+  if (rawPath === RelayInternalPath.planChanged && method === "POST") {
+    const body = await readJsonBody(req, PLAN_CHANGE_NOTICE_MAX_BYTES);
+    if (!body.ok) return apiError(res, body.status, "invalid_request", body.message);
+    const notice = planChangeNoticeSchema.safeParse(body.value);
+    if (!notice.success) return apiError(res, 400, "invalid_request", "body is not a plan-change notice");
+    server.logger.debug("plan change notice", notice.data);
+    server.planChangeNotice();
+    return json(res, 202, { accepted: true });
+  }
 
   const segments = internalSegments(rawPath);
   if (!segments || segments[0] !== "internal" || segments[1] !== "apps" || segments[2] === undefined) {
@@ -103,21 +131,10 @@ export async function handleHttpRequest(server: RelayServer, req: IncomingMessag
       return json(res, 200, { channel, peers: await server.state.presence.roster(appId, channel) });
     }
     if (rest[2] === "publish" && method === "POST") {
-      let text: string;
-      try {
-        text = await readBody(req, Limits.maxRestBodyBytes);
-      } catch (error) {
-        if (error instanceof BodyTooLarge) return apiError(res, 413, "invalid_request", `body over ${Limits.maxRestBodyBytes} bytes`);
-        throw error;
-      }
-      let body: unknown;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        return apiError(res, 400, "invalid_request", "body is not JSON");
-      }
-      const parsed = relayPublishRequestSchema.safeParse(body);
-      if (!parsed.success || typeof body !== "object" || body === null || !("data" in body)) {
+      const body = await readJsonBody(req, Limits.maxRestBodyBytes);
+      if (!body.ok) return apiError(res, body.status, "invalid_request", body.message);
+      const parsed = relayPublishRequestSchema.safeParse(body.value);
+      if (!parsed.success || typeof body.value !== "object" || body.value === null || !("data" in body.value)) {
         return apiError(res, 400, "invalid_request", "body needs data");
       }
       const result = await server.restPublish(app, channel, parsed.data.data, parsed.data.from ?? "server", parsed.data.peerMetadata);

@@ -29,7 +29,7 @@ import { textFrame } from "./raw-frame";
 import { CloseCode, ErrorCode, Limits } from "./protocol";
 import type { Snapshot, SnapshotApp } from "./protocol";
 import { createMemoryState } from "./state/memory";
-import { refreshOnNotice } from "./state/redis/plan-change";
+import { refreshOnNotice } from "./refresh-on-notice";
 import type { ChannelMessageEvent, DirectEvent, JsonObject, LocalDelivery, PresenceEvent, RelayState } from "./state/types";
 import { channelProblem, isJsonObject, isValidPeerId } from "./validation";
 
@@ -64,7 +64,7 @@ export interface RelayHandle {
   httpUrl: string;
   /** Graceful: going_away, 1001, final usage flush. */
   close(): Promise<void>;
-  /** Pull the plan snapshot now (a later issue triggers this from a Redis notice). */
+  /** Pull the plan snapshot now. */
   refreshNow(): Promise<boolean>;
   /** Cut and post the current usage now. */
   flushUsage(): Promise<void>;
@@ -103,6 +103,7 @@ export class RelayServer implements LocalDelivery {
   /** Highest concurrent count seen per app this period (the stats endpoint reports it). */
   private readonly observedPeaks = new Map<string, { periodStartUnix: number; peak: number }>();
   closing = false;
+  readonly planChangeNotice = refreshOnNotice(() => this.planCache.refreshNow());
   private closed: Promise<void> | null = null;
   readonly metricsRegistry;
 
@@ -168,8 +169,9 @@ export class RelayServer implements LocalDelivery {
     });
     this.planCache.onChange((snapshot, previous) => this.applySnapshot(snapshot, previous));
     state.bus.attach(this);
-    // With a shared backend the control plane's plan-change notices refresh the plan cache at once.
-    state.onPlanChange?.(refreshOnNotice(() => this.planCache.refreshNow()));
+    // The control plane's plan-change notices (Redis pub/sub with a shared backend, or POSTed to
+    // RelayInternalPath.planChanged) refresh the plan cache at once; the poll stays as the fallback.
+    state.onPlanChange?.(this.planChangeNotice);
   }
 
   async start(): Promise<void> {

@@ -1,7 +1,7 @@
 // The relay's internal endpoints (RelayInternalPath) the control plane calls, plus health,
 // readiness and metrics.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RelayInternalPath, channelPeersResponseSchema, relayStatsResponseSchema } from "../src/protocol";
+import { CloseCode, RelayInternalPath, channelPeersResponseSchema, relayStatsResponseSchema } from "../src/protocol";
 import type { SnapshotApp } from "../src/protocol";
 import type { RelayHandle } from "../src/server";
 import { FakeControlPlane, TestClient, appFixture, firstSecretKey, internalHeaders, mintToken, removeTempDirs, startTestRelay } from "./helpers";
@@ -30,6 +30,22 @@ describe("internal endpoints", () => {
     expect((await get(RelayInternalPath.stats(app.appId), {})).status).toBe(401);
     expect((await get(RelayInternalPath.stats(app.appId), { authorization: "Bearer wrong" })).status).toBe(401);
     expect(await (await get(RelayInternalPath.stats(app.appId), {})).json()).toMatchObject({ error: "unauthorized" });
+  });
+
+  it("a plan-change notice refreshes the plan cache at once: a suspended app's client is closed with 4012 long before the 60 s poll", async () => {
+    const post = (headers: Record<string, string>, body: unknown = { kind: "app", appId: suspended.appId, atUnixMs: Date.now() }) =>
+      fetch(relay.httpUrl + RelayInternalPath.planChanged, { method: "POST", headers, body: JSON.stringify(body) });
+    const suspended = appFixture();
+    expect((await post({})).status).toBe(401);
+    expect((await post(internalHeaders(), { kind: 7 })).status).toBe(400);
+    controlPlane.setApps([app, suspended]);
+    await relay.refreshNow();
+    const client = await TestClient.connect(relay, `token=${await mintToken(firstSecretKey(suspended))}`);
+    controlPlane.update(suspended.appId, (a) => {
+      a.status = "suspended";
+    });
+    expect((await post(internalHeaders())).status).toBe(202);
+    expect(await client.closeCodeWithin()).toBe(CloseCode.AppSuspended);
   });
 
   it("answer 404 for an unknown app or route", async () => {

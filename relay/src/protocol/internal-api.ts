@@ -15,6 +15,8 @@ export const ControlPlanePath = {
 
 /** Relay paths the control plane calls (on RELAY_INTERNAL_URL), for /v1 REST operations that need live state. */
 export const RelayInternalPath = {
+  /** POST: something in the snapshot changed; the node refreshes its plan cache at once (202). */
+  planChanged: "/internal/plan-changes",
   stats: (appId: string) => `/internal/apps/${encodeURIComponent(appId)}/stats`,
   channelPeers: (appId: string, channel: string) =>
     `/internal/apps/${encodeURIComponent(appId)}/channels/${encodeURIComponent(channel)}/peers`,
@@ -23,6 +25,23 @@ export const RelayInternalPath = {
   disconnectPeer: (appId: string, peerId: string) =>
     `/internal/apps/${encodeURIComponent(appId)}/peers/${encodeURIComponent(peerId)}`,
 } as const;
+
+/** Default Redis pub/sub channel of plan-change notices (REDIS_PLAN_CHANGE_CHANNEL on both sides). */
+export const PLAN_CHANGE_CHANNEL = "tollgate:plan-changes";
+
+/**
+ * "Something in the snapshot changed": published on PLAN_CHANGE_CHANNEL with Redis, or POSTed to
+ * RelayInternalPath.planChanged without it. Relays refresh their whole plan cache; the fields are for logs.
+ */
+export const planChangeNoticeSchema = z.object({
+  kind: z.enum(["plan", "override", "app", "status", "key", "billing"]),
+  appId: z.string().max(64).optional(),
+  atUnixMs: z.number().int(),
+});
+export type PlanChangeNotice = z.infer<typeof planChangeNoticeSchema>;
+
+/** The answer to a plan-change notice (RelayInternalPath.planChanged). */
+export const acceptedResponseSchema = z.object({ accepted: z.literal(true) });
 
 export const actionSchema = z.enum(ACTIONS);
 

@@ -95,7 +95,7 @@ async function addApp(app: SnapshotApp): Promise<void> {
 async function notifyPlanChange(): Promise<void> {
   const publisher = new Redis(redis.url);
   try {
-    await publisher.publish(PLAN_CHANGE_CHANNEL, JSON.stringify({ kind: "test", atUnixMs: Date.now() }));
+    await publisher.publish(PLAN_CHANGE_CHANNEL, JSON.stringify({ kind: "plan", atUnixMs: Date.now() }));
   } finally {
     publisher.disconnect();
   }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../config";
 import { redisSettingsFromEnv } from "./config";
-import { PLAN_CHANGE_CHANNEL, defaultRedisTiming } from "./index";
+import { PLAN_CHANGE_CHANNEL } from "../../protocol";
+import { defaultRedisTiming } from "./index";
 
 describe("redisSettingsFromEnv", () => {
   it("defaults to the production timers, the tollgate: prefix and the control plane's notice channel", () => {

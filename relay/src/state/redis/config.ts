@@ -2,7 +2,8 @@
 // REDIS_URL is set; every timer has a production default and tests shorten them.
 import { z } from "zod";
 import { ConfigError } from "../../config";
-import { PLAN_CHANGE_CHANNEL, defaultRedisTiming } from "./index";
+import { PLAN_CHANGE_CHANNEL } from "../../protocol";
+import { defaultRedisTiming } from "./index";
 import type { RedisStateTiming } from "./index";
 
 const ms = (fallback: number) => z.coerce.number().int().min(10).max(600_000).default(fallback);

@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { silentLogger } from "../../log";
+import { PLAN_CHANGE_CHANNEL } from "../../protocol";
 import type { Logger } from "../../log";
 import type { RelayState, RelayStateCluster, StateHealth } from "../types";
 import { RedisMessageBus } from "./bus";
@@ -16,7 +17,6 @@ import { RedisPresenceStore } from "./presence";
 import { HEARTBEAT, REAP } from "./scripts";
 
 /** The control plane's plan-change notice channel (lib/relay/notify-relays.ts publishes on it). */
-export const PLAN_CHANGE_CHANNEL = "tollgate:plan-changes";
 
 export interface RedisStateTiming {
   /** A node's leases and presence outlive its last heartbeat by this long (crash → bounded leak). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { refreshOnNotice } from "./plan-change";
+import { refreshOnNotice } from "./refresh-on-notice";
 
 describe("refreshOnNotice", () => {
   it("refreshes once per notice when idle, and once more after an in-flight refresh for any notices during it", async () => {
