@@ -1,13 +1,18 @@
 // End to end on the real stack (web + relay + fresh database): a key created in the dashboard mints a
 // token with POST /v1/tokens that the relay accepts; relay traffic shows in GET /v1/usage within a
-// flush; the live /v1 operations reach the relay; an admin's plan edit is enforced after one refresh.
+// flush; the live /v1 operations reach the relay; an admin's plan edit is enforced at once (plan-change
+// notice), not at the relay's next poll.
 import { CloseCode, type Snapshot } from "@tollgate/relay/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { SessionClient } from "./helpers/session-client";
 import { startStack, type Stack } from "./helpers/stack";
 
-const PLAN_CACHE_REFRESH_MS = 1_000;
+// The production default: every change below must reach the relay through the control plane's
+// plan-change notice, well before the poll would bring it.
+const PLAN_CACHE_REFRESH_MS = 60_000;
+/** How soon a dashboard or admin change is enforced by the relay (target 2 s; doubled for slow CI). */
+const CHANGE_DEADLINE_MS = 4_000;
 const USAGE_FLUSH_MS = 500;
 
 interface Frame {
@@ -112,12 +117,12 @@ describe("control plane ⇄ relay, end to end", () => {
     });
     expect(key.status).toBe(201);
     auth = { authorization: `Bearer ${key.body.key.id}:${key.body.secret}` };
-    // The relay learns of the new app and key at its next snapshot refresh: until then tokens get 4001.
+    // The relay learns of the new app and key from the plan-change notice: until then tokens get 4001.
     await eventually(async () => {
       const probe = await connect(`${stack.relayUrl}/v1?token=${await mint("probe")}`);
       probe.socket.terminate();
       return probe.closeCode === null ? true : undefined;
-    }, PLAN_CACHE_REFRESH_MS * 8);
+    }, CHANGE_DEADLINE_MS);
   }, 240_000);
 
   afterAll(async () => {
@@ -170,7 +175,7 @@ describe("control plane ⇄ relay, end to end", () => {
     expect(bob.closeCode).toBe(CloseCode.AdminDisconnect);
   });
 
-  it("an admin's plan edit is enforced after one refresh", async () => {
+  it("an admin's plan edit is enforced within seconds, long before the relay's 60 s poll", async () => {
     const plans = await admin.json<{ plans: { id: string; slug: string }[] }>("/api/admin/plans");
     const starter = plans.body.plans.find((plan) => plan.slug === "starter");
     if (!starter) throw new Error("starter plan missing");
@@ -187,9 +192,9 @@ describe("control plane ⇄ relay, end to end", () => {
       peer.socket.close();
       await peer.until(() => peer.closeCode ?? undefined);
       return undefined;
-    }, PLAN_CACHE_REFRESH_MS * 5);
+    }, CHANGE_DEADLINE_MS);
     expect(refused.closeCode).toBe(CloseCode.OverConcurrentLimit);
-    expect(Date.now() - editedAt).toBeLessThan(PLAN_CACHE_REFRESH_MS * 5);
+    expect(Date.now() - editedAt).toBeLessThan(CHANGE_DEADLINE_MS);
     // Downgrades never drop live connections.
     expect(peers[0]?.closeCode).toBeNull();
   });
@@ -226,7 +231,7 @@ describe("control plane ⇄ relay, end to end", () => {
         const probe = await openPeer("probe");
         probe.socket.terminate();
         return probe.closeCode === CloseCode.InvalidToken ? undefined : true;
-      }, PLAN_CACHE_REFRESH_MS * 8);
+      }, CHANGE_DEADLINE_MS);
       return { id, openPeer };
     }
 
@@ -240,7 +245,7 @@ describe("control plane ⇄ relay, end to end", () => {
         expect(peer.closeCode).toBeNull();
         const row = await stack.db.usagePeriod.findFirst({ where: { appId: app.id, overageConnections: { gt: 0 } } });
         return row ?? undefined;
-      }, PLAN_CACHE_REFRESH_MS * 8);
+      }, CHANGE_DEADLINE_MS);
       const billing = await eventually(async () => {
         const res = await customer.json<{ balanceMinor: number; ledger: { kind: string; amountMinor: number }[] }>(`/api/apps/${app.id}/billing`);
         return res.body.ledger.some((entry) => entry.kind === "overage_debit") ? res.body : undefined;
@@ -258,7 +263,7 @@ describe("control plane ⇄ relay, end to end", () => {
       const refused = await eventually(async () => {
         const peer = await app.openPeer(`d${n++}`);
         return peer.closeCode === CloseCode.OverConcurrentLimit ? peer : undefined;
-      }, PLAN_CACHE_REFRESH_MS * 8);
+      }, CHANGE_DEADLINE_MS);
       expect(refused.closeCode).toBe(CloseCode.OverConcurrentLimit);
       const attempts = await stack.db.paymentAttempt.findMany({ where: { billingAccount: { appId: app.id }, kind: "auto_recharge" } });
       expect(attempts.length).toBeGreaterThanOrEqual(1);
@@ -273,7 +278,7 @@ describe("control plane ⇄ relay, end to end", () => {
         expect(peer.closeCode).toBeNull();
         const charged = await stack.db.ledgerEntry.findFirst({ where: { billingAccount: { appId: app.id }, kind: "auto_recharge" } });
         return charged ?? undefined;
-      }, PLAN_CACHE_REFRESH_MS * 8);
+      }, CHANGE_DEADLINE_MS);
       const attempt = await stack.db.paymentAttempt.findFirstOrThrow({ where: { billingAccount: { appId: app.id }, kind: "auto_recharge" } });
       expect(attempt).toMatchObject({ status: "succeeded", amountMinor: 1000, trigger: "relay:connection" });
     });

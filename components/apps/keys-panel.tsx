@@ -116,7 +116,7 @@ function RevealedSecret({ revealed, propagation, onDone }: { revealed: Revealed;
           </div>
         )}
       </dl>
-      <p className="muted small">Relays accept the new key {formatPropagationDelay(propagation)}, when they next refresh their plan snapshot.</p>
+      <p className="muted small">Relays accept a new key {formatPropagationDelay(propagation)}.</p>
       <button type="button" onClick={onDone}>
         {secret ? "I have stored the secret" : "Done"}
       </button>

@@ -1,9 +1,10 @@
 // Tells relay nodes that something in the plan snapshot changed (plan, override, key, app status,
-// billing), so they refresh at once instead of at their next poll. Needs Redis; without REDIS_URL the
-// relays' periodic poll (PLAN_CACHE_REFRESH_MS) is the only path, which is the single-node default.
+// billing), so they refresh at once instead of at their next poll (PLAN_CACHE_REFRESH_MS, the fallback).
+// With REDIS_URL every node hears the notice on Redis pub/sub; without it (the single-node default) the
+// notice is POSTed to the one relay at RELAY_INTERNAL_URL.
+import { PLAN_CHANGE_CHANNEL, type PlanChangeNotice } from "@tollgate/relay/protocol";
 import { Redis } from "ioredis";
-
-export const PLAN_CHANGE_CHANNEL = "tollgate:plan-changes";
+import { getRelayClient } from "./get-relay-client";
 
 let publisher: Redis | null | undefined;
 
@@ -18,9 +19,22 @@ function getPublisher(): Redis | null {
   return publisher;
 }
 
+function notifyRelayDirectly(notice: PlanChangeNotice): void {
+  try {
+    getRelayClient().notifyPlanChanged(notice).catch(() => undefined);
+  } catch {
+    // No relay configured in this process (seed script, domain unit tests): relays rely on their poll.
+  }
+}
+
 /** Fire-and-forget: the change is already committed; a lost notice only delays relays until their poll. */
-export function notifyRelaysOfChange(reason: { appId?: string; kind: string }): void {
+export function notifyRelaysOfChange(reason: Omit<PlanChangeNotice, "atUnixMs">): void {
+  const notice: PlanChangeNotice = { ...reason, atUnixMs: Date.now() };
   const redis = getPublisher();
-  if (!redis) return;
-  redis.publish(PLAN_CHANGE_CHANNEL, JSON.stringify({ ...reason, atUnixMs: Date.now() })).catch(() => undefined);
+  if (!redis) {
+    notifyRelayDirectly(notice);
+    return;
+  }
+  const channel = process.env.REDIS_PLAN_CHANGE_CHANNEL || PLAN_CHANGE_CHANNEL;
+  redis.publish(channel, JSON.stringify(notice)).catch(() => undefined);
 }

@@ -1,9 +1,11 @@
 // Calls a relay node's internal endpoints (RelayInternalPath) for the /v1 operations that need live
 // state. Every call is bounded by a timeout; an unreachable relay becomes `unavailable` (503).
 import {
+  acceptedResponseSchema,
   channelPeersResponseSchema,
   disconnectPeerResponseSchema,
   INTERNAL_AUTH_HEADER,
+  type PlanChangeNotice,
   RelayInternalPath,
   relayPublishResponseSchema,
   relayStatsResponseSchema,
@@ -20,6 +22,8 @@ export interface RelayClient {
     body: { data: unknown; from?: string; peerMetadata?: Record<string, unknown> },
   ): Promise<z.infer<typeof relayPublishResponseSchema>>;
   disconnectPeer(appId: string, peerId: string): Promise<z.infer<typeof disconnectPeerResponseSchema>>;
+  /** Tells the node the snapshot changed so it refreshes now rather than at its next poll. */
+  notifyPlanChanged(notice: PlanChangeNotice): Promise<void>;
 }
 
 /** The relay answered 404 for the app: it has not loaded it from the snapshot yet (or it was deleted). */
@@ -69,5 +73,8 @@ export function createRelayClient(options: { baseUrl: string; relaySecret: strin
     channelPeers: (appId, channel) => call("GET", RelayInternalPath.channelPeers(appId, channel), channelPeersResponseSchema),
     publish: (appId, channel, body) => call("POST", RelayInternalPath.publish(appId, channel), relayPublishResponseSchema, body),
     disconnectPeer: (appId, peerId) => call("DELETE", RelayInternalPath.disconnectPeer(appId, peerId), disconnectPeerResponseSchema),
+    notifyPlanChanged: async (notice) => {
+      await call("POST", RelayInternalPath.planChanged, acceptedResponseSchema, notice, 1_000);
+    },
   };
 }

@@ -183,6 +183,18 @@ describe("keys", () => {
     expect(revoked.body.key.status).toBe("revoked");
   });
 
+  it("creating and revoking a key tell the relay at once, so it need not wait for its next poll", async () => {
+    const user = await signIn();
+    const app = await createAppAs(user);
+    const params = { appId: app.id };
+    const keyNotices = () => harness.relay.planChangeNotices.filter((notice) => notice.appId === app.id && notice.kind === "key").length;
+    const created = await invoke<{ key: KeyView }>(createKeyRoute, { method: "POST", params, body: { kind: "secret", name: "fresh" } });
+    expect(created.status).toBe(201);
+    await vi.waitFor(() => expect(keyNotices()).toBe(1));
+    await invoke(revokeKeyRoute, { method: "DELETE", params: { appId: app.id, keyId: created.body.key.id } });
+    await vi.waitFor(() => expect(keyNotices()).toBe(2));
+  });
+
   it("errors: the 51st key is refused with 409 limit_exceeded; bad bodies name the field", async () => {
     const user = await signIn();
     const app = await createAppAs(user);

@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { NextRequest } from "next/server";
+import { type PlanChangeNotice, planChangeNoticeSchema, RelayInternalPath } from "@tollgate/relay/protocol";
 import type { Db } from "@/lib/db";
 import { seedPlans, TEST_ENCRYPTION_KEY } from "./fixtures";
 import { createTestDatabase, type TestDatabase } from "./test-database";
@@ -18,6 +19,8 @@ export interface FakeRelayCall {
 export interface FakeRelay {
   url: string;
   calls: FakeRelayCall[];
+  /** Plan-change notices received (kept apart from `calls`: they arrive asynchronously after writes). */
+  planChangeNotices: PlanChangeNotice[];
   state: {
     down: boolean;
     concurrentNow: number;
@@ -33,6 +36,13 @@ export interface FakeRelay {
 export async function startFakeRelay(relaySecret: string): Promise<FakeRelay> {
   const calls: FakeRelayCall[] = [];
   const state: FakeRelay["state"] = { down: false, concurrentNow: 0, messagesUsed: 0, quotaExhausted: false, peers: {}, unknownApps: new Set() };
+  const fake: FakeRelay = {
+    url: "",
+    calls,
+    planChangeNotices: [],
+    state,
+    stop: () => new Promise((resolve) => server.close(() => resolve())),
+  };
   const server = http.createServer(async (req, res) => {
     if (state.down) {
       req.socket.destroy();
@@ -47,6 +57,10 @@ export async function startFakeRelay(relaySecret: string): Promise<FakeRelay> {
       res.end(JSON.stringify(body));
     };
     if (req.headers.authorization !== `Bearer ${relaySecret}`) return reply(401, { error: "unauthorized", message: "missing or invalid relay secret" });
+    if (req.url === RelayInternalPath.planChanged && req.method === "POST") {
+      fake.planChangeNotices.push(planChangeNoticeSchema.parse(JSON.parse(text)));
+      return reply(202, { accepted: true });
+    }
     const body: unknown = text ? JSON.parse(text) : undefined;
     calls.push({ method: req.method ?? "GET", segments, body });
     const [, , appId = "", resource, name, action] = segments;
@@ -61,12 +75,8 @@ export async function startFakeRelay(relaySecret: string): Promise<FakeRelay> {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    calls,
-    state,
-    stop: () => new Promise((resolve) => server.close(() => resolve())),
-  };
+  fake.url = `http://127.0.0.1:${port}`;
+  return fake;
 }
 
 export interface RouteHarness {

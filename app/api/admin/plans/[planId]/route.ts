@@ -1,4 +1,4 @@
-// PATCH /api/admin/plans/:planId – edit a plan; relays enforce it after their next refresh (platform admins)
+// PATCH /api/admin/plans/:planId – edit a plan; relays are notified and enforce it at once (platform admins)
 import { NextResponse } from "next/server";
 import { getDb } from "@/lib/db";
 import { actorOf } from "@/lib/http/actor";
