@@ -38,7 +38,7 @@ test("plan catalog: a new plan is created, an invalid limit is refused inline, a
 
   await connections.fill("250");
   await edit.getByRole("button", { name: "Save plan" }).click();
-  await expect(adminPage.getByTestId("propagation-note")).toContainText("Every relay enforces it by");
+  await expect(adminPage.getByTestId("propagation-note")).toContainText("Relays are notified at once");
   await expect(adminPage.getByRole("table", { name: "Plans" }).getByRole("row", { name: new RegExp(slug) })).toContainText("250");
 
   await adminPage.goto("/admin/audit");

@@ -33,13 +33,13 @@ test("Free with an admin override of 2: the third client is closed 4010 and the 
   await adminPage.getByLabel("Max concurrent connections").fill("2");
   await adminPage.getByLabel("Note (why)").fill("e2e: lowered for the limit scenario");
   await adminPage.getByRole("button", { name: "Save override" }).click();
-  await expect(adminPage.getByTestId("propagation-note")).toContainText("Every relay enforces it by");
-  await expect(adminPage.getByTestId("propagation-note")).toContainText("within 2 s");
+  await expect(adminPage.getByTestId("propagation-note")).toContainText("Relays are notified at once");
+  await expect(adminPage.getByTestId("propagation-note")).toContainText("at the latest (within 2 s");
   await expect(adminPage.getByTestId("effective-limits")).toContainText("Concurrent connections2");
 
   clients.push(await startClientOnceKeyKnown(stack.relayUrl, key.id, stack.planCacheRefreshMs * 3));
   expect(await tryConnect(stack.relayUrl, key.id)).toBe("connected");
-  // Until the relay's next refresh the old limit may still apply: a third client admitted meanwhile is closed again.
+  // Until the relay has the change notice the old limit may still apply: a third client admitted meanwhile is closed again.
   await expect
     .poll(
       async () => {
