@@ -4,6 +4,7 @@ import { useState } from "react";
 import type { SeriesRange, Usage, UsageSeries } from "@/components/api-types";
 import { closeCodeLabel } from "@/components/apps/close-codes";
 import { Gauge } from "@/components/apps/gauge";
+import { ProjectedUsageCharges } from "@/components/apps/projected-usage-charges";
 import { useApp, useUsage, useUsageSeries } from "@/components/apps/queries";
 import { rangeLabels, UsageCharts } from "@/components/apps/usage-charts";
 import { formatBytes, formatDate, formatMoney, formatNumber } from "@/components/format";
@@ -109,10 +110,7 @@ function UsageCards({ usage, appId }: { usage: Usage; appId: string }) {
               <dt>Overage cost so far</dt>
               <dd data-testid="overage-cost">{formatMoney(usage.overageCostMinor)}</dd>
             </div>
-            <div>
-              <dt>Projected period cost</dt>
-              <dd>{formatMoney(usage.projectedCostMinor)}</dd>
-            </div>
+            <ProjectedUsageCharges amountMinor={usage.projectedCostMinor} />
             <div>
               <dt>Balance</dt>
               <dd className={usage.balanceMinor <= 0 && overagesOn ? "text-critical" : undefined}>{formatMoney(usage.balanceMinor)}</dd>

@@ -3,6 +3,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState, type FormEvent } from "react";
 import { apiFetch, ApiError, fieldError, formError } from "@/components/api";
 import type { App, AutoRecharge, Billing, LedgerEntry, PaymentMethod, Plan } from "@/components/api-types";
+import { ProjectedUsageCharges } from "@/components/apps/projected-usage-charges";
 import { queryKeys, useApp, useBilling, usePlans } from "@/components/apps/queries";
 import { formatDate, formatDateTime, formatLimit, formatMoney, minorToInput, parseMoneyToMinor } from "@/components/format";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
@@ -216,10 +217,7 @@ function TopUpSection({ appId, billing }: { appId: string; billing: Billing }) {
           <dt>Overage cost so far</dt>
           <dd>{formatMoney(billing.overageCostMinor, billing.currency)}</dd>
         </div>
-        <div>
-          <dt>Projected this period</dt>
-          <dd>{formatMoney(billing.projectedCostMinor, billing.currency)}</dd>
-        </div>
+        <ProjectedUsageCharges amountMinor={billing.projectedCostMinor} currency={billing.currency} />
       </dl>
       <form className="form-grid" onSubmit={onSubmit} aria-label="Top up" noValidate>
         <Field label="Top-up amount (USD)" error={amountError ?? fieldError(topUp.error, "amountMinor")}>
