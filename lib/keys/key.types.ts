@@ -1,4 +1,4 @@
-import { ACTIONS, Limits } from "@tollgate/relay/protocol";
+import { ACTIONS, type Action, Limits } from "@tollgate/relay/protocol";
 import { z } from "zod";
 
 const channelPattern = z
@@ -41,7 +41,7 @@ export interface KeyView {
   name: string;
   secretPrefix: string | null;
   channelPatterns: string[];
-  actions: string[];
+  actions: Action[];
   allowedOrigins: string[];
   status: "active" | "expiring" | "expired" | "revoked";
   revokedAt: string | null;

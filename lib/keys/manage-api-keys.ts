@@ -1,15 +1,11 @@
-import { ACTIONS, type Action, Limits } from "@tollgate/relay/protocol";
+import { Limits } from "@tollgate/relay/protocol";
 import { type Actor, writeAuditLog } from "@/lib/audit/write-audit-log";
 import type { Db } from "@/lib/db";
 import { DomainError, notFound } from "@/lib/errors";
 import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
 import { type CreatedApiKey, insertApiKey, keysCountingTowardCap, lockAppForKeyChange } from "./create-api-key";
 import type { KeyView } from "./key.types";
-import { keyIsUsable, keyViewSelect, toKeyView } from "./to-key-view";
-
-function isAction(value: string): value is Action {
-  return (ACTIONS as readonly string[]).includes(value);
-}
+import { isAction, keyIsUsable, keyViewSelect, toKeyView } from "./to-key-view";
 
 export async function listApiKeys(db: Db, input: { appId: string }): Promise<{ keys: KeyView[]; count: number; limit: number }> {
   const [keys, count] = await Promise.all([

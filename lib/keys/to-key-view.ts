@@ -1,3 +1,4 @@
+import { ACTIONS, type Action } from "@tollgate/relay/protocol";
 import type { Prisma } from "@/lib/db";
 import type { KeyView } from "./key.types";
 
@@ -18,6 +19,11 @@ export const keyViewSelect = {
 
 export type KeyViewRow = Prisma.ApiKeyGetPayload<{ select: typeof keyViewSelect }>;
 
+/** Actions are stored as text; only the protocol's actions are ever written. */
+export function isAction(value: string): value is Action {
+  return (ACTIONS as readonly string[]).includes(value);
+}
+
 export function keyStatus(key: { revokedAt: Date | null; expiresAt: Date | null }, now: Date): KeyView["status"] {
   if (key.revokedAt) return "revoked";
   if (key.expiresAt) return key.expiresAt.getTime() <= now.getTime() ? "expired" : "expiring";
@@ -37,7 +43,7 @@ export function toKeyView(key: KeyViewRow, now: Date = new Date()): KeyView {
     name: key.name,
     secretPrefix: key.secretPrefix,
     channelPatterns: key.channelPatterns,
-    actions: key.actions,
+    actions: key.actions.filter(isAction),
     allowedOrigins: key.allowedOrigins,
     status: keyStatus(key, now),
     revokedAt: key.revokedAt?.toISOString() ?? null,
