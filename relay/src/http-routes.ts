@@ -5,6 +5,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { CloseCode, ErrorCode, INTERNAL_AUTH_HEADER, Limits, RelayInternalPath, planChangeNoticeSchema, relayPublishRequestSchema } from "./protocol";
 import type { RelayServer } from "./server";
+import { OtherNodesUnreachableError } from "./state/types";
 import { channelProblem } from "./validation";
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -145,8 +146,13 @@ export async function handleHttpRequest(server: RelayServer, req: IncomingMessag
   // DELETE peer
   if (rest.length === 2 && rest[0] === "peers" && rest[1] !== undefined && method === "DELETE") {
     const peerId = rest[1];
-    const closed = await server.state.bus.disconnectPeer(appId, peerId, CloseCode.AdminDisconnect, "disconnected_by_backend");
-    return json(res, 200, { peerId, closed });
+    try {
+      const closed = await server.state.bus.disconnectPeer(appId, peerId, CloseCode.AdminDisconnect, "disconnected_by_backend");
+      return json(res, 200, { peerId, closed });
+    } catch (error) {
+      if (error instanceof OtherNodesUnreachableError) return apiError(res, 503, "unavailable", error.message);
+      throw error;
+    }
   }
   return apiError(res, 404, "not_found", "no such route");
 }

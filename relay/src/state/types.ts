@@ -130,10 +130,20 @@ export interface MessageBus {
   publishChannelMessage(event: ChannelMessageEvent): number;
   /** Fire-and-forget; returns the number of connections reached on this node. */
   publishPresence(event: PresenceEvent): number;
-  /** Connections reached on all nodes; 0 means no node has the peer (`peer_not_found`). */
+  /**
+   * Connections reached on all nodes; 0 means no node has the peer (`peer_not_found`). Throws
+   * OtherNodesUnreachableError when the peer is not on this node and the other nodes cannot be asked.
+   */
   sendDirect(event: DirectEvent): Promise<number>;
-  /** Connections closed on all nodes (0 when the peer is offline everywhere). */
+  /** Connections closed on all nodes (0 when the peer is offline everywhere); throws like sendDirect. */
   disconnectPeer(appId: string, peerId: string, closeCode: number, reason: string): Promise<number>;
+}
+
+/** The shared backend cannot carry a request to the other nodes (Redis outage), so "not found" would be a guess. */
+export class OtherNodesUnreachableError extends Error {
+  constructor() {
+    super("other relay nodes are unreachable (shared state unavailable)");
+  }
 }
 
 /** Health of a shared (networked) state backend, for /readyz and metrics. */

@@ -254,6 +254,10 @@ describe("several relay nodes through Redis", () => {
       // Still ready (it serves), and says why it is degraded; the metric says the same.
       for (const relay of nodes) expect(await readiness(relay)).toEqual({ status: 200, body: { status: "ready", snapshotLoaded: true, closing: false, redis: "degraded" } });
       expect(await (await fetch(`${node(2).httpUrl}/metrics`)).text()).toMatch(/^relay_redis_degraded 1$/m);
+      // A node that cannot ask the others says so instead of claiming the peer is offline everywhere.
+      const deleted = await fetch(node(2).httpUrl + RelayInternalPath.disconnectPeer(app.appId, "listener"), { method: "DELETE", headers: internalHeaders() });
+      expect(deleted.status).toBe(503);
+      expect(await deleted.json()).toMatchObject({ error: "unavailable" });
       await sleep(700);
       redis.thaw();
       await eventually(() => expect(recoveryLogged(1)).toBe(true), 5_000);

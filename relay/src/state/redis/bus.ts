@@ -5,7 +5,7 @@
 // many nodes listen, and the call waits for that many replies (or a timeout) on this node's reply
 // channel. During an outage only local delivery happens; a direct send that finds no local peer then
 // fails with an error (the server answers `backend_error`), since the peer may well be on another node.
-import type { ChannelMessageEvent, DirectEvent, LocalDelivery, MessageBus, PresenceEvent } from "../types";
+import { type ChannelMessageEvent, type DirectEvent, type LocalDelivery, type MessageBus, OtherNodesUnreachableError, type PresenceEvent } from "../types";
 import { UNAVAILABLE } from "./link";
 import type { RedisLink } from "./link";
 import type { RedisKeys } from "./keys";
@@ -24,8 +24,6 @@ interface PendingRequest {
   resolve: (reached: number) => void;
   timer: NodeJS.Timeout;
 }
-
-export class RedisUnavailableError extends Error {}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -109,7 +107,7 @@ export class RedisMessageBus implements MessageBus {
     const local = this.local?.deliverDirect(event) ?? 0;
     const remote = await this.request((r) => ({ o: this.nodeId, k: "d", r, e: event }));
     if (remote === UNAVAILABLE) {
-      if (local === 0) throw new RedisUnavailableError("other nodes unreachable (redis unavailable)");
+      if (local === 0) throw new OtherNodesUnreachableError();
       return local;
     }
     return local + remote;
@@ -119,7 +117,7 @@ export class RedisMessageBus implements MessageBus {
     const local = this.local?.disconnectPeer(appId, peerId, closeCode, reason) ?? 0;
     const remote = await this.request((r) => ({ o: this.nodeId, k: "x", r, e: { appId, peerId, closeCode, reason } }));
     if (remote === UNAVAILABLE) {
-      if (local === 0) throw new RedisUnavailableError("other nodes unreachable (redis unavailable)");
+      if (local === 0) throw new OtherNodesUnreachableError();
       return local;
     }
     return local + remote;
