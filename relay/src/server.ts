@@ -37,6 +37,8 @@ import { channelProblem, isJsonObject, isValidPeerId } from "./validation";
 const MAX_QUEUED_BYTES = 4 * 1024 * 1024;
 const MAX_CLOSE_WAIT_MS = 2_000;
 const MAX_HEADER_BYTES = 64 * 1024;
+/** A connect with a key the snapshot lacks pulls a fresh snapshot at most this often (bogus keys cost little). */
+const UNKNOWN_KEY_REFRESH_INTERVAL_MS = 1_000;
 
 interface AppConnections {
   /** channel → subscribed connections (exact subscriptions) with their subscription. */
@@ -104,6 +106,7 @@ export class RelayServer implements LocalDelivery {
   private readonly observedPeaks = new Map<string, { periodStartUnix: number; peak: number }>();
   closing = false;
   readonly planChangeNotice = refreshOnNotice(() => this.planCache.refreshNow());
+  private unknownKeyRefresh: { startedAtMs: number; done: Promise<boolean> } | null = null;
   private closed: Promise<void> | null = null;
   readonly metricsRegistry;
 
@@ -234,6 +237,19 @@ export class RelayServer implements LocalDelivery {
     socket.end(`${lines.join("\r\n")}\r\n\r\n${text}`);
   }
 
+  /**
+   * A key created a moment ago may not be in the snapshot yet (its change notice is still in flight, or
+   * was lost): look again before refusing it with 4001. Connects during one refresh share it, and at most
+   * one refresh starts per UNKNOWN_KEY_REFRESH_INTERVAL_MS, so unknown keys cannot hammer the control plane.
+   */
+  private async refreshForUnknownKey(): Promise<void> {
+    const now = Date.now();
+    if (!this.unknownKeyRefresh || now - this.unknownKeyRefresh.startedAtMs >= UNKNOWN_KEY_REFRESH_INTERVAL_MS) {
+      this.unknownKeyRefresh = { startedAtMs: now, done: this.planCache.refreshNow() };
+    }
+    await this.unknownKeyRefresh.done;
+  }
+
   private async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const url = new URL(req.url ?? "/", "http://relay.invalid");
     if (url.pathname !== "/v1") return this.rejectUpgrade(socket, 404, "Not Found");
@@ -249,6 +265,7 @@ export class RelayServer implements LocalDelivery {
       return this.rejectUpgrade(socket, 429, "Too Many Requests", { "Retry-After": String(Math.ceil(retryAfterMs / 1000)) });
     }
 
+    if (namedKey && !namedApp) await this.refreshForUnknownKey();
     const origin = typeof req.headers.origin === "string" ? req.headers.origin : undefined;
     const auth = await authenticate({ planCache: this.planCache, credential, origin, expiryLeadMs: this.config.timing.tokenExpiryLeadMs });
     if (!auth.ok) {

@@ -281,6 +281,21 @@ describe("per-IP connect limit", () => {
 });
 
 describe("live connections and snapshot changes", () => {
+  it("a key created since the last snapshot is looked up before refusing it; unknown keys refresh at most once a second", async () => {
+    const fresh = appFixture();
+    controlPlane.setApps([...controlPlane.apps, fresh]);
+    // No refreshNow: the relay has never seen this app or key.
+    const client = await TestClient.connect(relay, `token=${await mintToken(firstSecretKey(fresh))}`);
+    openClients.push(client);
+    expect((await client.waitFor((f) => f.type === "welcome")).type).toBe("welcome");
+
+    const before = controlPlane.snapshotRequests;
+    for (let i = 0; i < 3; i++) {
+      expect(await expectRefused(`${relay.url}/v1?key=pk_live_never_created_${i}`)).toBe(CloseCode.InvalidToken);
+    }
+    expect(controlPlane.snapshotRequests - before).toBeLessThanOrEqual(1);
+  });
+
   it("closes connections of a revoked key with 4001 and of a suspended app with 4012 on the next snapshot", async () => {
     const app = await addApp();
     const otherKeyClient = await TestClient.connect(relay, `key=${firstPublishableKey(app).keyId}`);
