@@ -70,6 +70,7 @@ function snapshot(): Snapshot {
           autoRechargeEnabled: false,
           overagePricePer1000MessagesMinor: 0,
           overagePricePerConnectionMinor: 0,
+          usageBilledFromBalance: false,
         },
         period: { startUnix: Math.floor(Date.now() / 1000) - 3600, endUnix: Math.floor(Date.now() / 1000) + 86_400 },
         usage: { messagesUsed: 0, overageMessages: 0, overageConnections: 0, peakConcurrent: 0 },

@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import type { Snapshot, SnapshotApp, SnapshotKey } from "@tollgate/relay/protocol";
 import type { Db } from "@/lib/db";
 import { decryptSecret } from "@/lib/keys/key-material";
-import { keyIsUsable } from "@/lib/keys/to-key-view";
+import { isAction, keyIsUsable } from "@/lib/keys/to-key-view";
 import { billingPeriodAt, toUnixSeconds } from "@/lib/periods/billing-period";
 import { effectiveLimits } from "@/lib/plans/effective-limits";
 
@@ -45,9 +45,7 @@ export async function buildRelaySnapshot(db: Db, input: { encryptionKey: string;
         keyId: key.id,
         kind: key.kind,
         channelPatterns: key.channelPatterns,
-        actions: key.actions.filter((action): action is SnapshotKey["actions"][number] =>
-          action === "publish" || action === "subscribe" || action === "presence" || action === "send",
-        ),
+        actions: key.actions.filter(isAction),
         allowedOrigins: key.allowedOrigins,
         // An expired rolled key is as good as revoked: relays close what still uses it.
         revoked: !usable,
@@ -73,6 +71,8 @@ export async function buildRelaySnapshot(db: Db, input: { encryptionKey: string;
         autoRechargeEnabled: app.billingAccount?.autoRechargeEnabled ?? false,
         overagePricePer1000MessagesMinor: app.plan.overagePricePer1000MessagesMinor,
         overagePricePerConnectionMinor: app.plan.overagePricePerConnectionMinor,
+        // The period's usage has begun to cost money: the free allowance is used up.
+        usageBilledFromBalance: app.plan.kind === "pay_as_you_go" && (usage?.overageCostMinor ?? 0) > 0,
       },
       period: { startUnix: toUnixSeconds(period.start), endUnix: toUnixSeconds(period.end) },
       usage: {

@@ -9,12 +9,15 @@ import { postLedgerEntry } from "@/lib/billing/post-ledger-entry";
 import { incrementalCostMinor, periodCost } from "@/lib/billing/pricing";
 import type { Db, Prisma } from "@/lib/db";
 import { billingPeriodAt } from "@/lib/periods/billing-period";
+import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
 import { periodTotals } from "./period-totals";
 
 interface AppliedApp {
   appId: string;
   balanceMinor: number;
   chargedMinor: number;
+  /** The first charge of the period on a pay-as-you-go plan: from now on relays need a balance for usage. */
+  allowanceUsedUp: boolean;
   autoRecharge: { enabled: boolean; thresholdMinor: number };
 }
 
@@ -110,6 +113,7 @@ async function applyAppDelta(tx: Prisma.TransactionClient, batch: UsageBatch, de
     appId: app.id,
     balanceMinor,
     chargedMinor: chargeMinor,
+    allowanceUsedUp: app.plan.kind === "pay_as_you_go" && row.overageCostMinor === 0 && chargeMinor > 0,
     autoRecharge: { enabled: app.billingAccount.autoRechargeEnabled, thresholdMinor: app.billingAccount.autoRechargeThresholdMinor },
   };
 }
@@ -143,6 +147,7 @@ export async function applyUsageBatch(db: Db, provider: PaymentProvider, batch: 
   const balances = new Map<string, number>();
   for (const app of applied) {
     balances.set(app.appId, app.balanceMinor);
+    if (app.allowanceUsedUp) notifyRelaysOfChange({ appId: app.appId, kind: "billing" });
     if (app.chargedMinor > 0 && app.autoRecharge.enabled && app.balanceMinor <= app.autoRecharge.thresholdMinor) {
       const outcome = await attemptAutoRecharge(db, provider, { appId: app.appId, trigger: "usage" }).catch(() => null);
       if (outcome) balances.set(app.appId, outcome.balanceMinor);

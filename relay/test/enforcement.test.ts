@@ -140,6 +140,35 @@ describe("message quota matrix", () => {
     for (const client of clients) expect((await client.request({ type: "publish", channel: "c", data: 1 })).type).toBe("ack");
   });
 
+  it("pay-as-you-go past its free allowance: usage needs a positive balance or a successful recharge", async () => {
+    const payg = { limits: { maxMessagesPerPeriod: null, maxConcurrentConnections: null } };
+    const withinAllowance = await addApp({ ...payg, billing: { overagesAllowed: true, overagesEnabled: true, balanceMinor: 0 } });
+    expect((await (await connect(withinAllowance)).request({ type: "publish", channel: "c", data: 1 })).type).toBe("ack");
+
+    const billed = { overagesAllowed: true, overagesEnabled: true, usageBilledFromBalance: true };
+    const funded = await addApp({ ...payg, billing: { ...billed, balanceMinor: 50 } });
+    expect((await (await connect(funded)).request({ type: "publish", channel: "c", data: 1 })).type).toBe("ack");
+
+    const empty = await addApp({ ...payg, billing: { ...billed, balanceMinor: 0 } });
+    expect(await expectRefused(await tokenUrl(empty))).toBe(CloseCode.OverConcurrentLimit);
+    expect(controlPlane.rechargeRequests.filter((r) => r.appId === empty.appId)).toHaveLength(0);
+
+    const recharging = await addApp({ ...payg, billing: { ...billed, balanceMinor: 0, autoRechargeEnabled: true } });
+    controlPlane.recharge = { recharged: true, balanceMinor: 2000 };
+    const client = await connect(recharging);
+    expect((await client.request({ type: "publish", channel: "c", data: 1 })).type).toBe("ack");
+    expect(controlPlane.rechargeRequests.filter((r) => r.appId === recharging.appId)).toEqual([{ appId: recharging.appId, reason: "connection" }]);
+    // The balance ran out again (a usage acknowledgement says so) and the card now declines.
+    controlPlane.recharge = { recharged: false, balanceMinor: 0 };
+    controlPlane.update(recharging.appId, (a) => {
+      a.billing.balanceMinor = 0;
+    });
+    await relay.refreshNow();
+    expect(await client.request({ type: "publish", channel: "c", data: 2 })).toMatchObject({ code: ErrorCode.OverMessageQuota });
+    await relay.flushUsage();
+    expect(controlPlane.applied(recharging.appId)).toMatchObject({ messagesAttempted: 2, overageMessages: 0, softDrops: 1 });
+  });
+
   it("REST publishes count as one message each and report the drop", async () => {
     const app = await addApp({ limits: { maxMessagesPerPeriod: 1 } });
     const subscriber = await connect(app);

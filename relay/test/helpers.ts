@@ -82,6 +82,7 @@ export function appFixture(overrides: AppOverrides = {}): SnapshotApp {
       autoRechargeEnabled: false,
       overagePricePer1000MessagesMinor: 100,
       overagePricePerConnectionMinor: 10,
+      usageBilledFromBalance: false,
       ...billing,
     },
     usage: { messagesUsed: 0, overageMessages: 0, overageConnections: 0, peakConcurrent: 0, ...usage },

@@ -108,6 +108,23 @@ describe("snapshot — happy path", () => {
     const after = (await fetchSnapshot()).apps.find((a) => a.appId === app.id);
     expect(after?.usage).toMatchObject({ messagesUsed: 99, peakConcurrent: 3 });
   });
+
+  it("marks a pay-as-you-go app's usage as billed from the balance once the free allowance is used up, and tells the relay", async () => {
+    const { app } = await newApp("payg");
+    const before = (await fetchSnapshot()).apps.find((a) => a.appId === app.id);
+    expect(before?.billing.usageBilledFromBalance).toBe(false);
+    const startUnix = before?.period.startUnix ?? 0;
+    // Within the allowance (1,000,000 delivered messages): still free.
+    await invoke(usageRoute, { method: "POST", headers: relayAuth(), body: usageBatch([usageDelta(app.id, startUnix, { deliveredMessages: 999_000 })]) });
+    expect((await fetchSnapshot()).apps.find((a) => a.appId === app.id)?.billing.usageBilledFromBalance).toBe(false);
+    await invoke(usageRoute, { method: "POST", headers: relayAuth(), body: usageBatch([usageDelta(app.id, startUnix, { deliveredMessages: 3_000 })]) });
+    const after = (await fetchSnapshot()).apps.find((a) => a.appId === app.id);
+    // 2,000 deliveries over the allowance at 5 per 1,000: billed after the fact, so the balance may dip below zero once.
+    expect(after?.billing).toMatchObject({ usageBilledFromBalance: true, balanceMinor: -10 });
+    await vi.waitFor(() => expect(harness.relay.planChangeNotices.some((n) => n.appId === app.id && n.kind === "billing")).toBe(true));
+    // Other plans never need it, whatever they cost.
+    expect((await fetchSnapshot()).apps.filter((a) => a.planName !== "Pay as you go").every((a) => !a.billing.usageBilledFromBalance)).toBe(true);
+  });
 });
 
 describe("usage — happy and error paths", () => {

@@ -65,13 +65,31 @@ export class BillingGate {
       this.options.meter.overage(app.appId, app.period.startUnix, unit, cost);
       return true;
     }
-    if (!app.billing.autoRechargeEnabled) return false;
-    if ((this.rechargeRefusedUntilMs.get(app.appId) ?? 0) > Date.now()) return false;
-    return this.recharge(app.appId, unit).then((recharged) => {
+    const recharge = this.rechargeIfAllowed(app, unit);
+    if (!recharge) return false;
+    return recharge.then((recharged) => {
       if (!recharged || this.estimatedBalanceMilli(app, snapshotGeneratedAtMs) - cost < 0) return false;
       this.options.meter.overage(app.appId, app.period.startUnix, unit, cost);
       return true;
     });
+  }
+
+  /**
+   * A within-plan unit of a pay-as-you-go app past its free allowance: the control plane prices it
+   * from the metered usage, so the gate only asks for a positive balance (or a successful recharge).
+   */
+  private funded(app: SnapshotApp, unit: OverageUnit, snapshotGeneratedAtMs: number): boolean | Promise<boolean> {
+    if (!app.billing.usageBilledFromBalance || this.estimatedBalanceMilli(app, snapshotGeneratedAtMs) > 0) return true;
+    const recharge = this.rechargeIfAllowed(app, unit);
+    if (!recharge) return false;
+    return recharge.then((recharged) => recharged && this.estimatedBalanceMilli(app, snapshotGeneratedAtMs) > 0);
+  }
+
+  /** null when auto-recharge is off, or a recent attempt was refused and its cooldown still runs. */
+  private rechargeIfAllowed(app: SnapshotApp, unit: OverageUnit): Promise<boolean> | null {
+    if (!app.billing.autoRechargeEnabled) return null;
+    if ((this.rechargeRefusedUntilMs.get(app.appId) ?? 0) > Date.now()) return null;
+    return this.recharge(app.appId, unit);
   }
 
   private recharge(appId: string, reason: OverageUnit): Promise<boolean> {
@@ -111,6 +129,7 @@ export class BillingGate {
 
   /** The concurrency gate: a lease within the cap, else an overage lease when the matrix allows one. */
   async admitConnection(app: SnapshotApp, connectionId: string, snapshotGeneratedAtMs: number): Promise<ConnectionAdmission> {
+    if (!(await this.funded(app, "connection", snapshotGeneratedAtMs))) return { admitted: false };
     const { leases } = this.options.state;
     const withinCap = await leases.acquire(app.appId, connectionId, app.limits.maxConcurrentConnections);
     if (withinCap.acquired) return { admitted: true, overage: false, count: withinCap.count };
@@ -129,14 +148,13 @@ export class BillingGate {
     const usedBefore = this.options.state.counters.total(app.appId, periodStartUnix);
     this.options.state.counters.increment(app.appId, periodStartUnix, 1);
     this.options.meter.messageAttempted(app.appId, periodStartUnix, keyId);
-    if (cap === null || usedBefore < cap) return ALLOWED;
-    const decision = this.overage(app, "message", snapshotGeneratedAtMs);
-    if (typeof decision === "boolean") return this.messageOutcome(app, decision);
-    return decision.then((allowed) => this.messageOutcome(app, allowed));
+    if (cap === null || usedBefore < cap) return this.messageOutcome(app, this.funded(app, "message", snapshotGeneratedAtMs), ALLOWED);
+    return this.messageOutcome(app, this.overage(app, "message", snapshotGeneratedAtMs), ALLOWED_OVERAGE);
   }
 
-  private messageOutcome(app: SnapshotApp, allowed: boolean): MessageAdmission {
-    if (allowed) return ALLOWED_OVERAGE;
+  private messageOutcome(app: SnapshotApp, decision: boolean | Promise<boolean>, allowed: MessageAdmission): MessageAdmission | Promise<MessageAdmission> {
+    if (typeof decision !== "boolean") return decision.then((decided) => this.messageOutcome(app, decided, allowed) as MessageAdmission);
+    if (decision) return allowed;
     this.options.meter.softDrop(app.appId, app.period.startUnix);
     return REFUSED;
   }

@@ -82,6 +82,12 @@ export const snapshotAppSchema = z.object({
     autoRechargeEnabled: z.boolean(),
     overagePricePer1000MessagesMinor: z.number().int().nonnegative(),
     overagePricePerConnectionMinor: z.number().int().nonnegative(),
+    /**
+     * Pay-as-you-go past its free allowance: all usage is billed from the balance (after the fact, per
+     * flush), so new connections and messages need a positive balance or a successful recharge.
+     * Defaults to false for snapshots from before the field existed (disk copy, older control plane).
+     */
+    usageBilledFromBalance: z.boolean().default(false),
   }),
   period: z.object({ startUnix: z.number().int(), endUnix: z.number().int() }),
   /** Usage already counted this period (the relay's counters start here, so restarts keep quotas). */
