@@ -773,7 +773,7 @@ export class RelayServer implements LocalDelivery {
     }
     const event: ChannelMessageEvent = { appId: app.appId, channel, fromPeerId: from, dataJson: JSON.stringify(data) };
     if (peerMetadata) event.fromMetadata = peerMetadata;
-    return { delivered: this.state.bus.publishChannelMessage(event), dropped: false };
+    return { delivered: await this.state.bus.publishChannelMessageCounted(event), dropped: false };
   }
 
   // ---------------------------------------------------------------- frames out

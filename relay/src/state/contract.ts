@@ -216,6 +216,20 @@ export function describeStateContract(name: string, createCluster: () => RelaySt
         await eventually(() => expect(deliveryA.presenceEvents).toEqual([presence]));
       });
 
+      it("a counted channel message (REST publish) reports the connections reached on all nodes", async () => {
+        const shared = await cluster();
+        const a = shared.node("a");
+        const b = shared.node("b");
+        const deliveryA = new RecordingDelivery();
+        const deliveryB = new RecordingDelivery();
+        a.bus.attach(deliveryA);
+        b.bus.attach(deliveryB);
+        const event: ChannelMessageEvent = { appId: freshApp(), channel: "room", fromPeerId: "server", dataJson: '"rest"' };
+        expect(await a.bus.publishChannelMessageCounted(event)).toBe(2);
+        expect(deliveryA.channelMessages).toEqual([event]);
+        expect(deliveryB.channelMessages).toEqual([event]);
+      });
+
       it("direct sends report the connections reached on all nodes; 0 only when no node has the peer", async () => {
         const shared = await cluster();
         const a = shared.node("a");

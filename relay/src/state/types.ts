@@ -128,6 +128,12 @@ export interface MessageBus {
   attach(delivery: LocalDelivery): void;
   /** Fire-and-forget; returns the number of connections reached on this node. */
   publishChannelMessage(event: ChannelMessageEvent): number;
+  /**
+   * Delivers like publishChannelMessage and resolves with the connections reached on all nodes (a REST
+   * publish's `delivered`). Waits for the other nodes' answers, so it is not for the WebSocket hot path;
+   * while they cannot be asked it delivers locally and counts only this node.
+   */
+  publishChannelMessageCounted(event: ChannelMessageEvent): Promise<number>;
   /** Fire-and-forget; returns the number of connections reached on this node. */
   publishPresence(event: PresenceEvent): number;
   /**

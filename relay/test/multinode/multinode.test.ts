@@ -171,6 +171,15 @@ describe("several relay nodes through Redis", () => {
     expect(await bob.waitFor((f) => f.type === "direct")).toEqual({ type: "direct", from: "alice", data: "psst" });
     expect(await alice.request({ type: "send", to: "nobody", data: 1 })).toMatchObject({ type: "error", code: ErrorCode.PeerNotFound });
 
+    // A REST publish on the node with no subscriber reports the deliveries on the other nodes.
+    const published = await fetch(node(2).httpUrl + RelayInternalPath.publish(app.appId, "room"), {
+      method: "POST",
+      headers: { ...internalHeaders(), "content-type": "application/json" },
+      body: JSON.stringify({ data: "from rest" }),
+    });
+    expect(await published.json()).toEqual({ channel: "room", delivered: 2 });
+    for (const client of [alice, bob]) expect(await client.waitFor((f) => f.type === "message" && f.data === "from rest")).toMatchObject({ from: "server" });
+
     const peers = await fetch(node(2).httpUrl + RelayInternalPath.channelPeers(app.appId, "room"), { headers: internalHeaders() });
     expect(((await peers.json()) as { peers: Array<{ peerId: string }> }).peers.map((p) => p.peerId).sort()).toEqual(["alice", "bob"]);
 

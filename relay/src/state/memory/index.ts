@@ -188,6 +188,12 @@ class MemoryMessageBus implements MessageBus {
     return this.fanOut((delivery) => delivery.deliverChannelMessage(event));
   }
 
+  async publishChannelMessageCounted(event: ChannelMessageEvent): Promise<number> {
+    let reached = 0;
+    for (const delivery of this.hub.deliveries) reached += delivery.deliverChannelMessage(event);
+    return reached;
+  }
+
   publishPresence(event: PresenceEvent): number {
     return this.fanOut((delivery) => delivery.deliverPresence(event));
   }

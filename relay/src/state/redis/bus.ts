@@ -1,7 +1,7 @@
 // Fan-out across nodes over Redis pub/sub. Channel messages and presence events are delivered locally
 // at once and queued for the other nodes; the queue goes out as one PUBLISH per event-loop turn, so a
 // burst costs one Redis command, not one per message. Direct sends and disconnects need an answer
-// ("how many connections did it reach?"): they are published on their own, PUBLISH's reply says how
+// ("how many connections did it reach?"), as do REST publishes: they are published on their own, PUBLISH's reply says how
 // many nodes listen, and the call waits for that many replies (or a timeout) on this node's reply
 // channel. During an outage only local delivery happens; a direct send that finds no local peer then
 // fails with an error (the server answers `backend_error`), since the peer may well be on another node.
@@ -12,6 +12,7 @@ import type { RedisKeys } from "./keys";
 
 type Envelope =
   | { o: string; k: "m"; e: ChannelMessageEvent }
+  | { o: string; k: "c"; r: string; e: ChannelMessageEvent }
   | { o: string; k: "p"; e: PresenceEvent }
   | { o: string; k: "d"; r: string; e: DirectEvent }
   | { o: string; k: "x"; r: string; e: { appId: string; peerId: string; closeCode: number; reason: string } };
@@ -29,12 +30,18 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+function isChannelMessage(event: Record<string, unknown>): boolean {
+  return typeof event.channel === "string" && typeof event.dataJson === "string" && typeof event.fromPeerId === "string";
+}
+
 /** Envelopes come from other nodes of this deployment; checking their outline guards against foreign publishers on a shared Redis. */
 function isEnvelope(value: unknown): value is Envelope {
   if (!isRecord(value) || typeof value.o !== "string" || !isRecord(value.e) || typeof value.e.appId !== "string") return false;
   switch (value.k) {
     case "m":
-      return typeof value.e.channel === "string" && typeof value.e.dataJson === "string" && typeof value.e.fromPeerId === "string";
+      return isChannelMessage(value.e);
+    case "c":
+      return typeof value.r === "string" && isChannelMessage(value.e);
     case "p":
       return typeof value.e.channel === "string" && Array.isArray(value.e.joined) && Array.isArray(value.e.left);
     case "d":
@@ -95,6 +102,12 @@ export class RedisMessageBus implements MessageBus {
     const reached = this.local?.deliverChannelMessage(event) ?? 0;
     this.enqueue({ o: this.nodeId, k: "m", e: event });
     return reached;
+  }
+
+  async publishChannelMessageCounted(event: ChannelMessageEvent): Promise<number> {
+    const local = this.local?.deliverChannelMessage(event) ?? 0;
+    const remote = await this.request((r) => ({ o: this.nodeId, k: "c", r, e: event }));
+    return remote === UNAVAILABLE ? local : local + remote;
   }
 
   publishPresence(event: PresenceEvent): number {
@@ -216,6 +229,9 @@ export class RedisMessageBus implements MessageBus {
     switch (envelope.k) {
       case "m":
         local?.deliverChannelMessage(envelope.e);
+        return;
+      case "c":
+        this.reply(envelope.o, envelope.r, local?.deliverChannelMessage(envelope.e) ?? 0);
         return;
       case "p":
         local?.deliverPresence(envelope.e);
