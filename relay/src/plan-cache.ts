@@ -96,6 +96,15 @@ export class PlanCache {
     return this.refreshing;
   }
 
+  /**
+   * Like refreshNow, but never joins a fetch that was already under way (it may predate the change the
+   * caller is looking for): waits for it, then fetches again.
+   */
+  async refreshFromNow(): Promise<boolean> {
+    await this.refreshing;
+    return this.refreshNow();
+  }
+
   private async fetchOnce(): Promise<boolean> {
     const headers: Record<string, string> = { [INTERNAL_AUTH_HEADER]: `Bearer ${this.options.relaySecret}` };
     if (this.etag) headers["if-none-match"] = this.etag;

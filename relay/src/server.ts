@@ -106,7 +106,8 @@ export class RelayServer implements LocalDelivery {
   private readonly observedPeaks = new Map<string, { periodStartUnix: number; peak: number }>();
   closing = false;
   readonly planChangeNotice = refreshOnNotice(() => this.planCache.refreshNow());
-  private unknownKeyRefresh: { startedAtMs: number; done: Promise<boolean> } | null = null;
+  private lastUnknownKeyRefreshAtMs = 0;
+  private nextUnknownKeyRefresh: Promise<boolean> | null = null;
   private closed: Promise<void> | null = null;
   readonly metricsRegistry;
 
@@ -239,15 +240,23 @@ export class RelayServer implements LocalDelivery {
 
   /**
    * A key created a moment ago may not be in the snapshot yet (its change notice is still in flight, or
-   * was lost): look again before refusing it with 4001. Connects during one refresh share it, and at most
-   * one refresh starts per UNKNOWN_KEY_REFRESH_INTERVAL_MS, so unknown keys cannot hammer the control plane.
+   * was lost): look again before refusing it with 4001, with a fetch that starts after the connect
+   * arrived. At most one such fetch starts per UNKNOWN_KEY_REFRESH_INTERVAL_MS (unknown keys cannot
+   * hammer the control plane): a connect that comes too soon after the last one shares the next, due
+   * when the interval ends.
    */
-  private async refreshForUnknownKey(): Promise<void> {
-    const now = Date.now();
-    if (!this.unknownKeyRefresh || now - this.unknownKeyRefresh.startedAtMs >= UNKNOWN_KEY_REFRESH_INTERVAL_MS) {
-      this.unknownKeyRefresh = { startedAtMs: now, done: this.planCache.refreshNow() };
-    }
-    await this.unknownKeyRefresh.done;
+  private refreshForUnknownKey(): Promise<boolean> {
+    const start = () => {
+      this.lastUnknownKeyRefreshAtMs = Date.now();
+      return this.planCache.refreshFromNow();
+    };
+    const waitMs = this.lastUnknownKeyRefreshAtMs + UNKNOWN_KEY_REFRESH_INTERVAL_MS - Date.now();
+    if (waitMs <= 0 && !this.nextUnknownKeyRefresh) return start();
+    this.nextUnknownKeyRefresh ??= new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, waitMs)).unref()).then(() => {
+      this.nextUnknownKeyRefresh = null;
+      return start();
+    });
+    return this.nextUnknownKeyRefresh;
   }
 
   private async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {

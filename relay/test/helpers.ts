@@ -136,6 +136,8 @@ export class FakeControlPlane {
   recharge: RechargeBehaviour = { recharged: false, balanceMinor: 0 };
   usageStatus = 200;
   snapshotRequests = 0;
+  /** Answers snapshot requests this much later, with the apps as they were when the request came in. */
+  snapshotDelayMs = 0;
   notModifiedResponses = 0;
   private server: Server | null = null;
   url = "";
@@ -207,8 +209,9 @@ export class FakeControlPlane {
         res.writeHead(304, { etag }).end();
         return;
       }
-      const snapshot = { version: `v${this.version}`, generatedAtUnixMs: Date.now(), apps: this.apps };
-      res.writeHead(200, { etag, "content-type": "application/json" }).end(JSON.stringify(snapshot));
+      const snapshot = JSON.stringify({ version: `v${this.version}`, generatedAtUnixMs: Date.now(), apps: this.apps });
+      if (this.snapshotDelayMs > 0) await sleep(this.snapshotDelayMs);
+      res.writeHead(200, { etag, "content-type": "application/json" }).end(snapshot);
       return;
     }
     if (req.url === ControlPlanePath.usage && req.method === "POST") {
