@@ -1,6 +1,6 @@
-// Starts the real stack once for the whole run (fresh database, free ports, fast plan-cache refresh and
-// usage flush so limit changes and gauges move within seconds) and signs in once per role, saving each
-// role's browser storage state for the specs to reuse.
+// Starts the real stack once for the whole run (fresh database, free ports, the production plan-cache poll
+// so limit changes must arrive by notice, a fast usage flush so gauges move within seconds) and signs in
+// once per role, saving each role's browser storage state for the specs to reuse.
 import { chromium, type FullConfig } from "@playwright/test";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -9,7 +9,8 @@ import path from "node:path";
 import { startStack } from "../tests/helpers/stack";
 import type { Credentials, StackInfo } from "./stack-info";
 
-const PLAN_CACHE_REFRESH_MS = 2_000;
+const PLAN_CACHE_REFRESH_MS = 60_000;
+const CHANGE_DEADLINE_MS = 5_000;
 const USAGE_FLUSH_MS = 1_000;
 
 async function signUp(webUrl: string, credentials: Credentials): Promise<void> {
@@ -47,7 +48,7 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
     const info: StackInfo = {
       webUrl: stack.webUrl,
       relayUrl: stack.relayUrl,
-      planCacheRefreshMs: PLAN_CACHE_REFRESH_MS,
+      changeDeadlineMs: CHANGE_DEADLINE_MS,
       admin: { ...stack.admin, storageState: path.join(stateDir, "admin.json") },
       customer: { ...customer, storageState: path.join(stateDir, "customer.json") },
     };

@@ -1,6 +1,7 @@
 // Real SDK clients (@metered-ca/realtime's SignallingClient over ws) running in the Playwright Node process,
 // recording how each connection ends so specs can assert on relay close codes.
 import { SignallingClient } from "@metered-ca/realtime";
+import { expect } from "@playwright/test";
 import { CloseCode } from "@tollgate/relay/protocol";
 import WebSocket from "ws";
 
@@ -41,18 +42,29 @@ export function startClient(relayUrl: string, apiKey: string): SdkClient {
   };
 }
 
+/** Opens a fresh client (kept in `clients` for cleanup) and reports how the relay answered: "connected" or the close code. */
+export async function tryConnect(relayUrl: string, apiKey: string, clients: SdkClient[]): Promise<string> {
+  const sdk = startClient(relayUrl, apiKey);
+  clients.push(sdk);
+  if (await sdk.connected) return "connected";
+  return String(sdk.closeCodes[0]);
+}
+
 /**
- * Connects one client, retrying while the relay answers 4001: a key created moments ago reaches the relays
- * with their next plan-snapshot refresh, so until then it is an unknown key.
+ * Waits until a new client is refused with 4010 once a lowered limit reaches the relay; a client admitted
+ * before that (under the old limit) is closed again so it does not hold a slot.
  */
-export async function startClientOnceKeyKnown(relayUrl: string, apiKey: string, timeoutMs: number): Promise<SdkClient> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const sdk = startClient(relayUrl, apiKey);
-    if (await sdk.connected) return sdk;
-    if (sdk.closeCodes[0] !== CloseCode.InvalidToken || Date.now() > deadline) return sdk;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+export async function expectRefusedOverLimit(relayUrl: string, apiKey: string, clients: SdkClient[], timeoutMs: number): Promise<void> {
+  await expect
+    .poll(
+      async () => {
+        const outcome = await tryConnect(relayUrl, apiKey, clients);
+        if (outcome === "connected") await clients.pop()?.close();
+        return outcome;
+      },
+      { timeout: timeoutMs, intervals: [250] },
+    )
+    .toBe(String(CloseCode.OverConcurrentLimit));
 }
 
 /** Starts `count` clients one after another, each waiting for its outcome, so admission order is known. */

@@ -11,8 +11,11 @@ export interface StackInfo {
   webUrl: string;
   /** ws://127.0.0.1:<port>: the SDK appends /v1 itself. */
   relayUrl: string;
-  /** How often relays pull the plan snapshot: the longest a limit or key change takes to reach them. */
-  planCacheRefreshMs: number;
+  /**
+   * How long a limit, key or status change may take to be enforced by the relay. The suite runs the relay
+   * with the production 60 s poll, so only the control plane's change notice meets this.
+   */
+  changeDeadlineMs: number;
   admin: Credentials & { storageState: string };
   customer: Credentials & { storageState: string };
 }
