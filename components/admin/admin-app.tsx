@@ -2,7 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useEffect, useState, type FormEvent } from "react";
-import { apiFetch, ApiError, fieldError, formError } from "@/components/api";
+import { apiFetch, ApiError, fieldError } from "@/components/api";
 import type { AdminApp, App, EffectiveLimits, Override, Plan } from "@/components/api-types";
 import { AuditLog } from "@/components/admin/audit-log";
 import { PropagationNote } from "@/components/admin/propagation-note";
@@ -10,7 +10,7 @@ import type { RelayPropagation } from "@/components/relay-propagation";
 import { formatLimit, formatMoney } from "@/components/format";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { ErrorState } from "@/components/ui/error-state";
-import { Field } from "@/components/ui/field";
+import { Field, FormError } from "@/components/ui/field";
 import { SkeletonBlock } from "@/components/ui/skeleton";
 import { useToast } from "@/components/ui/toast";
 
@@ -192,11 +192,7 @@ function OverrideForm({ app, plan, propagation }: { app: AdminApp; plan: Plan | 
         <Field label="Note (why)" error={fieldError(save.error, "note")}>
           <input value={draft.note} maxLength={500} onChange={(event) => setDraft((current) => ({ ...current, note: event.target.value }))} />
         </Field>
-        {formError(save.error, shownFields) && (
-          <p className="form-error" role="alert">
-            {formError(save.error, shownFields)}
-          </p>
-        )}
+        <FormError error={save.error} shownFields={shownFields} />
         <div className="actions full">
           <button type="submit" className="primary" disabled={save.isPending}>
             {save.isPending ? "Saving…" : "Save override"}

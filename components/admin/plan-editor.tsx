@@ -1,13 +1,13 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { apiFetch, fieldError, formError } from "@/components/api";
+import { apiFetch, fieldError } from "@/components/api";
 import type { Plan, PlanKind } from "@/components/api-types";
 import { PropagationNote } from "@/components/admin/propagation-note";
 import type { RelayPropagation } from "@/components/relay-propagation";
 import { formatLimit, formatMoney } from "@/components/format";
 import { ErrorState } from "@/components/ui/error-state";
-import { Field } from "@/components/ui/field";
+import { Field, FormError } from "@/components/ui/field";
 import { SkeletonBlock } from "@/components/ui/skeleton";
 import { useToast } from "@/components/ui/toast";
 
@@ -270,11 +270,7 @@ function PlanForm({ plan, onDone }: { plan: Plan | null; onDone(saved: boolean):
           ))}
         </fieldset>
       ))}
-      {formError(save.error, shownFields) && (
-        <p className="form-error" role="alert">
-          {formError(save.error, shownFields)}
-        </p>
-      )}
+      <FormError error={save.error} shownFields={shownFields} />
       {Object.keys(localErrors).length > 0 && (
         <p className="form-error" role="alert">
           Fix the {Object.keys(localErrors).length === 1 ? "field" : `${Object.keys(localErrors).length} fields`} marked above.

@@ -2,12 +2,12 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useEffect, useState, type FormEvent } from "react";
-import { apiFetch, fieldError, formError } from "@/components/api";
+import { apiFetch, fieldError } from "@/components/api";
 import type { App } from "@/components/api-types";
 import { queryKeys, useApp } from "@/components/apps/queries";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { ErrorState } from "@/components/ui/error-state";
-import { Field } from "@/components/ui/field";
+import { Field, FormError } from "@/components/ui/field";
 import { SkeletonBlock } from "@/components/ui/skeleton";
 import { useToast } from "@/components/ui/toast";
 
@@ -57,11 +57,7 @@ function RenameForm({ app }: { app: App }) {
           {rename.isPending ? "Saving…" : "Rename"}
         </button>
       </form>
-      {formError(rename.error, ["name"]) && (
-        <p className="form-error" role="alert">
-          {formError(rename.error, ["name"])}
-        </p>
-      )}
+      <FormError error={rename.error} shownFields={["name"]} />
     </section>
   );
 }

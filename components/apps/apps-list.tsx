@@ -3,12 +3,12 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
-import { apiFetch, fieldError, formError } from "@/components/api";
+import { apiFetch, fieldError } from "@/components/api";
 import type { App } from "@/components/api-types";
 import { queryKeys, useApps, usePlans } from "@/components/apps/queries";
 import { formatDate } from "@/components/format";
 import { ErrorState } from "@/components/ui/error-state";
-import { Field } from "@/components/ui/field";
+import { Field, FormError } from "@/components/ui/field";
 import { SkeletonBlock } from "@/components/ui/skeleton";
 import { useToast } from "@/components/ui/toast";
 
@@ -107,11 +107,7 @@ function CreateAppForm({ onCancel }: { onCancel(): void }) {
           ))}
         </select>
       </Field>
-      {formError(create.error, shownFields) && (
-        <p className="form-error" role="alert">
-          {formError(create.error, shownFields)}
-        </p>
-      )}
+      <FormError error={create.error} shownFields={shownFields} />
       <div className="actions">
         <button type="submit" className="primary" disabled={create.isPending}>
           {create.isPending ? "Creating…" : "Create app"}

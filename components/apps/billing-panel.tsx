@@ -1,14 +1,14 @@
 "use client";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState, type FormEvent } from "react";
-import { apiFetch, ApiError, fieldError, formError } from "@/components/api";
+import { apiFetch, ApiError, fieldError } from "@/components/api";
 import type { App, AutoRecharge, Billing, LedgerEntry, PaymentMethod, Plan } from "@/components/api-types";
 import { ProjectedUsageCharges } from "@/components/apps/projected-usage-charges";
 import { queryKeys, useApp, useBilling, usePlans } from "@/components/apps/queries";
 import { formatDate, formatDateTime, formatLimit, formatMoney, minorToInput, parseMoneyToMinor } from "@/components/format";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { ErrorState } from "@/components/ui/error-state";
-import { Field } from "@/components/ui/field";
+import { Field, FormError } from "@/components/ui/field";
 import { SkeletonBlock } from "@/components/ui/skeleton";
 import { useToast } from "@/components/ui/toast";
 
@@ -226,11 +226,7 @@ function TopUpSection({ appId, billing }: { appId: string; billing: Billing }) {
         <Field label="Card number" error={fieldError(topUp.error, "cardNumber")}>
           <input inputMode="numeric" autoComplete="cc-number" value={cardNumber} onChange={(event) => setCardNumber(event.target.value)} placeholder="4242 4242 4242 4242" />
         </Field>
-        {formError(topUp.error, ["amountMinor", "cardNumber"]) && (
-          <p className="form-error" role="alert">
-            {formError(topUp.error, ["amountMinor", "cardNumber"])}
-          </p>
-        )}
+        <FormError error={topUp.error} shownFields={["amountMinor", "cardNumber"]} />
         <div className="actions">
           <button type="submit" className="primary" disabled={topUp.isPending}>
             {topUp.isPending ? "Charging…" : "Top up"}
@@ -302,11 +298,7 @@ function AutoRechargeSection({ appId, billing }: { appId: string; billing: Billi
         >
           <input inputMode="numeric" autoComplete="cc-number" value={cardNumber} onChange={(event) => setCardNumber(event.target.value)} />
         </Field>
-        {formError(save.error, fields) && (
-          <p className="form-error" role="alert">
-            {formError(save.error, fields)}
-          </p>
-        )}
+        <FormError error={save.error} shownFields={fields} />
         <div className="actions">
           <button type="submit" className="primary" disabled={save.isPending}>
             {save.isPending ? "Saving…" : "Save auto-recharge"}

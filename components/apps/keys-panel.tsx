@@ -9,14 +9,14 @@ import {
   type Action,
 } from "@tollgate/relay/protocol";
 import { useState, type FormEvent } from "react";
-import { apiFetch, fieldError, formError } from "@/components/api";
+import { apiFetch, fieldError } from "@/components/api";
 import type { Key, KeyKind } from "@/components/api-types";
 import { queryKeys, useKeys } from "@/components/apps/queries";
 import { formatDateTime, formatRelative } from "@/components/format";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { CopyButton } from "@/components/ui/copy-button";
 import { ErrorState } from "@/components/ui/error-state";
-import { Field } from "@/components/ui/field";
+import { Field, FormError } from "@/components/ui/field";
 import { SkeletonBlock } from "@/components/ui/skeleton";
 import { useToast } from "@/components/ui/toast";
 import { formatPropagationDelay, type RelayPropagation } from "@/components/relay-propagation";
@@ -218,11 +218,7 @@ function CreateKeyForm({ appId, onCancel, onCreated }: { appId: string; onCancel
           <textarea value={origins} onChange={(event) => setOrigins(event.target.value)} rows={2} />
         </Field>
       )}
-      {formError(create.error, shownFields) && (
-        <p className="form-error" role="alert">
-          {formError(create.error, shownFields)}
-        </p>
-      )}
+      <FormError error={create.error} shownFields={shownFields} />
       <div className="actions">
         <button type="submit" className="primary" disabled={create.isPending}>
           {create.isPending ? "Creating…" : "Create key"}

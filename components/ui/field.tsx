@@ -1,5 +1,6 @@
 "use client";
 import { cloneElement, useId, type ReactElement, type ReactNode } from "react";
+import { formError } from "@/components/api";
 
 interface FieldProps {
   label: ReactNode;
@@ -30,5 +31,16 @@ export function Field({ label, error, hint, children }: FieldProps) {
         </small>
       )}
     </div>
+  );
+}
+
+/** The form-level error of a failed request: whatever no field in `shownFields` already displays. */
+export function FormError({ error, shownFields }: { error: unknown; shownFields: readonly string[] }) {
+  const message = formError(error, shownFields);
+  if (!message) return null;
+  return (
+    <p className="form-error" role="alert">
+      {message}
+    </p>
   );
 }
