@@ -11,7 +11,9 @@ let publisher: Redis | null | undefined;
 function getPublisher(): Redis | null {
   if (publisher === undefined) {
     const url = process.env.REDIS_URL;
-    publisher = url ? new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false }) : null;
+    // The offline queue holds a notice while the connection is (re)established, so the first one after
+    // start is not lost; maxRetriesPerRequest bounds how long it waits during an outage.
+    publisher = url ? new Redis(url, { maxRetriesPerRequest: 1 }) : null;
     publisher?.on("error", () => {
       // A Redis outage must never fail a dashboard write; relays fall back to polling.
     });
