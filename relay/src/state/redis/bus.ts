@@ -1,9 +1,9 @@
 // Fan-out across nodes over Redis pub/sub. Channel messages and presence events are delivered locally
 // at once and queued for the other nodes; the queue goes out as one PUBLISH per event-loop turn, so a
-// burst costs one Redis command, not one per message. Direct sends and disconnects need an answer
-// ("how many connections did it reach?"), as do REST publishes: they are published on their own, PUBLISH's reply says how
-// many nodes listen, and the call waits for that many replies (or a timeout) on this node's reply
-// channel. During an outage only local delivery happens; a direct send that finds no local peer then
+// burst costs one Redis command, not one per message. Direct sends, disconnects and REST publishes need
+// an answer ("how many connections did it reach?"): they are published on their own, PUBLISH's reply
+// says how many nodes listen, and the call waits for that many replies (or a timeout) on this node's
+// reply channel. During an outage only local delivery happens; a direct send that finds no local peer then
 // fails with an error (the server answers `backend_error`), since the peer may well be on another node.
 import { type ChannelMessageEvent, type DirectEvent, type LocalDelivery, type MessageBus, OtherNodesUnreachableError, type PresenceEvent } from "../types";
 import { UNAVAILABLE } from "./link";
