@@ -199,14 +199,18 @@ export function describeStateContract(name: string, createCluster: () => RelaySt
     });
 
     describe("message bus", () => {
-      it("delivers channel messages to every node, the own node synchronously", async () => {
+      /** Nodes a and b of one cluster, each with its recording delivery attached. */
+      async function twoAttachedNodes(deliveryA = new RecordingDelivery(), deliveryB = new RecordingDelivery()) {
         const shared = await cluster();
         const a = shared.node("a");
         const b = shared.node("b");
-        const deliveryA = new RecordingDelivery();
-        const deliveryB = new RecordingDelivery();
         a.bus.attach(deliveryA);
         b.bus.attach(deliveryB);
+        return { a, b, deliveryA, deliveryB };
+      }
+
+      it("delivers channel messages to every node, the own node synchronously", async () => {
+        const { a, b, deliveryA, deliveryB } = await twoAttachedNodes();
         const event: ChannelMessageEvent = { appId: freshApp(), channel: "room", fromPeerId: "alice", dataJson: '{"x":1}', excludeConnectionId: "a:1" };
         expect(a.bus.publishChannelMessage(event)).toBe(1);
         expect(deliveryA.channelMessages).toEqual([event]);
@@ -217,13 +221,7 @@ export function describeStateContract(name: string, createCluster: () => RelaySt
       });
 
       it("a counted channel message (REST publish) reports the connections reached on all nodes", async () => {
-        const shared = await cluster();
-        const a = shared.node("a");
-        const b = shared.node("b");
-        const deliveryA = new RecordingDelivery();
-        const deliveryB = new RecordingDelivery();
-        a.bus.attach(deliveryA);
-        b.bus.attach(deliveryB);
+        const { a, deliveryA, deliveryB } = await twoAttachedNodes();
         const event: ChannelMessageEvent = { appId: freshApp(), channel: "room", fromPeerId: "server", dataJson: '"rest"' };
         expect(await a.bus.publishChannelMessageCounted(event)).toBe(2);
         expect(deliveryA.channelMessages).toEqual([event]);
@@ -231,13 +229,8 @@ export function describeStateContract(name: string, createCluster: () => RelaySt
       });
 
       it("direct sends report the connections reached on all nodes; 0 only when no node has the peer", async () => {
-        const shared = await cluster();
-        const a = shared.node("a");
-        const b = shared.node("b");
         const appId = freshApp();
-        a.bus.attach(new RecordingDelivery());
-        const deliveryB = new RecordingDelivery({ [`${appId}/bob`]: 2 });
-        b.bus.attach(deliveryB);
+        const { a, deliveryB } = await twoAttachedNodes(new RecordingDelivery(), new RecordingDelivery({ [`${appId}/bob`]: 2 }));
         const toBob: DirectEvent = { appId, toPeerId: "bob", fromPeerId: "alice", dataJson: "null" };
         expect(await a.bus.sendDirect(toBob)).toBe(2);
         expect(deliveryB.directs.some((d) => d.toPeerId === "bob")).toBe(true);
@@ -246,14 +239,8 @@ export function describeStateContract(name: string, createCluster: () => RelaySt
       });
 
       it("disconnects a peer on every node and reports how many connections closed", async () => {
-        const shared = await cluster();
-        const a = shared.node("a");
-        const b = shared.node("b");
         const appId = freshApp();
-        const deliveryA = new RecordingDelivery({ [`${appId}/bob`]: 1 });
-        const deliveryB = new RecordingDelivery({ [`${appId}/bob`]: 1 });
-        a.bus.attach(deliveryA);
-        b.bus.attach(deliveryB);
+        const { b, deliveryA } = await twoAttachedNodes(new RecordingDelivery({ [`${appId}/bob`]: 1 }), new RecordingDelivery({ [`${appId}/bob`]: 1 }));
         expect(await b.bus.disconnectPeer(appId, "bob", 4020, "test")).toBe(2);
         expect(deliveryA.disconnects).toEqual([{ appId, peerId: "bob", closeCode: 4020 }]);
         expect(await b.bus.disconnectPeer(appId, "nobody", 4020, "test")).toBe(0);

@@ -184,14 +184,19 @@ class MemoryMessageBus implements MessageBus {
     return localReached;
   }
 
+  /** Delivers on every node and returns what all of them reached. */
+  private reachAll(deliver: (delivery: LocalDelivery) => number): number {
+    let reached = 0;
+    for (const delivery of this.hub.deliveries) reached += deliver(delivery);
+    return reached;
+  }
+
   publishChannelMessage(event: ChannelMessageEvent): number {
     return this.fanOut((delivery) => delivery.deliverChannelMessage(event));
   }
 
   async publishChannelMessageCounted(event: ChannelMessageEvent): Promise<number> {
-    let reached = 0;
-    for (const delivery of this.hub.deliveries) reached += delivery.deliverChannelMessage(event);
-    return reached;
+    return this.reachAll((delivery) => delivery.deliverChannelMessage(event));
   }
 
   publishPresence(event: PresenceEvent): number {
@@ -199,15 +204,11 @@ class MemoryMessageBus implements MessageBus {
   }
 
   async sendDirect(event: DirectEvent): Promise<number> {
-    let reached = 0;
-    for (const delivery of this.hub.deliveries) reached += delivery.deliverDirect(event);
-    return reached;
+    return this.reachAll((delivery) => delivery.deliverDirect(event));
   }
 
   async disconnectPeer(appId: string, peerId: string, closeCode: number, reason: string): Promise<number> {
-    let closed = 0;
-    for (const delivery of this.hub.deliveries) closed += delivery.disconnectPeer(appId, peerId, closeCode, reason);
-    return closed;
+    return this.reachAll((delivery) => delivery.disconnectPeer(appId, peerId, closeCode, reason));
   }
 }
 
