@@ -353,10 +353,10 @@ export class TestClient {
   }
 
   /** Sends a frame with a fresh requestId and resolves with the correlated ack or error. */
-  async request(frame: Record<string, unknown>): Promise<Frame> {
+  async request(frame: Record<string, unknown>, timeoutMs?: number): Promise<Frame> {
     const requestId = this.nextRequestId();
     this.send({ ...frame, requestId });
-    return this.waitFor((f) => (f.type === "ack" || f.type === "error") && f.requestId === requestId);
+    return this.waitFor((f) => (f.type === "ack" || f.type === "error") && f.requestId === requestId, timeoutMs);
   }
 
   /** Resolves with the first recorded frame matching `predicate` (already received or future). */
