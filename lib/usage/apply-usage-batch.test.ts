@@ -31,7 +31,7 @@ async function newApp(planSlug = "starter") {
 describe("usage batches", () => {
   it("apply exactly once: a retried batch is acknowledged but not counted again", async () => {
     const app = await newApp();
-    const batch = usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAttempted: 10, deliveredMessages: 30, egressBytes: 900, egressBlocks: 30, peakConcurrent: 4 })]);
+    const batch = usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 10, deliveredMessages: 30, egressBytes: 900, egressBlocks: 30, peakConcurrent: 4 })]);
     const first = await applyUsageBatch(database.db, provider, batch);
     const retry = await applyUsageBatch(database.db, provider, batch);
     expect(first.applied).toBe(true);
@@ -42,7 +42,7 @@ describe("usage batches", () => {
 
   it("apply exactly once when the same batch arrives twice at the same time", async () => {
     const app = await newApp();
-    const batch = usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAttempted: 5 })]);
+    const batch = usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 5 })]);
     const results = await Promise.all([applyUsageBatch(database.db, provider, batch), applyUsageBatch(database.db, provider, batch)]);
     expect(results.map((r) => r.applied).sort()).toEqual([false, true]);
     expect((await getAppUsage(database.db, { appId: app.id, relay: null })).messagesUsed).toBe(5);
@@ -50,8 +50,8 @@ describe("usage batches", () => {
 
   it("sum counters across batches and keep the maximum peak", async () => {
     const app = await newApp();
-    await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAttempted: 3, peakConcurrent: 9, softDrops: 1, closesByCode: { "4010": 2 } })]));
-    await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAttempted: 4, peakConcurrent: 5, softDrops: 2, closesByCode: { "4010": 1, "1000": 3 } })]));
+    await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 3, peakConcurrent: 9, softDrops: 1, closesByCode: { "4010": 2 } })]));
+    await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 4, peakConcurrent: 5, softDrops: 2, closesByCode: { "4010": 1, "1000": 3 } })]));
     const usage = await getAppUsage(database.db, { appId: app.id, relay: null });
     expect(usage).toMatchObject({ messagesUsed: 7, peakConcurrent: 9, softDrops: 3 });
     const series = await getUsageSeries(database.db, { appId: app.id, range: "hour" });
@@ -87,7 +87,7 @@ describe("usage batches", () => {
     const result = await applyUsageBatch(
       database.db,
       provider,
-      usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAttempted: 5000, overageMessages: 5000, overageConnections: 2 })]),
+      usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 5000, overageMessages: 5000, overageConnections: 2 })]),
     );
     // Starter: 10 per 1,000 overage messages + 5 per overage connection = 50 + 10
     expect(result.apps).toEqual([{ appId: app.id, balanceMinor: 940 }]);
@@ -120,8 +120,8 @@ describe("usage batches", () => {
   it("count a batch for the previous period in that period (roll-over)", async () => {
     const app = await newApp();
     const previousStart = addMonthsUtc(new Date(app.periodStartUnix * 1000), -1);
-    await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, toUnixSeconds(previousStart), { messagesAttempted: 42 })]));
-    await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAttempted: 1 })]));
+    await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, toUnixSeconds(previousStart), { messagesAccepted: 42 })]));
+    await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 1 })]));
     const periods = await database.db.usagePeriod.findMany({ where: { appId: app.id }, orderBy: { start: "asc" } });
     expect(periods.map((p) => [p.start.toISOString(), Number(p.messagesUsed)])).toEqual([
       [previousStart.toISOString(), 42],
@@ -139,7 +139,7 @@ describe("usage batches", () => {
 
   it("acknowledge usage of a deleted app without failing the batch", async () => {
     const app = await newApp();
-    const result = await applyUsageBatch(database.db, provider, usageBatch([usageDelta("app_deleted_long_ago", app.periodStartUnix, { messagesAttempted: 1 }), usageDelta(app.id, app.periodStartUnix, { messagesAttempted: 2 })]));
+    const result = await applyUsageBatch(database.db, provider, usageBatch([usageDelta("app_deleted_long_ago", app.periodStartUnix, { messagesAccepted: 1 }), usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 2 })]));
     expect(result).toEqual({ applied: true, apps: [{ appId: app.id, balanceMinor: 0 }] });
   });
 });

@@ -66,7 +66,7 @@ async function applyAppDelta(tx: Prisma.TransactionClient, batch: UsageBatch, de
   await tx.usagePeriod.update({
     where: { id: row.id },
     data: {
-      messagesUsed: row.messagesUsed + BigInt(delta.messagesAttempted),
+      messagesUsed: row.messagesUsed + BigInt(delta.messagesAccepted),
       deliveredMessages: after.deliveredMessages,
       egressBytes: row.egressBytes + BigInt(delta.egressBytes),
       egressBlocks: after.egressBlocks,

@@ -31,6 +31,8 @@ export interface MeterOptions {
   dataDir: string;
   timeoutMs: number;
   logger: Logger;
+  /** Called once per batch before this process first posts it (its counts are in flight from then on). */
+  onSending: (batch: UsageBatch) => void;
   /** Called for each acknowledged batch (to fold acknowledged counts and balances back in). */
   onAcknowledged: (batch: UsageBatch, response: UsageBatchResponse) => void;
 }
@@ -42,6 +44,8 @@ function minuteOf(nowMs: number): number {
 export class Meter {
   private deltas = new Map<string, MutableDelta>();
   private pending: PendingBatch[] = [];
+  /** Batches this process has posted at least once (the control plane may have applied them). */
+  private readonly sentBatchIds = new Set<string>();
   private readonly unappliedSpendMilli = new Map<string, number>();
   private flushing: Promise<void> | null = null;
   private readonly filePath: string;
@@ -58,7 +62,7 @@ export class Meter {
       delta = {
         appId,
         periodStartUnix,
-        messagesAttempted: 0,
+        messagesAccepted: 0,
         deliveredMessages: 0,
         egressBytes: 0,
         egressBlocks: 0,
@@ -96,9 +100,10 @@ export class Meter {
     return usage;
   }
 
-  messageAttempted(appId: string, periodStartUnix: number, keyId: string | null, nowMs: number = Date.now()): void {
+  /** An accepted publish/send (overage-billed included); a refused one is a `softDrop`. */
+  messageAccepted(appId: string, periodStartUnix: number, keyId: string | null, nowMs: number = Date.now()): void {
     const delta = this.delta(appId, periodStartUnix);
-    delta.messagesAttempted += 1;
+    delta.messagesAccepted += 1;
     this.sample(delta, nowMs).messages += 1;
     if (keyId) this.keyUsage(delta, keyId).messages += 1;
   }
@@ -160,10 +165,10 @@ export class Meter {
     return this.unappliedSpendMilli.get(appId) ?? 0;
   }
 
-  /** Messages attempted per app/period in batches not yet acknowledged (restored from disk). */
+  /** Messages accepted per app/period in batches not yet acknowledged (restored from disk). */
   pendingMessages(): Array<{ appId: string; periodStartUnix: number; messages: number }> {
     return this.pending.flatMap((p) =>
-      p.batch.apps.map((a) => ({ appId: a.appId, periodStartUnix: a.periodStartUnix, messages: a.messagesAttempted })),
+      p.batch.apps.map((a) => ({ appId: a.appId, periodStartUnix: a.periodStartUnix, messages: a.messagesAccepted })),
     );
   }
 
@@ -239,9 +244,14 @@ export class Meter {
     while (this.pending.length > 0) {
       const next = this.pending[0];
       if (!next) break;
+      if (!this.sentBatchIds.has(next.batch.batchId)) {
+        this.sentBatchIds.add(next.batch.batchId);
+        this.options.onSending(next.batch);
+      }
       const response = await this.post(next.batch);
       if (!response) break;
       this.pending.shift();
+      this.sentBatchIds.delete(next.batch.batchId);
       for (const [appId, spend] of Object.entries(next.spendMilliByApp)) {
         this.unappliedSpendMilli.set(appId, Math.max(0, (this.unappliedSpendMilli.get(appId) ?? 0) - spend));
       }

@@ -127,9 +127,17 @@ export class RelayServer implements LocalDelivery {
       dataDir: config.dataDir,
       timeoutMs,
       logger,
+      onSending: (batch) => {
+        for (const app of batch.apps) this.state.counters.sent(app.appId, app.periodStartUnix, app.messagesAccepted);
+      },
       onAcknowledged: (batch, response) => {
-        for (const app of batch.apps) this.state.counters.acknowledge(app.appId, app.periodStartUnix, app.messagesAttempted);
-        for (const app of response.apps) this.gate.reportBalance(app.appId, app.balanceMinor);
+        // The control plane's period count (which contains the batch) replaces the batch in one step.
+        const periodTotal = new Map(response.periods.map((p) => [`${p.appId}\u0000${p.periodStartUnix}`, p.messagesUsed]));
+        for (const app of batch.apps) {
+          const total = periodTotal.get(`${app.appId}\u0000${app.periodStartUnix}`) ?? 0;
+          this.state.counters.acknowledge(app.appId, app.periodStartUnix, app.messagesAccepted, total);
+        }
+        for (const app of response.apps) this.gate.reportBalance(app.appId, app.balanceMinor, response.asOfUnixMs);
       },
     });
     this.gate = new BillingGate({
@@ -180,7 +188,8 @@ export class RelayServer implements LocalDelivery {
 
   async start(): Promise<void> {
     await this.meter.loadPending();
-    // Unacknowledged usage restored from disk is not in any baseline yet: count it again.
+    // Unacknowledged usage restored from disk may not be in the control plane's count yet: count it again
+    // (at worst the count runs high until its acknowledgement brings the period count, never low).
     for (const pending of this.meter.pendingMessages()) {
       this.state.counters.increment(pending.appId, pending.periodStartUnix, pending.messages);
     }

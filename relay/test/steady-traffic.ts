@@ -5,6 +5,7 @@ import { ErrorCode } from "../src/protocol";
 import type { TestClient } from "./helpers";
 
 export interface Tally {
+  sent: number;
   accepted: number;
   refused: number;
   /** Answers other than ack and over_message_quota (token bucket, backend errors): should stay 0. */
@@ -16,7 +17,7 @@ export interface Tally {
  * then waits until every publish has been answered.
  */
 export async function publishSteadily(clients: TestClient[], options: { ratePerSecond: number; durationMs: number; channel?: string }): Promise<Tally> {
-  const tally: Tally = { accepted: 0, refused: 0, other: 0 };
+  const tally: Tally = { sent: 0, accepted: 0, refused: 0, other: 0 };
   const intervalMs = 1000 / options.ratePerSecond;
   const answers: Array<Promise<void>> = [];
   const startedAtMs = Date.now();
@@ -28,6 +29,7 @@ export async function publishSteadily(clients: TestClient[], options: { ratePerS
         const waitMs = nextAtMs - Date.now();
         if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
         nextAtMs += intervalMs;
+        tally.sent += 1;
         answers.push(
           client.request({ type: "publish", channel: options.channel ?? "steady", data: { at: Date.now() } }, 30_000).then((answer) => {
             if (answer.type === "ack") tally.accepted += 1;

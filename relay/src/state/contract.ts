@@ -1,10 +1,11 @@
-// The contract every RelayState implementation meets (memory now, Redis later). Run it with
+// The contract every RelayState implementation meets (memory and Redis). Run it with
 // `describeStateContract(name, createCluster)` from a *.test.ts next to the implementation.
 import { afterEach, describe, expect, it } from "vitest";
 import type {
   ChannelMessageEvent,
   DirectEvent,
   LocalDelivery,
+  MessageCounterStore,
   PresenceEvent,
   RelayStateCluster,
 } from "./types";
@@ -51,6 +52,106 @@ async function eventually(check: () => void, timeoutMs = 2_000): Promise<void> {
       if (Date.now() > deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
+  }
+}
+
+/** Deterministic pseudo-random numbers (mulberry32), so a failing interleaving is reproducible by its seed. */
+function randomFrom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * One relay's metering against a simulated control plane, as the server drives the counter store:
+ * accepted messages are increments; a flush cuts them into a batch that is sent (one at a time, like
+ * the meter), applied by the control plane and later acknowledged with the period count after it;
+ * snapshots are generated with the control plane's count and delivered late and out of order.
+ */
+class SimulatedRelay {
+  /** Every increment ever made through this relay, plus the initial baseline for the first relay. */
+  ownIncrements = 0;
+  lastOp = "";
+  private unsent = 0;
+  private inFlight: { count: number; appliedTotal: number | null } | null = null;
+  private readonly snapshots: number[] = [];
+  private readonly random: () => number;
+
+  constructor(
+    private readonly counters: MessageCounterStore,
+    private readonly appId: string,
+    seed: number,
+    initial: number,
+    private readonly controlPlane = { total: initial },
+  ) {
+    this.random = randomFrom(seed);
+    counters.setBaseline(appId, 1000, controlPlane.total);
+  }
+
+  /** Total as the control plane will know it once everything is applied (single-relay runs). */
+  get trueTotal(): number {
+    return this.controlPlane.total + this.unsent + (this.inFlight && this.inFlight.appliedTotal === null ? this.inFlight.count : 0);
+  }
+
+  randomStep(): void {
+    const roll = this.random();
+    if (roll < 0.4) {
+      const count = 1 + Math.floor(this.random() * 3);
+      this.lastOp = `increment ${count}`;
+      this.counters.increment(this.appId, 1000, count);
+      this.unsent += count;
+      this.ownIncrements += count;
+    } else if (roll < 0.52) {
+      this.lastOp = "flush";
+      this.send();
+    } else if (roll < 0.64) {
+      this.lastOp = "control plane applies";
+      this.apply();
+    } else if (roll < 0.76) {
+      this.lastOp = "acknowledgement arrives";
+      this.acknowledge();
+    } else if (roll < 0.88) {
+      this.lastOp = "snapshot generated";
+      this.snapshots.push(this.controlPlane.total);
+    } else {
+      const index = Math.floor(this.random() * this.snapshots.length);
+      const [baseline] = this.snapshots.splice(index, 1);
+      this.lastOp = `snapshot ${baseline ?? "none"} arrives`;
+      if (baseline !== undefined) this.counters.setBaseline(this.appId, 1000, baseline);
+    }
+  }
+
+  /** Sends, applies and acknowledges everything still unsent or in flight. */
+  drain(): void {
+    for (let i = 0; i < 2; i++) {
+      this.apply();
+      this.acknowledge();
+      this.send();
+    }
+  }
+
+  private send(): void {
+    if (this.inFlight || this.unsent === 0) return;
+    this.inFlight = { count: this.unsent, appliedTotal: null };
+    this.counters.sent(this.appId, 1000, this.unsent);
+    this.unsent = 0;
+  }
+
+  private apply(): void {
+    if (!this.inFlight || this.inFlight.appliedTotal !== null) return;
+    this.controlPlane.total += this.inFlight.count;
+    this.inFlight.appliedTotal = this.controlPlane.total;
+  }
+
+  private acknowledge(): void {
+    if (!this.inFlight || this.inFlight.appliedTotal === null) return;
+    this.counters.acknowledge(this.appId, 1000, this.inFlight.count, this.inFlight.appliedTotal);
+    this.inFlight = null;
   }
 }
 
@@ -124,17 +225,59 @@ export function describeStateContract(name: string, createCluster: () => RelaySt
         expect(state.counters.total(appId, 1000)).toBe(43);
       });
 
-      it("does not double count acknowledged increments once the baseline includes them", async () => {
+      it("an acknowledgement moves its batch into the baseline at once: the count never falls back", async () => {
         const state = (await cluster()).node("a");
         const appId = freshApp();
         state.counters.setBaseline(appId, 1000, 10);
         state.counters.increment(appId, 1000, 5);
-        state.counters.acknowledge(appId, 1000, 5);
+        state.counters.sent(appId, 1000, 5);
+        // A snapshot generated after the batch was applied, read before its acknowledgement: waits.
         state.counters.setBaseline(appId, 1000, 15);
+        expect(state.counters.total(appId, 1000)).toBe(15);
+        state.counters.acknowledge(appId, 1000, 5, 15);
+        expect(state.counters.total(appId, 1000)).toBe(15);
+        // A snapshot generated before the acknowledgement, read after it, is older: ignored.
+        state.counters.setBaseline(appId, 1000, 10);
         expect(state.counters.total(appId, 1000)).toBe(15);
         state.counters.increment(appId, 1000, 1);
         state.counters.setBaseline(appId, 1000, 15);
         expect(state.counters.total(appId, 1000)).toBe(16);
+        // Another relay's usage shows up in a newer snapshot once nothing of ours is in flight.
+        state.counters.setBaseline(appId, 1000, 20);
+        expect(state.counters.total(appId, 1000)).toBe(21);
+      });
+
+      it("random interleavings of increment, flush, acknowledgement and snapshot refresh never miscount on one node", async () => {
+        const state = (await cluster()).node("a");
+        for (let seed = 1; seed <= 60; seed++) {
+          const appId = freshApp();
+          const relay = new SimulatedRelay(state.counters, appId, seed, 7);
+          for (let step = 0; step < 300; step++) {
+            relay.randomStep();
+            // Exact after every step: neither below (overshoot) nor above (refusing too early).
+            expect(state.counters.total(appId, 1000), `seed ${seed}, step ${step}: ${relay.lastOp}`).toBe(relay.trueTotal);
+          }
+        }
+      });
+
+      it("random interleavings on two nodes agree exactly once every batch is acknowledged", async () => {
+        const shared = await cluster();
+        const nodes = [shared.node("a"), shared.node("b")];
+        for (let seed = 1; seed <= 8; seed++) {
+          const appId = freshApp();
+          const controlPlane = { total: 3 };
+          const relays = nodes.map((node, index) => new SimulatedRelay(node.counters, appId, seed * 10 + index, 3, controlPlane));
+          for (let step = 0; step < 120; step++) {
+            const relay = relays[step % 2];
+            relay?.randomStep();
+          }
+          for (const relay of relays) relay.drain();
+          const everything = relays.reduce((sum, relay) => sum + relay.ownIncrements, 3);
+          expect(controlPlane.total).toBe(everything);
+          await eventually(() => {
+            for (const node of nodes) expect(node.counters.total(appId, 1000), `seed ${seed}`).toBe(everything);
+          });
+        }
       });
 
       it("a new period starts afresh and a stale period never rewinds it", async () => {
