@@ -35,7 +35,11 @@ describe("usage batches", () => {
     const first = await applyUsageBatch(database.db, provider, batch);
     const retry = await applyUsageBatch(database.db, provider, batch);
     expect(first.applied).toBe(true);
-    expect(retry).toEqual({ applied: false, apps: [{ appId: app.id, balanceMinor: 0 }] });
+    expect(retry).toMatchObject({ applied: false, apps: [{ appId: app.id, balanceMinor: 0 }] });
+    // Both answers carry the period count that contains the batch: the relay adopts it as its baseline.
+    expect(first.periods).toEqual([{ appId: app.id, periodStartUnix: app.periodStartUnix, messagesUsed: 10 }]);
+    expect(retry.periods).toEqual([{ appId: app.id, periodStartUnix: app.periodStartUnix, messagesUsed: 10 }]);
+    expect(retry.asOfUnixMs).toBeGreaterThanOrEqual(first.asOfUnixMs);
     const usage = await getAppUsage(database.db, { appId: app.id, relay: null });
     expect(usage).toMatchObject({ messagesUsed: 10, deliveredMessages: 30, egressBytes: 900, peakConcurrent: 4, relayReachable: false, concurrentNow: 0 });
   });
@@ -69,16 +73,39 @@ describe("usage batches", () => {
     expect(hour.points.find((p) => p.tUnix === minuteUnix)).toEqual({
       tUnix: minuteUnix,
       messages: 8,
+      softDrops: 2,
+      peakMessagesPerMinute: 8,
+      peakSoftDropsPerMinute: 2,
       delivered: 16,
       egressBytes: 200,
       connectionMinutes: 4,
       peakConcurrent: 7,
-      softDrops: 2,
     });
     const day = await getUsageSeries(database.db, { appId: app.id, range: "day" });
     expect(day.points).toHaveLength(96);
     expect(day.points.reduce((sum, p) => sum + p.messages, 0)).toBe(8);
     expect(day.outcomes).toMatchObject({ delivered: 16, softDrops: 2 });
+  });
+
+  it("coarse buckets show the busiest minute and the highest concurrency, not an average", async () => {
+    const app = await newApp();
+    const dayRangeBucketSec = 15 * 60;
+    // Fifteen minutes, all in one 15-minute bucket that ended at least one bucket ago: one busy
+    // minute (600 accepted, 30 refused) among quiet ones; 8 connections open throughout.
+    const bucketStartUnix = Math.floor(Date.now() / 1000 / dayRangeBucketSec) * dayRangeBucketSec - dayRangeBucketSec;
+    const samples = Array.from({ length: 15 }, (_, i) => ({
+      minuteUnix: bucketStartUnix + i * 60,
+      messages: i === 6 ? 600 : 10,
+      delivered: 0,
+      egressBytes: 0,
+      connectionMinutes: 8,
+      peakConcurrent: 8,
+      softDrops: i === 6 ? 30 : 0,
+    }));
+    await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, { samples })]));
+    const day = await getUsageSeries(database.db, { appId: app.id, range: "day" });
+    const bucket = day.points.find((p) => p.tUnix === bucketStartUnix);
+    expect(bucket).toMatchObject({ messages: 740, softDrops: 30, peakMessagesPerMinute: 600, peakSoftDropsPerMinute: 30, peakConcurrent: 8 });
   });
 
   it("price overage units and debit the balance through the ledger", async () => {
@@ -140,6 +167,6 @@ describe("usage batches", () => {
   it("acknowledge usage of a deleted app without failing the batch", async () => {
     const app = await newApp();
     const result = await applyUsageBatch(database.db, provider, usageBatch([usageDelta("app_deleted_long_ago", app.periodStartUnix, { messagesAccepted: 1 }), usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 2 })]));
-    expect(result).toEqual({ applied: true, apps: [{ appId: app.id, balanceMinor: 0 }] });
+    expect(result).toMatchObject({ applied: true, apps: [{ appId: app.id, balanceMinor: 0 }], periods: [{ appId: app.id, messagesUsed: 2 }] });
   });
 });

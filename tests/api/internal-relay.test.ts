@@ -134,8 +134,9 @@ describe("usage — happy and error paths", () => {
     const batch = usageBatch([usageDelta(app.id, snapshotApp?.period.startUnix ?? 0, { messagesAccepted: 10 })]);
     const first = await invoke(usageRoute, { method: "POST", headers: relayAuth(), body: batch });
     const retry = await invoke(usageRoute, { method: "POST", headers: relayAuth(), body: batch });
-    expect(usageBatchResponseSchema.parse(first.body)).toEqual({ applied: true, apps: [{ appId: app.id, balanceMinor: 0 }] });
-    expect(retry.body).toMatchObject({ applied: false });
+    const periods = [{ appId: app.id, periodStartUnix: snapshotApp?.period.startUnix ?? 0, messagesUsed: 10 }];
+    expect(usageBatchResponseSchema.parse(first.body)).toMatchObject({ applied: true, apps: [{ appId: app.id, balanceMinor: 0 }], periods });
+    expect(usageBatchResponseSchema.parse(retry.body)).toMatchObject({ applied: false, periods });
     const period = await harness.db.usagePeriod.findFirstOrThrow({ where: { appId: app.id } });
     expect(Number(period.messagesUsed)).toBe(10);
   });
