@@ -37,6 +37,9 @@ export interface MeterOptions {
   onAcknowledged: (batch: UsageBatch, response: UsageBatchResponse) => void;
 }
 
+/** A carry never fills more minutes than this in one go (flushes run at least once a minute). */
+const MAX_CARRIED_MINUTES = 60;
+
 function minuteOf(nowMs: number): number {
   return Math.floor(nowMs / 60_000) * 60;
 }
@@ -47,6 +50,8 @@ export class Meter {
   /** Batches this process has posted at least once (the control plane may have applied them). */
   private readonly sentBatchIds = new Set<string>();
   private readonly unappliedSpendMilli = new Map<string, number>();
+  /** Per app, the open connections last reported and the minute up to which samples already show them. */
+  private readonly openConnections = new Map<string, { periodStartUnix: number; count: number; minuteUnix: number }>();
   private flushing: Promise<void> | null = null;
   private readonly filePath: string;
   lastAcknowledgedAtMs: number = Date.now();
@@ -82,7 +87,10 @@ export class Meter {
   }
 
   private sample(delta: MutableDelta, nowMs: number): UsageSample {
-    const minuteUnix = minuteOf(nowMs);
+    return this.sampleAt(delta, minuteOf(nowMs));
+  }
+
+  private sampleAt(delta: MutableDelta, minuteUnix: number): UsageSample {
     let sample = delta.samples.get(minuteUnix);
     if (!sample) {
       sample = { minuteUnix, messages: 0, delivered: 0, egressBytes: 0, connectionMinutes: 0, peakConcurrent: 0, softDrops: 0 };
@@ -140,11 +148,33 @@ export class Meter {
     this.keyUsage(this.delta(appId, periodStartUnix), keyId).connections += 1;
   }
 
+  /**
+   * The app's open connections changed to `count` (or were counted again). The previous count held
+   * from its report until now, so every minute it spanned had at least that many open: a minute in
+   * which connections merely stay open still shows them. `count` 0 ends the carry.
+   */
   concurrent(appId: string, periodStartUnix: number, count: number, nowMs: number = Date.now()): void {
     const delta = this.delta(appId, periodStartUnix);
     if (count > delta.peakConcurrent) delta.peakConcurrent = count;
-    const sample = this.sample(delta, nowMs);
+    const minuteUnix = minuteOf(nowMs);
+    this.carryConcurrency(appId, periodStartUnix, minuteUnix);
+    const sample = this.sampleAt(delta, minuteUnix);
     if (count > sample.peakConcurrent) sample.peakConcurrent = count;
+    if (count > 0) this.openConnections.set(appId, { periodStartUnix, count, minuteUnix });
+    else this.openConnections.delete(appId);
+  }
+
+  /** Raises the minutes from the app's last report up to `minuteUnix` to the count it reported. */
+  private carryConcurrency(appId: string, periodStartUnix: number, minuteUnix: number): void {
+    const open = this.openConnections.get(appId);
+    if (!open || open.periodStartUnix !== periodStartUnix) return;
+    const delta = this.delta(appId, periodStartUnix);
+    const firstMinute = Math.max(open.minuteUnix, minuteUnix - MAX_CARRIED_MINUTES * 60);
+    for (let minute = firstMinute; minute <= minuteUnix; minute += 60) {
+      const sample = this.sampleAt(delta, minute);
+      if (open.count > sample.peakConcurrent) sample.peakConcurrent = open.count;
+    }
+    open.minuteUnix = minuteUnix;
   }
 
   connectionMinutes(appId: string, periodStartUnix: number, minutes: number, nowMs: number = Date.now()): void {
@@ -211,6 +241,7 @@ export class Meter {
 
   /** Moves the accumulated deltas into a new pending batch (no-op when nothing was counted). */
   cut(nowMs: number = Date.now()): boolean {
+    for (const [appId, open] of this.openConnections) this.carryConcurrency(appId, open.periodStartUnix, minuteOf(nowMs));
     if (this.deltas.size === 0) return false;
     const apps: AppUsageDelta[] = [];
     const spendMilliByApp: Record<string, number> = {};

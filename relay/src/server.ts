@@ -200,7 +200,7 @@ export class RelayServer implements LocalDelivery {
     this.every(this.config.planCacheRefreshMs, () => void this.planCache.refreshNow().then(() => this.enforceCredentials()));
     this.every(this.config.usageFlushMs, () => {
       this.accrueConnectionMinutes();
-      void this.meter.flush();
+      void this.sampleConcurrency().finally(() => void this.meter.flush());
     });
     this.every(timing.serverPingIntervalMs, () => this.pingSweep());
     await new Promise<void>((resolve, reject) => {
@@ -422,6 +422,8 @@ export class RelayServer implements LocalDelivery {
         if (!subscription.wildcard) await this.leavePresence(connection, subscription.channel);
       }
       await this.state.leases.release(connection.appId, connection.id);
+      const stillOpen = this.apps.has(connection.appId) ? await this.state.leases.count(connection.appId) : 0;
+      this.meter.concurrent(connection.appId, snapshotApp.period.startUnix, stillOpen);
     } catch (error) {
       this.logger.error("state cleanup failed", { connectionId: connection.id, error: error instanceof Error ? error.message : String(error) });
     }
@@ -439,6 +441,16 @@ export class RelayServer implements LocalDelivery {
     const nowMs = Date.now();
     for (const app of this.apps.values()) {
       for (const connection of app.all) this.accrueMinutesFor(connection, this.planCache.app(connection.appId) ?? connection.identity.app, nowMs);
+    }
+  }
+
+  /** Reports every app's current connection count, so the per-minute peaks follow other nodes' changes too. */
+  private async sampleConcurrency(): Promise<void> {
+    for (const [appId, app] of this.apps) {
+      const first = app.all.values().next().value;
+      if (!first) continue;
+      const snapshotApp = this.planCache.app(appId) ?? first.identity.app;
+      this.meter.concurrent(appId, snapshotApp.period.startUnix, await this.state.leases.count(appId).catch(() => app.all.size));
     }
   }
 
