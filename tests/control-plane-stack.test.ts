@@ -201,7 +201,7 @@ describe("control plane ⇄ relay, end to end", () => {
 
   it("a message quota under steady traffic: /v1/usage reports exactly what clients saw accepted and refused", async () => {
     const quota = 120;
-    const created = await customer.json<{ app: { id: string } }>("/api/apps", { method: "POST", body: JSON.stringify({ name: "Quota", planSlug: "starter" }) });
+    const created = await customer.json<{ app: { id: string } }>("/api/apps", { method: "POST", body: JSON.stringify({ name: "Quota", planSlug: "growth" }) });
     const id = created.body.app.id;
     expect((await admin.json(`/api/admin/apps/${id}/override`, { method: "PUT", body: JSON.stringify({ maxMessagesPerPeriod: quota }) })).status).toBe(200);
     const key = await customer.json<{ key: { id: string }; secret: string }>(`/api/apps/${id}/keys`, { method: "POST", body: JSON.stringify({ kind: "secret", name: "k" }) });
