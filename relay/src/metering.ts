@@ -164,12 +164,15 @@ export class Meter {
     else this.openConnections.delete(appId);
   }
 
-  /** Raises the minutes from the app's last report up to `minuteUnix` to the count it reported. */
+  /**
+   * Raises the minutes after the app's last report, up to `minuteUnix`, to the count it reported (the
+   * reported minute itself already shows it). Nothing to do, and no batch, within the same minute.
+   */
   private carryConcurrency(appId: string, periodStartUnix: number, minuteUnix: number): void {
     const open = this.openConnections.get(appId);
-    if (!open || open.periodStartUnix !== periodStartUnix) return;
+    if (!open || open.periodStartUnix !== periodStartUnix || minuteUnix <= open.minuteUnix) return;
     const delta = this.delta(appId, periodStartUnix);
-    const firstMinute = Math.max(open.minuteUnix, minuteUnix - MAX_CARRIED_MINUTES * 60);
+    const firstMinute = Math.max(open.minuteUnix + 60, minuteUnix - MAX_CARRIED_MINUTES * 60);
     for (let minute = firstMinute; minute <= minuteUnix; minute += 60) {
       const sample = this.sampleAt(delta, minute);
       if (open.count > sample.peakConcurrent) sample.peakConcurrent = open.count;
