@@ -123,7 +123,7 @@ async function startServer({ clusterDir, port, password, log }) {
     persistent: true,
     createPostgresUser: ids !== null,
     initdbFlags: ["--encoding=UTF8"],
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "log_checkpoints=off"],
     onLog,
     onError: onLog,
   });
