@@ -215,6 +215,8 @@ export function spawnEmbeddedPostgres({ clusterDir, port, password, onLine = () 
     env: { ...env, EMBEDDED_PG_DIR: clusterDir, EMBEDDED_PG_PORT: String(port), EMBEDDED_PG_PASSWORD: password },
     stdio: ["ignore", "pipe", "pipe", "ipc"],
     detached: true,
+    // Not the parent's flags (an `-e` script, a loader): this file is plain JavaScript.
+    execArgv: [],
   });
   for (const stream of [child.stdout, child.stderr]) {
     let buffered = "";

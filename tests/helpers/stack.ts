@@ -20,6 +20,8 @@ const root = path.resolve(import.meta.dirname, "..", "..");
 export interface StackOptions {
   /** Leave DATABASE_URL unset so the launcher starts its embedded PostgreSQL in the data directory. */
   embeddedDatabase?: boolean;
+  /** Seed the demo tenant (default true; `npm start` does so only on the embedded default or with SEED_DEMO=1). */
+  seedDemo?: boolean;
   planCacheRefreshMs?: number;
   usageFlushMs?: number;
   /** Extra environment for the launcher, web app and relay. */
@@ -93,7 +95,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...inheritedEnv,
     ...secrets,
     ...database.env,
-    SEED_DEMO: "1",
+    SEED_DEMO: options.seedDemo === false ? "0" : "1",
     PORT: String(webPort),
     RELAY_PORT: String(relayPort),
     TOLLGATE_DATA_DIR: dataDir,
@@ -123,7 +125,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   const databaseUrl = database.url();
   const db = createPrismaClient(databaseUrl);
-  const demo = JSON.parse(readFileSync(path.join(dataDir, "demo-credentials.json"), "utf8")) as DemoCredentials;
+  const demoFile = path.join(dataDir, "demo-credentials.json");
+  const demo = options.seedDemo === false ? null : (JSON.parse(readFileSync(demoFile, "utf8")) as DemoCredentials);
   return {
     webUrl,
     relayUrl: `ws://127.0.0.1:${relayPort}`,
@@ -132,7 +135,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     dataDir,
     secrets,
     admin,
-    demo,
+    get demo(): DemoCredentials {
+      if (!demo) throw new Error("this stack was started without the demo tenant (seedDemo: false)");
+      return demo;
+    },
     db,
     logs: () => output.text,
     stop: async () => {
