@@ -199,6 +199,61 @@ describe("control plane ⇄ relay, end to end", () => {
     expect(peers[0]?.closeCode).toBeNull();
   });
 
+  it("a message quota under steady traffic: /v1/usage reports exactly what clients saw accepted and refused", async () => {
+    const quota = 120;
+    const created = await customer.json<{ app: { id: string } }>("/api/apps", { method: "POST", body: JSON.stringify({ name: "Quota", planSlug: "growth" }) });
+    const id = created.body.app.id;
+    expect((await admin.json(`/api/admin/apps/${id}/override`, { method: "PUT", body: JSON.stringify({ maxMessagesPerPeriod: quota }) })).status).toBe(200);
+    const key = await customer.json<{ key: { id: string }; secret: string }>(`/api/apps/${id}/keys`, { method: "POST", body: JSON.stringify({ kind: "secret", name: "k" }) });
+    const keyAuth = { authorization: `Bearer ${key.body.key.id}:${key.body.secret}` };
+    const openPeer = async (peerId: string) => {
+      const res = await fetch(new URL("/v1/tokens", stack.webUrl), { method: "POST", headers: { ...keyAuth, "content-type": "application/json" }, body: JSON.stringify({ peerId }) });
+      const { token } = (await res.json()) as { token: string };
+      const peer = await connect(`${stack.relayUrl}/v1?token=${token}`);
+      peers.push(peer);
+      return peer;
+    };
+    const publishers = await eventually(async () => {
+      const opened = await Promise.all([openPeer("q1"), openPeer("q2"), openPeer("q3")]);
+      if (opened.every((peer) => peer.closeCode === null)) return opened;
+      for (const peer of opened) peer.socket.terminate();
+      return undefined;
+    }, CHANGE_DEADLINE_MS);
+    // 3 clients × 40 publishes/s for 4 s: about 480 publishes across eight usage flushes.
+    const sentBy = publishers.map(() => 0);
+    const startedAt = Date.now();
+    await Promise.all(
+      publishers.map(async (peer, index) => {
+        for (let next = startedAt + index * 8; next < startedAt + 4_000; next += 25) {
+          await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - Date.now())));
+          peer.send({ type: "publish", channel: "quota", data: next, requestId: `m${sentBy[index]}` });
+          sentBy[index] = (sentBy[index] ?? 0) + 1;
+        }
+      }),
+    );
+    const sent = sentBy.reduce((sum, count) => sum + count, 0);
+    const isAnswer = (f: Frame) => (f.type === "ack" || f.type === "error") && typeof f.requestId === "string" && f.requestId.startsWith("m");
+    const answers = await Promise.all(
+      publishers.map((peer, index) =>
+        peer.until(() => {
+          const answered = peer.frames.filter(isAnswer);
+          return answered.length >= (sentBy[index] ?? 0) ? answered : undefined;
+        }, 15_000),
+      ),
+    );
+    const all = answers.flat();
+    const accepted = all.filter((f) => f.type === "ack").length;
+    const refused = all.filter((f) => f.type === "error" && f.code === "over_message_quota").length;
+    expect(accepted + refused).toBe(sent);
+    expect(accepted).toBe(quota);
+    const usage = await eventually(async () => {
+      const res = await fetch(new URL("/v1/usage", stack.webUrl), { headers: keyAuth });
+      const body = (await res.json()) as { messagesUsed: number; softDrops: number };
+      return body.messagesUsed === accepted && body.softDrops === refused ? body : undefined;
+    }, 10_000);
+    expect(usage).toMatchObject({ messagesUsed: quota, softDrops: sent - quota });
+  });
+
   describe("overage connections against the balance", () => {
     /** A growth app with overages on, capped at one connection by an admin override, and its own key. */
     async function cappedApp(billing: { topUpMinor?: number; autoRechargeCard?: string }) {

@@ -102,7 +102,7 @@ function UsageCards({ usage, appId }: { usage: Usage; appId: string }) {
           label="Messages this period"
           used={usage.messagesUsed}
           limit={usage.plan.maxMessagesPerPeriod}
-          detail={usage.softDrops > 0 ? `${formatNumber(usage.softDrops)} soft-dropped` : undefined}
+          detail={`${formatNumber(usage.softDrops)} refused (over quota, not counted)`}
         />
         <div className="card money-card">
           <dl className="kv">

@@ -31,18 +31,22 @@ async function newApp(planSlug = "starter") {
 describe("usage batches", () => {
   it("apply exactly once: a retried batch is acknowledged but not counted again", async () => {
     const app = await newApp();
-    const batch = usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAttempted: 10, deliveredMessages: 30, egressBytes: 900, egressBlocks: 30, peakConcurrent: 4 })]);
+    const batch = usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 10, deliveredMessages: 30, egressBytes: 900, egressBlocks: 30, peakConcurrent: 4 })]);
     const first = await applyUsageBatch(database.db, provider, batch);
     const retry = await applyUsageBatch(database.db, provider, batch);
     expect(first.applied).toBe(true);
-    expect(retry).toEqual({ applied: false, apps: [{ appId: app.id, balanceMinor: 0 }] });
+    expect(retry).toMatchObject({ applied: false, apps: [{ appId: app.id, balanceMinor: 0 }] });
+    // Both answers carry the period count that contains the batch: the relay adopts it as its baseline.
+    expect(first.periods).toEqual([{ appId: app.id, periodStartUnix: app.periodStartUnix, messagesUsed: 10 }]);
+    expect(retry.periods).toEqual([{ appId: app.id, periodStartUnix: app.periodStartUnix, messagesUsed: 10 }]);
+    expect(retry.asOfUnixMs).toBeGreaterThanOrEqual(first.asOfUnixMs);
     const usage = await getAppUsage(database.db, { appId: app.id, relay: null });
     expect(usage).toMatchObject({ messagesUsed: 10, deliveredMessages: 30, egressBytes: 900, peakConcurrent: 4, relayReachable: false, concurrentNow: 0 });
   });
 
   it("apply exactly once when the same batch arrives twice at the same time", async () => {
     const app = await newApp();
-    const batch = usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAttempted: 5 })]);
+    const batch = usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 5 })]);
     const results = await Promise.all([applyUsageBatch(database.db, provider, batch), applyUsageBatch(database.db, provider, batch)]);
     expect(results.map((r) => r.applied).sort()).toEqual([false, true]);
     expect((await getAppUsage(database.db, { appId: app.id, relay: null })).messagesUsed).toBe(5);
@@ -50,8 +54,8 @@ describe("usage batches", () => {
 
   it("sum counters across batches and keep the maximum peak", async () => {
     const app = await newApp();
-    await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAttempted: 3, peakConcurrent: 9, softDrops: 1, closesByCode: { "4010": 2 } })]));
-    await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAttempted: 4, peakConcurrent: 5, softDrops: 2, closesByCode: { "4010": 1, "1000": 3 } })]));
+    await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 3, peakConcurrent: 9, softDrops: 1, closesByCode: { "4010": 2 } })]));
+    await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 4, peakConcurrent: 5, softDrops: 2, closesByCode: { "4010": 1, "1000": 3 } })]));
     const usage = await getAppUsage(database.db, { appId: app.id, relay: null });
     expect(usage).toMatchObject({ messagesUsed: 7, peakConcurrent: 9, softDrops: 3 });
     const series = await getUsageSeries(database.db, { appId: app.id, range: "hour" });
@@ -69,16 +73,39 @@ describe("usage batches", () => {
     expect(hour.points.find((p) => p.tUnix === minuteUnix)).toEqual({
       tUnix: minuteUnix,
       messages: 8,
+      softDrops: 2,
+      peakMessagesPerMinute: 8,
+      peakSoftDropsPerMinute: 2,
       delivered: 16,
       egressBytes: 200,
       connectionMinutes: 4,
       peakConcurrent: 7,
-      softDrops: 2,
     });
     const day = await getUsageSeries(database.db, { appId: app.id, range: "day" });
     expect(day.points).toHaveLength(96);
     expect(day.points.reduce((sum, p) => sum + p.messages, 0)).toBe(8);
     expect(day.outcomes).toMatchObject({ delivered: 16, softDrops: 2 });
+  });
+
+  it("coarse buckets show the busiest minute and the highest concurrency, not an average", async () => {
+    const app = await newApp();
+    const dayRangeBucketSec = 15 * 60;
+    // Fifteen minutes, all in one 15-minute bucket that ended at least one bucket ago: one busy
+    // minute (600 accepted, 30 refused) among quiet ones; 8 connections open throughout.
+    const bucketStartUnix = Math.floor(Date.now() / 1000 / dayRangeBucketSec) * dayRangeBucketSec - dayRangeBucketSec;
+    const samples = Array.from({ length: 15 }, (_, i) => ({
+      minuteUnix: bucketStartUnix + i * 60,
+      messages: i === 6 ? 600 : 10,
+      delivered: 0,
+      egressBytes: 0,
+      connectionMinutes: 8,
+      peakConcurrent: 8,
+      softDrops: i === 6 ? 30 : 0,
+    }));
+    await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, { samples })]));
+    const day = await getUsageSeries(database.db, { appId: app.id, range: "day" });
+    const bucket = day.points.find((p) => p.tUnix === bucketStartUnix);
+    expect(bucket).toMatchObject({ messages: 740, softDrops: 30, peakMessagesPerMinute: 600, peakSoftDropsPerMinute: 30, peakConcurrent: 8 });
   });
 
   it("price overage units and debit the balance through the ledger", async () => {
@@ -87,7 +114,7 @@ describe("usage batches", () => {
     const result = await applyUsageBatch(
       database.db,
       provider,
-      usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAttempted: 5000, overageMessages: 5000, overageConnections: 2 })]),
+      usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 5000, overageMessages: 5000, overageConnections: 2 })]),
     );
     // Starter: 10 per 1,000 overage messages + 5 per overage connection = 50 + 10
     expect(result.apps).toEqual([{ appId: app.id, balanceMinor: 940 }]);
@@ -120,8 +147,8 @@ describe("usage batches", () => {
   it("count a batch for the previous period in that period (roll-over)", async () => {
     const app = await newApp();
     const previousStart = addMonthsUtc(new Date(app.periodStartUnix * 1000), -1);
-    await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, toUnixSeconds(previousStart), { messagesAttempted: 42 })]));
-    await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAttempted: 1 })]));
+    await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, toUnixSeconds(previousStart), { messagesAccepted: 42 })]));
+    await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 1 })]));
     const periods = await database.db.usagePeriod.findMany({ where: { appId: app.id }, orderBy: { start: "asc" } });
     expect(periods.map((p) => [p.start.toISOString(), Number(p.messagesUsed)])).toEqual([
       [previousStart.toISOString(), 42],
@@ -139,7 +166,7 @@ describe("usage batches", () => {
 
   it("acknowledge usage of a deleted app without failing the batch", async () => {
     const app = await newApp();
-    const result = await applyUsageBatch(database.db, provider, usageBatch([usageDelta("app_deleted_long_ago", app.periodStartUnix, { messagesAttempted: 1 }), usageDelta(app.id, app.periodStartUnix, { messagesAttempted: 2 })]));
-    expect(result).toEqual({ applied: true, apps: [{ appId: app.id, balanceMinor: 0 }] });
+    const result = await applyUsageBatch(database.db, provider, usageBatch([usageDelta("app_deleted_long_ago", app.periodStartUnix, { messagesAccepted: 1 }), usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 2 })]));
+    expect(result).toMatchObject({ applied: true, apps: [{ appId: app.id, balanceMinor: 0 }], periods: [{ appId: app.id, messagesUsed: 2 }] });
   });
 });

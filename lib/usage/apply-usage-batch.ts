@@ -14,6 +14,9 @@ import { periodTotals } from "./period-totals";
 
 interface AppliedApp {
   appId: string;
+  periodStartUnix: number;
+  /** The period's messagesUsed after this delta (the relay adopts it as its baseline). */
+  messagesUsed: number;
   balanceMinor: number;
   chargedMinor: number;
   /** The first charge of the period on a pay-as-you-go plan: from now on relays need a balance for usage. */
@@ -63,10 +66,11 @@ async function applyAppDelta(tx: Prisma.TransactionClient, batch: UsageBatch, de
     egressBlocks: before.egressBlocks + BigInt(delta.egressBlocks),
   };
   const chargeMinor = incrementalCostMinor(app.plan, before, after);
+  const messagesUsed = row.messagesUsed + BigInt(delta.messagesAccepted);
   await tx.usagePeriod.update({
     where: { id: row.id },
     data: {
-      messagesUsed: row.messagesUsed + BigInt(delta.messagesAttempted),
+      messagesUsed,
       deliveredMessages: after.deliveredMessages,
       egressBytes: row.egressBytes + BigInt(delta.egressBytes),
       egressBlocks: after.egressBlocks,
@@ -111,6 +115,8 @@ async function applyAppDelta(tx: Prisma.TransactionClient, batch: UsageBatch, de
   }
   return {
     appId: app.id,
+    periodStartUnix: delta.periodStartUnix,
+    messagesUsed: Number(messagesUsed),
     balanceMinor,
     chargedMinor: chargeMinor,
     allowanceUsedUp: app.plan.kind === "pay_as_you_go" && row.overageCostMinor === 0 && chargeMinor > 0,
@@ -137,13 +143,9 @@ export async function applyUsageBatch(db: Db, provider: PaymentProvider, batch: 
     },
     { timeout: 30_000 },
   );
-  if (applied === null) {
-    const accounts = await db.billingAccount.findMany({
-      where: { appId: { in: batch.apps.map((delta) => delta.appId) } },
-      select: { appId: true, balanceMinor: true },
-    });
-    return { applied: false, apps: accounts.map((account) => ({ appId: account.appId, balanceMinor: account.balanceMinor })) };
-  }
+  if (applied === null) return answerRetriedBatch(db, batch);
+  // Taken after the commit: a snapshot generated later shows this batch's debits (see the relay's gate).
+  const asOfUnixMs = Date.now();
   const balances = new Map<string, number>();
   for (const app of applied) {
     balances.set(app.appId, app.balanceMinor);
@@ -153,5 +155,36 @@ export async function applyUsageBatch(db: Db, provider: PaymentProvider, batch: 
       if (outcome) balances.set(app.appId, outcome.balanceMinor);
     }
   }
-  return { applied: true, apps: [...balances].map(([appId, balanceMinor]) => ({ appId, balanceMinor })) };
+  // With one delta per app period the last one listed carries the period's final count.
+  const periods = new Map(applied.map((app) => [`${app.appId}:${app.periodStartUnix}`, { appId: app.appId, periodStartUnix: app.periodStartUnix, messagesUsed: app.messagesUsed }]));
+  return {
+    applied: true,
+    apps: [...balances].map(([appId, balanceMinor]) => ({ appId, balanceMinor })),
+    periods: [...periods.values()],
+    asOfUnixMs,
+  };
+}
+
+/** A batch applied before (a retry): acknowledged with the current balances and period counts, which contain it. */
+async function answerRetriedBatch(db: Db, batch: UsageBatch): Promise<UsageBatchResponse> {
+  const asOfUnixMs = Date.now();
+  const appIds = [...new Set(batch.apps.map((delta) => delta.appId))];
+  const apps = await db.app.findMany({
+    where: { id: { in: appIds } },
+    select: { id: true, billingAnchor: true, billingAccount: { select: { balanceMinor: true } } },
+  });
+  const periods: UsageBatchResponse["periods"] = [];
+  for (const delta of batch.apps) {
+    const app = apps.find((candidate) => candidate.id === delta.appId);
+    if (!app) continue;
+    const period = billingPeriodAt(app.billingAnchor, new Date(delta.periodStartUnix * 1000));
+    const row = await db.usagePeriod.findUnique({ where: { appId_start: { appId: app.id, start: period.start } }, select: { messagesUsed: true } });
+    periods.push({ appId: app.id, periodStartUnix: delta.periodStartUnix, messagesUsed: Number(row?.messagesUsed ?? 0) });
+  }
+  return {
+    applied: false,
+    apps: apps.flatMap((app) => (app.billingAccount ? [{ appId: app.id, balanceMinor: app.billingAccount.balanceMinor }] : [])),
+    periods,
+    asOfUnixMs,
+  };
 }

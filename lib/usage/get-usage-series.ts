@@ -24,12 +24,13 @@ function window(range: UsageRange, now: Date, anchor: Date): { from: Date; to: D
 }
 
 function emptyPoint(tUnix: number): UsagePoint {
-  return { tUnix, messages: 0, delivered: 0, egressBytes: 0, peakConcurrent: 0, softDrops: 0, connectionMinutes: 0 };
+  return { tUnix, messages: 0, softDrops: 0, peakMessagesPerMinute: 0, peakSoftDropsPerMinute: 0, delivered: 0, egressBytes: 0, peakConcurrent: 0, connectionMinutes: 0 };
 }
 
 /**
  * Chart data from the per-minute samples, bucketed; missing buckets are zeros so charts need no gap
- * handling. Peaks take the bucket's maximum, everything else sums. Closes by code come from the
+ * handling. Peaks take the bucket's maximum minute (never an average: a 15-minute bucket's per-minute peak is
+ * its busiest minute), everything else sums. Closes by code come from the
  * current period's counters (relays report closes per flush, not per minute).
  */
 export async function getUsageSeries(db: Db, input: { appId: string; range: UsageRange; now?: Date }): Promise<UsageSeries> {
@@ -53,6 +54,8 @@ export async function getUsageSeries(db: Db, input: { appId: string; range: Usag
     point.egressBytes += Number(sample.egressBytes);
     point.connectionMinutes += sample.connectionMinutes;
     point.softDrops += sample.softDrops;
+    point.peakMessagesPerMinute = Math.max(point.peakMessagesPerMinute, sample.messages);
+    point.peakSoftDropsPerMinute = Math.max(point.peakSoftDropsPerMinute, sample.softDrops);
     point.peakConcurrent = Math.max(point.peakConcurrent, sample.peakConcurrent);
     outcomes.delivered += sample.delivered;
     outcomes.softDrops += sample.softDrops;

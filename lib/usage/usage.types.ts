@@ -9,9 +9,11 @@ export const usageResponseSchema = z.object({
   periodStartUnix: z.number().int(),
   periodEndUnix: z.number().int(),
   concurrentNow: count,
-  peakConcurrent: count,
-  messagesUsed: count,
-  overageMessages: count,
+  peakConcurrent: count.describe("The most connections open at any moment of the period"),
+  messagesUsed: count.describe(
+    "Accepted publish/send this period (WebSocket and REST), those billed as overage included. Refused ones (over_message_quota) are counted only in softDrops, never here",
+  ),
+  overageMessages: count.describe("Accepted messages past the plan's quota, billed at the overage rate"),
   overageConnections: count,
   plan: z.object({
     name: z.string(),
@@ -24,7 +26,7 @@ export const usageResponseSchema = z.object({
   deliveredMessages: count,
   egressBytes: count,
   connectionMinutes: count,
-  softDrops: count,
+  softDrops: count.describe("Publish/send refused with over_message_quota this period; not counted in messagesUsed"),
   overageCostMinor: count,
   projectedCostMinor: count,
   balanceMinor: z.number().int(),
@@ -36,13 +38,20 @@ export type UsageResponse = z.infer<typeof usageResponseSchema>;
 export const usageSeriesQuerySchema = z.object({ range: z.enum(["hour", "day", "period"]).default("hour") });
 export type UsageRange = z.infer<typeof usageSeriesQuerySchema>["range"];
 
+/** One bucket of a series: sums over its minutes, and the busiest single minute for the per-minute figures. */
 export interface UsagePoint {
   tUnix: number;
+  /** Accepted publish/send (overage-billed included). */
   messages: number;
+  /** Refused publish/send (over the message quota): soft drops, never counted against the quota. */
+  softDrops: number;
+  /** The bucket's busiest minute: most accepted / refused messages in one minute (equal to the sums on one-minute buckets). */
+  peakMessagesPerMinute: number;
+  peakSoftDropsPerMinute: number;
   delivered: number;
   egressBytes: number;
+  /** The most connections open at any moment of the bucket (the maximum of its per-minute peaks). */
   peakConcurrent: number;
-  softDrops: number;
   connectionMinutes: number;
 }
 

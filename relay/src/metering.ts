@@ -31,9 +31,14 @@ export interface MeterOptions {
   dataDir: string;
   timeoutMs: number;
   logger: Logger;
+  /** Called once per batch before this process first posts it (its counts are in flight from then on). */
+  onSending: (batch: UsageBatch) => void;
   /** Called for each acknowledged batch (to fold acknowledged counts and balances back in). */
   onAcknowledged: (batch: UsageBatch, response: UsageBatchResponse) => void;
 }
+
+/** A carry never fills more minutes than this in one go (flushes run at least once a minute). */
+const MAX_CARRIED_MINUTES = 60;
 
 function minuteOf(nowMs: number): number {
   return Math.floor(nowMs / 60_000) * 60;
@@ -42,7 +47,11 @@ function minuteOf(nowMs: number): number {
 export class Meter {
   private deltas = new Map<string, MutableDelta>();
   private pending: PendingBatch[] = [];
+  /** Batches this process has posted at least once (the control plane may have applied them). */
+  private readonly sentBatchIds = new Set<string>();
   private readonly unappliedSpendMilli = new Map<string, number>();
+  /** Per app, the open connections last reported and the minute up to which samples already show them. */
+  private readonly openConnections = new Map<string, { periodStartUnix: number; count: number; minuteUnix: number }>();
   private flushing: Promise<void> | null = null;
   private readonly filePath: string;
   lastAcknowledgedAtMs: number = Date.now();
@@ -58,7 +67,7 @@ export class Meter {
       delta = {
         appId,
         periodStartUnix,
-        messagesAttempted: 0,
+        messagesAccepted: 0,
         deliveredMessages: 0,
         egressBytes: 0,
         egressBlocks: 0,
@@ -78,7 +87,10 @@ export class Meter {
   }
 
   private sample(delta: MutableDelta, nowMs: number): UsageSample {
-    const minuteUnix = minuteOf(nowMs);
+    return this.sampleAt(delta, minuteOf(nowMs));
+  }
+
+  private sampleAt(delta: MutableDelta, minuteUnix: number): UsageSample {
     let sample = delta.samples.get(minuteUnix);
     if (!sample) {
       sample = { minuteUnix, messages: 0, delivered: 0, egressBytes: 0, connectionMinutes: 0, peakConcurrent: 0, softDrops: 0 };
@@ -96,9 +108,10 @@ export class Meter {
     return usage;
   }
 
-  messageAttempted(appId: string, periodStartUnix: number, keyId: string | null, nowMs: number = Date.now()): void {
+  /** An accepted publish/send (overage-billed included); a refused one is a `softDrop`. */
+  messageAccepted(appId: string, periodStartUnix: number, keyId: string | null, nowMs: number = Date.now()): void {
     const delta = this.delta(appId, periodStartUnix);
-    delta.messagesAttempted += 1;
+    delta.messagesAccepted += 1;
     this.sample(delta, nowMs).messages += 1;
     if (keyId) this.keyUsage(delta, keyId).messages += 1;
   }
@@ -135,11 +148,36 @@ export class Meter {
     this.keyUsage(this.delta(appId, periodStartUnix), keyId).connections += 1;
   }
 
+  /**
+   * The app's open connections changed to `count` (or were counted again). The previous count held
+   * from its report until now, so every minute it spanned had at least that many open: a minute in
+   * which connections merely stay open still shows them. `count` 0 ends the carry.
+   */
   concurrent(appId: string, periodStartUnix: number, count: number, nowMs: number = Date.now()): void {
     const delta = this.delta(appId, periodStartUnix);
     if (count > delta.peakConcurrent) delta.peakConcurrent = count;
-    const sample = this.sample(delta, nowMs);
+    const minuteUnix = minuteOf(nowMs);
+    this.carryConcurrency(appId, periodStartUnix, minuteUnix);
+    const sample = this.sampleAt(delta, minuteUnix);
     if (count > sample.peakConcurrent) sample.peakConcurrent = count;
+    if (count > 0) this.openConnections.set(appId, { periodStartUnix, count, minuteUnix });
+    else this.openConnections.delete(appId);
+  }
+
+  /**
+   * Raises the minutes after the app's last report, up to `minuteUnix`, to the count it reported (the
+   * reported minute itself already shows it). Nothing to do, and no batch, within the same minute.
+   */
+  private carryConcurrency(appId: string, periodStartUnix: number, minuteUnix: number): void {
+    const open = this.openConnections.get(appId);
+    if (!open || open.periodStartUnix !== periodStartUnix || minuteUnix <= open.minuteUnix) return;
+    const delta = this.delta(appId, periodStartUnix);
+    const firstMinute = Math.max(open.minuteUnix + 60, minuteUnix - MAX_CARRIED_MINUTES * 60);
+    for (let minute = firstMinute; minute <= minuteUnix; minute += 60) {
+      const sample = this.sampleAt(delta, minute);
+      if (open.count > sample.peakConcurrent) sample.peakConcurrent = open.count;
+    }
+    open.minuteUnix = minuteUnix;
   }
 
   connectionMinutes(appId: string, periodStartUnix: number, minutes: number, nowMs: number = Date.now()): void {
@@ -160,10 +198,10 @@ export class Meter {
     return this.unappliedSpendMilli.get(appId) ?? 0;
   }
 
-  /** Messages attempted per app/period in batches not yet acknowledged (restored from disk). */
+  /** Messages accepted per app/period in batches not yet acknowledged (restored from disk). */
   pendingMessages(): Array<{ appId: string; periodStartUnix: number; messages: number }> {
     return this.pending.flatMap((p) =>
-      p.batch.apps.map((a) => ({ appId: a.appId, periodStartUnix: a.periodStartUnix, messages: a.messagesAttempted })),
+      p.batch.apps.map((a) => ({ appId: a.appId, periodStartUnix: a.periodStartUnix, messages: a.messagesAccepted })),
     );
   }
 
@@ -206,6 +244,7 @@ export class Meter {
 
   /** Moves the accumulated deltas into a new pending batch (no-op when nothing was counted). */
   cut(nowMs: number = Date.now()): boolean {
+    for (const [appId, open] of this.openConnections) this.carryConcurrency(appId, open.periodStartUnix, minuteOf(nowMs));
     if (this.deltas.size === 0) return false;
     const apps: AppUsageDelta[] = [];
     const spendMilliByApp: Record<string, number> = {};
@@ -239,9 +278,14 @@ export class Meter {
     while (this.pending.length > 0) {
       const next = this.pending[0];
       if (!next) break;
+      if (!this.sentBatchIds.has(next.batch.batchId)) {
+        this.sentBatchIds.add(next.batch.batchId);
+        this.options.onSending(next.batch);
+      }
       const response = await this.post(next.batch);
       if (!response) break;
       this.pending.shift();
+      this.sentBatchIds.delete(next.batch.batchId);
       for (const [appId, spend] of Object.entries(next.spendMilliByApp)) {
         this.unappliedSpendMilli.set(appId, Math.max(0, (this.unappliedSpendMilli.get(appId) ?? 0) - spend));
       }

@@ -127,9 +127,17 @@ export class RelayServer implements LocalDelivery {
       dataDir: config.dataDir,
       timeoutMs,
       logger,
+      onSending: (batch) => {
+        for (const app of batch.apps) this.state.counters.sent(app.appId, app.periodStartUnix, app.messagesAccepted);
+      },
       onAcknowledged: (batch, response) => {
-        for (const app of batch.apps) this.state.counters.acknowledge(app.appId, app.periodStartUnix, app.messagesAttempted);
-        for (const app of response.apps) this.gate.reportBalance(app.appId, app.balanceMinor);
+        // The control plane's period count (which contains the batch) replaces the batch in one step.
+        const periodTotal = new Map(response.periods.map((p) => [`${p.appId}\u0000${p.periodStartUnix}`, p.messagesUsed]));
+        for (const app of batch.apps) {
+          const total = periodTotal.get(`${app.appId}\u0000${app.periodStartUnix}`) ?? 0;
+          this.state.counters.acknowledge(app.appId, app.periodStartUnix, app.messagesAccepted, total);
+        }
+        for (const app of response.apps) this.gate.reportBalance(app.appId, app.balanceMinor, response.asOfUnixMs);
       },
     });
     this.gate = new BillingGate({
@@ -180,7 +188,8 @@ export class RelayServer implements LocalDelivery {
 
   async start(): Promise<void> {
     await this.meter.loadPending();
-    // Unacknowledged usage restored from disk is not in any baseline yet: count it again.
+    // Unacknowledged usage restored from disk may not be in the control plane's count yet: count it again
+    // (at worst the count runs high until its acknowledgement brings the period count, never low).
     for (const pending of this.meter.pendingMessages()) {
       this.state.counters.increment(pending.appId, pending.periodStartUnix, pending.messages);
     }
@@ -191,7 +200,7 @@ export class RelayServer implements LocalDelivery {
     this.every(this.config.planCacheRefreshMs, () => void this.planCache.refreshNow().then(() => this.enforceCredentials()));
     this.every(this.config.usageFlushMs, () => {
       this.accrueConnectionMinutes();
-      void this.meter.flush();
+      void this.sampleConcurrency().finally(() => void this.meter.flush());
     });
     this.every(timing.serverPingIntervalMs, () => this.pingSweep());
     await new Promise<void>((resolve, reject) => {
@@ -413,6 +422,8 @@ export class RelayServer implements LocalDelivery {
         if (!subscription.wildcard) await this.leavePresence(connection, subscription.channel);
       }
       await this.state.leases.release(connection.appId, connection.id);
+      const stillOpen = this.apps.has(connection.appId) ? await this.state.leases.count(connection.appId) : 0;
+      this.meter.concurrent(connection.appId, snapshotApp.period.startUnix, stillOpen);
     } catch (error) {
       this.logger.error("state cleanup failed", { connectionId: connection.id, error: error instanceof Error ? error.message : String(error) });
     }
@@ -430,6 +441,16 @@ export class RelayServer implements LocalDelivery {
     const nowMs = Date.now();
     for (const app of this.apps.values()) {
       for (const connection of app.all) this.accrueMinutesFor(connection, this.planCache.app(connection.appId) ?? connection.identity.app, nowMs);
+    }
+  }
+
+  /** Reports every app's current connection count, so the per-minute peaks follow other nodes' changes too. */
+  private async sampleConcurrency(): Promise<void> {
+    for (const [appId, app] of this.apps) {
+      const first = app.all.values().next().value;
+      if (!first) continue;
+      const snapshotApp = this.planCache.app(appId) ?? first.identity.app;
+      this.meter.concurrent(appId, snapshotApp.period.startUnix, await this.state.leases.count(appId).catch(() => app.all.size));
     }
   }
 

@@ -73,7 +73,8 @@ describe("message quota matrix", () => {
     await client.waitFor((f) => f.type === "pong");
     expect(client.ws.readyState).toBe(WebSocket.OPEN);
     await relay.flushUsage();
-    expect(controlPlane.applied(app.appId)).toMatchObject({ messagesAttempted: 4, softDrops: 2, overageMessages: 0 });
+    // Refused publish/send are soft drops only; messagesUsed counts the two accepted (PROTOCOL §6).
+    expect(controlPlane.applied(app.appId)).toMatchObject({ messagesAccepted: 2, softDrops: 2, overageMessages: 0 });
   });
 
   it("a plan without overages refuses even when the customer enabled them", async () => {
@@ -92,7 +93,7 @@ describe("message quota matrix", () => {
     for (let i = 0; i < 3; i++) expect((await client.request({ type: "publish", channel: "c", data: i })).type).toBe("ack");
     expect(await client.request({ type: "publish", channel: "c", data: 4 })).toMatchObject({ code: ErrorCode.OverMessageQuota });
     await relay.flushUsage();
-    expect(controlPlane.applied(app.appId)).toMatchObject({ messagesAttempted: 4, overageMessages: 2, softDrops: 1 });
+    expect(controlPlane.applied(app.appId)).toMatchObject({ messagesAccepted: 3, overageMessages: 2, softDrops: 1 });
   });
 
   it("balance exhausted, auto-recharge off: over_message_quota without asking for a recharge", async () => {
@@ -166,7 +167,7 @@ describe("message quota matrix", () => {
     await relay.refreshNow();
     expect(await client.request({ type: "publish", channel: "c", data: 2 })).toMatchObject({ code: ErrorCode.OverMessageQuota });
     await relay.flushUsage();
-    expect(controlPlane.applied(recharging.appId)).toMatchObject({ messagesAttempted: 2, overageMessages: 0, softDrops: 1 });
+    expect(controlPlane.applied(recharging.appId)).toMatchObject({ messagesAccepted: 1, overageMessages: 0, softDrops: 1 });
   });
 
   it("REST publishes count as one message each and report the drop", async () => {
@@ -463,7 +464,7 @@ describe("slow consumers, keepalive and shutdown", () => {
     await stopping.close();
     expect(await client.waitFor((f) => f.type === "going_away")).toEqual({ type: "going_away", retryAfterMs: 1234 });
     expect(await client.closeCodeWithin()).toBe(CloseCode.GoingAway);
-    expect(controlPlane.applied(app.appId).messagesAttempted).toBe(1);
+    expect(controlPlane.applied(app.appId).messagesAccepted).toBe(1);
   });
 });
 

@@ -181,12 +181,12 @@ export class FakeControlPlane {
   }
 
   /** Applied usage of an app summed over accepted batches. */
-  applied(appId: string): { messagesAttempted: number; deliveredMessages: number; softDrops: number; overageMessages: number; overageConnections: number; connectionMinutes: number } {
-    const total = { messagesAttempted: 0, deliveredMessages: 0, softDrops: 0, overageMessages: 0, overageConnections: 0, connectionMinutes: 0 };
+  applied(appId: string): { messagesAccepted: number; deliveredMessages: number; softDrops: number; overageMessages: number; overageConnections: number; connectionMinutes: number } {
+    const total = { messagesAccepted: 0, deliveredMessages: 0, softDrops: 0, overageMessages: 0, overageConnections: 0, connectionMinutes: 0 };
     for (const batch of this.batches) {
       for (const app of batch.apps) {
         if (app.appId !== appId) continue;
-        total.messagesAttempted += app.messagesAttempted;
+        total.messagesAccepted += app.messagesAccepted;
         total.deliveredMessages += app.deliveredMessages;
         total.softDrops += app.softDrops;
         total.overageMessages += app.overageMessages;
@@ -234,15 +234,26 @@ export class FakeControlPlane {
         this.appliedBatchIds.add(batch.batchId);
         this.batches.push(batch);
         // Fold usage into the snapshot as the real control plane does, so the next snapshot's
-        // baseline contains it.
+        // baseline contains it, and debit overage units at the plan's prices (lib/billing/pricing.ts).
         for (const delta of batch.apps) {
           const app = this.apps.find((a) => a.appId === delta.appId);
-          if (app) app.usage.messagesUsed += delta.messagesAttempted;
+          if (!app) continue;
+          const overageMessagesBefore = app.usage.overageMessages;
+          app.usage.messagesUsed += delta.messagesAccepted;
+          app.usage.overageMessages += delta.overageMessages;
+          app.usage.overageConnections += delta.overageConnections;
+          const price = app.billing.overagePricePer1000MessagesMinor;
+          const messagesMinor = Math.floor((app.usage.overageMessages * price) / 1000) - Math.floor((overageMessagesBefore * price) / 1000);
+          app.billing.balanceMinor -= messagesMinor + delta.overageConnections * app.billing.overagePricePerConnectionMinor;
         }
         this.version += 1;
       }
       const apps = batch.apps.map((a) => ({ appId: a.appId, balanceMinor: this.apps.find((x) => x.appId === a.appId)?.billing.balanceMinor ?? 0 }));
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ applied, apps }));
+      const periods = batch.apps.flatMap((a) => {
+        const app = this.apps.find((x) => x.appId === a.appId);
+        return app ? [{ appId: a.appId, periodStartUnix: a.periodStartUnix, messagesUsed: app.usage.messagesUsed }] : [];
+      });
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ applied, apps, periods, asOfUnixMs: Date.now() }));
       return;
     }
     if (req.url === ControlPlanePath.recharge && req.method === "POST") {
@@ -362,10 +373,10 @@ export class TestClient {
   }
 
   /** Sends a frame with a fresh requestId and resolves with the correlated ack or error. */
-  async request(frame: Record<string, unknown>): Promise<Frame> {
+  async request(frame: Record<string, unknown>, timeoutMs?: number): Promise<Frame> {
     const requestId = this.nextRequestId();
     this.send({ ...frame, requestId });
-    return this.waitFor((f) => (f.type === "ack" || f.type === "error") && f.requestId === requestId);
+    return this.waitFor((f) => (f.type === "ack" || f.type === "error") && f.requestId === requestId, timeoutMs);
   }
 
   /** Resolves with the first recorded frame matching `predicate` (already received or future). */

@@ -69,7 +69,7 @@ describe("relay/src/main.ts", () => {
     expect(await client.waitFor((f) => f.type === "going_away")).toMatchObject({ retryAfterMs: expect.any(Number) });
     expect(await client.closeCodeWithin(5_000)).toBe(CloseCode.GoingAway);
     expect(await relay.exited).toBe(0);
-    expect(controlPlane.applied(app.appId).messagesAttempted).toBe(1);
+    expect(controlPlane.applied(app.appId).messagesAccepted).toBe(1);
     const lines = relay.output().trim().split("\n");
     for (const line of lines) expect(() => JSON.parse(line) as unknown).not.toThrow();
     expect(relay.output()).not.toContain(RELAY_SECRET);

@@ -139,14 +139,14 @@ describe("quotas across restarts", () => {
     expect(await publishOutcomes(client, 2)).toEqual(["ack", "ack"]);
     controlPlane.down = true;
     await first.close();
-    expect(controlPlane.applied(app.appId).messagesAttempted).toBe(0);
+    expect(controlPlane.applied(app.appId).messagesAccepted).toBe(0);
 
     const second = await start({ dataDir });
     const again = await connect(second, app);
     expect(await publishOutcomes(again, 2)).toEqual(["ack", ErrorCode.OverMessageQuota]);
     controlPlane.down = false;
     await second.flushUsage();
-    expect(controlPlane.applied(app.appId).messagesAttempted).toBe(4);
+    expect(controlPlane.applied(app.appId).messagesAccepted).toBe(3);
     again.close();
   });
 });
@@ -167,7 +167,7 @@ describe("usage batches", () => {
     const attempts = controlPlane.attemptedBatchIds.slice(attemptsBefore);
     expect(attempts.length).toBeGreaterThanOrEqual(3);
     expect(new Set(attempts.slice(0, 3)).size).toBe(1);
-    expect(controlPlane.applied(app.appId).messagesAttempted).toBe(1);
+    expect(controlPlane.applied(app.appId).messagesAccepted).toBe(1);
     client.close();
   });
 
@@ -188,7 +188,7 @@ describe("usage batches", () => {
     const deltas = controlPlane.batches.flatMap((b) => b.apps).filter((a) => a.appId === app.appId);
     const sum = (pick: (d: (typeof deltas)[number]) => number) => deltas.reduce((total, d) => total + pick(d), 0);
     const frameBytes = Buffer.byteLength(JSON.stringify({ type: "message", channel: "m", from: "pub", data }));
-    expect(sum((d) => d.messagesAttempted)).toBe(1);
+    expect(sum((d) => d.messagesAccepted)).toBe(1);
     expect(sum((d) => d.deliveredMessages)).toBe(2);
     expect(sum((d) => d.egressBytes)).toBe(2 * frameBytes);
     expect(sum((d) => d.egressBlocks)).toBe(4);
@@ -209,7 +209,7 @@ describe("usage batches", () => {
     const client = await connect(relay, app);
     await publishOutcomes(client, 1);
     await sleep(350);
-    expect(controlPlane.applied(app.appId).messagesAttempted).toBe(1);
+    expect(controlPlane.applied(app.appId).messagesAccepted).toBe(1);
     client.close();
   });
 });

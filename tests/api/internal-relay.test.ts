@@ -103,7 +103,7 @@ describe("snapshot — happy path", () => {
     await invoke(usageRoute, {
       method: "POST",
       headers: relayAuth(),
-      body: usageBatch([usageDelta(app.id, before?.period.startUnix ?? 0, { messagesAttempted: 99, peakConcurrent: 3 })]),
+      body: usageBatch([usageDelta(app.id, before?.period.startUnix ?? 0, { messagesAccepted: 99, peakConcurrent: 3 })]),
     });
     const after = (await fetchSnapshot()).apps.find((a) => a.appId === app.id);
     expect(after?.usage).toMatchObject({ messagesUsed: 99, peakConcurrent: 3 });
@@ -131,11 +131,12 @@ describe("usage — happy and error paths", () => {
   it("applies a batch once and acknowledges the retry with applied: false", async () => {
     const { app } = await newApp();
     const snapshotApp = (await fetchSnapshot()).apps.find((a) => a.appId === app.id);
-    const batch = usageBatch([usageDelta(app.id, snapshotApp?.period.startUnix ?? 0, { messagesAttempted: 10 })]);
+    const batch = usageBatch([usageDelta(app.id, snapshotApp?.period.startUnix ?? 0, { messagesAccepted: 10 })]);
     const first = await invoke(usageRoute, { method: "POST", headers: relayAuth(), body: batch });
     const retry = await invoke(usageRoute, { method: "POST", headers: relayAuth(), body: batch });
-    expect(usageBatchResponseSchema.parse(first.body)).toEqual({ applied: true, apps: [{ appId: app.id, balanceMinor: 0 }] });
-    expect(retry.body).toMatchObject({ applied: false });
+    const periods = [{ appId: app.id, periodStartUnix: snapshotApp?.period.startUnix ?? 0, messagesUsed: 10 }];
+    expect(usageBatchResponseSchema.parse(first.body)).toMatchObject({ applied: true, apps: [{ appId: app.id, balanceMinor: 0 }], periods });
+    expect(usageBatchResponseSchema.parse(retry.body)).toMatchObject({ applied: false, periods });
     const period = await harness.db.usagePeriod.findFirstOrThrow({ where: { appId: app.id } });
     expect(Number(period.messagesUsed)).toBe(10);
   });
@@ -191,7 +192,7 @@ describe("security: only the relay secret gets in", () => {
       const snapshot = await invoke(snapshotRoute, { headers });
       expect(snapshot.status).toBe(401);
       expect(JSON.stringify(snapshot.body)).not.toContain("sk_secret_");
-      const usage = await invoke(usageRoute, { method: "POST", headers, body: usageBatch([usageDelta(app.id, 0, { messagesAttempted: 1 })]) });
+      const usage = await invoke(usageRoute, { method: "POST", headers, body: usageBatch([usageDelta(app.id, 0, { messagesAccepted: 1 })]) });
       expect(usage.status).toBe(401);
       const recharge = await invoke(rechargeRoute, { method: "POST", headers, body: { appId: app.id, reason: "message" } });
       expect(recharge.status).toBe(401);

@@ -265,5 +265,9 @@ describe("GET /v1/openapi.json", () => {
     expect(mint?.required).toEqual(["peerId"]);
     expect(Object.keys(mint?.properties ?? {})).toEqual(expect.arrayContaining(["peerId", "channels", "permissions", "expiresInSec", "metadata", "peerMetadata"]));
     expect(Object.keys(res.body.components.schemas.Usage?.properties ?? {})).toEqual(expect.arrayContaining(["concurrentNow", "overageCostMinor", "status"]));
+    // The accepted/refused rule (PROTOCOL §6) is documented where API clients read it.
+    const usageProperties = (res.body.components.schemas.Usage?.properties ?? {}) as Record<string, { description?: string }>;
+    expect(usageProperties.messagesUsed?.description).toMatch(/^Accepted publish\/send/);
+    expect(usageProperties.softDrops?.description).toMatch(/refused|not counted in messagesUsed/i);
   });
 });

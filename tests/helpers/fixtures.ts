@@ -37,7 +37,7 @@ export function usageDelta(appId: string, periodStartUnix: number, partial: Part
   return {
     appId,
     periodStartUnix,
-    messagesAttempted: 0,
+    messagesAccepted: 0,
     deliveredMessages: 0,
     egressBytes: 0,
     egressBlocks: 0,

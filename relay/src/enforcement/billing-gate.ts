@@ -28,7 +28,7 @@ export interface BillingGateOptions {
 
 interface BalanceView {
   balanceMinor: number;
-  /** When the control plane reported it; a snapshot generated later supersedes it. */
+  /** As of when (the control plane's clock for usage acknowledgements); a snapshot generated later supersedes it. */
   reportedAtMs: number;
 }
 
@@ -39,14 +39,22 @@ export class BillingGate {
 
   constructor(private readonly options: BillingGateOptions) {}
 
-  /** A balance from a usage acknowledgement or a recharge answer (newer than the snapshot's). */
-  reportBalance(appId: string, balanceMinor: number, nowMs: number = Date.now()): void {
-    this.reportedBalances.set(appId, { balanceMinor, reportedAtMs: nowMs });
+  /**
+   * A balance from a usage acknowledgement (`asOfMs`: the control plane's clock once the batch was
+   * committed, so a snapshot generated before it, arriving later, cannot bring back an undebited
+   * balance) or a recharge answer.
+   */
+  reportBalance(appId: string, balanceMinor: number, asOfMs: number = Date.now()): void {
+    this.reportedBalances.set(appId, { balanceMinor, reportedAtMs: asOfMs });
   }
 
+  /**
+   * The newer of the snapshot's balance and the last reported one, less the spend not yet applied. On a
+   * tie the reported balance wins: a snapshot generated in the same millisecond may predate the debit.
+   */
   private estimatedBalanceMilli(app: SnapshotApp, snapshotGeneratedAtMs: number): number {
     const reported = this.reportedBalances.get(app.appId);
-    const balanceMinor = reported && reported.reportedAtMs > snapshotGeneratedAtMs ? reported.balanceMinor : app.billing.balanceMinor;
+    const balanceMinor = reported && reported.reportedAtMs >= snapshotGeneratedAtMs ? reported.balanceMinor : app.billing.balanceMinor;
     return balanceMinor * 1000 - this.options.meter.unappliedSpendFor(app.appId);
   }
 
@@ -139,22 +147,34 @@ export class BillingGate {
   }
 
   /**
-   * Counts one publish/send attempt against the period quota and decides it. Synchronous unless
-   * a recharge must be awaited. Refusals are soft drops (metered here).
+   * Decides one publish/send against the period quota and counts it when accepted (PROTOCOL §6:
+   * refusals are soft drops, metered here, and never count against the quota). Synchronous unless a
+   * recharge must be awaited; meanwhile the message holds its place in the count so decisions taken
+   * during the wait see it, and a refusal gives the place back.
    */
   admitMessage(app: SnapshotApp, keyId: string | null, snapshotGeneratedAtMs: number): MessageAdmission | Promise<MessageAdmission> {
+    const { counters } = this.options.state;
     const periodStartUnix = app.period.startUnix;
     const cap = app.limits.maxMessagesPerPeriod;
-    const usedBefore = this.options.state.counters.total(app.appId, periodStartUnix);
-    this.options.state.counters.increment(app.appId, periodStartUnix, 1);
-    this.options.meter.messageAttempted(app.appId, periodStartUnix, keyId);
-    if (cap === null || usedBefore < cap) return this.messageOutcome(app, this.funded(app, "message", snapshotGeneratedAtMs), ALLOWED);
-    return this.messageOutcome(app, this.overage(app, "message", snapshotGeneratedAtMs), ALLOWED_OVERAGE);
+    const withinPlan = cap === null || counters.total(app.appId, periodStartUnix) < cap;
+    const decision = withinPlan ? this.funded(app, "message", snapshotGeneratedAtMs) : this.overage(app, "message", snapshotGeneratedAtMs);
+    const allowed = withinPlan ? ALLOWED : ALLOWED_OVERAGE;
+    if (typeof decision === "boolean") {
+      if (decision) counters.increment(app.appId, periodStartUnix, 1);
+      return this.messageOutcome(app, keyId, decision, allowed);
+    }
+    counters.increment(app.appId, periodStartUnix, 1);
+    return decision.then((decided) => {
+      if (!decided) counters.increment(app.appId, periodStartUnix, -1);
+      return this.messageOutcome(app, keyId, decided, allowed);
+    });
   }
 
-  private messageOutcome(app: SnapshotApp, decision: boolean | Promise<boolean>, allowed: MessageAdmission): MessageAdmission | Promise<MessageAdmission> {
-    if (typeof decision !== "boolean") return decision.then((decided) => this.messageOutcome(app, decided, allowed) as MessageAdmission);
-    if (decision) return allowed;
+  private messageOutcome(app: SnapshotApp, keyId: string | null, accepted: boolean, allowed: MessageAdmission): MessageAdmission {
+    if (accepted) {
+      this.options.meter.messageAccepted(app.appId, app.period.startUnix, keyId);
+      return allowed;
+    }
     this.options.meter.softDrop(app.appId, app.period.startUnix);
     return REFUSED;
   }

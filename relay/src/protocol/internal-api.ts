@@ -111,10 +111,12 @@ export type Snapshot = z.infer<typeof snapshotSchema>;
 
 export const usageSampleSchema = z.object({
   minuteUnix: z.number().int(),
+  /** Accepted publish/send in the minute; refused ones are in `softDrops`. */
   messages: z.number().int().nonnegative(),
   delivered: z.number().int().nonnegative(),
   egressBytes: z.number().int().nonnegative(),
   connectionMinutes: z.number().int().nonnegative(),
+  /** The most connections open at any moment of the minute (connections that stay open count). */
   peakConcurrent: z.number().int().nonnegative(),
   softDrops: z.number().int().nonnegative(),
 });
@@ -124,7 +126,8 @@ export const appUsageDeltaSchema = z.object({
   appId: z.string(),
   /** The billing period the deltas belong to (from the snapshot). */
   periodStartUnix: z.number().int(),
-  messagesAttempted: z.number().int().nonnegative(),
+  /** Publish/send accepted (overage-billed included); refused ones are only in `softDrops` (PROTOCOL §6). */
+  messagesAccepted: z.number().int().nonnegative(),
   deliveredMessages: z.number().int().nonnegative(),
   egressBytes: z.number().int().nonnegative(),
   egressBlocks: z.number().int().nonnegative(),
@@ -134,7 +137,7 @@ export const appUsageDeltaSchema = z.object({
   overageConnections: z.number().int().nonnegative(),
   softDrops: z.number().int().nonnegative(),
   closesByCode: z.record(z.string(), z.number().int().nonnegative()),
-  /** Per key id: messages attempted and connections opened/refused with it. */
+  /** Per key id: messages accepted and connections opened/refused with it. */
   byKey: z.record(
     z.string(),
     z.object({ messages: z.number().int().nonnegative(), connections: z.number().int().nonnegative() }),
@@ -156,6 +159,17 @@ export const usageBatchResponseSchema = z.object({
   /** false when this batch id had already been applied (the retry is acknowledged, not re-counted). */
   applied: z.boolean(),
   apps: z.array(z.object({ appId: z.string(), balanceMinor: z.number().int() })),
+  /**
+   * The period's authoritative `messagesUsed` after this batch, per app period of the batch: it contains
+   * the batch and everything applied before it. The relay adopts it as its baseline in the same step as
+   * it stops counting the batch as unacknowledged, so its count never falls back.
+   */
+  periods: z.array(z.object({ appId: z.string(), periodStartUnix: z.number().int(), messagesUsed: z.number().int().nonnegative() })),
+  /**
+   * The control plane's clock once the batch was committed: a snapshot generated later already shows
+   * this batch's debits in its balances, an older one does not.
+   */
+  asOfUnixMs: z.number().int(),
 });
 export type UsageBatchResponse = z.infer<typeof usageBatchResponseSchema>;
 

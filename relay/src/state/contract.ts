@@ -1,4 +1,4 @@
-// The contract every RelayState implementation meets (memory now, Redis later). Run it with
+// The contract every RelayState implementation meets (memory and Redis). Run it with
 // `describeStateContract(name, createCluster)` from a *.test.ts next to the implementation.
 import { afterEach, describe, expect, it } from "vitest";
 import type {
@@ -8,6 +8,7 @@ import type {
   PresenceEvent,
   RelayStateCluster,
 } from "./types";
+import { SimulatedRelay } from "./simulated-metering";
 
 /** A LocalDelivery that records events and pretends to hold the given peers' connections. */
 class RecordingDelivery implements LocalDelivery {
@@ -124,17 +125,59 @@ export function describeStateContract(name: string, createCluster: () => RelaySt
         expect(state.counters.total(appId, 1000)).toBe(43);
       });
 
-      it("does not double count acknowledged increments once the baseline includes them", async () => {
+      it("an acknowledgement moves its batch into the baseline at once: the count never falls back", async () => {
         const state = (await cluster()).node("a");
         const appId = freshApp();
         state.counters.setBaseline(appId, 1000, 10);
         state.counters.increment(appId, 1000, 5);
-        state.counters.acknowledge(appId, 1000, 5);
+        state.counters.sent(appId, 1000, 5);
+        // A snapshot generated after the batch was applied, read before its acknowledgement: waits.
         state.counters.setBaseline(appId, 1000, 15);
+        expect(state.counters.total(appId, 1000)).toBe(15);
+        state.counters.acknowledge(appId, 1000, 5, 15);
+        expect(state.counters.total(appId, 1000)).toBe(15);
+        // A snapshot generated before the acknowledgement, read after it, is older: ignored.
+        state.counters.setBaseline(appId, 1000, 10);
         expect(state.counters.total(appId, 1000)).toBe(15);
         state.counters.increment(appId, 1000, 1);
         state.counters.setBaseline(appId, 1000, 15);
         expect(state.counters.total(appId, 1000)).toBe(16);
+        // Another relay's usage shows up in a newer snapshot once nothing of ours is in flight.
+        state.counters.setBaseline(appId, 1000, 20);
+        expect(state.counters.total(appId, 1000)).toBe(21);
+      });
+
+      it("random interleavings of increment, flush, acknowledgement and snapshot refresh never miscount on one node", async () => {
+        const state = (await cluster()).node("a");
+        for (let seed = 1; seed <= 60; seed++) {
+          const appId = freshApp();
+          const relay = new SimulatedRelay(state.counters, appId, seed, 7);
+          for (let step = 0; step < 300; step++) {
+            relay.randomStep();
+            // Exact after every step: neither below (overshoot) nor above (refusing too early).
+            expect(state.counters.total(appId, 1000), `seed ${seed}, step ${step}: ${relay.lastOp}`).toBe(relay.trueTotal);
+          }
+        }
+      });
+
+      it("random interleavings on two nodes agree exactly once every batch is acknowledged", async () => {
+        const shared = await cluster();
+        const nodes = [shared.node("a"), shared.node("b")];
+        for (let seed = 1; seed <= 8; seed++) {
+          const appId = freshApp();
+          const controlPlane = { total: 3 };
+          const relays = nodes.map((node, index) => new SimulatedRelay(node.counters, appId, seed * 10 + index, 3, controlPlane));
+          for (let step = 0; step < 120; step++) {
+            const relay = relays[step % 2];
+            relay?.randomStep();
+          }
+          for (const relay of relays) relay.drain();
+          const everything = relays.reduce((sum, relay) => sum + relay.ownIncrements, 3);
+          expect(controlPlane.total).toBe(everything);
+          await eventually(() => {
+            for (const node of nodes) expect(node.counters.total(appId, 1000), `seed ${seed}`).toBe(everything);
+          });
+        }
       });
 
       it("a new period starts afresh and a stale period never rewinds it", async () => {

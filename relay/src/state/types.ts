@@ -39,27 +39,36 @@ export interface ConnectionLeaseStore {
 }
 
 /**
- * Message-quota counters per app and billing period (`periodStartUnix` from the snapshot).
- * All methods are synchronous: `increment` runs for every publish/send. A Redis implementation
- * keeps a local view, adds increments locally at once and pushes them (INCRBY) in the background,
- * folding the global value back into its view; overshoot is bounded by the sync interval.
+ * Message-quota counters per app and billing period (`periodStartUnix` from the snapshot): the period's
+ * accepted publish/send (PROTOCOL §6). All methods are synchronous: `increment` runs for every accepted
+ * publish/send. A Redis implementation keeps a local view, adds increments locally at once and pushes
+ * them in the background, folding the global value back into its view; overshoot is bounded by the
+ * sync interval.
+ *
+ * Exact by construction: total = baseline + increments the control plane has not acknowledged. The
+ * control plane's period count only grows, so a larger count is a newer one: a baseline never moves
+ * down. An acknowledgement carries the period count right after its batch and moves the batch from
+ * "unacknowledged" into the baseline in one step. While a batch has been sent but not acknowledged, a
+ * snapshot may or may not contain it, so snapshot baselines wait until it is acknowledged.
  */
 export interface MessageCounterStore {
   /**
-   * The control plane's count for the period (snapshot `usage.messagesUsed`), which already
-   * includes every increment acknowledged by `acknowledge`. A baseline for a newer period starts
-   * that period's counter afresh.
+   * The control plane's count for the period from a snapshot (`usage.messagesUsed`). Adopted when the
+   * counter has no baseline yet, else only when it is larger and no batch of this node is in flight. A
+   * baseline for a newer period starts that period's counter afresh.
    */
   setBaseline(appId: string, periodStartUnix: number, messagesUsed: number): void;
-  /** Adds `count` attempts and returns the best-known period total afterwards. */
+  /** Adds `count` accepted messages (negative: returns a reservation that was refused after all); returns the period total afterwards. */
   increment(appId: string, periodStartUnix: number, count: number): number;
   /** Best-known period total: baseline plus increments not yet reflected in the baseline. */
   total(appId: string, periodStartUnix: number): number;
+  /** `count` increments of the period left in a usage batch; until it is acknowledged the batch is in flight. */
+  sent(appId: string, periodStartUnix: number, count: number): void;
   /**
-   * `count` increments of the period were applied by the control plane (usage batch acknowledged),
-   * so the next baseline will contain them.
+   * The batch with `count` increments of the period was applied; `periodTotal` is the control plane's
+   * count right after it (it contains the batch). Moves the batch into the baseline atomically.
    */
-  acknowledge(appId: string, periodStartUnix: number, count: number): void;
+  acknowledge(appId: string, periodStartUnix: number, count: number, periodTotal: number): void;
 }
 
 export interface PresenceMember {

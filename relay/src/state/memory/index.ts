@@ -17,9 +17,12 @@ import type {
 
 interface PeriodCounter {
   periodStartUnix: number;
-  baseline: number;
+  /** The control plane's count (largest seen); null before the first snapshot or acknowledgement. */
+  baseline: number | null;
   /** Increments not yet acknowledged by the control plane, so not yet in the baseline. */
   unacknowledged: number;
+  /** Of those, the ones sent in batches whose acknowledgement is outstanding. */
+  inFlight: number;
 }
 
 interface PresenceEntry {
@@ -71,33 +74,46 @@ class MemoryMessageCounterStore implements MessageCounterStore {
     const existing = this.hub.counters.get(appId);
     if (existing && existing.periodStartUnix === periodStartUnix) return existing;
     if (existing && existing.periodStartUnix > periodStartUnix) return null;
-    const fresh: PeriodCounter = { periodStartUnix, baseline: 0, unacknowledged: 0 };
+    const fresh: PeriodCounter = { periodStartUnix, baseline: null, unacknowledged: 0, inFlight: 0 };
     this.hub.counters.set(appId, fresh);
     return fresh;
   }
 
+  private current(appId: string, periodStartUnix: number): PeriodCounter | null {
+    const counter = this.hub.counters.get(appId);
+    return counter && counter.periodStartUnix === periodStartUnix ? counter : null;
+  }
+
   setBaseline(appId: string, periodStartUnix: number, messagesUsed: number): void {
     const counter = this.counterFor(appId, periodStartUnix);
-    if (counter) counter.baseline = messagesUsed;
+    if (!counter) return;
+    if (counter.baseline === null) counter.baseline = messagesUsed;
+    else if (counter.inFlight === 0) counter.baseline = Math.max(counter.baseline, messagesUsed);
   }
 
   increment(appId: string, periodStartUnix: number, count: number): number {
     const counter = this.counterFor(appId, periodStartUnix);
     if (!counter) return this.total(appId, periodStartUnix);
     counter.unacknowledged += count;
-    return counter.baseline + counter.unacknowledged;
+    return (counter.baseline ?? 0) + counter.unacknowledged;
   }
 
   total(appId: string, periodStartUnix: number): number {
-    const counter = this.hub.counters.get(appId);
-    if (!counter || counter.periodStartUnix !== periodStartUnix) return 0;
-    return counter.baseline + counter.unacknowledged;
+    const counter = this.current(appId, periodStartUnix);
+    return counter ? (counter.baseline ?? 0) + counter.unacknowledged : 0;
   }
 
-  acknowledge(appId: string, periodStartUnix: number, count: number): void {
-    const counter = this.hub.counters.get(appId);
-    if (!counter || counter.periodStartUnix !== periodStartUnix) return;
+  sent(appId: string, periodStartUnix: number, count: number): void {
+    const counter = this.current(appId, periodStartUnix);
+    if (counter) counter.inFlight += count;
+  }
+
+  acknowledge(appId: string, periodStartUnix: number, count: number, periodTotal: number): void {
+    const counter = this.current(appId, periodStartUnix);
+    if (!counter) return;
     counter.unacknowledged = Math.max(0, counter.unacknowledged - count);
+    counter.inFlight = Math.max(0, counter.inFlight - count);
+    counter.baseline = Math.max(counter.baseline ?? 0, periodTotal);
   }
 }
 

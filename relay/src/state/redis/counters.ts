@@ -5,12 +5,14 @@
 // nodes' traffic: that is the overshoot bound. During an outage the loop pauses, the view keeps the
 // other nodes' last known count, and the first sync after it pushes everything again.
 //
-// Accounting per app period (mirrors the Redis hash): total = baseline + acked + own + others, where
-// `acked` is what the control plane acknowledged but the baseline does not show yet. When a newer
-// baseline rises by Δ it absorbs up to Δ of `acked`; a rise seen before its acknowledgement waits in
-// `risen` and absorbs the acknowledgement when it comes. So an acknowledgement on one node never
-// makes another node, still on an older snapshot, undercount. Each node also tracks its own part of
-// `acked` (`ownAcked`), which is what lets a Redis that lost its data be rebuilt exactly.
+// Accounting per app period (mirrors the Redis hash): total = baseline + own + others, where the
+// baseline is the largest control-plane count any node reported and own/others are the increments the
+// control plane has not acknowledged. An acknowledgement takes its batch out of `own` and raises the
+// baseline to the period count it carries (which contains the batch) in one step, locally and in the
+// one push that follows, so the count never falls back. A snapshot baseline waits while this node has
+// a batch in flight (it may or may not contain it). Another node's batch that the control plane
+// applied but that node has not acknowledged yet may be counted twice for that round trip: the count
+// runs briefly high (a refusal a little early), never low.
 //
 // Between two sync replies a node cannot see the other nodes' traffic, and under load (a busy event
 // loop works through a backlog of frames in one go) that can be far longer than the sync interval. So
@@ -29,20 +31,14 @@ import { COUNTER_SYNC } from "./scripts";
 interface PeriodView {
   periodStartUnix: number;
   key: string;
-  /** Best baseline seen (this node's snapshots or another node's, via Redis); null before any. */
+  /** The largest control-plane count seen (snapshots, acknowledgements, other nodes via Redis); null before any. */
   baseline: number | null;
-  /** The highest baseline this node's own snapshots reported (pushed to Redis). */
-  ownBaseline: number | null;
-  /** Acknowledged by the control plane but not in the baseline yet: all nodes', and this node's part. */
-  acked: number;
-  ownAcked: number;
-  risen: number;
   /** This node's increments not yet acknowledged by the control plane. */
   own: number;
+  /** Of those, the ones sent in usage batches whose acknowledgement is outstanding. */
+  inFlight: number;
   /** Other live nodes' unacknowledged increments, as of the last sync. */
   others: number;
-  /** Everything this node had acknowledged this period, cumulative (pushed as an absolute value). */
-  acknowledgedTotal: number;
   dirty: boolean;
   /** Every increment of the period on this node, cumulative, and its value at the push the last reply answered. */
   incrementsTotal: number;
@@ -58,28 +54,6 @@ const SYNC_BATCH = 200;
 /** Counter keys outlive any billing period's inactivity window; Redis drops abandoned periods. */
 const KEY_TTL_SECONDS = 40 * 86_400;
 
-function matchAcknowledged(view: PeriodView, count: number): void {
-  const matched = Math.min(count, view.risen);
-  view.risen -= matched;
-  view.acked += count - matched;
-  view.ownAcked += count - matched;
-}
-
-function raiseBaseline(view: PeriodView, baseline: number): void {
-  if (view.baseline === null) {
-    view.baseline = baseline;
-    return;
-  }
-  if (baseline <= view.baseline) return;
-  const rise = baseline - view.baseline;
-  const absorbed = Math.min(rise, view.acked);
-  view.acked -= absorbed;
-  // Redis absorbs this node's acknowledgements first; the view does the same.
-  view.ownAcked -= Math.min(view.ownAcked, absorbed);
-  view.risen += rise - absorbed;
-  view.baseline = baseline;
-}
-
 export class RedisMessageCounterStore implements MessageCounterStore {
   private readonly views = new Map<string, PeriodView>();
   private round = 0;
@@ -90,7 +64,6 @@ export class RedisMessageCounterStore implements MessageCounterStore {
     private readonly link: RedisLink,
     private readonly keys: RedisKeys,
     private readonly nodeId: string,
-    private readonly incarnation: string,
     syncIntervalMs: number,
   ) {
     link.onReconcile(() => this.reconcile());
@@ -107,13 +80,9 @@ export class RedisMessageCounterStore implements MessageCounterStore {
       periodStartUnix,
       key: this.keys.messages(appId, periodStartUnix),
       baseline: null,
-      ownBaseline: null,
-      acked: 0,
-      ownAcked: 0,
-      risen: 0,
       own: 0,
+      inFlight: 0,
       others: 0,
-      acknowledgedTotal: 0,
       dirty: false,
       incrementsTotal: 0,
       incrementsAtReply: 0,
@@ -123,20 +92,27 @@ export class RedisMessageCounterStore implements MessageCounterStore {
     return fresh;
   }
 
+  private current(appId: string, periodStartUnix: number): PeriodView | null {
+    const view = this.views.get(appId);
+    return view && view.periodStartUnix === periodStartUnix ? view : null;
+  }
+
   /** Known total plus the other live nodes' presumed traffic since the last reply (see the top). */
   private totalOf(view: PeriodView): number {
-    const unseen = this.link.otherLiveNodes * (view.incrementsTotal - view.incrementsAtReply);
-    return (view.baseline ?? 0) + view.acked + view.own + view.others + unseen;
+    const unseen = this.link.otherLiveNodes * Math.max(0, view.incrementsTotal - view.incrementsAtReply);
+    return (view.baseline ?? 0) + view.own + view.others + unseen;
+  }
+
+  private raiseBaseline(view: PeriodView, baseline: number): void {
+    if (view.baseline !== null && baseline <= view.baseline) return;
+    view.baseline = baseline;
+    view.dirty = true;
   }
 
   setBaseline(appId: string, periodStartUnix: number, messagesUsed: number): void {
     const view = this.viewFor(appId, periodStartUnix);
     if (!view) return;
-    raiseBaseline(view, messagesUsed);
-    if (view.ownBaseline === null || messagesUsed > view.ownBaseline) {
-      view.ownBaseline = messagesUsed;
-      view.dirty = true;
-    }
+    if (view.baseline === null || view.inFlight === 0) this.raiseBaseline(view, messagesUsed);
   }
 
   increment(appId: string, periodStartUnix: number, count: number): number {
@@ -150,19 +126,23 @@ export class RedisMessageCounterStore implements MessageCounterStore {
   }
 
   total(appId: string, periodStartUnix: number): number {
-    const view = this.views.get(appId);
-    if (!view || view.periodStartUnix !== periodStartUnix) return 0;
+    const view = this.current(appId, periodStartUnix);
+    if (!view) return 0;
     view.usedInRound = this.round;
     return this.totalOf(view);
   }
 
-  acknowledge(appId: string, periodStartUnix: number, count: number): void {
-    const view = this.views.get(appId);
-    if (!view || view.periodStartUnix !== periodStartUnix) return;
-    const applied = Math.min(count, view.own);
-    view.own -= applied;
-    view.acknowledgedTotal += applied;
-    matchAcknowledged(view, applied);
+  sent(appId: string, periodStartUnix: number, count: number): void {
+    const view = this.current(appId, periodStartUnix);
+    if (view) view.inFlight += count;
+  }
+
+  acknowledge(appId: string, periodStartUnix: number, count: number, periodTotal: number): void {
+    const view = this.current(appId, periodStartUnix);
+    if (!view) return;
+    view.own = Math.max(0, view.own - count);
+    view.inFlight = Math.max(0, view.inFlight - count);
+    this.raiseBaseline(view, periodTotal);
     view.dirty = true;
   }
 
@@ -179,19 +159,18 @@ export class RedisMessageCounterStore implements MessageCounterStore {
   private async syncOnce(reconciling: boolean): Promise<void> {
     this.round += 1;
     if (!reconciling && this.link.degraded) return;
-    const due: Array<[string, PeriodView]> = [];
-    for (const entry of this.views) {
-      const view = entry[1];
-      if (reconciling || view.dirty || this.round - view.usedInRound <= ACTIVE_ROUNDS) due.push(entry);
+    const due: PeriodView[] = [];
+    for (const view of this.views.values()) {
+      if (reconciling || view.dirty || this.round - view.usedInRound <= ACTIVE_ROUNDS) due.push(view);
     }
     for (let start = 0; start < due.length; start += SYNC_BATCH) {
       const batch = due.slice(start, start + SYNC_BATCH);
-      const args: Array<string | number> = [this.nodeId, this.incarnation, KEY_TTL_SECONDS];
-      // What is pushed, per view, so changes made during the round trip are re-applied on top.
-      const pushed = batch.map(([, view]) => {
+      const args: Array<string | number> = [this.nodeId, KEY_TTL_SECONDS];
+      // What is pushed, per view: changes made during the round trip stay local until the next push.
+      const pushed = batch.map((view) => {
         view.dirty = false;
-        args.push(view.key, view.own, view.acknowledgedTotal, view.ownBaseline ?? -1, view.ownAcked, view.risen);
-        return { view, acknowledgedTotal: view.acknowledgedTotal, incrementsTotal: view.incrementsTotal };
+        args.push(view.key, view.own, view.baseline ?? -1);
+        return { view, incrementsTotal: view.incrementsTotal };
       });
       const run = (redis: RedisLink["command"]) => this.link.script(redis, COUNTER_SYNC, [this.keys.nodes], args);
       let reply: unknown;
@@ -204,20 +183,15 @@ export class RedisMessageCounterStore implements MessageCounterStore {
           return;
         }
       }
-      if (!Array.isArray(reply) || reply.length !== 1 + pushed.length * 5) throw new Error("unexpected counter sync reply");
+      if (!Array.isArray(reply) || reply.length !== 1 + pushed.length * 2) throw new Error("unexpected counter sync reply");
       this.link.otherLiveNodes = Math.max(0, Number(reply[0]));
-      pushed.forEach(({ view, acknowledgedTotal, incrementsTotal }, index) => {
-        const [baseline, acked, risen, others, ownAcked] = reply.slice(1 + index * 5, 1 + index * 5 + 5).map(Number);
-        if (baseline === undefined || acked === undefined || risen === undefined || others === undefined || ownAcked === undefined) return;
+      pushed.forEach(({ view, incrementsTotal }, index) => {
+        const baseline = Number(reply[1 + index * 2]);
+        const others = Number(reply[2 + index * 2]);
+        if (!Number.isFinite(baseline) || !Number.isFinite(others)) return;
         view.incrementsAtReply = incrementsTotal;
-        view.baseline = baseline >= 0 ? baseline : null;
-        view.acked = acked;
-        view.risen = risen;
+        if (baseline >= 0 && (view.baseline === null || baseline > view.baseline)) view.baseline = baseline;
         view.others = others;
-        view.ownAcked = ownAcked;
-        // Acknowledgements and baselines that arrived during the round trip are not in the reply yet.
-        matchAcknowledged(view, view.acknowledgedTotal - acknowledgedTotal);
-        if (view.ownBaseline !== null) raiseBaseline(view, view.ownBaseline);
       });
     }
   }

@@ -2,7 +2,6 @@
 // local and fast; counting is global: leases with heartbeats, counters synced in background batches,
 // presence and fan-out through Redis. When Redis is unreachable the node keeps serving with its local
 // view (see ./link.ts) and pushes that view back when Redis returns.
-import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { silentLogger } from "../../log";
 import { PLAN_CHANGE_CHANNEL } from "../../protocol";
@@ -88,7 +87,7 @@ export class RedisRelayState implements RelayState {
     // The node registers first: it is the oldest command on the connection, so every later one runs after it.
     const registeredOnce = this.heartbeat();
     this.leases = new RedisLeaseStore(this.link, this.keys, this.nodeId, this.timing.leaseTtlMs);
-    this.counters = new RedisMessageCounterStore(this.link, this.keys, this.nodeId, randomUUID(), this.timing.counterSyncMs);
+    this.counters = new RedisMessageCounterStore(this.link, this.keys, this.nodeId, this.timing.counterSyncMs);
     this.presence = new RedisPresenceStore(this.link, this.keys, this.nodeId);
     const listening = { promise: Promise.resolve() };
     const gate = options.gate ?? (() => listening.promise);

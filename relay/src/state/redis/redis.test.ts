@@ -108,38 +108,43 @@ describe("redis state beyond the contract", () => {
     a.counters.increment("app_y", 1000, 10);
     b.counters.increment("app_y", 1000, 5);
     await eventually(() => expect([a.counters.total("app_y", 1000), b.counters.total("app_y", 1000)]).toEqual([115, 115]));
-    // a's usage batch is applied by the control plane; b still holds the snapshot from before.
-    a.counters.acknowledge("app_y", 1000, 10);
+    // a's usage batch is applied by the control plane (period count 110); b still holds the snapshot from before.
+    a.counters.sent("app_y", 1000, 10);
+    a.counters.acknowledge("app_y", 1000, 10, 110);
     expect(a.counters.total("app_y", 1000)).toBe(115);
+    // A sync already under way carries the state from before the acknowledgement: the next one has it.
+    await a.counters.sync();
     await a.counters.sync();
     await b.counters.sync();
+    await b.counters.sync();
     expect(b.counters.total("app_y", 1000)).toBe(115);
-    // The next snapshot includes the 10: b absorbs them instead of counting them twice.
+    // The next snapshot includes the 10: b counts them once; an older one changes nothing.
     b.counters.setBaseline("app_y", 1000, 110);
     expect(b.counters.total("app_y", 1000)).toBe(115);
+    b.counters.setBaseline("app_y", 1000, 100);
     await b.counters.sync();
     await a.counters.sync();
     expect(a.counters.total("app_y", 1000)).toBe(115);
-    a.counters.setBaseline("app_y", 1000, 110);
-    expect(a.counters.total("app_y", 1000)).toBe(115);
+    a.counters.setBaseline("app_y", 1000, 100);
+    expect([a.counters.total("app_y", 1000), b.counters.total("app_y", 1000)]).toEqual([115, 115]);
   });
 
-  it("a snapshot that already includes an acknowledgement still counts it once", async () => {
+  it("a snapshot that already includes a batch still in flight does not count it twice", async () => {
     const shared = cluster();
     const a = shared.node("a");
-    const b = shared.node("b");
     a.counters.setBaseline("app_z", 1000, 0);
-    b.counters.setBaseline("app_z", 1000, 0);
     a.counters.increment("app_z", 1000, 7);
+    a.counters.sent("app_z", 1000, 7);
     await a.counters.sync();
-    // b fetched a snapshot generated after the control plane applied a's batch, before a heard back.
-    b.counters.setBaseline("app_z", 1000, 7);
-    await b.counters.sync();
-    a.counters.acknowledge("app_z", 1000, 7);
-    await a.counters.sync();
-    await b.counters.sync();
+    // A snapshot generated after the control plane applied the batch, before a heard back.
+    a.counters.setBaseline("app_z", 1000, 7);
     expect(a.counters.total("app_z", 1000)).toBe(7);
-    expect(b.counters.total("app_z", 1000)).toBe(7);
+    a.counters.acknowledge("app_z", 1000, 7, 7);
+    await a.counters.sync();
+    expect(a.counters.total("app_z", 1000)).toBe(7);
+    const b = shared.node("b");
+    b.counters.setBaseline("app_z", 1000, 0);
+    await eventually(() => expect(b.counters.total("app_z", 1000)).toBe(7));
   });
 
   it("direct sends wait for every node's answer and count what each reached", async () => {
@@ -261,7 +266,8 @@ describe("redis outages", () => {
     await b.presence.join("app_r", "room", { peerId: "bob", metadata: { n: 1 } }, "b:1");
     a.counters.increment("app_r", 1000, 3);
     b.counters.increment("app_r", 1000, 2);
-    a.counters.acknowledge("app_r", 1000, 3);
+    a.counters.sent("app_r", 1000, 3);
+    a.counters.acknowledge("app_r", 1000, 3, 53);
     await eventually(() => expect([a.counters.total("app_r", 1000), b.counters.total("app_r", 1000)]).toEqual([55, 55]));
 
     await redis.restart();

@@ -11,10 +11,8 @@
 //   P pres:<app>:<channel>          HASH c:<conn> → peer, p:<peer> → connection count, m:<peer> → metadata JSON
 //   P presorder:<app>:<channel>     ZSET peer → join sequence (stable roster order)
 //   P presseq                       STRING join sequence
-//   P msg:<app>:<period>            HASH b (baseline), r (baseline rise not yet matched by acks),
-//                                   n:<node> (node's unacknowledged count), a:<node>:<incarnation>
-//                                   (its acknowledged count not yet in b), k:<node>:<incarnation>
-//                                   (its cumulative acknowledged count)
+//   P msg:<app>:<period>            HASH b (the largest control-plane count any node reported),
+//                                   n:<node> (node's increments the control plane has not acknowledged)
 // App ids never contain ":" (they are `app_…`), so app/channel pairs map to keys unambiguously.
 // Scripts build some key names from the prefix, so they target a standalone Redis (or Sentinel), not
 // Redis Cluster.
@@ -202,93 +200,36 @@ return left
 `;
 
 /**
- * Pushes this node's counters and reads the global view, for many app periods at once.
- * Per entry the node sends absolute values, so a retried or repeated push never double counts:
- * its unacknowledged count (n:<node>), its cumulative acknowledged count (k:<node>:<incarnation>; only
- * the growth since the stored value is applied) and the best baseline it has seen. Acknowledged
- * counts move from n:<node> to a:<node>:<incarnation> until a baseline rise (the control plane's count
- * now including them) absorbs them, this node's first; a rise seen before the matching
- * acknowledgement waits in `r`. Because every node keeps its own unabsorbed acknowledgements, a key
- * Redis lost (restart without persistence) is rebuilt exactly from the nodes' pushes: a node whose
- * k field is missing sends its own view of a:<node>:<incarnation> as the absolute value.
- * KEYS: nodes. ARGV: nodeId, incarnation, key TTL seconds, then per entry:
- *   key, unacknowledged, acknowledgedTotal, baseline (-1 = none), own unabsorbed acknowledged, risen.
- * Returns the number of other live nodes, then per entry: baseline (-1 = none), all unabsorbed
- * acknowledged, risen, the other live nodes' unacknowledged sum, and this node's unabsorbed acknowledged.
+ * Pushes this node's counters and reads the global view, for many app periods at once. Per entry the
+ * node sends absolute values, so a retried or repeated push never double counts: its unacknowledged
+ * count (n:<node>) and the largest control-plane count it knows (b only grows: the control plane's
+ * period count only grows, so the larger is the newer). A node moves an acknowledged batch out of n and
+ * raises b to the acknowledgement's period count in one push, so the global total never falls back;
+ * a key Redis lost (restart without persistence) is rebuilt exactly from the nodes' next pushes.
+ * KEYS: nodes. ARGV: nodeId, key TTL seconds, then per entry: key, unacknowledged, baseline (-1 = none).
+ * Returns the number of other live nodes, then per entry: baseline (-1 = none) and the other live
+ * nodes' unacknowledged sum.
  */
 export const COUNTER_SYNC = `${NOW}
 local nodeField = 'n:' .. ARGV[1]
-local ackField = 'k:' .. ARGV[1] .. ':' .. ARGV[2]
-local ownAckedField = 'a:' .. ARGV[1] .. ':' .. ARGV[2]
-local keyTtl = tonumber(ARGV[3])
+local keyTtl = tonumber(ARGV[2])
 local liveNodes = redis.call('ZCOUNT', KEYS[1], now, '+inf')
 local selfDeadline = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if selfDeadline and tonumber(selfDeadline) >= now then liveNodes = liveNodes - 1 end
 local out = {liveNodes}
-local i = 4
+local i = 3
 while i <= #ARGV do
   local key = ARGV[i]
-  local own = tonumber(ARGV[i + 1])
-  local ackedTotal = tonumber(ARGV[i + 2])
-  local base = tonumber(ARGV[i + 3])
-  local viewOwnAcked = tonumber(ARGV[i + 4])
-  local b, r, mine
-  if redis.call('EXISTS', key) == 1 then
-    b = tonumber(redis.call('HGET', key, 'b') or '-1')
-    r = tonumber(redis.call('HGET', key, 'r') or '0')
-    local previous = redis.call('HGET', key, ackField)
-    if previous then
-      mine = tonumber(redis.call('HGET', key, ownAckedField) or '0')
-      local d = ackedTotal - tonumber(previous)
-      if d > 0 then
-        local matched = math.min(d, r)
-        r = r - matched
-        mine = mine + d - matched
-      end
-    else
-      mine = viewOwnAcked
-    end
-  else
-    b = base
-    r = tonumber(ARGV[i + 5])
-    mine = viewOwnAcked
-  end
-  redis.call('HSET', key, 'b', b, 'r', r, ackField, ackedTotal, nodeField, own, ownAckedField, mine)
-  if base > b then
-    local rise = base - b
-    if b >= 0 then
-      -- Absorb this node's acknowledgements first, then the others' (the node mirrors that order).
-      local absorbed = math.min(rise, mine)
-      mine = mine - absorbed
-      redis.call('HSET', key, ownAckedField, mine)
-      local fields = redis.call('HGETALL', key)
-      for j = 1, #fields, 2 do
-        if absorbed >= rise then break end
-        if string.sub(fields[j], 1, 2) == 'a:' and fields[j] ~= ownAckedField then
-          local take = math.min(rise - absorbed, tonumber(fields[j + 1]))
-          if take > 0 then
-            redis.call('HINCRBY', key, fields[j], -take)
-            absorbed = absorbed + take
-          end
-        end
-      end
-      r = r + rise - absorbed
-    end
-    b = base
-    redis.call('HSET', key, 'b', b, 'r', r)
-  end
+  local base = tonumber(ARGV[i + 2])
+  local b = tonumber(redis.call('HGET', key, 'b') or '-1')
+  if base > b then b = base end
+  redis.call('HSET', key, 'b', b, nodeField, ARGV[i + 1])
   redis.call('EXPIRE', key, keyTtl)
   local others = 0
-  local acked = 0
   local fields = redis.call('HGETALL', key)
   for j = 1, #fields, 2 do
     local field = fields[j]
-    local prefix = string.sub(field, 1, 2)
-    if prefix == 'a:' then
-      local count = tonumber(fields[j + 1])
-      acked = acked + count
-      if count <= 0 and field ~= ownAckedField then redis.call('HDEL', key, field) end
-    elseif prefix == 'n:' and field ~= nodeField then
+    if string.sub(field, 1, 2) == 'n:' and field ~= nodeField then
       local deadline = redis.call('ZSCORE', KEYS[1], string.sub(field, 3))
       if deadline and tonumber(deadline) >= now then
         others = others + tonumber(fields[j + 1])
@@ -298,11 +239,8 @@ while i <= #ARGV do
     end
   end
   table.insert(out, b)
-  table.insert(out, acked)
-  table.insert(out, r)
   table.insert(out, others)
-  table.insert(out, mine)
-  i = i + 6
+  i = i + 3
 end
 return out
 `;
