@@ -18,7 +18,7 @@ export default async function AppLayout({ children, params }: { children: ReactN
     if (error instanceof DomainError && error.code === "not_found") notFound();
     throw error;
   }
-  const app = await db.app.findUnique({ where: { id: appId }, select: { name: true, status: true } });
+  const app = await db.app.findFirst({ where: { id: appId, deletedAt: null }, select: { name: true, status: true, suspendedReason: true } });
   if (!app) notFound();
   const base = `/apps/${appId}`;
   return (

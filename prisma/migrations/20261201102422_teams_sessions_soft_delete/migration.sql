@@ -5,7 +5,9 @@ ADD COLUMN     "sessionVersion" INTEGER NOT NULL DEFAULT 0;
 -- AlterTable
 ALTER TABLE "App" ADD COLUMN     "deletedAt" TIMESTAMP(3),
 ADD COLUMN     "deletedByEmail" TEXT,
-ADD COLUMN     "deletedById" TEXT;
+ADD COLUMN     "deletedById" TEXT,
+ADD COLUMN     "suspendedAt" TIMESTAMP(3),
+ADD COLUMN     "suspendedReason" TEXT;
 
 -- CreateTable
 CREATE TABLE "Invitation" (
