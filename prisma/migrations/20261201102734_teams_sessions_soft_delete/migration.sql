@@ -13,10 +13,11 @@ ADD COLUMN     "suspendedReason" TEXT;
 CREATE TABLE "Invitation" (
     "id" TEXT NOT NULL,
     "tenantId" TEXT NOT NULL,
-    "email" TEXT NOT NULL,
+    "email" TEXT,
     "role" "MembershipRole" NOT NULL DEFAULT 'member',
     "tokenHash" TEXT NOT NULL,
     "invitedById" TEXT,
+    "invitedByEmail" TEXT,
     "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "expiresAt" TIMESTAMP(3) NOT NULL,
     "lastSentAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
