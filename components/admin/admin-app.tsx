@@ -327,7 +327,7 @@ function SuspendCard({ app, propagation }: { app: AdminApp; propagation: RelayPr
           <>
             <p>Every live connection of this app is closed with 4012 and new ones are refused until you resume it.</p>
             <label className="field">
-              Reason (recorded in the audit log)
+              Reason (shown to the app's team and kept in the audit log)
               <input value={reason} onChange={(event) => setReason(event.target.value)} maxLength={500} />
             </label>
           </>
