@@ -78,7 +78,8 @@ test("sign out everywhere ends the session in another browser; account settings 
   const user = await signUpUser(stack.webUrl);
   const contexts = await Promise.all([freshContext(browser, stack.webUrl), freshContext(browser, stack.webUrl)]);
   try {
-    const [first, second] = await Promise.all(contexts.map((context) => context.newPage()));
+    const first = await contexts[0].newPage();
+    const second = await contexts[1].newPage();
     for (const page of [first, second]) {
       await page.goto("/sign-in");
       await page.getByLabel("Email").fill(user.email);
