@@ -21,6 +21,8 @@ test.afterEach(async () => {
 });
 
 test("customer and admin pages fit a 1280 px desktop and a 390 px phone", async ({ page, api, adminPage, stack }, testInfo) => {
+  // Eighteen pages, two widths, full-page screenshots: well past the default 90 s on a loaded machine.
+  test.setTimeout(300_000);
   const app = await api.createApp({ name: `Layout ${Date.now()}`, planSlug: "starter" });
   const key = await api.createPublishableKey(app.id, "web");
   await api.ok("POST", `/api/apps/${app.id}/keys`, { kind: "secret", name: "backend", channelPatterns: ["room/*"] });
