@@ -3,6 +3,7 @@ import type { ReactNode } from "react";
 import type { SessionUser } from "@/lib/auth/authenticate";
 import { NavLink } from "@/components/nav-link";
 import { SignOutButton } from "@/components/sign-out-button";
+import { TenantSwitcher } from "@/components/teams/tenant-switcher";
 
 /** The signed-in frame shared by the customer dashboard and the admin pages. */
 export function AppShell({ user, children }: { user: SessionUser; children: ReactNode }) {
@@ -17,8 +18,11 @@ export function AppShell({ user, children }: { user: SessionUser; children: Reac
         </Link>
         <nav aria-label="Main" className="main-nav">
           <NavLink href="/apps">Apps</NavLink>
+          <NavLink href="/team">Team</NavLink>
+          <NavLink href="/account">Account</NavLink>
           {user.isPlatformAdmin && <NavLink href="/admin">Admin</NavLink>}
         </nav>
+        <TenantSwitcher />
         <span className="muted user-email">{user.email}</span>
         <SignOutButton />
       </header>

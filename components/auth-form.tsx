@@ -102,7 +102,7 @@ export function AuthForm({ mode }: AuthFormProps) {
       <p className="muted">
         {mode === "sign-in" ? (
           <>
-            New here? <Link href="/sign-up">Create an account</Link>
+            New here? <Link href="/sign-up">Create an account</Link> · <Link href="/reset-password">Forgot your password?</Link>
           </>
         ) : (
           <>

@@ -42,10 +42,10 @@ test("plan catalog: a new plan is created, an invalid limit is refused inline, a
   await expect(adminPage.getByRole("table", { name: "Plans" }).getByRole("row", { name: new RegExp(slug) })).toContainText("250");
 
   await adminPage.goto("/admin/audit");
-  await expect(adminPage.getByRole("table", { name: "Audit entries" })).toContainText("maxConcurrentConnections");
+  await expect(adminPage.getByRole("table", { name: "Audit entries" })).toContainText("max concurrent connections");
 });
 
-test("suspending an app closes its live client with 4012; resuming lets clients back in", async ({ adminPage, api, stack }) => {
+test("suspending an app closes its live client with 4012 and shows the team the reason; resuming lets clients back in", async ({ adminPage, page, api, stack }) => {
   const app = await api.createApp({ name: `suspend ${Date.now()}` });
   const key = await api.createPublishableKey(app.id);
   const sdk = startClient(stack.relayUrl, key.id);
@@ -54,11 +54,15 @@ test("suspending an app closes its live client with 4012; resuming lets clients 
     await adminPage.goto(`/admin/apps/${app.id}`);
     await adminPage.getByRole("button", { name: "Suspend app" }).click();
     const dialog = adminPage.getByRole("dialog", { name: `Suspend ${app.name}?` });
-    await dialog.getByLabel("Reason (recorded in the audit log)").fill("e2e: abuse report");
+    await dialog.getByLabel("Reason (shown to the app's team and kept in the audit log)").fill("e2e: abuse report");
     await dialog.getByRole("button", { name: "Suspend app" }).click();
     const heading = adminPage.getByRole("heading", { level: 2, name: new RegExp(`^${app.name}`) });
     await expect(heading).toContainText("suspended");
     expect(await waitForClose(sdk, stack.changeDeadlineMs)).toBe(CloseCode.AppSuspended);
+    await expect(adminPage.getByTestId("propagation-note")).toContainText("closes the app's live connections with code 4012");
+    await page.goto(`/apps/${app.id}`);
+    await expect(page.getByTestId("suspension-banner")).toContainText("e2e: abuse report");
+    await expect(page.getByTestId("suspension-banner")).toContainText("To get it resumed");
 
     await adminPage.getByRole("button", { name: "Resume app" }).click();
     await adminPage.getByRole("dialog", { name: `Resume ${app.name}?` }).getByRole("button", { name: "Resume app" }).click();

@@ -21,6 +21,8 @@ test.afterEach(async () => {
 });
 
 test("customer and admin pages fit a 1280 px desktop and a 390 px phone", async ({ page, api, adminPage, stack }, testInfo) => {
+  // Eighteen pages, two widths, full-page screenshots: well past the default 90 s on a loaded machine.
+  test.setTimeout(300_000);
   const app = await api.createApp({ name: `Layout ${Date.now()}`, planSlug: "starter" });
   const key = await api.createPublishableKey(app.id, "web");
   await api.ok("POST", `/api/apps/${app.id}/keys`, { kind: "secret", name: "backend", channelPatterns: ["room/*"] });
@@ -33,8 +35,8 @@ test("customer and admin pages fit a 1280 px desktop and a 390 px phone", async 
   await listener.client.subscribe("room/lobby");
   for (let index = 0; index < 20; index += 1) await talker.client.publish("room/lobby", { index });
 
-  const customerPages = ["/apps", `/apps/${app.id}`, `/apps/${app.id}/keys`, `/apps/${app.id}/billing`, `/apps/${app.id}/connect`, `/apps/${app.id}/settings`];
-  const adminPages = ["/admin", `/admin/apps/${app.id}`, "/admin/plans", "/admin/audit"];
+  const customerPages = ["/apps", `/apps/${app.id}`, `/apps/${app.id}/keys`, `/apps/${app.id}/billing`, `/apps/${app.id}/connect`, `/apps/${app.id}/settings`, "/team", "/account"];
+  const adminPages = ["/admin", `/admin/apps/${app.id}`, `/admin/tenants/${app.tenantId}`, "/admin/plans", "/admin/audit"];
   for (const viewport of viewports) {
     await page.setViewportSize(viewport);
     await adminPage.setViewportSize(viewport);
@@ -66,6 +68,12 @@ test("customer and admin pages fit a 1280 px desktop and a 390 px phone", async 
     await adminPage.getByRole("button", { name: "Edit plan Starter" }).click();
     await expectNoSidewaysScroll(adminPage);
     await adminPage.screenshot({ path: testInfo.outputPath(`${viewport.name}_admin_plan-editor.png`), fullPage: true });
+    // The team page with an invitation link open.
+    await page.goto("/team");
+    await page.getByRole("form", { name: "Invite someone" }).getByRole("button", { name: "Create invitation link" }).click();
+    await expect(page.getByTestId("invitation-link")).toBeVisible();
+    await expectNoSidewaysScroll(page);
+    await page.screenshot({ path: testInfo.outputPath(`${viewport.name}_team-invitation.png`), fullPage: true });
   }
 });
 
@@ -75,7 +83,7 @@ test.describe("signed out", () => {
   test("sign-in, sign-up and not-found pages fit both widths", async ({ page, stack }, testInfo) => {
     for (const viewport of viewports) {
       await page.setViewportSize(viewport);
-      for (const path of ["/sign-in", "/sign-up", "/no-such-page"]) {
+      for (const path of ["/sign-in", "/sign-up", "/reset-password", "/reset-password/pwr_not-a-real-token", "/invite/inv_not-a-real-token", "/no-such-page"]) {
         await page.goto(path);
         await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
         await expectNoSidewaysScroll(page);

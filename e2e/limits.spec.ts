@@ -55,5 +55,5 @@ test("Free with an admin override of 2: the third client is closed 4010 and the 
 
   // The audit log records both changes with before and after.
   await adminPage.goto("/admin/audit");
-  await expect(adminPage.getByRole("table", { name: "Audit entries" }).getByRole("row").filter({ hasText: app.id }).first()).toContainText("maxConcurrentConnections");
+  await expect(adminPage.getByRole("table", { name: "Audit entries" }).getByRole("row").filter({ hasText: app.id }).first()).toContainText("max concurrent connections");
 });

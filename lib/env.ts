@@ -17,6 +17,11 @@ const serverEnvSchema = z.object({
   REDIS_URL: z.string().url().optional(),
   /** Requests per second per secret key on /v1 (token bucket with 2× burst). */
   API_RATE_LIMIT_PER_SECOND: z.coerce.number().int().positive().default(50),
+  /** smtp://user:pass@host:port (or smtps://): invitations and password resets are mailed through it. */
+  SMTP_URL: z.string().url("must be an smtp:// or smtps:// URL").optional(),
+  MAIL_FROM: z.string().default("Tollgate <no-reply@tollgate.local>"),
+  /** The dashboard's public address, for links in mail (next-auth reads it too). */
+  NEXTAUTH_URL: z.string().url().optional(),
 });
 
 export type ServerEnv = z.infer<typeof serverEnvSchema>;

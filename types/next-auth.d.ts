@@ -6,6 +6,7 @@ declare module "next-auth" {
   }
   interface User {
     isPlatformAdmin: boolean;
+    sessionVersion: number;
   }
 }
 
@@ -13,5 +14,7 @@ declare module "next-auth/jwt" {
   interface JWT {
     userId: string;
     isPlatformAdmin: boolean;
+    /** Must equal the user's sessionVersion, or the session is over (lib/auth/session-version.ts). */
+    sessionVersion: number;
   }
 }

@@ -13,7 +13,7 @@ export default async function AdminLayout({ children }: { children: ReactNode })
       <div className="stack">
         <h1>Platform admin</h1>
         <nav aria-label="Admin sections" className="tabs">
-          <NavLink href="/admin" exact alsoMatches={["/admin/apps"]}>
+          <NavLink href="/admin" exact alsoMatches={["/admin/apps", "/admin/tenants"]}>
             Tenants &amp; apps
           </NavLink>
           <NavLink href="/admin/plans">Plans</NavLink>

@@ -3,11 +3,11 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useEffect, useState, type FormEvent } from "react";
 import { apiFetch, ApiError, fieldError } from "@/components/api";
-import type { AdminApp, App, EffectiveLimits, Override, Plan } from "@/components/api-types";
+import type { AdminApp, App, EffectiveLimits, Override, Plan, Usage } from "@/components/api-types";
 import { AuditLog } from "@/components/admin/audit-log";
 import { PropagationNote } from "@/components/admin/propagation-note";
 import type { RelayPropagation } from "@/components/relay-propagation";
-import { formatLimit, formatMoney } from "@/components/format";
+import { formatDateTime, formatLimit, formatMoney, formatNumber } from "@/components/format";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { ErrorState } from "@/components/ui/error-state";
 import { Field, FormError } from "@/components/ui/field";
@@ -58,14 +58,66 @@ export function AdminAppDetail({ appId, propagation }: { appId: string; propagat
           {app.data.name} <span className={`badge ${app.data.status}`}>{app.data.status}</span>
         </h2>
         <p className="muted small">
-          <code>{app.data.id}</code> · tenant {app.data.tenantName} · plan {app.data.plan.name} · balance {formatMoney(app.data.balanceMinor)}
+          <code>{app.data.id}</code> · tenant <Link href={`/admin/tenants/${encodeURIComponent(app.data.tenantId)}`}>{app.data.tenantName}</Link> · plan {app.data.plan.name} · balance{" "}
+          {formatMoney(app.data.balanceMinor)}
         </p>
+        {app.data.deletedAt && (
+          <p className="banner banner-warning" data-testid="deleted-banner">
+            Deleted {formatDateTime(app.data.deletedAt)} by {app.data.deletedByEmail ?? "an unknown user"}. It is gone for its team, /v1 and the relays; its
+            history stays here.
+          </p>
+        )}
       </div>
       <EffectiveLimitsCard limits={app.data.limits} />
-      <OverrideForm app={app.data} plan={plan} propagation={propagation} />
-      <SuspendCard app={app.data} propagation={propagation} />
-      <AuditLog targetId={appId} title="Audit log for this app" />
+      <div className="two-col">
+        <OverrideForm app={app.data} plan={plan} propagation={propagation} />
+        <LiveUsageCard appId={app.data.id} limits={app.data.limits} />
+      </div>
+      {!app.data.deletedAt && <SuspendCard app={app.data} propagation={propagation} />}
+      <AuditLog appId={appId} title="Audit log for this app (with its keys)" />
     </div>
+  );
+}
+
+/** What the app uses right now, next to the override form, so an admin sees what a new limit would cut. */
+function LiveUsageCard({ appId, limits }: { appId: string; limits: EffectiveLimits }) {
+  const usage = useQuery({
+    queryKey: ["admin", "app", appId, "usage"],
+    queryFn: () => apiFetch<Usage>(`/api/admin/apps/${encodeURIComponent(appId)}/usage`),
+    refetchInterval: 5_000,
+  });
+  return (
+    <section className="card stack" aria-labelledby="live-usage-heading">
+      <h3 id="live-usage-heading">Live usage</h3>
+      {usage.isPending ? (
+        <SkeletonBlock rows={3} label="Loading usage" />
+      ) : usage.isError ? (
+        <ErrorState error={usage.error} onRetry={() => void usage.refetch()} />
+      ) : (
+        <dl className="kv" data-testid="admin-live-usage">
+          <div>
+            <dt>Connections now</dt>
+            <dd>
+              {formatNumber(usage.data.concurrentNow)} of {formatLimit(limits.maxConcurrentConnections)}
+            </dd>
+          </div>
+          <div>
+            <dt>Peak this period</dt>
+            <dd>{formatNumber(usage.data.peakConcurrent)}</dd>
+          </div>
+          <div>
+            <dt>Messages this period</dt>
+            <dd>
+              {formatNumber(usage.data.messagesUsed)} of {formatLimit(limits.maxMessagesPerPeriod)}
+            </dd>
+          </div>
+          <div>
+            <dt>Relay view</dt>
+            <dd>{usage.data.relayReachable ? "live from the relay" : "as of the last flush (no relay answered)"}</dd>
+          </div>
+        </dl>
+      )}
+    </section>
   );
 }
 
@@ -259,7 +311,7 @@ function SuspendCard({ app, propagation }: { app: AdminApp; propagation: RelayPr
           {suspended ? "Resume app" : "Suspend app"}
         </button>
       </div>
-      {savedAt !== null && <PropagationNote propagation={propagation} savedAt={savedAt} />}
+      {savedAt !== null && <PropagationNote propagation={propagation} savedAt={savedAt} change={suspended ? "suspension" : "resume"} />}
       <ConfirmDialog
         open={confirming}
         title={suspended ? `Resume ${app.name}?` : `Suspend ${app.name}?`}
@@ -275,7 +327,7 @@ function SuspendCard({ app, propagation }: { app: AdminApp; propagation: RelayPr
           <>
             <p>Every live connection of this app is closed with 4012 and new ones are refused until you resume it.</p>
             <label className="field">
-              Reason (recorded in the audit log)
+              Reason (shown to the app's team and kept in the audit log)
               <input value={reason} onChange={(event) => setReason(event.target.value)} maxLength={500} />
             </label>
           </>

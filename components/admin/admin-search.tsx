@@ -81,7 +81,9 @@ export function AdminSearch() {
                         <code>{app.id}</code>
                       </div>
                     </td>
-                    <td data-label="Tenant">{app.tenantName}</td>
+                    <td data-label="Tenant">
+                      <Link href={`/admin/tenants/${app.tenantId}`}>{app.tenantName}</Link>
+                    </td>
                     <td data-label="Plan">
                       {app.plan.name}
                       {app.override && <span className="badge">override</span>}
@@ -90,7 +92,7 @@ export function AdminSearch() {
                       {formatLimit(app.limits.maxConcurrentConnections)} conn · {formatLimit(app.limits.maxMessagesPerPeriod)} msg
                     </td>
                     <td data-label="Status">
-                      <span className={`badge ${app.status}`}>{app.status}</span>
+                      {app.deletedAt ? <span className="badge suspended">deleted</span> : <span className={`badge ${app.status}`}>{app.status}</span>}
                     </td>
                     <td data-label="Balance" className="num">
                       {formatMoney(app.balanceMinor)}
@@ -128,7 +130,7 @@ export function AdminSearch() {
                 {tenants.data.map((tenant) => (
                   <tr key={tenant.id}>
                     <td data-label="Tenant">
-                      {tenant.name}
+                      <Link href={`/admin/tenants/${tenant.id}`}>{tenant.name}</Link>
                       <div className="muted small">
                         <code>{tenant.id}</code>
                       </div>

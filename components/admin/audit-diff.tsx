@@ -1,30 +1,9 @@
-// Before/after of an audit entry as a field-by-field table, so an admin sees exactly what changed.
+// An audit entry's changed fields (computed by lib/audit/audit-diff.ts): money formatted, empty and
+// unchanged fields left out, values never broken mid-word.
+import type { AuditEntry } from "@/components/api-types";
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function show(value: unknown): string {
-  if (value === undefined) return "—";
-  if (value === null) return "null";
-  return typeof value === "string" ? value : JSON.stringify(value);
-}
-
-export function AuditDiff({ before, after }: { before: unknown; after: unknown }) {
-  if (!isRecord(before) && !isRecord(after)) {
-    return (
-      <div className="small">
-        <div>before: {show(before)}</div>
-        <div>after: {show(after)}</div>
-      </div>
-    );
-  }
-  const left = isRecord(before) ? before : {};
-  const right = isRecord(after) ? after : {};
-  const fields = [...new Set([...Object.keys(left), ...Object.keys(right)])];
-  const changed = fields.filter((field) => JSON.stringify(left[field]) !== JSON.stringify(right[field]));
-  const rows = changed.length > 0 ? changed : fields;
-  if (rows.length === 0) return <span className="muted small">no fields</span>;
+export function AuditDiff({ changes }: { changes: AuditEntry["changes"] }) {
+  if (changes.length === 0) return <span className="muted small">no field changes</span>;
   return (
     <table className="diff">
       <thead>
@@ -35,11 +14,11 @@ export function AuditDiff({ before, after }: { before: unknown; after: unknown }
         </tr>
       </thead>
       <tbody>
-        {rows.map((field) => (
-          <tr key={field}>
-            <th scope="row">{field}</th>
-            <td className="diff-before">{show(left[field])}</td>
-            <td className="diff-after">{show(right[field])}</td>
+        {changes.map((change) => (
+          <tr key={change.field}>
+            <th scope="row">{change.field}</th>
+            <td className="diff-before">{change.before ?? <span className="muted">—</span>}</td>
+            <td className="diff-after">{change.after ?? <span className="muted">—</span>}</td>
           </tr>
         ))}
       </tbody>

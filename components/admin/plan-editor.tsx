@@ -5,7 +5,7 @@ import { apiFetch, fieldError } from "@/components/api";
 import type { Plan, PlanKind } from "@/components/api-types";
 import { PropagationNote } from "@/components/admin/propagation-note";
 import type { RelayPropagation } from "@/components/relay-propagation";
-import { formatLimit, formatMoney } from "@/components/format";
+import { formatLimit, formatMoney, minorToInput, parseMoneyToMinor } from "@/components/format";
 import { ErrorState } from "@/components/ui/error-state";
 import { Field, FormError } from "@/components/ui/field";
 import { SkeletonBlock } from "@/components/ui/skeleton";
@@ -23,7 +23,11 @@ interface NumberSpec {
   /** Empty means "no cap" (null) rather than invalid. */
   nullable?: boolean;
   group: "limits" | "prices" | "included" | "display";
+  /** Typed in dollars (stored in cents) or in GB (stored in bytes); a whole count otherwise. */
+  unit?: "dollars" | "gb";
 }
+
+const BYTES_PER_GB = 1_000_000_000;
 
 // Every limit a plan carries, with the bounds the API enforces, so most mistakes are caught before saving.
 const numberSpecs: NumberSpec[] = [
@@ -32,15 +36,15 @@ const numberSpecs: NumberSpec[] = [
   { field: "tokenBucketRefillPerSecond", label: "Token bucket refill / s", min: 1, group: "limits" },
   { field: "tokenBucketBurst", label: "Token bucket burst", min: 1, group: "limits" },
   { field: "connectAttemptsPerIpPerMinute", label: "Connect attempts per IP / min", min: 1, group: "limits" },
-  { field: "monthlyPriceMinor", label: "Monthly price (cents)", min: 0, group: "prices" },
-  { field: "overagePricePer1000MessagesMinor", label: "Overage per 1,000 messages (cents)", min: 0, group: "prices" },
-  { field: "overagePricePerConnectionMinor", label: "Overage per connection over cap (cents)", min: 0, group: "prices" },
-  { field: "pricePer1000ConnectionMinutesMinor", label: "Per 1,000 connection-minutes (cents)", min: 0, group: "prices" },
-  { field: "pricePer1000DeliveredMessagesMinor", label: "Per 1,000 delivered messages (cents)", min: 0, group: "prices" },
-  { field: "pricePerGbEgressMinor", label: "Per GB egress (cents)", min: 0, group: "prices" },
+  { field: "monthlyPriceMinor", label: "Monthly price ($)", min: 0, group: "prices", unit: "dollars" },
+  { field: "overagePricePer1000MessagesMinor", label: "Overage per 1,000 messages ($)", min: 0, group: "prices", unit: "dollars" },
+  { field: "overagePricePerConnectionMinor", label: "Overage per connection over cap ($)", min: 0, group: "prices", unit: "dollars" },
+  { field: "pricePer1000ConnectionMinutesMinor", label: "Per 1,000 connection-minutes ($)", min: 0, group: "prices", unit: "dollars" },
+  { field: "pricePer1000DeliveredMessagesMinor", label: "Per 1,000 delivered messages ($)", min: 0, group: "prices", unit: "dollars" },
+  { field: "pricePerGbEgressMinor", label: "Per GB egress ($)", min: 0, group: "prices", unit: "dollars" },
   { field: "freeConnectionMinutes", label: "Included connection-minutes", min: 0, group: "included" },
   { field: "freeDeliveredMessages", label: "Included delivered messages", min: 0, group: "included" },
-  { field: "freeEgressBytes", label: "Included egress (bytes)", min: 0, group: "included" },
+  { field: "freeEgressBytes", label: "Included egress (GB)", min: 0, group: "included", unit: "gb" },
   { field: "sortOrder", label: "Sort order", min: -1000, group: "display" },
 ];
 
@@ -66,12 +70,12 @@ const blankPlan: Draft = {
   tokenBucketRefillPerSecond: "100",
   tokenBucketBurst: "200",
   connectAttemptsPerIpPerMinute: "60",
-  monthlyPriceMinor: "0",
-  overagePricePer1000MessagesMinor: "0",
-  overagePricePerConnectionMinor: "0",
-  pricePer1000ConnectionMinutesMinor: "0",
-  pricePer1000DeliveredMessagesMinor: "0",
-  pricePerGbEgressMinor: "0",
+  monthlyPriceMinor: "0.00",
+  overagePricePer1000MessagesMinor: "0.00",
+  overagePricePerConnectionMinor: "0.00",
+  pricePer1000ConnectionMinutesMinor: "0.00",
+  pricePer1000DeliveredMessagesMinor: "0.00",
+  pricePerGbEgressMinor: "0.00",
   freeConnectionMinutes: "0",
   freeDeliveredMessages: "0",
   freeEgressBytes: "0",
@@ -80,11 +84,20 @@ const blankPlan: Draft = {
 
 function draftFromPlan(plan: Plan): Draft {
   const draft: Draft = { ...blankPlan, slug: plan.slug, name: plan.name, kind: plan.kind, overagesAllowed: plan.overagesAllowed, isPublic: plan.isPublic };
-  for (const { field } of numberSpecs) {
+  for (const { field, unit } of numberSpecs) {
     const value = plan[field];
-    draft[field] = value === null ? "" : String(value);
+    draft[field] = value === null ? "" : unit === "dollars" ? minorToInput(value) : unit === "gb" ? String(value / BYTES_PER_GB) : String(value);
   }
   return draft;
+}
+
+/** A typed value in the spec's unit as the integer the API stores; null when it is not one. */
+function parseSpecValue(spec: NumberSpec, text: string): number | null {
+  if (spec.unit === "dollars") return parseMoneyToMinor(text.replaceAll(",", ""));
+  const value = Number(text.replaceAll(",", ""));
+  if (text === "" || !Number.isFinite(value)) return null;
+  if (spec.unit === "gb") return Math.round(value * BYTES_PER_GB);
+  return Number.isSafeInteger(value) ? value : null;
 }
 
 function validate(draft: Draft, creating: boolean): { errors: Record<string, string>; body: Record<string, unknown> } {
@@ -95,15 +108,23 @@ function validate(draft: Draft, creating: boolean): { errors: Record<string, str
     if (!/^[a-z0-9][a-z0-9-]{0,39}$/.test(draft.slug.trim())) errors.slug = "Use 1–40 lowercase letters, digits and dashes";
   }
   if (!draft.name.trim()) errors.name = "A plan needs a name";
-  for (const { field, label, min, nullable } of numberSpecs) {
+  for (const spec of numberSpecs) {
+    const { field, label, min, nullable, unit } = spec;
     const text = draft[field].trim();
     if (text === "" && nullable) {
       body[field] = null;
       continue;
     }
-    const value = Number(text);
-    if (text === "" || !Number.isSafeInteger(value) || value < min) {
-      errors[field] = nullable ? `${label}: a whole number ≥ ${min}, or empty for no cap` : `${label}: a whole number ≥ ${min}`;
+    const value = parseSpecValue(spec, text);
+    if (value === null || value < min) {
+      errors[field] =
+        unit === "dollars"
+          ? `${label}: an amount in dollars such as 12.50`
+          : unit === "gb"
+            ? `${label}: a number of GB such as 1.5`
+            : nullable
+              ? `${label}: a whole number ≥ ${min}, or empty for no cap`
+              : `${label}: a whole number ≥ ${min}`;
     } else body[field] = value;
   }
   const burst = Number(draft.tokenBucketBurst);
@@ -224,6 +245,12 @@ function PlanForm({ plan, onDone }: { plan: Plan | null; onDone(saved: boolean):
   }
 
   const errorFor = (field: string) => localErrors[field] ?? fieldError(save.error, field);
+  // Editing a field the server complained about clears that complaint: it described the old value.
+  function setField<K extends keyof Draft>(field: K, value: Draft[K]) {
+    setDraft((current) => ({ ...current, [field]: value }));
+    setLocalErrors((current) => (field in current ? Object.fromEntries(Object.entries(current).filter(([name]) => name !== field)) : current));
+    if (save.error && fieldError(save.error, field)) save.reset();
+  }
   const shownFields = ["slug", "name", "kind", "overagesAllowed", "isPublic", ...numberSpecs.map((spec) => spec.field)];
   const groups = (Object.keys(groupTitles) as NumberSpec["group"][]).map((group) => ({ group, specs: numberSpecs.filter((spec) => spec.group === group) }));
 
@@ -233,7 +260,7 @@ function PlanForm({ plan, onDone }: { plan: Plan | null; onDone(saved: boolean):
       <div className="form-grid three-col-form">
         {creating ? (
           <Field label="Slug" error={errorFor("slug")} hint="Lowercase, used in the API; cannot change later">
-            <input value={draft.slug} onChange={(event) => setDraft((current) => ({ ...current, slug: event.target.value }))} />
+            <input value={draft.slug} onChange={(event) => setField("slug", event.target.value)} />
           </Field>
         ) : (
           <div className="field">
@@ -242,10 +269,10 @@ function PlanForm({ plan, onDone }: { plan: Plan | null; onDone(saved: boolean):
           </div>
         )}
         <Field label="Name" error={errorFor("name")}>
-          <input value={draft.name} onChange={(event) => setDraft((current) => ({ ...current, name: event.target.value }))} maxLength={100} />
+          <input value={draft.name} onChange={(event) => setField("name", event.target.value)} maxLength={100} />
         </Field>
         <Field label="Kind" error={errorFor("kind")}>
-          <select value={draft.kind} onChange={(event) => setDraft((current) => ({ ...current, kind: event.target.value as PlanKind }))}>
+          <select value={draft.kind} onChange={(event) => setField("kind", event.target.value as PlanKind)}>
             {kinds.map((kind) => (
               <option key={kind} value={kind}>
                 {kind}
@@ -265,7 +292,7 @@ function PlanForm({ plan, onDone }: { plan: Plan | null; onDone(saved: boolean):
           <legend>{groupTitles[group]}</legend>
           {specs.map((spec) => (
             <Field key={spec.field} label={spec.label} error={errorFor(spec.field)} hint={spec.nullable ? "Empty = no cap" : undefined}>
-              <input inputMode="numeric" value={draft[spec.field]} onChange={(event) => setDraft((current) => ({ ...current, [spec.field]: event.target.value }))} />
+              <input inputMode="decimal" value={draft[spec.field]} onChange={(event) => setField(spec.field, event.target.value)} />
             </Field>
           ))}
         </fieldset>

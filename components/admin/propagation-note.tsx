@@ -10,7 +10,16 @@ function formatClock(ms: number): string {
  * every refresh interval, so a change saved at T is enforced everywhere by T + interval even if a notice
  * is lost.
  */
-export function PropagationNote({ propagation, savedAt }: { propagation: RelayPropagation; savedAt: number | null }) {
+export function PropagationNote({
+  propagation,
+  savedAt,
+  change = "limits",
+}: {
+  propagation: RelayPropagation;
+  savedAt: number | null;
+  /** What was saved: a suspension closes live connections, a limit change does not. */
+  change?: "limits" | "suspension" | "resume";
+}) {
   const interval = formatInterval(propagation.refreshMs);
   if (savedAt === null) {
     return (
@@ -23,8 +32,12 @@ export function PropagationNote({ propagation, savedAt }: { propagation: RelayPr
   return (
     <p className="banner banner-info" role="status" data-testid="propagation-note">
       Saved at {formatClock(savedAt)}. Relays are notified at once; every relay enforces it by{" "}
-      {formatClock(savedAt + propagation.refreshMs)} at the latest (within {interval}, the plan-cache refresh interval). Live
-      connections are not dropped by a lower limit; new ones are checked against it.
+      {formatClock(savedAt + propagation.refreshMs)} at the latest (within {interval}, the plan-cache refresh interval).{" "}
+      {change === "suspension"
+        ? "Each relay then closes the app's live connections with code 4012 and refuses new ones."
+        : change === "resume"
+          ? "Clients can connect again from then on."
+          : "Live connections are not dropped by a lower limit; new ones are checked against it."}
     </p>
   );
 }

@@ -15,26 +15,35 @@ import { useToast } from "@/components/ui/toast";
 export function AppsList() {
   const apps = useApps();
   const [creating, setCreating] = useState(false);
+  const activeTenant = apps.data?.tenants.find((tenant) => tenant.id === apps.data?.activeTenantId);
+  // The list shows the active team's apps; only its owners may create more.
+  const canCreate = activeTenant ? activeTenant.permissions.includes("app.create") : false;
+  const visibleApps = apps.data ? apps.data.apps.filter((app) => !activeTenant || app.tenantId === activeTenant.id) : [];
 
   return (
     <section className="stack">
       <div className="page-header">
         <h1>Apps</h1>
-        {!creating && (
+        {!creating && canCreate && (
           <button type="button" className="primary" onClick={() => setCreating(true)}>
             New app
           </button>
         )}
       </div>
-      {creating && <CreateAppForm onCancel={() => setCreating(false)} />}
+      {activeTenant && !canCreate && (
+        <p className="muted small" data-testid="member-apps-note">
+          You are a member of {activeTenant.name}: you can use its apps and keys; an owner creates apps and manages billing.
+        </p>
+      )}
+      {creating && activeTenant && <CreateAppForm tenantId={activeTenant.id} onCancel={() => setCreating(false)} />}
       {apps.isPending ? (
         <SkeletonBlock rows={3} label="Loading apps" />
       ) : apps.isError ? (
         <ErrorState error={apps.error} onRetry={() => void apps.refetch()} />
-      ) : apps.data.apps.length === 0 ? (
+      ) : visibleApps.length === 0 ? (
         <div className="empty">
           <p>No apps yet. An app holds your keys, limits and usage.</p>
-          {!creating && (
+          {!creating && canCreate && (
             <button type="button" className="primary" onClick={() => setCreating(true)}>
               Create your first app
             </button>
@@ -42,7 +51,7 @@ export function AppsList() {
         </div>
       ) : (
         <ul className="app-list" aria-label="Your apps">
-          {apps.data.apps.map((app) => (
+          {visibleApps.map((app) => (
             <AppRow key={app.id} app={app} />
           ))}
         </ul>
@@ -70,7 +79,7 @@ function AppRow({ app }: { app: App }) {
   );
 }
 
-function CreateAppForm({ onCancel }: { onCancel(): void }) {
+function CreateAppForm({ tenantId, onCancel }: { tenantId: string; onCancel(): void }) {
   const router = useRouter();
   const toast = useToast();
   const queryClient = useQueryClient();
@@ -78,7 +87,7 @@ function CreateAppForm({ onCancel }: { onCancel(): void }) {
   const [name, setName] = useState("");
   const [planSlug, setPlanSlug] = useState("free");
   const create = useMutation({
-    mutationFn: () => apiFetch<{ app: App }>("/api/apps", { method: "POST", body: { name: name.trim(), planSlug } }),
+    mutationFn: () => apiFetch<{ app: App }>("/api/apps", { method: "POST", body: { name: name.trim(), planSlug, tenantId } }),
     onSuccess: ({ app }) => {
       void queryClient.invalidateQueries({ queryKey: queryKeys.apps });
       toast.show(`Created ${app.name}`);

@@ -2,7 +2,7 @@
 // Query keys and fetchers shared by the dashboard pages, so a mutation can invalidate exactly what it changed.
 import { useQuery } from "@tanstack/react-query";
 import { apiFetch } from "@/components/api";
-import type { App, Billing, Key, Plan, SeriesRange, Usage, UsageSeries } from "@/components/api-types";
+import type { App, Billing, Key, Plan, SeriesRange, TenantOfUser, Usage, UsageSeries } from "@/components/api-types";
 
 /** How often live usage is polled while an app page is open. */
 export const USAGE_POLL_MS = 5_000;
@@ -19,7 +19,9 @@ export const queryKeys = {
 
 export interface AppsResponse {
   apps: App[];
-  tenants: { id: string; name: string; role: string }[];
+  tenants: TenantOfUser[];
+  /** The team the dashboard shows (switched in the top bar). */
+  activeTenantId: string | null;
 }
 
 export function useApps() {

@@ -39,4 +39,9 @@ export interface AppView {
   period: { start: string; end: string };
   relayUrl: string;
   createdAt: string;
+  /** Why an admin suspended the app, shown to its team. */
+  suspendedReason: string | null;
+  /** Soft delete: only admins ever see a deleted app. */
+  deletedAt: string | null;
+  deletedByEmail: string | null;
 }

@@ -4,19 +4,26 @@ import { appViewSelect, toAppView } from "./to-app-view";
 
 const MAX_RESULTS = 100;
 
-/** Admin search over every tenant: app id/name or tenant name, case-insensitive. */
-export async function searchApps(db: Db, input: { q?: string; relayUrl: string }): Promise<(AppView & { balanceMinor: number })[]> {
+/**
+ * Admin search over every tenant: app id/name, tenant name or a member's email, case-insensitive.
+ * Deleted apps are included (marked by deletedAt) so support can still find them.
+ */
+export async function searchApps(db: Db, input: { q?: string; relayUrl: string; tenantId?: string }): Promise<(AppView & { balanceMinor: number })[]> {
   const q = input.q?.trim();
   const apps = await db.app.findMany({
-    where: q
-      ? {
-          OR: [
-            { id: { contains: q, mode: "insensitive" } },
-            { name: { contains: q, mode: "insensitive" } },
-            { tenant: { name: { contains: q, mode: "insensitive" } } },
-          ],
-        }
-      : {},
+    where: {
+      ...(input.tenantId ? { tenantId: input.tenantId } : {}),
+      ...(q
+        ? {
+            OR: [
+              { id: { contains: q, mode: "insensitive" } },
+              { name: { contains: q, mode: "insensitive" } },
+              { tenant: { name: { contains: q, mode: "insensitive" } } },
+              { tenant: { memberships: { some: { user: { email: { contains: q, mode: "insensitive" } } } } } },
+            ],
+          }
+        : {}),
+    },
     select: { ...appViewSelect, billingAccount: { select: { balanceMinor: true } } },
     orderBy: { createdAt: "desc" },
     take: MAX_RESULTS,

@@ -11,6 +11,9 @@ export const appViewSelect = {
   overagesEnabled: true,
   billingAnchor: true,
   createdAt: true,
+  suspendedReason: true,
+  deletedAt: true,
+  deletedByEmail: true,
   tenant: { select: { name: true } },
   plan: true,
   override: true,
@@ -34,5 +37,8 @@ export function toAppView(app: AppViewRow, options: { relayUrl: string; now?: Da
     period: { start: period.start.toISOString(), end: period.end.toISOString() },
     relayUrl: options.relayUrl,
     createdAt: app.createdAt.toISOString(),
+    suspendedReason: app.suspendedReason,
+    deletedAt: app.deletedAt?.toISOString() ?? null,
+    deletedByEmail: app.deletedByEmail,
   };
 }

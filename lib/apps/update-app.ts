@@ -46,11 +46,18 @@ export async function updateApp(db: Db, input: { actor: Actor; appId: string; ch
   notifyRelaysOfChange({ appId: input.appId, kind: "app" });
 }
 
+/**
+ * Soft delete: the app leaves every customer view, the relay snapshot (its connections close, its keys
+ * stop working) and /v1, but admins still find it with who deleted it and when.
+ */
 export async function deleteApp(db: Db, input: { actor: Actor; appId: string }): Promise<void> {
   await db.$transaction(async (tx) => {
-    const app = await tx.app.findUnique({ where: { id: input.appId }, select: { id: true, name: true, tenantId: true, plan: { select: { slug: true } } } });
+    const app = await tx.app.findFirst({
+      where: { id: input.appId, deletedAt: null },
+      select: { id: true, name: true, tenantId: true, plan: { select: { slug: true } } },
+    });
     if (!app) throw notFound("App");
-    await tx.app.delete({ where: { id: app.id } });
+    await tx.app.update({ where: { id: app.id }, data: { deletedAt: new Date(), deletedById: input.actor.id, deletedByEmail: input.actor.email ?? null } });
     await writeAuditLog(tx, {
       actor: input.actor,
       action: "app.delete",
@@ -68,7 +75,10 @@ export async function setAppStatus(db: Db, input: { actor: Actor; appId: string;
     const app = await tx.app.findUnique({ where: { id: input.appId }, select: { id: true, status: true } });
     if (!app) throw notFound("App");
     if (app.status === input.status) return;
-    await tx.app.update({ where: { id: app.id }, data: { status: input.status } });
+    await tx.app.update({
+      where: { id: app.id },
+      data: input.status === "suspended" ? { status: input.status, suspendedReason: input.reason ?? null, suspendedAt: new Date() } : { status: input.status, suspendedReason: null, suspendedAt: null },
+    });
     await writeAuditLog(tx, {
       actor: input.actor,
       action: input.status === "suspended" ? "app.suspend" : "app.resume",

@@ -4,6 +4,7 @@ import CredentialsProvider from "next-auth/providers/credentials";
 import { getDb } from "@/lib/db";
 import { DomainError } from "@/lib/errors";
 import { authenticate } from "./authenticate";
+import { refreshSessionClaims, SessionRevokedError } from "./session-version";
 
 function clientIp(headers: Record<string, string | string[] | undefined> | undefined): string {
   const forwarded = headers?.["x-forwarded-for"];
@@ -26,7 +27,7 @@ export const authOptions: NextAuthOptions = {
             password: credentials.password,
             ip: clientIp(req.headers),
           });
-          return user ? { id: user.id, email: user.email, name: user.name, isPlatformAdmin: user.isPlatformAdmin } : null;
+          return user ? { id: user.id, email: user.email, name: user.name, isPlatformAdmin: user.isPlatformAdmin, sessionVersion: user.sessionVersion } : null;
         } catch (error) {
           // next-auth shows a thrown Error's message as the sign-in error; rate limits surface that way.
           if (error instanceof DomainError && error.code === "rate_limited") throw new Error(error.message);
@@ -35,12 +36,28 @@ export const authOptions: NextAuthOptions = {
       },
     }),
   ],
+  // A revoked session is an expected outcome, not an error worth a stack trace on every request.
+  logger: {
+    error(code, metadata) {
+      const error: unknown = metadata instanceof Error ? metadata : (metadata as { error?: unknown } | undefined)?.error;
+      if (error instanceof SessionRevokedError) return;
+      console.error(JSON.stringify({ level: "error", msg: "next-auth error", code, error: error instanceof Error ? error.message : String(error ?? "") }));
+    },
+  },
   callbacks: {
-    jwt({ token, user }) {
+    // Runs at sign-in (with `user`) and on every session read. Throwing ends the session: next-auth
+    // answers an empty session and clears the cookie (lib/auth/session-version.ts says when).
+    async jwt({ token, user }) {
       if (user) {
         token.userId = user.id;
         token.isPlatformAdmin = user.isPlatformAdmin;
+        token.sessionVersion = user.sessionVersion;
+        return token;
       }
+      const claims = await refreshSessionClaims(getDb(), token);
+      token.email = claims.email;
+      token.name = claims.name;
+      token.isPlatformAdmin = claims.isPlatformAdmin;
       return token;
     },
     session({ session, token }) {

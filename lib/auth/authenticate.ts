@@ -10,11 +10,15 @@ export interface SessionUser {
   isPlatformAdmin: boolean;
 }
 
+export interface AuthenticatedUser extends SessionUser {
+  sessionVersion: number;
+}
+
 /** Checks email + password under the per-IP and per-email limits. Returns null on bad credentials. */
 export async function authenticate(
   db: Db,
   input: { email: string; password: string; ip: string },
-): Promise<SessionUser | null> {
+): Promise<AuthenticatedUser | null> {
   const email = input.email.trim().toLowerCase();
   const waitSec = Math.max(signInLimits.perIp.hit(`ip:${input.ip}`), signInLimits.perEmail.hit(`email:${email}`));
   if (waitSec > 0) {
@@ -24,9 +28,9 @@ export async function authenticate(
   }
   const user = await db.user.findUnique({
     where: { email },
-    select: { id: true, email: true, name: true, isPlatformAdmin: true, passwordHash: true },
+    select: { id: true, email: true, name: true, isPlatformAdmin: true, passwordHash: true, sessionVersion: true },
   });
   if (!user || !(await verifyPassword(input.password, user.passwordHash))) return null;
   signInLimits.perEmail.reset(`email:${email}`);
-  return { id: user.id, email: user.email, name: user.name, isPlatformAdmin: user.isPlatformAdmin };
+  return { id: user.id, email: user.email, name: user.name, isPlatformAdmin: user.isPlatformAdmin, sessionVersion: user.sessionVersion };
 }

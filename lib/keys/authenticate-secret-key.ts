@@ -33,10 +33,10 @@ export async function authenticateSecretKey(db: Db, authorization: string | null
   const secret = match?.[2] ?? "";
   const key = await db.apiKey.findUnique({
     where: { id: keyId },
-    select: { id: true, appId: true, kind: true, secretHash: true, revokedAt: true, expiresAt: true, channelPatterns: true, actions: true },
+    select: { id: true, appId: true, kind: true, secretHash: true, revokedAt: true, expiresAt: true, channelPatterns: true, actions: true, app: { select: { deletedAt: true } } },
   });
   const secretOk = secretMatchesHash(secret, key?.secretHash ?? PLACEHOLDER_HASH);
-  if (!match || !key || !secretOk || key.kind !== "secret" || !keyIsUsable(key, now)) throw unauthorizedError();
+  if (!match || !key || !secretOk || key.kind !== "secret" || !keyIsUsable(key, now) || key.app.deletedAt) throw unauthorizedError();
 
   // lastUsedAt is for humans ("used 3 minutes ago"): one write per key per minute is plenty.
   const lastWrite = lastUsedWrites.get(key.id) ?? 0;

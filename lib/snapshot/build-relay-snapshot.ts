@@ -16,7 +16,9 @@ const REVOKED_KEY_RETENTION_MS = 7 * 86_400_000;
 export async function buildRelaySnapshot(db: Db, input: { encryptionKey: string; now?: Date }): Promise<Snapshot> {
   const now = input.now ?? new Date();
   const revokedSince = new Date(now.getTime() - REVOKED_KEY_RETENTION_MS);
+  // A deleted app leaves the snapshot: relays close its connections and refuse its keys.
   const apps = await db.app.findMany({
+    where: { deletedAt: null },
     orderBy: { id: "asc" },
     select: {
       id: true,

@@ -44,10 +44,10 @@ function describeCharge(delta: AppUsageDelta, cost: ReturnType<typeof periodCost
 async function applyAppDelta(tx: Prisma.TransactionClient, batch: UsageBatch, delta: AppUsageDelta): Promise<AppliedApp | null> {
   const app = await tx.app.findUnique({
     where: { id: delta.appId },
-    select: { id: true, billingAnchor: true, plan: true, billingAccount: true },
+    select: { id: true, billingAnchor: true, plan: true, billingAccount: true, deletedAt: true },
   });
   // Usage of a deleted app has nobody left to bill; the batch is still acknowledged.
-  if (!app?.billingAccount) return null;
+  if (!app?.billingAccount || app.deletedAt) return null;
   const period = billingPeriodAt(app.billingAnchor, new Date(delta.periodStartUnix * 1000));
   await tx.usagePeriod.upsert({
     where: { appId_start: { appId: app.id, start: period.start } },

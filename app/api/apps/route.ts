@@ -1,6 +1,7 @@
-// GET /api/apps – apps of every tenant the user belongs to
-// POST /api/apps – create an app in one of the user's tenants
+// GET /api/apps?tenantId= – apps of every tenant the user belongs to (or of one), with those tenants and the user's roles
+// POST /api/apps – create an app in one of the user's tenants (owners)
 import { NextResponse } from "next/server";
+import { z } from "zod";
 import { createAppSchema } from "@/lib/apps/app.types";
 import { createApp } from "@/lib/apps/create-app";
 import { getApp, listAppsOfUser } from "@/lib/apps/get-app";
@@ -12,14 +13,17 @@ import { requireTenantMembership } from "@/lib/tenancy/require-app-access";
 
 export const dynamic = "force-dynamic";
 
-export const GET = withSession(async ({ user }) =>
-  NextResponse.json(await listAppsOfUser(getDb(), { userId: user.id, relayUrl: getServerEnv().RELAY_PUBLIC_URL })),
-);
+const listAppsQuerySchema = z.object({ tenantId: z.string().trim().min(1).max(100).optional() });
+
+export const GET = withSession(async ({ req, user }) => {
+  const { tenantId } = listAppsQuerySchema.parse({ tenantId: req.nextUrl.searchParams.get("tenantId") ?? undefined });
+  return NextResponse.json(await listAppsOfUser(getDb(), { userId: user.id, relayUrl: getServerEnv().RELAY_PUBLIC_URL, tenantId }));
+});
 
 export const POST = withSession(async ({ req, user }) => {
   const body = createAppSchema.parse(await readJson(req));
   const db = getDb();
-  const tenantId = await requireTenantMembership(db, { userId: user.id, tenantId: body.tenantId });
+  const tenantId = await requireTenantMembership(db, { userId: user.id, tenantId: body.tenantId, permissions: ["app.create"] });
   const created = await createApp(db, { tenantId, name: body.name, planSlug: body.planSlug, actor: actorOf(user), allowHiddenPlans: user.isPlatformAdmin });
   return NextResponse.json({ app: await getApp(db, { appId: created.id, relayUrl: getServerEnv().RELAY_PUBLIC_URL }) }, { status: 201 });
 });

@@ -5,6 +5,7 @@ import { NavLink } from "@/components/nav-link";
 import { getDb } from "@/lib/db";
 import { DomainError } from "@/lib/errors";
 import { requirePageUser } from "@/lib/http/session";
+import { roleCan, type TenantRole } from "@/lib/tenancy/permissions";
 import { requireAppAccess } from "@/lib/tenancy/require-app-access";
 
 // Another tenant's app and an app that does not exist look the same: a plain not-found page.
@@ -12,13 +13,14 @@ export default async function AppLayout({ children, params }: { children: ReactN
   const { appId } = await params;
   const user = await requirePageUser();
   const db = getDb();
+  let role: TenantRole;
   try {
-    await requireAppAccess(db, { userId: user.id, appId });
+    ({ role } = await requireAppAccess(db, { userId: user.id, appId }));
   } catch (error) {
     if (error instanceof DomainError && error.code === "not_found") notFound();
     throw error;
   }
-  const app = await db.app.findUnique({ where: { id: appId }, select: { name: true, status: true } });
+  const app = await db.app.findFirst({ where: { id: appId, deletedAt: null }, select: { name: true, status: true, suspendedReason: true } });
   if (!app) notFound();
   const base = `/apps/${appId}`;
   return (
@@ -32,6 +34,20 @@ export default async function AppLayout({ children, params }: { children: ReactN
         </h1>
         <code className="muted small">{appId}</code>
       </div>
+      {app.status === "suspended" && (
+        <div className="banner banner-critical" role="alert" data-testid="suspension-banner">
+          <strong>This app is suspended by the Tollgate team.</strong> Its live connections were closed (code 4012) and new ones are refused; REST
+          calls answer 403 app_suspended.
+          {app.suspendedReason ? <> Reason: “{app.suspendedReason}”.</> : null} To get it resumed, reply to the suspension email or write to your
+          Tollgate operator&apos;s support address with the app id <code>{appId}</code>.
+        </div>
+      )}
+      {!roleCan(role, "billing.manage") && (
+        <p className="banner banner-info" data-testid="role-notice">
+          You are a <strong>member</strong> of this team: you can use this app, its keys and its usage. Changing the plan or billing and deleting the
+          app are for the team&apos;s owners.
+        </p>
+      )}
       <nav aria-label="App sections" className="tabs">
         <NavLink href={base} exact>
           Overview

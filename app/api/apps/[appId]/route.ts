@@ -1,6 +1,6 @@
-// GET /api/apps/:appId – one app with its effective limits
-// PATCH /api/apps/:appId – rename, change plan, toggle overages
-// DELETE /api/apps/:appId – delete an app with its keys, billing and usage
+// GET /api/apps/:appId – one app with its effective limits and what the caller's role may do
+// PATCH /api/apps/:appId – rename (any member), change plan or toggle overages (owners)
+// DELETE /api/apps/:appId – delete an app (owners); it leaves every customer view and the relays at once
 import { NextResponse } from "next/server";
 import { updateAppSchema } from "@/lib/apps/app.types";
 import { getApp } from "@/lib/apps/get-app";
@@ -8,27 +8,38 @@ import { deleteApp, updateApp } from "@/lib/apps/update-app";
 import { getDb } from "@/lib/db";
 import { getServerEnv } from "@/lib/env";
 import { actorOf } from "@/lib/http/actor";
-import { readJson, withSession } from "@/lib/http/with-session";
-import { requireAppAccess } from "@/lib/tenancy/require-app-access";
+import { withAppAccess } from "@/lib/http/with-app-access";
+import { readJson } from "@/lib/http/with-session";
+import { permissionsForAppChanges, permissionsOf, requirePermission } from "@/lib/tenancy/permissions";
 
 export const dynamic = "force-dynamic";
 
 type Params = { appId: string };
 
-export const GET = withSession<Params>(async ({ user, params }) => {
-  const { appId } = await requireAppAccess(getDb(), { userId: user.id, appId: params.appId });
-  return NextResponse.json({ app: await getApp(getDb(), { appId, relayUrl: getServerEnv().RELAY_PUBLIC_URL }) });
-});
+export const GET = withAppAccess<Params>(
+  async ({ access }) =>
+    NextResponse.json({
+      app: await getApp(getDb(), { appId: access.appId, relayUrl: getServerEnv().RELAY_PUBLIC_URL }),
+      role: access.role,
+      permissions: permissionsOf(access.role),
+    }),
+  { permissions: ["app.read"] },
+);
 
-export const PATCH = withSession<Params>(async ({ req, user, params }) => {
-  const { appId } = await requireAppAccess(getDb(), { userId: user.id, appId: params.appId });
-  const changes = updateAppSchema.parse(await readJson(req));
-  await updateApp(getDb(), { actor: actorOf(user), appId, changes, allowHiddenPlans: user.isPlatformAdmin });
-  return NextResponse.json({ app: await getApp(getDb(), { appId, relayUrl: getServerEnv().RELAY_PUBLIC_URL }) });
-});
+export const PATCH = withAppAccess<Params>(
+  async ({ req, user, access }) => {
+    const changes = updateAppSchema.parse(await readJson(req));
+    requirePermission(access.role, ...permissionsForAppChanges(changes));
+    await updateApp(getDb(), { actor: actorOf(user), appId: access.appId, changes, allowHiddenPlans: user.isPlatformAdmin });
+    return NextResponse.json({ app: await getApp(getDb(), { appId: access.appId, relayUrl: getServerEnv().RELAY_PUBLIC_URL }) });
+  },
+  { permissions: ["app.read"] },
+);
 
-export const DELETE = withSession<Params>(async ({ user, params }) => {
-  const { appId } = await requireAppAccess(getDb(), { userId: user.id, appId: params.appId });
-  await deleteApp(getDb(), { actor: actorOf(user), appId });
-  return NextResponse.json({ id: appId, deleted: true });
-});
+export const DELETE = withAppAccess<Params>(
+  async ({ user, access }) => {
+    await deleteApp(getDb(), { actor: actorOf(user), appId: access.appId });
+    return NextResponse.json({ id: access.appId, deleted: true });
+  },
+  { permissions: ["app.delete"] },
+);

@@ -2,12 +2,10 @@
 import { NextResponse } from "next/server";
 import { getBilling } from "@/lib/billing/get-billing";
 import { getDb } from "@/lib/db";
-import { withSession } from "@/lib/http/with-session";
-import { requireAppAccess } from "@/lib/tenancy/require-app-access";
+import { withAppAccess } from "@/lib/http/with-app-access";
 
 export const dynamic = "force-dynamic";
 
-export const GET = withSession<{ appId: string }>(async ({ user, params }) => {
-  const { appId } = await requireAppAccess(getDb(), { userId: user.id, appId: params.appId });
+export const GET = withAppAccess<{ appId: string }>(async ({ access: { appId } }) => {
   return NextResponse.json(await getBilling(getDb(), { appId }));
-});
+}, { permissions: ["billing.read"] });

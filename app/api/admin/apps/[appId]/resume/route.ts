@@ -12,7 +12,7 @@ export const dynamic = "force-dynamic";
 export const POST = withSession<{ appId: string }>(
   async ({ user, params }) => {
     await setAppStatus(getDb(), { actor: actorOf(user), appId: params.appId, status: "active" });
-    return NextResponse.json({ app: await getApp(getDb(), { appId: params.appId, relayUrl: getServerEnv().RELAY_PUBLIC_URL }) });
+    return NextResponse.json({ app: await getApp(getDb(), { appId: params.appId, relayUrl: getServerEnv().RELAY_PUBLIC_URL, includeDeleted: true }) });
   },
   { requireAdmin: true },
 );

@@ -14,7 +14,7 @@ export const POST = withSession<{ appId: string }>(
   async ({ req, user, params }) => {
     const { reason } = suspendAppSchema.parse(await readOptionalJson(req));
     await setAppStatus(getDb(), { actor: actorOf(user), appId: params.appId, status: "suspended", reason });
-    return NextResponse.json({ app: await getApp(getDb(), { appId: params.appId, relayUrl: getServerEnv().RELAY_PUBLIC_URL }) });
+    return NextResponse.json({ app: await getApp(getDb(), { appId: params.appId, relayUrl: getServerEnv().RELAY_PUBLIC_URL, includeDeleted: true }) });
   },
   { requireAdmin: true },
 );

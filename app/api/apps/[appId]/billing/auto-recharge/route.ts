@@ -5,13 +5,12 @@ import { getPaymentProvider } from "@/lib/billing/payment-provider";
 import { setAutoRecharge } from "@/lib/billing/set-auto-recharge";
 import { getDb } from "@/lib/db";
 import { actorOf } from "@/lib/http/actor";
-import { readJson, withSession } from "@/lib/http/with-session";
-import { requireAppAccess } from "@/lib/tenancy/require-app-access";
+import { withAppAccess } from "@/lib/http/with-app-access";
+import { readJson } from "@/lib/http/with-session";
 
 export const dynamic = "force-dynamic";
 
-export const PUT = withSession<{ appId: string }>(async ({ req, user, params }) => {
-  const { appId } = await requireAppAccess(getDb(), { userId: user.id, appId: params.appId });
+export const PUT = withAppAccess<{ appId: string }>(async ({ req, user, access: { appId } }) => {
   const settings = autoRechargeSchema.parse(await readJson(req));
   return NextResponse.json(await setAutoRecharge(getDb(), getPaymentProvider(), { actor: actorOf(user), appId, settings }));
-});
+}, { permissions: ["billing.manage"] });

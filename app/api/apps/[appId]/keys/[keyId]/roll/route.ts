@@ -3,15 +3,14 @@ import { NextResponse } from "next/server";
 import { getDb } from "@/lib/db";
 import { getServerEnv } from "@/lib/env";
 import { actorOf } from "@/lib/http/actor";
-import { readOptionalJson, withSession } from "@/lib/http/with-session";
+import { withAppAccess } from "@/lib/http/with-app-access";
+import { readOptionalJson } from "@/lib/http/with-session";
 import { rollKeySchema } from "@/lib/keys/key.types";
 import { rollApiKey } from "@/lib/keys/manage-api-keys";
-import { requireAppAccess } from "@/lib/tenancy/require-app-access";
 
 export const dynamic = "force-dynamic";
 
-export const POST = withSession<{ appId: string; keyId: string }>(async ({ req, user, params }) => {
-  const { appId } = await requireAppAccess(getDb(), { userId: user.id, appId: params.appId });
+export const POST = withAppAccess<{ appId: string; keyId: string }>(async ({ req, user, params, access: { appId } }) => {
   const { gracePeriodSec } = rollKeySchema.parse(await readOptionalJson(req));
   const { key, previous } = await rollApiKey(getDb(), {
     actor: actorOf(user),
@@ -22,4 +21,4 @@ export const POST = withSession<{ appId: string; keyId: string }>(async ({ req, 
   });
   const { secret, ...view } = key;
   return NextResponse.json({ key: view, secret, previous }, { status: 201, headers: { "Cache-Control": "no-store" } });
-});
+}, { permissions: ["keys.manage"] });

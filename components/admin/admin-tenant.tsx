@@ -1,0 +1,176 @@
+"use client";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
+import { useState } from "react";
+import { apiFetch } from "@/components/api";
+import type { AdminTenantDetail } from "@/components/api-types";
+import { AuditLog } from "@/components/admin/audit-log";
+import { PropagationNote } from "@/components/admin/propagation-note";
+import type { RelayPropagation } from "@/components/relay-propagation";
+import { formatDate, formatDateTime, formatMoney } from "@/components/format";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
+import { ErrorState } from "@/components/ui/error-state";
+import { SkeletonBlock } from "@/components/ui/skeleton";
+import { useToast } from "@/components/ui/toast";
+
+export function AdminTenantPage({ tenantId, propagation }: { tenantId: string; propagation: RelayPropagation }) {
+  const tenant = useQuery({
+    queryKey: ["admin", "tenant", tenantId],
+    queryFn: async () => (await apiFetch<{ tenant: AdminTenantDetail }>(`/api/admin/tenants/${encodeURIComponent(tenantId)}`)).tenant,
+  });
+  if (tenant.isPending) return <SkeletonBlock rows={6} label="Loading tenant" />;
+  if (tenant.isError) return <ErrorState error={tenant.error} onRetry={() => void tenant.refetch()} />;
+  const t = tenant.data;
+  return (
+    <div className="stack">
+      <div className="app-header">
+        <Link href="/admin" className="muted small">
+          ← Tenants &amp; apps
+        </Link>
+        <h2>{t.name}</h2>
+        <p className="muted small">
+          <code>{t.id}</code> · created {formatDate(t.createdAt)} · total balance {formatMoney(t.balanceMinor)}
+        </p>
+      </div>
+      <section className="card stack" aria-labelledby="tenant-members-heading">
+        <h3 id="tenant-members-heading">Members</h3>
+        <div className="table-wrap">
+          <table className="table responsive" aria-label="Tenant members">
+            <thead>
+              <tr>
+                <th scope="col">Email</th>
+                <th scope="col">Role</th>
+                <th scope="col">Joined</th>
+              </tr>
+            </thead>
+            <tbody>
+              {t.members.map((member) => (
+                <tr key={member.userId}>
+                  <td data-label="Email">
+                    <span className="nowrap">{member.email}</span> {member.isPlatformAdmin && <span className="badge">platform admin</span>}
+                  </td>
+                  <td data-label="Role">{member.role}</td>
+                  <td data-label="Joined" className="nowrap">
+                    {formatDate(member.joinedAt)}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        {t.pendingInvitations.length > 0 && (
+          <p className="muted small">
+            Pending invitations: {t.pendingInvitations.map((invitation) => `${invitation.email ?? "link"} (${invitation.role})`).join(", ")}
+          </p>
+        )}
+      </section>
+      <section className="card stack" aria-labelledby="tenant-apps-heading">
+        <h3 id="tenant-apps-heading">Apps</h3>
+        {t.apps.length === 0 ? (
+          <p className="empty">This tenant has no apps.</p>
+        ) : (
+          <div className="table-wrap">
+            <table className="table responsive" aria-label="Tenant apps">
+              <thead>
+                <tr>
+                  <th scope="col">App</th>
+                  <th scope="col">Plan</th>
+                  <th scope="col">Status</th>
+                  <th scope="col" className="num">
+                    Balance
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {t.apps.map((app) => (
+                  <tr key={app.id}>
+                    <td data-label="App">
+                      <Link href={`/admin/apps/${app.id}`}>{app.name}</Link>
+                      <div className="muted small">
+                        <code>{app.id}</code>
+                      </div>
+                    </td>
+                    <td data-label="Plan">{app.plan.name}</td>
+                    <td data-label="Status">
+                      {app.deletedAt ? (
+                        <span className="badge suspended" title={`Deleted ${formatDateTime(app.deletedAt)} by ${app.deletedByEmail ?? "unknown"}`}>
+                          deleted
+                        </span>
+                      ) : (
+                        <span className={`badge ${app.status}`}>{app.status}</span>
+                      )}
+                    </td>
+                    <td data-label="Balance" className="num">
+                      {formatMoney(app.balanceMinor)}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+      <TenantSuspendCard tenant={t} propagation={propagation} />
+      <AuditLog key={t.id} title="Audit log for this tenant" tenantFilter={t.id} />
+    </div>
+  );
+}
+
+function TenantSuspendCard({ tenant, propagation }: { tenant: AdminTenantDetail; propagation: RelayPropagation }) {
+  const queryClient = useQueryClient();
+  const toast = useToast();
+  const [action, setAction] = useState<"suspend" | "resume" | null>(null);
+  const [reason, setReason] = useState("");
+  const [savedAt, setSavedAt] = useState<{ at: number; change: "suspension" | "resume" } | null>(null);
+  const liveApps = tenant.apps.filter((app) => !app.deletedAt);
+  const change = useMutation({
+    mutationFn: (which: "suspend" | "resume") =>
+      apiFetch<{ changed: number }>(`/api/admin/tenants/${encodeURIComponent(tenant.id)}/${which}`, { method: "POST", body: which === "suspend" ? { reason: reason.trim() || undefined } : {} }),
+    onSuccess: ({ changed }, which) => {
+      setAction(null);
+      setSavedAt({ at: Date.now(), change: which === "suspend" ? "suspension" : "resume" });
+      toast.show(`${which === "suspend" ? "Suspended" : "Resumed"} ${changed} app${changed === 1 ? "" : "s"}`);
+      void queryClient.invalidateQueries({ queryKey: ["admin"] });
+    },
+    onError: (error) => {
+      setAction(null);
+      toast.show(error.message, "error");
+    },
+  });
+  return (
+    <section className="card stack" aria-labelledby="tenant-status-heading">
+      <h3 id="tenant-status-heading">Every app at once</h3>
+      <p>
+        {tenant.suspendedAppCount} of {liveApps.length} apps suspended. Suspending closes each app&apos;s live connections with code 4012 and refuses new ones;
+        the team sees your reason on its app pages.
+      </p>
+      <div className="actions">
+        <button type="button" className="danger" onClick={() => setAction("suspend")} disabled={tenant.suspendedAppCount === liveApps.length}>
+          Suspend all apps
+        </button>
+        <button type="button" onClick={() => setAction("resume")} disabled={tenant.suspendedAppCount === 0}>
+          Resume all apps
+        </button>
+      </div>
+      {savedAt && <PropagationNote propagation={propagation} savedAt={savedAt.at} change={savedAt.change} />}
+      <ConfirmDialog
+        open={action !== null}
+        title={action === "suspend" ? `Suspend every app of ${tenant.name}?` : `Resume every app of ${tenant.name}?`}
+        confirmLabel={action === "suspend" ? "Suspend all apps" : "Resume all apps"}
+        destructive={action === "suspend"}
+        pending={change.isPending}
+        onCancel={() => setAction(null)}
+        onConfirm={() => action && change.mutate(action)}
+      >
+        {action === "suspend" ? (
+          <label className="field">
+            Reason (shown to the team and kept in the audit log)
+            <input value={reason} onChange={(event) => setReason(event.target.value)} maxLength={500} />
+          </label>
+        ) : (
+          <p>Clients of every suspended app can connect again once the relays refresh.</p>
+        )}
+      </ConfirmDialog>
+    </section>
+  );
+}

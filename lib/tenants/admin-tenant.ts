@@ -1,0 +1,44 @@
+// The admin's view of one tenant (members, every app including deleted ones, total balance) and
+// suspending or resuming all of its apps at once.
+import { type Actor } from "@/lib/audit/write-audit-log";
+import { setAppStatus } from "@/lib/apps/update-app";
+import { searchApps } from "@/lib/apps/search-apps";
+import type { Db } from "@/lib/db";
+import { notFound } from "@/lib/errors";
+
+export async function getTenantForAdmin(db: Db, input: { tenantId: string; relayUrl: string }) {
+  const tenant = await db.tenant.findUnique({
+    where: { id: input.tenantId },
+    select: {
+      id: true,
+      name: true,
+      createdAt: true,
+      memberships: { select: { role: true, createdAt: true, user: { select: { id: true, email: true, name: true, isPlatformAdmin: true } } }, orderBy: { createdAt: "asc" } },
+      invitations: { where: { acceptedAt: null, revokedAt: null, expiresAt: { gt: new Date() } }, select: { id: true, email: true, role: true, expiresAt: true } },
+    },
+  });
+  if (!tenant) throw notFound("Tenant");
+  const apps = await searchApps(db, { relayUrl: input.relayUrl, tenantId: tenant.id });
+  const liveApps = apps.filter((app) => !app.deletedAt);
+  return {
+    id: tenant.id,
+    name: tenant.name,
+    createdAt: tenant.createdAt.toISOString(),
+    members: tenant.memberships.map((m) => ({ userId: m.user.id, email: m.user.email, name: m.user.name, role: m.role, isPlatformAdmin: m.user.isPlatformAdmin, joinedAt: m.createdAt.toISOString() })),
+    pendingInvitations: tenant.invitations.map((i) => ({ id: i.id, email: i.email, role: i.role, expiresAt: i.expiresAt.toISOString() })),
+    apps,
+    balanceMinor: liveApps.reduce((sum, app) => sum + app.balanceMinor, 0),
+    suspendedAppCount: liveApps.filter((app) => app.status === "suspended").length,
+  };
+}
+
+/**
+ * Suspends (or resumes) every live app of the tenant; each change is audited and relays close a
+ * suspended app's connections with 4012. Returns how many apps changed.
+ */
+export async function setTenantAppsStatus(db: Db, input: { actor: Actor; tenantId: string; status: "active" | "suspended"; reason?: string }): Promise<{ changed: number }> {
+  const tenant = await db.tenant.findUnique({ where: { id: input.tenantId }, select: { apps: { where: { deletedAt: null, status: { not: input.status } }, select: { id: true } } } });
+  if (!tenant) throw notFound("Tenant");
+  for (const app of tenant.apps) await setAppStatus(db, { actor: input.actor, appId: app.id, status: input.status, reason: input.reason });
+  return { changed: tenant.apps.length };
+}
