@@ -40,3 +40,8 @@ export interface AppView {
   relayUrl: string;
   createdAt: string;
 }
+
+export const deleteAppQuerySchema = z.object({
+  /** The balance the caller saw and accepts to lose, in minor units; required when the app holds one. */
+  forfeitBalanceMinor: z.coerce.number().int().nonnegative().optional(),
+});

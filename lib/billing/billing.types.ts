@@ -27,7 +27,7 @@ export type AutoRechargeBody = z.infer<typeof autoRechargeSchema>;
 
 export interface LedgerEntryView {
   id: string;
-  kind: "top_up" | "overage_debit" | "auto_recharge" | "refund" | "adjustment";
+  kind: "top_up" | "overage_debit" | "auto_recharge" | "refund" | "adjustment" | "plan_fee" | "plan_credit" | "card_payment";
   amountMinor: number;
   balanceAfterMinor: number;
   description: string;
@@ -37,7 +37,7 @@ export interface LedgerEntryView {
 
 export interface PaymentAttemptView {
   id: string;
-  kind: "top_up" | "auto_recharge";
+  kind: "top_up" | "auto_recharge" | "plan_fee";
   status: "succeeded" | "declined";
   amountMinor: number;
   failureReason: string | null;
@@ -49,4 +49,12 @@ export interface AutoRechargeView {
   enabled: boolean;
   thresholdMinor: number;
   amountMinor: number;
+}
+
+const idempotencyKeySchema = z.string().trim().min(1).max(200).regex(/^[\x21-\x7e]+$/, "Idempotency-Key: printable ASCII without spaces");
+
+/** The request's Idempotency-Key header (a retried request with the same key is answered, not repeated). */
+export function idempotencyKeyOf(headers: Headers): string | undefined {
+  const value = headers.get("idempotency-key");
+  return value === null ? undefined : idempotencyKeySchema.parse(value);
 }

@@ -71,6 +71,19 @@ export function incrementalCostMinor(sheet: PriceSheet, before: PeriodTotals, af
   return Math.max(0, periodCost(sheet, after).totalMinor - periodCost(sheet, before).totalMinor);
 }
 
+export const COST_COMPONENTS = ["overageMessagesMinor", "overageConnectionsMinor", "connectionMinutesMinor", "deliveredMessagesMinor", "egressMinor"] as const;
+export type CostComponent = (typeof COST_COMPONENTS)[number];
+
+/**
+ * A batch's charge split by component (each cost(after) − cost(before) of that component). With one
+ * price sheet every component only grows, so the parts sum to incrementalCostMinor exactly.
+ */
+export function costBreakdownDelta(sheet: PriceSheet, before: PeriodTotals, after: PeriodTotals): Record<CostComponent, number> {
+  const a = periodCost(sheet, after);
+  const b = periodCost(sheet, before);
+  return Object.fromEntries(COST_COMPONENTS.map((component) => [component, Math.max(0, a[component] - b[component])])) as Record<CostComponent, number>;
+}
+
 function scale(value: bigint, factor: number): bigint {
   return BigInt(Math.round(Number(value) * factor));
 }

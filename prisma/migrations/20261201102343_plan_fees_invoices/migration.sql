@@ -16,6 +16,9 @@ ALTER TYPE "LedgerEntryKind" ADD VALUE 'plan_fee';
 ALTER TYPE "LedgerEntryKind" ADD VALUE 'plan_credit';
 ALTER TYPE "LedgerEntryKind" ADD VALUE 'card_payment';
 
+-- AlterEnum
+ALTER TYPE "PaymentAttemptKind" ADD VALUE 'plan_fee';
+
 -- AlterTable
 ALTER TABLE "PaymentAttempt" ADD COLUMN     "paymentMethodRef" TEXT;
 
