@@ -10,10 +10,10 @@ export function newInvoiceId(): string {
 }
 
 export async function ensureInvoice(tx: Prisma.TransactionClient, input: { appId: string; period: BillingPeriod }): Promise<void> {
-  await tx.invoice.upsert({
-    where: { appId_periodStart: { appId: input.appId, periodStart: input.period.start } },
-    create: { id: newInvoiceId(), appId: input.appId, periodStart: input.period.start, periodEnd: input.period.end },
-    update: {},
+  // ON CONFLICT DO NOTHING: concurrent sweeps may both get here before either holds a lock.
+  await tx.invoice.createMany({
+    data: [{ id: newInvoiceId(), appId: input.appId, periodStart: input.period.start, periodEnd: input.period.end }],
+    skipDuplicates: true,
   });
 }
 

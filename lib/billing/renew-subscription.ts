@@ -29,11 +29,7 @@ export async function ensureSubscription(tx: Prisma.TransactionClient, appId: st
   const app = await tx.app.findUnique({ where: { id: appId }, select: { billingAnchor: true } });
   if (!app) return;
   const period = billingPeriodAt(app.billingAnchor, now);
-  await tx.appSubscription.upsert({
-    where: { appId },
-    create: { appId, renewedPeriodStart: period.start, renewsAt: period.end },
-    update: {},
-  });
+  await tx.appSubscription.createMany({ data: [{ appId, renewedPeriodStart: period.start, renewsAt: period.end }], skipDuplicates: true });
   await ensureInvoice(tx, { appId, period });
 }
 
