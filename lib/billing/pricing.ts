@@ -83,29 +83,3 @@ export function costBreakdownDelta(sheet: PriceSheet, before: PeriodTotals, afte
   const b = periodCost(sheet, before);
   return Object.fromEntries(COST_COMPONENTS.map((component) => [component, Math.max(0, a[component] - b[component])])) as Record<CostComponent, number>;
 }
-
-function scale(value: bigint, factor: number): bigint {
-  return BigInt(Math.round(Number(value) * factor));
-}
-
-/**
- * Projected end-of-period cost: this period's totals extrapolated linearly over the whole period, then
- * priced (so free allowances are applied to the projection, not to today's numbers). Never below the
- * cost so far.
- */
-export function projectedPeriodCostMinor(input: { sheet: PriceSheet; totals: PeriodTotals; period: { start: Date; end: Date }; now: Date }): number {
-  const soFar = periodCost(input.sheet, input.totals).totalMinor;
-  const lengthMs = input.period.end.getTime() - input.period.start.getTime();
-  // Under an hour of data says too little about a month; extrapolating it would swing wildly.
-  const elapsedMs = Math.max(input.now.getTime() - input.period.start.getTime(), 3_600_000);
-  if (elapsedMs >= lengthMs) return soFar;
-  const factor = lengthMs / elapsedMs;
-  const projected = periodCost(input.sheet, {
-    overageMessages: scale(input.totals.overageMessages, factor),
-    overageConnections: Math.round(input.totals.overageConnections * factor),
-    connectionMinutes: scale(input.totals.connectionMinutes, factor),
-    deliveredMessages: scale(input.totals.deliveredMessages, factor),
-    egressBlocks: scale(input.totals.egressBlocks, factor),
-  }).totalMinor;
-  return Math.max(projected, soFar);
-}

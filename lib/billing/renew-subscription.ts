@@ -44,6 +44,9 @@ export async function lockSubscription(tx: Prisma.TransactionClient, appId: stri
 export async function renewApp(db: Db, provider: PaymentProvider, input: { appId: string; now?: Date; graceMs?: number }): Promise<RenewalOutcome> {
   const now = input.now ?? new Date();
   const graceMs = input.graceMs ?? pastDueGraceMs();
+  // The common case (nothing due) reads one row and takes no lock.
+  const current = await db.appSubscription.findUnique({ where: { appId: input.appId }, select: { renewsAt: true, status: true } });
+  if (current && current.status === "active" && current.renewsAt.getTime() > now.getTime()) return "not_due";
   const events: BillingEvent[] = [];
   const result = await db.$transaction(
     async (tx) => {

@@ -1,6 +1,8 @@
-// GET /api/apps/:appId/billing – balance, auto-recharge, ledger, payment attempts, costs this period
+// GET /api/apps/:appId/billing – balance, auto-recharge, plan-fee state, ledger, payment attempts, costs this period
 import { NextResponse } from "next/server";
 import { getBilling } from "@/lib/billing/get-billing";
+import { getPaymentProvider } from "@/lib/billing/payment-provider";
+import { renewApp } from "@/lib/billing/renew-subscription";
 import { getDb } from "@/lib/db";
 import { withSession } from "@/lib/http/with-session";
 import { requireAppAccess } from "@/lib/tenancy/require-app-access";
@@ -9,5 +11,7 @@ export const dynamic = "force-dynamic";
 
 export const GET = withSession<{ appId: string }>(async ({ user, params }) => {
   const { appId } = await requireAppAccess(getDb(), { userId: user.id, appId: params.appId });
+  // Renewals also run lazily on access, so a turned period is billed before it is shown.
+  await renewApp(getDb(), getPaymentProvider(), { appId });
   return NextResponse.json(await getBilling(getDb(), { appId }));
 });
