@@ -58,3 +58,17 @@ export function idempotencyKeyOf(headers: Headers): string | undefined {
   const value = headers.get("idempotency-key");
   return value === null ? undefined : idempotencyKeySchema.parse(value);
 }
+
+export const documentFormatSchema = z.object({ format: z.enum(["json", "csv", "html"]).default("json") });
+
+export const ledgerQuerySchema = z.object({
+  page: z.coerce.number().int().min(1).max(10_000).default(1),
+  format: z.enum(["json", "csv"]).default("json"),
+});
+
+/** A download: the filename is built from ids we issued, never from customer text. */
+export function attachment(body: string, options: { contentType: string; filename: string }): Response {
+  return new Response(body, {
+    headers: { "content-type": options.contentType, "content-disposition": `attachment; filename="${options.filename}"`, "cache-control": "no-store" },
+  });
+}
