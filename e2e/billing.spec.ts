@@ -29,6 +29,7 @@ test("switching to Starter is refused without funds, then charged from the balan
   await dialog.getByRole("button", { name: "Change plan" }).click();
   await expect(page.getByTestId("current-plan")).toHaveText("Starter");
   await expect(page.getByRole("status").filter({ hasText: /Plan changed to Starter · charged \$2[89]\.\d\d from the balance/ })).toBeVisible();
+  await expect(page.getByTestId("balance")).not.toHaveText("$40.00");
   const balance = (await page.getByTestId("balance").textContent()) ?? "";
   const chargedMinor = 4000 - Math.round(Number(balance.replace(/[$,]/g, "")) * 100);
   expect(chargedMinor).toBeGreaterThanOrEqual(2890);
