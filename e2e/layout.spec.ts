@@ -23,10 +23,11 @@ test.afterEach(async () => {
 test("customer and admin pages fit a 1280 px desktop and a 390 px phone", async ({ page, api, adminPage, stack }, testInfo) => {
   // Eighteen pages, two widths, full-page screenshots: well past the default 90 s on a loaded machine.
   test.setTimeout(300_000);
-  const app = await api.createApp({ name: `Layout ${Date.now()}`, planSlug: "starter" });
+  const app = await api.createApp({ name: `Layout ${Date.now()}` });
   const key = await api.createPublishableKey(app.id, "web");
   await api.ok("POST", `/api/apps/${app.id}/keys`, { kind: "secret", name: "backend", channelPatterns: ["room/*"] });
-  await api.ok("POST", `/api/apps/${app.id}/billing/top-up`, { amountMinor: 2_500, cardNumber: "4242424242424242" });
+  await api.ok("POST", `/api/apps/${app.id}/billing/top-up`, { amountMinor: 5_000, cardNumber: "4242424242424242" });
+  await api.ok("PATCH", `/api/apps/${app.id}`, { planSlug: "starter" });
   // Some live traffic so the gauges and charts have something to show.
   const listener = startClient(stack.relayUrl, key.id);
   const talker = startClient(stack.relayUrl, key.id);

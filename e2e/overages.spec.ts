@@ -22,24 +22,25 @@ test("a paid plan: over the cap is refused with overages off, admitted and bille
   const key = await api.createPublishableKey(app.id);
   await adminApi.ok("PUT", `/api/admin/apps/${app.id}/override`, { maxConcurrentConnections: 2, note: "e2e: small cap" });
 
-  // Change to Starter in the browser, with a confirmation.
-  await page.goto(`/apps/${app.id}/billing`);
-  await page.getByLabel("Change plan").selectOption({ label: "Starter" });
-  await page.getByRole("button", { name: "Change plan" }).click();
-  await page.getByRole("dialog", { name: "Switch to Starter?" }).getByRole("button", { name: "Change plan" }).click();
-  await expect(page.getByTestId("current-plan")).toHaveText("Starter");
-
   // A declined card is reported next to the card number; a good one tops the balance up.
+  await page.goto(`/apps/${app.id}/billing`);
   const topUp = page.getByRole("form", { name: "Top up" });
-  await topUp.getByLabel("Top-up amount (USD)").fill("20");
+  await topUp.getByLabel("Top-up amount (USD)").fill("50");
   await topUp.getByLabel("Card number").fill("4000 0000 0000 0002");
   await page.getByRole("button", { name: "Top up" }).click();
   await expect(topUp.getByLabel("Card number")).toHaveAttribute("aria-invalid", "true");
   await expect(topUp.getByRole("alert")).toContainText(/declin/i);
   await topUp.getByLabel("Card number").fill("4242 4242 4242 4242");
   await page.getByRole("button", { name: "Top up" }).click();
-  await expect(page.getByTestId("balance")).toHaveText("$20.00");
+  await expect(page.getByTestId("balance")).toHaveText("$50.00");
   await expect(page.getByRole("table", { name: "Ledger" })).toContainText("Top-up");
+
+  // Change to Starter in the browser, with a confirmation; the fee comes from the balance.
+  await page.getByLabel("Change plan").selectOption({ label: "Starter" });
+  await page.getByRole("button", { name: "Change plan" }).click();
+  await page.getByRole("dialog", { name: "Switch to Starter?" }).getByRole("button", { name: "Change plan" }).click();
+  await expect(page.getByTestId("current-plan")).toHaveText("Starter");
+  await expect(page.getByTestId("balance")).not.toHaveText("$50.00");
 
   const toggle = page.getByRole("switch", { name: "Allow overages" });
   await expect(toggle).toBeEnabled();

@@ -1,7 +1,8 @@
 // Server environment, validated once. A missing or invalid variable fails with a message naming it.
 import { z } from "zod";
+import { billingEnvSchema } from "@/lib/billing/billing-config";
 
-const serverEnvSchema = z.object({
+const serverEnvSchema = billingEnvSchema.extend({
   DATABASE_URL: z.string().url("must be a postgresql:// URL"),
   NEXTAUTH_SECRET: z.string().min(32, "must be at least 32 characters"),
   /** Shared secret of the internal relay API (both directions). */

@@ -100,6 +100,20 @@ describe("control plane ⇄ relay, end to end", () => {
     return peer;
   };
 
+  /** An app on a paid plan the way a customer gets one: created on Free, card saved, plan fee paid by the card. */
+  async function paidApp(name: string, planSlug: string): Promise<string> {
+    const created = await customer.json<{ app: { id: string } }>("/api/apps", { method: "POST", body: JSON.stringify({ name }) });
+    expect(created.status).toBe(201);
+    const id = created.body.app.id;
+    const card = await customer.json(`/api/apps/${id}/billing/auto-recharge`, {
+      method: "PUT",
+      body: JSON.stringify({ enabled: false, thresholdMinor: 0, amountMinor: 1000, cardNumber: "4242424242424242" }),
+    });
+    expect(card.status).toBe(200);
+    expect((await customer.json(`/api/apps/${id}`, { method: "PATCH", body: JSON.stringify({ planSlug }) })).status).toBe(200);
+    return id;
+  }
+
   beforeAll(async () => {
     stack = await startStack({ planCacheRefreshMs: PLAN_CACHE_REFRESH_MS, usageFlushMs: USAGE_FLUSH_MS });
     customer = new SessionClient(stack.webUrl);
@@ -108,9 +122,7 @@ describe("control plane ⇄ relay, end to end", () => {
     expect(await customer.signIn(email, "a-good-password")).toBe(true);
     admin = new SessionClient(stack.webUrl);
     expect(await admin.signIn(stack.admin.email, stack.admin.password)).toBe(true);
-    const created = await customer.json<{ app: { id: string } }>("/api/apps", { method: "POST", body: JSON.stringify({ name: "E2E", planSlug: "starter" }) });
-    expect(created.status).toBe(201);
-    appId = created.body.app.id;
+    appId = await paidApp("E2E", "starter");
     const key = await customer.json<{ key: { id: string }; secret: string }>(`/api/apps/${appId}/keys`, {
       method: "POST",
       body: JSON.stringify({ kind: "secret", name: "e2e backend" }),
@@ -257,8 +269,7 @@ describe("control plane ⇄ relay, end to end", () => {
   describe("overage connections against the balance", () => {
     /** A growth app with overages on, capped at one connection by an admin override, and its own key. */
     async function cappedApp(billing: { topUpMinor?: number; autoRechargeCard?: string }) {
-      const created = await customer.json<{ app: { id: string } }>("/api/apps", { method: "POST", body: JSON.stringify({ name: "Overage", planSlug: "growth" }) });
-      const id = created.body.app.id;
+      const id = await paidApp("Overage", "growth");
       if (billing.topUpMinor) {
         const topUp = await customer.json(`/api/apps/${id}/billing/top-up`, { method: "POST", body: JSON.stringify({ amountMinor: billing.topUpMinor, cardNumber: "4242424242424242" }) });
         expect(topUp.status).toBe(200);

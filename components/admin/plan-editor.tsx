@@ -5,7 +5,7 @@ import { apiFetch, fieldError } from "@/components/api";
 import type { Plan, PlanKind } from "@/components/api-types";
 import { PropagationNote } from "@/components/admin/propagation-note";
 import type { RelayPropagation } from "@/components/relay-propagation";
-import { formatLimit, formatMoney, minorToInput, parseMoneyToMinor } from "@/components/format";
+import { formatBytes, formatLimit, formatMoney, minorToInput, parseMoneyToMinor } from "@/components/format";
 import { ErrorState } from "@/components/ui/error-state";
 import { Field, FormError } from "@/components/ui/field";
 import { SkeletonBlock } from "@/components/ui/skeleton";
@@ -13,7 +13,7 @@ import { useToast } from "@/components/ui/toast";
 
 type NumberField = Exclude<
   { [K in keyof Plan]: Plan[K] extends number | null ? K : never }[keyof Plan],
-  undefined
+  undefined | "appCount"
 >;
 
 interface NumberSpec {
@@ -81,6 +81,21 @@ const blankPlan: Draft = {
   freeEgressBytes: "0",
   sortOrder: "0",
 };
+
+const priceFields: NumberField[] = numberSpecs.filter((spec) => spec.group === "prices").map((spec) => spec.field);
+
+/** What a customer pays on the plan, in the terms of its kind. */
+export function planPriceSummary(plan: Plan): { price: string; usage: string } {
+  const price = plan.monthlyPriceMinor > 0 ? `${formatMoney(plan.monthlyPriceMinor)}/mo` : "no monthly fee";
+  if (plan.kind === "pay_as_you_go") {
+    return {
+      price,
+      usage: `${formatMoney(plan.pricePer1000ConnectionMinutesMinor)} / 1k connection-min, ${formatMoney(plan.pricePer1000DeliveredMessagesMinor)} / 1k delivered, ${formatMoney(plan.pricePerGbEgressMinor)} / GB egress, after ${formatLimit(plan.freeConnectionMinutes)} min, ${formatLimit(plan.freeDeliveredMessages)} msgs, ${formatBytes(plan.freeEgressBytes)} free`,
+    };
+  }
+  if (!plan.overagesAllowed) return { price, usage: "no overages" };
+  return { price, usage: `overage ${formatMoney(plan.overagePricePer1000MessagesMinor)} / 1k msg, ${formatMoney(plan.overagePricePerConnectionMinor)} / connection over cap` };
+}
 
 function draftFromPlan(plan: Plan): Draft {
   const draft: Draft = { ...blankPlan, slug: plan.slug, name: plan.name, kind: plan.kind, overagesAllowed: plan.overagesAllowed, isPublic: plan.isPublic };
@@ -176,7 +191,8 @@ export function PlanCatalog({ propagation }: { propagation: RelayPropagation }) 
                 <th scope="col">Price</th>
                 <th scope="col">Connections</th>
                 <th scope="col">Messages</th>
-                <th scope="col">Overages</th>
+                <th scope="col">Usage prices</th>
+                <th scope="col">Apps</th>
                 <th scope="col">Visibility</th>
                 <th scope="col">
                   <span className="visually-hidden">Actions</span>
@@ -193,14 +209,11 @@ export function PlanCatalog({ propagation }: { propagation: RelayPropagation }) 
                     </div>
                   </td>
                   <td data-label="Kind">{plan.kind}</td>
-                  <td data-label="Price">{formatMoney(plan.monthlyPriceMinor)}/mo</td>
+                  <td data-label="Price">{planPriceSummary(plan).price}</td>
                   <td data-label="Connections">{formatLimit(plan.maxConcurrentConnections)}</td>
                   <td data-label="Messages">{formatLimit(plan.maxMessagesPerPeriod)}</td>
-                  <td data-label="Overages">
-                    {plan.overagesAllowed
-                      ? `${formatMoney(plan.overagePricePer1000MessagesMinor)} / 1k msg, ${formatMoney(plan.overagePricePerConnectionMinor)} / conn`
-                      : "no"}
-                  </td>
+                  <td data-label="Usage prices">{planPriceSummary(plan).usage}</td>
+                  <td data-label="Apps">{plan.appCount}</td>
                   <td data-label="Visibility">{plan.isPublic ? "public" : "hidden"}</td>
                   <td className="row-actions">
                     <button type="button" className="small-button" onClick={() => setEditing(plan)} aria-label={`Edit plan ${plan.name}`}>
@@ -217,22 +230,33 @@ export function PlanCatalog({ propagation }: { propagation: RelayPropagation }) 
   );
 }
 
+interface PlanSaved {
+  plan: Plan;
+  /** Only on edits that changed prices. */
+  priceChange?: { affectedApps: number; appliesFrom: "next_period" | "now" } | null;
+}
+
 function PlanForm({ plan, onDone }: { plan: Plan | null; onDone(saved: boolean): void }) {
   const queryClient = useQueryClient();
   const toast = useToast();
   const creating = plan === null;
   const [draft, setDraft] = useState<Draft>(() => (plan ? draftFromPlan(plan) : blankPlan));
   const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
+  const [applyPricesNow, setApplyPricesNow] = useState(false);
+  const pricesEdited = plan !== null && priceFields.some((field) => draft[field].trim() !== String(plan[field]));
 
   const save = useMutation({
-    mutationFn: (body: Record<string, unknown>) =>
+    mutationFn: (body: Record<string, unknown>): Promise<PlanSaved> =>
       creating
-        ? apiFetch<{ plan: Plan }>("/api/admin/plans", { method: "POST", body })
-        : apiFetch<{ plan: Plan }>(`/api/admin/plans/${encodeURIComponent(plan.id)}`, { method: "PATCH", body }),
-    onSuccess: ({ plan: saved }) => {
+        ? apiFetch<PlanSaved>("/api/admin/plans", { method: "POST", body })
+        : apiFetch<PlanSaved>(`/api/admin/plans/${encodeURIComponent(plan.id)}`, { method: "PATCH", body }),
+    onSuccess: ({ plan: saved, priceChange }) => {
       void queryClient.invalidateQueries({ queryKey: ["admin"] });
       void queryClient.invalidateQueries({ queryKey: ["plans"] });
-      toast.show(creating ? `Plan ${saved.name} created` : `Plan ${saved.name} saved`);
+      const prices = priceChange
+        ? `; new prices reach ${priceChange.affectedApps} app${priceChange.affectedApps === 1 ? "" : "s"} ${priceChange.appliesFrom === "now" ? "now" : "from their next period"}`
+        : "";
+      toast.show(creating ? `Plan ${saved.name} created` : `Plan ${saved.name} saved${prices}`);
       onDone(true);
     },
   });
@@ -241,7 +265,7 @@ function PlanForm({ plan, onDone }: { plan: Plan | null; onDone(saved: boolean):
     event.preventDefault();
     const { errors, body } = validate(draft, creating);
     setLocalErrors(errors);
-    if (Object.keys(errors).length === 0) save.mutate(body);
+    if (Object.keys(errors).length === 0) save.mutate(pricesEdited ? { ...body, applyPricesNow } : body);
   }
 
   const errorFor = (field: string) => localErrors[field] ?? fieldError(save.error, field);
@@ -297,6 +321,21 @@ function PlanForm({ plan, onDone }: { plan: Plan | null; onDone(saved: boolean):
           ))}
         </fieldset>
       ))}
+      {pricesEdited && plan && (
+        <div className="banner banner-warning" role="note" aria-label="Price change">
+          <p>
+            <strong>
+              {plan.appCount} app{plan.appCount === 1 ? "" : "s"}
+            </strong>{" "}
+            {plan.appCount === 1 ? "is" : "are"} on {plan.name}. New prices apply to each app from its next billing period; the running period keeps the
+            prices its customers signed up to.
+          </p>
+          <label className="inline">
+            <input type="checkbox" checked={applyPricesNow} onChange={(event) => setApplyPricesNow(event.target.checked)} /> Apply the new prices now, to the
+            running period too
+          </label>
+        </div>
+      )}
       <FormError error={save.error} shownFields={shownFields} />
       {Object.keys(localErrors).length > 0 && (
         <p className="form-error" role="alert">

@@ -4,7 +4,8 @@ import { useRouter } from "next/navigation";
 import { useEffect, useState, type FormEvent } from "react";
 import { apiFetch, fieldError } from "@/components/api";
 import type { App } from "@/components/api-types";
-import { queryKeys, useApp } from "@/components/apps/queries";
+import { queryKeys, useApp, useBilling } from "@/components/apps/queries";
+import { formatMoney } from "@/components/format";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { ErrorState } from "@/components/ui/error-state";
 import { Field, FormError } from "@/components/ui/field";
@@ -68,9 +69,16 @@ function DeleteSection({ app }: { app: App }) {
   const queryClient = useQueryClient();
   const [confirming, setConfirming] = useState(false);
   const [typed, setTyped] = useState("");
+  const billing = useBilling(app.id);
+  // The balance is not refunded: the confirmation names the amount and the request confirms exactly it.
+  const balanceMinor = Math.max(billing.data?.balanceMinor ?? 0, 0);
 
   const remove = useMutation({
-    mutationFn: () => apiFetch<{ id: string; deleted: true }>(`/api/apps/${encodeURIComponent(app.id)}`, { method: "DELETE" }),
+    mutationFn: () =>
+      apiFetch<{ id: string; deleted: true; forfeitedBalanceMinor: number }>(
+        `/api/apps/${encodeURIComponent(app.id)}${balanceMinor > 0 ? `?forfeitBalanceMinor=${balanceMinor}` : ""}`,
+        { method: "DELETE" },
+      ),
     onSuccess: () => {
       queryClient.removeQueries({ queryKey: queryKeys.app(app.id) });
       void queryClient.invalidateQueries({ queryKey: queryKeys.apps, exact: true });
@@ -83,7 +91,15 @@ function DeleteSection({ app }: { app: App }) {
   return (
     <section className="card stack danger-zone" aria-labelledby="delete-heading">
       <h2 id="delete-heading">Delete this app</h2>
-      <p className="muted">Deletes its keys, usage history and balance. Connected clients are disconnected. This cannot be undone.</p>
+      <p className="muted">
+        Deletes its keys, usage history, invoices and balance. Connected clients are disconnected. This cannot be undone.
+        {balanceMinor > 0 && (
+          <>
+            {" "}
+            <strong data-testid="forfeit-warning">The prepaid balance of {formatMoney(balanceMinor)} is lost: it is not refunded.</strong>
+          </>
+        )}
+      </p>
       <div className="actions">
         <button type="button" className="danger" onClick={() => setConfirming(true)}>
           Delete app
@@ -92,16 +108,21 @@ function DeleteSection({ app }: { app: App }) {
       <ConfirmDialog
         open={confirming}
         title={`Delete ${app.name}?`}
-        confirmLabel="Delete app"
+        confirmLabel={balanceMinor > 0 ? `Delete and lose ${formatMoney(balanceMinor)}` : "Delete app"}
         destructive
         pending={remove.isPending}
-        confirmDisabled={typed.trim() !== app.name}
+        confirmDisabled={typed.trim() !== app.name || billing.isPending}
         onCancel={() => {
           setConfirming(false);
           setTyped("");
         }}
         onConfirm={() => remove.mutate()}
       >
+        {balanceMinor > 0 && (
+          <p className="text-critical">
+            This app holds {formatMoney(balanceMinor)} of prepaid balance. Deleting the app forfeits that amount; it is not refunded.
+          </p>
+        )}
         <p>Type the app&apos;s name to confirm.</p>
         <label className="field">
           App name

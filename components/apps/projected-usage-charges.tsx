@@ -1,16 +1,19 @@
+import type { UsageProjection } from "@/lib/billing/project-usage-charges";
 import { formatMoney } from "@/components/format";
 
 /**
- * One `<dl>` row: overage and pay-as-you-go charges so far, extrapolated to the end of the period. The plan's
- * monthly price is not part of it, which the label says so a customer on a paid plan is not misled by $0.
+ * One `<dl>` row: usage charges (overage, pay-as-you-go) projected to the period end. The plan's monthly
+ * fee is not part of it, which the label says so a customer on a paid plan is not misled by $0. With the
+ * projection's basis it also says how it was computed.
  */
-export function ProjectedUsageCharges({ amountMinor, currency }: { amountMinor: number; currency?: string }) {
+export function ProjectedUsageCharges({ amountMinor, currency, projection }: { amountMinor: number; currency?: string; projection?: UsageProjection }) {
   return (
     <div>
       <dt>Projected usage charges</dt>
       <dd>
-        {formatMoney(amountMinor, currency)}
+        <span data-testid="projected-usage-charges">{formatMoney(amountMinor, currency)}</span>
         <span className="muted small"> by period end, plan price not included</span>
+        {projection && <p className="muted small" data-testid="projection-explanation">{projection.explanation}</p>}
       </dd>
     </div>
   );

@@ -45,3 +45,8 @@ export interface AppView {
   deletedAt: string | null;
   deletedByEmail: string | null;
 }
+
+export const deleteAppQuerySchema = z.object({
+  /** The balance the caller saw and accepts to lose, in minor units; required when the app holds one. */
+  forfeitBalanceMinor: z.coerce.number().int().nonnegative().optional(),
+});

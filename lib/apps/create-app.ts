@@ -4,6 +4,7 @@ import { DomainError } from "@/lib/errors";
 import { newAppId } from "@/lib/keys/key-material";
 import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
 import { DEFAULT_PLAN_SLUG } from "@/lib/plans/plan-catalog";
+import { ensureSubscription } from "@/lib/billing/renew-subscription";
 
 export interface CreateAppInput {
   tenantId: string;
@@ -13,6 +14,12 @@ export interface CreateAppInput {
   actor?: Actor;
   /** Platform admins (and the seed) may put an app on a plan that is not public. */
   allowHiddenPlans?: boolean;
+  /**
+   * Customers: a new app has no balance or card, so it cannot pay a plan fee; a paid plan is refused with
+   * 402 (create on Free, fund it, then change plan). Admins and the seed may create on a paid plan: the
+   * first period's fee is then waived, and renewals charge from the next period.
+   */
+  refusePaidPlans?: boolean;
 }
 
 /**
@@ -21,8 +28,15 @@ export interface CreateAppInput {
  */
 export async function createApp(db: Db, input: CreateAppInput) {
   const planSlug = input.planSlug ?? DEFAULT_PLAN_SLUG;
-  const plan = await db.plan.findUnique({ where: { slug: planSlug }, select: { id: true, isPublic: true } });
+  const plan = await db.plan.findUnique({ where: { slug: planSlug }, select: { id: true, name: true, isPublic: true, monthlyPriceMinor: true } });
   if (!plan || (!plan.isPublic && input.allowHiddenPlans === false)) throw new DomainError("unprocessable", `Unknown plan "${planSlug}"`, { field: "planSlug" });
+  if (input.refusePaidPlans && plan.monthlyPriceMinor > 0) {
+    throw new DomainError(
+      "payment_failed",
+      `A new app has no balance or card to pay the ${plan.name} plan's fee yet: create it on Free, add funds under Plan & billing, then switch to ${plan.name}.`,
+      { field: "planSlug" },
+    );
+  }
   const actor = input.actor ?? { id: input.actorId ?? null };
   const billingAnchor = new Date(Math.floor(Date.now() / 1000) * 1000);
   const created = await db.$transaction(async (tx) => {
@@ -30,7 +44,14 @@ export async function createApp(db: Db, input: CreateAppInput) {
       data: { id: newAppId(), tenantId: input.tenantId, name: input.name.trim(), planId: plan.id, billingAnchor, billingAccount: { create: {} } },
       select: { id: true, name: true, tenantId: true, planId: true, status: true, createdAt: true },
     });
-    await writeAuditLog(tx, { actor, action: "app.create", targetType: "app", targetId: app.id, after: { name: app.name, planSlug, tenantId: app.tenantId } });
+    await ensureSubscription(tx, app.id, billingAnchor);
+    await writeAuditLog(tx, {
+      actor,
+      action: "app.create",
+      targetType: "app",
+      targetId: app.id,
+      after: { name: app.name, planSlug, tenantId: app.tenantId, ...(plan.monthlyPriceMinor > 0 ? { firstPeriodFeeWaived: true } : {}) },
+    });
     return app;
   });
   notifyRelaysOfChange({ appId: created.id, kind: "app" });

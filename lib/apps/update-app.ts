@@ -6,41 +6,33 @@ import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
 import type { UpdateAppBody } from "./app.types";
 
 /**
- * Renames an app, moves it to another plan and/or toggles overages. Overages can only be on while the
- * effective limits (plan + override) allow them: enabling them elsewhere is refused, and a move to a
- * plan without overages switches them off.
+ * Renames an app and/or toggles overages (plan changes go through lib/billing/change-plan.ts, which
+ * charges for them). Overages can only be on while the effective limits (plan + override) allow them.
  */
-export async function updateApp(db: Db, input: { actor: Actor; appId: string; changes: UpdateAppBody; allowHiddenPlans?: boolean }): Promise<void> {
+export async function updateApp(db: Db, input: { actor: Actor; appId: string; changes: Omit<UpdateAppBody, "planSlug"> }): Promise<void> {
   await db.$transaction(async (tx) => {
     const app = await tx.app.findUnique({
       where: { id: input.appId },
       select: { id: true, name: true, overagesEnabled: true, plan: true, override: true },
     });
     if (!app) throw notFound("App");
-    let plan = app.plan;
-    if (input.changes.planSlug !== undefined && input.changes.planSlug !== app.plan.slug) {
-      const next = await tx.plan.findUnique({ where: { slug: input.changes.planSlug } });
-      if (!next || (!next.isPublic && !input.allowHiddenPlans)) {
-        throw new DomainError("unprocessable", `Unknown plan "${input.changes.planSlug}"`, { field: "planSlug" });
-      }
-      plan = next;
-    }
-    const overagesAllowed = effectiveLimits(plan, app.override).overagesAllowed;
+    const overagesAllowed = effectiveLimits(app.plan, app.override).overagesAllowed;
     if (input.changes.overagesEnabled === true && !overagesAllowed) {
-      throw new DomainError("unprocessable", `The ${plan.name} plan has no overages: upgrade to a plan with overages to enable them`, {
+      throw new DomainError("unprocessable", `The ${app.plan.name} plan has no overages: upgrade to a plan with overages to enable them`, {
         field: "overagesEnabled",
       });
     }
     const overagesEnabled = overagesAllowed && (input.changes.overagesEnabled ?? app.overagesEnabled);
     const name = input.changes.name ?? app.name;
-    await tx.app.update({ where: { id: app.id }, data: { name, planId: plan.id, overagesEnabled } });
+    if (name === app.name && overagesEnabled === app.overagesEnabled) return;
+    await tx.app.update({ where: { id: app.id }, data: { name, overagesEnabled } });
     await writeAuditLog(tx, {
       actor: input.actor,
       action: "app.update",
       targetType: "app",
       targetId: app.id,
-      before: { name: app.name, planSlug: app.plan.slug, overagesEnabled: app.overagesEnabled },
-      after: { name, planSlug: plan.slug, overagesEnabled },
+      before: { name: app.name, overagesEnabled: app.overagesEnabled },
+      after: { name, overagesEnabled },
     });
   });
   notifyRelaysOfChange({ appId: input.appId, kind: "app" });
@@ -48,25 +40,38 @@ export async function updateApp(db: Db, input: { actor: Actor; appId: string; ch
 
 /**
  * Soft delete: the app leaves every customer view, the relay snapshot (its connections close, its keys
- * stop working) and /v1, but admins still find it with who deleted it and when.
+ * stop working) and /v1, but admins still find it with who deleted it and when. A positive balance is not
+ * refunded (it was prepaid for this app's usage): the caller must confirm the exact amount being
+ * forfeited, so nobody loses money by a click made before a top-up landed. The forfeited amount is audited.
  */
-export async function deleteApp(db: Db, input: { actor: Actor; appId: string }): Promise<void> {
-  await db.$transaction(async (tx) => {
+export async function deleteApp(db: Db, input: { actor: Actor; appId: string; confirmForfeitBalanceMinor?: number }): Promise<{ forfeitedBalanceMinor: number }> {
+  const result = await db.$transaction(async (tx) => {
     const app = await tx.app.findFirst({
       where: { id: input.appId, deletedAt: null },
-      select: { id: true, name: true, tenantId: true, plan: { select: { slug: true } } },
+      select: { id: true, name: true, tenantId: true, plan: { select: { slug: true } }, billingAccount: { select: { balanceMinor: true } } },
     });
     if (!app) throw notFound("App");
+    const balanceMinor = Math.max(app.billingAccount?.balanceMinor ?? 0, 0);
+    if (balanceMinor > 0 && input.confirmForfeitBalanceMinor !== balanceMinor) {
+      throw new DomainError(
+        "conflict",
+        `This app holds a prepaid balance of $${(balanceMinor / 100).toFixed(2)} that deleting it forfeits (it is not refunded). Confirm with forfeitBalanceMinor=${balanceMinor}.`,
+        { field: "forfeitBalanceMinor" },
+      );
+    }
     await tx.app.update({ where: { id: app.id }, data: { deletedAt: new Date(), deletedById: input.actor.id, deletedByEmail: input.actor.email ?? null } });
     await writeAuditLog(tx, {
       actor: input.actor,
       action: "app.delete",
       targetType: "app",
       targetId: app.id,
-      before: { name: app.name, tenantId: app.tenantId, planSlug: app.plan.slug },
+      before: { name: app.name, tenantId: app.tenantId, planSlug: app.plan.slug, balanceMinor: app.billingAccount?.balanceMinor ?? 0 },
+      after: { forfeitedBalanceMinor: balanceMinor },
     });
+    return { forfeitedBalanceMinor: balanceMinor };
   });
   notifyRelaysOfChange({ appId: input.appId, kind: "app" });
+  return result;
 }
 
 /** Admin only: a suspended app's connections are closed with 4012 and new ones refused. */

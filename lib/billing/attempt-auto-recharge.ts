@@ -5,7 +5,10 @@ import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
 import type { PaymentProvider } from "./payment-provider";
 import { postLedgerEntry } from "./post-ledger-entry";
 
-/** After a declined auto-recharge, further attempts wait this long instead of hammering the card. */
+/**
+ * After a declined auto-recharge, further attempts on the same card wait this long instead of hammering
+ * it. The back-off belongs to the card: a newly saved card is tried at once.
+ */
 export const AUTO_RECHARGE_RETRY_AFTER_DECLINE_MS = 60_000;
 
 export interface AutoRechargeOutcome {
@@ -41,12 +44,12 @@ export async function attemptAutoRecharge(
       if (account.balanceMinor > account.autoRechargeThresholdMinor) return { recharged: true, balanceMinor: account.balanceMinor, chargedMinor: 0 };
       if (!account.paymentMethodRef) return refused("No card on file for auto-recharge");
       const lastAttempt = await tx.paymentAttempt.findFirst({
-        where: { billingAccountId: account.id, kind: "auto_recharge" },
+        where: { billingAccountId: account.id, kind: "auto_recharge", paymentMethodRef: account.paymentMethodRef },
         orderBy: { createdAt: "desc" },
         select: { status: true, createdAt: true },
       });
       if (lastAttempt?.status === "declined" && now.getTime() - lastAttempt.createdAt.getTime() < AUTO_RECHARGE_RETRY_AFTER_DECLINE_MS) {
-        return refused("The card was declined recently; auto-recharge retries after a minute");
+        return refused(`The card ending ${account.paymentMethodRef.slice(-4)} was declined recently; auto-recharge retries it after a minute, or save another card`);
       }
       const amountMinor = account.autoRechargeAmountMinor + Math.max(0, -account.balanceMinor);
       const charge = await provider.charge({
@@ -65,12 +68,21 @@ export async function attemptAutoRecharge(
             providerReference: charge.declineCode,
             failureReason: charge.message,
             trigger: input.trigger,
+            paymentMethodRef: account.paymentMethodRef,
           },
         });
         return refused(`Auto-recharge declined: ${charge.message} (${charge.declineCode})`);
       }
       await tx.paymentAttempt.create({
-        data: { billingAccountId: account.id, kind: "auto_recharge", status: "succeeded", amountMinor, providerReference: charge.chargeId, trigger: input.trigger },
+        data: {
+          billingAccountId: account.id,
+          kind: "auto_recharge",
+          status: "succeeded",
+          amountMinor,
+          providerReference: charge.chargeId,
+          trigger: input.trigger,
+          paymentMethodRef: account.paymentMethodRef,
+        },
       });
       const entry = await postLedgerEntry(tx, {
         billingAccountId: account.id,

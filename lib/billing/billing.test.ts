@@ -126,6 +126,25 @@ describe("auto-recharge", () => {
     expect(await ledgerOf(app.id)).toHaveLength(0);
   });
 
+  it("after a decline, a newly saved card is tried at once (the back-off is the declined card's)", async () => {
+    const app = await newApp();
+    await setAutoRecharge(database.db, provider, {
+      actor,
+      appId: app.id,
+      settings: { enabled: true, thresholdMinor: 100, amountMinor: 1000, cardNumber: LATER_DECLINES_CARD },
+    });
+    const declined = await attemptAutoRecharge(database.db, provider, { appId: app.id, trigger: "relay:connection" });
+    expect(declined.reason).toContain("declined");
+    await setAutoRecharge(database.db, provider, { actor, appId: app.id, settings: { enabled: true, thresholdMinor: 100, amountMinor: 1000, cardNumber: GOOD_CARD } });
+    const retried = await attemptAutoRecharge(database.db, provider, { appId: app.id, trigger: "relay:connection" });
+    expect(retried).toMatchObject({ recharged: true, chargedMinor: 1000, balanceMinor: 1000 });
+    const attempts = await database.db.paymentAttempt.findMany({ where: { billingAccount: { appId: app.id } }, orderBy: { createdAt: "asc" } });
+    expect(attempts.map((a) => [a.status, a.paymentMethodRef])).toEqual([
+      ["declined", "pm_test_0341"],
+      ["succeeded", "pm_test_4242"],
+    ]);
+  });
+
   it("is not charged while the balance is above the threshold", async () => {
     const app = await newApp();
     await topUpBalance(database.db, provider, { actor, appId: app.id, amountMinor: 5000, cardNumber: GOOD_CARD });

@@ -27,7 +27,7 @@ export type AutoRechargeBody = z.infer<typeof autoRechargeSchema>;
 
 export interface LedgerEntryView {
   id: string;
-  kind: "top_up" | "overage_debit" | "auto_recharge" | "refund" | "adjustment";
+  kind: "top_up" | "overage_debit" | "auto_recharge" | "refund" | "adjustment" | "plan_fee" | "plan_credit" | "card_payment";
   amountMinor: number;
   balanceAfterMinor: number;
   description: string;
@@ -37,7 +37,7 @@ export interface LedgerEntryView {
 
 export interface PaymentAttemptView {
   id: string;
-  kind: "top_up" | "auto_recharge";
+  kind: "top_up" | "auto_recharge" | "plan_fee";
   status: "succeeded" | "declined";
   amountMinor: number;
   failureReason: string | null;
@@ -49,4 +49,26 @@ export interface AutoRechargeView {
   enabled: boolean;
   thresholdMinor: number;
   amountMinor: number;
+}
+
+const idempotencyKeySchema = z.string().trim().min(1).max(200).regex(/^[\x21-\x7e]+$/, "Idempotency-Key: printable ASCII without spaces");
+
+/** The request's Idempotency-Key header (a retried request with the same key is answered, not repeated). */
+export function idempotencyKeyOf(headers: Headers): string | undefined {
+  const value = headers.get("idempotency-key");
+  return value === null ? undefined : idempotencyKeySchema.parse(value);
+}
+
+export const documentFormatSchema = z.object({ format: z.enum(["json", "csv", "html"]).default("json") });
+
+export const ledgerQuerySchema = z.object({
+  page: z.coerce.number().int().min(1).max(10_000).default(1),
+  format: z.enum(["json", "csv"]).default("json"),
+});
+
+/** A download: the filename is built from ids we issued, never from customer text. */
+export function attachment(body: string, options: { contentType: string; filename: string }): Response {
+  return new Response(body, {
+    headers: { "content-type": options.contentType, "content-disposition": `attachment; filename="${options.filename}"`, "cache-control": "no-store" },
+  });
 }

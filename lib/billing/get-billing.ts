@@ -1,23 +1,33 @@
+import { Limits } from "@tollgate/relay/protocol";
 import type { Db } from "@/lib/db";
 import { notFound } from "@/lib/errors";
 import { billingPeriodAt } from "@/lib/periods/billing-period";
+import { effectiveLimits } from "@/lib/plans/effective-limits";
 import { periodTotals } from "@/lib/usage/period-totals";
 import { describePaymentMethod, TEST_CARDS } from "./payment-provider";
-import { projectedPeriodCostMinor } from "./pricing";
+import { planAtPeriod } from "./plan-prices";
+import { loadUsageProjection } from "./project-usage-charges";
 import { toLedgerEntryView, toPaymentAttemptView } from "./to-billing-views";
 
 const LEDGER_PAGE = 50;
 const ATTEMPTS_PAGE = 20;
 
-/** Balance, auto-recharge, recent ledger and payment attempts, this period's charges and a projection. */
+/**
+ * Balance, auto-recharge, plan-fee state, recent ledger and payment attempts, this period's charges and
+ * an explained projection. Callers renew the app first (renewApp) so a turned period is already billed.
+ */
 export async function getBilling(db: Db, input: { appId: string; now?: Date }) {
   const now = input.now ?? new Date();
   const app = await db.app.findUnique({
     where: { id: input.appId },
     select: {
       id: true,
+      createdAt: true,
       billingAnchor: true,
+      overagesEnabled: true,
       plan: true,
+      override: true,
+      subscription: true,
       billingAccount: {
         include: {
           ledgerEntries: { orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: LEDGER_PAGE },
@@ -29,7 +39,23 @@ export async function getBilling(db: Db, input: { appId: string; now?: Date }) {
   if (!app?.billingAccount) throw notFound("App");
   const account = app.billingAccount;
   const period = billingPeriodAt(app.billingAnchor, now);
-  const row = await db.usagePeriod.findUnique({ where: { appId_start: { appId: app.id, start: period.start } } });
+  const [row, sheet, scheduledPlan] = await Promise.all([
+    db.usagePeriod.findUnique({ where: { appId_start: { appId: app.id, start: period.start } } }),
+    planAtPeriod(db, app.plan, period.start),
+    app.subscription?.scheduledPlanId ? db.plan.findUnique({ where: { id: app.subscription.scheduledPlanId }, select: { slug: true, name: true } }) : null,
+  ]);
+  const limits = effectiveLimits(app.plan, app.override);
+  const projection = await loadUsageProjection(db, {
+    appId: app.id,
+    appCreatedAt: app.createdAt,
+    sheet,
+    totals: { ...periodTotals(row), messagesUsed: row?.messagesUsed ?? BigInt(0), egressBytes: row?.egressBytes ?? BigInt(0) },
+    period,
+    now,
+    maxMessagesPerPeriod: limits.maxMessagesPerPeriod,
+    overagesEnabled: limits.overagesAllowed && app.overagesEnabled,
+  });
+  const subscription = app.subscription;
   return {
     balanceMinor: account.balanceMinor,
     currency: "USD",
@@ -39,10 +65,37 @@ export async function getBilling(db: Db, input: { appId: string; now?: Date }) {
       amountMinor: account.autoRechargeAmountMinor,
     },
     paymentMethod: describePaymentMethod(account.paymentMethodRef),
+    planFee: {
+      monthlyPriceMinor: sheet.monthlyPriceMinor,
+      status: subscription?.status ?? "active",
+      amountDueMinor: subscription?.amountDueMinor ?? 0,
+      graceEndsAt: subscription?.graceEndsAt?.toISOString() ?? null,
+      /** Past due and the grace period is over: the relays apply Free's limits. */
+      limitedToFree: subscription?.status === "past_due" && subscription.graceEndsAt !== null && subscription.graceEndsAt.getTime() <= now.getTime(),
+      renewsAt: (subscription?.renewsAt ?? period.end).toISOString(),
+      scheduledPlan: scheduledPlan ? { slug: scheduledPlan.slug, name: scheduledPlan.name, effectiveAt: period.end.toISOString() } : null,
+    },
+    prices: {
+      overagePricePer1000MessagesMinor: sheet.overagePricePer1000MessagesMinor,
+      overagePricePerConnectionMinor: sheet.overagePricePerConnectionMinor,
+      pricePer1000ConnectionMinutesMinor: sheet.pricePer1000ConnectionMinutesMinor,
+      pricePer1000DeliveredMessagesMinor: sheet.pricePer1000DeliveredMessagesMinor,
+      pricePerGbEgressMinor: sheet.pricePerGbEgressMinor,
+    },
+    allowance:
+      app.plan.kind === "pay_as_you_go"
+        ? {
+            connectionMinutes: { used: Number(row?.connectionMinutes ?? 0), free: app.plan.freeConnectionMinutes },
+            deliveredMessages: { used: Number(row?.deliveredMessages ?? 0), free: app.plan.freeDeliveredMessages },
+            // Billable egress: payloads rounded up to whole blocks, as priced.
+            egressBytes: { used: Number(row?.egressBlocks ?? 0) * Limits.egressBlockBytes, free: Number(app.plan.freeEgressBytes) },
+          }
+        : null,
     ledger: account.ledgerEntries.map(toLedgerEntryView),
     attempts: account.paymentAttempts.map(toPaymentAttemptView),
     overageCostMinor: row?.overageCostMinor ?? 0,
-    projectedCostMinor: projectedPeriodCostMinor({ sheet: app.plan, totals: periodTotals(row), period, now }),
+    projectedCostMinor: projection.projectedMinor,
+    projection,
     period: { start: period.start.toISOString(), end: period.end.toISOString() },
     testCards: TEST_CARDS.map((card) => ({ number: card.number, outcome: card.outcome })),
   };

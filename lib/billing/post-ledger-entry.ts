@@ -1,15 +1,20 @@
 // Every movement of a balance is a ledger entry written in the same transaction as the balance
 // update; the atomic increment keeps concurrent movements from losing each other.
 import type { Prisma } from "@/lib/db";
+import type { LedgerEntryKind } from "@/lib/generated/prisma/client";
 
 export interface LedgerEntryInput {
   billingAccountId: string;
-  kind: "top_up" | "overage_debit" | "auto_recharge" | "refund" | "adjustment";
+  kind: LedgerEntryKind;
   /** Signed: credits positive, debits negative. */
   amountMinor: number;
   description: string;
   /** Idempotency reference: a payment's charge id or a usage batch id; unique per account. */
   reference?: string;
+  /** The billing period (invoice) the entry belongs to; entries without one fall in the period of their date. */
+  periodStart?: Date;
+  /** Usage debits: the amount split by priced component. */
+  breakdown?: Record<string, number>;
 }
 
 export async function postLedgerEntry(tx: Prisma.TransactionClient, input: LedgerEntryInput) {
@@ -26,6 +31,8 @@ export async function postLedgerEntry(tx: Prisma.TransactionClient, input: Ledge
       balanceAfterMinor: account.balanceMinor,
       description: input.description,
       reference: input.reference ?? null,
+      periodStart: input.periodStart ?? null,
+      ...(input.breakdown ? { breakdown: input.breakdown } : {}),
     },
   });
 }

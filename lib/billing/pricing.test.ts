@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { incrementalCostMinor, periodCost, projectedPeriodCostMinor, type PeriodTotals, type PriceSheet } from "./pricing";
+import { incrementalCostMinor, periodCost, type PeriodTotals, type PriceSheet } from "./pricing";
 
 const tiered: PriceSheet = {
   kind: "tiered",
@@ -67,20 +67,5 @@ describe("overage pricing", () => {
 
   it("ignores pay-as-you-go unit prices on other plan kinds", () => {
     expect(periodCost({ ...payg, kind: "tiered" }, totals({ connectionMinutes: BigInt(1_000_000) })).totalMinor).toBe(0);
-  });
-
-  it("projects the period's cost linearly and never below the cost so far", () => {
-    const period = { start: new Date("2026-01-01T00:00:00Z"), end: new Date("2026-01-31T00:00:00Z") };
-    const tenDaysIn = new Date("2026-01-11T00:00:00Z");
-    const sheetTotals = totals({ overageMessages: BigInt(10_000) });
-    expect(projectedPeriodCostMinor({ sheet: tiered, totals: sheetTotals, period, now: tenDaysIn })).toBe(300);
-    expect(projectedPeriodCostMinor({ sheet: tiered, totals: sheetTotals, period, now: period.end })).toBe(100);
-  });
-
-  it("projects pay-as-you-go with the allowance applied to the projection", () => {
-    const period = { start: new Date("2026-01-01T00:00:00Z"), end: new Date("2026-01-31T00:00:00Z") };
-    const tenDaysIn = new Date("2026-01-11T00:00:00Z");
-    // 6,000 delivered so far is free; projected 18,000 is 8,000 over → 40
-    expect(projectedPeriodCostMinor({ sheet: payg, totals: totals({ deliveredMessages: BigInt(6000) }), period, now: tenDaysIn })).toBe(40);
   });
 });

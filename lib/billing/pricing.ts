@@ -71,28 +71,15 @@ export function incrementalCostMinor(sheet: PriceSheet, before: PeriodTotals, af
   return Math.max(0, periodCost(sheet, after).totalMinor - periodCost(sheet, before).totalMinor);
 }
 
-function scale(value: bigint, factor: number): bigint {
-  return BigInt(Math.round(Number(value) * factor));
-}
+export const COST_COMPONENTS = ["overageMessagesMinor", "overageConnectionsMinor", "connectionMinutesMinor", "deliveredMessagesMinor", "egressMinor"] as const;
+export type CostComponent = (typeof COST_COMPONENTS)[number];
 
 /**
- * Projected end-of-period cost: this period's totals extrapolated linearly over the whole period, then
- * priced (so free allowances are applied to the projection, not to today's numbers). Never below the
- * cost so far.
+ * A batch's charge split by component (each cost(after) − cost(before) of that component). With one
+ * price sheet every component only grows, so the parts sum to incrementalCostMinor exactly.
  */
-export function projectedPeriodCostMinor(input: { sheet: PriceSheet; totals: PeriodTotals; period: { start: Date; end: Date }; now: Date }): number {
-  const soFar = periodCost(input.sheet, input.totals).totalMinor;
-  const lengthMs = input.period.end.getTime() - input.period.start.getTime();
-  // Under an hour of data says too little about a month; extrapolating it would swing wildly.
-  const elapsedMs = Math.max(input.now.getTime() - input.period.start.getTime(), 3_600_000);
-  if (elapsedMs >= lengthMs) return soFar;
-  const factor = lengthMs / elapsedMs;
-  const projected = periodCost(input.sheet, {
-    overageMessages: scale(input.totals.overageMessages, factor),
-    overageConnections: Math.round(input.totals.overageConnections * factor),
-    connectionMinutes: scale(input.totals.connectionMinutes, factor),
-    deliveredMessages: scale(input.totals.deliveredMessages, factor),
-    egressBlocks: scale(input.totals.egressBlocks, factor),
-  }).totalMinor;
-  return Math.max(projected, soFar);
+export function costBreakdownDelta(sheet: PriceSheet, before: PeriodTotals, after: PeriodTotals): Record<CostComponent, number> {
+  const a = periodCost(sheet, after);
+  const b = periodCost(sheet, before);
+  return Object.fromEntries(COST_COMPONENTS.map((component) => [component, Math.max(0, a[component] - b[component])])) as Record<CostComponent, number>;
 }

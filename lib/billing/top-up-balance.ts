@@ -42,13 +42,14 @@ export async function topUpBalance(
         providerReference: charge.declineCode,
         failureReason: charge.message,
         trigger: "dashboard",
+        paymentMethodRef: saved.status === "saved" ? saved.paymentMethodRef : null,
       },
     });
     throw new DomainError("payment_failed", `${charge.message} (${charge.declineCode}). No money was taken.`, { field: "cardNumber" });
   }
   const result = await db.$transaction(async (tx) => {
     await tx.paymentAttempt.create({
-      data: { billingAccountId: account.id, kind: "top_up", status: "succeeded", amountMinor: input.amountMinor, providerReference: charge.chargeId, trigger: "dashboard" },
+      data: { billingAccountId: account.id, kind: "top_up", status: "succeeded", amountMinor: input.amountMinor, providerReference: charge.chargeId, trigger: "dashboard", paymentMethodRef: saved.status === "saved" ? saved.paymentMethodRef : null },
     });
     const entry = await postLedgerEntry(tx, {
       billingAccountId: account.id,

@@ -42,7 +42,7 @@ export function effectiveLimits(plan: PlanLimitFields, override: OverrideFields 
   };
 }
 
-export function toPlanView(plan: Plan): PlanView {
+export function toPlanView(plan: Plan, appCount = 0): PlanView {
   return {
     id: plan.id,
     slug: plan.slug,
@@ -65,6 +65,7 @@ export function toPlanView(plan: Plan): PlanView {
     pricePerGbEgressMinor: plan.pricePerGbEgressMinor,
     sortOrder: plan.sortOrder,
     isPublic: plan.isPublic,
+    appCount,
   };
 }
 

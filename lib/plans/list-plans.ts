@@ -6,6 +6,8 @@ export async function listPlans(db: Db, options: { includeHidden: boolean }): Pr
   const plans = await db.plan.findMany({
     where: options.includeHidden ? {} : { isPublic: true },
     orderBy: [{ sortOrder: "asc" }, { createdAt: "asc" }],
+    include: { _count: { select: { apps: true } } },
   });
-  return plans.map(toPlanView);
+  // Customers see the catalog; only admins learn how many apps each plan has.
+  return plans.map((plan) => toPlanView(plan, options.includeHidden ? plan._count.apps : 0));
 }

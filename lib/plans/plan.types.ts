@@ -40,7 +40,14 @@ export const createPlanSchema = z
   .strict();
 export type CreatePlanBody = z.infer<typeof createPlanSchema>;
 
-export const updatePlanSchema = z.object(planFields).partial().strict();
+export const updatePlanSchema = z
+  .object({
+    ...planFields,
+    /** Price edits reach each app at its next period; true applies them to the running period too. */
+    applyPricesNow: z.boolean(),
+  })
+  .partial()
+  .strict();
 export type UpdatePlanBody = z.infer<typeof updatePlanSchema>;
 
 export interface PlanView {
@@ -65,6 +72,8 @@ export interface PlanView {
   pricePerGbEgressMinor: number;
   sortOrder: number;
   isPublic: boolean;
+  /** Apps on the plan now (what a price edit affects). */
+  appCount: number;
 }
 
 export const overrideSchema = z

@@ -2,16 +2,25 @@ import { type Actor, writeAuditLog } from "@/lib/audit/write-audit-log";
 import type { Db } from "@/lib/db";
 import { DomainError, notFound } from "@/lib/errors";
 import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
+import { PRICE_FIELDS, pricesOf } from "@/lib/billing/plan-prices";
 import { toPlanView } from "./effective-limits";
 import type { PlanView, UpdatePlanBody } from "./plan.types";
 import { validatePlan } from "./validate-plan";
 
+export interface PlanUpdateResult {
+  plan: PlanView;
+  /** Set when prices changed: how many apps are on the plan and from when they pay the new prices. */
+  priceChange: { affectedApps: number; appliesFrom: "next_period" | "now" } | null;
+}
+
 /**
- * Edits a plan. Apps that enabled overages keep the flag only while the plan still allows them:
- * turning overages off on a plan switches them off for its apps in the same transaction.
+ * Edits a plan. Limits apply at once. Price edits apply to each app from its next billing period (the
+ * replaced prices are kept in PlanPriceChange, see lib/billing/plan-prices.ts) unless `applyPricesNow`.
+ * Apps that enabled overages keep the flag only while the plan still allows them: turning overages off
+ * on a plan switches them off for its apps in the same transaction.
  */
-export async function updatePlan(db: Db, input: { actor: Actor; planId: string; changes: UpdatePlanBody }): Promise<PlanView> {
-  const { freeEgressBytes, ...fields } = input.changes;
+export async function updatePlan(db: Db, input: { actor: Actor; planId: string; changes: UpdatePlanBody }): Promise<PlanUpdateResult> {
+  const { freeEgressBytes, applyPricesNow = false, ...fields } = input.changes;
   const result = await db.$transaction(async (tx) => {
     const before = await tx.plan.findUnique({ where: { id: input.planId } });
     if (!before) throw notFound("Plan");
@@ -28,9 +37,15 @@ export async function updatePlan(db: Db, input: { actor: Actor; planId: string; 
       data: { ...fields, ...(freeEgressBytes === undefined ? {} : { freeEgressBytes: BigInt(freeEgressBytes) }) },
     });
     if (!plan.overagesAllowed) await tx.app.updateMany({ where: { planId: plan.id, overagesEnabled: true }, data: { overagesEnabled: false } });
-    const view = toPlanView(plan);
-    await writeAuditLog(tx, { actor: input.actor, action: "plan.update", targetType: "plan", targetId: plan.id, before: toPlanView(before), after: view });
-    return view;
+    const pricesChanged = PRICE_FIELDS.some((field) => before[field] !== plan[field]);
+    const affectedApps = await tx.app.count({ where: { planId: plan.id } });
+    if (pricesChanged) {
+      await tx.planPriceChange.create({ data: { planId: plan.id, previousPrices: pricesOf(before), appliedImmediately: applyPricesNow } });
+    }
+    const view = toPlanView(plan, affectedApps);
+    const priceChange = pricesChanged ? { affectedApps, appliesFrom: applyPricesNow ? ("now" as const) : ("next_period" as const) } : null;
+    await writeAuditLog(tx, { actor: input.actor, action: "plan.update", targetType: "plan", targetId: plan.id, before: toPlanView(before, affectedApps), after: { ...view, priceChange } });
+    return { plan: view, priceChange };
   });
   notifyRelaysOfChange({ kind: "plan" });
   return result;

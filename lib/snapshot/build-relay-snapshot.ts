@@ -8,7 +8,10 @@ import type { Db } from "@/lib/db";
 import { decryptSecret } from "@/lib/keys/key-material";
 import { isAction, keyIsUsable } from "@/lib/keys/to-key-view";
 import { billingPeriodAt, toUnixSeconds } from "@/lib/periods/billing-period";
+import { pricesInForce, priceChangesByPlan } from "@/lib/billing/plan-prices";
+import { pastDueGraceExpired } from "@/lib/billing/renew-subscription";
 import { effectiveLimits } from "@/lib/plans/effective-limits";
+import { DEFAULT_PLAN_SLUG } from "@/lib/plans/plan-catalog";
 
 /** Revoked keys stay in the snapshot this long so relays close their live connections (4001). */
 const REVOKED_KEY_RETENTION_MS = 7 * 86_400_000;
@@ -34,12 +37,19 @@ export async function buildRelaySnapshot(db: Db, input: { encryptionKey: string;
         select: { id: true, kind: true, channelPatterns: true, actions: true, allowedOrigins: true, revokedAt: true, expiresAt: true, secretCiphertext: true },
       },
       usagePeriods: { where: { end: { gt: now } }, orderBy: { start: "asc" } },
+      subscription: { select: { status: true, graceEndsAt: true } },
     },
   });
+  // A past-due app whose grace period is over gets Free's limits (live connections stay; new ones follow Free).
+  const freePlan = await db.plan.findUnique({ where: { slug: DEFAULT_PLAN_SLUG } });
+  const oldestPeriodStart = apps.reduce((oldest, app) => Math.min(oldest, billingPeriodAt(app.billingAnchor, now).start.getTime()), now.getTime());
+  const priceChanges = await priceChangesByPlan(db, new Date(oldestPeriodStart));
 
   const snapshotApps: SnapshotApp[] = apps.map((app) => {
-    const limits = effectiveLimits(app.plan, app.override);
     const period = billingPeriodAt(app.billingAnchor, now);
+    const fellBackToFree = freePlan !== null && pastDueGraceExpired(app.subscription, now);
+    const plan = fellBackToFree ? freePlan : { ...app.plan, ...pricesInForce(app.plan, priceChanges.get(app.plan.id) ?? [], period.start) };
+    const limits = fellBackToFree ? effectiveLimits(freePlan, null) : effectiveLimits(app.plan, app.override);
     const usage = app.usagePeriods.find((row) => row.start.getTime() === period.start.getTime());
     const keys: SnapshotKey[] = app.apiKeys.map((key) => {
       const usable = keyIsUsable(key, now);
@@ -58,7 +68,7 @@ export async function buildRelaySnapshot(db: Db, input: { encryptionKey: string;
     return {
       appId: app.id,
       status: app.status,
-      planName: app.plan.name,
+      planName: fellBackToFree ? `${plan.name} (plan fee past due)` : plan.name,
       limits: {
         maxConcurrentConnections: limits.maxConcurrentConnections,
         maxMessagesPerPeriod: limits.maxMessagesPerPeriod,
@@ -68,13 +78,13 @@ export async function buildRelaySnapshot(db: Db, input: { encryptionKey: string;
       },
       billing: {
         overagesAllowed: limits.overagesAllowed,
-        overagesEnabled: limits.overagesAllowed && app.overagesEnabled,
+        overagesEnabled: limits.overagesAllowed && app.overagesEnabled && !fellBackToFree,
         balanceMinor: app.billingAccount?.balanceMinor ?? 0,
         autoRechargeEnabled: app.billingAccount?.autoRechargeEnabled ?? false,
-        overagePricePer1000MessagesMinor: app.plan.overagePricePer1000MessagesMinor,
-        overagePricePerConnectionMinor: app.plan.overagePricePerConnectionMinor,
+        overagePricePer1000MessagesMinor: plan.overagePricePer1000MessagesMinor,
+        overagePricePerConnectionMinor: plan.overagePricePerConnectionMinor,
         // The period's usage has begun to cost money: the free allowance is used up.
-        usageBilledFromBalance: app.plan.kind === "pay_as_you_go" && (usage?.overageCostMinor ?? 0) > 0,
+        usageBilledFromBalance: plan.kind === "pay_as_you_go" && (usage?.overageCostMinor ?? 0) > 0,
       },
       period: { startUnix: toUnixSeconds(period.start), endUnix: toUnixSeconds(period.end) },
       usage: {

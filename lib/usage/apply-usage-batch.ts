@@ -6,7 +6,8 @@ import type { AppUsageDelta, UsageBatch, UsageBatchResponse } from "@tollgate/re
 import { attemptAutoRecharge } from "@/lib/billing/attempt-auto-recharge";
 import type { PaymentProvider } from "@/lib/billing/payment-provider";
 import { postLedgerEntry } from "@/lib/billing/post-ledger-entry";
-import { incrementalCostMinor, periodCost } from "@/lib/billing/pricing";
+import { planAtPeriod } from "@/lib/billing/plan-prices";
+import { costBreakdownDelta, incrementalCostMinor, periodCost } from "@/lib/billing/pricing";
 import type { Db, Prisma } from "@/lib/db";
 import { billingPeriodAt } from "@/lib/periods/billing-period";
 import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
@@ -65,7 +66,9 @@ async function applyAppDelta(tx: Prisma.TransactionClient, batch: UsageBatch, de
     deliveredMessages: before.deliveredMessages + BigInt(delta.deliveredMessages),
     egressBlocks: before.egressBlocks + BigInt(delta.egressBlocks),
   };
-  const chargeMinor = incrementalCostMinor(app.plan, before, after);
+  // Usage is priced at the plan's prices in force at the period start (an admin edit reaches it next period).
+  const sheet = await planAtPeriod(tx, app.plan, period.start);
+  const chargeMinor = incrementalCostMinor(sheet, before, after);
   const messagesUsed = row.messagesUsed + BigInt(delta.messagesAccepted);
   await tx.usagePeriod.update({
     where: { id: row.id },
@@ -108,8 +111,10 @@ async function applyAppDelta(tx: Prisma.TransactionClient, batch: UsageBatch, de
       billingAccountId: app.billingAccount.id,
       kind: "overage_debit",
       amountMinor: -chargeMinor,
-      description: describeCharge(delta, periodCost(app.plan, after)),
+      description: describeCharge(delta, periodCost(sheet, after)),
       reference: batch.batchId,
+      periodStart: period.start,
+      breakdown: costBreakdownDelta(sheet, before, after),
     });
     balanceMinor = entry.balanceAfterMinor;
   }

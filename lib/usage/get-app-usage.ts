@@ -1,5 +1,7 @@
 import { usageStatus } from "@tollgate/relay/protocol";
-import { periodCost, projectedPeriodCostMinor } from "@/lib/billing/pricing";
+import { planAtPeriod } from "@/lib/billing/plan-prices";
+import { periodCost } from "@/lib/billing/pricing";
+import { loadUsageProjection } from "@/lib/billing/project-usage-charges";
 import type { Db } from "@/lib/db";
 import { notFound } from "@/lib/errors";
 import { billingPeriodAt, toUnixSeconds } from "@/lib/periods/billing-period";
@@ -27,7 +29,7 @@ export async function getAppUsage(db: Db, input: { appId: string; relay: RelayCl
   const now = input.now ?? new Date();
   const app = await db.app.findUnique({
     where: { id: input.appId },
-    select: { id: true, overagesEnabled: true, billingAnchor: true, plan: true, override: true, billingAccount: { select: { balanceMinor: true } } },
+    select: { id: true, createdAt: true, overagesEnabled: true, billingAnchor: true, plan: true, override: true, billingAccount: { select: { balanceMinor: true } } },
   });
   if (!app) throw notFound("App");
   const period = billingPeriodAt(app.billingAnchor, now);
@@ -40,6 +42,17 @@ export async function getAppUsage(db: Db, input: { appId: string; relay: RelayCl
   const concurrentNow = live?.concurrentNow ?? 0;
   const peakConcurrent = Math.max(row?.peakConcurrent ?? 0, live?.peakConcurrent ?? 0);
   const messagesUsed = Math.max(Number(row?.messagesUsed ?? 0), live?.messagesUsed ?? 0);
+  const sheet = await planAtPeriod(db, app.plan, period.start);
+  const projection = await loadUsageProjection(db, {
+    appId: app.id,
+    appCreatedAt: app.createdAt,
+    sheet,
+    totals: { ...totals, messagesUsed: row?.messagesUsed ?? BigInt(0), egressBytes: row?.egressBytes ?? BigInt(0) },
+    period,
+    now,
+    maxMessagesPerPeriod: limits.maxMessagesPerPeriod,
+    overagesEnabled: limits.overagesAllowed && app.overagesEnabled,
+  });
   return {
     appId: app.id,
     periodStartUnix: toUnixSeconds(period.start),
@@ -64,8 +77,8 @@ export async function getAppUsage(db: Db, input: { appId: string; relay: RelayCl
     egressBytes: Number(row?.egressBytes ?? 0),
     connectionMinutes: Number(totals.connectionMinutes),
     softDrops: Number(row?.softDrops ?? 0),
-    overageCostMinor: row?.overageCostMinor ?? periodCost(app.plan, totals).totalMinor,
-    projectedCostMinor: projectedPeriodCostMinor({ sheet: app.plan, totals, period, now }),
+    overageCostMinor: row?.overageCostMinor ?? periodCost(sheet, totals).totalMinor,
+    projectedCostMinor: projection.projectedMinor,
     balanceMinor: app.billingAccount?.balanceMinor ?? 0,
     relayReachable: live !== null,
   };

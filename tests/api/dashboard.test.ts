@@ -59,15 +59,17 @@ describe("apps", () => {
     const list = await invoke<{ apps: AppView[]; tenants: { id: string; role: string }[] }>(listAppsRoute);
     expect(list.body.apps.map((a) => a.id)).toEqual([app.id]);
     expect(list.body.tenants).toEqual([expect.objectContaining({ id: user.tenantId, role: "owner" })]);
+    await invoke(topUpRoute, { method: "POST", params: { appId: app.id }, body: { amountMinor: 5000, cardNumber: "4242424242424242" } });
     const patched = await invoke<{ app: AppView }>(patchAppRoute, { method: "PATCH", params: { appId: app.id }, body: { name: "Chat 2", planSlug: "starter", overagesEnabled: true } });
     expect(patched.status).toBe(200);
     expect(patched.body.app).toMatchObject({ name: "Chat 2", plan: { slug: "starter" }, overagesEnabled: true, limits: { maxConcurrentConnections: 1000 } });
-    const downgraded = await invoke<{ app: AppView }>(patchAppRoute, { method: "PATCH", params: { appId: app.id }, body: { planSlug: "free" } });
-    expect(downgraded.body.app.overagesEnabled).toBe(false);
-    const audit = await harness.db.auditLog.findMany({ where: { targetId: app.id, action: "app.update" }, orderBy: { at: "asc" } });
-    expect(audit[0]).toMatchObject({ actorId: user.id, before: { name: "Chat", planSlug: "free", overagesEnabled: false }, after: { name: "Chat 2", planSlug: "starter", overagesEnabled: true } });
-    const deleted = await invoke(deleteAppRoute, { method: "DELETE", params: { appId: app.id } });
-    expect(deleted.body).toEqual({ id: app.id, deleted: true });
+    const audit = await harness.db.auditLog.findMany({ where: { targetId: app.id, action: { in: ["app.update", "app.plan_change"] } }, orderBy: { at: "asc" } });
+    expect(audit.map((entry) => entry.action)).toEqual(["app.plan_change", "app.update"]);
+    expect(audit[0]).toMatchObject({ actorId: user.id, before: { planSlug: "free" }, after: { planSlug: "starter" } });
+    expect(audit[1]).toMatchObject({ actorId: user.id, before: { name: "Chat", overagesEnabled: false }, after: { name: "Chat 2", overagesEnabled: true } });
+    const balanceMinor = (await harness.db.billingAccount.findUniqueOrThrow({ where: { appId: app.id } })).balanceMinor;
+    const deleted = await invoke(deleteAppRoute, { method: "DELETE", params: { appId: app.id }, path: `/?forfeitBalanceMinor=${balanceMinor}` });
+    expect(deleted.body).toEqual({ id: app.id, deleted: true, forfeitedBalanceMinor: balanceMinor });
     expect((await invoke(getAppRoute, { params: { appId: app.id } })).status).toBe(404);
   });
 
@@ -236,7 +238,7 @@ describe("keys", () => {
 describe("billing", () => {
   it("happy: top-up, auto-recharge settings, ledger and test cards", async () => {
     const user = await signIn();
-    const app = await createAppAs(user, { name: "Paid", planSlug: "starter" });
+    const app = await createAppAs(user, { name: "Paid" });
     const params = { appId: app.id };
     const topUp = await invoke(topUpRoute, { method: "POST", params, body: { amountMinor: 2000, cardNumber: "4242 4242 4242 4242" } });
     expect(topUp.status).toBe(200);

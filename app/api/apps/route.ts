@@ -24,6 +24,6 @@ export const POST = withSession(async ({ req, user }) => {
   const body = createAppSchema.parse(await readJson(req));
   const db = getDb();
   const tenantId = await requireTenantMembership(db, { userId: user.id, tenantId: body.tenantId, permissions: ["app.create"] });
-  const created = await createApp(db, { tenantId, name: body.name, planSlug: body.planSlug, actor: actorOf(user), allowHiddenPlans: user.isPlatformAdmin });
+  const created = await createApp(db, { tenantId, name: body.name, planSlug: body.planSlug, actor: actorOf(user), allowHiddenPlans: user.isPlatformAdmin, refusePaidPlans: !user.isPlatformAdmin });
   return NextResponse.json({ app: await getApp(db, { appId: created.id, relayUrl: getServerEnv().RELAY_PUBLIC_URL }) }, { status: 201 });
 });

@@ -1,10 +1,13 @@
-// GET /api/apps/:appId – one app with its effective limits and what the caller's role may do
-// PATCH /api/apps/:appId – rename (any member), change plan or toggle overages (owners)
-// DELETE /api/apps/:appId – delete an app (owners); it leaves every customer view and the relays at once
+// GET /api/apps/:appId – one app with its effective limits, plan-fee state and what the caller's role may do
+// PATCH /api/apps/:appId – rename (any member), change plan (charged; Idempotency-Key honoured) or toggle overages (owners)
+// DELETE /api/apps/:appId – delete an app (owners; ?forfeitBalanceMinor= confirms a balance's loss); it leaves every customer view and the relays at once
 import { NextResponse } from "next/server";
-import { updateAppSchema } from "@/lib/apps/app.types";
+import { deleteAppQuerySchema, updateAppSchema } from "@/lib/apps/app.types";
 import { getApp } from "@/lib/apps/get-app";
 import { deleteApp, updateApp } from "@/lib/apps/update-app";
+import { changePlan } from "@/lib/billing/change-plan";
+import { idempotencyKeyOf } from "@/lib/billing/billing.types";
+import { getPaymentProvider } from "@/lib/billing/payment-provider";
 import { getDb } from "@/lib/db";
 import { getServerEnv } from "@/lib/env";
 import { actorOf } from "@/lib/http/actor";
@@ -28,18 +31,26 @@ export const GET = withAppAccess<Params>(
 
 export const PATCH = withAppAccess<Params>(
   async ({ req, user, access }) => {
-    const changes = updateAppSchema.parse(await readJson(req));
-    requirePermission(access.role, ...permissionsForAppChanges(changes));
-    await updateApp(getDb(), { actor: actorOf(user), appId: access.appId, changes, allowHiddenPlans: user.isPlatformAdmin });
-    return NextResponse.json({ app: await getApp(getDb(), { appId: access.appId, relayUrl: getServerEnv().RELAY_PUBLIC_URL }) });
+    const { planSlug, ...changes } = updateAppSchema.parse(await readJson(req));
+    requirePermission(access.role, ...permissionsForAppChanges({ planSlug, ...changes }));
+    const idempotencyKey = idempotencyKeyOf(req.headers);
+    const planChange =
+      planSlug === undefined
+        ? null
+        : await changePlan(getDb(), getPaymentProvider(), { actor: actorOf(user), appId: access.appId, planSlug, idempotencyKey, allowHiddenPlans: user.isPlatformAdmin });
+    if (changes.name !== undefined || changes.overagesEnabled !== undefined) {
+      await updateApp(getDb(), { actor: actorOf(user), appId: access.appId, changes });
+    }
+    return NextResponse.json({ app: await getApp(getDb(), { appId: access.appId, relayUrl: getServerEnv().RELAY_PUBLIC_URL }), planChange });
   },
   { permissions: ["app.read"] },
 );
 
 export const DELETE = withAppAccess<Params>(
-  async ({ user, access }) => {
-    await deleteApp(getDb(), { actor: actorOf(user), appId: access.appId });
-    return NextResponse.json({ id: access.appId, deleted: true });
+  async ({ req, user, access }) => {
+    const query = deleteAppQuerySchema.parse(Object.fromEntries(req.nextUrl.searchParams));
+    const { forfeitedBalanceMinor } = await deleteApp(getDb(), { actor: actorOf(user), appId: access.appId, confirmForfeitBalanceMinor: query.forfeitBalanceMinor });
+    return NextResponse.json({ id: access.appId, deleted: true, forfeitedBalanceMinor });
   },
   { permissions: ["app.delete"] },
 );

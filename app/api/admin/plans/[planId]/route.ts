@@ -1,4 +1,4 @@
-// PATCH /api/admin/plans/:planId – edit a plan; relays are notified and enforce it at once (platform admins)
+// PATCH /api/admin/plans/:planId – edit a plan: limits at once, prices from each app's next period unless applyPricesNow (platform admins)
 import { NextResponse } from "next/server";
 import { getDb } from "@/lib/db";
 import { actorOf } from "@/lib/http/actor";
@@ -11,7 +11,7 @@ export const dynamic = "force-dynamic";
 export const PATCH = withSession<{ planId: string }>(
   async ({ req, user, params }) => {
     const changes = updatePlanSchema.parse(await readJson(req));
-    return NextResponse.json({ plan: await updatePlan(getDb(), { actor: actorOf(user), planId: params.planId, changes }) });
+    return NextResponse.json(await updatePlan(getDb(), { actor: actorOf(user), planId: params.planId, changes }));
   },
   { requireAdmin: true },
 );

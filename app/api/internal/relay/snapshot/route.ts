@@ -1,5 +1,7 @@
-// GET /api/internal/relay/snapshot – every app's limits, billing, period, usage baseline and keys (relay only)
+// GET /api/internal/relay/snapshot – runs due plan renewals, then every app's limits, billing, period, usage baseline and keys (relay only)
 import { NextResponse } from "next/server";
+import { getPaymentProvider } from "@/lib/billing/payment-provider";
+import { renewDueSubscriptions } from "@/lib/billing/renew-subscription";
 import { getDb } from "@/lib/db";
 import { getServerEnv } from "@/lib/env";
 import { withRelaySecret } from "@/lib/http/with-relay-secret";
@@ -16,6 +18,8 @@ function etagMatches(ifNoneMatch: string | null, etag: string): boolean {
 }
 
 export const GET = withRelaySecret(async ({ req }) => {
+  // Every relay polls this at least once a minute: the plan-fee renewal sweep rides on it.
+  await renewDueSubscriptions(getDb(), getPaymentProvider());
   const snapshot = await buildRelaySnapshot(getDb(), { encryptionKey: getServerEnv().KEY_ENCRYPTION_KEY });
   const etag = `"${snapshot.version}"`;
   // Signing secrets are in this body: no cache anywhere may keep it.

@@ -1,0 +1,82 @@
+// Plan fees and invoices as a customer meets them: a paid plan is refused with the reason until there is
+// money to pay it, then charged (prorated) from the balance; the invoice lists the fee and matches the ledger.
+import { expect, test } from "./fixtures";
+
+test("switching to Starter is refused without funds, then charged from the balance and invoiced", async ({ page, api }) => {
+  const app = await api.createApp({ name: `fees ${Date.now()}` });
+  await page.goto(`/apps/${app.id}/billing`);
+  // Free says what a balance is for, and has no auto-recharge.
+  await expect(page.getByText("A balance pays a paid plan's fee")).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Auto-recharge" })).toHaveCount(0);
+
+  await page.getByLabel("Change plan").selectOption({ label: "Starter" });
+  await page.getByRole("button", { name: "Change plan" }).click();
+  const dialog = page.getByRole("dialog", { name: "Switch to Starter?" });
+  await expect(dialog.getByTestId("plan-change-cost")).toContainText("no card on file");
+  await dialog.getByRole("button", { name: "Change plan" }).click();
+  await expect(page.locator(".field-error").filter({ hasText: "Cannot switch to Starter" })).toContainText("Nothing was charged");
+  await expect(page.getByTestId("current-plan")).toHaveText("Free");
+
+  const topUp = page.getByRole("form", { name: "Top up" });
+  await topUp.getByLabel("Top-up amount (USD)").fill("40");
+  await topUp.getByLabel("Card number").fill("4242 4242 4242 4242");
+  await page.getByRole("button", { name: "Top up" }).click();
+  await expect(page.getByTestId("balance")).toHaveText("$40.00");
+
+  await page.getByRole("button", { name: "Change plan" }).click();
+  await expect(dialog.getByTestId("plan-change-cost")).toContainText(/About \$2[89]\.\d\d is charged now: Starter for the 30 of 30 days|About \$2[89]\.\d\d is charged now/);
+  await expect(dialog.getByTestId("plan-change-cost")).toContainText("from the balance ($40.00)");
+  await dialog.getByRole("button", { name: "Change plan" }).click();
+  await expect(page.getByTestId("current-plan")).toHaveText("Starter");
+  await expect(page.getByRole("status").filter({ hasText: /Plan changed to Starter · charged \$2[89]\.\d\d from the balance/ })).toBeVisible();
+  await expect(page.getByTestId("balance")).not.toHaveText("$40.00");
+  const balance = (await page.getByTestId("balance").textContent()) ?? "";
+  const chargedMinor = 4000 - Math.round(Number(balance.replace(/[$,]/g, "")) * 100);
+  expect(chargedMinor).toBeGreaterThanOrEqual(2890);
+  expect(chargedMinor).toBeLessThanOrEqual(2900);
+  await expect(page.getByRole("table", { name: "Ledger" })).toContainText("Plan fee");
+  await expect(page.getByRole("heading", { name: "Auto-recharge" })).toBeVisible();
+
+  // The invoice of this period: a draft with the fee, its total the ledger's.
+  await page.getByRole("link", { name: "View invoices" }).click();
+  const invoices = page.getByRole("table", { name: "Invoices" });
+  await expect(invoices).toContainText("Draft");
+  await expect(invoices).toContainText(`$${(chargedMinor / 100).toFixed(2)}`);
+  await invoices.getByRole("link", { name: /^Invoice / }).click();
+  const lines = page.getByRole("table", { name: "Invoice lines" });
+  await expect(lines).toContainText(/Starter plan for \d+ of \d+ days/);
+  await expect(page.getByTestId("invoice-total")).toHaveText(`$${(chargedMinor / 100).toFixed(2)}`);
+
+  // Printable view and CSV carry the same total.
+  const printable = await page.request.get(`${new URL(page.url()).origin}${await page.getByRole("link", { name: "Printable view" }).getAttribute("href")}`);
+  expect(await printable.text()).toContain(`$${(chargedMinor / 100).toFixed(2)}`);
+  const csv = await page.request.get(`${new URL(page.url()).origin}${await page.getByRole("link", { name: "Export CSV" }).getAttribute("href")}`);
+  expect(csv.headers()["content-type"]).toContain("text/csv");
+  expect(await csv.text()).toContain(`total,Total,${chargedMinor}`);
+});
+
+test("a downgrade waits for the period end and says so", async ({ page, api }) => {
+  const app = await api.createApp({ name: `downgrade ${Date.now()}` });
+  await api.ok("POST", `/api/apps/${app.id}/billing/top-up`, { amountMinor: 5_000, cardNumber: "4242424242424242" });
+  await api.ok("PATCH", `/api/apps/${app.id}`, { planSlug: "starter" });
+  await page.goto(`/apps/${app.id}/billing`);
+  await page.getByLabel("Change plan").selectOption({ label: "Free" });
+  await page.getByRole("button", { name: "Change plan" }).click();
+  const dialog = page.getByRole("dialog", { name: "Switch to Free?" });
+  await expect(dialog.getByTestId("plan-change-cost")).toContainText("Starter stays until");
+  await dialog.getByRole("button", { name: "Change plan" }).click();
+  await expect(page.getByTestId("plan-fee-banner")).toContainText("Moving to Free on");
+  await expect(page.getByTestId("current-plan")).toHaveText("Starter");
+});
+
+test("deleting an app with a balance names the amount lost", async ({ page, api }) => {
+  const app = await api.createApp({ name: `forfeit ${Date.now()}` });
+  await api.ok("POST", `/api/apps/${app.id}/billing/top-up`, { amountMinor: 5_000, cardNumber: "4242424242424242" });
+  await page.goto(`/apps/${app.id}/settings`);
+  await expect(page.getByTestId("forfeit-warning")).toContainText("$50.00 is lost");
+  await page.getByRole("button", { name: "Delete app" }).click();
+  const dialog = page.getByRole("dialog", { name: `Delete ${app.name}?` });
+  await dialog.getByLabel("App name").fill(app.name);
+  await dialog.getByRole("button", { name: "Delete and lose $50.00" }).click();
+  await page.waitForURL("**/apps");
+});

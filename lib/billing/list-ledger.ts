@@ -1,0 +1,73 @@
+// The ledger for people: one row per day and kind (a relay flush writes a row every few seconds, which
+// nobody wants to scroll), paged by days; and the raw entries as CSV for accounting.
+import type { Db } from "@/lib/db";
+import { notFound } from "@/lib/errors";
+import type { LedgerEntryView } from "./billing.types";
+import { csvRows } from "./invoice-documents";
+
+export const LEDGER_DAYS_PER_PAGE = 14;
+
+export interface LedgerDay {
+  day: string;
+  groups: { kind: LedgerEntryView["kind"]; count: number; amountMinor: number }[];
+  netMinor: number;
+  /** The balance after the day's last entry. */
+  balanceAfterMinor: number;
+}
+
+async function accountIdOf(db: Db, appId: string): Promise<string> {
+  const account = await db.billingAccount.findUnique({ where: { appId }, select: { id: true } });
+  if (!account) throw notFound("Billing account");
+  return account.id;
+}
+
+export async function listLedgerDays(db: Db, input: { appId: string; page: number }): Promise<{ days: LedgerDay[]; page: number; hasMore: boolean }> {
+  const accountId = await accountIdOf(db, input.appId);
+  const offset = (input.page - 1) * LEDGER_DAYS_PER_PAGE;
+  const days = await db.$queryRaw<{ day: Date }[]>`
+    SELECT DISTINCT date_trunc('day', "createdAt") AS day FROM "LedgerEntry" WHERE "billingAccountId" = ${accountId}
+    ORDER BY day DESC LIMIT ${LEDGER_DAYS_PER_PAGE + 1} OFFSET ${offset}`;
+  const shown = days.slice(0, LEDGER_DAYS_PER_PAGE);
+  if (shown.length === 0) return { days: [], page: input.page, hasMore: false };
+  const oldest = shown[shown.length - 1]?.day ?? new Date(0);
+  const newestEnd = new Date((shown[0]?.day ?? new Date()).getTime() + 86_400_000);
+  const groups = await db.$queryRaw<{ day: Date; kind: LedgerEntryView["kind"]; count: bigint; amount: bigint }[]>`
+    SELECT date_trunc('day', "createdAt") AS day, kind::text AS kind, count(*) AS count, sum("amountMinor") AS amount
+    FROM "LedgerEntry" WHERE "billingAccountId" = ${accountId} AND "createdAt" >= ${oldest} AND "createdAt" < ${newestEnd}
+    GROUP BY 1, 2 ORDER BY 1 DESC, 2`;
+  const closing = await db.$queryRaw<{ day: Date; balance: number }[]>`
+    SELECT DISTINCT ON (date_trunc('day', "createdAt")) date_trunc('day', "createdAt") AS day, "balanceAfterMinor" AS balance
+    FROM "LedgerEntry" WHERE "billingAccountId" = ${accountId} AND "createdAt" >= ${oldest} AND "createdAt" < ${newestEnd}
+    ORDER BY date_trunc('day', "createdAt"), "createdAt" DESC, id DESC`;
+  const balanceByDay = new Map(closing.map((row) => [row.day.getTime(), row.balance]));
+  return {
+    page: input.page,
+    hasMore: days.length > LEDGER_DAYS_PER_PAGE,
+    days: shown.map(({ day }) => {
+      const ofDay = groups.filter((group) => group.day.getTime() === day.getTime()).map((group) => ({ kind: group.kind, count: Number(group.count), amountMinor: Number(group.amount) }));
+      return {
+        day: day.toISOString().slice(0, 10),
+        groups: ofDay,
+        netMinor: ofDay.reduce((sum, group) => sum + group.amountMinor, 0),
+        balanceAfterMinor: balanceByDay.get(day.getTime()) ?? 0,
+      };
+    }),
+  };
+}
+
+export async function ledgerCsv(db: Db, input: { appId: string }): Promise<string> {
+  const accountId = await accountIdOf(db, input.appId);
+  const entries = await db.ledgerEntry.findMany({ where: { billingAccountId: accountId }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
+  return csvRows([
+    ["created_at", "kind", "description", "amount_minor", "balance_after_minor", "period_start", "reference"],
+    ...entries.map((entry) => [
+      entry.createdAt.toISOString(),
+      entry.kind,
+      entry.description,
+      entry.amountMinor,
+      entry.balanceAfterMinor,
+      entry.periodStart?.toISOString() ?? "",
+      entry.reference ?? "",
+    ]),
+  ]);
+}

@@ -1,0 +1,189 @@
+// Plan-fee renewals. At each period start the app's fee (the price in force at that start) is charged
+// from the balance or the stored card; when neither can pay the app is `past_due` for a grace period
+// (PAST_DUE_GRACE_HOURS), after which the relay snapshot gives it Free's limits until the fee is paid.
+// A scheduled downgrade takes effect at the period start, before the fee is charged.
+//
+// Renewals run lazily: the relay snapshot (polled by every relay at least once a minute) sweeps every
+// due app, and reading an app's billing or invoices renews that app first. Each renewal locks the app's
+// subscription row and re-checks it, and its ledger references are unique per period, so concurrent
+// sweeps (several relays, a page load) renew once.
+import { SYSTEM_ACTOR, writeAuditLog } from "@/lib/audit/write-audit-log";
+import type { Db, Prisma } from "@/lib/db";
+import { effectiveLimits } from "@/lib/plans/effective-limits";
+import { billingPeriodAt, toUnixSeconds } from "@/lib/periods/billing-period";
+import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
+import { emitBillingEvent, type BillingEvent } from "./billing-events";
+import { pastDueGraceMs } from "./billing-config";
+import { closeInvoicesBefore, ensureInvoice } from "./invoice-status";
+import type { PaymentProvider } from "./payment-provider";
+import { payPlanFee } from "./pay-plan-fee";
+import { planAtPeriod } from "./plan-prices";
+
+export type RenewalOutcome = "not_due" | "renewed" | "past_due" | "paid_after_due" | "still_past_due";
+
+/**
+ * Creates the subscription row of an app that has none (apps created before plan fees, or just now):
+ * its current period counts as settled, so nothing is charged for it.
+ */
+export async function ensureSubscription(tx: Prisma.TransactionClient, appId: string, now: Date): Promise<void> {
+  const app = await tx.app.findUnique({ where: { id: appId }, select: { billingAnchor: true } });
+  if (!app) return;
+  const period = billingPeriodAt(app.billingAnchor, now);
+  await tx.appSubscription.createMany({ data: [{ appId, renewedPeriodStart: period.start, renewsAt: period.end }], skipDuplicates: true });
+  await ensureInvoice(tx, { appId, period });
+}
+
+/** Locks the subscription row for the rest of the transaction (creating it first when missing). */
+export async function lockSubscription(tx: Prisma.TransactionClient, appId: string, now: Date) {
+  await ensureSubscription(tx, appId, now);
+  await tx.$queryRaw`SELECT "appId" FROM "AppSubscription" WHERE "appId" = ${appId} FOR UPDATE`;
+  return tx.appSubscription.findUniqueOrThrow({ where: { appId } });
+}
+
+/** Renews one app when its period has turned, or retries a past-due fee. Idempotent. */
+export async function renewApp(db: Db, provider: PaymentProvider, input: { appId: string; now?: Date; graceMs?: number }): Promise<RenewalOutcome> {
+  const now = input.now ?? new Date();
+  const graceMs = input.graceMs ?? pastDueGraceMs();
+  // The common case (nothing due) reads one row and takes no lock.
+  const current = await db.appSubscription.findUnique({ where: { appId: input.appId }, select: { renewsAt: true, status: true } });
+  if (current && current.status === "active" && current.renewsAt.getTime() > now.getTime()) return "not_due";
+  const events: BillingEvent[] = [];
+  const result = await db.$transaction(
+    async (tx) => {
+      const subscription = await lockSubscription(tx, input.appId, now);
+      const app = await tx.app.findUnique({
+        where: { id: input.appId },
+        select: { id: true, billingAnchor: true, overagesEnabled: true, plan: true, override: true, billingAccount: true },
+      });
+      if (!app?.billingAccount) return { outcome: "not_due" as const, changed: false };
+      const period = billingPeriodAt(app.billingAnchor, now);
+      const account = app.billingAccount;
+      const reference = `renewal:${app.id}:${toUnixSeconds(period.start)}`;
+
+      if (subscription.renewedPeriodStart.getTime() >= period.start.getTime()) {
+        if (subscription.status !== "past_due") return { outcome: "not_due" as const, changed: false };
+        const plan = await planAtPeriod(tx, app.plan, period.start);
+        const payment = await payPlanFee(tx, provider, {
+          account,
+          lines: [{ kind: "plan_fee", amountMinor: subscription.amountDueMinor, description: `${plan.name} plan fee (was past due)` }],
+          reference: `${reference}:retry`,
+          periodStart: period.start,
+          trigger: "renewal",
+          skipCardRef: subscription.declinedPaymentMethodRef,
+          description: `Tollgate ${plan.name} plan fee for ${app.id}`,
+        });
+        if (!payment.paid) {
+          await tx.appSubscription.update({ where: { appId: app.id }, data: { declinedPaymentMethodRef: payment.declinedPaymentMethodRef } });
+          return { outcome: "still_past_due" as const, changed: false };
+        }
+        await tx.appSubscription.update({
+          where: { appId: app.id },
+          data: { status: "active", amountDueMinor: 0, graceEndsAt: null, declinedPaymentMethodRef: null },
+        });
+        await writeAuditLog(tx, {
+          actor: SYSTEM_ACTOR,
+          action: "billing.plan_fee_paid",
+          targetType: "app",
+          targetId: app.id,
+          before: { status: "past_due", amountDueMinor: subscription.amountDueMinor },
+          after: { status: "active", paidWith: payment.source },
+        });
+        events.push({ type: "plan_fee.paid", appId: app.id, amountMinor: subscription.amountDueMinor, periodStart: period.start.toISOString() });
+        return { outcome: "paid_after_due" as const, changed: true };
+      }
+
+      // A new period: close the previous invoices, apply a scheduled downgrade, charge the fee.
+      await closeInvoicesBefore(tx, { appId: app.id, before: period.start, unpaidFeeMinor: subscription.status === "past_due" ? subscription.amountDueMinor : 0, now });
+      let plan = app.plan;
+      if (subscription.scheduledPlanId) {
+        const next = await tx.plan.findUnique({ where: { id: subscription.scheduledPlanId } });
+        if (next) {
+          const overagesEnabled = app.overagesEnabled && effectiveLimits(next, app.override).overagesAllowed;
+          await tx.app.update({ where: { id: app.id }, data: { planId: next.id, overagesEnabled } });
+          await writeAuditLog(tx, {
+            actor: SYSTEM_ACTOR,
+            action: "app.plan_change",
+            targetType: "app",
+            targetId: app.id,
+            before: { planSlug: app.plan.slug },
+            after: { planSlug: next.slug, reason: "scheduled downgrade at period end" },
+          });
+          plan = next;
+        }
+      }
+      const priced = await planAtPeriod(tx, plan, period.start);
+      const feeMinor = priced.monthlyPriceMinor;
+      await ensureInvoice(tx, { appId: app.id, period });
+      const settled = { renewedPeriodStart: period.start, renewsAt: period.end, scheduledPlanId: null };
+      if (feeMinor === 0) {
+        await tx.appSubscription.update({ where: { appId: app.id }, data: { ...settled, status: "active", amountDueMinor: 0, graceEndsAt: null, declinedPaymentMethodRef: null } });
+        return { outcome: "renewed" as const, changed: plan.id !== app.plan.id || subscription.status === "past_due" };
+      }
+      const payment = await payPlanFee(tx, provider, {
+        account,
+        lines: [{ kind: "plan_fee", amountMinor: feeMinor, description: `${priced.name} plan fee` }],
+        reference,
+        periodStart: period.start,
+        trigger: "renewal",
+        description: `Tollgate ${priced.name} plan fee for ${app.id}`,
+      });
+      if (payment.paid) {
+        await tx.appSubscription.update({ where: { appId: app.id }, data: { ...settled, status: "active", amountDueMinor: 0, graceEndsAt: null, declinedPaymentMethodRef: null } });
+        await writeAuditLog(tx, {
+          actor: SYSTEM_ACTOR,
+          action: "billing.renewal",
+          targetType: "app",
+          targetId: app.id,
+          after: { planSlug: priced.slug, feeMinor, paidWith: payment.source, periodStart: period.start.toISOString() },
+        });
+        return { outcome: "renewed" as const, changed: true };
+      }
+      const graceEndsAt = new Date(period.start.getTime() + graceMs);
+      await tx.appSubscription.update({
+        where: { appId: app.id },
+        data: { ...settled, status: "past_due", amountDueMinor: feeMinor, graceEndsAt, declinedPaymentMethodRef: payment.declinedPaymentMethodRef },
+      });
+      await writeAuditLog(tx, {
+        actor: SYSTEM_ACTOR,
+        action: "billing.past_due",
+        targetType: "app",
+        targetId: app.id,
+        after: { planSlug: priced.slug, amountDueMinor: feeMinor, reason: payment.reason, graceEndsAt: graceEndsAt.toISOString() },
+      });
+      events.push({ type: "plan_fee.past_due", appId: app.id, amountMinor: feeMinor, reason: payment.reason, graceEndsAt: graceEndsAt.toISOString() });
+      return { outcome: "past_due" as const, changed: true };
+    },
+    { timeout: 20_000 },
+  );
+  for (const event of events) emitBillingEvent(event);
+  if (result.changed) notifyRelaysOfChange({ appId: input.appId, kind: "billing" });
+  return result.outcome;
+}
+
+/**
+ * The sweep: renews every app whose period has turned and retries past-due fees. Cheap when nothing is
+ * due (one indexed query); called before each relay snapshot is built.
+ */
+export async function renewDueSubscriptions(db: Db, provider: PaymentProvider, input: { now?: Date; graceMs?: number } = {}): Promise<number> {
+  const now = input.now ?? new Date();
+  const missing = await db.app.findMany({ where: { subscription: null }, select: { id: true } });
+  for (const app of missing) await db.$transaction((tx) => ensureSubscription(tx, app.id, now));
+  const due = await db.appSubscription.findMany({
+    where: { OR: [{ renewsAt: { lte: now } }, { status: "past_due" }] },
+    select: { appId: true },
+  });
+  let renewed = 0;
+  for (const { appId } of due) {
+    const outcome = await renewApp(db, provider, { appId, now, graceMs: input.graceMs }).catch((error: unknown) => {
+      console.error(JSON.stringify({ level: "error", msg: "plan renewal failed", appId, error: error instanceof Error ? error.message : String(error) }));
+      return "not_due" as const;
+    });
+    if (outcome !== "not_due" && outcome !== "still_past_due") renewed++;
+  }
+  return renewed;
+}
+
+/** Whether the relay should give the app Free's limits: past due and the grace period is over. */
+export function pastDueGraceExpired(subscription: { status: string; graceEndsAt: Date | null } | null, now: Date): boolean {
+  return subscription?.status === "past_due" && subscription.graceEndsAt !== null && subscription.graceEndsAt.getTime() <= now.getTime();
+}

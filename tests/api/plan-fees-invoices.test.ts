@@ -1,0 +1,195 @@
+// Plan changes, invoices and the ledger through the real dashboard routes (mocked session only).
+import { NextRequest } from "next/server";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { DELETE as deleteAppRoute, PATCH as patchAppRoute } from "@/app/api/apps/[appId]/route";
+import { GET as ledgerRoute } from "@/app/api/apps/[appId]/billing/ledger/route";
+import { GET as billingRoute } from "@/app/api/apps/[appId]/billing/route";
+import { POST as topUpRoute } from "@/app/api/apps/[appId]/billing/top-up/route";
+import { GET as invoiceRoute } from "@/app/api/apps/[appId]/invoices/[invoiceId]/route";
+import { GET as invoicesRoute } from "@/app/api/apps/[appId]/invoices/route";
+import { POST as createAppRoute } from "@/app/api/apps/route";
+import type { AppView } from "@/lib/apps/app.types";
+import type { SessionUser } from "@/lib/auth/authenticate";
+import type { InvoiceView } from "@/lib/billing/get-invoice";
+import { TestPaymentProvider } from "@/lib/billing/payment-provider";
+import { toUnixSeconds } from "@/lib/periods/billing-period";
+import { applyUsageBatch } from "@/lib/usage/apply-usage-batch";
+import { createUser, usageBatch, usageDelta } from "@/tests/helpers/fixtures";
+import { invoke, startRouteHarness, type RouteHarness } from "@/tests/helpers/route-harness";
+
+const session = vi.hoisted(() => ({ user: null as SessionUser | null }));
+vi.mock("@/lib/http/session", () => ({ getSessionUser: async () => session.user }));
+
+let harness: RouteHarness;
+beforeAll(async () => {
+  harness = await startRouteHarness();
+});
+afterAll(async () => harness?.stop());
+
+async function newApp(body: Record<string, unknown> = { name: "Paying" }) {
+  session.user = await createUser(harness.db);
+  const res = await invoke<{ app: AppView }>(createAppRoute, { method: "POST", body });
+  return res;
+}
+
+async function topUp(appId: string, amountMinor: number) {
+  const res = await invoke(topUpRoute, { method: "POST", params: { appId }, body: { amountMinor, cardNumber: "4242424242424242" } });
+  expect(res.status).toBe(200);
+}
+
+function patchPlan(appId: string, planSlug: string, idempotencyKey?: string) {
+  return invoke<{ app: AppView; planChange: { outcome: string; chargedMinor: number; replayed: boolean } }>(patchAppRoute, {
+    method: "PATCH",
+    params: { appId },
+    body: { planSlug },
+    headers: idempotencyKey ? { "idempotency-key": idempotencyKey } : {},
+  });
+}
+
+describe("PATCH /api/apps/:id planSlug", () => {
+  it("refuses a paid plan with 402 and the reason when neither balance nor card can pay; the app keeps Free", async () => {
+    const { body } = await newApp();
+    const res = await patchPlan(body.app.id, "growth");
+    expect(res.status).toBe(402);
+    expect(res.body).toMatchObject({ error: "payment_failed", field: "planSlug", message: expect.stringMatching(/Cannot switch to Growth.*no card on file.*Nothing was charged/) });
+    const billing = await invoke<{ balanceMinor: number; ledger: unknown[] }>(billingRoute, { params: { appId: body.app.id } });
+    expect(billing.body.ledger).toHaveLength(0);
+  });
+
+  it("charges the prorated fee and answers what it charged", async () => {
+    const { body } = await newApp();
+    await topUp(body.app.id, 5000);
+    const res = await patchPlan(body.app.id, "starter");
+    expect(res.status).toBe(200);
+    expect(res.body.app.plan.slug).toBe("starter");
+    // Seconds after the period start: practically the whole month.
+    expect(res.body.planChange).toMatchObject({ outcome: "upgraded", replayed: false });
+    expect(res.body.planChange.chargedMinor).toBeGreaterThanOrEqual(2899);
+    const billing = await invoke<{ balanceMinor: number; planFee: { monthlyPriceMinor: number; status: string } }>(billingRoute, { params: { appId: body.app.id } });
+    expect(billing.body.balanceMinor).toBe(5000 - res.body.planChange.chargedMinor);
+    expect(billing.body.planFee).toMatchObject({ monthlyPriceMinor: 2900, status: "active" });
+  });
+
+  it("eight concurrent retries with one Idempotency-Key charge once and all answer the same", async () => {
+    const { body } = await newApp();
+    await topUp(body.app.id, 50_000);
+    const results = await Promise.all(Array.from({ length: 8 }, () => patchPlan(body.app.id, "growth", "retry-1")));
+    expect(results.map((res) => res.status)).toEqual(Array(8).fill(200));
+    expect(results.filter((res) => !res.body.planChange.replayed)).toHaveLength(1);
+    expect(new Set(results.map((res) => res.body.planChange.chargedMinor)).size).toBe(1);
+    const fees = await harness.db.ledgerEntry.findMany({ where: { billingAccount: { appId: body.app.id }, kind: "plan_fee" } });
+    expect(fees).toHaveLength(1);
+  });
+
+  it("a downgrade is scheduled for the period end; the app keeps its plan now", async () => {
+    const { body } = await newApp();
+    await topUp(body.app.id, 50_000);
+    await patchPlan(body.app.id, "growth");
+    const res = await patchPlan(body.app.id, "free");
+    expect(res.status).toBe(200);
+    expect(res.body.planChange).toMatchObject({ outcome: "scheduled", chargedMinor: 0 });
+    expect(res.body.app.plan.slug).toBe("growth");
+    const billing = await invoke<{ planFee: { scheduledPlan: { slug: string } | null } }>(billingRoute, { params: { appId: body.app.id } });
+    expect(billing.body.planFee.scheduledPlan).toMatchObject({ slug: "free" });
+  });
+
+  it("a customer cannot create an app directly on a paid plan (402 naming the way)", async () => {
+    const res = await newApp({ name: "Direct", planSlug: "starter" });
+    expect(res.status).toBe(402);
+    expect(res.body).toMatchObject({ error: "payment_failed", field: "planSlug", message: expect.stringContaining("create it on Free") });
+  });
+
+  it("a malformed Idempotency-Key is a 422, not a 500", async () => {
+    const { body } = await newApp();
+    const res = await patchPlan(body.app.id, "free", "has spaces in it");
+    expect(res.status).toBe(422);
+  });
+});
+
+describe("invoices", () => {
+  it("list the period's plan fee and usage by component, total matching the ledger to the cent; CSV and printable HTML", async () => {
+    const { body } = await newApp({ name: "Invoiced <b>&" });
+    const appId = body.app.id;
+    await topUp(appId, 20_000);
+    await patchPlan(appId, "starter");
+    await invoke(patchAppRoute, { method: "PATCH", params: { appId }, body: { overagesEnabled: true } });
+    const periodStartUnix = toUnixSeconds(new Date(body.app.period.start));
+    const provider = new TestPaymentProvider();
+    // Uneven batches so per-batch rounding would show: 3 × 3,333 overage messages at 10¢/1,000, plus connections at 5¢.
+    for (const overageMessages of [3333, 3333, 3333]) {
+      await applyUsageBatch(harness.db, provider, usageBatch([usageDelta(appId, periodStartUnix, { messagesAttempted: overageMessages, overageMessages, overageConnections: 7 })]));
+    }
+    const list = await invoke<{ invoices: InvoiceView[] }>(invoicesRoute, { params: { appId } });
+    expect(list.status).toBe(200);
+    expect(list.body.invoices).toHaveLength(1);
+    const invoice = list.body.invoices[0];
+    if (!invoice) throw new Error("no invoice");
+    expect(invoice.status).toBe("draft");
+    expect(invoice.lines.map((line) => line.description)).toEqual([expect.stringMatching(/^Starter plan for \d+ of \d+ days$/), "Overage messages", "Overage connections"]);
+    const byDescription = Object.fromEntries(invoice.lines.map((line) => [line.description, line.amountMinor]));
+    expect(byDescription["Overage messages"]).toBe(99); // 9,999 × 10 / 1,000 = 99.99 → 99 (cumulative pricing, not 3 × 33)
+    expect(byDescription["Overage connections"]).toBe(105);
+    const ledger = await harness.db.ledgerEntry.findMany({ where: { billingAccount: { appId } } });
+    const chargedByLedger = -ledger.filter((entry) => !["top_up", "auto_recharge", "card_payment"].includes(entry.kind)).reduce((sum, entry) => sum + entry.amountMinor, 0);
+    expect(invoice.totalMinor).toBe(chargedByLedger);
+    const account = await harness.db.billingAccount.findUniqueOrThrow({ where: { appId } });
+    expect(account.balanceMinor).toBe(20_000 - invoice.totalMinor);
+
+    // CSV and HTML are not JSON: called without the JSON-reading harness.
+    const raw = await invoiceRoute(new NextRequest("http://localhost/?format=csv"), { params: Promise.resolve({ appId, invoiceId: invoice.id }) });
+    expect(raw.headers.get("content-type")).toContain("text/csv");
+    const rows = (await raw.text()).trim().split("\r\n");
+    expect(rows.at(-1)).toContain(`total,Total,${invoice.totalMinor}`);
+    const html = await invoiceRoute(new NextRequest("http://localhost/?format=html"), { params: Promise.resolve({ appId, invoiceId: invoice.id }) });
+    const page = await html.text();
+    expect(page).toContain("Invoiced &lt;b&gt;&amp;");
+    expect(page).toContain(`$${(invoice.totalMinor / 100).toFixed(2)}`);
+  });
+
+  it("another tenant's invoice is 404", async () => {
+    const { body } = await newApp();
+    const [invoice] = (await invoke<{ invoices: InvoiceView[] }>(invoicesRoute, { params: { appId: body.app.id } })).body.invoices;
+    session.user = await createUser(harness.db);
+    expect((await invoke(invoiceRoute, { params: { appId: body.app.id, invoiceId: invoice?.id ?? "" } })).status).toBe(404);
+  });
+});
+
+describe("ledger", () => {
+  it("groups a day's flushes into one row per kind, with paging", async () => {
+    const { body } = await newApp();
+    const appId = body.app.id;
+    await topUp(appId, 20_000);
+    await patchPlan(appId, "starter");
+    await invoke(patchAppRoute, { method: "PATCH", params: { appId }, body: { overagesEnabled: true } });
+    const periodStartUnix = toUnixSeconds(new Date(body.app.period.start));
+    for (let i = 0; i < 12; i++) {
+      await applyUsageBatch(harness.db, new TestPaymentProvider(), usageBatch([usageDelta(appId, periodStartUnix, { overageConnections: 1 })]));
+    }
+    const res = await invoke<{ days: { day: string; groups: { kind: string; count: number; amountMinor: number }[] }[]; hasMore: boolean }>(ledgerRoute, { params: { appId } });
+    expect(res.body.hasMore).toBe(false);
+    expect(res.body.days).toHaveLength(1);
+    expect(res.body.days[0]?.groups).toEqual(
+      expect.arrayContaining([
+        { kind: "overage_debit", count: 12, amountMinor: -60 },
+        { kind: "top_up", count: 1, amountMinor: 20_000 },
+      ]),
+    );
+    expect((await invoke(ledgerRoute, { params: { appId }, path: "/?page=0" })).status).toBe(422);
+  });
+});
+
+describe("DELETE /api/apps/:id with a balance", () => {
+  it("is refused with 409 saying how much would be lost, and deletes once the amount is confirmed", async () => {
+    const { body } = await newApp();
+    await topUp(body.app.id, 5000);
+    const refused = await invoke(deleteAppRoute, { method: "DELETE", params: { appId: body.app.id } });
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ error: "conflict", field: "forfeitBalanceMinor", message: expect.stringContaining("$50.00") });
+    const wrongAmount = await invoke(deleteAppRoute, { method: "DELETE", params: { appId: body.app.id }, path: "/?forfeitBalanceMinor=100" });
+    expect(wrongAmount.status).toBe(409);
+    const deleted = await invoke(deleteAppRoute, { method: "DELETE", params: { appId: body.app.id }, path: "/?forfeitBalanceMinor=5000" });
+    expect(deleted.body).toEqual({ id: body.app.id, deleted: true, forfeitedBalanceMinor: 5000 });
+    const audit = await harness.db.auditLog.findFirst({ where: { targetId: body.app.id, action: "app.delete" } });
+    expect(audit?.after).toEqual({ forfeitedBalanceMinor: 5000 });
+  });
+});
