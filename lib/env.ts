@@ -17,6 +17,10 @@ const serverEnvSchema = z.object({
   REDIS_URL: z.string().url().optional(),
   /** Requests per second per secret key on /v1 (token bucket with 2× burst). */
   API_RATE_LIMIT_PER_SECOND: z.coerce.number().int().positive().default(50),
+  /** The dashboard's public URL; its origin is accepted as same-site besides the request's Host. */
+  NEXTAUTH_URL: z.string().url().optional(),
+  /** Comma list of proxy IPs whose X-Forwarded-For is believed (the relay's rule, docs/security.md). */
+  TRUSTED_PROXIES: z.string().default(""),
 });
 
 export type ServerEnv = z.infer<typeof serverEnvSchema>;

@@ -1,9 +1,10 @@
 import { z } from "zod";
+import { text } from "@/lib/validation/text";
 
 export const listAuditLogQuerySchema = z.object({
-  targetType: z.string().trim().min(1).max(50).optional(),
-  targetId: z.string().trim().min(1).max(200).optional(),
-  cursor: z.string().trim().min(1).max(200).optional(),
+  targetType: text().trim().min(1).max(50).optional(),
+  targetId: text().trim().min(1).max(200).optional(),
+  cursor: text().trim().min(1).max(200).optional(),
 });
 export type ListAuditLogQuery = z.infer<typeof listAuditLogQuerySchema>;
 
