@@ -3,13 +3,9 @@ import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { getDb } from "@/lib/db";
 import { DomainError } from "@/lib/errors";
+import { clientAddress } from "@/lib/http/client-address";
 import { authenticate } from "./authenticate";
-
-function clientIp(headers: Record<string, string | string[] | undefined> | undefined): string {
-  const forwarded = headers?.["x-forwarded-for"];
-  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(",")[0]?.trim();
-  return first || "local";
-}
+import { safeRedirectUrl } from "./safe-callback";
 
 export const authOptions: NextAuthOptions = {
   session: { strategy: "jwt", maxAge: 7 * 24 * 3600 },
@@ -24,7 +20,7 @@ export const authOptions: NextAuthOptions = {
           const user = await authenticate(getDb(), {
             email: credentials.email,
             password: credentials.password,
-            ip: clientIp(req.headers),
+            ip: clientAddress(req.headers),
           });
           return user ? { id: user.id, email: user.email, name: user.name, isPlatformAdmin: user.isPlatformAdmin } : null;
         } catch (error) {
@@ -36,6 +32,9 @@ export const authOptions: NextAuthOptions = {
     }),
   ],
   callbacks: {
+    redirect({ url, baseUrl }) {
+      return safeRedirectUrl(url, baseUrl);
+    },
     jwt({ token, user }) {
       if (user) {
         token.userId = user.id;
