@@ -77,7 +77,7 @@ export function assertParamsAreText(params: unknown): void {
   for (const [name, value] of Object.entries(params)) {
     for (const part of Array.isArray(value) ? value : [value]) {
       const problem = typeof part === "string" ? textProblem(part) : null;
-      if (problem) throw new DomainError("invalid_request", `${name}: ${problem}`, { field: name });
+      if (problem) throw new DomainError("unprocessable", `${name}: ${problem}`, { field: name });
     }
   }
 }

@@ -124,7 +124,8 @@ describe("/v1 authentication (security)", () => {
         [usageRoute, "GET"],
         [tokensRoute, "POST"],
       ] as const) {
-        const res = await invoke(route, { method, headers: h, body: method === "POST" ? { peerId: "p" } : undefined });
+        // Its own source address: these 18 failures stay within the failed-auth budget of one address.
+        const res = await invoke(route, { method, headers: { ...h, "x-tollgate-peer-address": "192.0.2.10" }, body: method === "POST" ? { peerId: "p" } : undefined });
         expect(res.status).toBe(401);
         bodies.add(JSON.stringify(res.body));
       }
