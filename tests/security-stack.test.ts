@@ -98,7 +98,11 @@ describe("cross-site requests over real HTTP", () => {
     const name = `own page ${randomUUID().slice(0, 6)}`;
     const own = await client.fetch("/api/apps", { method: "POST", headers: { origin: stack.webUrl, "sec-fetch-site": "same-origin", "content-type": "application/json" }, body: JSON.stringify({ name }) });
     expect(own.status).toBe(201);
-    await own.arrayBuffer();
+    const { app } = (await own.json()) as { app: { id: string } };
+    // A bodiless DELETE from our page (no Content-Type, no Content-Length) is a write without a body.
+    const removed = await client.fetch(`/api/apps/${app.id}`, { method: "DELETE", headers: { origin: stack.webUrl, "sec-fetch-site": "same-origin" } });
+    expect(removed.status).toBe(200);
+    await removed.arrayBuffer();
     expect(await stack.db.app.count({ where: { name: "csrf" } })).toBe(0);
   });
 });

@@ -13,7 +13,7 @@ import { handleApiError } from "./handle-api-error";
 import { readCappedJson } from "./read-capped-body";
 import { assertParamsAreText } from "./request-guard";
 import { TokenBucketLimiter } from "./token-bucket-limiter";
-import { noStore } from "./with-session";
+import { noStore } from "./no-store";
 
 interface RouteContext<Params> {
   params: Promise<Params>;

@@ -6,7 +6,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { NextRequest } from "next/server";
 import { getServerEnv } from "@/lib/env";
 import { errorResponse, handleApiError } from "./handle-api-error";
-import { noStore } from "./with-session";
+import { noStore } from "./no-store";
 
 function digest(value: string): Buffer {
   return createHash("sha256").update(value).digest();

@@ -5,6 +5,7 @@ import type { SessionUser } from "@/lib/auth/authenticate";
 import { getServerEnv } from "@/lib/env";
 import { DomainError } from "@/lib/errors";
 import { errorResponse, handleApiError } from "./handle-api-error";
+import { noStore } from "./no-store";
 import { assertParamsAreText, assertSameSiteJson } from "./request-guard";
 import { getSessionUser } from "./session";
 
@@ -47,12 +48,6 @@ export function withSameSitePublic(handler: (args: { req: NextRequest }) => Prom
       return noStore(handleApiError(error));
     }
   };
-}
-
-/** Answers about a signed-in user (or carrying secrets) must not be kept by browsers or proxies. */
-export function noStore(response: Response): Response {
-  response.headers.set("Cache-Control", "no-store");
-  return response;
 }
 
 /** Parses a JSON body; malformed JSON becomes a 400 with a clear message rather than a crash. */
