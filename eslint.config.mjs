@@ -35,4 +35,19 @@ export default tseslint.config(
       "@typescript-eslint/no-non-null-assertion": "error",
     },
   },
+  {
+    // Request schemas build strings with text() (lib/validation/text.ts), which refuses NUL and lone
+    // surrogates; a bare z.string() would let them reach PostgreSQL and answer 500.
+    files: ["lib/**/*.ts", "app/**/*.ts"],
+    ignores: ["lib/env.ts", "lib/validation/text.ts", "**/*.test.ts"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "CallExpression[callee.object.name='z'][callee.property.name='string']",
+          message: "Use text() from @/lib/validation/text: it refuses NUL and lone surrogates",
+        },
+      ],
+    },
+  },
 );

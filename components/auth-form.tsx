@@ -3,6 +3,7 @@ import Link from "next/link";
 import { signIn } from "next-auth/react";
 import { useRouter, useSearchParams } from "next/navigation";
 import { useState, type FormEvent } from "react";
+import { safeCallbackPath } from "@/lib/auth/safe-callback";
 
 interface AuthFormProps {
   mode: "sign-in" | "sign-up";
@@ -39,7 +40,7 @@ export function AuthForm({ mode }: AuthFormProps) {
         setError({ message: result?.error && result.error !== "CredentialsSignin" ? result.error : "Wrong email or password" });
         return;
       }
-      router.push(searchParams.get("callbackUrl") ?? "/apps");
+      router.push(safeCallbackPath(searchParams.get("callbackUrl")));
       router.refresh();
     } finally {
       setPending(false);

@@ -40,4 +40,31 @@ test.describe("access", () => {
     await expect(page).toHaveURL(/\/sign-in/);
     await context.close();
   });
+
+  test("after signing in, a callbackUrl off the site lands on the apps page instead", async ({ browser, stack }) => {
+    const context = await browser.newContext({ baseURL: stack.webUrl, storageState: { cookies: [], origins: [] } });
+    const page = await context.newPage();
+    for (const callbackUrl of ["https://evil.example/phish", "//evil.example", "/\\evil.example", "%2F%2Fevil.example"]) {
+      await context.clearCookies();
+      await page.goto(`/sign-in?callbackUrl=${encodeURIComponent(callbackUrl)}`);
+      await page.getByLabel("Email").fill(stack.customer.email);
+      await page.getByLabel("Password").fill(stack.customer.password);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await expect(page, callbackUrl).toHaveURL(new RegExp(`^${stack.webUrl}/apps$`));
+    }
+    await context.clearCookies();
+    await page.goto(`/sign-in?callbackUrl=${encodeURIComponent("/apps?from=link")}`);
+    await page.getByLabel("Email").fill(stack.customer.email);
+    await page.getByLabel("Password").fill(stack.customer.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page).toHaveURL(`${stack.webUrl}/apps?from=link`);
+    await context.close();
+  });
+
+  test("another site cannot frame the dashboard", async ({ page }) => {
+    const response = await page.goto("/apps");
+    expect(response?.headers()["content-security-policy"]).toContain("frame-ancestors 'none'");
+    expect(response?.headers()["x-frame-options"]).toBe("DENY");
+  });
 });
+

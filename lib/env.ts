@@ -21,8 +21,10 @@ const serverEnvSchema = billingEnvSchema.extend({
   /** smtp://user:pass@host:port (or smtps://): invitations and password resets are mailed through it. */
   SMTP_URL: z.string().url("must be an smtp:// or smtps:// URL").optional(),
   MAIL_FROM: z.string().default("Tollgate <no-reply@tollgate.local>"),
-  /** The dashboard's public address, for links in mail (next-auth reads it too). */
+  /** The dashboard's public URL: links in mail, and its origin is accepted as same-site besides the request's Host. */
   NEXTAUTH_URL: z.string().url().optional(),
+  /** Comma list of proxy IPs whose X-Forwarded-For is believed (the relay's rule, docs/security.md). */
+  TRUSTED_PROXIES: z.string().default(""),
 });
 
 export type ServerEnv = z.infer<typeof serverEnvSchema>;

@@ -299,7 +299,8 @@ async function main() {
 
   if (!devMode) await buildIfNeeded(env);
 
-  startChild("web", bin("next"), devMode ? ["dev", "-p", String(config.PORT)] : ["start", "-p", String(config.PORT)], env);
+  // Not `next start`: scripts/web-server.mjs tells the app each request's socket address (rate limits).
+  startChild("web", process.execPath, [path.join(root, "scripts", "web-server.mjs"), ...(devMode ? ["--dev"] : [])], env);
   startChild("relay", bin("tsx"), ["relay/src/main.ts"], env);
   await waitForHttp(`http://127.0.0.1:${config.PORT}/api/health`, devMode ? 120_000 : 60_000);
   await waitForHttp(`http://127.0.0.1:${config.RELAY_PORT}/healthz`, 30_000);

@@ -1,29 +1,30 @@
 import { z } from "zod";
+import { text } from "@/lib/validation/text";
 import type { EffectiveLimits } from "@/lib/plans/effective-limits";
 import type { OverrideView, PlanView } from "@/lib/plans/plan.types";
 
 export const createAppSchema = z
   .object({
-    name: z.string().trim().min(1, "Give the app a name").max(100),
-    planSlug: z.string().trim().min(1).max(40).optional(),
-    tenantId: z.string().trim().min(1).max(100).optional(),
+    name: text().trim().min(1, "Give the app a name").max(100),
+    planSlug: text().trim().min(1).max(40).optional(),
+    tenantId: text().trim().min(1).max(100).optional(),
   })
   .strict();
 export type CreateAppBody = z.infer<typeof createAppSchema>;
 
 export const updateAppSchema = z
   .object({
-    name: z.string().trim().min(1, "Give the app a name").max(100),
-    planSlug: z.string().trim().min(1).max(40),
+    name: text().trim().min(1, "Give the app a name").max(100),
+    planSlug: text().trim().min(1).max(40),
     overagesEnabled: z.boolean(),
   })
   .partial()
   .strict();
 export type UpdateAppBody = z.infer<typeof updateAppSchema>;
 
-export const suspendAppSchema = z.object({ reason: z.string().trim().max(500).optional() }).strict();
+export const suspendAppSchema = z.object({ reason: text().trim().max(500).optional() }).strict();
 
-export const searchQuerySchema = z.object({ q: z.string().trim().max(200).optional() });
+export const searchQuerySchema = z.object({ q: text().trim().max(200).optional() });
 
 export interface AppView {
   id: string;

@@ -1,10 +1,10 @@
 import { z } from "zod";
+import { text } from "@/lib/validation/text";
 import type { AuditChange } from "./audit-diff";
 
-const optionalText = (max: number) => z.string().trim().min(1).max(max).optional();
+const optionalText = (max: number) => text().trim().min(1).max(max).optional();
 /** A day (2026-12-01) or an instant (ISO 8601). */
-const dateBound = z
-  .string()
+const dateBound = text()
   .trim()
   .refine((value) => !Number.isNaN(Date.parse(value)), "Enter a date like 2026-12-01")
   .optional();

@@ -3,14 +3,10 @@ import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { getDb } from "@/lib/db";
 import { DomainError } from "@/lib/errors";
+import { clientAddress } from "@/lib/http/client-address";
 import { authenticate } from "./authenticate";
+import { safeRedirectUrl } from "./safe-callback";
 import { refreshSessionClaims, SessionRevokedError } from "./session-version";
-
-function clientIp(headers: Record<string, string | string[] | undefined> | undefined): string {
-  const forwarded = headers?.["x-forwarded-for"];
-  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(",")[0]?.trim();
-  return first || "local";
-}
 
 export const authOptions: NextAuthOptions = {
   session: { strategy: "jwt", maxAge: 7 * 24 * 3600 },
@@ -25,7 +21,7 @@ export const authOptions: NextAuthOptions = {
           const user = await authenticate(getDb(), {
             email: credentials.email,
             password: credentials.password,
-            ip: clientIp(req.headers),
+            ip: clientAddress(req.headers),
           });
           return user ? { id: user.id, email: user.email, name: user.name, isPlatformAdmin: user.isPlatformAdmin, sessionVersion: user.sessionVersion } : null;
         } catch (error) {
@@ -45,6 +41,9 @@ export const authOptions: NextAuthOptions = {
     },
   },
   callbacks: {
+    redirect({ url, baseUrl }) {
+      return safeRedirectUrl(url, baseUrl);
+    },
     // Runs at sign-in (with `user`) and on every session read. Throwing ends the session: next-auth
     // answers an empty session and clears the cookie (lib/auth/session-version.ts says when).
     async jwt({ token, user }) {

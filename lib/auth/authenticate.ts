@@ -1,7 +1,7 @@
 import type { Db } from "@/lib/db";
 import { DomainError } from "@/lib/errors";
-import { verifyPassword } from "./password";
-import { signInLimits } from "./sign-in-rate-limiter";
+import { hashPassword, verifyPassword } from "./password";
+import { type SignInThrottle, signInThrottle } from "./sign-in-rate-limiter";
 
 export interface SessionUser {
   id: string;
@@ -14,23 +14,37 @@ export interface AuthenticatedUser extends SessionUser {
   sessionVersion: number;
 }
 
-/** Checks email + password under the per-IP and per-email limits. Returns null on bad credentials. */
+// An unknown email is checked against this hash, so a sign-in costs one bcrypt comparison whether or
+// not the account exists and the answer's timing does not tell.
+let dummyHash: Promise<string> | undefined;
+function dummyPasswordHash(): Promise<string> {
+  dummyHash ??= hashPassword(`no-such-account-${Math.random()}`);
+  return dummyHash;
+}
+
+/**
+ * Checks email + password under the sign-in throttle (per source address, per address and account,
+ * per account). Returns null on bad credentials; throws rate_limited while the caller must wait.
+ */
 export async function authenticate(
   db: Db,
   input: { email: string; password: string; ip: string },
+  throttle: SignInThrottle = signInThrottle,
 ): Promise<AuthenticatedUser | null> {
   const email = input.email.trim().toLowerCase();
-  const waitSec = Math.max(signInLimits.perIp.hit(`ip:${input.ip}`), signInLimits.perEmail.hit(`email:${email}`));
+  const waitSec = throttle.retryAfterSec(input.ip, email);
   if (waitSec > 0) {
-    throw new DomainError("rate_limited", `Too many sign-in attempts. Try again in ${waitSec} s.`, {
-      retryAfterSec: waitSec,
-    });
+    throw new DomainError("rate_limited", `Too many sign-in attempts. Try again in ${waitSec} s.`, { retryAfterSec: waitSec });
   }
   const user = await db.user.findUnique({
     where: { email },
     select: { id: true, email: true, name: true, isPlatformAdmin: true, passwordHash: true, sessionVersion: true },
   });
-  if (!user || !(await verifyPassword(input.password, user.passwordHash))) return null;
-  signInLimits.perEmail.reset(`email:${email}`);
+  const passwordOk = await verifyPassword(input.password, user?.passwordHash ?? (await dummyPasswordHash()));
+  if (!user || !passwordOk) {
+    throttle.recordFailure(input.ip, email);
+    return null;
+  }
+  throttle.recordSuccess(input.ip, email);
   return { id: user.id, email: user.email, name: user.name, isPlatformAdmin: user.isPlatformAdmin, sessionVersion: user.sessionVersion };
 }

@@ -1,51 +1,108 @@
-// Sign-in attempts are limited per IP and per email so a password cannot be guessed by spreading
-// attempts over addresses or over accounts. In-process: the control plane is a single web process.
+// Sign-in throttling with exponential backoff (docs/security.md), in three scopes:
+// - per source address: after `freeFailuresPerAddress` failures an address waits, doubling each time,
+//   whichever accounts it tries — guessing one password over many accounts is slowed;
+// - per address *and* account: after `freeFailuresPerPair` failures that address waits for that account;
+// - per account: once an account has seen `freeFailuresPerAccount` failures (from anywhere), it is "under
+//   attack" and every address that fails on it waits after its first failure — guessing one account from
+//   many addresses is slowed.
+// What is never throttled is an address that has not failed on the account, or has signed in to it
+// before: an attacker elsewhere can slow their own guesses but cannot lock the real user out of a
+// correct password. Failures are forgotten `forgetAfterMs` after the last one. In-process: the control
+// plane is a single web process.
 
-export interface SlidingWindowLimiterOptions {
-  maxAttempts: number;
-  windowMs: number;
+export interface SignInThrottleOptions {
+  freeFailuresPerAddress: number;
+  freeFailuresPerPair: number;
+  freeFailuresPerAccount: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  forgetAfterMs: number;
+  maxTrackedEntries?: number;
   now?: () => number;
 }
 
-export class SlidingWindowLimiter {
-  private readonly attempts = new Map<string, number[]>();
-  private readonly maxAttempts: number;
-  private readonly windowMs: number;
+interface FailureRecord {
+  failures: number;
+  lastFailureAt: number;
+  lockedUntil: number;
+}
+
+export class SignInThrottle {
+  private readonly byAddress = new Map<string, FailureRecord>();
+  private readonly byPair = new Map<string, FailureRecord>();
+  private readonly byAccount = new Map<string, FailureRecord>();
+  /** Addresses that signed in to an account: never held back by that account being under attack. */
+  private readonly knownGood = new Map<string, Set<string>>();
   private readonly now: () => number;
 
-  constructor(options: SlidingWindowLimiterOptions) {
-    this.maxAttempts = options.maxAttempts;
-    this.windowMs = options.windowMs;
+  constructor(private readonly options: SignInThrottleOptions) {
     this.now = options.now ?? Date.now;
   }
 
-  /** Records an attempt; returns 0 when allowed, else the seconds until the next attempt is allowed. */
-  hit(key: string): number {
+  /** 0 when this address may try this account now, else the seconds to wait. */
+  retryAfterSec(address: string, account: string): number {
     const now = this.now();
-    const recent = (this.attempts.get(key) ?? []).filter((at) => now - at < this.windowMs);
-    if (recent.length >= this.maxAttempts) {
-      this.attempts.set(key, recent);
-      const oldest = recent[0] ?? now;
-      return Math.max(1, Math.ceil((oldest + this.windowMs - now) / 1000));
-    }
-    recent.push(now);
-    this.attempts.set(key, recent);
-    if (this.attempts.size > 10_000) this.prune(now);
-    return 0;
+    const waits = [this.current(this.byAddress, address, now)?.lockedUntil ?? 0];
+    if (!this.knownGood.get(account)?.has(address)) waits.push(this.current(this.byPair, pairKey(address, account), now)?.lockedUntil ?? 0);
+    const until = Math.max(...waits);
+    return until > now ? Math.ceil((until - now) / 1000) : 0;
   }
 
-  reset(key: string): void {
-    this.attempts.delete(key);
+  recordFailure(address: string, account: string): void {
+    const now = this.now();
+    const accountRecord = this.bump(this.byAccount, account, now, Number.POSITIVE_INFINITY);
+    const underAttack = accountRecord.failures > this.options.freeFailuresPerAccount;
+    this.bump(this.byAddress, address, now, this.options.freeFailuresPerAddress);
+    this.bump(this.byPair, pairKey(address, account), now, underAttack ? 0 : this.options.freeFailuresPerPair);
   }
 
-  private prune(now: number): void {
-    for (const [key, times] of this.attempts) {
-      if (times.every((at) => now - at >= this.windowMs)) this.attempts.delete(key);
+  recordSuccess(address: string, account: string): void {
+    // The address's own failure count stays: signing in to one's own account must not buy more guesses.
+    this.byPair.delete(pairKey(address, account));
+    const good = this.knownGood.get(account) ?? new Set<string>();
+    good.add(address);
+    if (good.size > 50) good.delete(good.values().next().value as string);
+    this.knownGood.set(account, good);
+  }
+
+  private current(map: Map<string, FailureRecord>, key: string, now: number): FailureRecord | undefined {
+    const record = map.get(key);
+    if (record && now - record.lastFailureAt > this.options.forgetAfterMs) {
+      map.delete(key);
+      return undefined;
     }
+    return record;
+  }
+
+  /** Counts a failure; past `free` failures the key is locked for base × 2^(extra − 1), capped. */
+  private bump(map: Map<string, FailureRecord>, key: string, now: number, free: number): FailureRecord {
+    const record = this.current(map, key, now) ?? { failures: 0, lastFailureAt: now, lockedUntil: 0 };
+    record.failures += 1;
+    record.lastFailureAt = now;
+    const extra = record.failures - free;
+    if (extra > 0) {
+      const delay = Math.min(this.options.maxDelayMs, this.options.baseDelayMs * 2 ** Math.min(extra - 1, 30));
+      record.lockedUntil = Math.max(record.lockedUntil, now + delay);
+    }
+    if (!map.has(key) && map.size >= (this.options.maxTrackedEntries ?? 100_000)) this.prune(map, now);
+    map.set(key, record);
+    return record;
+  }
+
+  private prune(map: Map<string, FailureRecord>, now: number): void {
+    for (const [key, record] of map) if (now - record.lastFailureAt > this.options.forgetAfterMs || record.lockedUntil <= now) map.delete(key);
   }
 }
 
-export const signInLimits = {
-  perIp: new SlidingWindowLimiter({ maxAttempts: 50, windowMs: 5 * 60_000 }),
-  perEmail: new SlidingWindowLimiter({ maxAttempts: 10, windowMs: 5 * 60_000 }),
-};
+function pairKey(address: string, account: string): string {
+  return `${address}\n${account}`;
+}
+
+export const signInThrottle = new SignInThrottle({
+  freeFailuresPerAddress: 20,
+  freeFailuresPerPair: 5,
+  freeFailuresPerAccount: 20,
+  baseDelayMs: 1_000,
+  maxDelayMs: 15 * 60_000,
+  forgetAfterMs: 15 * 60_000,
+});

@@ -1,7 +1,7 @@
 import { z } from "zod";
+import { text } from "@/lib/validation/text";
 
-const cardNumber = z
-  .string()
+const cardNumber = text()
   .trim()
   .min(12, "Enter a card number")
   .max(30)

@@ -34,3 +34,10 @@ export function assertActionAllowed(keyActions: readonly string[], action: Actio
     throw new DomainError("action_not_permitted", `This key does not allow "${action}"`, field ? { field } : {});
   }
 }
+
+/** Operations on a peer as a whole (disconnecting it) reach every channel: only an unnarrowed key may. */
+export function assertFullChannelScope(keyPatterns: readonly string[]): void {
+  if (!keyPatterns.includes("**")) {
+    throw new DomainError("action_not_permitted", `Only a key with the full "**" channel scope may disconnect peers`);
+  }
+}

@@ -12,3 +12,14 @@ describe("per-key token bucket", () => {
     expect(limiter.take("k", start + 500)).toBeGreaterThan(0);
   });
 });
+
+describe("peek", () => {
+  it("tells the wait without spending a token", () => {
+    const limiter = new TokenBucketLimiter(1, 1);
+    expect(limiter.peek("k", 0)).toBe(0);
+    expect(limiter.peek("k", 0)).toBe(0);
+    expect(limiter.take("k", 0)).toBe(0);
+    expect(limiter.peek("k", 0)).toBe(1);
+    expect(limiter.peek("k", 1000)).toBe(0);
+  });
+});

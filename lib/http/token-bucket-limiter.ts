@@ -13,15 +13,30 @@ export class TokenBucketLimiter {
 
   /** Takes one token; returns 0 when allowed, else the seconds to wait (for Retry-After). */
   take(key: string, nowMs: number = Date.now()): number {
-    const bucket = this.buckets.get(key) ?? { tokens: this.burst, updatedAtMs: nowMs };
-    bucket.tokens = Math.min(this.burst, bucket.tokens + ((nowMs - bucket.updatedAtMs) / 1000) * this.refillPerSecond);
-    bucket.updatedAtMs = nowMs;
+    const bucket = this.refilled(key, nowMs);
     if (this.buckets.size >= this.maxTrackedKeys && !this.buckets.has(key)) this.buckets.clear();
     this.buckets.set(key, bucket);
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1;
       return 0;
     }
-    return Math.max(1, Math.ceil((1 - bucket.tokens) / this.refillPerSecond));
+    return this.waitSec(bucket.tokens);
+  }
+
+  /** Like take, but only looks: 0 when a token is there, else the seconds until one is. */
+  peek(key: string, nowMs: number = Date.now()): number {
+    const bucket = this.refilled(key, nowMs);
+    return bucket.tokens >= 1 ? 0 : this.waitSec(bucket.tokens);
+  }
+
+  private refilled(key: string, nowMs: number): { tokens: number; updatedAtMs: number } {
+    const bucket = this.buckets.get(key) ?? { tokens: this.burst, updatedAtMs: nowMs };
+    bucket.tokens = Math.min(this.burst, bucket.tokens + ((nowMs - bucket.updatedAtMs) / 1000) * this.refillPerSecond);
+    bucket.updatedAtMs = nowMs;
+    return bucket;
+  }
+
+  private waitSec(tokens: number): number {
+    return Math.max(1, Math.ceil((1 - tokens) / this.refillPerSecond));
   }
 }

@@ -1,10 +1,12 @@
 // Guards the internal relay API: only `Authorization: Bearer <RELAY_SECRET>` gets in. Sessions and
-// customer keys are not credentials here. The comparison hashes both sides first so it is
+// customer keys are not credentials here, so no CSRF rule applies (a browser never sends this header on
+// its own). Answers carry signing secrets and usage: no-store. The comparison hashes both sides first so it is
 // constant-time regardless of length.
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { NextRequest } from "next/server";
 import { getServerEnv } from "@/lib/env";
 import { errorResponse, handleApiError } from "./handle-api-error";
+import { noStore } from "./no-store";
 
 function digest(value: string): Buffer {
   return createHash("sha256").update(value).digest();
@@ -19,11 +21,11 @@ export function withRelaySecret(handler: (args: { req: NextRequest }) => Promise
   return async (req: NextRequest): Promise<Response> => {
     try {
       if (!relaySecretMatches(req.headers.get("authorization"), getServerEnv().RELAY_SECRET)) {
-        return errorResponse(401, { error: "unauthorized", message: "Relay credentials required" });
+        return noStore(errorResponse(401, { error: "unauthorized", message: "Relay credentials required" }));
       }
-      return await handler({ req });
+      return noStore(await handler({ req }));
     } catch (error) {
-      return handleApiError(error);
+      return noStore(handleApiError(error));
     }
   };
 }

@@ -1,8 +1,12 @@
-// Wraps a route handler: requires a signed-in user (and optionally a platform admin) and maps errors once.
+// Wraps a route handler: refuses cross-site and non-JSON writes (request-guard.ts), requires a signed-in
+// user (and optionally a platform admin), keeps every answer out of caches and maps errors once.
 import type { NextRequest } from "next/server";
 import type { SessionUser } from "@/lib/auth/authenticate";
+import { getServerEnv } from "@/lib/env";
 import { DomainError } from "@/lib/errors";
 import { errorResponse, handleApiError } from "./handle-api-error";
+import { noStore } from "./no-store";
+import { assertParamsAreText, assertSameSiteJson } from "./request-guard";
 import { getSessionUser } from "./session";
 
 interface RouteContext<Params> {
@@ -15,15 +19,33 @@ export function withSession<Params = Record<string, string>>(
   handler: SessionHandler<Params>,
   options: { requireAdmin?: boolean } = {},
 ) {
-  return async (req: NextRequest, context: RouteContext<Params>): Promise<Response> => {
+  return async (req: NextRequest, context: RouteContext<Params>): Promise<Response> =>
+    noStore(await guarded(req, context));
+
+  async function guarded(req: NextRequest, context: RouteContext<Params>): Promise<Response> {
     try {
+      assertSameSiteJson(req, getServerEnv().NEXTAUTH_URL);
       const user = await getSessionUser();
       if (!user) return errorResponse(401, { error: "unauthorized", message: "Sign in first" });
       // Non-admins must not learn that admin endpoints exist.
       if (options.requireAdmin && !user.isPlatformAdmin) return errorResponse(404, { error: "not_found", message: "Not found" });
-      return await handler({ req, user, params: await context.params });
+      const params = await context.params;
+      assertParamsAreText(params);
+      return await handler({ req, user, params });
     } catch (error) {
       return handleApiError(error);
+    }
+  }
+}
+
+/** For routes anyone may call from our pages (sign-up): the same cross-site and JSON rules, no session. */
+export function withSameSitePublic(handler: (args: { req: NextRequest }) => Promise<Response>) {
+  return async (req: NextRequest): Promise<Response> => {
+    try {
+      assertSameSiteJson(req, getServerEnv().NEXTAUTH_URL);
+      return noStore(await handler({ req }));
+    } catch (error) {
+      return noStore(handleApiError(error));
     }
   };
 }

@@ -15,6 +15,8 @@ export interface AuthenticatedKey {
   secret: string;
   channelPatterns: string[];
   actions: string[];
+  /** A suspended app may still read (usage, presence) but not mint tokens or publish (PROTOCOL §7). */
+  appStatus: "active" | "suspended";
 }
 
 const CREDENTIAL_PATTERN = new RegExp(`^Bearer (${KeyPrefix.secretKeyId}[A-Za-z0-9_-]{1,100}):(${KeyPrefix.secretKeySecret}[A-Za-z0-9_-]{1,200})$`);
@@ -33,7 +35,7 @@ export async function authenticateSecretKey(db: Db, authorization: string | null
   const secret = match?.[2] ?? "";
   const key = await db.apiKey.findUnique({
     where: { id: keyId },
-    select: { id: true, appId: true, kind: true, secretHash: true, revokedAt: true, expiresAt: true, channelPatterns: true, actions: true, app: { select: { deletedAt: true } } },
+    select: { id: true, appId: true, kind: true, secretHash: true, revokedAt: true, expiresAt: true, channelPatterns: true, actions: true, app: { select: { status: true, deletedAt: true } } },
   });
   const secretOk = secretMatchesHash(secret, key?.secretHash ?? PLACEHOLDER_HASH);
   if (!match || !key || !secretOk || key.kind !== "secret" || !keyIsUsable(key, now) || key.app.deletedAt) throw unauthorizedError();
@@ -44,5 +46,10 @@ export async function authenticateSecretKey(db: Db, authorization: string | null
     lastUsedWrites.set(key.id, now.getTime());
     await db.apiKey.update({ where: { id: key.id }, data: { lastUsedAt: now } });
   }
-  return { keyId: key.id, appId: key.appId, secret, channelPatterns: key.channelPatterns, actions: key.actions };
+  return { keyId: key.id, appId: key.appId, secret, channelPatterns: key.channelPatterns, actions: key.actions, appStatus: key.app.status };
+}
+
+/** Minting tokens and publishing are refused for a suspended app (403 app_suspended, PROTOCOL §7). */
+export function assertAppActive(key: AuthenticatedKey): void {
+  if (key.appStatus === "suspended") throw new DomainError("app_suspended", "This app is suspended");
 }

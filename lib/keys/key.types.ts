@@ -1,22 +1,21 @@
 import { ACTIONS, type Action, Limits } from "@tollgate/relay/protocol";
 import { z } from "zod";
+import { text } from "@/lib/validation/text";
 
-const channelPattern = z
-  .string()
+const channelPattern = text()
   .min(1, "A channel pattern cannot be empty")
   .max(Limits.maxChannelNameBytes)
   // eslint-disable-next-line no-control-regex
   .refine((value) => !/[\u0000-\u001f\u007f-\u009f]/.test(value), "Control characters are not allowed");
 
-const origin = z
-  .string()
+const origin = text()
   .trim()
   .regex(/^https?:\/\/[^/\s]+$/, "An origin looks like https://example.com (scheme and host, no path)");
 
 export const createKeySchema = z
   .object({
     kind: z.enum(["secret", "publishable"]),
-    name: z.string().trim().min(1, "Give the key a name").max(100),
+    name: text().trim().min(1, "Give the key a name").max(100),
     channelPatterns: z.array(channelPattern).min(1).max(50).optional(),
     actions: z.array(z.enum(ACTIONS)).min(1, "Pick at least one action").max(ACTIONS.length).optional(),
     allowedOrigins: z.array(origin).max(50).optional(),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { text } from "@/lib/validation/text";
 
 const count = z.number().int().nonnegative().max(2_000_000_000);
 const priceMinor = z.number().int().nonnegative().max(100_000_000);
@@ -6,7 +7,7 @@ const positive = z.number().int().positive().max(1_000_000);
 
 /** Every editable plan field; creation requires slug, name and kind, the rest default. */
 const planFields = {
-  name: z.string().trim().min(1).max(100),
+  name: text().trim().min(1).max(100),
   kind: z.enum(["free", "tiered", "unlimited", "pay_as_you_go"]),
   monthlyPriceMinor: priceMinor,
   maxConcurrentConnections: count.nullable(),
@@ -29,8 +30,7 @@ const planFields = {
 
 export const createPlanSchema = z
   .object({
-    slug: z
-      .string()
+    slug: text()
       .trim()
       .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, "Use 1–40 lowercase letters, digits and dashes"),
     ...planFields,
@@ -84,7 +84,7 @@ export const overrideSchema = z
     tokenBucketRefillPerSecond: positive.nullable(),
     tokenBucketBurst: positive.nullable(),
     connectAttemptsPerIpPerMinute: positive.nullable(),
-    note: z.string().trim().max(500).nullable(),
+    note: text().trim().max(500).nullable(),
   })
   .partial()
   .strict();

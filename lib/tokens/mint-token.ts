@@ -2,11 +2,12 @@
 // naming the key in `kid`. Claims may only narrow what the key allows.
 import { SignJWT } from "jose";
 import { assertActionAllowed, assertChannelName, assertChannelPatternCovered } from "@/lib/channels/check-channel-access";
-import type { AuthenticatedKey } from "@/lib/keys/authenticate-secret-key";
+import { assertAppActive, type AuthenticatedKey } from "@/lib/keys/authenticate-secret-key";
 import type { MintTokenRequest } from "./mint-token.types";
 
 export async function mintToken(input: { key: AuthenticatedKey; request: MintTokenRequest; now?: Date }): Promise<{ token: string; expiresAt: number }> {
   const { key, request } = input;
+  assertAppActive(key);
   request.channels?.forEach((channel, index) => {
     assertChannelName(channel, `channels.${index}`);
     assertChannelPatternCovered(key.channelPatterns, channel, `channels.${index}`);

@@ -1,11 +1,12 @@
 import { z } from "zod";
+import { text } from "@/lib/validation/text";
 
 const status = z.enum(["healthy", "warning", "critical"]);
 const count = z.number().int().nonnegative();
 
 /** GET /v1/usage and GET /api/apps/:appId/usage (PROTOCOL §7 plus Tollgate's additions). */
 export const usageResponseSchema = z.object({
-  appId: z.string(),
+  appId: text(),
   periodStartUnix: z.number().int(),
   periodEndUnix: z.number().int(),
   concurrentNow: count,
@@ -16,7 +17,7 @@ export const usageResponseSchema = z.object({
   overageMessages: count.describe("Accepted messages past the plan's quota, billed at the overage rate"),
   overageConnections: count,
   plan: z.object({
-    name: z.string(),
+    name: text(),
     maxConcurrentConnections: count.nullable(),
     maxMessagesPerPeriod: count.nullable(),
     overagesAllowed: z.boolean(),

@@ -1,8 +1,8 @@
 // /v1 operations on live state, routed through a relay's internal endpoints after the key's channel
 // and action rules are checked here (the relay trusts the control plane's decision).
-import { assertActionAllowed, assertChannelAllowed, assertChannelName } from "@/lib/channels/check-channel-access";
+import { assertActionAllowed, assertChannelAllowed, assertChannelName, assertFullChannelScope } from "@/lib/channels/check-channel-access";
 import { DomainError } from "@/lib/errors";
-import type { AuthenticatedKey } from "@/lib/keys/authenticate-secret-key";
+import { assertAppActive, type AuthenticatedKey } from "@/lib/keys/authenticate-secret-key";
 import { type RelayClient, RelayUnknownAppError } from "@/lib/relay/relay-client";
 import { isValidPeerId } from "@tollgate/relay/validation";
 
@@ -26,6 +26,7 @@ export async function publishToChannel(
   assertChannelName(input.channel);
   assertActionAllowed(input.key.actions, "publish");
   assertChannelAllowed(input.key.channelPatterns, input.channel);
+  assertAppActive(input.key);
   const result = await relay.publish(input.key.appId, input.channel, input.message);
   if (result.dropped === "over_message_quota") {
     throw new DomainError("rate_limited", "The app's message quota for this period is used up (enable overages or upgrade the plan)", {
@@ -37,6 +38,7 @@ export async function publishToChannel(
 
 export async function disconnectPeer(relay: RelayClient, input: { key: AuthenticatedKey; peerId: string }) {
   if (!isValidPeerId(input.peerId)) throw new DomainError("invalid_request", "A peerId is 1–128 printable ASCII characters", { field: "peerId" });
+  assertFullChannelScope(input.key.channelPatterns);
   try {
     return await relay.disconnectPeer(input.key.appId, input.peerId);
   } catch (error) {

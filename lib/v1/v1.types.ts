@@ -1,7 +1,10 @@
 // Request and response schemas of /v1 (PROTOCOL §7). The handlers parse with these and
 // /v1/openapi.json is generated from them, so the document cannot drift from the code.
-import { channelPeersResponseSchema, disconnectPeerResponseSchema, Limits } from "@tollgate/relay/protocol";
+import { channelPeersResponseSchema, disconnectPeerResponseSchema } from "@tollgate/relay/protocol";
 import { z } from "zod";
+import { text } from "@/lib/validation/text";
+
+import { peerIdSchema, peerMetadataSchema } from "@/lib/tokens/mint-token.types";
 
 export { mintTokenRequestSchema, mintTokenResponseSchema } from "@/lib/tokens/mint-token.types";
 export { usageResponseSchema } from "@/lib/usage/usage.types";
@@ -9,13 +12,13 @@ export { usageResponseSchema } from "@/lib/usage/usage.types";
 export const publishRequestSchema = z
   .object({
     data: z.unknown().describe("Any JSON value (null allowed); required"),
-    from: z.string().min(1).max(Limits.maxPeerIdBytes).optional().describe("Sender peerId shown to subscribers (default: server)"),
-    peerMetadata: z.record(z.string(), z.unknown()).optional(),
+    from: peerIdSchema.optional().describe("Sender peerId shown to subscribers (default: server)"),
+    peerMetadata: peerMetadataSchema.optional(),
   })
   .refine((body) => "data" in body, { message: "data is required (null is allowed)", path: ["data"] });
 
 export const publishResponseSchema = z
-  .object({ channel: z.string(), delivered: z.number().int().nonnegative() });
+  .object({ channel: text(), delivered: z.number().int().nonnegative() });
 
 export const channelPeersSchema = channelPeersResponseSchema;
 export const disconnectPeerSchema = disconnectPeerResponseSchema;
@@ -28,10 +31,11 @@ export const apiErrorSchema = z
       "unauthorized",
       "channel_not_authorized",
       "action_not_permitted",
+      "app_suspended",
       "not_found",
       "rate_limited",
       "internal_error",
     ]),
-    message: z.string(),
-    field: z.string().optional(),
+    message: text(),
+    field: text().optional(),
   });

@@ -2,6 +2,7 @@
 // RelayConfig directly and shorten the timers through `timing`.
 import os from "node:os";
 import { z } from "zod";
+import { parseTrustedProxies } from "./enforcement/ip-limiter";
 import { Limits, PlanDefaults } from "./protocol";
 
 const intFromEnv = (fallback: number) => z.coerce.number().int().default(fallback);
@@ -97,7 +98,7 @@ export function loadConfigFromEnv(env: NodeJS.ProcessEnv = process.env): RelayCo
     planCacheRefreshMs: e.PLAN_CACHE_REFRESH_MS,
     usageFlushMs: e.USAGE_FLUSH_MS,
     dataDir: e.RELAY_DATA_DIR,
-    trustedProxies: e.TRUSTED_PROXIES.split(",").map((s) => s.trim()).filter((s) => s.length > 0),
+    trustedProxies: [...parseTrustedProxies(e.TRUSTED_PROXIES)],
     connectRatePerIp: e.CONNECT_RATE_PER_IP,
     connectRateWindowMs: e.CONNECT_RATE_WINDOW_MS,
     relayId: e.RELAY_ID ?? `${os.hostname()}-${process.pid}`,

@@ -87,7 +87,7 @@ describe("apps", () => {
     const unknownPlan = await invoke(createAppRoute, { method: "POST", body: { name: "x", planSlug: "platinum" } });
     expect(unknownPlan.status).toBe(422);
     expect(unknownPlan.body).toMatchObject({ field: "planSlug" });
-    const notJson = await invoke(createAppRoute, { method: "POST", body: "{" });
+    const notJson = await invoke(createAppRoute, { method: "POST", body: "{", headers: { "content-type": "application/json" } });
     expect(notJson.status).toBe(400);
   });
 

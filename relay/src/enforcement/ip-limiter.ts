@@ -44,6 +44,11 @@ function normalizeIp(ip: string): string {
   return ip.startsWith("::ffff:") && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
 }
 
+/** TRUSTED_PROXIES: a comma list of proxy addresses (blanks ignored). The web app parses it here too. */
+export function parseTrustedProxies(list: string): Set<string> {
+  return new Set(list.split(",").map((entry) => normalizeIp(entry.trim())).filter((entry) => entry.length > 0));
+}
+
 /**
  * The client's IP: the socket's peer, or — only when that peer is a trusted proxy — the right-most
  * X-Forwarded-For entry that is not itself a trusted proxy.

@@ -1,0 +1,156 @@
+// The control plane's defences on the real stack (docs/security.md), read from the running web server:
+// security headers, no-store on authenticated JSON, the cross-site and JSON rules over real HTTP, 400
+// for malformed percent-encoding, and sign-in throttling by the TRUSTED_PROXIES rule. The stack runs
+// with TRUSTED_PROXIES=127.0.0.1 so each test can speak for many client addresses through
+// X-Forwarded-For, the way a load balancer would.
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SessionClient } from "./helpers/session-client";
+import { startStack, type Stack } from "./helpers/stack";
+
+let stack: Stack;
+
+beforeAll(async () => {
+  stack = await startStack({ env: { TRUSTED_PROXIES: "127.0.0.1,::1" } });
+}, 240_000);
+afterAll(async () => stack?.stop());
+
+interface SignInOutcome {
+  ok: boolean;
+  error: string | null;
+  ms: number;
+}
+
+/** One credentials sign-in as a browser behind the proxy at `forwardedFor` would make it. */
+async function signInFrom(forwardedFor: string, email: string, password: string): Promise<SignInOutcome> {
+  const csrf = await fetch(`${stack.webUrl}/api/auth/csrf`, { headers: { "x-forwarded-for": forwardedFor } });
+  const cookie = csrf.headers.getSetCookie().map((line) => line.split(";")[0]).join("; ");
+  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+  const started = performance.now();
+  const response = await fetch(`${stack.webUrl}/api/auth/callback/credentials`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie, "x-forwarded-for": forwardedFor },
+    body: new URLSearchParams({ csrfToken, email, password, json: "true" }).toString(),
+  });
+  const ms = performance.now() - started;
+  const body = (await response.json().catch(() => ({}))) as { url?: string };
+  const error = body.url ? new URL(body.url).searchParams.get("error") : null;
+  const ok = response.headers.getSetCookie().some((line) => line.includes("next-auth.session-token="));
+  return { ok, error, ms };
+}
+
+/** A fresh customer account (sign-up is public; a client without Origin is no browser). */
+async function newAccount(): Promise<{ email: string; password: string }> {
+  const account = { email: `sec-${randomUUID()}@test.local`, password: "a-good-password" };
+  const response = await fetch(`${stack.webUrl}/api/auth/sign-up`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(account) });
+  expect(response.status).toBe(201);
+  await response.arrayBuffer();
+  return account;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
+describe("security headers", () => {
+  it("every page and API answer carries CSP with frame-ancestors 'none', X-Frame-Options, nosniff and Referrer-Policy", async () => {
+    for (const path of ["/sign-in", "/api/health", "/apps", "/v1/openapi.json"]) {
+      const response = await fetch(`${stack.webUrl}${path}`, { redirect: "manual" });
+      await response.arrayBuffer();
+      const csp = response.headers.get("content-security-policy") ?? "";
+      expect(csp, path).toContain("frame-ancestors 'none'");
+      expect(csp).toContain("default-src 'self'");
+      expect(csp).toContain("object-src 'none'");
+      expect(response.headers.get("x-frame-options")).toBe("DENY");
+      expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(response.headers.get("referrer-policy")).toBe("strict-origin-when-cross-origin");
+    }
+  });
+
+  it("authenticated JSON is Cache-Control: no-store", async () => {
+    const account = await newAccount();
+    const client = new SessionClient(stack.webUrl);
+    expect(await client.signIn(account.email, account.password)).toBe(true);
+    const response = await client.fetch("/api/apps");
+    expect(response.status).toBe(200);
+    await response.arrayBuffer();
+    expect(response.headers.get("cache-control")).toBe("no-store");
+  });
+});
+
+describe("cross-site requests over real HTTP", () => {
+  it("a signed-in user's browser cannot be made to write from another origin or with a form body; our own pages can", async () => {
+    const account = await newAccount();
+    const client = new SessionClient(stack.webUrl);
+    expect(await client.signIn(account.email, account.password)).toBe(true);
+    const otherPort = `http://127.0.0.1:${Number(new URL(stack.webUrl).port) + 1}`;
+    const formPost = await client.fetch("/api/apps", { method: "POST", headers: { origin: otherPort, "content-type": "text/plain" }, body: JSON.stringify({ name: "csrf" }) });
+    expect(formPost.status).toBe(403);
+    expect(await formPost.json()).toMatchObject({ error: "cross_site_request" });
+    const crossSite = await client.fetch("/api/apps", { method: "POST", headers: { "sec-fetch-site": "same-site", "content-type": "application/json" }, body: JSON.stringify({ name: "csrf" }) });
+    expect(crossSite.status).toBe(403);
+    await crossSite.arrayBuffer();
+    const textBody = await client.fetch("/api/apps", { method: "POST", headers: { origin: stack.webUrl, "content-type": "text/plain" }, body: JSON.stringify({ name: "csrf" }) });
+    expect(textBody.status).toBe(415);
+    await textBody.arrayBuffer();
+    const name = `own page ${randomUUID().slice(0, 6)}`;
+    const own = await client.fetch("/api/apps", { method: "POST", headers: { origin: stack.webUrl, "sec-fetch-site": "same-origin", "content-type": "application/json" }, body: JSON.stringify({ name }) });
+    expect(own.status).toBe(201);
+    const { app } = (await own.json()) as { app: { id: string } };
+    // A bodiless DELETE from our page (no Content-Type, no Content-Length) is a write without a body.
+    const removed = await client.fetch(`/api/apps/${app.id}`, { method: "DELETE", headers: { origin: stack.webUrl, "sec-fetch-site": "same-origin" } });
+    expect(removed.status).toBe(200);
+    await removed.arrayBuffer();
+    expect(await stack.db.app.count({ where: { name: "csrf" } })).toBe(0);
+  });
+});
+
+describe("malformed percent-encoding in the path", () => {
+  it("is 400 invalid_request naming the path, never 500", async () => {
+    for (const path of ["/api/apps/%E0%A4%A", "/v1/channels/%E0%A4%A/publish", "/apps/%E0%A4%A", "/api/apps/%ZZ/keys"]) {
+      const response = await fetch(`${stack.webUrl}${path}`, { method: path.endsWith("publish") ? "POST" : "GET" });
+      expect(response.status, path).toBe(400);
+      expect(await response.json()).toMatchObject({ error: "invalid_request", field: "path" });
+    }
+  });
+});
+
+describe("sign-in throttling", () => {
+  it("rotating the left of X-Forwarded-For does not escape the per-address limit; the proxy's right-most client address decides", async () => {
+    const attacker = "203.0.113.50";
+    const outcomes: SignInOutcome[] = [];
+    for (let i = 0; i < 28; i++) outcomes.push(await signInFrom(`10.${i}.0.1, ${attacker}`, `nobody-${i}@test.local`, "wrong-password"));
+    // 20 free failures, then backoff: 1 s, 2 s, 4 s … after each further failure (attempts take ~0.5 s).
+    expect(outcomes.slice(0, 21).every((o) => !o.ok && o.error === "CredentialsSignin")).toBe(true);
+    const throttled = outcomes.slice(21).filter((o) => o.error?.includes("Too many sign-in attempts"));
+    expect(throttled.length).toBeGreaterThanOrEqual(4);
+    // The same attacker's guess at a real password is refused unchecked while it waits.
+    const guess = await signInFrom(attacker, stack.admin.email, stack.admin.password);
+    expect(guess.ok).toBe(false);
+    expect(guess.error).toContain("Too many sign-in attempts");
+    expect((await signInFrom("198.51.100.77", `nobody-0@test.local`, "wrong-password")).error).toBe("CredentialsSignin");
+  }, 90_000);
+
+  it("an attacker hammering the admin's account from many addresses never locks the admin out from their own address", async () => {
+    for (let i = 0; i < 30; i++) expect((await signInFrom(`203.0.113.${100 + i}`, stack.admin.email, "guess")).ok).toBe(false);
+    const lockedAttacker = await signInFrom("203.0.113.129", stack.admin.email, "guess");
+    expect(lockedAttacker.error).toContain("Too many sign-in attempts");
+    const admin = await signInFrom("192.0.2.10", stack.admin.email, stack.admin.password);
+    expect(admin.ok).toBe(true);
+  }, 90_000);
+
+  it("takes as long for an unknown account as for a wrong password on a real one", async () => {
+    const account = await newAccount();
+    const known: number[] = [];
+    const unknown: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      known.push((await signInFrom(`192.0.2.${50 + i}`, account.email, "wrong-password")).ms);
+      unknown.push((await signInFrom(`192.0.2.${60 + i}`, `ghost-${randomUUID()}@test.local`, "wrong-password")).ms);
+    }
+    // One bcrypt comparison each way; without the dummy hash an unknown account answered ~20× faster.
+    expect(median(unknown)).toBeGreaterThan(median(known) * 0.5);
+    expect(median(unknown)).toBeLessThan(median(known) * 2);
+  }, 90_000);
+});
