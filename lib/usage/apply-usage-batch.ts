@@ -2,13 +2,17 @@
 // transaction as the counters, samples and ledger debits, so a retried batch (lost acknowledgement,
 // relay restart) is acknowledged without being counted again, and two concurrent deliveries of one
 // batch cannot both apply (the second waits on the id's unique index, then finds it taken).
-import type { AppUsageDelta, UsageBatch, UsageBatchResponse } from "@tollgate/relay/protocol";
+import { type AppUsageDelta, CloseCode, type UsageBatch, type UsageBatchResponse } from "@tollgate/relay/protocol";
 import { attemptAutoRecharge } from "@/lib/billing/attempt-auto-recharge";
 import type { PaymentProvider } from "@/lib/billing/payment-provider";
 import { postLedgerEntry } from "@/lib/billing/post-ledger-entry";
 import { incrementalCostMinor, periodCost } from "@/lib/billing/pricing";
+import { capRemainingMinor, chargeWithinCapMinor, loadSpendableBalances, spendCapReached } from "@/lib/billing/spend-cap";
 import type { Db, Prisma } from "@/lib/db";
-import { billingPeriodAt } from "@/lib/periods/billing-period";
+import { detectUsageEvents } from "@/lib/notifications/detect-usage-events";
+import { emitAppEvent } from "@/lib/notifications/emit-app-event";
+import { billingPeriodAt, toUnixSeconds } from "@/lib/periods/billing-period";
+import { effectiveLimits } from "@/lib/plans/effective-limits";
 import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
 import { periodTotals } from "./period-totals";
 
@@ -18,6 +22,10 @@ interface AppliedApp {
   chargedMinor: number;
   /** The first charge of the period on a pay-as-you-go plan: from now on relays need a balance for usage. */
   allowanceUsedUp: boolean;
+  /** What the spend cap leaves this period (null: no cap); relays are told min(balance, this). */
+  capRemainingMinor: number | null;
+  /** This batch brought usage charges to the cap: relays must refresh (auto-recharge no longer applies). */
+  capReachedNow: boolean;
   autoRecharge: { enabled: boolean; thresholdMinor: number };
 }
 
@@ -41,7 +49,7 @@ function describeCharge(delta: AppUsageDelta, cost: ReturnType<typeof periodCost
 async function applyAppDelta(tx: Prisma.TransactionClient, batch: UsageBatch, delta: AppUsageDelta): Promise<AppliedApp | null> {
   const app = await tx.app.findUnique({
     where: { id: delta.appId },
-    select: { id: true, billingAnchor: true, plan: true, billingAccount: true },
+    select: { id: true, billingAnchor: true, plan: true, override: true, billingAccount: true, spendControls: true },
   });
   // Usage of a deleted app has nobody left to bill; the batch is still acknowledged.
   if (!app?.billingAccount) return null;
@@ -62,7 +70,9 @@ async function applyAppDelta(tx: Prisma.TransactionClient, batch: UsageBatch, de
     deliveredMessages: before.deliveredMessages + BigInt(delta.deliveredMessages),
     egressBlocks: before.egressBlocks + BigInt(delta.egressBlocks),
   };
-  const chargeMinor = incrementalCostMinor(app.plan, before, after);
+  const capMinor = app.spendControls?.monthlySpendCapMinor ?? null;
+  const chargeMinor = chargeWithinCapMinor({ chargeMinor: incrementalCostMinor(app.plan, before, after), capMinor, spentMinor: row.overageCostMinor });
+  const spentAfterMinor = row.overageCostMinor + chargeMinor;
   await tx.usagePeriod.update({
     where: { id: row.id },
     data: {
@@ -75,7 +85,7 @@ async function applyAppDelta(tx: Prisma.TransactionClient, batch: UsageBatch, de
       overageMessages: after.overageMessages,
       overageConnections: after.overageConnections,
       softDrops: row.softDrops + BigInt(delta.softDrops),
-      overageCostMinor: row.overageCostMinor + chargeMinor,
+      overageCostMinor: spentAfterMinor,
       closesByCode: mergeCloses(row.closesByCode, delta.closesByCode),
     },
   });
@@ -109,11 +119,32 @@ async function applyAppDelta(tx: Prisma.TransactionClient, batch: UsageBatch, de
     });
     balanceMinor = entry.balanceAfterMinor;
   }
+  const limits = effectiveLimits(app.plan, app.override);
+  const events = detectUsageEvents({
+    periodStartUnix: toUnixSeconds(period.start),
+    limits,
+    messagesUsed: { before: Number(row.messagesUsed), after: Number(row.messagesUsed) + delta.messagesAttempted },
+    peakConcurrent: { before: row.peakConcurrent, after: Math.max(row.peakConcurrent, delta.peakConcurrent) },
+    refusedMessages: delta.softDrops,
+    refusedConnections: delta.closesByCode[String(CloseCode.OverConcurrentLimit)] ?? 0,
+    spend: { capMinor, beforeMinor: row.overageCostMinor, afterMinor: spentAfterMinor },
+    balance: {
+      beforeMinor: app.billingAccount.balanceMinor,
+      afterMinor: balanceMinor,
+      lowThresholdMinor: app.billingAccount.autoRechargeThresholdMinor,
+      autoRechargeEnabled: app.billingAccount.autoRechargeEnabled,
+    },
+  });
+  // Inside the batch's transaction and behind the period row lock: an event exists exactly when the
+  // usage that raised it was counted, and its dedupe key absorbs any repeat.
+  for (const event of events) await emitAppEvent(tx, { appId: app.id, event, now: new Date(batch.sentAtUnixMs) });
   return {
     appId: app.id,
     balanceMinor,
     chargedMinor: chargeMinor,
     allowanceUsedUp: app.plan.kind === "pay_as_you_go" && row.overageCostMinor === 0 && chargeMinor > 0,
+    capRemainingMinor: capRemainingMinor(capMinor, spentAfterMinor),
+    capReachedNow: !spendCapReached(capMinor, row.overageCostMinor) && spendCapReached(capMinor, spentAfterMinor),
     autoRecharge: { enabled: app.billingAccount.autoRechargeEnabled, thresholdMinor: app.billingAccount.autoRechargeThresholdMinor },
   };
 }
@@ -138,19 +169,18 @@ export async function applyUsageBatch(db: Db, provider: PaymentProvider, batch: 
     { timeout: 30_000 },
   );
   if (applied === null) {
-    const accounts = await db.billingAccount.findMany({
-      where: { appId: { in: batch.apps.map((delta) => delta.appId) } },
-      select: { appId: true, balanceMinor: true },
-    });
-    return { applied: false, apps: accounts.map((account) => ({ appId: account.appId, balanceMinor: account.balanceMinor })) };
+    const balances = await loadSpendableBalances(db, { appIds: batch.apps.map((delta) => delta.appId) });
+    return { applied: false, apps: [...balances].map(([appId, balanceMinor]) => ({ appId, balanceMinor })) };
   }
   const balances = new Map<string, number>();
+  // Relays are told the spendable balance (spend-cap.ts): a reached cap reads as an exhausted balance.
+  const spendable = (app: AppliedApp, balanceMinor: number) => (app.capRemainingMinor === null ? balanceMinor : Math.min(balanceMinor, app.capRemainingMinor));
   for (const app of applied) {
-    balances.set(app.appId, app.balanceMinor);
-    if (app.allowanceUsedUp) notifyRelaysOfChange({ appId: app.appId, kind: "billing" });
-    if (app.chargedMinor > 0 && app.autoRecharge.enabled && app.balanceMinor <= app.autoRecharge.thresholdMinor) {
+    balances.set(app.appId, spendable(app, app.balanceMinor));
+    if (app.allowanceUsedUp || app.capReachedNow) notifyRelaysOfChange({ appId: app.appId, kind: "billing" });
+    if (app.chargedMinor > 0 && app.autoRecharge.enabled && app.balanceMinor <= app.autoRecharge.thresholdMinor && app.capRemainingMinor !== 0) {
       const outcome = await attemptAutoRecharge(db, provider, { appId: app.appId, trigger: "usage" }).catch(() => null);
-      if (outcome) balances.set(app.appId, outcome.balanceMinor);
+      if (outcome) balances.set(app.appId, spendable(app, outcome.balanceMinor));
     }
   }
   return { applied: true, apps: [...balances].map(([appId, balanceMinor]) => ({ appId, balanceMinor })) };
