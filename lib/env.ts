@@ -17,6 +17,18 @@ const serverEnvSchema = z.object({
   REDIS_URL: z.string().url().optional(),
   /** Requests per second per secret key on /v1 (token bucket with 2× burst). */
   API_RATE_LIMIT_PER_SECOND: z.coerce.number().int().positive().default(50),
+  /** smtp(s)://user:pass@host:port for notification emails; unset: emails are skipped (logged once). */
+  SMTP_URL: z.string().url().refine((value) => /^smtps?:\/\//.test(value), "must be an smtp:// or smtps:// URL").optional(),
+  /** The From: of notification emails. */
+  NOTIFICATION_EMAIL_FROM: z.string().min(3).default("Tollgate <notifications@tollgate.local>"),
+  /** How often the delivery worker drains the notification outbox. */
+  NOTIFICATION_WORKER_INTERVAL_MS: z.coerce.number().int().min(50).max(600_000).default(2_000),
+  /** First retry delay of a failed delivery; each further retry doubles it (capped at one hour). */
+  NOTIFICATION_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(30_000),
+  /** Tries per delivery before it is marked failed. */
+  NOTIFICATION_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(8),
+  /** Per-request timeout of a webhook delivery. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
 });
 
 export type ServerEnv = z.infer<typeof serverEnvSchema>;
