@@ -1,8 +1,9 @@
 import { type Actor, writeAuditLog } from "@/lib/audit/write-audit-log";
 import type { Db } from "@/lib/db";
 import { DomainError, notFound } from "@/lib/errors";
+import { announceLimitsChange } from "@/lib/notifications/announce-limits-change";
 import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
-import { toPlanView } from "./effective-limits";
+import { effectiveLimits, toPlanView } from "./effective-limits";
 import type { PlanView, UpdatePlanBody } from "./plan.types";
 import { validatePlan } from "./validate-plan";
 
@@ -28,6 +29,17 @@ export async function updatePlan(db: Db, input: { actor: Actor; planId: string; 
       data: { ...fields, ...(freeEgressBytes === undefined ? {} : { freeEgressBytes: BigInt(freeEgressBytes) }) },
     });
     if (!plan.overagesAllowed) await tx.app.updateMany({ where: { planId: plan.id, overagesEnabled: true }, data: { overagesEnabled: false } });
+    // Every app on the plan whose effective limits moved (an override may shadow the edit) is told.
+    const apps = await tx.app.findMany({ where: { planId: plan.id }, select: { id: true, override: true } });
+    for (const app of apps) {
+      await announceLimitsChange(tx, {
+        appId: app.id,
+        source: "plan",
+        changeId: `${plan.id}-${plan.updatedAt.getTime()}`,
+        before: effectiveLimits(before, app.override),
+        after: effectiveLimits(plan, app.override),
+      });
+    }
     const view = toPlanView(plan);
     await writeAuditLog(tx, { actor: input.actor, action: "plan.update", targetType: "plan", targetId: plan.id, before: toPlanView(before), after: view });
     return view;
