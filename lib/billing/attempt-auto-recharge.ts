@@ -46,8 +46,6 @@ export async function attemptAutoRecharge(
       const account = await tx.billingAccount.findUniqueOrThrow({ where: { id: accountId } });
       const refused = (reason: string): AutoRechargeOutcome => ({ recharged: false, balanceMinor: account.balanceMinor, reason, chargedMinor: 0 });
       if (!account.autoRechargeEnabled) return refused("Auto-recharge is off");
-      if (account.balanceMinor > account.autoRechargeThresholdMinor) return { recharged: true, balanceMinor: account.balanceMinor, chargedMinor: 0 };
-      if (!account.paymentMethodRef) return refused("No card on file for auto-recharge");
       const app = await tx.app.findUniqueOrThrow({ where: { id: input.appId }, select: { billingAnchor: true, spendControls: true } });
       const period = billingPeriodAt(app.billingAnchor, now);
       const periodStartUnix = toUnixSeconds(period.start);
@@ -55,6 +53,8 @@ export async function attemptAutoRecharge(
       if (spendCapReached(app.spendControls?.monthlySpendCapMinor ?? null, spent?.overageCostMinor ?? 0)) {
         return refused("The monthly spend cap is reached; auto-recharge resumes next period or when the cap is raised");
       }
+      if (account.balanceMinor > account.autoRechargeThresholdMinor) return { recharged: true, balanceMinor: account.balanceMinor, chargedMinor: 0 };
+      if (!account.paymentMethodRef) return refused("No card on file for auto-recharge");
       const lastAttempt = await tx.paymentAttempt.findFirst({
         where: { billingAccountId: account.id, kind: "auto_recharge" },
         orderBy: { createdAt: "desc" },
