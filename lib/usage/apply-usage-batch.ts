@@ -54,11 +54,9 @@ async function applyAppDelta(tx: Prisma.TransactionClient, batch: UsageBatch, de
   // Usage of a deleted app has nobody left to bill; the batch is still acknowledged.
   if (!app?.billingAccount) return null;
   const period = billingPeriodAt(app.billingAnchor, new Date(delta.periodStartUnix * 1000));
-  await tx.usagePeriod.upsert({
-    where: { appId_start: { appId: app.id, start: period.start } },
-    create: { appId: app.id, start: period.start, end: period.end },
-    update: {},
-  });
+  // ON CONFLICT DO NOTHING: the first batches of a period from several relays may race to create it
+  // (an upsert would fail one of them on the unique index).
+  await tx.usagePeriod.createMany({ data: [{ appId: app.id, start: period.start, end: period.end }], skipDuplicates: true });
   // Row lock: concurrent batches from several relays serialise per app and period.
   await tx.$queryRaw`SELECT id FROM "UsagePeriod" WHERE "appId" = ${app.id} AND "start" = ${period.start} FOR UPDATE`;
   const row = await tx.usagePeriod.findUniqueOrThrow({ where: { appId_start: { appId: app.id, start: period.start } } });
