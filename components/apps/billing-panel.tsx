@@ -11,6 +11,7 @@ import { ErrorState } from "@/components/ui/error-state";
 import { Field, FormError } from "@/components/ui/field";
 import { SkeletonBlock } from "@/components/ui/skeleton";
 import { useToast } from "@/components/ui/toast";
+import { SpendControlsSection } from "@/components/notifications/spend-controls-section";
 
 export function BillingPanel({ appId }: { appId: string }) {
   const app = useApp(appId);
@@ -38,6 +39,7 @@ export function BillingPanel({ appId }: { appId: string }) {
             <TopUpSection appId={appId} billing={billing.data} />
             <AutoRechargeSection appId={appId} billing={billing.data} />
           </div>
+          <SpendControlsSection appId={appId} />
           <LedgerSection billing={billing.data} />
         </>
       )}
