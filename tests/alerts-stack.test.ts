@@ -16,6 +16,8 @@ const USAGE_FLUSH_MS = 500;
 const PLAN_CACHE_REFRESH_MS = 1_000;
 /** Flush + outbox worker + margin for a loaded machine. */
 const ALERT_DEADLINE_MS = 15_000;
+/** Each test waits on several flushes and worker passes; generous for a loaded machine. */
+const TEST_TIMEOUT_MS = 90_000;
 
 interface Frame {
   type: string;
@@ -116,7 +118,7 @@ describe("alerts and spend guardrails, end to end", () => {
     await stack?.stop();
     await hooks?.stop();
     await smtp?.stop();
-  });
+  }, TEST_TIMEOUT_MS);
 
   it("crossing 75, 90 and 100 % gives one notification, one email and one signed webhook each; refusals raise quota reached", async () => {
     const app = await newApp("starter", { maxMessagesPerPeriod: 20 });
@@ -190,7 +192,7 @@ describe("alerts and spend guardrails, end to end", () => {
     for (const percent of [75, 90, 100]) expect(emailsFor(percent), `${percent}% emails`).toHaveLength(1);
     // The admin's override that set the quota was announced as well.
     expect(listed.filter((n) => n.type === "limits.changed")).toHaveLength(1);
-  });
+  }, TEST_TIMEOUT_MS);
 
   it("a spend cap stops usage charges at the cap: the relay then refuses overage connections with 4010", async () => {
     // Growth bills an overage connection at 3; a cap of 100 leaves room for 33 of them.
@@ -234,7 +236,7 @@ describe("alerts and spend guardrails, end to end", () => {
     await new Promise((resolve) => setTimeout(resolve, USAGE_FLUSH_MS * 3));
     const after = await customer.json<{ spendControls: { usageChargesThisPeriodMinor: number } }>(`/api/apps/${app.id}/billing/spend-controls`);
     expect(after.body.spendControls.usageChargesThisPeriodMinor).toBeLessThanOrEqual(100);
-  });
+  }, TEST_TIMEOUT_MS);
 
   it("a declined auto-recharge is announced in the dashboard (as a banner) and by email", async () => {
     const app = await newApp("growth", { maxConcurrentConnections: 1 });
@@ -258,5 +260,5 @@ describe("alerts and spend guardrails, end to end", () => {
     await until(() => smtp.messages.find((m) => m.to.includes(customerEmail) && m.subject.includes("auto-recharge of $10.00 declined")), ALERT_DEADLINE_MS, "the email");
     const read = await customer.json<{ marked: number }>("/api/notifications/read", { method: "POST", body: JSON.stringify({ eventIds: [declined.id] }) });
     expect(read.body.marked).toBe(1);
-  });
+  }, TEST_TIMEOUT_MS);
 });
