@@ -22,11 +22,14 @@ function digest(value: string): Buffer {
   return createHash("sha256").update(value).digest();
 }
 
-/** Constant-time comparison of the bearer secret (hashing first equalises the lengths). */
-function internalAuthorized(server: RelayServer, req: IncomingMessage): boolean {
-  const header = req.headers[INTERNAL_AUTH_HEADER];
+/** Constant-time comparison of a bearer secret (hashing first equalises the lengths). */
+function bearerMatches(header: string | string[] | undefined, expected: string): boolean {
   if (typeof header !== "string" || !header.startsWith("Bearer ")) return false;
-  return timingSafeEqual(digest(header.slice("Bearer ".length)), digest(server.config.relaySecret));
+  return timingSafeEqual(digest(header.slice("Bearer ".length)), digest(expected));
+}
+
+function internalAuthorized(server: RelayServer, req: IncomingMessage): boolean {
+  return bearerMatches(req.headers[INTERNAL_AUTH_HEADER], server.config.relaySecret);
 }
 
 class BodyTooLarge extends Error {}
@@ -85,6 +88,10 @@ export async function handleHttpRequest(server: RelayServer, req: IncomingMessag
     return json(res, ready ? 200 : 503, { status: ready ? "ready" : "not_ready", snapshotLoaded: server.planCache.ready, closing: server.closing, ...redis });
   }
   if (rawPath === "/metrics" && method === "GET") {
+    // It names every tenant's apps and their usage, and this port faces the internet.
+    const token = server.config.metricsToken;
+    if (!token) return apiError(res, 403, "forbidden", "metrics are off: set METRICS_TOKEN and scrape with Authorization: Bearer <token>");
+    if (!bearerMatches(req.headers.authorization, token)) return apiError(res, 401, "unauthorized", "missing or invalid metrics token");
     const body = await server.metricsRegistry.metrics();
     res.writeHead(200, { "content-type": server.metricsRegistry.contentType });
     res.end(body);
