@@ -6,7 +6,8 @@ import { SignOutButton } from "@/components/sign-out-button";
 import { TenantSwitcher } from "@/components/teams/tenant-switcher";
 
 /** The signed-in frame shared by the customer dashboard and the admin pages. */
-export function AppShell({ user, children }: { user: SessionUser; children: ReactNode }) {
+/** `alerts` is the notification slot: a bell in the top bar and banners above the page. */
+export function AppShell({ user, children, alerts }: { user: SessionUser; children: ReactNode; alerts?: { bell: ReactNode; banners: ReactNode } }) {
   return (
     <div className="shell">
       <a href="#main" className="skip-link">
@@ -23,10 +24,12 @@ export function AppShell({ user, children }: { user: SessionUser; children: Reac
           {user.isPlatformAdmin && <NavLink href="/admin">Admin</NavLink>}
         </nav>
         <TenantSwitcher />
+        {alerts?.bell}
         <span className="muted user-email">{user.email}</span>
         <SignOutButton />
       </header>
       <main id="main" className="content">
+        {alerts?.banners}
         {children}
       </main>
     </div>

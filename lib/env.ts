@@ -18,13 +18,22 @@ const serverEnvSchema = billingEnvSchema.extend({
   REDIS_URL: z.string().url().optional(),
   /** Requests per second per secret key on /v1 (token bucket with 2× burst). */
   API_RATE_LIMIT_PER_SECOND: z.coerce.number().int().positive().default(50),
-  /** smtp://user:pass@host:port (or smtps://): invitations and password resets are mailed through it. */
-  SMTP_URL: z.string().url("must be an smtp:// or smtps:// URL").optional(),
-  MAIL_FROM: z.string().default("Tollgate <no-reply@tollgate.local>"),
+  /** smtp(s)://user:pass@host:port: invitations, password resets and notification emails; unset: no mail. */
+  SMTP_URL: z.string().url().refine((value) => /^smtps?:\/\//.test(value), "must be an smtp:// or smtps:// URL").optional(),
+  /** The From: of every email Tollgate sends. */
+  MAIL_FROM: z.string().min(3).default("Tollgate <no-reply@tollgate.local>"),
   /** The dashboard's public URL: links in mail, and its origin is accepted as same-site besides the request's Host. */
   NEXTAUTH_URL: z.string().url().optional(),
   /** Comma list of proxy IPs whose X-Forwarded-For is believed (the relay's rule, docs/security.md). */
   TRUSTED_PROXIES: z.string().default(""),
+  /** How often the delivery worker drains the notification outbox. */
+  NOTIFICATION_WORKER_INTERVAL_MS: z.coerce.number().int().min(50).max(600_000).default(2_000),
+  /** First retry delay of a failed delivery; each further retry doubles it (capped at one hour). */
+  NOTIFICATION_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(30_000),
+  /** Tries per delivery before it is marked failed. */
+  NOTIFICATION_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(8),
+  /** Per-request timeout of a webhook delivery. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
 });
 
 export type ServerEnv = z.infer<typeof serverEnvSchema>;

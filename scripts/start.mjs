@@ -195,7 +195,7 @@ function sourceHash() {
     }
   };
   for (const dir of ["app", "components", "lib", "types", "relay/src/protocol", "prisma"]) walk(path.join(root, dir));
-  for (const file of ["next.config.js", "package-lock.json", "tsconfig.json"]) {
+  for (const file of ["next.config.js", "instrumentation.ts", "package-lock.json", "tsconfig.json"]) {
     if (existsSync(path.join(root, file))) hash.update(readFileSync(path.join(root, file)));
   }
   return hash.digest("hex");

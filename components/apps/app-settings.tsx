@@ -11,6 +11,7 @@ import { ErrorState } from "@/components/ui/error-state";
 import { Field, FormError } from "@/components/ui/field";
 import { SkeletonBlock } from "@/components/ui/skeleton";
 import { useToast } from "@/components/ui/toast";
+import { WebhookEndpointsSection } from "@/components/notifications/webhook-endpoints-section";
 
 export function AppSettings({ appId }: { appId: string }) {
   const app = useApp(appId);
@@ -19,6 +20,7 @@ export function AppSettings({ appId }: { appId: string }) {
   return (
     <div className="stack">
       <RenameForm app={app.data} />
+      <WebhookEndpointsSection appId={app.data.id} />
       <DeleteSection app={app.data} />
     </div>
   );

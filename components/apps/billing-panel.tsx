@@ -14,6 +14,7 @@ import { ErrorState } from "@/components/ui/error-state";
 import { Field, FormError } from "@/components/ui/field";
 import { SkeletonBlock } from "@/components/ui/skeleton";
 import { useToast } from "@/components/ui/toast";
+import { SpendControlsSection } from "@/components/notifications/spend-controls-section";
 
 export function BillingPanel({ appId }: { appId: string }) {
   const app = useApp(appId);
@@ -37,6 +38,7 @@ export function BillingPanel({ appId }: { appId: string }) {
         <TopUpSection appId={appId} billing={billing.data} app={app.data} />
         {!isFree && <AutoRechargeSection appId={appId} billing={billing.data} />}
       </div>
+      {!isFree && <SpendControlsSection appId={appId} />}
       <section className="card stack" aria-labelledby="invoices-link-heading">
         <h2 id="invoices-link-heading">Invoices</h2>
         <p className="muted small">One invoice per billing period: plan fee, usage charges and credits, with a printable view and CSV.</p>

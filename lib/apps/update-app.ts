@@ -1,6 +1,8 @@
+import { randomUUID } from "node:crypto";
 import { type Actor, writeAuditLog } from "@/lib/audit/write-audit-log";
 import type { Db } from "@/lib/db";
 import { DomainError, notFound } from "@/lib/errors";
+import { emitAppEvent } from "@/lib/notifications/emit-app-event";
 import { effectiveLimits } from "@/lib/plans/effective-limits";
 import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
 import type { UpdateAppBody } from "./app.types";
@@ -84,6 +86,9 @@ export async function setAppStatus(db: Db, input: { actor: Actor; appId: string;
       where: { id: app.id },
       data: input.status === "suspended" ? { status: input.status, suspendedReason: input.reason ?? null, suspendedAt: new Date() } : { status: input.status, suspendedReason: null, suspendedAt: null },
     });
+    if (input.status === "suspended") {
+      await emitAppEvent(tx, { appId: app.id, event: { type: "app.suspended", reason: input.reason ?? null, changeId: randomUUID() } });
+    }
     await writeAuditLog(tx, {
       actor: input.actor,
       action: input.status === "suspended" ? "app.suspend" : "app.resume",

@@ -1,6 +1,7 @@
 import { type Actor, writeAuditLog } from "@/lib/audit/write-audit-log";
 import type { Db } from "@/lib/db";
 import { notFound } from "@/lib/errors";
+import { announceLimitsChange } from "@/lib/notifications/announce-limits-change";
 import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
 import { type EffectiveLimits, effectiveLimits, toOverrideView } from "./effective-limits";
 import type { OverrideBody, OverrideView } from "./plan.types";
@@ -24,6 +25,13 @@ export async function setAppOverride(db: Db, input: { actor: Actor; appId: strin
       await tx.app.update({ where: { id: app.id }, data: { overagesEnabled: false } });
     }
     const view = toOverrideView(override);
+    await announceLimitsChange(tx, {
+      appId: app.id,
+      source: "override",
+      changeId: String(override.updatedAt.getTime()),
+      before: effectiveLimits(app.plan, app.override),
+      after: effectiveLimits(app.plan, override),
+    });
     await writeAuditLog(tx, {
       actor: input.actor,
       action: "app_override.set",
@@ -44,6 +52,13 @@ export async function clearAppOverride(db: Db, input: { actor: Actor; appId: str
     if (!app) throw notFound("App");
     if (app.override) {
       await tx.appLimitOverride.delete({ where: { appId: app.id } });
+      await announceLimitsChange(tx, {
+        appId: app.id,
+        source: "override",
+        changeId: `clear-${Date.now()}`,
+        before: effectiveLimits(app.plan, app.override),
+        after: effectiveLimits(app.plan, null),
+      });
       if (!app.plan.overagesAllowed) await tx.app.update({ where: { id: app.id }, data: { overagesEnabled: false } });
       await writeAuditLog(tx, {
         actor: input.actor,

@@ -1,9 +1,10 @@
 import { type Actor, writeAuditLog } from "@/lib/audit/write-audit-log";
 import type { Db } from "@/lib/db";
 import { DomainError, notFound } from "@/lib/errors";
+import { announceLimitsChange } from "@/lib/notifications/announce-limits-change";
 import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
 import { PRICE_FIELDS, pricesOf } from "@/lib/billing/plan-prices";
-import { toPlanView } from "./effective-limits";
+import { effectiveLimits, toPlanView } from "./effective-limits";
 import type { PlanView, UpdatePlanBody } from "./plan.types";
 import { validatePlan } from "./validate-plan";
 
@@ -38,7 +39,18 @@ export async function updatePlan(db: Db, input: { actor: Actor; planId: string; 
     });
     if (!plan.overagesAllowed) await tx.app.updateMany({ where: { planId: plan.id, overagesEnabled: true }, data: { overagesEnabled: false } });
     const pricesChanged = PRICE_FIELDS.some((field) => before[field] !== plan[field]);
-    const affectedApps = await tx.app.count({ where: { planId: plan.id } });
+    // Every app on the plan whose effective limits moved (an override may shadow the edit) is told.
+    const apps = await tx.app.findMany({ where: { planId: plan.id, deletedAt: null }, select: { id: true, override: true } });
+    for (const app of apps) {
+      await announceLimitsChange(tx, {
+        appId: app.id,
+        source: "plan",
+        changeId: `${plan.id}-${plan.updatedAt.getTime()}`,
+        before: effectiveLimits(before, app.override),
+        after: effectiveLimits(plan, app.override),
+      });
+    }
+    const affectedApps = apps.length;
     if (pricesChanged) {
       await tx.planPriceChange.create({ data: { planId: plan.id, previousPrices: pricesOf(before), appliedImmediately: applyPricesNow } });
     }

@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import type { Snapshot, SnapshotApp, SnapshotKey } from "@tollgate/relay/protocol";
 import type { Db } from "@/lib/db";
+import { spendableBalanceMinor, spendCapReached } from "@/lib/billing/spend-cap";
 import { decryptSecret } from "@/lib/keys/key-material";
 import { isAction, keyIsUsable } from "@/lib/keys/to-key-view";
 import { billingPeriodAt, toUnixSeconds } from "@/lib/periods/billing-period";
@@ -31,6 +32,7 @@ export async function buildRelaySnapshot(db: Db, input: { encryptionKey: string;
       plan: true,
       override: true,
       billingAccount: { select: { balanceMinor: true, autoRechargeEnabled: true } },
+      spendControls: { select: { monthlySpendCapMinor: true } },
       apiKeys: {
         where: { OR: [{ revokedAt: null }, { revokedAt: { gte: revokedSince } }] },
         orderBy: { id: "asc" },
@@ -51,6 +53,7 @@ export async function buildRelaySnapshot(db: Db, input: { encryptionKey: string;
     const plan = fellBackToFree ? freePlan : { ...app.plan, ...pricesInForce(app.plan, priceChanges.get(app.plan.id) ?? [], period.start) };
     const limits = fellBackToFree ? effectiveLimits(freePlan, null) : effectiveLimits(app.plan, app.override);
     const usage = app.usagePeriods.find((row) => row.start.getTime() === period.start.getTime());
+    const spend = { capMinor: app.spendControls?.monthlySpendCapMinor ?? null, spentMinor: usage?.overageCostMinor ?? 0 };
     const keys: SnapshotKey[] = app.apiKeys.map((key) => {
       const usable = keyIsUsable(key, now);
       return {
@@ -79,8 +82,9 @@ export async function buildRelaySnapshot(db: Db, input: { encryptionKey: string;
       billing: {
         overagesAllowed: limits.overagesAllowed,
         overagesEnabled: limits.overagesAllowed && app.overagesEnabled && !fellBackToFree,
-        balanceMinor: app.billingAccount?.balanceMinor ?? 0,
-        autoRechargeEnabled: app.billingAccount?.autoRechargeEnabled ?? false,
+        // A reached spend cap reads as an exhausted balance with no recharge (lib/billing/spend-cap.ts).
+        balanceMinor: spendableBalanceMinor({ balanceMinor: app.billingAccount?.balanceMinor ?? 0, ...spend }),
+        autoRechargeEnabled: (app.billingAccount?.autoRechargeEnabled ?? false) && !spendCapReached(spend.capMinor, spend.spentMinor),
         overagePricePer1000MessagesMinor: plan.overagePricePer1000MessagesMinor,
         overagePricePerConnectionMinor: plan.overagePricePerConnectionMinor,
         // The period's usage has begun to cost money: the free allowance is used up.

@@ -2,14 +2,18 @@
 // transaction as the counters, samples and ledger debits, so a retried batch (lost acknowledgement,
 // relay restart) is acknowledged without being counted again, and two concurrent deliveries of one
 // batch cannot both apply (the second waits on the id's unique index, then finds it taken).
-import type { AppUsageDelta, UsageBatch, UsageBatchResponse } from "@tollgate/relay/protocol";
+import { type AppUsageDelta, CloseCode, type UsageBatch, type UsageBatchResponse } from "@tollgate/relay/protocol";
 import { attemptAutoRecharge } from "@/lib/billing/attempt-auto-recharge";
 import type { PaymentProvider } from "@/lib/billing/payment-provider";
 import { postLedgerEntry } from "@/lib/billing/post-ledger-entry";
 import { planAtPeriod } from "@/lib/billing/plan-prices";
 import { costBreakdownDelta, incrementalCostMinor, periodCost } from "@/lib/billing/pricing";
+import { capRemainingMinor, chargeWithinCapMinor, loadSpendableBalances, spendCapReached } from "@/lib/billing/spend-cap";
 import type { Db, Prisma } from "@/lib/db";
-import { billingPeriodAt } from "@/lib/periods/billing-period";
+import { detectUsageEvents } from "@/lib/notifications/detect-usage-events";
+import { emitAppEvent } from "@/lib/notifications/emit-app-event";
+import { billingPeriodAt, toUnixSeconds } from "@/lib/periods/billing-period";
+import { effectiveLimits } from "@/lib/plans/effective-limits";
 import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
 import { periodTotals } from "./period-totals";
 
@@ -22,6 +26,10 @@ interface AppliedApp {
   chargedMinor: number;
   /** The first charge of the period on a pay-as-you-go plan: from now on relays need a balance for usage. */
   allowanceUsedUp: boolean;
+  /** What the spend cap leaves this period (null: no cap); relays are told min(balance, this). */
+  capRemainingMinor: number | null;
+  /** This batch brought usage charges to the cap: relays must refresh (auto-recharge no longer applies). */
+  capReachedNow: boolean;
   autoRecharge: { enabled: boolean; thresholdMinor: number };
 }
 
@@ -45,16 +53,14 @@ function describeCharge(delta: AppUsageDelta, cost: ReturnType<typeof periodCost
 async function applyAppDelta(tx: Prisma.TransactionClient, batch: UsageBatch, delta: AppUsageDelta): Promise<AppliedApp | null> {
   const app = await tx.app.findUnique({
     where: { id: delta.appId },
-    select: { id: true, billingAnchor: true, plan: true, billingAccount: true, deletedAt: true },
+    select: { id: true, billingAnchor: true, plan: true, override: true, billingAccount: true, spendControls: true, deletedAt: true },
   });
   // Usage of a deleted app has nobody left to bill; the batch is still acknowledged.
   if (!app?.billingAccount || app.deletedAt) return null;
   const period = billingPeriodAt(app.billingAnchor, new Date(delta.periodStartUnix * 1000));
-  await tx.usagePeriod.upsert({
-    where: { appId_start: { appId: app.id, start: period.start } },
-    create: { appId: app.id, start: period.start, end: period.end },
-    update: {},
-  });
+  // ON CONFLICT DO NOTHING: the first batches of a period from several relays may race to create it
+  // (an upsert would fail one of them on the unique index).
+  await tx.usagePeriod.createMany({ data: [{ appId: app.id, start: period.start, end: period.end }], skipDuplicates: true });
   // Row lock: concurrent batches from several relays serialise per app and period.
   await tx.$queryRaw`SELECT id FROM "UsagePeriod" WHERE "appId" = ${app.id} AND "start" = ${period.start} FOR UPDATE`;
   const row = await tx.usagePeriod.findUniqueOrThrow({ where: { appId_start: { appId: app.id, start: period.start } } });
@@ -66,9 +72,12 @@ async function applyAppDelta(tx: Prisma.TransactionClient, batch: UsageBatch, de
     deliveredMessages: before.deliveredMessages + BigInt(delta.deliveredMessages),
     egressBlocks: before.egressBlocks + BigInt(delta.egressBlocks),
   };
-  // Usage is priced at the plan's prices in force at the period start (an admin edit reaches it next period).
+  // Usage is priced at the plan's prices in force at the period start (an admin edit reaches it next period),
+  // and never past the app's spend cap.
   const sheet = await planAtPeriod(tx, app.plan, period.start);
-  const chargeMinor = incrementalCostMinor(sheet, before, after);
+  const capMinor = app.spendControls?.monthlySpendCapMinor ?? null;
+  const chargeMinor = chargeWithinCapMinor({ chargeMinor: incrementalCostMinor(sheet, before, after), capMinor, spentMinor: row.overageCostMinor });
+  const spentAfterMinor = row.overageCostMinor + chargeMinor;
   const messagesUsed = row.messagesUsed + BigInt(delta.messagesAccepted);
   await tx.usagePeriod.update({
     where: { id: row.id },
@@ -82,7 +91,7 @@ async function applyAppDelta(tx: Prisma.TransactionClient, batch: UsageBatch, de
       overageMessages: after.overageMessages,
       overageConnections: after.overageConnections,
       softDrops: row.softDrops + BigInt(delta.softDrops),
-      overageCostMinor: row.overageCostMinor + chargeMinor,
+      overageCostMinor: spentAfterMinor,
       closesByCode: mergeCloses(row.closesByCode, delta.closesByCode),
     },
   });
@@ -118,6 +127,25 @@ async function applyAppDelta(tx: Prisma.TransactionClient, batch: UsageBatch, de
     });
     balanceMinor = entry.balanceAfterMinor;
   }
+  const limits = effectiveLimits(app.plan, app.override);
+  const events = detectUsageEvents({
+    periodStartUnix: toUnixSeconds(period.start),
+    limits,
+    messagesUsed: { before: Number(row.messagesUsed), after: Number(row.messagesUsed) + delta.messagesAttempted },
+    peakConcurrent: { before: row.peakConcurrent, after: Math.max(row.peakConcurrent, delta.peakConcurrent) },
+    refusedMessages: delta.softDrops,
+    refusedConnections: delta.closesByCode[String(CloseCode.OverConcurrentLimit)] ?? 0,
+    spend: { capMinor, beforeMinor: row.overageCostMinor, afterMinor: spentAfterMinor },
+    balance: {
+      beforeMinor: app.billingAccount.balanceMinor,
+      afterMinor: balanceMinor,
+      lowThresholdMinor: app.billingAccount.autoRechargeThresholdMinor,
+      autoRechargeEnabled: app.billingAccount.autoRechargeEnabled,
+    },
+  });
+  // Inside the batch's transaction and behind the period row lock: an event exists exactly when the
+  // usage that raised it was counted, and its dedupe key absorbs any repeat.
+  for (const event of events) await emitAppEvent(tx, { appId: app.id, event, now: new Date(batch.sentAtUnixMs) });
   return {
     appId: app.id,
     periodStartUnix: delta.periodStartUnix,
@@ -125,6 +153,8 @@ async function applyAppDelta(tx: Prisma.TransactionClient, batch: UsageBatch, de
     balanceMinor,
     chargedMinor: chargeMinor,
     allowanceUsedUp: app.plan.kind === "pay_as_you_go" && row.overageCostMinor === 0 && chargeMinor > 0,
+    capRemainingMinor: capRemainingMinor(capMinor, spentAfterMinor),
+    capReachedNow: !spendCapReached(capMinor, row.overageCostMinor) && spendCapReached(capMinor, spentAfterMinor),
     autoRecharge: { enabled: app.billingAccount.autoRechargeEnabled, thresholdMinor: app.billingAccount.autoRechargeThresholdMinor },
   };
 }
@@ -152,12 +182,14 @@ export async function applyUsageBatch(db: Db, provider: PaymentProvider, batch: 
   // Taken after the commit: a snapshot generated later shows this batch's debits (see the relay's gate).
   const asOfUnixMs = Date.now();
   const balances = new Map<string, number>();
+  // Relays are told the spendable balance (spend-cap.ts): a reached cap reads as an exhausted balance.
+  const spendable = (app: AppliedApp, balanceMinor: number) => (app.capRemainingMinor === null ? balanceMinor : Math.min(balanceMinor, app.capRemainingMinor));
   for (const app of applied) {
-    balances.set(app.appId, app.balanceMinor);
-    if (app.allowanceUsedUp) notifyRelaysOfChange({ appId: app.appId, kind: "billing" });
-    if (app.chargedMinor > 0 && app.autoRecharge.enabled && app.balanceMinor <= app.autoRecharge.thresholdMinor) {
+    balances.set(app.appId, spendable(app, app.balanceMinor));
+    if (app.allowanceUsedUp || app.capReachedNow) notifyRelaysOfChange({ appId: app.appId, kind: "billing" });
+    if (app.chargedMinor > 0 && app.autoRecharge.enabled && app.balanceMinor <= app.autoRecharge.thresholdMinor && app.capRemainingMinor !== 0) {
       const outcome = await attemptAutoRecharge(db, provider, { appId: app.appId, trigger: "usage" }).catch(() => null);
-      if (outcome) balances.set(app.appId, outcome.balanceMinor);
+      if (outcome) balances.set(app.appId, spendable(app, outcome.balanceMinor));
     }
   }
   // With one delta per app period the last one listed carries the period's final count.
@@ -188,7 +220,7 @@ async function answerRetriedBatch(db: Db, batch: UsageBatch): Promise<UsageBatch
   }
   return {
     applied: false,
-    apps: apps.flatMap((app) => (app.billingAccount ? [{ appId: app.id, balanceMinor: app.billingAccount.balanceMinor }] : [])),
+    apps: [...(await loadSpendableBalances(db, { appIds }))].map(([appId, balanceMinor]) => ({ appId, balanceMinor })),
     periods,
     asOfUnixMs,
   };

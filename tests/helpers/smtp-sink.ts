@@ -1,11 +1,13 @@
-// A real SMTP server on a free port that keeps every message it receives, so tests read the mail the
-// app sent (through nodemailer, over a socket) instead of a mocked mailer.
+// A real SMTP server on 127.0.0.1, port 0, that keeps every message it receives, so tests read the mail
+// the app actually put on the wire (through nodemailer, over a socket) instead of a mocked mailer.
 import type { AddressInfo } from "node:net";
 import { SMTPServer } from "smtp-server";
 
 export interface ReceivedMail {
+  from: string;
   to: string[];
   raw: string;
+  subject: string;
 }
 
 export interface SmtpSink {
@@ -27,13 +29,23 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       const chunks: Buffer[] = [];
       stream.on("data", (chunk: Buffer) => chunks.push(chunk));
       stream.on("end", () => {
-        messages.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString("utf8") });
+        const raw = Buffer.concat(chunks).toString("utf8");
+        const subject = /^Subject: (.*(?:\r?\n[ \t].*)*)$/im.exec(raw)?.[1]?.replace(/\r?\n[ \t]/g, " ") ?? "";
+        messages.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
+          to: session.envelope.rcptTo.map((rcpt) => rcpt.address),
+          raw,
+          subject,
+        });
         for (const wake of waiters.splice(0)) wake();
         callback();
       });
     },
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
   const { port } = server.server.address() as AddressInfo;
   const find = (to: string) => messages.find((m) => m.to.includes(to));
   return {
@@ -51,7 +63,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
         });
       }
     },
-    stop: () => new Promise((resolve) => server.close(() => resolve())),
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
 

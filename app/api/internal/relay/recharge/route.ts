@@ -3,6 +3,7 @@ import { rechargeRequestSchema, type RechargeResponse } from "@tollgate/relay/pr
 import { NextResponse } from "next/server";
 import { attemptAutoRecharge } from "@/lib/billing/attempt-auto-recharge";
 import { getPaymentProvider } from "@/lib/billing/payment-provider";
+import { loadSpendableBalances } from "@/lib/billing/spend-cap";
 import { getDb } from "@/lib/db";
 import { withRelaySecret } from "@/lib/http/with-relay-secret";
 import { readJson } from "@/lib/http/with-session";
@@ -12,6 +13,9 @@ export const dynamic = "force-dynamic";
 export const POST = withRelaySecret(async ({ req }) => {
   const request = rechargeRequestSchema.parse(await readJson(req));
   const outcome = await attemptAutoRecharge(getDb(), getPaymentProvider(), { appId: request.appId, trigger: `relay:${request.reason}` });
-  const body: RechargeResponse = { recharged: outcome.recharged, balanceMinor: outcome.balanceMinor, ...(outcome.reason ? { reason: outcome.reason } : {}) };
+  // The relay is told the spendable balance: with the spend cap reached it reads as exhausted.
+  const spendable = await loadSpendableBalances(getDb(), { appIds: [request.appId] });
+  const balanceMinor = Math.min(outcome.balanceMinor, spendable.get(request.appId) ?? outcome.balanceMinor);
+  const body: RechargeResponse = { recharged: outcome.recharged, balanceMinor, ...(outcome.reason ? { reason: outcome.reason } : {}) };
   return NextResponse.json(body);
 });

@@ -1,0 +1,93 @@
+// The events an app's members are told about (dashboard, email, signed webhooks). Each event names the
+// occasion it belongs to (`dedupeKeyOf`): the database keeps one event per key, so a threshold fires
+// once per period however many usage flushes detect it, and concurrently.
+import { z } from "zod";
+
+export const USAGE_THRESHOLD_PERCENTS = [75, 90, 100] as const;
+export type UsageThresholdPercent = (typeof USAGE_THRESHOLD_PERCENTS)[number];
+export type LimitAxis = "messages" | "connections";
+
+export type AppEventInput =
+  /** Period usage reached 75, 90 or 100 % of a plan limit (messages per period, peak connections). */
+  | { type: "usage.threshold"; axis: LimitAxis; percent: UsageThresholdPercent; used: number; limit: number; periodStartUnix: number }
+  /** The relay started refusing: messages with `over_message_quota`, connections with 4010. */
+  | { type: "quota.reached"; axis: LimitAxis; refused: number; periodStartUnix: number }
+  /** Usage charges reached the app's monthly spend cap; further usage is refused until the next period. */
+  | { type: "spend_cap.reached"; capMinor: number; periodStartUnix: number }
+  /** The balance fell to the app's low-balance threshold with auto-recharge off. */
+  | { type: "balance.low"; balanceMinor: number; thresholdMinor: number; periodStartUnix: number }
+  /** The card declined an auto-recharge (once per card and period). */
+  | { type: "auto_recharge.declined"; amountMinor: number; reason: string; cardLast4: string; periodStartUnix: number }
+  /** An auto-recharge was refused because it would pass the monthly ceiling. */
+  | { type: "auto_recharge.ceiling_reached"; ceilingMinor: number; rechargedMinor: number; periodStartUnix: number }
+  /**
+   * The plan's monthly fee could not be charged; the app is past due (graceEndsAt: when it falls back to
+   * Free's limits, ISO 8601, or null when no grace applies). Once per period.
+   */
+  | { type: "plan_fee.failed"; planName: string; amountMinor: number; reason: string; periodStartUnix: number; graceEndsAt: string | null }
+  /**
+   * A platform admin changed limits that apply to the app (its override, or its plan). `changeId` is
+   * unique per change (an audit id or the change's timestamp), so every change is announced once.
+   */
+  | {
+      type: "limits.changed";
+      source: "override" | "plan";
+      changeId: string;
+      before: { maxConcurrentConnections: number | null; maxMessagesPerPeriod: number | null };
+      after: { maxConcurrentConnections: number | null; maxMessagesPerPeriod: number | null };
+    }
+  /** A platform admin suspended the app; `changeId` is unique per suspension. */
+  | { type: "app.suspended"; reason: string | null; changeId: string }
+  /** "Send test event" on a webhook endpoint: delivered to that endpoint only, not listed in the dashboard. */
+  | { type: "webhook.test"; endpointId: string; requestId: string };
+
+export type AppEventType = AppEventInput["type"];
+
+/** Events that raise a banner in the dashboard until read. */
+export const BANNER_EVENT_TYPES: readonly AppEventType[] = ["quota.reached", "spend_cap.reached", "auto_recharge.declined", "plan_fee.failed", "app.suspended"];
+
+export function dedupeKeyOf(appId: string, event: AppEventInput): string {
+  switch (event.type) {
+    case "usage.threshold":
+      return `${appId}:${event.type}:${event.axis}:${event.percent}:${event.periodStartUnix}`;
+    case "quota.reached":
+      return `${appId}:${event.type}:${event.axis}:${event.periodStartUnix}`;
+    case "spend_cap.reached":
+    case "balance.low":
+    case "auto_recharge.ceiling_reached":
+    case "plan_fee.failed":
+      return `${appId}:${event.type}:${event.periodStartUnix}`;
+    case "auto_recharge.declined":
+      return `${appId}:${event.type}:${event.cardLast4}:${event.periodStartUnix}`;
+    case "limits.changed":
+    case "app.suspended":
+      return `${appId}:${event.type}:${event.changeId}`;
+    case "webhook.test":
+      return `${appId}:${event.type}:${event.requestId}`;
+  }
+}
+
+export const notificationListQuerySchema = z.object({
+  appId: z.string().min(1).max(64).optional(),
+  unreadOnly: z.enum(["true", "false"]).optional(),
+});
+
+export const markReadSchema = z.union([
+  z.object({ eventIds: z.array(z.string().min(1).max(64)).min(1).max(200) }).strict(),
+  z.object({ all: z.literal(true), appId: z.string().min(1).max(64).optional() }).strict(),
+]);
+export type MarkReadBody = z.infer<typeof markReadSchema>;
+
+export interface NotificationView {
+  id: string;
+  appId: string;
+  appName: string;
+  type: AppEventType;
+  severity: "info" | "warning" | "critical";
+  title: string;
+  message: string;
+  data: unknown;
+  banner: boolean;
+  readAt: string | null;
+  createdAt: string;
+}

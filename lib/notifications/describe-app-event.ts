@@ -1,0 +1,81 @@
+// The words of each event: the notification centre, the email and the webhook's `title`/`message`
+// all say the same thing.
+import type { AppEventInput } from "./app-event.types";
+
+export interface EventDescription {
+  severity: "info" | "warning" | "critical";
+  title: string;
+  message: string;
+}
+
+const money = (minor: number) => new Intl.NumberFormat("en-US", { style: "currency", currency: "USD" }).format(minor / 100);
+const count = (value: number | null) => (value === null ? "unlimited" : new Intl.NumberFormat("en-US").format(value));
+const axisName = { messages: "messages this period", connections: "concurrent connections" } as const;
+
+export function describeAppEvent(event: AppEventInput, appName: string): EventDescription {
+  switch (event.type) {
+    case "usage.threshold":
+      return {
+        severity: event.percent === 100 ? "critical" : event.percent === 90 ? "warning" : "info",
+        title: `${appName}: ${event.percent}% of ${axisName[event.axis]} used`,
+        message: `${count(event.used)} of ${count(event.limit)} ${axisName[event.axis]} (${event.percent}% of the plan limit).`,
+      };
+    case "quota.reached":
+      return {
+        severity: "critical",
+        title: `${appName}: ${event.axis === "messages" ? "messages are being refused" : "connections are being refused"}`,
+        message:
+          event.axis === "messages"
+            ? `The relay refused ${count(event.refused)} publish/send with over_message_quota. Raise the plan, turn on overages or add balance.`
+            : `The relay refused ${count(event.refused)} new connections with close code 4010. Raise the plan, turn on overages or add balance.`,
+      };
+    case "spend_cap.reached":
+      return {
+        severity: "critical",
+        title: `${appName}: monthly spend cap of ${money(event.capMinor)} reached`,
+        message: "Usage charges stopped at the cap: usage beyond the plan is refused until the next period or until you raise the cap.",
+      };
+    case "balance.low":
+      return {
+        severity: "warning",
+        title: `${appName}: balance low (${money(event.balanceMinor)})`,
+        message: `The balance is at or below ${money(event.thresholdMinor)} and auto-recharge is off. Top up to keep usage beyond the plan running.`,
+      };
+    case "auto_recharge.declined":
+      return {
+        severity: "critical",
+        title: `${appName}: auto-recharge of ${money(event.amountMinor)} declined`,
+        message: `The card ending ${event.cardLast4} was declined (${event.reason}). Update the card or top up by hand.`,
+      };
+    case "auto_recharge.ceiling_reached":
+      return {
+        severity: "warning",
+        title: `${appName}: monthly auto-recharge ceiling reached`,
+        message: `Auto-recharges this period total ${money(event.rechargedMinor)}; the ceiling is ${money(event.ceilingMinor)}, so no further recharge is made.`,
+      };
+    case "plan_fee.failed":
+      return {
+        severity: "critical",
+        title: `${appName}: ${event.planName} fee of ${money(event.amountMinor)} could not be charged`,
+        message: event.graceEndsAt
+          ? `${event.reason}. The app is past due; it falls back to the Free plan's limits at ${event.graceEndsAt} unless the fee is paid.`
+          : `${event.reason}. The app is past due.`,
+      };
+    case "limits.changed":
+      return {
+        severity: "warning",
+        title: `${appName}: limits changed by an administrator`,
+        message:
+          `Concurrent connections ${count(event.before.maxConcurrentConnections)} → ${count(event.after.maxConcurrentConnections)}, ` +
+          `messages per period ${count(event.before.maxMessagesPerPeriod)} → ${count(event.after.maxMessagesPerPeriod)}.`,
+      };
+    case "app.suspended":
+      return {
+        severity: "critical",
+        title: `${appName} was suspended`,
+        message: event.reason ? `An administrator suspended the app: ${event.reason}` : "An administrator suspended the app.",
+      };
+    case "webhook.test":
+      return { severity: "info", title: `${appName}: test event`, message: "A test event sent from the dashboard." };
+  }
+}

@@ -1,0 +1,47 @@
+import { z } from "zod";
+
+export const MAX_WEBHOOK_ENDPOINTS_PER_APP = 10;
+
+/**
+ * A customer's webhook URL. Only http(s) (no file:, gopher:, data: …), no credentials in the URL (it
+ * is shown in the dashboard and the delivery log). See docs/notifications.md on SSRF.
+ */
+export const webhookUrlSchema = z
+  .string()
+  .trim()
+  .min(1, "Enter the endpoint's URL")
+  .max(2048, "At most 2048 characters")
+  .refine((value) => URL.canParse(value), "Enter a full URL, like https://example.com/hooks/tollgate")
+  .refine((value) => !URL.canParse(value) || ["http:", "https:"].includes(new URL(value).protocol), "Only http:// and https:// URLs are accepted")
+  .refine((value) => !URL.canParse(value) || (new URL(value).username === "" && new URL(value).password === ""), "Put no user name or password in the URL");
+
+export const createWebhookEndpointSchema = z
+  .object({
+    url: webhookUrlSchema,
+    description: z.string().trim().max(200, "At most 200 characters").optional(),
+  })
+  .strict();
+export type CreateWebhookEndpointBody = z.infer<typeof createWebhookEndpointSchema>;
+
+export interface WebhookEndpointView {
+  id: string;
+  url: string;
+  description: string | null;
+  secretPrefix: string;
+  enabled: boolean;
+  createdAt: string;
+}
+
+export interface WebhookDeliveryView {
+  id: string;
+  eventId: string;
+  eventType: string;
+  eventTitle: string;
+  status: "pending" | "succeeded" | "failed" | "skipped";
+  attempts: number;
+  lastResponseStatus: number | null;
+  lastError: string | null;
+  nextAttemptAt: string | null;
+  createdAt: string;
+  attemptLog: { attemptNumber: number; responseStatus: number | null; error: string | null; durationMs: number; at: string }[];
+}
