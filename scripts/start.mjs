@@ -1,17 +1,18 @@
 #!/usr/bin/env node
 // `npm start`: one command from a fresh clone to a running Tollgate on embedded defaults.
 // Generates the Prisma client, starts the embedded PGlite server unless DATABASE_URL is set, migrates,
-// seeds, builds the web app when its sources changed, then runs the web app and the relay with prefixed
-// logs, and shuts every child down cleanly on Ctrl-C / SIGTERM.
+// seeds, builds the web app and compiles the relay when their sources changed, then runs the web app and
+// the relay with prefixed logs, and shuts every child down cleanly on Ctrl-C / SIGTERM.
 //   npm start            production build (rebuilt only when sources change)
 //   npm start -- --dev   next dev instead of a build
-//   node scripts/start.mjs --build-only   generate + build when needed, then exit (the test runner's first step)
+//   node scripts/start.mjs --build-only   generate + build web app and relay when needed, then exit (the test runner's first step)
 import { spawn, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { z } from "zod";
+import { buildRelay, relayEntryPoint } from "../relay/build.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 const bin = (name) => path.join(root, "node_modules", ".bin", name);
@@ -225,6 +226,12 @@ async function buildIfNeeded(env) {
   }
 }
 
+async function buildRelayIfNeeded() {
+  const started = Date.now();
+  if (await buildRelay()) say(`relay compiled to ${path.relative(root, relayEntryPoint)} in ${Date.now() - started} ms`);
+  else say("relay build is up to date");
+}
+
 async function main() {
   for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => void shutdown(0));
 
@@ -232,6 +239,7 @@ async function main() {
     const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", DATABASE_URL: config.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres" };
     run(bin("prisma"), ["generate"], env);
     await buildIfNeeded(env);
+    await buildRelayIfNeeded();
     return;
   }
 
@@ -272,10 +280,15 @@ async function main() {
   say("seeding plans, admin and demo app");
   for (const line of run(bin("tsx"), ["prisma/seed.ts"], env).split("\n")) if (line.trim()) log("[seed] ", line);
 
-  if (!devMode) await buildIfNeeded(env);
+  if (!devMode) {
+    await buildIfNeeded(env);
+    await buildRelayIfNeeded();
+  }
 
   startChild("web", bin("next"), devMode ? ["dev", "-p", String(config.PORT)] : ["start", "-p", String(config.PORT)], env);
-  startChild("relay", bin("tsx"), ["relay/src/main.ts"], env);
+  // Production runs the compiled relay in one process; --dev runs its sources through tsx.
+  if (devMode) startChild("relay", bin("tsx"), ["relay/src/main.ts"], env);
+  else startChild("relay", process.execPath, ["--enable-source-maps", relayEntryPoint], env);
   await waitForHttp(`http://127.0.0.1:${config.PORT}/api/health`, devMode ? 120_000 : 60_000);
   await waitForHttp(`http://127.0.0.1:${config.RELAY_PORT}/healthz`, 30_000);
 
