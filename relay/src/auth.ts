@@ -2,8 +2,8 @@
 // Returns the identity or the close code to refuse with; never throws for bad input.
 import { randomUUID } from "node:crypto";
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify } from "jose";
-import { ACTIONS, CloseCode, KeyPrefix, Limits } from "./protocol";
-import type { Action, SnapshotApp, SnapshotKey } from "./protocol";
+import { ACTIONS, Disconnect, KeyPrefix, Limits } from "./protocol";
+import type { Action, DisconnectKind, SnapshotApp, SnapshotKey } from "./protocol";
 import type { PlanCache } from "./plan-cache";
 import { isJsonObject, isValidPeerId, serializedBytes } from "./validation";
 
@@ -24,7 +24,8 @@ export interface Identity {
 
 export type AuthResult =
   | { ok: true; identity: Identity }
-  | { ok: false; closeCode: number; reason: string; appId?: string; keyId?: string };
+  /** `detail` says which check failed, for the log; the client sees only the disconnect's code and reason. */
+  | { ok: false; disconnect: DisconnectKind; detail: string; appId?: string; keyId?: string };
 
 export interface Credential {
   token?: string;
@@ -55,12 +56,14 @@ export function credentialKeyId(credential: Credential): string | null {
   return null;
 }
 
-const refuse = (reason: string, extra: { appId?: string; keyId?: string } = {}): AuthResult => ({
+const refuse = (detail: string, extra: { appId?: string; keyId?: string } = {}): AuthResult => ({
   ok: false,
-  closeCode: CloseCode.InvalidToken,
-  reason,
+  disconnect: Disconnect.InvalidCredential,
+  detail,
   ...extra,
 });
+
+const expired = (ids: { appId: string; keyId: string }): AuthResult => ({ ok: false, disconnect: Disconnect.TokenExpired, detail: "token expired", ...ids });
 
 /** The token's permissions within the key's actions (a token never gains an action its key lacks). */
 export function effectivePermissions(key: SnapshotKey, tokenPermissions: readonly Action[] | null): Set<Action> {
@@ -136,7 +139,7 @@ export async function authenticate(options: AuthenticateOptions): Promise<AuthRe
     });
     claims = verified.payload;
   } catch (error) {
-    if (error instanceof joseErrors.JWTExpired) return { ok: false, closeCode: CloseCode.TokenExpired, reason: "token expired", ...ids };
+    if (error instanceof joseErrors.JWTExpired) return expired(ids);
     return refuse("token verification failed", ids);
   }
 
@@ -148,7 +151,7 @@ export async function authenticate(options: AuthenticateOptions): Promise<AuthRe
   const exp = claims.exp;
   if (typeof exp !== "number" || !Number.isFinite(exp)) return refuse("exp is required", ids);
   if (exp - nowSec > Limits.maxTokenLifetimeSec + Limits.clockToleranceSec) return refuse("exp too far in the future", ids);
-  if (exp * 1000 - nowMs <= options.expiryLeadMs) return { ok: false, closeCode: CloseCode.TokenExpired, reason: "token expired", ...ids };
+  if (exp * 1000 - nowMs <= options.expiryLeadMs) return expired(ids);
 
   let tokenChannels: string[] | null = null;
   if (claims.channels !== undefined) {
@@ -189,7 +192,7 @@ export async function authenticate(options: AuthenticateOptions): Promise<AuthRe
 
 function finishWithAppStatus(identity: Identity): AuthResult {
   if (identity.app.status === "suspended") {
-    return { ok: false, closeCode: CloseCode.AppSuspended, reason: "app suspended", appId: identity.app.appId, keyId: identity.key.keyId };
+    return { ok: false, disconnect: Disconnect.AppSuspended, detail: "app suspended", appId: identity.app.appId, keyId: identity.key.keyId };
   }
   return { ok: true, identity };
 }

@@ -3,7 +3,7 @@
 // server, and answer JSON; errors use the REST error shape `{error, message}`.
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { CloseCode, ErrorCode, INTERNAL_AUTH_HEADER, Limits, RelayInternalPath, planChangeNoticeSchema, relayPublishRequestSchema } from "./protocol";
+import { Disconnect, ErrorCode, INTERNAL_AUTH_HEADER, InternalApiError, Limits, RelayInternalPath, planChangeNoticeSchema, relayPublishRequestSchema } from "./protocol";
 import type { RelayServer } from "./server";
 import { OtherNodesUnreachableError } from "./state/types";
 import { channelProblem } from "./validation";
@@ -90,13 +90,13 @@ export async function handleHttpRequest(server: RelayServer, req: IncomingMessag
     res.end(body);
     return;
   }
-  if (!rawPath.startsWith("/internal/")) return apiError(res, 404, "not_found", "no such route");
-  if (!internalAuthorized(server, req)) return apiError(res, 401, "unauthorized", "missing or invalid relay secret");
+  if (!rawPath.startsWith("/internal/")) return apiError(res, 404, InternalApiError.NotFound, "no such route");
+  if (!internalAuthorized(server, req)) return apiError(res, 401, InternalApiError.Unauthorized, "missing or invalid relay secret");
   if (rawPath === RelayInternalPath.planChanged && method === "POST") {
     const body = await readJsonBody(req, PLAN_CHANGE_NOTICE_MAX_BYTES);
-    if (!body.ok) return apiError(res, body.status, "invalid_request", body.message);
+    if (!body.ok) return apiError(res, body.status, InternalApiError.InvalidRequest, body.message);
     const notice = planChangeNoticeSchema.safeParse(body.value);
-    if (!notice.success) return apiError(res, 400, "invalid_request", "body is not a plan-change notice");
+    if (!notice.success) return apiError(res, 400, InternalApiError.InvalidRequest, "body is not a plan-change notice");
     server.logger.debug("plan change notice", notice.data);
     server.planChangeNotice();
     return json(res, 202, { accepted: true });
@@ -104,12 +104,12 @@ export async function handleHttpRequest(server: RelayServer, req: IncomingMessag
 
   const segments = internalSegments(rawPath);
   if (!segments || segments[0] !== "internal" || segments[1] !== "apps" || segments[2] === undefined) {
-    return apiError(res, 404, "not_found", "no such route");
+    return apiError(res, 404, InternalApiError.NotFound, "no such route");
   }
   const appId = segments[2];
   const rest = segments.slice(3);
   const app = server.planCache.app(appId);
-  if (!app) return apiError(res, 404, "not_found", "unknown app");
+  if (!app) return apiError(res, 404, InternalApiError.UnknownApp, "unknown app");
 
   // GET stats
   if (rest.length === 1 && rest[0] === "stats" && method === "GET") {
@@ -126,17 +126,17 @@ export async function handleHttpRequest(server: RelayServer, req: IncomingMessag
   if (rest.length === 3 && rest[0] === "channels" && rest[1] !== undefined) {
     const channel = rest[1];
     const problem = channelProblem(channel);
-    if (problem === ErrorCode.ChannelReserved) return apiError(res, 400, "channel_reserved", "reserved channel prefix");
-    if (problem !== null) return apiError(res, 400, "invalid_request", "invalid channel name");
+    if (problem === ErrorCode.ChannelReserved) return apiError(res, 400, InternalApiError.ChannelReserved, "reserved channel prefix");
+    if (problem !== null) return apiError(res, 400, InternalApiError.InvalidRequest, "invalid channel name");
     if (rest[2] === "peers" && method === "GET") {
       return json(res, 200, { channel, peers: await server.state.presence.roster(appId, channel) });
     }
     if (rest[2] === "publish" && method === "POST") {
       const body = await readJsonBody(req, Limits.maxRestBodyBytes);
-      if (!body.ok) return apiError(res, body.status, "invalid_request", body.message);
+      if (!body.ok) return apiError(res, body.status, InternalApiError.InvalidRequest, body.message);
       const parsed = relayPublishRequestSchema.safeParse(body.value);
       if (!parsed.success || typeof body.value !== "object" || body.value === null || !("data" in body.value)) {
-        return apiError(res, 400, "invalid_request", "body needs data");
+        return apiError(res, 400, InternalApiError.InvalidRequest, "body needs data");
       }
       const result = await server.restPublish(app, channel, parsed.data.data, parsed.data.from ?? "server", parsed.data.peerMetadata);
       return json(res, 200, result.dropped ? { channel, delivered: 0, dropped: ErrorCode.OverMessageQuota } : { channel, delivered: result.delivered });
@@ -147,12 +147,12 @@ export async function handleHttpRequest(server: RelayServer, req: IncomingMessag
   if (rest.length === 2 && rest[0] === "peers" && rest[1] !== undefined && method === "DELETE") {
     const peerId = rest[1];
     try {
-      const closed = await server.state.bus.disconnectPeer(appId, peerId, CloseCode.AdminDisconnect, "disconnected_by_backend");
+      const closed = await server.state.bus.disconnectPeer(appId, peerId, Disconnect.AdminDisconnect.code, Disconnect.AdminDisconnect.reason);
       return json(res, 200, { peerId, closed });
     } catch (error) {
-      if (error instanceof OtherNodesUnreachableError) return apiError(res, 503, "unavailable", error.message);
+      if (error instanceof OtherNodesUnreachableError) return apiError(res, 503, InternalApiError.Unavailable, error.message);
       throw error;
     }
   }
-  return apiError(res, 404, "not_found", "no such route");
+  return apiError(res, 404, InternalApiError.NotFound, "no such route");
 }

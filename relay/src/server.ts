@@ -26,12 +26,13 @@ import { Meter } from "./metering";
 import { RelayCounters, createMetricsRegistry } from "./metrics";
 import { PlanCache } from "./plan-cache";
 import { textFrame } from "./raw-frame";
-import { CloseCode, ErrorCode, Limits } from "./protocol";
-import type { Snapshot, SnapshotApp } from "./protocol";
+import { CloseCode, Disconnect, ErrorCode, Limits, ServerFrame, ServerFrameType } from "./protocol";
+import type { ClientFrame, DisconnectKind, PublishFrame, SendFrame, Snapshot, SnapshotApp, SubscribeFrame, UnsubscribeFrame } from "./protocol";
+import { parseClientFrame } from "./parse-frame";
 import { createMemoryState } from "./state/memory";
 import { refreshOnNotice } from "./refresh-on-notice";
 import type { ChannelMessageEvent, DirectEvent, JsonObject, LocalDelivery, PresenceEvent, RelayState } from "./state/types";
-import { channelProblem, isJsonObject, isValidPeerId } from "./validation";
+import { channelProblem } from "./validation";
 
 /** Bytes of frames a connection may have waiting behind an asynchronous one before it is cut off. */
 const MAX_QUEUED_BYTES = 4 * 1024 * 1024;
@@ -48,8 +49,6 @@ interface AppConnections {
   all: Set<Connection>;
   byId: Map<string, Connection>;
 }
-
-type ClientFrame = Record<string, unknown> & { type: string };
 
 export interface StartRelayOptions {
   /** Shared state (a Redis implementation later); defaults to in-memory single-node state. */
@@ -83,10 +82,6 @@ function outboundFrame(payload: Buffer): OutboundFrame {
   return { payload, framed: textFrame(payload) };
 }
 
-function messageFrame(channel: string, from: string, dataJson: string, fromMetadataJson: string | null): Buffer {
-  const meta = fromMetadataJson === null ? "" : `,"fromMetadata":${fromMetadataJson}`;
-  return Buffer.from(`{"type":"message","channel":${JSON.stringify(channel)},"from":${JSON.stringify(from)},"data":${dataJson}${meta}}`);
-}
 
 export class RelayServer implements LocalDelivery {
   readonly counters = new RelayCounters();
@@ -280,8 +275,8 @@ export class RelayServer implements LocalDelivery {
     if (!auth.ok) {
       const app = auth.appId ? this.planCache.app(auth.appId) : undefined;
       if (app && auth.keyId) this.meter.connectionAttempt(app.appId, app.period.startUnix, auth.keyId);
-      this.logger.info("connection refused", { ip, code: auth.closeCode, reason: auth.reason, appId: auth.appId, keyId: auth.keyId });
-      return this.refuseAfterUpgrade(req, socket, head, auth.closeCode, auth.reason, app);
+      this.logger.info("connection refused", { ip, code: auth.disconnect.code, reason: auth.detail, appId: auth.appId, keyId: auth.keyId });
+      return this.refuseAfterUpgrade(req, socket, head, auth.disconnect, app);
     }
 
     const identity = auth.identity;
@@ -291,7 +286,7 @@ export class RelayServer implements LocalDelivery {
     const admission = await this.gate.admitConnection(app, connectionId, this.snapshotGeneratedAtMs());
     if (!admission.admitted) {
       this.logger.info("connection refused", { ip, code: CloseCode.OverConcurrentLimit, appId: app.appId, keyId: identity.key.keyId });
-      return this.refuseAfterUpgrade(req, socket, head, CloseCode.OverConcurrentLimit, "over_concurrent_limit", app);
+      return this.refuseAfterUpgrade(req, socket, head, Disconnect.OverConcurrentLimit, app);
     }
     if (this.closing || socket.destroyed) {
       await this.state.leases.release(app.appId, connectionId);
@@ -302,14 +297,14 @@ export class RelayServer implements LocalDelivery {
   }
 
   /** Refusals happen after the upgrade so browsers see the close code (PROTOCOL §1 Decision). */
-  private refuseAfterUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, code: number, reason: string, app: SnapshotApp | undefined): void {
+  private refuseAfterUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, disconnect: DisconnectKind, app: SnapshotApp | undefined): void {
     if (socket.destroyed) return;
-    RelayCounters.bump(this.counters.connectionAttempts, String(code));
-    RelayCounters.bump(this.counters.closes, String(code));
-    if (app) this.meter.closed(app.appId, app.period.startUnix, code);
+    RelayCounters.bump(this.counters.connectionAttempts, String(disconnect.code));
+    RelayCounters.bump(this.counters.closes, String(disconnect.code));
+    if (app) this.meter.closed(app.appId, app.period.startUnix, disconnect.code);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       ws.on("error", () => undefined);
-      ws.close(code, reason);
+      ws.close(disconnect.code, disconnect.reason);
       const terminate = setTimeout(() => ws.terminate(), MAX_CLOSE_WAIT_MS);
       terminate.unref();
       ws.once("close", () => clearTimeout(terminate));
@@ -353,35 +348,28 @@ export class RelayServer implements LocalDelivery {
       connection.awaitingPongSinceMs = null;
     });
     ws.on("error", (error: Error & { code?: string }) => {
-      if (error.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") connection.closeCode ??= CloseCode.MessageTooBig;
+      if (error.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") connection.closeCode ??= Disconnect.MessageTooBig.code;
       this.logger.debug("socket error", { connectionId, error: error.message });
     });
     ws.on("close", (code: number) => void this.onClose(connection, code));
 
-    const welcome: Record<string, unknown> & { type: string } = {
-      type: "welcome",
-      peerId: connection.peerId,
-      expiresAt: identity.expiresAt,
-      serverTime: Math.floor(Date.now() / 1000),
-      maxMessageSize: Limits.maxInboundFrameBytes,
-    };
-    if (identity.metadata) welcome.metadata = identity.metadata;
-    this.sendControl(connection, welcome);
+    const welcome = { peerId: connection.peerId, expiresAt: identity.expiresAt, serverTimeUnix: Math.floor(Date.now() / 1000) };
+    this.sendFrame(connection, ServerFrameType.Welcome, ServerFrame.welcome(identity.metadata ? { ...welcome, metadata: identity.metadata } : welcome));
 
     if (identity.expiresAt !== null) {
       const closeInMs = identity.expiresAt * 1000 - this.config.timing.tokenExpiryLeadMs - Date.now();
-      connection.expiryTimer = setTimeout(() => this.closeConnection(connection, CloseCode.TokenExpired, "token_expired"), Math.max(0, closeInMs));
+      connection.expiryTimer = setTimeout(() => this.closeConnection(connection, Disconnect.TokenExpired), Math.max(0, closeInMs));
       connection.expiryTimer.unref();
     }
     this.logger.debug("connection opened", { connectionId, appId: connection.appId, keyId: connection.keyId, peerId: connection.peerId });
   }
 
-  closeConnection(connection: Connection, code: number, reason: string): void {
+  closeConnection(connection: Connection, disconnect: { code: number; reason: string }): void {
     if (connection.closed || connection.closeCode !== null) return;
-    connection.closeCode = code;
-    connection.ws.close(code, reason);
+    connection.closeCode = disconnect.code;
+    connection.ws.close(disconnect.code, disconnect.reason);
     // A peer that never answers the close handshake must not hold its lease.
-    const terminate = setTimeout(() => connection.ws.terminate(), code === CloseCode.PolicyViolation ? this.config.timing.slowConsumerTerminateMs : MAX_CLOSE_WAIT_MS);
+    const terminate = setTimeout(() => connection.ws.terminate(), disconnect.code === CloseCode.PolicyViolation ? this.config.timing.slowConsumerTerminateMs : MAX_CLOSE_WAIT_MS);
     terminate.unref();
   }
 
@@ -474,16 +462,16 @@ export class RelayServer implements LocalDelivery {
       for (const connection of app.all) {
         const snapshotApp = this.planCache.app(connection.appId);
         if (!snapshotApp) {
-          this.closeConnection(connection, CloseCode.InvalidToken, "app_removed");
+          this.closeConnection(connection, Disconnect.AppRemoved);
           continue;
         }
         if (snapshotApp.status === "suspended") {
-          this.closeConnection(connection, CloseCode.AppSuspended, "app_suspended");
+          this.closeConnection(connection, Disconnect.AppSuspended);
           continue;
         }
         const key = this.planCache.key(connection.keyId)?.key;
         if (!key || key.revoked || (key.expiresAtUnix !== null && key.expiresAtUnix <= nowSec)) {
-          this.closeConnection(connection, CloseCode.InvalidToken, "key_revoked");
+          this.closeConnection(connection, Disconnect.KeyRevoked);
           continue;
         }
         connection.updateKey(key);
@@ -503,7 +491,7 @@ export class RelayServer implements LocalDelivery {
     const text = Buffer.isBuffer(data) ? data.toString("utf8") : Array.isArray(data) ? Buffer.concat(data).toString("utf8") : Buffer.from(data).toString("utf8");
     if (connection.queue) {
       if (connection.queuedBytes + text.length > MAX_QUEUED_BYTES) {
-        this.closeConnection(connection, CloseCode.PolicyViolation, "too_many_pending_frames");
+        this.closeConnection(connection, Disconnect.TooManyPendingFrames);
         return;
       }
       connection.queuedBytes += text.length;
@@ -532,9 +520,15 @@ export class RelayServer implements LocalDelivery {
       this.sendError(connection, ErrorCode.InternalError, "internal error", requestId);
     };
     try {
-      const frame = this.parseFrame(connection, text);
-      if (!frame) return undefined;
-      requestId = typeof frame.requestId === "string" ? frame.requestId : undefined;
+      const parsed = parseClientFrame(text);
+      if (!parsed.ok) {
+        RelayCounters.bump(this.counters.framesIn, parsed.counted);
+        this.sendError(connection, parsed.code, parsed.message, parsed.requestId);
+        return undefined;
+      }
+      const frame = parsed.frame;
+      requestId = frame.requestId;
+      RelayCounters.bump(this.counters.framesIn, frame.type);
       const pending = this.dispatch(connection, frame, requestId);
       return pending ? pending.catch(fail) : undefined;
     } catch (error) {
@@ -543,52 +537,19 @@ export class RelayServer implements LocalDelivery {
     }
   }
 
-  /** JSON/shape checks; answers `malformed_message` and returns null when the frame is unusable. */
-  private parseFrame(connection: Connection, text: string): ClientFrame | null {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      RelayCounters.bump(this.counters.framesIn, "malformed");
-      this.sendError(connection, ErrorCode.MalformedMessage, "frame is not JSON");
-      return null;
-    }
-    if (!isJsonObject(parsed) || typeof parsed.type !== "string") {
-      RelayCounters.bump(this.counters.framesIn, "malformed");
-      this.sendError(connection, ErrorCode.MalformedMessage, "frame must be an object with a string type");
-      return null;
-    }
-    const requestId = parsed.requestId;
-    if (requestId !== undefined && (typeof requestId !== "string" || requestId.length === 0 || requestId.length > Limits.maxRequestIdChars)) {
-      RelayCounters.bump(this.counters.framesIn, "malformed");
-      this.sendError(connection, ErrorCode.MalformedMessage, `requestId must be a non-empty string of at most ${Limits.maxRequestIdChars} characters`);
-      return null;
-    }
-    return parsed as ClientFrame;
-  }
-
   private dispatch(connection: Connection, frame: ClientFrame, requestId: string | undefined): Promise<void> | undefined {
     switch (frame.type) {
       case "ping":
-        RelayCounters.bump(this.counters.framesIn, "ping");
-        this.sendControl(connection, { type: "pong" });
+        this.sendFrame(connection, ServerFrameType.Pong, ServerFrame.pong());
         return undefined;
       case "subscribe":
-        RelayCounters.bump(this.counters.framesIn, "subscribe");
         return this.subscribe(connection, frame, requestId);
       case "unsubscribe":
-        RelayCounters.bump(this.counters.framesIn, "unsubscribe");
         return this.unsubscribe(connection, frame, requestId);
       case "publish":
-        RelayCounters.bump(this.counters.framesIn, "publish");
         return this.publish(connection, frame, requestId);
       case "send":
-        RelayCounters.bump(this.counters.framesIn, "send");
         return this.send(connection, frame, requestId);
-      default:
-        RelayCounters.bump(this.counters.framesIn, "unknown");
-        this.sendError(connection, ErrorCode.UnknownType, "unknown frame type", requestId);
-        return undefined;
     }
   }
 
@@ -600,7 +561,7 @@ export class RelayServer implements LocalDelivery {
   private takeToken(connection: Connection, app: SnapshotApp): boolean {
     if (connection.bucket.take(app.limits.tokenBucketRefillPerSecond, app.limits.tokenBucketBurst)) return true;
     this.counters.tokenBucketCloses += 1;
-    this.closeConnection(connection, CloseCode.OverMessageRate, "over_message_rate");
+    this.closeConnection(connection, Disconnect.OverMessageRate);
     return false;
   }
 
@@ -627,11 +588,11 @@ export class RelayServer implements LocalDelivery {
     return channel;
   }
 
-  private async subscribe(connection: Connection, frame: ClientFrame, requestId: string | undefined): Promise<void> {
+  private async subscribe(connection: Connection, frame: SubscribeFrame, requestId: string | undefined): Promise<void> {
     if (!connection.permissions.has("subscribe")) return this.sendError(connection, ErrorCode.ActionNotPermitted, "subscribe not permitted", requestId);
     const channel = this.checkChannel(connection, frame.channel, requestId, true);
     if (channel === null) return;
-    const includeSenderMetadata = frame.includeSenderMetadata === true;
+    const includeSenderMetadata = frame.includeSenderMetadata;
     const existing = connection.subscriptions.get(channel);
     if (existing) {
       existing.includeSenderMetadata = includeSenderMetadata;
@@ -659,12 +620,12 @@ export class RelayServer implements LocalDelivery {
     if (connection.canPresence) {
       const roster = await this.state.presence.roster(connection.appId, channel);
       const others = roster.filter((m) => m.peerId !== connection.peerId);
-      this.sendControl(connection, { type: "presence", channel, joined: others, left: [] });
+      this.sendFrame(connection, ServerFrameType.Presence, ServerFrame.presence(channel, others, []));
     }
     if (firstForPeer) this.state.bus.publishPresence({ appId: connection.appId, channel, joined: [member], left: [], excludePeerId: connection.peerId });
   }
 
-  private async unsubscribe(connection: Connection, frame: ClientFrame, requestId: string | undefined): Promise<void> {
+  private async unsubscribe(connection: Connection, frame: UnsubscribeFrame, requestId: string | undefined): Promise<void> {
     const channel = this.checkChannel(connection, frame.channel, requestId, false);
     if (channel === null) return;
     const subscription = connection.subscriptions.get(channel);
@@ -706,7 +667,7 @@ export class RelayServer implements LocalDelivery {
     if (subscribers && subscribers.size === 0) app.channels.delete(subscription.channel);
   }
 
-  private publish(connection: Connection, frame: ClientFrame, requestId: string | undefined): Promise<void> | undefined {
+  private publish(connection: Connection, frame: PublishFrame, requestId: string | undefined): Promise<void> | undefined {
     const app = this.currentApp(connection);
     if (!this.takeToken(connection, app)) return undefined;
     if (!connection.permissions.has("publish")) {
@@ -715,10 +676,6 @@ export class RelayServer implements LocalDelivery {
     }
     const channel = this.checkChannel(connection, frame.channel, requestId, true);
     if (channel === null) return undefined;
-    if (!("data" in frame)) {
-      this.sendError(connection, ErrorCode.MissingData, "publish needs data", requestId);
-      return undefined;
-    }
     const dataJson = JSON.stringify(frame.data);
     const admission = this.gate.admitMessage(app, connection.keyId, this.snapshotGeneratedAtMs());
     const finish = (decision: MessageAdmission) => {
@@ -733,7 +690,7 @@ export class RelayServer implements LocalDelivery {
     return undefined;
   }
 
-  private send(connection: Connection, frame: ClientFrame, requestId: string | undefined): Promise<void> | undefined {
+  private send(connection: Connection, frame: SendFrame, requestId: string | undefined): Promise<void> | undefined {
     const app = this.currentApp(connection);
     if (!this.takeToken(connection, app)) return undefined;
     if (!connection.permissions.has("send")) {
@@ -741,14 +698,6 @@ export class RelayServer implements LocalDelivery {
       return undefined;
     }
     const to = frame.to;
-    if (!isValidPeerId(to)) {
-      this.sendError(connection, ErrorCode.InvalidPeerId, "to must be 1-128 bytes of printable ASCII", requestId);
-      return undefined;
-    }
-    if (!("data" in frame)) {
-      this.sendError(connection, ErrorCode.MissingData, "send needs data", requestId);
-      return undefined;
-    }
     const dataJson = JSON.stringify(frame.data);
     const deliver = async (decision: MessageAdmission) => {
       if (!decision.allowed) return this.softDrop(connection, requestId);
@@ -787,18 +736,16 @@ export class RelayServer implements LocalDelivery {
 
   // ---------------------------------------------------------------- frames out
 
-  private sendControl(connection: Connection, frame: Record<string, unknown> & { type: string }): void {
-    if (this.sendRaw(connection, JSON.stringify(frame))) RelayCounters.bump(this.counters.framesOut, frame.type);
+  private sendFrame(connection: Connection, type: ServerFrameType, text: string): void {
+    if (this.sendRaw(connection, text)) RelayCounters.bump(this.counters.framesOut, type);
   }
 
   private sendAck(connection: Connection, requestId: string | undefined): void {
-    if (requestId !== undefined) this.sendControl(connection, { type: "ack", requestId });
+    if (requestId !== undefined) this.sendFrame(connection, ServerFrameType.Ack, ServerFrame.ack(requestId));
   }
 
   private sendError(connection: Connection, code: string, message: string, requestId?: string): void {
-    const frame: Record<string, unknown> & { type: string } = { type: "error", code, message };
-    if (requestId !== undefined) frame.requestId = requestId;
-    this.sendControl(connection, frame);
+    this.sendFrame(connection, ServerFrameType.Error, ServerFrame.error(code, message, requestId));
   }
 
   /**
@@ -812,7 +759,7 @@ export class RelayServer implements LocalDelivery {
     if (ws.bufferedAmount > this.config.sendBufferLimitBytes) {
       this.counters.slowConsumerCloses += 1;
       this.logger.info("closing slow consumer", { connectionId: connection.id, appId: connection.appId, bufferedBytes: ws.bufferedAmount });
-      this.closeConnection(connection, CloseCode.PolicyViolation, "slow_consumer");
+      this.closeConnection(connection, Disconnect.SlowConsumer);
       return false;
     }
     if (framed === undefined || connection.rawWriter === null || !connection.rawWriter.write(framed)) ws.send(payload, { binary: false });
@@ -831,10 +778,10 @@ export class RelayServer implements LocalDelivery {
     const metadataJson = event.fromMetadata ? JSON.stringify(event.fromMetadata) : null;
     const frameFor = (subscription: Subscription): OutboundFrame => {
       if (metadataJson !== null && subscription.includeSenderMetadata) {
-        withMetadata ??= outboundFrame(messageFrame(event.channel, event.fromPeerId, event.dataJson, metadataJson));
+        withMetadata ??= outboundFrame(ServerFrame.message(event.channel, event.fromPeerId, event.dataJson, metadataJson));
         return withMetadata;
       }
-      plain ??= outboundFrame(messageFrame(event.channel, event.fromPeerId, event.dataJson, null));
+      plain ??= outboundFrame(ServerFrame.message(event.channel, event.fromPeerId, event.dataJson, null));
       return plain;
     };
     // The publisher is found once so the loop compares objects, not connection-id strings.
@@ -880,7 +827,7 @@ export class RelayServer implements LocalDelivery {
     let reached = 0;
     for (const connection of subscribers.keys()) {
       if (!connection.canPresence || connection.peerId === event.excludePeerId) continue;
-      frame ??= JSON.stringify({ type: "presence", channel: event.channel, joined: event.joined, left: event.left });
+      frame ??= ServerFrame.presence(event.channel, event.joined, event.left);
       if (this.sendRaw(connection, frame)) reached += 1;
     }
     if (reached > 0) RelayCounters.bump(this.counters.framesOut, "presence", reached);
@@ -890,8 +837,7 @@ export class RelayServer implements LocalDelivery {
   deliverDirect(event: DirectEvent): number {
     const connections = this.apps.get(event.appId)?.peers.get(event.toPeerId);
     if (!connections || connections.size === 0) return 0;
-    const meta = event.fromMetadata ? `,"fromMetadata":${JSON.stringify(event.fromMetadata)}` : "";
-    const frame = outboundFrame(Buffer.from(`{"type":"direct","from":${JSON.stringify(event.fromPeerId)},"data":${event.dataJson}${meta}}`));
+    const frame = outboundFrame(ServerFrame.direct(event.fromPeerId, event.dataJson, event.fromMetadata ? JSON.stringify(event.fromMetadata) : null));
     let reached = 0;
     for (const connection of connections) {
       if (this.sendRaw(connection, frame.payload, frame.framed)) reached += 1;
@@ -915,7 +861,7 @@ export class RelayServer implements LocalDelivery {
     let closed = 0;
     for (const connection of connections) {
       if (connection.closeCode !== null || connection.closed) continue;
-      this.closeConnection(connection, closeCode, reason);
+      this.closeConnection(connection, { code: closeCode, reason });
       closed += 1;
     }
     return closed;
@@ -933,14 +879,15 @@ export class RelayServer implements LocalDelivery {
     for (const timer of this.timers) clearInterval(timer);
     const connections = [...this.apps.values()].flatMap((app) => [...app.all]);
     if (connections.length > 0) {
-      for (const connection of connections) this.sendControl(connection, { type: "going_away", retryAfterMs: this.config.timing.goingAwayRetryAfterMs });
+      const goingAway = ServerFrame.goingAway(this.config.timing.goingAwayRetryAfterMs);
+      for (const connection of connections) this.sendFrame(connection, ServerFrameType.GoingAway, goingAway);
       await new Promise((resolve) => setTimeout(resolve, this.config.timing.shutdownGraceMs));
       const allClosed = Promise.all(
         connections.map((connection) =>
           connection.closed || connection.ws.readyState === WebSocket.CLOSED ? Promise.resolve() : new Promise<void>((resolve) => connection.ws.once("close", () => resolve())),
         ),
       );
-      for (const connection of connections) this.closeConnection(connection, CloseCode.GoingAway, "going_away");
+      for (const connection of connections) this.closeConnection(connection, Disconnect.GoingAway);
       await Promise.race([allClosed, new Promise((resolve) => setTimeout(resolve, MAX_CLOSE_WAIT_MS))]);
       for (const connection of connections) if (!connection.closed) connection.ws.terminate();
     }
