@@ -366,7 +366,9 @@ async function main(): Promise<void> {
       const servers = new Map<Kind, ServerProcess>();
       for (const kind of order) servers.set(kind, await startServer(kind, controlPlane.url, dataDir));
       const result = {} as RoundResult;
-      const record = (metric: Metric, kind: Kind, value: number) => ((result[metric] ??= {} as Record<Kind, number>)[kind] = value);
+      const record = (metric: Metric, kind: Kind, value: number): void => {
+        (result[metric] ??= {} as Record<Kind, number>)[kind] = value;
+      };
       const each = async (run: (server: ServerProcess) => Promise<void>) => {
         for (const kind of order) await run(servers.get(kind) as ServerProcess);
       };

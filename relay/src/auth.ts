@@ -1,7 +1,7 @@
 // Connection authentication (PROTOCOL §1): a JWT found through its `kid`, or a publishable key.
 // Returns the identity or the close code to refuse with; never throws for bad input.
 import { randomUUID } from "node:crypto";
-import { decodeProtectedHeader, errors as joseErrors, jwtVerify } from "jose";
+import { decodeJwt, verifyHs256 } from "./jwt";
 import { ACTIONS, Disconnect, KeyPrefix, Limits } from "./protocol";
 import type { Action, DisconnectKind, SnapshotApp, SnapshotKey } from "./protocol";
 import type { PlanCache } from "./plan-cache";
@@ -46,12 +46,8 @@ export function credentialFromUrl(url: URL): Credential {
 export function credentialKeyId(credential: Credential): string | null {
   if (credential.key !== undefined && credential.token === undefined) return credential.key;
   if (credential.token !== undefined && credential.key === undefined) {
-    try {
-      const header = decodeProtectedHeader(credential.token);
-      return typeof header.kid === "string" ? header.kid : null;
-    } catch {
-      return null;
-    }
+    const kid = decodeJwt(credential.token)?.header.kid;
+    return typeof kid === "string" ? kid : null;
   }
   return null;
 }
@@ -89,7 +85,8 @@ export interface AuthenticateOptions {
   nowMs?: number;
 }
 
-export async function authenticate(options: AuthenticateOptions): Promise<AuthResult> {
+/** Synchronous: every check runs on data in memory (the plan cache), so a connect never waits on it. */
+export function authenticate(options: AuthenticateOptions): AuthResult {
   const { planCache, credential } = options;
   const nowMs = options.nowMs ?? Date.now();
   const nowSec = Math.floor(nowMs / 1000);
@@ -114,34 +111,19 @@ export async function authenticate(options: AuthenticateOptions): Promise<AuthRe
     });
   }
 
-  const token = credential.token ?? "";
-  let kid: string;
-  try {
-    const header = decodeProtectedHeader(token);
-    if (header.alg !== "HS256") return refuse("only HS256 tokens are accepted");
-    if (typeof header.kid !== "string") return refuse("token has no kid");
-    kid = header.kid;
-  } catch {
-    return refuse("token is not a JWT");
-  }
+  const decoded = decodeJwt(credential.token ?? "");
+  if (!decoded) return refuse("token is not a JWT");
+  if (decoded.header.alg !== "HS256") return refuse("only HS256 tokens are accepted");
+  const kid = decoded.header.kid;
+  if (typeof kid !== "string") return refuse("token has no kid");
   const entry = planCache.key(kid);
   if (!entry || entry.key.kind !== "secret" || !entry.hmacKey) return refuse("unknown key");
   const ids = { appId: entry.app.appId, keyId: kid };
   if (!keyUsable(entry.key, nowSec)) return refuse("key revoked or expired", ids);
 
-  let claims: Record<string, unknown>;
-  try {
-    const verified = await jwtVerify(token, entry.hmacKey, {
-      algorithms: ["HS256"],
-      clockTolerance: Limits.clockToleranceSec,
-      currentDate: new Date(nowMs),
-      requiredClaims: ["exp", "sub"],
-    });
-    claims = verified.payload;
-  } catch (error) {
-    if (error instanceof joseErrors.JWTExpired) return expired(ids);
-    return refuse("token verification failed", ids);
-  }
+  const verified = verifyHs256(decoded, { key: entry.hmacKey, nowMs, clockToleranceSec: Limits.clockToleranceSec });
+  if (!verified.ok) return verified.expired ? expired(ids) : refuse(verified.detail, ids);
+  const claims = verified.claims;
 
   // jose checks nbf (with tolerance) but not an iat in the future, which only a skewed or forged
   // minting clock produces.

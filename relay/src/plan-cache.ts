@@ -1,6 +1,8 @@
 // The plan cache (ARCHITECTURE §1): the relay's copy of every app's limits, billing state and keys,
 // pulled from the control plane with ETag and kept on disk so a restart during an outage still
 // enforces. Lookups are synchronous Map reads on the hot path.
+import { createSecretKey } from "node:crypto";
+import type { KeyObject } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { ControlPlanePath, INTERNAL_AUTH_HEADER, snapshotSchema } from "./protocol";
@@ -10,8 +12,8 @@ import type { Logger } from "./log";
 export interface KeyEntry {
   app: SnapshotApp;
   key: SnapshotKey;
-  /** HMAC key bytes of a secret key's signing secret. */
-  hmacKey?: Uint8Array;
+  /** A secret key's signing secret as an HMAC key, prepared once per snapshot (not per connect). */
+  hmacKey?: KeyObject;
 }
 
 export interface PlanCacheOptions {
@@ -151,12 +153,11 @@ export class PlanCache {
     const previous = this.snapshot;
     const apps = new Map<string, SnapshotApp>();
     const keys = new Map<string, KeyEntry>();
-    const encoder = new TextEncoder();
     for (const app of snapshot.apps) {
       apps.set(app.appId, app);
       for (const key of app.keys) {
         const entry: KeyEntry = { app, key };
-        if (key.kind === "secret" && key.signingSecret) entry.hmacKey = encoder.encode(key.signingSecret);
+        if (key.kind === "secret" && key.signingSecret) entry.hmacKey = createSecretKey(Buffer.from(key.signingSecret, "utf8"));
         keys.set(key.keyId, entry);
       }
     }

@@ -271,7 +271,7 @@ export class RelayServer implements LocalDelivery {
 
     if (namedKey && !namedApp) await this.refreshForUnknownKey();
     const origin = typeof req.headers.origin === "string" ? req.headers.origin : undefined;
-    const auth = await authenticate({ planCache: this.planCache, credential, origin, expiryLeadMs: this.config.timing.tokenExpiryLeadMs });
+    const auth = authenticate({ planCache: this.planCache, credential, origin, expiryLeadMs: this.config.timing.tokenExpiryLeadMs });
     if (!auth.ok) {
       const app = auth.appId ? this.planCache.app(auth.appId) : undefined;
       if (app && auth.keyId) this.meter.connectionAttempt(app.appId, app.period.startUnix, auth.keyId);
