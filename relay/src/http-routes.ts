@@ -1,11 +1,29 @@
 // Plain HTTP on the relay's port: /healthz, /readyz, /metrics, and the control plane's internal
-// endpoints (RelayInternalPath, Bearer RELAY_SECRET). Handlers parse input with zod, call the
-// server, and answer JSON; errors use the REST error shape `{error, message}`.
+// endpoints (RelayInternalPath, Bearer RELAY_SECRET; docs/ARCHITECTURE.md §7). Handlers parse input
+// with zod, call the node through the narrow `InternalApiNode` interface, and answer JSON; errors use
+// the REST error shape `{error, message}` with InternalApiError codes.
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Disconnect, ErrorCode, INTERNAL_AUTH_HEADER, InternalApiError, Limits, RelayInternalPath, planChangeNoticeSchema, relayPublishRequestSchema } from "./protocol";
-import type { RelayServer } from "./server";
+import type { SnapshotApp } from "./protocol";
+import type { JsonObject, RelayState } from "./state/types";
 import { OtherNodesUnreachableError } from "./state/types";
+import type { Logger } from "./log";
+
+/** What the HTTP routes need from a relay node, and nothing more. */
+export interface InternalApiNode {
+  readonly relaySecret: string;
+  readonly state: RelayState;
+  readonly logger: Logger;
+  /** The first snapshot is loaded. */
+  snapshotLoaded(): boolean;
+  closing(): boolean;
+  app(appId: string): SnapshotApp | undefined;
+  peakConcurrent(app: SnapshotApp): number;
+  metrics(): Promise<{ contentType: string; body: string }>;
+  planChanged(): void;
+  restPublish(app: SnapshotApp, channel: string, data: unknown, from: string, peerMetadata: JsonObject | undefined): Promise<{ delivered: number; dropped: boolean }>;
+}
 import { channelProblem } from "./validation";
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -23,10 +41,10 @@ function digest(value: string): Buffer {
 }
 
 /** Constant-time comparison of the bearer secret (hashing first equalises the lengths). */
-function internalAuthorized(server: RelayServer, req: IncomingMessage): boolean {
+function internalAuthorized(server: InternalApiNode, req: IncomingMessage): boolean {
   const header = req.headers[INTERNAL_AUTH_HEADER];
   if (typeof header !== "string" || !header.startsWith("Bearer ")) return false;
-  return timingSafeEqual(digest(header.slice("Bearer ".length)), digest(server.config.relaySecret));
+  return timingSafeEqual(digest(header.slice("Bearer ".length)), digest(server.relaySecret));
 }
 
 class BodyTooLarge extends Error {}
@@ -71,23 +89,23 @@ function internalSegments(pathname: string): string[] | null {
   }
 }
 
-export async function handleHttpRequest(server: RelayServer, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleHttpRequest(server: InternalApiNode, req: IncomingMessage, res: ServerResponse): Promise<void> {
   // The raw path is kept encoded so channel names containing `/` (sent as %2F) stay one segment.
   const rawPath = (req.url ?? "/").split("?")[0] ?? "/";
   const method = req.method ?? "GET";
 
   if (rawPath === "/healthz" && method === "GET") return json(res, 200, { status: "ok" });
   if (rawPath === "/readyz" && method === "GET") {
-    const ready = server.planCache.ready && !server.closing;
+    const ready = server.snapshotLoaded() && !server.closing();
     // A node whose Redis is down still serves (with its local view), so it stays ready; the body says so.
     const shared = server.state.health?.();
     const redis = shared ? { redis: shared.degraded ? "degraded" : "ok" } : {};
-    return json(res, ready ? 200 : 503, { status: ready ? "ready" : "not_ready", snapshotLoaded: server.planCache.ready, closing: server.closing, ...redis });
+    return json(res, ready ? 200 : 503, { status: ready ? "ready" : "not_ready", snapshotLoaded: server.snapshotLoaded(), closing: server.closing(), ...redis });
   }
   if (rawPath === "/metrics" && method === "GET") {
-    const body = await server.metricsRegistry.metrics();
-    res.writeHead(200, { "content-type": server.metricsRegistry.contentType });
-    res.end(body);
+    const metrics = await server.metrics();
+    res.writeHead(200, { "content-type": metrics.contentType });
+    res.end(metrics.body);
     return;
   }
   if (!rawPath.startsWith("/internal/")) return apiError(res, 404, InternalApiError.NotFound, "no such route");
@@ -98,7 +116,7 @@ export async function handleHttpRequest(server: RelayServer, req: IncomingMessag
     const notice = planChangeNoticeSchema.safeParse(body.value);
     if (!notice.success) return apiError(res, 400, InternalApiError.InvalidRequest, "body is not a plan-change notice");
     server.logger.debug("plan change notice", notice.data);
-    server.planChangeNotice();
+    server.planChanged();
     return json(res, 202, { accepted: true });
   }
 
@@ -108,7 +126,7 @@ export async function handleHttpRequest(server: RelayServer, req: IncomingMessag
   }
   const appId = segments[2];
   const rest = segments.slice(3);
-  const app = server.planCache.app(appId);
+  const app = server.app(appId);
   if (!app) return apiError(res, 404, InternalApiError.UnknownApp, "unknown app");
 
   // GET stats
