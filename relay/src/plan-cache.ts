@@ -5,7 +5,8 @@ import { createSecretKey } from "node:crypto";
 import type { KeyObject } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { ControlPlanePath, INTERNAL_AUTH_HEADER, snapshotSchema } from "./protocol";
+import type { ControlPlaneClient } from "./control-plane-client";
+import { snapshotSchema } from "./protocol";
 import type { Snapshot, SnapshotApp, SnapshotKey } from "./protocol";
 import type { Logger } from "./log";
 
@@ -17,10 +18,8 @@ export interface KeyEntry {
 }
 
 export interface PlanCacheOptions {
-  controlPlaneUrl: string;
-  relaySecret: string;
+  controlPlane: ControlPlaneClient;
   dataDir: string;
-  timeoutMs: number;
   logger: Logger;
 }
 
@@ -108,45 +107,22 @@ export class PlanCache {
   }
 
   private async fetchOnce(): Promise<boolean> {
-    const headers: Record<string, string> = { [INTERNAL_AUTH_HEADER]: `Bearer ${this.options.relaySecret}` };
-    if (this.etag) headers["if-none-match"] = this.etag;
-    try {
-      const response = await fetch(this.options.controlPlaneUrl + ControlPlanePath.snapshot, {
-        headers,
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-      });
-      if (response.status === 304) {
-        await response.body?.cancel();
-        this.lastConfirmedAtMs = Date.now();
-        return true;
-      }
-      if (!response.ok) {
-        await response.body?.cancel();
-        this.options.logger.warn("snapshot fetch failed; enforcing last snapshot", { status: response.status });
-        return false;
-      }
-      const parsed = snapshotSchema.safeParse(await response.json());
-      if (!parsed.success) {
-        this.options.logger.error("snapshot did not match the contract; enforcing last snapshot", {
-          issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join(".")}: ${i.message}`),
-        });
-        return false;
-      }
-      this.lastConfirmedAtMs = Date.now();
-      const etag = response.headers.get("etag") ?? parsed.data.version;
-      if (this.snapshot && this.snapshot.version === parsed.data.version) {
-        this.etag = etag;
-        return true;
-      }
-      this.apply(parsed.data, etag);
-      await this.persist(parsed.data);
-      return true;
-    } catch (error) {
-      this.options.logger.warn("control plane unreachable; enforcing last snapshot", {
-        error: error instanceof Error ? error.message : String(error),
-      });
+    const result = await this.options.controlPlane.snapshot(this.etag);
+    if (!result.ok) {
+      if (result.kind === "contract") this.options.logger.error("snapshot did not match the contract; enforcing last snapshot", { issues: result.issues });
+      else if (result.kind === "status") this.options.logger.warn("snapshot fetch failed; enforcing last snapshot", { status: result.status });
+      else this.options.logger.warn("control plane unreachable; enforcing last snapshot", { error: result.error });
       return false;
     }
+    this.lastConfirmedAtMs = Date.now();
+    if (result.notModified) return true;
+    if (this.snapshot && this.snapshot.version === result.snapshot.version) {
+      this.etag = result.etag;
+      return true;
+    }
+    this.apply(result.snapshot, result.etag);
+    await this.persist(result.snapshot);
+    return true;
   }
 
   private apply(snapshot: Snapshot, etag: string): void {

@@ -1,6 +1,6 @@
 // The relay's composition root: one HTTP server carrying the `/v1` WebSocket endpoint (upgrade.ts),
 // health/readiness/metrics and the control plane's internal endpoints (http-routes.ts), wired to the
-// plan cache, meter, billing gate, local hub and shared state; plus the timers and the ordered
+// control-plane client, plan cache, meter, billing gate, local hub and shared state; plus the timers and the ordered
 // shutdown. Each role lives in its own module: upgrade path (upgrade.ts), connection lifecycle
 // (lifecycle.ts), connection and its writer (connection.ts), local hub (hub.ts), frame pipeline
 // (pipeline.ts), handlers (handlers.ts), channel access (channel-access.ts), live-credential checks
@@ -11,6 +11,7 @@ import type { AddressInfo } from "node:net";
 import { WebSocket } from "ws";
 import type { RelayConfig } from "./config";
 import type { ConnectionContext } from "./connection";
+import { ControlPlaneClient } from "./control-plane-client";
 import { enforceCredentials } from "./credential-checks";
 import { BillingGate } from "./enforcement/billing-gate";
 import { restPublish } from "./handlers";
@@ -78,15 +79,13 @@ class RelayServer {
     private readonly logger: Logger,
     defaultMetrics: boolean,
   ) {
-    const timeoutMs = config.timing.controlPlaneTimeoutMs;
     const counters = new RelayCounters();
-    const planCache = new PlanCache({ controlPlaneUrl: config.controlPlaneUrl, relaySecret: config.relaySecret, dataDir: config.dataDir, timeoutMs, logger });
+    const controlPlane = new ControlPlaneClient({ baseUrl: config.controlPlaneUrl, relaySecret: config.relaySecret, timeoutMs: config.timing.controlPlaneTimeoutMs });
+    const planCache = new PlanCache({ controlPlane, dataDir: config.dataDir, logger });
     const meter: Meter = new Meter({
       relayId: config.relayId,
-      controlPlaneUrl: config.controlPlaneUrl,
-      relaySecret: config.relaySecret,
+      controlPlane,
       dataDir: config.dataDir,
-      timeoutMs,
       logger,
       onAcknowledged: (batch, response) => {
         for (const app of batch.apps) state.counters.acknowledge(app.appId, app.periodStartUnix, app.messagesAttempted);
@@ -96,8 +95,7 @@ class RelayServer {
     const gate = new BillingGate({
       state,
       meter,
-      controlPlaneUrl: config.controlPlaneUrl,
-      relaySecret: config.relaySecret,
+      controlPlane,
       rechargeTimeoutMs: config.timing.rechargeTimeoutMs,
       rechargeRetryCooldownMs: config.timing.rechargeRetryCooldownMs,
       logger,
