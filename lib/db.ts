@@ -1,4 +1,4 @@
-// The single Prisma client. The pg driver adapter serves both PostgreSQL and the embedded PGlite server.
+// The single Prisma client, over the pg driver adapter (the embedded default is a real PostgreSQL too).
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "@/lib/generated/prisma/client";
 

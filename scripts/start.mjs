@@ -1,18 +1,18 @@
 #!/usr/bin/env node
 // `npm start`: one command from a fresh clone to a running Tollgate on embedded defaults.
-// Generates the Prisma client, starts the embedded PGlite server unless DATABASE_URL is set, migrates,
+// Generates the Prisma client, starts the embedded PostgreSQL unless DATABASE_URL is set, migrates,
 // seeds, builds the web app and compiles the relay when their sources changed, then runs the web app and
-// the relay with prefixed logs, and shuts every child down cleanly on Ctrl-C / SIGTERM.
+// the relay with prefixed logs, and shuts every child down cleanly on Ctrl-C / SIGTERM (the database last).
 //   npm start            production build (rebuilt only when sources change)
 //   npm start -- --dev   next dev instead of a build
 //   node scripts/start.mjs --build-only   generate + build web app and relay when needed, then exit (the test runner's first step)
 import { spawn, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import net from "node:net";
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { buildRelay, relayEntryPoint } from "../relay/build.mjs";
+import { embeddedDatabaseUrl, spawnEmbeddedPostgres } from "./embedded-postgres.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 const bin = (name) => path.join(root, "node_modules", ".bin", name);
@@ -23,11 +23,12 @@ const portSchema = z.coerce.number().int().min(1).max(65535);
 const launcherEnvSchema = z.object({
   PORT: portSchema.default(3000),
   RELAY_PORT: portSchema.default(8080),
-  PGLITE_PORT: portSchema.default(54329),
+  EMBEDDED_PG_PORT: portSchema.default(54329),
   DATABASE_URL: z.string().url("must be a postgresql:// URL").optional(),
   TOLLGATE_DATA_DIR: z.string().default(".data"),
   ADMIN_EMAIL: z.string().email().default("admin@tollgate.local"),
-  ADMIN_PASSWORD: z.string().min(8, "must be at least 8 characters").default("tollgate-admin"),
+  ADMIN_PASSWORD: z.string().min(8, "must be at least 8 characters").optional(),
+  SEED_DEMO: z.enum(["0", "1"], { error: "must be 0 or 1" }).optional(),
   NEXTAUTH_URL: z.string().url().optional(),
   RELAY_PUBLIC_URL: z.string().optional(),
   PLAN_CACHE_REFRESH_MS: z.coerce.number().int().positive().optional(),
@@ -42,12 +43,44 @@ if (!parsed.success) {
 }
 const config = parsed.data;
 const dataDir = path.resolve(root, config.TOLLGATE_DATA_DIR);
-mkdirSync(dataDir, { recursive: true });
+/** The embedded database's cluster (its files belong to PostgreSQL, which keeps them private itself). */
+const clusterDir = path.join(dataDir, "postgres");
+const embedded = !config.DATABASE_URL;
+// The well-known local credentials are for the embedded default only: against a real database the
+// admin password must be chosen, and a demo tenant with a known password exists only when asked for.
+if (!embedded && !config.ADMIN_PASSWORD && !buildOnly) {
+  console.error("Tollgate cannot start: ADMIN_PASSWORD is required when DATABASE_URL is set (at least 8 characters)");
+  process.exit(2);
+}
+const adminPassword = config.ADMIN_PASSWORD ?? "tollgate-admin";
+const seedDemo = (config.SEED_DEMO ?? (embedded ? "1" : "0")) === "1";
 
 function log(prefix, line) {
   process.stdout.write(`${prefix} ${line}\n`);
 }
 const say = (line) => log("[tollgate]", line);
+
+/**
+ * Everything under the data directory is the user's alone: directories 0700, files 0600 (this also
+ * repairs a directory left by an older Tollgate). The cluster directory is PostgreSQL's to keep.
+ */
+function makeDataDirPrivate() {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const walk = (dir) => {
+    chmodSync(dir, 0o700);
+    for (const entry of readdirSync(dir)) {
+      const full = path.join(dir, entry);
+      if (full === clusterDir || full === `${clusterDir}.init`) continue;
+      const stat = lstatSync(full);
+      if (stat.isDirectory()) walk(full);
+      else if (stat.isFile() && (stat.mode & 0o077) !== 0) chmodSync(full, stat.mode & 0o700);
+    }
+  };
+  walk(dataDir);
+  if (existsSync(path.join(dataDir, "pglite"))) {
+    say(`${path.relative(root, path.join(dataDir, "pglite"))} holds the database of an older Tollgate (PGlite): no longer used, not migrated; remove it when you no longer need it`);
+  }
+}
 
 /** Secrets a production deployment sets; for local use they are generated once and kept in .data/. */
 function localSecrets() {
@@ -58,7 +91,9 @@ function localSecrets() {
     RELAY_SECRET: stored.RELAY_SECRET ?? randomBytes(32).toString("base64url"),
     KEY_ENCRYPTION_KEY: stored.KEY_ENCRYPTION_KEY ?? randomBytes(32).toString("base64"),
   };
-  writeFileSync(file, `${JSON.stringify(generated, null, 2)}\n`, { mode: 0o600 });
+  // The embedded database's password is set when its cluster is created and lives only here.
+  const databasePassword = stored.EMBEDDED_PG_PASSWORD ?? randomBytes(24).toString("base64url");
+  writeFileSync(file, `${JSON.stringify({ ...generated, EMBEDDED_PG_PASSWORD: databasePassword }, null, 2)}\n`, { mode: 0o600 });
   const secrets = {};
   for (const [name, value] of Object.entries(generated)) {
     if (process.env[name]) secrets[name] = process.env[name];
@@ -67,7 +102,7 @@ function localSecrets() {
       say(`${name} not set: using a local one kept in ${path.relative(root, file)}`);
     }
   }
-  return secrets;
+  return { secrets, databasePassword };
 }
 
 function run(command, args, env) {
@@ -78,25 +113,6 @@ function run(command, args, env) {
     throw new Error(`${path.basename(command)} ${args.join(" ")} failed (exit ${result.status})`);
   }
   return result.stdout;
-}
-
-function waitForPort(port, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      const socket = net.connect(port, "127.0.0.1");
-      socket.once("connect", () => {
-        socket.destroy();
-        resolve();
-      });
-      socket.once("error", () => {
-        socket.destroy();
-        if (Date.now() > deadline) reject(new Error(`nothing listening on port ${port} after ${timeoutMs} ms`));
-        else setTimeout(attempt, 200);
-      });
-    };
-    attempt();
-  });
 }
 
 async function waitForHttp(url, timeoutMs) {
@@ -114,10 +130,9 @@ async function waitForHttp(url, timeoutMs) {
 }
 
 const children = [];
+/** The embedded PostgreSQL's process (see embedded-postgres.mjs), stopped after every other child. */
+let database = null;
 let shuttingDown = false;
-
-/** Per-connection chatter of the embedded database server, which would drown the useful lines. */
-const NOISE = /^Client (connected|disconnected) from /;
 
 function startChild(name, command, args, env) {
   const child = spawn(command, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
@@ -129,7 +144,7 @@ function startChild(name, command, args, env) {
       buffered += chunk;
       const lines = buffered.split("\n");
       buffered = lines.pop() ?? "";
-      for (const line of lines) if (line.trim() && !NOISE.test(line)) log(prefix, line);
+      for (const line of lines) if (line.trim()) log(prefix, line);
     });
   }
   child.on("exit", (code, signal) => {
@@ -161,9 +176,8 @@ async function shutdown(exitCode) {
   // The relay and the web app first (the relay flushes usage to the web app), the database last.
   const relay = children.find((c) => c.name === "relay");
   if (relay) await stopChild(relay, 15_000);
-  await Promise.all(children.filter((c) => c.name !== "db" && c.name !== "relay").map((c) => stopChild(c, 10_000)));
-  const db = children.find((c) => c.name === "db");
-  if (db) await stopChild(db, 10_000);
+  await Promise.all(children.filter((c) => c.name !== "relay").map((c) => stopChild(c, 10_000)));
+  if (database) await database.stop(30_000);
   say("stopped");
   process.exit(exitCode);
 }
@@ -243,16 +257,26 @@ async function main() {
     return;
   }
 
-  const secrets = localSecrets();
+  // What the launcher and its children write (relay state, credentials, build output) is private.
+  process.umask(0o077);
+  makeDataDirPrivate();
+  const { secrets, databasePassword } = localSecrets();
   let databaseUrl = config.DATABASE_URL;
   const baseEnv = { ...process.env, ...secrets, NEXT_TELEMETRY_DISABLED: "1" };
 
-  if (!databaseUrl) {
-    const dbDir = path.join(dataDir, "pglite");
-    say(`DATABASE_URL not set: starting the embedded PGlite database (${path.relative(root, dbDir)}, port ${config.PGLITE_PORT})`);
-    startChild("db", bin("pglite-server"), [`--db=${dbDir}`, `--port=${config.PGLITE_PORT}`, "--host=127.0.0.1", "--max-connections=20"], baseEnv);
-    await waitForPort(config.PGLITE_PORT, 60_000);
-    databaseUrl = `postgresql://postgres@127.0.0.1:${config.PGLITE_PORT}/postgres`;
+  if (embedded) {
+    say(`DATABASE_URL not set: starting the embedded PostgreSQL (${path.relative(root, clusterDir)}, 127.0.0.1:${config.EMBEDDED_PG_PORT})`);
+    const started = Date.now();
+    database = spawnEmbeddedPostgres({ clusterDir, port: config.EMBEDDED_PG_PORT, password: databasePassword, onLine: (line) => log("[db]   ", line), env: baseEnv });
+    void database.exited.then(({ code, signal }) => {
+      if (!shuttingDown) {
+        say(`db exited unexpectedly (${signal ?? `code ${code}`}); stopping Tollgate`);
+        void shutdown(1);
+      }
+    });
+    await database.ready;
+    say(`embedded PostgreSQL ready in ${Date.now() - started} ms`);
+    databaseUrl = embeddedDatabaseUrl({ port: config.EMBEDDED_PG_PORT, password: databasePassword });
   }
 
   const webUrl = config.NEXTAUTH_URL ?? `http://localhost:${config.PORT}`;
@@ -270,14 +294,15 @@ async function main() {
     RELAY_DATA_DIR: process.env.RELAY_DATA_DIR ?? path.join(dataDir, "relay"),
     TOLLGATE_DATA_DIR: dataDir,
     ADMIN_EMAIL: config.ADMIN_EMAIL,
-    ADMIN_PASSWORD: config.ADMIN_PASSWORD,
+    ADMIN_PASSWORD: adminPassword,
+    SEED_DEMO: seedDemo ? "1" : "0",
   };
 
   say("generating the Prisma client");
   run(bin("prisma"), ["generate"], env);
   say("applying migrations");
   run(bin("prisma"), ["migrate", "deploy"], env);
-  say("seeding plans, admin and demo app");
+  say(seedDemo ? "seeding plans, admin and demo app" : "seeding plans and admin (no demo tenant: SEED_DEMO=1 adds one)");
   for (const line of run(bin("tsx"), ["prisma/seed.ts"], env).split("\n")) if (line.trim()) log("[seed] ", line);
 
   if (!devMode) {
@@ -294,9 +319,10 @@ async function main() {
 
   say("──────────────────────────────────────────────");
   say(`Tollgate is running`);
-  say(`  dashboard  ${webUrl}   (admin: ${config.ADMIN_EMAIL} / ${process.env.ADMIN_PASSWORD ? "<ADMIN_PASSWORD>" : config.ADMIN_PASSWORD})`);
+  // Only the embedded default's well-known password is ever printed; a chosen one never is.
+  say(`  dashboard  ${webUrl}   (admin: ${config.ADMIN_EMAIL} / ${config.ADMIN_PASSWORD ? "<ADMIN_PASSWORD>" : adminPassword})`);
   say(`  relay      ${relayPublicUrl}/v1`);
-  say(`  demo keys  ${path.relative(root, path.join(dataDir, "demo-credentials.json"))}`);
+  if (seedDemo) say(`  demo keys  ${path.relative(root, path.join(dataDir, "demo-credentials.json"))}`);
   say("Press Ctrl-C to stop.");
   say("──────────────────────────────────────────────");
 }

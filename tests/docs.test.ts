@@ -89,7 +89,7 @@ describe("documentation", () => {
 
   it("has the protocol, architecture and operations pages the README links to", () => {
     const readme = readFileSync(path.join(root, "README.md"), "utf8");
-    for (const page of ["docs/PROTOCOL.md", "docs/ARCHITECTURE.md", "docs/OPERATIONS.md"]) {
+    for (const page of ["docs/PROTOCOL.md", "docs/ARCHITECTURE.md", "docs/operations.md"]) {
       expect(readme).toContain(`(${page})`);
       expect(readFileSync(path.join(root, page), "utf8").length).toBeGreaterThan(1_000);
     }

@@ -19,6 +19,9 @@ const envSchema = z.object({
   CONNECT_RATE_PER_IP: intFromEnv(PlanDefaults.connectAttemptsPerIpPerMinute).pipe(z.number().int().positive()),
   CONNECT_RATE_WINDOW_MS: intFromEnv(60_000).pipe(z.number().int().positive()),
   RELAY_ID: z.string().min(1).max(100).optional(),
+  // /metrics lists every tenant's app ids: served only to `Authorization: Bearer <METRICS_TOKEN>`, and
+  // refused (403) while no token is configured.
+  METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   // Selects the multi-node state (relay/src/state/redis); its REDIS_* settings are read there.
   REDIS_URL: z.string().optional(),
 });
@@ -55,6 +58,8 @@ export interface RelayConfig {
   connectRateWindowMs: number;
   relayId: string;
   redisUrl?: string;
+  /** Bearer token for /metrics; unset: /metrics is refused. */
+  metricsToken?: string;
   /** Bytes buffered for one connection before it is closed as a slow consumer (1008). */
   sendBufferLimitBytes: number;
   timing: RelayTiming;
@@ -97,6 +102,7 @@ export function loadConfigFromEnv(env: NodeJS.ProcessEnv = process.env): RelayCo
     connectRateWindowMs: e.CONNECT_RATE_WINDOW_MS,
     relayId: e.RELAY_ID ?? `${os.hostname()}-${process.pid}`,
     ...(e.REDIS_URL ? { redisUrl: e.REDIS_URL } : {}),
+    ...(e.METRICS_TOKEN ? { metricsToken: e.METRICS_TOKEN } : {}),
     sendBufferLimitBytes: DEFAULT_SEND_BUFFER_LIMIT_BYTES,
     timing: { ...defaultTiming },
   };

@@ -13,6 +13,8 @@ import type { Logger } from "./log";
 /** What the HTTP routes need from a relay node, and nothing more. */
 export interface InternalApiNode {
   readonly relaySecret: string;
+  /** Bearer token that /metrics requires; undefined = /metrics is off (403). */
+  readonly metricsToken: string | undefined;
   readonly state: RelayState;
   readonly logger: Logger;
   /** The first snapshot is loaded. */
@@ -40,11 +42,14 @@ function digest(value: string): Buffer {
   return createHash("sha256").update(value).digest();
 }
 
-/** Constant-time comparison of the bearer secret (hashing first equalises the lengths). */
-function internalAuthorized(server: InternalApiNode, req: IncomingMessage): boolean {
-  const header = req.headers[INTERNAL_AUTH_HEADER];
+/** Constant-time comparison of a bearer secret (hashing first equalises the lengths). */
+function bearerMatches(header: string | string[] | undefined, expected: string): boolean {
   if (typeof header !== "string" || !header.startsWith("Bearer ")) return false;
-  return timingSafeEqual(digest(header.slice("Bearer ".length)), digest(server.relaySecret));
+  return timingSafeEqual(digest(header.slice("Bearer ".length)), digest(expected));
+}
+
+function internalAuthorized(server: InternalApiNode, req: IncomingMessage): boolean {
+  return bearerMatches(req.headers[INTERNAL_AUTH_HEADER], server.relaySecret);
 }
 
 class BodyTooLarge extends Error {}
@@ -103,6 +108,10 @@ export async function handleHttpRequest(server: InternalApiNode, req: IncomingMe
     return json(res, ready ? 200 : 503, { status: ready ? "ready" : "not_ready", snapshotLoaded: server.snapshotLoaded(), closing: server.closing(), ...redis });
   }
   if (rawPath === "/metrics" && method === "GET") {
+    // It names every tenant's apps and their usage, and this port faces the internet.
+    const token = server.metricsToken;
+    if (!token) return apiError(res, 403, "forbidden", "metrics are off: set METRICS_TOKEN and scrape with Authorization: Bearer <token>");
+    if (!bearerMatches(req.headers.authorization, token)) return apiError(res, 401, InternalApiError.Unauthorized, "missing or invalid metrics token");
     const metrics = await server.metrics();
     res.writeHead(200, { "content-type": metrics.contentType });
     res.end(metrics.body);

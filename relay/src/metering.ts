@@ -261,7 +261,7 @@ export class Meter {
 
   private async persist(): Promise<void> {
     try {
-      await mkdir(this.options.dataDir, { recursive: true });
+      await mkdir(this.options.dataDir, { recursive: true, mode: 0o700 });
       const tmp = `${this.filePath}.${process.pid}.tmp`;
       await writeFile(tmp, JSON.stringify(this.pending), { mode: 0o600 });
       await rename(tmp, this.filePath);

@@ -1,14 +1,16 @@
 // The plan cache (ARCHITECTURE §1): the relay's copy of every app's limits, billing state and keys,
-// pulled from the control plane with ETag and kept on disk so a restart during an outage still
-// enforces. Lookups are synchronous Map reads on the hot path.
+// pulled from the control plane with ETag and kept on disk (sealed: it holds signing secrets) so a
+// restart during an outage still enforces. Lookups are synchronous Map reads on the hot path.
 import { createSecretKey } from "node:crypto";
 import type { KeyObject } from "node:crypto";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { ControlPlaneClient } from "./control-plane-client";
 import { snapshotSchema } from "./protocol";
 import type { Snapshot, SnapshotApp, SnapshotKey } from "./protocol";
 import type { Logger } from "./log";
+import { readSealedFile, writeSealedFile } from "./sealed-file";
+
+const SNAPSHOT_FILE_PURPOSE = "relay plan snapshot";
 
 export interface KeyEntry {
   app: SnapshotApp;
@@ -19,6 +21,8 @@ export interface KeyEntry {
 
 export interface PlanCacheOptions {
   controlPlane: ControlPlaneClient;
+  /** Seals the snapshot on disk (it holds signing secrets). */
+  relaySecret: string;
   dataDir: string;
   logger: Logger;
 }
@@ -62,14 +66,14 @@ export class PlanCache {
 
   /** Loads the on-disk copy (used until the control plane answers). Returns whether one was found. */
   async loadFromDisk(): Promise<boolean> {
-    let text: string;
-    try {
-      text = await readFile(this.filePath, "utf8");
-    } catch {
+    const sealed = await readSealedFile(this.filePath, this.options.relaySecret, SNAPSHOT_FILE_PURPOSE);
+    if (sealed.status === "missing") return false;
+    if (sealed.status === "unreadable") {
+      this.options.logger.warn("ignoring snapshot copy on disk: not sealed with this RELAY_SECRET", { file: this.filePath });
       return false;
     }
     try {
-      const stored: unknown = JSON.parse(text);
+      const stored: unknown = JSON.parse(sealed.plaintext);
       const parsed = snapshotSchema.safeParse(stored);
       if (!parsed.success) {
         this.options.logger.warn("ignoring unreadable snapshot copy on disk", { file: this.filePath });
@@ -150,13 +154,9 @@ export class PlanCache {
     }
   }
 
-  /** Writes atomically (temp file + rename) so a crash never leaves a half-written copy. */
   private async persist(snapshot: Snapshot): Promise<void> {
     try {
-      await mkdir(this.options.dataDir, { recursive: true });
-      const tmp = `${this.filePath}.${process.pid}.tmp`;
-      await writeFile(tmp, JSON.stringify(snapshot), { mode: 0o600 });
-      await rename(tmp, this.filePath);
+      await writeSealedFile(this.filePath, JSON.stringify(snapshot), this.options.relaySecret, SNAPSHOT_FILE_PURPOSE);
     } catch (error) {
       this.options.logger.error("could not persist snapshot copy", { error: error instanceof Error ? error.message : String(error) });
     }

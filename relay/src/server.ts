@@ -81,7 +81,7 @@ class RelayServer {
   ) {
     const counters = new RelayCounters();
     const controlPlane = new ControlPlaneClient({ baseUrl: config.controlPlaneUrl, relaySecret: config.relaySecret, timeoutMs: config.timing.controlPlaneTimeoutMs });
-    const planCache = new PlanCache({ controlPlane, dataDir: config.dataDir, logger });
+    const planCache = new PlanCache({ controlPlane, relaySecret: config.relaySecret, dataDir: config.dataDir, logger });
     const meter: Meter = new Meter({
       relayId: config.relayId,
       controlPlane,
@@ -127,6 +127,7 @@ class RelayServer {
     const planChangeNotice = refreshOnNotice(() => planCache.refreshNow());
     const internalApi: InternalApiNode = {
       relaySecret: config.relaySecret,
+      metricsToken: config.metricsToken,
       state,
       logger,
       snapshotLoaded: () => planCache.ready,

@@ -18,6 +18,14 @@ import { startRelay } from "../src/server";
 import type { RelayHandle, StartRelayOptions } from "../src/server";
 
 export const RELAY_SECRET = "test-relay-secret-0123456789abcdef0123456789";
+export const METRICS_TOKEN = "test-metrics-token-0123456789abcdef";
+
+/** GET /metrics with the test relays' metrics token. */
+export async function fetchMetrics(httpUrl: string): Promise<string> {
+  const response = await fetch(`${httpUrl}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+  if (response.status !== 200) throw new Error(`/metrics answered ${response.status}`);
+  return response.text();
+}
 
 export interface SecretKeyFixture extends SnapshotKey {
   signingSecret: string;
@@ -274,6 +282,7 @@ export async function relayConfig(controlPlane: FakeControlPlane, overrides: Rel
     host: "127.0.0.1",
     controlPlaneUrl: controlPlane.url,
     relaySecret: RELAY_SECRET,
+    metricsToken: METRICS_TOKEN,
     planCacheRefreshMs: 60_000,
     usageFlushMs: 60_000,
     dataDir: await tempDataDir(),

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CloseCode, InternalApiError, RelayInternalPath, channelPeersResponseSchema, relayStatsResponseSchema } from "../src/protocol";
 import type { SnapshotApp } from "../src/protocol";
 import type { RelayHandle } from "../src/server";
-import { FakeControlPlane, TestClient, appFixture, firstSecretKey, internalHeaders, mintToken, removeTempDirs, startTestRelay } from "./helpers";
+import { FakeControlPlane, METRICS_TOKEN, RELAY_SECRET, TestClient, appFixture, fetchMetrics, firstSecretKey, internalHeaders, mintToken, removeTempDirs, startTestRelay } from "./helpers";
 
 let controlPlane: FakeControlPlane;
 let relay: RelayHandle;
@@ -106,10 +106,32 @@ describe("internal endpoints", () => {
   it("serve /healthz, /readyz and Prometheus /metrics", async () => {
     expect(await (await fetch(`${relay.httpUrl}/healthz`)).json()).toEqual({ status: "ok" });
     expect((await fetch(`${relay.httpUrl}/readyz`)).status).toBe(200);
-    const metrics = await (await fetch(`${relay.httpUrl}/metrics`)).text();
+    const metrics = await fetchMetrics(relay.httpUrl);
     for (const name of ["relay_connections", "relay_frames_in_total", "relay_frames_out_total", "relay_closes_total", "relay_soft_drops_total", "relay_token_bucket_closes_total", "relay_app_connections", "relay_plan_cache_age_seconds", "relay_usage_flush_lag_seconds"]) {
       expect(metrics).toContain(`# TYPE ${name}`);
     }
     expect(metrics).toMatch(/relay_frames_in_total\{type="publish"\} [1-9]/);
+    expect(metrics).toContain(app.appId);
+  });
+
+  it("/metrics names every tenant's apps: without the bearer METRICS_TOKEN it answers 401 and shows none", async () => {
+    for (const headers of [{} as Record<string, string>, { authorization: "Bearer wrong-token-wrong-token" }, { authorization: `Bearer ${RELAY_SECRET}` }, { authorization: METRICS_TOKEN }]) {
+      const response = await fetch(`${relay.httpUrl}/metrics`, { headers });
+      expect(response.status).toBe(401);
+      const text = await response.text();
+      expect(text).not.toContain(app.appId);
+      expect(JSON.parse(text)).toMatchObject({ error: "unauthorized" });
+    }
+  });
+
+  it("/metrics is refused (403) on a relay without METRICS_TOKEN, even with a bearer", async () => {
+    const unconfigured = await startTestRelay(controlPlane, { metricsToken: undefined });
+    try {
+      const response = await fetch(`${unconfigured.httpUrl}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+      expect(response.status).toBe(403);
+      expect(await response.text()).not.toContain(app.appId);
+    } finally {
+      await unconfigured.close();
+    }
   });
 });

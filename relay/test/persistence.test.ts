@@ -1,8 +1,10 @@
 // Plan cache and metering across outages and restarts: ETag polling, enforcing the last snapshot
 // when the control plane is down (also after a restart, from the disk copy), quotas that survive
 // restarts, usage batches retried with the same id, persisted on shutdown and resent on start.
+import { readFile, stat } from "node:fs/promises";
+import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ErrorCode } from "../src/protocol";
+import { ErrorCode, KeyPrefix } from "../src/protocol";
 import type { SnapshotApp } from "../src/protocol";
 import type { RelayHandle } from "../src/server";
 import { FakeControlPlane, TestClient, appFixture, firstSecretKey, mintToken, removeTempDirs, sleep, startTestRelay, tempDataDir } from "./helpers";
@@ -82,6 +84,25 @@ describe("plan cache", () => {
     const client = await connect(second, app);
     expect(await publishOutcomes(client, 2)).toEqual(["ack", ErrorCode.OverMessageQuota]);
     client.close();
+  });
+
+  it("the snapshot copy on disk is sealed: no signing secret in clear, mode 0600, and another RELAY_SECRET cannot use it", async () => {
+    const app = appFixture({ limits: { maxMessagesPerPeriod: 1 } });
+    controlPlane.setApps([...controlPlane.apps, app]);
+    // A directory the relay creates itself, so its mode is the relay's doing rather than mkdtemp's.
+    const dataDir = path.join(await tempDataDir(), "relay");
+    const first = await start({ dataDir });
+    await first.close();
+    const file = path.join(dataDir, "snapshot.json");
+    const text = await readFile(file, "utf8");
+    expect(text).not.toContain(firstSecretKey(app).signingSecret);
+    expect(text).not.toContain(KeyPrefix.secretKeySecret);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect((await stat(dataDir)).mode & 0o777).toBe(0o700);
+
+    controlPlane.down = true;
+    const otherSecret = await start({ dataDir, relaySecret: "another-relay-secret-of-at-least-32-chars" });
+    expect((await fetch(`${otherSecret.httpUrl}/readyz`)).status).toBe(503);
   });
 
   it("without any snapshot the relay is not ready and refuses credentials with 4001", async () => {

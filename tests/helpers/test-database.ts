@@ -1,11 +1,16 @@
-// A fresh, fully migrated database per test file: a new database on the local PostgreSQL when it is
-// reachable (fast, real), otherwise an embedded PGlite server on a free port. Dropped afterwards.
+// A fresh, fully migrated database per test file: a new database on the machine's PostgreSQL when it is
+// reachable (fast, real), otherwise a cluster of its own on the embedded PostgreSQL (what `npm start`
+// runs without DATABASE_URL) on a free port. Dropped afterwards.
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
 import { createPrismaClient, type Db } from "@/lib/db";
+import { embeddedDatabaseUrl, spawnEmbeddedPostgres } from "../../scripts/embedded-postgres.mjs";
 
 const execFileAsync = promisify(execFile);
 const root = path.resolve(import.meta.dirname, "..", "..");
@@ -15,6 +20,11 @@ export interface TestDatabase {
   url: string;
   db: Db;
   drop(): Promise<void>;
+}
+
+export interface EmptyDatabase {
+  url: string;
+  dropDatabase(): Promise<void>;
 }
 
 async function postgresReachable(): Promise<boolean> {
@@ -35,7 +45,20 @@ export async function migrate(url: string): Promise<void> {
   });
 }
 
-async function createOnPostgres(): Promise<{ url: string; dropDatabase: () => Promise<void> }> {
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function createOnPostgres(): Promise<EmptyDatabase> {
   const name = `tollgate_test_${randomBytes(6).toString("hex")}`;
   const admin = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
   await admin.connect();
@@ -54,25 +77,29 @@ async function createOnPostgres(): Promise<{ url: string; dropDatabase: () => Pr
   };
 }
 
-async function createOnPglite(): Promise<{ url: string; dropDatabase: () => Promise<void> }> {
-  const { PGlite } = await import("@electric-sql/pglite");
-  const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
-  const database = await PGlite.create();
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
-  const server = new PGLiteSocketServer({ db: database, port, host: "127.0.0.1", maxConnections: 20 });
-  await server.start();
-  return {
-    url: `postgresql://postgres@127.0.0.1:${port}/postgres`,
-    dropDatabase: async () => {
-      await server.stop();
-      await database.close();
-    },
+/** A new embedded PostgreSQL cluster in a temporary directory; dropping it stops the server and deletes it. */
+export async function createEmbeddedDatabase(): Promise<EmptyDatabase> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "tollgate-embedded-pg-"));
+  const port = await freePort();
+  const password = randomBytes(18).toString("base64url");
+  const lines: string[] = [];
+  const server = spawnEmbeddedPostgres({ clusterDir: path.join(dir, "postgres"), port, password, onLine: (line) => lines.push(line) });
+  const dropDatabase = async () => {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
   };
+  try {
+    await server.ready;
+  } catch (error) {
+    await dropDatabase();
+    throw new Error(`${error instanceof Error ? error.message : String(error)}\n${lines.join("\n")}`);
+  }
+  return { url: embeddedDatabaseUrl({ port, password }), dropDatabase };
 }
 
 /** Creates an empty database (not migrated). */
-export async function createEmptyDatabase() {
-  return (await postgresReachable()) ? createOnPostgres() : createOnPglite();
+export async function createEmptyDatabase(): Promise<EmptyDatabase> {
+  return (await postgresReachable()) ? createOnPostgres() : createEmbeddedDatabase();
 }
 
 /** Creates a migrated database and a Prisma client for it. */

@@ -7,6 +7,7 @@ import { readFile } from "node:fs/promises";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { METRICS_TOKEN } from "../helpers";
 
 const repoRoot = path.resolve(import.meta.dirname, "../../..");
 const mainScript = path.join(repoRoot, "relay/src/main.ts");
@@ -53,6 +54,7 @@ export class RelayCluster {
       RELAY_HOST: "127.0.0.1",
       RELAY_ID: id,
       RELAY_SECRET: this.options.relaySecret,
+      METRICS_TOKEN,
       RELAY_DATA_DIR: dataDir,
       CONTROL_PLANE_URL: this.options.controlPlaneUrl,
       CONNECT_RATE_PER_IP: "1000000",

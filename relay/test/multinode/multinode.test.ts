@@ -7,7 +7,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CloseCode, ErrorCode, RelayInternalPath, relayStatsResponseSchema } from "../../src/protocol";
 import type { SnapshotApp } from "../../src/protocol";
-import { FakeControlPlane, RELAY_SECRET, TestClient, appFixture, eventually, firstSecretKey, internalHeaders, mintToken, sleep } from "../helpers";
+import { FakeControlPlane, RELAY_SECRET, TestClient, appFixture, eventually, fetchMetrics, firstSecretKey, internalHeaders, mintToken, sleep } from "../helpers";
 import type { Frame } from "../helpers";
 import { RelayCluster } from "./cluster";
 import type { RelayNode } from "./cluster";
@@ -262,7 +262,7 @@ describe("several relay nodes through Redis", () => {
       await eventually(() => expect(outageLogged(1)).toBe(true), 3_000);
       // Still ready (it serves), and says why it is degraded; the metric says the same.
       for (const relay of nodes) expect(await readiness(relay)).toEqual({ status: 200, body: { status: "ready", snapshotLoaded: true, closing: false, redis: "degraded" } });
-      expect(await (await fetch(`${node(2).httpUrl}/metrics`)).text()).toMatch(/^relay_redis_degraded 1$/m);
+      expect(await fetchMetrics(node(2).httpUrl)).toMatch(/^relay_redis_degraded 1$/m);
       // A node that cannot ask the others says so instead of claiming the peer is offline everywhere.
       const deleted = await fetch(node(2).httpUrl + RelayInternalPath.disconnectPeer(app.appId, "listener"), { method: "DELETE", headers: internalHeaders() });
       expect(deleted.status).toBe(503);
@@ -283,7 +283,7 @@ describe("several relay nodes through Redis", () => {
     expect(listener.framesOf("message").length).toBeGreaterThan(100);
     for (const relay of nodes) expect(relay.child.exitCode).toBeNull();
     for (const relay of nodes) expect((await fetch(`${relay.httpUrl}/healthz`)).status).toBe(200);
-    const metrics = await (await fetch(`${node(1).httpUrl}/metrics`)).text();
+    const metrics = await fetchMetrics(node(1).httpUrl);
     expect(metrics).toMatch(/^relay_redis_degraded 0$/m);
     expect(metrics).toMatch(/^relay_redis_outages_total 2$/m);
     expect(metrics).toMatch(/^relay_redis_reconciles_total 2$/m);
