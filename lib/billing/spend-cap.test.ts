@@ -54,11 +54,11 @@ describe("monthly spend cap", () => {
     expect(await snapshotAppOf(app.id)).toMatchObject({ billing: { balanceMinor: 150, autoRechargeEnabled: true } });
 
     // Starter bills overage messages at 10 per 1,000: 10,000 of them cost 100.
-    const first = await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAttempted: 10_000, overageMessages: 10_000 })]));
+    const first = await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 10_000, overageMessages: 10_000 })]));
     expect(first.apps).toEqual([{ appId: app.id, balanceMinor: 50 }]);
-    const second = await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAttempted: 10_000, overageMessages: 10_000 })]));
+    const second = await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 10_000, overageMessages: 10_000 })]));
     expect(second.apps).toEqual([{ appId: app.id, balanceMinor: 0 }]);
-    const third = await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAttempted: 10_000, overageMessages: 10_000 })]));
+    const third = await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 10_000, overageMessages: 10_000 })]));
     expect(third.apps).toEqual([{ appId: app.id, balanceMinor: 0 }]);
 
     const debits = await database.db.ledgerEntry.findMany({ where: { billingAccount: { appId: app.id }, kind: "overage_debit" }, orderBy: { createdAt: "asc" } });

@@ -5,6 +5,7 @@ import {
   channelPeersResponseSchema,
   disconnectPeerResponseSchema,
   INTERNAL_AUTH_HEADER,
+  InternalApiError,
   type PlanChangeNotice,
   RelayInternalPath,
   relayPublishResponseSchema,
@@ -59,7 +60,7 @@ export function createRelayClient(options: { baseUrl: string; relaySecret: strin
       if (parsed.success) return parsed.data;
       throw new DomainError("unavailable", "The relay answered in an unexpected shape");
     }
-    if (response.status === 404 && isErrorBody(payload) && payload.message === "unknown app") throw new RelayUnknownAppError();
+    if (response.status === 404 && isErrorBody(payload) && payload.error === InternalApiError.UnknownApp) throw new RelayUnknownAppError();
     // Client errors the relay reports (invalid channel, reserved prefix, body too large) pass through.
     if (response.status < 500 && isErrorBody(payload) && payload.error in DomainErrorCode && response.status !== 401) {
       throw new DomainError(payload.error as DomainErrorCode, payload.message ?? payload.error);

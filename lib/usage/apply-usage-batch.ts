@@ -131,7 +131,7 @@ async function applyAppDelta(tx: Prisma.TransactionClient, batch: UsageBatch, de
   const events = detectUsageEvents({
     periodStartUnix: toUnixSeconds(period.start),
     limits,
-    messagesUsed: { before: Number(row.messagesUsed), after: Number(row.messagesUsed) + delta.messagesAttempted },
+    messagesUsed: { before: Number(row.messagesUsed), after: Number(row.messagesUsed) + delta.messagesAccepted },
     peakConcurrent: { before: row.peakConcurrent, after: Math.max(row.peakConcurrent, delta.peakConcurrent) },
     refusedMessages: delta.softDrops,
     refusedConnections: delta.closesByCode[String(CloseCode.OverConcurrentLimit)] ?? 0,

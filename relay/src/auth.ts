@@ -1,9 +1,9 @@
 // Connection authentication (PROTOCOL §1): a JWT found through its `kid`, or a publishable key.
 // Returns the identity or the close code to refuse with; never throws for bad input.
 import { randomUUID } from "node:crypto";
-import { decodeProtectedHeader, errors as joseErrors, jwtVerify } from "jose";
-import { ACTIONS, CloseCode, KeyPrefix, Limits } from "./protocol";
-import type { Action, SnapshotApp, SnapshotKey } from "./protocol";
+import { decodeJwt, verifyHs256 } from "./jwt";
+import { ACTIONS, Disconnect, KeyPrefix, Limits } from "./protocol";
+import type { Action, DisconnectKind, SnapshotApp, SnapshotKey } from "./protocol";
 import type { PlanCache } from "./plan-cache";
 import { isJsonObject, isValidPeerId, serializedBytes } from "./validation";
 
@@ -24,7 +24,8 @@ export interface Identity {
 
 export type AuthResult =
   | { ok: true; identity: Identity }
-  | { ok: false; closeCode: number; reason: string; appId?: string; keyId?: string };
+  /** `detail` says which check failed, for the log; the client sees only the disconnect's code and reason. */
+  | { ok: false; disconnect: DisconnectKind; detail: string; appId?: string; keyId?: string };
 
 export interface Credential {
   token?: string;
@@ -45,22 +46,20 @@ export function credentialFromUrl(url: URL): Credential {
 export function credentialKeyId(credential: Credential): string | null {
   if (credential.key !== undefined && credential.token === undefined) return credential.key;
   if (credential.token !== undefined && credential.key === undefined) {
-    try {
-      const header = decodeProtectedHeader(credential.token);
-      return typeof header.kid === "string" ? header.kid : null;
-    } catch {
-      return null;
-    }
+    const kid = decodeJwt(credential.token)?.header.kid;
+    return typeof kid === "string" ? kid : null;
   }
   return null;
 }
 
-const refuse = (reason: string, extra: { appId?: string; keyId?: string } = {}): AuthResult => ({
+const refuse = (detail: string, extra: { appId?: string; keyId?: string } = {}): AuthResult => ({
   ok: false,
-  closeCode: CloseCode.InvalidToken,
-  reason,
+  disconnect: Disconnect.InvalidCredential,
+  detail,
   ...extra,
 });
+
+const expired = (ids: { appId: string; keyId: string }): AuthResult => ({ ok: false, disconnect: Disconnect.TokenExpired, detail: "token expired", ...ids });
 
 /** The token's permissions within the key's actions (a token never gains an action its key lacks). */
 export function effectivePermissions(key: SnapshotKey, tokenPermissions: readonly Action[] | null): Set<Action> {
@@ -86,7 +85,8 @@ export interface AuthenticateOptions {
   nowMs?: number;
 }
 
-export async function authenticate(options: AuthenticateOptions): Promise<AuthResult> {
+/** Synchronous: every check runs on data in memory (the plan cache), so a connect never waits on it. */
+export function authenticate(options: AuthenticateOptions): AuthResult {
   const { planCache, credential } = options;
   const nowMs = options.nowMs ?? Date.now();
   const nowSec = Math.floor(nowMs / 1000);
@@ -111,34 +111,19 @@ export async function authenticate(options: AuthenticateOptions): Promise<AuthRe
     });
   }
 
-  const token = credential.token ?? "";
-  let kid: string;
-  try {
-    const header = decodeProtectedHeader(token);
-    if (header.alg !== "HS256") return refuse("only HS256 tokens are accepted");
-    if (typeof header.kid !== "string") return refuse("token has no kid");
-    kid = header.kid;
-  } catch {
-    return refuse("token is not a JWT");
-  }
+  const decoded = decodeJwt(credential.token ?? "");
+  if (!decoded) return refuse("token is not a JWT");
+  if (decoded.header.alg !== "HS256") return refuse("only HS256 tokens are accepted");
+  const kid = decoded.header.kid;
+  if (typeof kid !== "string") return refuse("token has no kid");
   const entry = planCache.key(kid);
   if (!entry || entry.key.kind !== "secret" || !entry.hmacKey) return refuse("unknown key");
   const ids = { appId: entry.app.appId, keyId: kid };
   if (!keyUsable(entry.key, nowSec)) return refuse("key revoked or expired", ids);
 
-  let claims: Record<string, unknown>;
-  try {
-    const verified = await jwtVerify(token, entry.hmacKey, {
-      algorithms: ["HS256"],
-      clockTolerance: Limits.clockToleranceSec,
-      currentDate: new Date(nowMs),
-      requiredClaims: ["exp", "sub"],
-    });
-    claims = verified.payload;
-  } catch (error) {
-    if (error instanceof joseErrors.JWTExpired) return { ok: false, closeCode: CloseCode.TokenExpired, reason: "token expired", ...ids };
-    return refuse("token verification failed", ids);
-  }
+  const verified = verifyHs256(decoded, { key: entry.hmacKey, nowMs, clockToleranceSec: Limits.clockToleranceSec });
+  if (!verified.ok) return verified.expired ? expired(ids) : refuse(verified.detail, ids);
+  const claims = verified.claims;
 
   // jose checks nbf (with tolerance) but not an iat in the future, which only a skewed or forged
   // minting clock produces.
@@ -148,7 +133,7 @@ export async function authenticate(options: AuthenticateOptions): Promise<AuthRe
   const exp = claims.exp;
   if (typeof exp !== "number" || !Number.isFinite(exp)) return refuse("exp is required", ids);
   if (exp - nowSec > Limits.maxTokenLifetimeSec + Limits.clockToleranceSec) return refuse("exp too far in the future", ids);
-  if (exp * 1000 - nowMs <= options.expiryLeadMs) return { ok: false, closeCode: CloseCode.TokenExpired, reason: "token expired", ...ids };
+  if (exp * 1000 - nowMs <= options.expiryLeadMs) return expired(ids);
 
   let tokenChannels: string[] | null = null;
   if (claims.channels !== undefined) {
@@ -189,7 +174,7 @@ export async function authenticate(options: AuthenticateOptions): Promise<AuthRe
 
 function finishWithAppStatus(identity: Identity): AuthResult {
   if (identity.app.status === "suspended") {
-    return { ok: false, closeCode: CloseCode.AppSuspended, reason: "app suspended", appId: identity.app.appId, keyId: identity.key.keyId };
+    return { ok: false, disconnect: Disconnect.AppSuspended, detail: "app suspended", appId: identity.app.appId, keyId: identity.key.keyId };
   }
   return { ok: true, identity };
 }

@@ -1,11 +1,16 @@
-// One client connection's state. Owned by the RelayServer; holds no logic beyond bookkeeping.
-import type { WebSocket } from "ws";
+// One client connection: its bookkeeping and its writer. Every frame to the client leaves through
+// `sendText`/`sendFramed`, which refuse once the connection is closing and close a slow consumer
+// (1008) whose send buffer passed its cap; every close goes through `close(disconnect)`.
+import { WebSocket } from "ws";
 import { effectivePermissions } from "./auth";
 import type { Identity } from "./auth";
+import { TokenBucket } from "./enforcement/token-bucket";
+import type { Logger } from "./log";
+import { RelayCounters } from "./metrics";
+import { CloseCode, Disconnect, ServerFrame, ServerFrameType } from "./protocol";
+import type { Action, SnapshotKey } from "./protocol";
 import { rawFrameWriter } from "./raw-frame";
 import type { RawFrameWriter } from "./raw-frame";
-import { TokenBucket } from "./enforcement/token-bucket";
-import type { Action, SnapshotKey } from "./protocol";
 import type { JsonObject } from "./state/types";
 
 export interface Subscription {
@@ -14,6 +19,16 @@ export interface Subscription {
   /** Wildcard subscriptions receive messages of every matching channel but no presence. */
   wildcard: boolean;
   regex?: RegExp;
+}
+
+/** What every connection's writer needs from the node: limits, counters and the log. */
+export interface ConnectionContext {
+  sendBufferLimitBytes: number;
+  slowConsumerTerminateMs: number;
+  /** A peer that never answers the close handshake is terminated after this long. */
+  closeWaitMs: number;
+  counters: RelayCounters;
+  logger: Logger;
 }
 
 const AUTHORIZATION_CACHE_MAX = 512;
@@ -41,13 +56,14 @@ export class Connection {
   closeCode: number | null = null;
   closed = false;
   /** Fan-out fast path (pre-framed writes); null when unavailable. */
-  readonly rawWriter: RawFrameWriter | null;
+  private readonly rawWriter: RawFrameWriter | null;
   private readonly authorizationCache = new Map<string, boolean>();
 
   constructor(
     readonly id: string,
     readonly ws: WebSocket,
     readonly identity: Identity,
+    private readonly context: ConnectionContext,
   ) {
     this.appId = identity.app.appId;
     this.peerId = identity.peerId;
@@ -58,6 +74,11 @@ export class Connection {
     this.peerMetadata = identity.peerMetadata;
     this.bucket = new TokenBucket(identity.app.limits.tokenBucketBurst);
     this.rawWriter = rawFrameWriter(ws);
+  }
+
+  /** True from the moment this server decided to close (or the socket closed): nothing more is sent or handled. */
+  get isClosing(): boolean {
+    return this.closed || this.closeCode !== null;
   }
 
   /** Cached channel-authorization decisions; `decide` runs on a miss. */
@@ -76,5 +97,45 @@ export class Connection {
     this.permissions = effectivePermissions(key, this.identity.tokenPermissions);
     this.canPresence = this.permissions.has("presence");
     this.authorizationCache.clear();
+  }
+
+  /** A control frame (JSON text from a ServerFrame builder), counted by type. */
+  sendFrame(type: ServerFrameType, text: string): void {
+    if (this.write(text)) RelayCounters.bump(this.context.counters.framesOut, type);
+  }
+
+  sendAck(requestId: string | undefined): void {
+    if (requestId !== undefined) this.sendFrame(ServerFrameType.Ack, ServerFrame.ack(requestId));
+  }
+
+  sendError(code: string, message: string, requestId?: string): void {
+    this.sendFrame(ServerFrameType.Error, ServerFrame.error(code, message, requestId));
+  }
+
+  /**
+   * Sends unless the connection is closing; false when nothing was sent. `framed` is the same payload
+   * already wrapped in a WebSocket frame (the fan-out fast path); the caller counts fan-out frames.
+   */
+  write(payload: Buffer | string, framed?: Buffer): boolean {
+    if (this.isClosing) return false;
+    const ws = this.ws;
+    if (ws.readyState !== WebSocket.OPEN) return false;
+    if (ws.bufferedAmount > this.context.sendBufferLimitBytes) {
+      this.context.counters.slowConsumerCloses += 1;
+      this.context.logger.info("closing slow consumer", { connectionId: this.id, appId: this.appId, bufferedBytes: ws.bufferedAmount });
+      this.close(Disconnect.SlowConsumer);
+      return false;
+    }
+    if (framed === undefined || this.rawWriter === null || !this.rawWriter.write(framed)) ws.send(payload, { binary: false });
+    return true;
+  }
+
+  close(disconnect: { code: number; reason: string }): void {
+    if (this.isClosing) return;
+    this.closeCode = disconnect.code;
+    this.ws.close(disconnect.code, disconnect.reason);
+    // A peer that never answers the close handshake must not hold its lease.
+    const terminate = setTimeout(() => this.ws.terminate(), disconnect.code === CloseCode.PolicyViolation ? this.context.slowConsumerTerminateMs : this.context.closeWaitMs);
+    terminate.unref();
   }
 }

@@ -1,11 +1,31 @@
 // Plain HTTP on the relay's port: /healthz, /readyz, /metrics, and the control plane's internal
-// endpoints (RelayInternalPath, Bearer RELAY_SECRET). Handlers parse input with zod, call the
-// server, and answer JSON; errors use the REST error shape `{error, message}`.
+// endpoints (RelayInternalPath, Bearer RELAY_SECRET; docs/ARCHITECTURE.md §7). Handlers parse input
+// with zod, call the node through the narrow `InternalApiNode` interface, and answer JSON; errors use
+// the REST error shape `{error, message}` with InternalApiError codes.
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { CloseCode, ErrorCode, INTERNAL_AUTH_HEADER, Limits, RelayInternalPath, planChangeNoticeSchema, relayPublishRequestSchema } from "./protocol";
-import type { RelayServer } from "./server";
+import { Disconnect, ErrorCode, INTERNAL_AUTH_HEADER, InternalApiError, Limits, RelayInternalPath, planChangeNoticeSchema, relayPublishRequestSchema } from "./protocol";
+import type { SnapshotApp } from "./protocol";
+import type { JsonObject, RelayState } from "./state/types";
 import { OtherNodesUnreachableError } from "./state/types";
+import type { Logger } from "./log";
+
+/** What the HTTP routes need from a relay node, and nothing more. */
+export interface InternalApiNode {
+  readonly relaySecret: string;
+  /** Bearer token that /metrics requires; undefined = /metrics is off (403). */
+  readonly metricsToken: string | undefined;
+  readonly state: RelayState;
+  readonly logger: Logger;
+  /** The first snapshot is loaded. */
+  snapshotLoaded(): boolean;
+  closing(): boolean;
+  app(appId: string): SnapshotApp | undefined;
+  peakConcurrent(app: SnapshotApp): number;
+  metrics(): Promise<{ contentType: string; body: string }>;
+  planChanged(): void;
+  restPublish(app: SnapshotApp, channel: string, data: unknown, from: string, peerMetadata: JsonObject | undefined): Promise<{ delivered: number; dropped: boolean }>;
+}
 import { channelProblem } from "./validation";
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -28,8 +48,8 @@ function bearerMatches(header: string | string[] | undefined, expected: string):
   return timingSafeEqual(digest(header.slice("Bearer ".length)), digest(expected));
 }
 
-function internalAuthorized(server: RelayServer, req: IncomingMessage): boolean {
-  return bearerMatches(req.headers[INTERNAL_AUTH_HEADER], server.config.relaySecret);
+function internalAuthorized(server: InternalApiNode, req: IncomingMessage): boolean {
+  return bearerMatches(req.headers[INTERNAL_AUTH_HEADER], server.relaySecret);
 }
 
 class BodyTooLarge extends Error {}
@@ -74,49 +94,49 @@ function internalSegments(pathname: string): string[] | null {
   }
 }
 
-export async function handleHttpRequest(server: RelayServer, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleHttpRequest(server: InternalApiNode, req: IncomingMessage, res: ServerResponse): Promise<void> {
   // The raw path is kept encoded so channel names containing `/` (sent as %2F) stay one segment.
   const rawPath = (req.url ?? "/").split("?")[0] ?? "/";
   const method = req.method ?? "GET";
 
   if (rawPath === "/healthz" && method === "GET") return json(res, 200, { status: "ok" });
   if (rawPath === "/readyz" && method === "GET") {
-    const ready = server.planCache.ready && !server.closing;
+    const ready = server.snapshotLoaded() && !server.closing();
     // A node whose Redis is down still serves (with its local view), so it stays ready; the body says so.
     const shared = server.state.health?.();
     const redis = shared ? { redis: shared.degraded ? "degraded" : "ok" } : {};
-    return json(res, ready ? 200 : 503, { status: ready ? "ready" : "not_ready", snapshotLoaded: server.planCache.ready, closing: server.closing, ...redis });
+    return json(res, ready ? 200 : 503, { status: ready ? "ready" : "not_ready", snapshotLoaded: server.snapshotLoaded(), closing: server.closing(), ...redis });
   }
   if (rawPath === "/metrics" && method === "GET") {
     // It names every tenant's apps and their usage, and this port faces the internet.
-    const token = server.config.metricsToken;
+    const token = server.metricsToken;
     if (!token) return apiError(res, 403, "forbidden", "metrics are off: set METRICS_TOKEN and scrape with Authorization: Bearer <token>");
-    if (!bearerMatches(req.headers.authorization, token)) return apiError(res, 401, "unauthorized", "missing or invalid metrics token");
-    const body = await server.metricsRegistry.metrics();
-    res.writeHead(200, { "content-type": server.metricsRegistry.contentType });
-    res.end(body);
+    if (!bearerMatches(req.headers.authorization, token)) return apiError(res, 401, InternalApiError.Unauthorized, "missing or invalid metrics token");
+    const metrics = await server.metrics();
+    res.writeHead(200, { "content-type": metrics.contentType });
+    res.end(metrics.body);
     return;
   }
-  if (!rawPath.startsWith("/internal/")) return apiError(res, 404, "not_found", "no such route");
-  if (!internalAuthorized(server, req)) return apiError(res, 401, "unauthorized", "missing or invalid relay secret");
+  if (!rawPath.startsWith("/internal/")) return apiError(res, 404, InternalApiError.NotFound, "no such route");
+  if (!internalAuthorized(server, req)) return apiError(res, 401, InternalApiError.Unauthorized, "missing or invalid relay secret");
   if (rawPath === RelayInternalPath.planChanged && method === "POST") {
     const body = await readJsonBody(req, PLAN_CHANGE_NOTICE_MAX_BYTES);
-    if (!body.ok) return apiError(res, body.status, "invalid_request", body.message);
+    if (!body.ok) return apiError(res, body.status, InternalApiError.InvalidRequest, body.message);
     const notice = planChangeNoticeSchema.safeParse(body.value);
-    if (!notice.success) return apiError(res, 400, "invalid_request", "body is not a plan-change notice");
+    if (!notice.success) return apiError(res, 400, InternalApiError.InvalidRequest, "body is not a plan-change notice");
     server.logger.debug("plan change notice", notice.data);
-    server.planChangeNotice();
+    server.planChanged();
     return json(res, 202, { accepted: true });
   }
 
   const segments = internalSegments(rawPath);
   if (!segments || segments[0] !== "internal" || segments[1] !== "apps" || segments[2] === undefined) {
-    return apiError(res, 404, "not_found", "no such route");
+    return apiError(res, 404, InternalApiError.NotFound, "no such route");
   }
   const appId = segments[2];
   const rest = segments.slice(3);
-  const app = server.planCache.app(appId);
-  if (!app) return apiError(res, 404, "not_found", "unknown app");
+  const app = server.app(appId);
+  if (!app) return apiError(res, 404, InternalApiError.UnknownApp, "unknown app");
 
   // GET stats
   if (rest.length === 1 && rest[0] === "stats" && method === "GET") {
@@ -133,17 +153,17 @@ export async function handleHttpRequest(server: RelayServer, req: IncomingMessag
   if (rest.length === 3 && rest[0] === "channels" && rest[1] !== undefined) {
     const channel = rest[1];
     const problem = channelProblem(channel);
-    if (problem === ErrorCode.ChannelReserved) return apiError(res, 400, "channel_reserved", "reserved channel prefix");
-    if (problem !== null) return apiError(res, 400, "invalid_request", "invalid channel name");
+    if (problem === ErrorCode.ChannelReserved) return apiError(res, 400, InternalApiError.ChannelReserved, "reserved channel prefix");
+    if (problem !== null) return apiError(res, 400, InternalApiError.InvalidRequest, "invalid channel name");
     if (rest[2] === "peers" && method === "GET") {
       return json(res, 200, { channel, peers: await server.state.presence.roster(appId, channel) });
     }
     if (rest[2] === "publish" && method === "POST") {
       const body = await readJsonBody(req, Limits.maxRestBodyBytes);
-      if (!body.ok) return apiError(res, body.status, "invalid_request", body.message);
+      if (!body.ok) return apiError(res, body.status, InternalApiError.InvalidRequest, body.message);
       const parsed = relayPublishRequestSchema.safeParse(body.value);
       if (!parsed.success || typeof body.value !== "object" || body.value === null || !("data" in body.value)) {
-        return apiError(res, 400, "invalid_request", "body needs data");
+        return apiError(res, 400, InternalApiError.InvalidRequest, "body needs data");
       }
       const result = await server.restPublish(app, channel, parsed.data.data, parsed.data.from ?? "server", parsed.data.peerMetadata);
       return json(res, 200, result.dropped ? { channel, delivered: 0, dropped: ErrorCode.OverMessageQuota } : { channel, delivered: result.delivered });
@@ -154,12 +174,12 @@ export async function handleHttpRequest(server: RelayServer, req: IncomingMessag
   if (rest.length === 2 && rest[0] === "peers" && rest[1] !== undefined && method === "DELETE") {
     const peerId = rest[1];
     try {
-      const closed = await server.state.bus.disconnectPeer(appId, peerId, CloseCode.AdminDisconnect, "disconnected_by_backend");
+      const closed = await server.state.bus.disconnectPeer(appId, peerId, Disconnect.AdminDisconnect.code, Disconnect.AdminDisconnect.reason);
       return json(res, 200, { peerId, closed });
     } catch (error) {
-      if (error instanceof OtherNodesUnreachableError) return apiError(res, 503, "unavailable", error.message);
+      if (error instanceof OtherNodesUnreachableError) return apiError(res, 503, InternalApiError.Unavailable, error.message);
       throw error;
     }
   }
-  return apiError(res, 404, "not_found", "no such route");
+  return apiError(res, 404, InternalApiError.NotFound, "no such route");
 }

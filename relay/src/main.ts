@@ -1,4 +1,5 @@
-// Entry point: `tsx relay/src/main.ts`. Reads the environment, starts the relay, and shuts down
+// Entry point: `node relay/dist/main.js` in production (compiled by relay/build.mjs), `tsx relay/src/main.ts`
+// in development. Reads the environment, starts the relay, and shuts down
 // gracefully (going_away, 1001, final usage flush) on SIGTERM/SIGINT.
 import { ConfigError, loadConfigFromEnv } from "./config";
 import { createLogger } from "./log";

@@ -1,58 +1,70 @@
-// Per-minute samples describe the minute: connections that merely stay open count in every minute
-// they span, not only in the minute they opened.
-import { describe, expect, it } from "vitest";
+// Metering's cut/retry cycle with a control plane that fails and then answers: a batch keeps its id
+// across retries (so the control plane applies it once), later counts go into a later batch, and
+// nothing is acknowledged twice or lost.
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import type { ControlPlaneClient, ControlPlaneResult } from "./control-plane-client";
 import { silentLogger } from "./log";
 import { Meter } from "./metering";
-import type { UsageBatch } from "./protocol";
+import type { UsageBatch, UsageBatchResponse } from "./protocol";
 
-const MINUTE_MS = 60_000;
-const T0 = 1_700_000_040 * 1000;
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+});
 
-function meter(): Meter {
-  return new Meter({
-    relayId: "relay-test",
-    controlPlaneUrl: "http://127.0.0.1:9",
-    relaySecret: "unused",
-    dataDir: "/nonexistent",
-    timeoutMs: 100,
-    logger: silentLogger,
-    onSending: () => undefined,
-    onAcknowledged: () => undefined,
-  });
+function fakeControlPlane() {
+  const posted: UsageBatch[] = [];
+  let failing = true;
+  const client = {
+    postUsage: async (batch: UsageBatch): Promise<ControlPlaneResult<UsageBatchResponse>> => {
+      posted.push(batch);
+      return failing ? { ok: false, kind: "unreachable", error: "down" } : { ok: true, value: { applied: true, apps: [], periods: [], asOfUnixMs: Date.now() } };
+    },
+  };
+  return { client: client as unknown as ControlPlaneClient, posted, recover: () => (failing = false) };
 }
 
-/** The peak per minute of every pending batch, merged as the control plane does (GREATEST). */
-function peaks(m: Meter): Record<number, number> {
-  const batches = (m as unknown as { pending: Array<{ batch: UsageBatch }> }).pending.map((p) => p.batch);
-  const result: Record<number, number> = {};
-  for (const batch of batches) {
-    for (const app of batch.apps) {
-      for (const sample of app.samples) result[sample.minuteUnix] = Math.max(result[sample.minuteUnix] ?? 0, sample.peakConcurrent);
-    }
-  }
-  return result;
+async function meterWith(controlPlane: ControlPlaneClient, acknowledged: UsageBatch[]): Promise<Meter> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), "tollgate-meter-"));
+  dirs.push(dataDir);
+  return new Meter({ relayId: "node-1", controlPlane, dataDir, logger: silentLogger, onSending: () => undefined, onAcknowledged: (batch) => acknowledged.push(batch) });
 }
 
-const minute = (n: number) => Math.floor(T0 / MINUTE_MS) * 60 + n * 60;
+describe("Meter cut and retry", () => {
+  it("retries a failed batch under the same id, keeps later counts in a later batch, and acknowledges each once", async () => {
+    const controlPlane = fakeControlPlane();
+    const acknowledged: UsageBatch[] = [];
+    const meter = await meterWith(controlPlane.client, acknowledged);
+    meter.messageAccepted("app_a", 1_700_000_000, "sk_id_1");
+    meter.messageAccepted("app_a", 1_700_000_000, "sk_id_1");
+    await meter.flush();
+    expect(meter.pendingBatchCount).toBe(1);
+    expect(acknowledged).toEqual([]);
 
-describe("per-minute peak concurrency", () => {
-  it("a minute in which 8 connections simply stay open shows 8, across flushes", () => {
-    const m = meter();
-    for (let open = 1; open <= 8; open++) m.concurrent("app_a", 1000, open, T0);
-    m.cut(T0 + 30_000);
-    m.cut(T0 + 2 * MINUTE_MS + 5_000);
-    m.cut(T0 + 3 * MINUTE_MS + 1_000);
-    expect(peaks(m)).toEqual({ [minute(0)]: 8, [minute(1)]: 8, [minute(2)]: 8, [minute(3)]: 8 });
+    meter.messageAccepted("app_a", 1_700_000_000, null);
+    controlPlane.recover();
+    await meter.flush();
+    expect(meter.pendingBatchCount).toBe(0);
+    const ids = controlPlane.posted.map((batch) => batch.batchId);
+    // First attempt, its retry (same id), then the second batch.
+    expect(ids[0]).toBe(ids[1]);
+    expect(ids[2]).not.toBe(ids[0]);
+    expect(acknowledged.map((batch) => batch.apps[0]?.messagesAccepted)).toEqual([2, 1]);
+    await meter.flush();
+    expect(controlPlane.posted).toHaveLength(3);
   });
 
-  it("the peak of a minute is the most open at any moment; closing everything ends the carry", () => {
-    const m = meter();
-    m.concurrent("app_b", 1000, 3, T0);
-    m.concurrent("app_b", 1000, 5, T0 + MINUTE_MS + 1_000);
-    m.concurrent("app_b", 1000, 2, T0 + MINUTE_MS + 2_000);
-    m.cut(T0 + 2 * MINUTE_MS + 1_000);
-    m.concurrent("app_b", 1000, 0, T0 + 3 * MINUTE_MS + 1_000);
-    m.cut(T0 + 5 * MINUTE_MS);
-    expect(peaks(m)).toEqual({ [minute(0)]: 3, [minute(1)]: 5, [minute(2)]: 2, [minute(3)]: 2 });
+  it("keeps an unacknowledged batch on disk for the next process", async () => {
+    const controlPlane = fakeControlPlane();
+    const meter = await meterWith(controlPlane.client, []);
+    meter.messageAccepted("app_a", 1_700_000_000, null);
+    await meter.flush();
+    const dataDir = dirs[0] ?? "";
+    const restarted = new Meter({ relayId: "node-1", controlPlane: controlPlane.client, dataDir, logger: silentLogger, onSending: () => undefined, onAcknowledged: () => undefined });
+    await restarted.loadPending();
+    expect(restarted.pendingMessages()).toEqual([{ appId: "app_a", periodStartUnix: 1_700_000_000, messages: 1 }]);
   });
 });

@@ -6,9 +6,10 @@ import { randomUUID } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
-import { ControlPlanePath, INTERNAL_AUTH_HEADER, Limits, usageBatchResponseSchema, usageBatchSchema } from "./protocol";
+import { Limits, usageBatchSchema } from "./protocol";
 import type { AppUsageDelta, UsageBatch, UsageBatchResponse, UsageSample } from "./protocol";
 import type { Logger } from "./log";
+import type { ControlPlaneClient } from "./control-plane-client";
 
 interface MutableDelta extends Omit<AppUsageDelta, "samples"> {
   samples: Map<number, UsageSample>;
@@ -26,10 +27,8 @@ const pendingFileSchema = z.array(pendingBatchSchema);
 
 export interface MeterOptions {
   relayId: string;
-  controlPlaneUrl: string;
-  relaySecret: string;
+  controlPlane: ControlPlaneClient;
   dataDir: string;
-  timeoutMs: number;
   logger: Logger;
   /** Called once per batch before this process first posts it (its counts are in flight from then on). */
   onSending: (batch: UsageBatch) => void;
@@ -296,31 +295,12 @@ export class Meter {
   }
 
   private async post(batch: UsageBatch): Promise<UsageBatchResponse | null> {
-    try {
-      const response = await fetch(this.options.controlPlaneUrl + ControlPlanePath.usage, {
-        method: "POST",
-        headers: { [INTERNAL_AUTH_HEADER]: `Bearer ${this.options.relaySecret}`, "content-type": "application/json" },
-        body: JSON.stringify(batch),
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-      });
-      if (!response.ok) {
-        await response.body?.cancel();
-        this.options.logger.warn("usage batch refused; will retry", { batchId: batch.batchId, status: response.status });
-        return null;
-      }
-      const parsed = usageBatchResponseSchema.safeParse(await response.json());
-      if (!parsed.success) {
-        this.options.logger.error("usage response did not match the contract; will retry", { batchId: batch.batchId });
-        return null;
-      }
-      return parsed.data;
-    } catch (error) {
-      this.options.logger.warn("usage flush failed; will retry", {
-        batchId: batch.batchId,
-        error: error instanceof Error ? error.message : String(error),
-      });
-      return null;
-    }
+    const result = await this.options.controlPlane.postUsage(batch);
+    if (result.ok) return result.value;
+    if (result.kind === "status") this.options.logger.warn("usage batch refused; will retry", { batchId: batch.batchId, status: result.status });
+    else if (result.kind === "contract") this.options.logger.error("usage response did not match the contract; will retry", { batchId: batch.batchId });
+    else this.options.logger.warn("usage flush failed; will retry", { batchId: batch.batchId, error: result.error });
+    return null;
   }
 
   private async persist(): Promise<void> {

@@ -1,8 +1,11 @@
 // The plan cache (ARCHITECTURE §1): the relay's copy of every app's limits, billing state and keys,
 // pulled from the control plane with ETag and kept on disk (sealed: it holds signing secrets) so a
 // restart during an outage still enforces. Lookups are synchronous Map reads on the hot path.
+import { createSecretKey } from "node:crypto";
+import type { KeyObject } from "node:crypto";
 import path from "node:path";
-import { ControlPlanePath, INTERNAL_AUTH_HEADER, snapshotSchema } from "./protocol";
+import type { ControlPlaneClient } from "./control-plane-client";
+import { snapshotSchema } from "./protocol";
 import type { Snapshot, SnapshotApp, SnapshotKey } from "./protocol";
 import type { Logger } from "./log";
 import { readSealedFile, writeSealedFile } from "./sealed-file";
@@ -12,15 +15,15 @@ const SNAPSHOT_FILE_PURPOSE = "relay plan snapshot";
 export interface KeyEntry {
   app: SnapshotApp;
   key: SnapshotKey;
-  /** HMAC key bytes of a secret key's signing secret. */
-  hmacKey?: Uint8Array;
+  /** A secret key's signing secret as an HMAC key, prepared once per snapshot (not per connect). */
+  hmacKey?: KeyObject;
 }
 
 export interface PlanCacheOptions {
-  controlPlaneUrl: string;
+  controlPlane: ControlPlaneClient;
+  /** Seals the snapshot on disk (it holds signing secrets). */
   relaySecret: string;
   dataDir: string;
-  timeoutMs: number;
   logger: Logger;
 }
 
@@ -108,57 +111,33 @@ export class PlanCache {
   }
 
   private async fetchOnce(): Promise<boolean> {
-    const headers: Record<string, string> = { [INTERNAL_AUTH_HEADER]: `Bearer ${this.options.relaySecret}` };
-    if (this.etag) headers["if-none-match"] = this.etag;
-    try {
-      const response = await fetch(this.options.controlPlaneUrl + ControlPlanePath.snapshot, {
-        headers,
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-      });
-      if (response.status === 304) {
-        await response.body?.cancel();
-        this.lastConfirmedAtMs = Date.now();
-        return true;
-      }
-      if (!response.ok) {
-        await response.body?.cancel();
-        this.options.logger.warn("snapshot fetch failed; enforcing last snapshot", { status: response.status });
-        return false;
-      }
-      const parsed = snapshotSchema.safeParse(await response.json());
-      if (!parsed.success) {
-        this.options.logger.error("snapshot did not match the contract; enforcing last snapshot", {
-          issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join(".")}: ${i.message}`),
-        });
-        return false;
-      }
-      this.lastConfirmedAtMs = Date.now();
-      const etag = response.headers.get("etag") ?? parsed.data.version;
-      if (this.snapshot && this.snapshot.version === parsed.data.version) {
-        this.etag = etag;
-        return true;
-      }
-      this.apply(parsed.data, etag);
-      await this.persist(parsed.data);
-      return true;
-    } catch (error) {
-      this.options.logger.warn("control plane unreachable; enforcing last snapshot", {
-        error: error instanceof Error ? error.message : String(error),
-      });
+    const result = await this.options.controlPlane.snapshot(this.etag);
+    if (!result.ok) {
+      if (result.kind === "contract") this.options.logger.error("snapshot did not match the contract; enforcing last snapshot", { issues: result.issues });
+      else if (result.kind === "status") this.options.logger.warn("snapshot fetch failed; enforcing last snapshot", { status: result.status });
+      else this.options.logger.warn("control plane unreachable; enforcing last snapshot", { error: result.error });
       return false;
     }
+    this.lastConfirmedAtMs = Date.now();
+    if (result.notModified) return true;
+    if (this.snapshot && this.snapshot.version === result.snapshot.version) {
+      this.etag = result.etag;
+      return true;
+    }
+    this.apply(result.snapshot, result.etag);
+    await this.persist(result.snapshot);
+    return true;
   }
 
   private apply(snapshot: Snapshot, etag: string): void {
     const previous = this.snapshot;
     const apps = new Map<string, SnapshotApp>();
     const keys = new Map<string, KeyEntry>();
-    const encoder = new TextEncoder();
     for (const app of snapshot.apps) {
       apps.set(app.appId, app);
       for (const key of app.keys) {
         const entry: KeyEntry = { app, key };
-        if (key.kind === "secret" && key.signingSecret) entry.hmacKey = encoder.encode(key.signingSecret);
+        if (key.kind === "secret" && key.signingSecret) entry.hmacKey = createSecretKey(Buffer.from(key.signingSecret, "utf8"));
         keys.set(key.keyId, entry);
       }
     }

@@ -252,6 +252,24 @@ describe("token bucket", () => {
     expect(await client.closeCodeWithin()).toBe(CloseCode.OverMessageRate);
   });
 
+  it("runs the checks in ARCHITECTURE §5's order: a malformed publish/send costs no token, a refused well-formed one costs one", async () => {
+    const app = await addApp({ limits: { tokenBucketRefillPerSecond: 0.001, tokenBucketBurst: 2 } });
+    const client = await TestClient.connect(relay, `token=${await mintToken(firstSecretKey(app), { claims: { channels: ["allowed/*"] } })}`);
+    openClients.push(client);
+    // Shape first: none of these reaches the token bucket.
+    for (let i = 0; i < 5; i++) {
+      expect(await client.request({ type: "publish", channel: "allowed/a" })).toMatchObject({ code: ErrorCode.MissingData });
+      expect(await client.request({ type: "send", to: "bob" })).toMatchObject({ code: ErrorCode.MissingData });
+      expect(await client.request({ type: "send", to: "", data: 1 })).toMatchObject({ code: ErrorCode.InvalidPeerId });
+    }
+    // The bucket comes before the channel rules: a forbidden channel costs the first token …
+    expect(await client.request({ type: "publish", channel: "secret/a", data: 1 })).toMatchObject({ code: ErrorCode.ChannelNotAuthorized });
+    // … an accepted publish the second, and the third publish finds the bucket empty.
+    expect(await client.request({ type: "publish", channel: "allowed/a", data: 1 })).toMatchObject({ type: "ack" });
+    client.send({ type: "publish", channel: "allowed/a", data: 2 });
+    expect(await client.closeCodeWithin()).toBe(CloseCode.OverMessageRate);
+  });
+
   it("refills at the plan's rate", async () => {
     const app = await addApp({ limits: { tokenBucketRefillPerSecond: 50, tokenBucketBurst: 2 } });
     const client = await connect(app);

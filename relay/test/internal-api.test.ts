@@ -1,7 +1,7 @@
 // The relay's internal endpoints (RelayInternalPath) the control plane calls, plus health,
 // readiness and metrics.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CloseCode, RelayInternalPath, channelPeersResponseSchema, relayStatsResponseSchema } from "../src/protocol";
+import { CloseCode, InternalApiError, RelayInternalPath, channelPeersResponseSchema, relayStatsResponseSchema } from "../src/protocol";
 import type { SnapshotApp } from "../src/protocol";
 import type { RelayHandle } from "../src/server";
 import { FakeControlPlane, METRICS_TOKEN, RELAY_SECRET, TestClient, appFixture, fetchMetrics, firstSecretKey, internalHeaders, mintToken, removeTempDirs, startTestRelay } from "./helpers";
@@ -49,8 +49,12 @@ describe("internal endpoints", () => {
   });
 
   it("answer 404 for an unknown app or route", async () => {
-    expect((await get(RelayInternalPath.stats("app_nope"))).status).toBe(404);
-    expect((await get(`/internal/apps/${app.appId}/nothing`)).status).toBe(404);
+    const unknownApp = await get(RelayInternalPath.stats("app_nope"));
+    expect(unknownApp.status).toBe(404);
+    expect(await unknownApp.json()).toMatchObject({ error: InternalApiError.UnknownApp });
+    const unknownRoute = await get(`/internal/apps/${app.appId}/nothing`);
+    expect(unknownRoute.status).toBe(404);
+    expect(await unknownRoute.json()).toMatchObject({ error: InternalApiError.NotFound });
   });
 
   it("report stats: concurrentNow, peakConcurrent and messagesUsed from the baseline", async () => {

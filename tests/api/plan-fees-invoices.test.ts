@@ -117,7 +117,7 @@ describe("invoices", () => {
     const provider = new TestPaymentProvider();
     // Uneven batches so per-batch rounding would show: 3 × 3,333 overage messages at 10¢/1,000, plus connections at 5¢.
     for (const overageMessages of [3333, 3333, 3333]) {
-      await applyUsageBatch(harness.db, provider, usageBatch([usageDelta(appId, periodStartUnix, { messagesAttempted: overageMessages, overageMessages, overageConnections: 7 })]));
+      await applyUsageBatch(harness.db, provider, usageBatch([usageDelta(appId, periodStartUnix, { messagesAccepted: overageMessages, overageMessages, overageConnections: 7 })]));
     }
     const list = await invoke<{ invoices: InvoiceView[] }>(invoicesRoute, { params: { appId } });
     expect(list.status).toBe(200);

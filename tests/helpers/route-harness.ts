@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { NextRequest } from "next/server";
-import { type PlanChangeNotice, planChangeNoticeSchema, RelayInternalPath } from "@tollgate/relay/protocol";
+import { InternalApiError, type PlanChangeNotice, planChangeNoticeSchema, RelayInternalPath } from "@tollgate/relay/protocol";
 import type { Db } from "@/lib/db";
 import { seedPlans, TEST_ENCRYPTION_KEY } from "./fixtures";
 import { createTestDatabase, type TestDatabase } from "./test-database";
@@ -64,7 +64,7 @@ export async function startFakeRelay(relaySecret: string): Promise<FakeRelay> {
     const body: unknown = text ? JSON.parse(text) : undefined;
     calls.push({ method: req.method ?? "GET", segments, body });
     const [, , appId = "", resource, name, action] = segments;
-    if (state.unknownApps.has(appId)) return reply(404, { error: "not_found", message: "unknown app" });
+    if (state.unknownApps.has(appId)) return reply(404, { error: InternalApiError.UnknownApp, message: "unknown app" });
     if (resource === "stats") return reply(200, { appId, concurrentNow: state.concurrentNow, peakConcurrent: state.concurrentNow, messagesUsed: state.messagesUsed });
     if (resource === "channels" && name !== undefined && action === "peers") return reply(200, { channel: name, peers: state.peers[name] ?? [] });
     if (resource === "channels" && name !== undefined && action === "publish") {

@@ -1,9 +1,14 @@
-// The quota/overage/balance/auto-recharge matrix of PROTOCOL §6, for new connections and for
-// publish/send. The gate only talks to the state seam (leases, counters), the plan cache and the
-// meter. Balances are tracked in thousandths of a minor unit so per-message overage prices
-// (priced per 1,000 messages) stay integers.
-import { ControlPlanePath, INTERNAL_AUTH_HEADER, rechargeResponseSchema } from "../protocol";
+// The billing gate for new connections and publish/send: gathers the facts PROTOCOL §6's matrix needs
+// (billing-policy.ts decides), takes the lease or counts the message, asks the control plane for a
+// recharge when the verdict says so (coalesced per app, bounded wait, cooldown after a refusal) and
+// meters overage units. It talks to the state seam (leases, counters), the meter and the control-plane
+// client. Balances are tracked in thousandths of a minor unit so per-message overage prices (priced
+// per 1,000 messages) stay integers.
+import { describeFailure } from "../control-plane-client";
+import type { ControlPlaneClient } from "../control-plane-client";
 import type { SnapshotApp } from "../protocol";
+import { billingVerdict } from "./billing-policy";
+import type { BillingVerdict } from "./billing-policy";
 import type { Logger } from "../log";
 import type { Meter } from "../metering";
 import type { RelayState } from "../state/types";
@@ -19,8 +24,7 @@ const REFUSED: MessageAdmission = { allowed: false };
 export interface BillingGateOptions {
   state: RelayState;
   meter: Meter;
-  controlPlaneUrl: string;
-  relaySecret: string;
+  controlPlane: ControlPlaneClient;
   rechargeTimeoutMs: number;
   rechargeRetryCooldownMs: number;
   logger: Logger;
@@ -62,42 +66,30 @@ export class BillingGate {
     return unit === "message" ? app.billing.overagePricePer1000MessagesMinor : app.billing.overagePricePerConnectionMinor * 1000;
   }
 
-  /**
-   * Decides an over-plan unit: overages off → refused; balance covers it → charged; balance
-   * exhausted → one recharge attempt (coalesced per app, bounded wait) when auto-recharge is on.
-   */
-  private overage(app: SnapshotApp, unit: OverageUnit, snapshotGeneratedAtMs: number): boolean | Promise<boolean> {
-    if (!app.billing.overagesAllowed || !app.billing.overagesEnabled) return false;
-    const cost = this.costMilli(app, unit);
-    if (this.estimatedBalanceMilli(app, snapshotGeneratedAtMs) - cost >= 0) {
-      this.options.meter.overage(app.appId, app.period.startUnix, unit, cost);
-      return true;
-    }
-    const recharge = this.rechargeIfAllowed(app, unit);
-    if (!recharge) return false;
-    return recharge.then((recharged) => {
-      if (!recharged || this.estimatedBalanceMilli(app, snapshotGeneratedAtMs) - cost < 0) return false;
-      this.options.meter.overage(app.appId, app.period.startUnix, unit, cost);
-      return true;
+  private rechargeAvailable(app: SnapshotApp): boolean {
+    return app.billing.autoRechargeEnabled && (this.rechargeRefusedUntilMs.get(app.appId) ?? 0) <= Date.now();
+  }
+
+  /** The §6 verdict for one unit, after a recharge when the first verdict asks for one. */
+  private decide(app: SnapshotApp, unit: OverageUnit, withinPlan: boolean, snapshotGeneratedAtMs: number): Exclude<BillingVerdict, "recharge"> | Promise<Exclude<BillingVerdict, "recharge">> {
+    const facts = (rechargeAvailable: boolean) => ({
+      withinPlan,
+      billing: app.billing,
+      balanceMilli: this.estimatedBalanceMilli(app, snapshotGeneratedAtMs),
+      overageCostMilli: this.costMilli(app, unit),
+      rechargeAvailable,
+    });
+    const verdict = billingVerdict(facts(this.rechargeAvailable(app)));
+    if (verdict !== "recharge") return this.settle(app, unit, verdict);
+    return this.recharge(app.appId, unit).then((recharged) => {
+      const after = recharged ? billingVerdict(facts(false)) : "refuse";
+      return this.settle(app, unit, after === "recharge" ? "refuse" : after);
     });
   }
 
-  /**
-   * A within-plan unit of a pay-as-you-go app past its free allowance: the control plane prices it
-   * from the metered usage, so the gate only asks for a positive balance (or a successful recharge).
-   */
-  private funded(app: SnapshotApp, unit: OverageUnit, snapshotGeneratedAtMs: number): boolean | Promise<boolean> {
-    if (!app.billing.usageBilledFromBalance || this.estimatedBalanceMilli(app, snapshotGeneratedAtMs) > 0) return true;
-    const recharge = this.rechargeIfAllowed(app, unit);
-    if (!recharge) return false;
-    return recharge.then((recharged) => recharged && this.estimatedBalanceMilli(app, snapshotGeneratedAtMs) > 0);
-  }
-
-  /** null when auto-recharge is off, or a recent attempt was refused and its cooldown still runs. */
-  private rechargeIfAllowed(app: SnapshotApp, unit: OverageUnit): Promise<boolean> | null {
-    if (!app.billing.autoRechargeEnabled) return null;
-    if ((this.rechargeRefusedUntilMs.get(app.appId) ?? 0) > Date.now()) return null;
-    return this.recharge(app.appId, unit);
+  private settle(app: SnapshotApp, unit: OverageUnit, verdict: Exclude<BillingVerdict, "recharge">): Exclude<BillingVerdict, "recharge"> {
+    if (verdict === "allow_overage") this.options.meter.overage(app.appId, app.period.startUnix, unit, this.costMilli(app, unit));
+    return verdict;
   }
 
   private recharge(appId: string, reason: OverageUnit): Promise<boolean> {
@@ -110,38 +102,28 @@ export class BillingGate {
   }
 
   private async requestRecharge(appId: string, reason: OverageUnit): Promise<boolean> {
-    try {
-      const response = await fetch(this.options.controlPlaneUrl + ControlPlanePath.recharge, {
-        method: "POST",
-        headers: { [INTERNAL_AUTH_HEADER]: `Bearer ${this.options.relaySecret}`, "content-type": "application/json" },
-        body: JSON.stringify({ appId, reason }),
-        signal: AbortSignal.timeout(this.options.rechargeTimeoutMs),
-      });
-      const parsed = response.ok ? rechargeResponseSchema.safeParse(await response.json()) : null;
-      if (!parsed || !parsed.success) {
-        await response.body?.cancel().catch(() => undefined);
-        throw new Error(`recharge answered ${response.status}`);
-      }
-      this.reportBalance(appId, parsed.data.balanceMinor);
-      if (!parsed.data.recharged) {
-        this.rechargeRefusedUntilMs.set(appId, Date.now() + this.options.rechargeRetryCooldownMs);
-        this.options.logger.info("auto-recharge refused", { appId, reason: parsed.data.reason ?? "unspecified" });
-      }
-      return parsed.data.recharged;
-    } catch (error) {
+    const result = await this.options.controlPlane.recharge(appId, reason, this.options.rechargeTimeoutMs);
+    if (!result.ok) {
       this.rechargeRefusedUntilMs.set(appId, Date.now() + this.options.rechargeRetryCooldownMs);
-      this.options.logger.warn("auto-recharge failed", { appId, error: error instanceof Error ? error.message : String(error) });
+      this.options.logger.warn("auto-recharge failed", { appId, ...describeFailure(result) });
       return false;
     }
+    this.reportBalance(appId, result.value.balanceMinor);
+    if (!result.value.recharged) {
+      this.rechargeRefusedUntilMs.set(appId, Date.now() + this.options.rechargeRetryCooldownMs);
+      this.options.logger.info("auto-recharge refused", { appId, reason: result.value.reason ?? "unspecified" });
+    }
+    return result.value.recharged;
   }
 
   /** The concurrency gate: a lease within the cap, else an overage lease when the matrix allows one. */
   async admitConnection(app: SnapshotApp, connectionId: string, snapshotGeneratedAtMs: number): Promise<ConnectionAdmission> {
-    if (!(await this.funded(app, "connection", snapshotGeneratedAtMs))) return { admitted: false };
+    const funding = this.decide(app, "connection", true, snapshotGeneratedAtMs);
+    if ((funding instanceof Promise ? await funding : funding) === "refuse") return { admitted: false };
     const { leases } = this.options.state;
     const withinCap = await leases.acquire(app.appId, connectionId, app.limits.maxConcurrentConnections);
     if (withinCap.acquired) return { admitted: true, overage: false, count: withinCap.count };
-    if (!(await this.overage(app, "connection", snapshotGeneratedAtMs))) return { admitted: false };
+    if ((await this.decide(app, "connection", false, snapshotGeneratedAtMs)) === "refuse") return { admitted: false };
     const forced = await leases.acquire(app.appId, connectionId, null);
     return { admitted: true, overage: true, count: forced.count };
   }
@@ -157,23 +139,22 @@ export class BillingGate {
     const periodStartUnix = app.period.startUnix;
     const cap = app.limits.maxMessagesPerPeriod;
     const withinPlan = cap === null || counters.total(app.appId, periodStartUnix) < cap;
-    const decision = withinPlan ? this.funded(app, "message", snapshotGeneratedAtMs) : this.overage(app, "message", snapshotGeneratedAtMs);
-    const allowed = withinPlan ? ALLOWED : ALLOWED_OVERAGE;
-    if (typeof decision === "boolean") {
-      if (decision) counters.increment(app.appId, periodStartUnix, 1);
-      return this.messageOutcome(app, keyId, decision, allowed);
+    const verdict = this.decide(app, "message", withinPlan, snapshotGeneratedAtMs);
+    if (!(verdict instanceof Promise)) {
+      if (verdict !== "refuse") counters.increment(app.appId, periodStartUnix, 1);
+      return this.messageOutcome(app, keyId, verdict);
     }
     counters.increment(app.appId, periodStartUnix, 1);
-    return decision.then((decided) => {
-      if (!decided) counters.increment(app.appId, periodStartUnix, -1);
-      return this.messageOutcome(app, keyId, decided, allowed);
+    return verdict.then((decided) => {
+      if (decided === "refuse") counters.increment(app.appId, periodStartUnix, -1);
+      return this.messageOutcome(app, keyId, decided);
     });
   }
 
-  private messageOutcome(app: SnapshotApp, keyId: string | null, accepted: boolean, allowed: MessageAdmission): MessageAdmission {
-    if (accepted) {
+  private messageOutcome(app: SnapshotApp, keyId: string | null, verdict: Exclude<BillingVerdict, "recharge">): MessageAdmission {
+    if (verdict !== "refuse") {
       this.options.meter.messageAccepted(app.appId, app.period.startUnix, keyId);
-      return allowed;
+      return verdict === "allow" ? ALLOWED : ALLOWED_OVERAGE;
     }
     this.options.meter.softDrop(app.appId, app.period.startUnix);
     return REFUSED;

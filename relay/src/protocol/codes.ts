@@ -22,13 +22,6 @@ export const CloseCode = {
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
-/** Close codes after which a client should not reconnect with the same credential. */
-export const TERMINAL_CLOSE_CODES: ReadonlySet<number> = new Set([
-  CloseCode.InvalidToken,
-  CloseCode.AppSuspended,
-  CloseCode.AdminDisconnect,
-]);
-
 export const ErrorCode = {
   MalformedMessage: "malformed_message",
   UnknownType: "unknown_type",

@@ -1,3 +1,5 @@
 export * from "./codes";
+export * from "./disconnects";
+export * from "./frames";
 export * from "./limits";
 export * from "./internal-api";

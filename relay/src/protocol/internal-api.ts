@@ -26,6 +26,20 @@ export const RelayInternalPath = {
     `/internal/apps/${encodeURIComponent(appId)}/peers/${encodeURIComponent(peerId)}`,
 } as const;
 
+/** `error` codes of the internal API's `{error, message}` answers (callers branch on these, never on the message). */
+export const InternalApiError = {
+  /** 404: the app is not in this node's plan snapshot. */
+  UnknownApp: "unknown_app",
+  /** 404: no such route. */
+  NotFound: "not_found",
+  Unauthorized: "unauthorized",
+  InvalidRequest: "invalid_request",
+  ChannelReserved: "channel_reserved",
+  /** 503: other relay nodes could not be reached; retry. */
+  Unavailable: "unavailable",
+} as const;
+export type InternalApiError = (typeof InternalApiError)[keyof typeof InternalApiError];
+
 /** Default Redis pub/sub channel of plan-change notices (REDIS_PLAN_CHANGE_CHANNEL on both sides). */
 export const PLAN_CHANGE_CHANNEL = "tollgate:plan-changes";
 

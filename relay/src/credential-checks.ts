@@ -1,0 +1,28 @@
+// Live-credential checks: closes connections whose key was revoked or has expired (4001), whose app
+// left the snapshot (4001) or was suspended (4012), and hands the others their key as of the latest
+// snapshot (patterns and actions may change while connected). Runs on every new snapshot and on
+// every refresh tick, since a rolled key expires by the clock without the snapshot changing.
+import type { LocalHub } from "./hub";
+import type { PlanCache } from "./plan-cache";
+import { Disconnect } from "./protocol";
+
+export function enforceCredentials(hub: LocalHub, planCache: PlanCache, nowMs: number = Date.now()): void {
+  const nowSec = Math.floor(nowMs / 1000);
+  for (const connection of hub.eachConnection()) {
+    const snapshotApp = planCache.app(connection.appId);
+    if (!snapshotApp) {
+      connection.close(Disconnect.AppRemoved);
+      continue;
+    }
+    if (snapshotApp.status === "suspended") {
+      connection.close(Disconnect.AppSuspended);
+      continue;
+    }
+    const key = planCache.key(connection.keyId)?.key;
+    if (!key || key.revoked || (key.expiresAtUnix !== null && key.expiresAtUnix <= nowSec)) {
+      connection.close(Disconnect.KeyRevoked);
+      continue;
+    }
+    connection.updateKey(key);
+  }
+}

@@ -1,0 +1,37 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { IpConnectLimiter, clientIp } from "./ip-limiter";
+
+describe("IpConnectLimiter", () => {
+  const limiters: IpConnectLimiter[] = [];
+  afterEach(() => limiters.splice(0).forEach((l) => l.close()));
+
+  it("allows the limit per window and counts refused attempts too", () => {
+    const limiter = new IpConnectLimiter(60_000);
+    limiters.push(limiter);
+    for (let i = 0; i < 3; i++) expect(limiter.attempt("1.2.3.4", 3, 1_000 + i)).toBe(0);
+    expect(limiter.attempt("1.2.3.4", 3, 2_000)).toBe(60_000 + 1_000 - 2_000);
+    // Other addresses have their own window.
+    expect(limiter.attempt("5.6.7.8", 3, 2_000)).toBe(0);
+    // The first attempts leave the window, but the refused one at 2 000 still counts.
+    expect(limiter.attempt("1.2.3.4", 3, 61_001)).toBe(0);
+    expect(limiter.attempt("1.2.3.4", 3, 61_002)).toBe(0);
+    expect(limiter.attempt("1.2.3.4", 3, 61_003)).toBeGreaterThan(0);
+  });
+});
+
+describe("clientIp", () => {
+  const proxies = new Set(["10.0.0.1", "10.0.0.2"]);
+
+  it("uses the socket's address unless it is a trusted proxy", () => {
+    expect(clientIp("203.0.113.9", "198.51.100.1", proxies)).toBe("203.0.113.9");
+    expect(clientIp("::ffff:203.0.113.9", undefined, proxies)).toBe("203.0.113.9");
+    expect(clientIp("10.0.0.1", undefined, proxies)).toBe("10.0.0.1");
+  });
+
+  it("behind trusted proxies takes the right-most hop that is not one of them (a client cannot spoof the left)", () => {
+    expect(clientIp("10.0.0.1", "198.51.100.1", proxies)).toBe("198.51.100.1");
+    expect(clientIp("10.0.0.1", "6.6.6.6, 198.51.100.1, 10.0.0.2", proxies)).toBe("198.51.100.1");
+    expect(clientIp("::ffff:10.0.0.1", ["6.6.6.6", "198.51.100.1"], proxies)).toBe("198.51.100.1");
+    expect(clientIp("10.0.0.1", "10.0.0.2", proxies)).toBe("10.0.0.1");
+  });
+});

@@ -1,0 +1,107 @@
+// What each client frame does once the pipeline (pipeline.ts) has let it through: shape, token,
+// permission, channel rules and quota are already decided when a handler runs.
+import type { Connection, Subscription } from "./connection";
+import { compileGlob, isWildcard } from "./glob";
+import type { NodeContext } from "./node-context";
+import { snapshotGeneratedAtMs } from "./node-context";
+import { ErrorCode, Limits, ServerFrame, ServerFrameType } from "./protocol";
+import type { PingFrame, PublishFrame, SendFrame, SnapshotApp, SubscribeFrame, UnsubscribeFrame } from "./protocol";
+import type { ChannelMessageEvent, DirectEvent, JsonObject } from "./state/types";
+
+export function ping(_context: NodeContext, connection: Connection, _frame: PingFrame): void {
+  connection.sendFrame(ServerFrameType.Pong, ServerFrame.pong());
+}
+
+async function leavePresence(context: NodeContext, connection: Connection, channel: string): Promise<void> {
+  const { lastForPeer } = await context.state.presence.leave(connection.appId, channel, connection.peerId, connection.id);
+  if (lastForPeer) context.state.bus.publishPresence({ appId: connection.appId, channel, joined: [], left: [{ peerId: connection.peerId }], excludePeerId: connection.peerId });
+}
+
+/** Leaves the presence of every exact subscription (a closed connection's cleanup). */
+export async function leaveAllPresence(context: NodeContext, connection: Connection): Promise<void> {
+  for (const subscription of connection.subscriptions.values()) {
+    if (!subscription.wildcard) await leavePresence(context, connection, subscription.channel);
+  }
+}
+
+export async function subscribe(context: NodeContext, connection: Connection, frame: SubscribeFrame, channel: string): Promise<void> {
+  const { requestId, includeSenderMetadata } = frame;
+  const existing = connection.subscriptions.get(channel);
+  if (existing) {
+    existing.includeSenderMetadata = includeSenderMetadata;
+  } else {
+    if (connection.subscriptions.size >= Limits.maxSubscriptionsPerConnection) {
+      return connection.sendError(ErrorCode.ChannelLimitExceeded, `at most ${Limits.maxSubscriptionsPerConnection} subscriptions per connection`, requestId);
+    }
+    const wildcard = isWildcard(channel);
+    const subscription: Subscription = { channel, includeSenderMetadata, wildcard };
+    if (wildcard) subscription.regex = compileGlob(channel);
+    context.hub.subscribe(connection, subscription);
+  }
+  const subscription = connection.subscriptions.get(channel);
+  if (!subscription || subscription.wildcard) return connection.sendAck(requestId);
+
+  const member = connection.peerMetadata ? { peerId: connection.peerId, metadata: connection.peerMetadata } : { peerId: connection.peerId };
+  const { firstForPeer } = await context.state.presence.join(connection.appId, channel, member, connection.id);
+  if (connection.closed || !connection.subscriptions.has(channel)) {
+    // Closed or unsubscribed while joining: undo so the roster does not keep a ghost.
+    await leavePresence(context, connection, channel);
+    return;
+  }
+  connection.sendAck(requestId);
+  if (connection.canPresence) {
+    const roster = await context.state.presence.roster(connection.appId, channel);
+    const others = roster.filter((m) => m.peerId !== connection.peerId);
+    connection.sendFrame(ServerFrameType.Presence, ServerFrame.presence(channel, others, []));
+  }
+  if (firstForPeer) context.state.bus.publishPresence({ appId: connection.appId, channel, joined: [member], left: [], excludePeerId: connection.peerId });
+}
+
+export async function unsubscribe(context: NodeContext, connection: Connection, frame: UnsubscribeFrame, channel: string): Promise<void> {
+  const subscription = connection.subscriptions.get(channel);
+  if (!subscription) return connection.sendAck(frame.requestId);
+  context.hub.unsubscribe(connection, subscription);
+  connection.sendAck(frame.requestId);
+  if (!subscription.wildcard) await leavePresence(context, connection, channel);
+}
+
+export function publish(context: NodeContext, connection: Connection, frame: PublishFrame, channel: string): void {
+  connection.sendAck(frame.requestId);
+  const event: ChannelMessageEvent = { appId: connection.appId, channel, fromPeerId: connection.peerId, dataJson: JSON.stringify(frame.data), excludeConnectionId: connection.id };
+  if (connection.peerMetadata) event.fromMetadata = connection.peerMetadata;
+  context.state.bus.publishChannelMessage(event);
+}
+
+export async function send(context: NodeContext, connection: Connection, frame: SendFrame): Promise<void> {
+  const { requestId } = frame;
+  const event: DirectEvent = { appId: connection.appId, toPeerId: frame.to, fromPeerId: connection.peerId, dataJson: JSON.stringify(frame.data) };
+  if (connection.peerMetadata) event.fromMetadata = connection.peerMetadata;
+  let reached: number;
+  try {
+    reached = await context.state.bus.sendDirect(event);
+  } catch (error) {
+    context.logger.warn("direct send failed", { connectionId: connection.id, error: error instanceof Error ? error.message : String(error) });
+    return connection.sendError(ErrorCode.BackendError, "routing failed; retry shortly", requestId);
+  }
+  if (reached === 0) return connection.sendError(ErrorCode.PeerNotFound, "peer not connected", requestId);
+  connection.sendAck(requestId);
+}
+
+/** A publish from the control plane's REST API: one message against the quota, no publishing connection. */
+export async function restPublish(
+  context: NodeContext,
+  app: SnapshotApp,
+  channel: string,
+  data: unknown,
+  from: string,
+  peerMetadata: JsonObject | undefined,
+): Promise<{ delivered: number; dropped: boolean }> {
+  const admission = await context.gate.admitMessage(app, null, snapshotGeneratedAtMs(context));
+  if (!admission.allowed) {
+    context.counters.softDrops += 1;
+    return { delivered: 0, dropped: true };
+  }
+  const event: ChannelMessageEvent = { appId: app.appId, channel, fromPeerId: from, dataJson: JSON.stringify(data) };
+  if (peerMetadata) event.fromMetadata = peerMetadata;
+  return { delivered: await context.state.bus.publishChannelMessageCounted(event), dropped: false };
+}

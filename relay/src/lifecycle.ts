@@ -1,0 +1,112 @@
+// A connection's life on this node after its upgrade was admitted: opening (hub, counters, metering,
+// welcome, expiry timer, the ws listeners that feed the pipeline) and closing (hub, counters,
+// connection-minutes, presence, lease). Also the node's own view of each app's peak concurrency.
+import type { WebSocket } from "ws";
+import type { Identity } from "./auth";
+import { Connection } from "./connection";
+import { leaveAllPresence } from "./handlers";
+import { RelayCounters } from "./metrics";
+import type { NodeContext } from "./node-context";
+import { currentApp } from "./node-context";
+import { onFrame } from "./pipeline";
+import { Disconnect, ServerFrame, ServerFrameType } from "./protocol";
+import type { SnapshotApp } from "./protocol";
+
+export class ConnectionLifecycle {
+  /** Highest concurrent count seen per app this period (the stats endpoint reports it). */
+  private readonly observedPeaks = new Map<string, { periodStartUnix: number; peak: number }>();
+
+  constructor(private readonly context: NodeContext) {}
+
+  /** Peak concurrent connections this period: the control plane's figure or what this node saw, whichever is higher. */
+  peakConcurrent(app: SnapshotApp): number {
+    const observed = this.observedPeaks.get(app.appId);
+    return Math.max(app.usage.peakConcurrent, observed && observed.periodStartUnix === app.period.startUnix ? observed.peak : 0);
+  }
+
+  open(ws: WebSocket, identity: Identity, connectionId: string, concurrentCount: number): void {
+    const { context } = this;
+    const connection = new Connection(connectionId, ws, identity, context.connectionContext);
+    context.hub.add(connection);
+    context.counters.connectionsOpen += 1;
+    RelayCounters.bump(context.counters.appConnections, connection.appId);
+    RelayCounters.bump(context.counters.connectionAttempts, "welcome");
+    const period = identity.app.period.startUnix;
+    context.meter.concurrent(connection.appId, period, concurrentCount);
+    const observed = this.observedPeaks.get(connection.appId);
+    if (!observed || observed.periodStartUnix !== period || observed.peak < concurrentCount) {
+      this.observedPeaks.set(connection.appId, { periodStartUnix: period, peak: Math.max(concurrentCount, observed?.periodStartUnix === period ? observed.peak : 0) });
+    }
+    // Each started minute of an open connection counts one; the first starts now.
+    context.meter.connectionMinutes(connection.appId, period, 1);
+
+    ws.on("message", (data, isBinary) => onFrame(context, connection, data, isBinary));
+    ws.on("pong", () => {
+      connection.awaitingPongSinceMs = null;
+    });
+    ws.on("error", (error: Error & { code?: string }) => {
+      if (error.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") connection.closeCode ??= Disconnect.MessageTooBig.code;
+      context.logger.debug("socket error", { connectionId, error: error.message });
+    });
+    ws.on("close", (code: number) => void this.closed(connection, code));
+
+    const welcome = { peerId: connection.peerId, expiresAt: identity.expiresAt, serverTimeUnix: Math.floor(Date.now() / 1000) };
+    connection.sendFrame(ServerFrameType.Welcome, ServerFrame.welcome(identity.metadata ? { ...welcome, metadata: identity.metadata } : welcome));
+
+    if (identity.expiresAt !== null) {
+      const closeInMs = identity.expiresAt * 1000 - context.config.timing.tokenExpiryLeadMs - Date.now();
+      connection.expiryTimer = setTimeout(() => connection.close(Disconnect.TokenExpired), Math.max(0, closeInMs));
+      connection.expiryTimer.unref();
+    }
+    context.logger.debug("connection opened", { connectionId, appId: connection.appId, keyId: connection.keyId, peerId: connection.peerId });
+  }
+
+  private async closed(connection: Connection, peerCode: number): Promise<void> {
+    const { context } = this;
+    if (connection.closed) return;
+    connection.closed = true;
+    if (connection.expiryTimer) clearTimeout(connection.expiryTimer);
+    const code = connection.closeCode ?? peerCode;
+    context.hub.remove(connection);
+    context.counters.connectionsOpen -= 1;
+    const appCount = (context.counters.appConnections.get(connection.appId) ?? 1) - 1;
+    if (appCount > 0) context.counters.appConnections.set(connection.appId, appCount);
+    else context.counters.appConnections.delete(connection.appId);
+    RelayCounters.bump(context.counters.closes, String(code));
+    const snapshotApp = currentApp(context, connection.appId, connection.identity.app);
+    this.accrueMinutesFor(connection, snapshotApp);
+    context.meter.closed(connection.appId, snapshotApp.period.startUnix, code);
+    try {
+      await leaveAllPresence(context, connection);
+      await context.state.leases.release(connection.appId, connection.id);
+      const stillOpen = context.hub.hasApp(connection.appId) ? await context.state.leases.count(connection.appId) : 0;
+      context.meter.concurrent(connection.appId, snapshotApp.period.startUnix, stillOpen);
+    } catch (error) {
+      context.logger.error("state cleanup failed", { connectionId: connection.id, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  private accrueMinutesFor(connection: Connection, app: SnapshotApp, nowMs: number = Date.now()): void {
+    const started = Math.floor((nowMs - connection.connectedAtMs) / 60_000) + 1;
+    if (started > connection.connectionMinutesCounted) {
+      this.context.meter.connectionMinutes(connection.appId, app.period.startUnix, started - connection.connectionMinutesCounted);
+      connection.connectionMinutesCounted = started;
+    }
+  }
+
+  /** Reports every app's current connection count, so the per-minute peaks follow other nodes' changes too. */
+  async sampleConcurrency(): Promise<void> {
+    for (const { appId, anyConnection, size } of [...this.context.hub.eachApp()]) {
+      const snapshotApp = currentApp(this.context, appId, anyConnection.identity.app);
+      this.context.meter.concurrent(appId, snapshotApp.period.startUnix, await this.context.state.leases.count(appId).catch(() => size));
+    }
+  }
+
+  /** Counts the started minutes of every open connection (before each usage flush and at shutdown). */
+  accrueConnectionMinutes(): void {
+    const nowMs = Date.now();
+    for (const connection of this.context.hub.eachConnection()) {
+      this.accrueMinutesFor(connection, currentApp(this.context, connection.appId, connection.identity.app), nowMs);
+    }
+  }
+}

@@ -1,0 +1,145 @@
+// The upgrade path of `/v1` (PROTOCOL §1, ARCHITECTURE §5), in its fixed order: path → closing →
+// per-IP connect limit (HTTP 429, no handshake) → credential and claims → app status → concurrency
+// gate → welcome. Refusals after the per-IP limit complete the handshake and close with the code, so
+// browsers see it (PROTOCOL §1 Decision). Nothing on this path waits except a fetch for an unknown
+// key (rate-limited) and the concurrency gate.
+import { randomBytes } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import { WebSocketServer } from "ws";
+import { authenticate, credentialFromUrl, credentialKeyId } from "./auth";
+import { IpConnectLimiter, clientIp } from "./enforcement/ip-limiter";
+import type { ConnectionLifecycle } from "./lifecycle";
+import { RelayCounters } from "./metrics";
+import type { NodeContext } from "./node-context";
+import { snapshotGeneratedAtMs } from "./node-context";
+import { Disconnect, Limits } from "./protocol";
+import type { DisconnectKind, SnapshotApp } from "./protocol";
+
+/** A connect with a key the snapshot lacks pulls a fresh snapshot at most this often (bogus keys cost little). */
+const UNKNOWN_KEY_REFRESH_INTERVAL_MS = 1_000;
+const URL_BASE = "http://relay.invalid";
+
+export class UpgradePath {
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: Limits.maxInboundFrameBytes, perMessageDeflate: false, clientTracking: false });
+  private readonly limiter: IpConnectLimiter;
+  private readonly trustedProxies: ReadonlySet<string>;
+  private connectionSeq = 0;
+  /** Distinguishes this process's connection ids from a previous run with the same RELAY_ID (leases may outlive a crash). */
+  private readonly bootId = randomBytes(4).toString("hex");
+  private lastUnknownKeyRefreshAtMs = 0;
+  private nextUnknownKeyRefresh: Promise<boolean> | null = null;
+  private closing = false;
+
+  constructor(
+    private readonly context: NodeContext,
+    private readonly lifecycle: ConnectionLifecycle,
+  ) {
+    this.limiter = new IpConnectLimiter(context.config.connectRateWindowMs);
+    this.trustedProxies = new Set(context.config.trustedProxies);
+  }
+
+  /** The HTTP server's `upgrade` listener. */
+  readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    socket.on("error", () => socket.destroy());
+    this.handle(req, socket, head).catch((error: unknown) => {
+      this.context.logger.error("upgrade failed", { error: error instanceof Error ? error.message : String(error) });
+      socket.destroy();
+    });
+  };
+
+  /** From now on upgrades are answered 503 (shutdown). */
+  stopAccepting(): void {
+    this.closing = true;
+  }
+
+  close(): void {
+    this.limiter.close();
+    this.wss.close();
+  }
+
+  private reject(socket: Duplex, status: number, text: string, headers: Record<string, string> = {}): void {
+    const lines = [`HTTP/1.1 ${status} ${text}`, "Connection: close", "Content-Type: text/plain", `Content-Length: ${Buffer.byteLength(text)}`];
+    for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
+    socket.end(`${lines.join("\r\n")}\r\n\r\n${text}`);
+  }
+
+  /**
+   * A key created a moment ago may not be in the snapshot yet (its change notice is still in flight, or
+   * was lost): look again before refusing it with 4001, with a fetch that starts after the connect
+   * arrived. At most one such fetch starts per UNKNOWN_KEY_REFRESH_INTERVAL_MS (unknown keys cannot
+   * hammer the control plane): a connect that comes too soon after the last one shares the next, due
+   * when the interval ends.
+   */
+  private refreshForUnknownKey(): Promise<boolean> {
+    const start = () => {
+      this.lastUnknownKeyRefreshAtMs = Date.now();
+      return this.context.planCache.refreshFromNow();
+    };
+    const waitMs = this.lastUnknownKeyRefreshAtMs + UNKNOWN_KEY_REFRESH_INTERVAL_MS - Date.now();
+    if (waitMs <= 0 && !this.nextUnknownKeyRefresh) return start();
+    this.nextUnknownKeyRefresh ??= new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, waitMs)).unref()).then(() => {
+      this.nextUnknownKeyRefresh = null;
+      return start();
+    });
+    return this.nextUnknownKeyRefresh;
+  }
+
+  private async handle(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const { context } = this;
+    const url = new URL(req.url ?? "/", URL_BASE);
+    if (url.pathname !== "/v1") return this.reject(socket, 404, "Not Found");
+    if (this.closing) return this.reject(socket, 503, "Service Unavailable", { "Retry-After": "2" });
+
+    const credential = credentialFromUrl(url);
+    const namedKey = credentialKeyId(credential);
+    const namedApp = namedKey ? context.planCache.key(namedKey)?.app : undefined;
+    const ip = clientIp(req.socket.remoteAddress, req.headers["x-forwarded-for"], this.trustedProxies);
+    const retryAfterMs = this.limiter.attempt(ip, namedApp?.limits.connectAttemptsPerIpPerMinute ?? context.config.connectRatePerIp);
+    if (retryAfterMs > 0) {
+      RelayCounters.bump(context.counters.connectionAttempts, "429");
+      return this.reject(socket, 429, "Too Many Requests", { "Retry-After": String(Math.ceil(retryAfterMs / 1000)) });
+    }
+
+    if (namedKey && !namedApp) await this.refreshForUnknownKey();
+    const origin = typeof req.headers.origin === "string" ? req.headers.origin : undefined;
+    const auth = authenticate({ planCache: context.planCache, credential, origin, expiryLeadMs: context.config.timing.tokenExpiryLeadMs });
+    if (!auth.ok) {
+      const app = auth.appId ? context.planCache.app(auth.appId) : undefined;
+      if (app && auth.keyId) context.meter.connectionAttempt(app.appId, app.period.startUnix, auth.keyId);
+      context.logger.info("connection refused", { ip, code: auth.disconnect.code, reason: auth.detail, appId: auth.appId, keyId: auth.keyId });
+      return this.refuseAfterHandshake(req, socket, head, auth.disconnect, app);
+    }
+
+    const identity = auth.identity;
+    const app = identity.app;
+    context.meter.connectionAttempt(app.appId, app.period.startUnix, identity.key.keyId);
+    const connectionId = `${context.config.relayId}:${this.bootId}:${++this.connectionSeq}`;
+    const admission = await context.gate.admitConnection(app, connectionId, snapshotGeneratedAtMs(context));
+    if (!admission.admitted) {
+      context.logger.info("connection refused", { ip, code: Disconnect.OverConcurrentLimit.code, appId: app.appId, keyId: identity.key.keyId });
+      return this.refuseAfterHandshake(req, socket, head, Disconnect.OverConcurrentLimit, app);
+    }
+    if (this.closing || socket.destroyed) {
+      await context.state.leases.release(app.appId, connectionId);
+      socket.destroy();
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.lifecycle.open(ws, identity, connectionId, admission.count));
+  }
+
+  private refuseAfterHandshake(req: IncomingMessage, socket: Duplex, head: Buffer, disconnect: DisconnectKind, app: SnapshotApp | undefined): void {
+    if (socket.destroyed) return;
+    const { counters, meter } = this.context;
+    RelayCounters.bump(counters.connectionAttempts, String(disconnect.code));
+    RelayCounters.bump(counters.closes, String(disconnect.code));
+    if (app) meter.closed(app.appId, app.period.startUnix, disconnect.code);
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      ws.on("error", () => undefined);
+      ws.close(disconnect.code, disconnect.reason);
+      const terminate = setTimeout(() => ws.terminate(), this.context.connectionContext.closeWaitMs);
+      terminate.unref();
+      ws.once("close", () => clearTimeout(terminate));
+    });
+  }
+}
