@@ -3,6 +3,7 @@ import type { ReactNode } from "react";
 import type { SessionUser } from "@/lib/auth/authenticate";
 import { NavLink } from "@/components/nav-link";
 import { SignOutButton } from "@/components/sign-out-button";
+import { ThemeToggle } from "@/components/theme/theme-toggle";
 
 /** The signed-in frame shared by the customer dashboard and the admin pages. */
 export function AppShell({ user, children }: { user: SessionUser; children: ReactNode }) {
@@ -20,6 +21,7 @@ export function AppShell({ user, children }: { user: SessionUser; children: Reac
           {user.isPlatformAdmin && <NavLink href="/admin">Admin</NavLink>}
         </nav>
         <span className="muted user-email">{user.email}</span>
+        <ThemeToggle />
         <SignOutButton />
       </header>
       <main id="main" className="content">

@@ -3,6 +3,19 @@ import Link from "next/link";
 import { signIn } from "next-auth/react";
 import { useRouter, useSearchParams } from "next/navigation";
 import { useState, type FormEvent } from "react";
+import { NETWORK_ERROR_MESSAGE } from "@/components/api";
+
+/** Only a same-site path is followed after sign-in, and only its path: never another host. */
+function safeCallbackPath(callbackUrl: string | null): string {
+  if (!callbackUrl) return "/";
+  try {
+    const url = new URL(callbackUrl, window.location.origin);
+    const path = `${url.pathname}${url.search}${url.hash}`;
+    return path.startsWith("/") && !path.startsWith("//") && !path.startsWith("/sign-") ? path : "/";
+  } catch {
+    return "/";
+  }
+}
 
 interface AuthFormProps {
   mode: "sign-in" | "sign-up";
@@ -39,8 +52,12 @@ export function AuthForm({ mode }: AuthFormProps) {
         setError({ message: result?.error && result.error !== "CredentialsSignin" ? result.error : "Wrong email or password" });
         return;
       }
-      router.push(searchParams.get("callbackUrl") ?? "/apps");
+      // "/" sends admins to the admin home and customers to their apps.
+      router.push(safeCallbackPath(searchParams.get("callbackUrl")));
       router.refresh();
+    } catch {
+      // Only a request that got no answer at all throws here (offline, server restarting).
+      setError({ message: NETWORK_ERROR_MESSAGE });
     } finally {
       setPending(false);
     }

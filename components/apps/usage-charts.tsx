@@ -1,93 +1,117 @@
 "use client";
+import { useMemo } from "react";
 import { Area, AreaChart, Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import type { SeriesRange, UsagePoint, UsageSeries } from "@/components/api-types";
-import { formatBytes, formatCompact, formatNumber } from "@/components/format";
+import type { SeriesRange, UsageSeries } from "@/components/api-types";
+import { ChartTooltip } from "@/components/apps/chart-tooltip";
+import { summarize, toChartPoints, type ChartValueKey } from "@/components/apps/chart-points";
+import { browserTimeZone, niceTicks, timeTicks, zoneLabel, zoneOffsetMs } from "@/components/chart-scale";
+import { byteUnitFor, formatBytes, formatCompact, formatNumber } from "@/components/format";
 
 export const rangeLabels: Record<SeriesRange, string> = { hour: "Last hour", day: "Last day", period: "Billing period" };
-
-interface ChartPoint {
-  t: number;
-  messagesPerMinute: number;
-  delivered: number;
-  egressBytes: number;
-  peakConcurrent: number;
-}
-
-function toChartPoints(series: UsageSeries): ChartPoint[] {
-  const bucketMinutes = Math.max(1, series.bucketSec / 60);
-  return series.points.map((point: UsagePoint) => ({
-    t: point.tUnix * 1000,
-    // Buckets longer than a minute are averaged, so the axis means the same thing on every range.
-    messagesPerMinute: Math.round((point.messages / bucketMinutes) * 10) / 10,
-    delivered: point.delivered,
-    egressBytes: point.egressBytes,
-    peakConcurrent: point.peakConcurrent,
-  }));
-}
-
-function tickFormatter(range: SeriesRange) {
-  return (ms: number) => {
-    const date = new Date(ms);
-    return range === "period"
-      ? date.toLocaleDateString("en-US", { month: "short", day: "numeric", timeZone: "UTC" })
-      : date.toLocaleTimeString("en-US", { hour: "2-digit", minute: "2-digit", hour12: false, timeZone: "UTC" });
-  };
-}
+const bucketLabels: Record<SeriesRange, string> = { hour: "one point per minute", day: "one point per 15 minutes", period: "one point per day" };
 
 interface ChartSpec {
-  key: keyof Omit<ChartPoint, "t">;
+  key: ChartValueKey;
   title: string;
   color: string;
   kind: "area" | "bar";
-  format(value: number): string;
+  /** Peaks are the headline of rates and gauges; totals of things that add up. */
+  summary: "peak" | "total";
+  bytes?: boolean;
 }
 
 const charts: ChartSpec[] = [
-  { key: "messagesPerMinute", title: "Messages per minute", color: "#3553d6", kind: "area", format: formatNumber },
-  { key: "delivered", title: "Deliveries", color: "#1f8a4c", kind: "bar", format: formatNumber },
-  { key: "egressBytes", title: "Egress", color: "#8b5cf6", kind: "bar", format: formatBytes },
-  { key: "peakConcurrent", title: "Concurrent connections (peak)", color: "#b7791f", kind: "area", format: formatNumber },
+  { key: "messagesPerMinute", title: "Messages per minute", color: "var(--chart-1)", kind: "area", summary: "peak" },
+  { key: "delivered", title: "Deliveries", color: "var(--chart-2)", kind: "bar", summary: "total" },
+  { key: "egressBytes", title: "Egress", color: "var(--chart-3)", kind: "bar", summary: "total", bytes: true },
+  { key: "peakConcurrent", title: "Concurrent connections (peak)", color: "var(--chart-4)", kind: "area", summary: "peak" },
 ];
 
+/** Times on every chart of the grid: one zone (the browser's, stated), one set of x ticks. */
+function useTimeAxis(series: UsageSeries) {
+  return useMemo(() => {
+    const timeZone = browserTimeZone();
+    const fromMs = series.fromUnix * 1000;
+    const toMs = series.toUnix * 1000;
+    const clock = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone });
+    const day = new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric", timeZone });
+    const formatTick = (ms: number) => (series.range === "period" ? day.format(ms) : clock.format(ms));
+    const zone = zoneLabel(timeZone, toMs);
+    const bucketMs = series.bucketSec * 1000;
+    const formatBucket = (startMs: number) =>
+      series.range === "period" ? `${day.format(startMs)} (${zone})` : `${clock.format(startMs)}–${clock.format(startMs + bucketMs)} ${zone}`;
+    return {
+      zone,
+      domain: [fromMs, toMs] as [number, number],
+      ticks: timeTicks(fromMs, toMs, { maxTicks: 6, offsetMs: (t) => zoneOffsetMs(timeZone, t) }),
+      formatTick,
+      formatBucket,
+    };
+  }, [series.fromUnix, series.toUnix, series.range, series.bucketSec]);
+}
+
 export function UsageCharts({ series }: { series: UsageSeries }) {
-  const points = toChartPoints(series);
-  const formatTick = tickFormatter(series.range);
+  const points = useMemo(() => toChartPoints(series, Date.now()), [series]);
+  const axis = useTimeAxis(series);
   return (
-    <div className="chart-grid">
-      {charts.map((chart) => {
-        const total = points.reduce((sum, point) => sum + point[chart.key], 0);
-        const peak = points.reduce((max, point) => Math.max(max, point[chart.key]), 0);
-        const summary = chart.key === "messagesPerMinute" || chart.key === "peakConcurrent" ? `peak ${chart.format(peak)}` : `total ${chart.format(total)}`;
-        return (
-          <figure className="card chart" key={chart.key} aria-label={`${chart.title}, ${rangeLabels[series.range].toLowerCase()}: ${summary}`}>
-            <figcaption>
-              <span>{chart.title}</span>
-              <span className="muted small">{summary}</span>
-            </figcaption>
-            <div className="chart-body">
-              <ResponsiveContainer width="100%" height={180}>
-                {chart.kind === "area" ? (
-                  <AreaChart data={points} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
-                    <CartesianGrid strokeDasharray="3 3" stroke="#e6e9ef" vertical={false} />
-                    <XAxis dataKey="t" type="number" domain={["dataMin", "dataMax"]} tickFormatter={formatTick} tick={{ fontSize: 11 }} minTickGap={24} />
-                    <YAxis tickFormatter={(value: number) => (chart.key === "egressBytes" ? formatBytes(value) : formatCompact(value))} tick={{ fontSize: 11 }} width={48} allowDecimals={false} />
-                    <Tooltip labelFormatter={(label) => formatTick(Number(label))} formatter={(value) => [chart.format(Number(value)), chart.title]} />
-                    <Area type="monotone" dataKey={chart.key} stroke={chart.color} fill={chart.color} fillOpacity={0.15} isAnimationActive={false} />
-                  </AreaChart>
-                ) : (
-                  <BarChart data={points} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
-                    <CartesianGrid strokeDasharray="3 3" stroke="#e6e9ef" vertical={false} />
-                    <XAxis dataKey="t" tickFormatter={formatTick} tick={{ fontSize: 11 }} minTickGap={24} />
-                    <YAxis tickFormatter={(value: number) => (chart.key === "egressBytes" ? formatBytes(value) : formatCompact(value))} tick={{ fontSize: 11 }} width={56} allowDecimals={false} />
-                    <Tooltip labelFormatter={(label) => formatTick(Number(label))} formatter={(value) => [chart.format(Number(value)), chart.title]} />
-                    <Bar dataKey={chart.key} fill={chart.color} isAnimationActive={false} />
-                  </BarChart>
-                )}
-              </ResponsiveContainer>
-            </div>
-          </figure>
-        );
-      })}
+    <div className="stack">
+      <p className="muted small" data-testid="chart-zone">
+        Times in {axis.zone}, {bucketLabels[series.range]}.
+      </p>
+      <div className="chart-grid">
+        {charts.map((chart) => {
+          const { peak, total } = summarize(points, chart.key);
+          const unit = chart.bytes ? byteUnitFor(peak) : null;
+          const formatValue = (value: number) => (chart.bytes ? formatBytes(value) : formatNumber(value));
+          const formatYTick = (value: number) => (unit ? formatBytes(value, unit) : formatCompact(value));
+          const yTicks = unit ? niceTicks(peak / unit.divisor).map((tick) => tick * unit.divisor) : niceTicks(peak, { integers: chart.key !== "messagesPerMinute" });
+          const yWidth = Math.max(28, Math.max(...yTicks.map((tick) => formatYTick(tick).length)) * 7 + 10);
+          const summary = chart.summary === "peak" ? `peak ${formatValue(peak)}` : `total ${formatValue(total)}`;
+          const common = { data: points, margin: { top: 8, right: 12, bottom: 0, left: 0 } };
+          const grid = <CartesianGrid strokeDasharray="3 3" stroke="var(--grid)" vertical={false} />;
+          const xAxis = (
+            <XAxis dataKey="t" type="number" scale="time" domain={axis.domain} ticks={axis.ticks} interval={0} tickFormatter={axis.formatTick} tick={{ fontSize: 11, fill: "var(--muted)" }} stroke="var(--border)" />
+          );
+          const yAxis = (
+            <YAxis domain={[0, yTicks[yTicks.length - 1] ?? 1]} ticks={yTicks} interval={0} tickFormatter={formatYTick} tick={{ fontSize: 11, fill: "var(--muted)" }} width={yWidth} stroke="var(--border)" />
+          );
+          const tooltip = (
+            <Tooltip
+              cursor={{ fill: "var(--accent-soft)", stroke: "var(--border)" }}
+              content={(props) => <ChartTooltip active={props.active} label={props.label} payload={props.payload} title={chart.title} formatValue={formatValue} formatBucket={axis.formatBucket} />}
+            />
+          );
+          return (
+            <figure className="card chart" key={chart.key} aria-label={`${chart.title}, ${rangeLabels[series.range].toLowerCase()}: ${summary}`} data-chart={chart.key}>
+              <figcaption>
+                <span>{chart.title}</span>
+                <span className="muted small">{summary}</span>
+              </figcaption>
+              <div className="chart-body">
+                <ResponsiveContainer width="100%" height={180}>
+                  {chart.kind === "area" ? (
+                    <AreaChart {...common}>
+                      {grid}
+                      {xAxis}
+                      {yAxis}
+                      {tooltip}
+                      <Area type="monotone" dataKey={chart.key} stroke={chart.color} fill={chart.color} fillOpacity={0.15} isAnimationActive={false} connectNulls={false} />
+                    </AreaChart>
+                  ) : (
+                    <BarChart {...common} barCategoryGap={1}>
+                      {grid}
+                      {xAxis}
+                      {yAxis}
+                      {tooltip}
+                      <Bar dataKey={chart.key} fill={chart.color} isAnimationActive={false} />
+                    </BarChart>
+                  )}
+                </ResponsiveContainer>
+              </div>
+            </figure>
+          );
+        })}
+      </div>
     </div>
   );
 }

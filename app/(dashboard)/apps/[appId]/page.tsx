@@ -1,6 +1,6 @@
 import { AppOverview } from "@/components/apps/app-overview";
 
-export const metadata = { title: "App overview" };
+export const metadata = { title: "Overview" };
 
 export default async function AppOverviewPage({ params }: { params: Promise<{ appId: string }> }) {
   const { appId } = await params;
