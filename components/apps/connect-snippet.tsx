@@ -70,25 +70,27 @@ function ConnectBody({ context, usable, onChoose }: { context: SnippetContext; u
       </div>
       <div className="snippet-grid">
         <SnippetBlock
+          name="Node"
           title={key.kind === "publishable" ? "Node, publishable key" : "Node, secret key (tokens minted by your backend)"}
           code={nodeSnippet(context)}
           testId="connect-snippet"
         />
-        <SnippetBlock title="Browser" code={browserSnippet(context)} testId="browser-snippet" />
+        <SnippetBlock name="Browser" title="Browser" code={browserSnippet(context)} testId="browser-snippet" />
       </div>
-      <SnippetBlock title={`curl: REST publish and token mint${context.secretKeyId ? "" : " (needs a secret key)"}`} code={curlSnippet(context)} testId="curl-snippet" />
+      <SnippetBlock name="curl" title={`curl: REST publish and token mint${context.secretKeyId ? "" : " (needs a secret key)"}`} code={curlSnippet(context)} testId="curl-snippet" />
     </>
   );
 }
 
-function SnippetBlock({ title, code, testId }: { title: string; code: string; testId: string }) {
+/** `name` is the short accessible name ("Node snippet"), kept apart from the title so it never reads "key". */
+function SnippetBlock({ name, title, code, testId }: { name: string; title: string; code: string; testId: string }) {
   return (
     <figure className="card snippet">
       <figcaption>
         <span>{title}</span>
-        <CopyButton text={code} label={`${title} snippet`} />
+        <CopyButton text={code} label={`${name} snippet`} />
       </figcaption>
-      <pre tabIndex={0} aria-label={`${title} snippet`}>
+      <pre tabIndex={0} aria-label={`${name} snippet`}>
         <code data-testid={testId}>{code}</code>
       </pre>
     </figure>

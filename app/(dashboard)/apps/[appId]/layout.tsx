@@ -20,12 +20,13 @@ async function visibleAppName(userId: string, appId: string): Promise<string | n
   return (await db.app.findUnique({ where: { id: appId }, select: { name: true } }))?.name ?? null;
 }
 
-// Every tab's title names the app: "Keys · Chat demo · Tollgate".
+// Every tab's title names the app: "Keys · Chat demo · Tollgate". A template does not apply to the page of
+// its own segment, so the overview's title is this layout's default ("Overview · Chat demo", then the root template).
 export async function generateMetadata({ params }: { params: Promise<{ appId: string }> }): Promise<Metadata> {
   const { appId } = await params;
   const user = await requirePageUser();
   const name = await visibleAppName(user.id, appId);
-  return name ? { title: { default: name, template: `%s · ${name} · Tollgate` } } : {};
+  return name ? { title: { default: `Overview · ${name}`, template: `%s · ${name} · Tollgate` } } : {};
 }
 
 // Another tenant's app and an app that does not exist look the same: a plain not-found page.
