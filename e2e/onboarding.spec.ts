@@ -29,7 +29,7 @@ test.describe("onboarding", () => {
     await page.getByRole("button", { name: "Create your first app" }).click();
     await page.getByLabel("App name").fill("Chat demo");
     const plans = page.getByRole("group", { name: /^Plan/ });
-    await expect(plans.locator('[data-plan="starter"]')).toContainText("$29.00 / month");
+    await expect(plans.locator('[data-plan="starter"]')).toContainText("$29 / month");
     await expect(plans.locator('[data-plan="starter"]')).toContainText("1,000 concurrent connections");
     await expect(plans.locator('[data-plan="starter"]')).toContainText("$0.10 per 1,000 messages");
     await expect(plans.locator('[data-plan="free"]')).toContainText("No overages");

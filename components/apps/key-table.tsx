@@ -78,7 +78,7 @@ export function KeyTable({
             {keys.map((key) => (
               <tr key={key.id} data-key-id={key.id}>
                 <td data-label="Name">{key.name}</td>
-                <td data-label="Key">
+                <td data-label="Key" className="wide">
                   <span className="id-cell">
                     <code>{key.id}</code>
                     <CopyButton text={key.id} label={`${key.name} ${key.kind === "publishable" ? "publishable key" : "key id"}`} />

@@ -1,6 +1,6 @@
 "use client";
 import Link from "next/link";
-import { useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import { useApp, useKeys } from "@/components/apps/queries";
 import { useConsoleSockets, type ConsoleFrame } from "@/components/apps/use-console-sockets";
 import { Field } from "@/components/ui/field";
@@ -54,7 +54,7 @@ export function TestConsole({ appId }: { appId: string }) {
       ) : (
         <>
           <p className="muted small">
-            Opens two connections with <code>{key.name}</code> ({key.id}): one subscribes, the other publishes. They count towards the app&apos;s usage like any client.
+            Opens two connections with “{key.name}” (<code>{key.id}</code>): one subscribes, the other publishes. They count towards the app&apos;s usage like any client.
           </p>
           <form className="inline-form" onSubmit={onConnect} aria-label="Console connection">
             <Field label="Channel">
@@ -82,9 +82,12 @@ export function TestConsole({ appId }: { appId: string }) {
 const directionLabel: Record<ConsoleFrame["direction"], string> = { sent: "→", received: "←", event: "•" };
 
 function FrameLog({ frames }: { frames: ConsoleFrame[] }) {
+  const list = useRef<HTMLOListElement>(null);
+  // Follow the newest frame, as a terminal does.
+  useEffect(() => list.current?.scrollTo({ top: list.current.scrollHeight }), [frames]);
   if (frames.length === 0) return <p className="muted small">Frames appear here once you connect.</p>;
   return (
-    <ol className="frame-log" aria-label="Frames" aria-live="polite">
+    <ol className="frame-log" aria-label="Frames" aria-live="polite" ref={list} tabIndex={0}>
       {frames.map((frame) => (
         <li key={frame.id} data-direction={frame.direction} data-role={frame.role}>
           <span className="muted">{new Date(frame.atMs).toLocaleTimeString("en-GB", { hour12: false })}</span>

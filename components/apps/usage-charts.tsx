@@ -50,30 +50,40 @@ function useTimeAxis(series: UsageSeries) {
   }, [series.fromUnix, series.toUnix, series.range, series.bucketSec]);
 }
 
+/** Round y ticks per chart, in one unit per axis (KiB or MiB for bytes, never both). */
+function valueAxis(chart: ChartSpec, peak: number) {
+  const unit = chart.bytes ? byteUnitFor(peak) : null;
+  // A no-break space keeps "800 KiB" on one line: recharts wraps tick labels at ordinary spaces.
+  const formatTick = (value: number) => (unit ? formatBytes(value, unit) : formatCompact(value)).replaceAll(" ", "\u00a0");
+  const ticks = unit ? niceTicks(peak / unit.divisor).map((tick) => tick * unit.divisor) : niceTicks(peak, { integers: chart.key !== "messagesPerMinute" });
+  return { ticks, formatTick, labelChars: Math.max(...ticks.map((tick) => formatTick(tick).length)) };
+}
+
 export function UsageCharts({ series }: { series: UsageSeries }) {
   const points = useMemo(() => toChartPoints(series, Date.now()), [series]);
   const axis = useTimeAxis(series);
+  const specs = charts.map((chart) => {
+    const { peak, total } = summarize(points, chart.key);
+    return { chart, peak, total, y: valueAxis(chart, peak) };
+  });
+  // One y-axis width for the whole grid, so the plots (and their x ticks) line up across neighbouring charts.
+  const yWidth = Math.max(32, ...specs.map((spec) => spec.y.labelChars * 7 + 16));
   return (
     <div className="stack">
       <p className="muted small" data-testid="chart-zone">
         Times in {axis.zone}, {bucketLabels[series.range]}.
       </p>
       <div className="chart-grid">
-        {charts.map((chart) => {
-          const { peak, total } = summarize(points, chart.key);
-          const unit = chart.bytes ? byteUnitFor(peak) : null;
+        {specs.map(({ chart, peak, total, y }) => {
           const formatValue = (value: number) => (chart.bytes ? formatBytes(value) : formatNumber(value));
-          const formatYTick = (value: number) => (unit ? formatBytes(value, unit) : formatCompact(value));
-          const yTicks = unit ? niceTicks(peak / unit.divisor).map((tick) => tick * unit.divisor) : niceTicks(peak, { integers: chart.key !== "messagesPerMinute" });
-          const yWidth = Math.max(28, Math.max(...yTicks.map((tick) => formatYTick(tick).length)) * 7 + 10);
           const summary = chart.summary === "peak" ? `peak ${formatValue(peak)}` : `total ${formatValue(total)}`;
-          const common = { data: points, margin: { top: 8, right: 12, bottom: 0, left: 0 } };
+          const common = { data: points, margin: { top: 8, right: 20, bottom: 0, left: 0 } };
           const grid = <CartesianGrid strokeDasharray="3 3" stroke="var(--grid)" vertical={false} />;
           const xAxis = (
             <XAxis dataKey="t" type="number" scale="time" domain={axis.domain} ticks={axis.ticks} interval={0} tickFormatter={axis.formatTick} tick={{ fontSize: 11, fill: "var(--muted)" }} stroke="var(--border)" />
           );
           const yAxis = (
-            <YAxis domain={[0, yTicks[yTicks.length - 1] ?? 1]} ticks={yTicks} interval={0} tickFormatter={formatYTick} tick={{ fontSize: 11, fill: "var(--muted)" }} width={yWidth} stroke="var(--border)" />
+            <YAxis domain={[0, y.ticks[y.ticks.length - 1] ?? 1]} ticks={y.ticks} interval={0} tickFormatter={y.formatTick} tick={{ fontSize: 11, fill: "var(--muted)" }} width={yWidth} stroke="var(--border)" />
           );
           const tooltip = (
             <Tooltip
@@ -95,7 +105,7 @@ export function UsageCharts({ series }: { series: UsageSeries }) {
                       {xAxis}
                       {yAxis}
                       {tooltip}
-                      <Area type="monotone" dataKey={chart.key} stroke={chart.color} fill={chart.color} fillOpacity={0.15} isAnimationActive={false} connectNulls={false} />
+                      <Area type="linear" dataKey={chart.key} stroke={chart.color} fill={chart.color} fillOpacity={0.15} isAnimationActive={false} connectNulls={false} />
                     </AreaChart>
                   ) : (
                     <BarChart {...common} barCategoryGap={1}>

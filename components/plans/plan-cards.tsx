@@ -13,8 +13,8 @@ interface PlanCardsProps {
 }
 
 function priceLine(plan: Plan): string {
-  if (plan.kind === "pay_as_you_go") return "Pay as you go";
-  return plan.monthlyPriceMinor === 0 ? "Free" : `${formatMoney(plan.monthlyPriceMinor)} / month`;
+  const monthly = `${formatMoney(plan.monthlyPriceMinor).replace(/\.00$/, "")} / month`;
+  return plan.kind === "pay_as_you_go" ? `${monthly} + usage` : monthly;
 }
 
 /** Limits, then what going past them costs, in the same order on every card so they compare side by side. */

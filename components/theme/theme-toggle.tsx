@@ -3,6 +3,7 @@ import { useEffect, useState } from "react";
 import { nextTheme, THEME_STORAGE_KEY, THEMES, type Theme } from "@/components/theme/theme";
 
 const labels: Record<Theme, string> = { system: "Theme: system", light: "Theme: light", dark: "Theme: dark" };
+const shortLabels: Record<Theme, string> = { system: "◐ Auto", light: "☀ Light", dark: "☾ Dark" };
 
 /** Cycles system → light → dark; the choice survives reloads. */
 export function ThemeToggle() {
@@ -26,7 +27,7 @@ export function ThemeToggle() {
 
   return (
     <button type="button" className="theme-toggle" onClick={() => choose(nextTheme(theme))} aria-label={`${labels[theme]}. Change theme`} title="Change theme">
-      {labels[theme]}
+      {shortLabels[theme]}
     </button>
   );
 }
