@@ -83,8 +83,11 @@ const directionLabel: Record<ConsoleFrame["direction"], string> = { sent: "→",
 
 function FrameLog({ frames }: { frames: ConsoleFrame[] }) {
   const list = useRef<HTMLOListElement>(null);
-  // Follow the newest frame, as a terminal does.
-  useEffect(() => list.current?.scrollTo({ top: list.current.scrollHeight }), [frames]);
+  // Follow the newest frame, as a terminal does. A block body: newer browsers' scrollTo returns a promise,
+  // which React would take for a cleanup function.
+  useEffect(() => {
+    void list.current?.scrollTo({ top: list.current.scrollHeight });
+  }, [frames]);
   if (frames.length === 0) return <p className="muted small">Frames appear here once you connect.</p>;
   return (
     <ol className="frame-log" aria-label="Frames" aria-live="polite" ref={list} tabIndex={0}>
