@@ -86,13 +86,13 @@ export function AppOverview({ appId }: { appId: string }) {
           ) : series.isError ? (
             <ErrorState error={series.error} onRetry={() => void series.refetch()} />
           ) : (
-            <>
-              <UsageCharts series={series.data} />
-              {usage.data && <OutcomesTable usage={usage.data} closesByCode={series.data.outcomes.closesByCode} />}
-            </>
+            <UsageCharts series={series.data} />
           )}
         </section>
       )}
+
+      {/* Closes are worth seeing before the first message too (a refused 4010, a revoked key). */}
+      {usage.data && series.data && <OutcomesTable usage={usage.data} closesByCode={series.data.outcomes.closesByCode} />}
 
       <TestConsole appId={appId} />
     </div>
