@@ -1,17 +1,29 @@
 import type { Metadata, Viewport } from "next";
 import type { ReactNode } from "react";
 import { Providers } from "@/components/providers";
+import { applyStoredThemeScript } from "@/components/theme/theme";
 import "./globals.css";
 
 export const metadata: Metadata = {
   title: { default: "Tollgate", template: "%s · Tollgate" },
   description: "Self-hostable realtime messaging with metered plans",
 };
-export const viewport: Viewport = { width: "device-width", initialScale: 1 };
+export const viewport: Viewport = {
+  width: "device-width",
+  initialScale: 1,
+  themeColor: [
+    { media: "(prefers-color-scheme: light)", color: "#f7f8fa" },
+    { media: "(prefers-color-scheme: dark)", color: "#0f1115" },
+  ],
+};
 
+// suppressHydrationWarning: the inline script may set data-theme on <html> before React hydrates.
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
-    <html lang="en">
+    <html lang="en" suppressHydrationWarning>
+      <head>
+        <script dangerouslySetInnerHTML={{ __html: applyStoredThemeScript }} />
+      </head>
       <body>
         <Providers>{children}</Providers>
       </body>

@@ -24,13 +24,27 @@ function readErrorBody(body: unknown): { error?: string; message?: string; field
   };
 }
 
+/** Status of an ApiError for a request that never got an answer (offline, server down, connection reset). */
+export const NETWORK_ERROR_STATUS = 0;
+export const NETWORK_ERROR_MESSAGE = "Could not reach Tollgate. Check your connection and try again; nothing was changed.";
+
+export function isNetworkError(error: unknown): boolean {
+  return error instanceof ApiError && error.status === NETWORK_ERROR_STATUS;
+}
+
 export async function apiFetch<T>(path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<T> {
-  const response = await fetch(path, {
-    method: init.method ?? "GET",
-    headers: { ...(init.body === undefined ? {} : { "content-type": "application/json" }), ...init.headers },
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
-    cache: "no-store",
-  });
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method: init.method ?? "GET",
+      headers: { ...(init.body === undefined ? {} : { "content-type": "application/json" }), ...init.headers },
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      cache: "no-store",
+    });
+  } catch {
+    // fetch rejects only when no HTTP answer arrived: say so in words, not "Failed to fetch".
+    throw new ApiError(NETWORK_ERROR_STATUS, "network_error", NETWORK_ERROR_MESSAGE);
+  }
   const text = await response.text();
   let body: unknown = null;
   try {
@@ -40,7 +54,8 @@ export async function apiFetch<T>(path: string, init: { method?: string; body?: 
   }
   if (!response.ok) {
     const error = readErrorBody(body);
-    const fallback = response.status === 404 ? "Not found" : `Request failed (HTTP ${response.status})`;
+    const fallback =
+      response.status === 404 ? "Not found" : response.status >= 500 ? "Tollgate could not finish this request. Try again in a moment." : `Request failed (HTTP ${response.status})`;
     throw new ApiError(response.status, error.error ?? "http_error", error.message ?? fallback, error.field);
   }
   return body as T;

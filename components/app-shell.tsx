@@ -4,6 +4,7 @@ import type { SessionUser } from "@/lib/auth/authenticate";
 import { NavLink } from "@/components/nav-link";
 import { SignOutButton } from "@/components/sign-out-button";
 import { TenantSwitcher } from "@/components/teams/tenant-switcher";
+import { ThemeToggle } from "@/components/theme/theme-toggle";
 
 /** The signed-in frame shared by the customer dashboard and the admin pages. */
 /** `alerts` is the notification slot: a bell in the top bar and banners above the page. */
@@ -26,6 +27,7 @@ export function AppShell({ user, children, alerts }: { user: SessionUser; childr
         <TenantSwitcher />
         {alerts?.bell}
         <span className="muted user-email">{user.email}</span>
+        <ThemeToggle />
         <SignOutButton />
       </header>
       <main id="main" className="content">

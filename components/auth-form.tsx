@@ -3,6 +3,7 @@ import Link from "next/link";
 import { signIn } from "next-auth/react";
 import { useRouter, useSearchParams } from "next/navigation";
 import { useState, type FormEvent } from "react";
+import { NETWORK_ERROR_MESSAGE } from "@/components/api";
 import { safeCallbackPath } from "@/lib/auth/safe-callback";
 
 interface AuthFormProps {
@@ -40,8 +41,12 @@ export function AuthForm({ mode }: AuthFormProps) {
         setError({ message: result?.error && result.error !== "CredentialsSignin" ? result.error : "Wrong email or password" });
         return;
       }
-      router.push(safeCallbackPath(searchParams.get("callbackUrl")));
+      // "/" sends admins to the admin home and customers to their apps.
+      router.push(safeCallbackPath(searchParams.get("callbackUrl"), "/"));
       router.refresh();
+    } catch {
+      // Only a request that got no answer at all throws here (offline, server restarting).
+      setError({ message: NETWORK_ERROR_MESSAGE });
     } finally {
       setPending(false);
     }

@@ -14,11 +14,14 @@ export function formatMoney(minor: number, currency = "USD"): string {
   return new Intl.NumberFormat("en-US", { style: "currency", currency }).format(minor / 100);
 }
 
-/** Parses a dollars-and-cents string typed by a person into integer cents; null when it is not money. */
+/**
+ * Parses an amount typed by a person ("20", "$1,000", "1000.50", " $ 12.5 ") into integer cents; null
+ * when it is not an amount of money (negative, more than two decimals, misplaced thousands commas).
+ */
 export function parseMoneyToMinor(text: string): number | null {
-  const trimmed = text.trim().replace(/^\$/, "");
-  if (!/^\d+(\.\d{1,2})?$/.test(trimmed)) return null;
-  const [whole = "0", fraction = ""] = trimmed.split(".");
+  const trimmed = text.trim().replace(/^\$\s*/, "");
+  if (!/^(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$/.test(trimmed)) return null;
+  const [whole = "0", fraction = ""] = trimmed.replaceAll(",", "").split(".");
   return Number(whole) * 100 + Number(fraction.padEnd(2, "0"));
 }
 
@@ -26,15 +29,21 @@ export function minorToInput(minor: number): string {
   return (minor / 100).toFixed(2);
 }
 
-export function formatBytes(bytes: number): string {
-  const units = ["B", "KB", "MB", "GB", "TB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+/** The binary (1024-based) unit a byte count is best shown in, so an axis can use one unit throughout. */
+export const BYTE_UNITS = ["B", "KiB", "MiB", "GiB", "TiB"] as const;
+export type ByteUnit = (typeof BYTE_UNITS)[number];
+
+export function byteUnitFor(bytes: number): { unit: ByteUnit; divisor: number } {
+  let index = 0;
+  while (Math.abs(bytes) >= 1024 ** (index + 1) && index < BYTE_UNITS.length - 1) index += 1;
+  return { unit: BYTE_UNITS[index] ?? "B", divisor: 1024 ** index };
+}
+
+/** 0 B, 512 B, 1.5 KiB, 12 MiB: binary units, labelled as such, at most one decimal. */
+export function formatBytes(bytes: number, unit = byteUnitFor(bytes)): string {
+  const value = bytes / unit.divisor;
+  const rounded = unit.divisor === 1 ? Math.round(value) : Math.round(value * 10) / 10;
+  return `${formatNumber(rounded)} ${unit.unit}`;
 }
 
 export function formatLimit(limit: number | null): string {

@@ -32,7 +32,8 @@ async function saveSignedInState(config: FullConfig, webUrl: string, credentials
     await page.getByLabel("Email").fill(credentials.email);
     await page.getByLabel("Password").fill(credentials.password);
     await page.getByRole("button", { name: "Sign in" }).click();
-    await page.waitForURL("**/apps", { timeout: 30_000 });
+    // Customers land on their apps, platform admins on the admin home.
+    await page.waitForURL(/\/(apps|admin)$/, { timeout: 30_000 });
     await page.context().storageState({ path: file });
   } finally {
     await browser.close();

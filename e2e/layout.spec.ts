@@ -8,6 +8,7 @@ const viewports = [
   { name: "desktop", width: 1280, height: 800 },
   { name: "phone", width: 390, height: 844 },
 ];
+const colorSchemes = ["light", "dark"] as const;
 
 async function expectNoSidewaysScroll(page: Page): Promise<void> {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -36,18 +37,50 @@ test("customer and admin pages fit a 1280 px desktop and a 390 px phone", async 
   await listener.client.subscribe("room/lobby");
   for (let index = 0; index < 20; index += 1) await talker.client.publish("room/lobby", { index });
 
-  const customerPages = ["/apps", `/apps/${app.id}`, `/apps/${app.id}/keys`, `/apps/${app.id}/billing`, `/apps/${app.id}/connect`, `/apps/${app.id}/settings`, "/team", "/account"];
+  const fresh = await api.createApp({ name: `Layout new ${Date.now()}` });
+  const customerPages = [
+    "/apps",
+    `/apps/${app.id}`,
+    `/apps/${fresh.id}`,
+    `/apps/${app.id}/keys`,
+    `/apps/${app.id}/billing`,
+    `/apps/${app.id}/connect`,
+    `/apps/${app.id}/settings`,
+    "/team",
+    "/account",
+    "/docs",
+  ];
   const adminPages = ["/admin", `/admin/apps/${app.id}`, `/admin/tenants/${app.tenantId}`, "/admin/plans", "/admin/audit"];
   for (const viewport of viewports) {
     await page.setViewportSize(viewport);
     await adminPage.setViewportSize(viewport);
-    for (const path of customerPages) {
-      await page.goto(path);
-      await expect(page.getByRole("status", { name: /^Loading/ })).toHaveCount(0);
-      if (path === `/apps/${app.id}`) await expect(page.getByRole("meter", { name: "Concurrent connections" })).toHaveAttribute("aria-valuenow", "2");
-      await expectNoSidewaysScroll(page);
-      await page.screenshot({ path: testInfo.outputPath(`${viewport.name}${path.replaceAll("/", "_")}.png`), fullPage: true });
+    for (const colorScheme of colorSchemes) {
+      await page.emulateMedia({ colorScheme });
+      for (const path of customerPages) {
+        await page.goto(path);
+        await expect(page.getByRole("status", { name: /^Loading/ })).toHaveCount(0);
+        if (path === `/apps/${app.id}`) {
+          await expect(page.getByRole("meter", { name: "Concurrent connections" })).toHaveAttribute("aria-valuenow", "2");
+          await expect(page.getByRole("figure")).toHaveCount(4);
+        }
+        if (path === `/apps/${fresh.id}`) await expect(page.getByTestId("onboarding")).toBeVisible();
+        await expectNoSidewaysScroll(page);
+        await page.screenshot({ path: testInfo.outputPath(`${viewport.name}_${colorScheme}${path.replaceAll("/", "_")}.png`), fullPage: true });
+      }
     }
+    await page.emulateMedia({ colorScheme: "light" });
+    // Every app tab is reachable at this width: none is cut off or scrolled out of sight (the ratio leaves
+    // room for the active tab's underline, which sits on the tab bar's border).
+    await page.goto(`/apps/${app.id}`);
+    const tabs = page.getByRole("navigation", { name: "App sections" });
+    for (const tab of ["Overview", "Keys", "Plan & billing", "Connect", "Settings"]) await expect(tabs.getByRole("link", { name: tab })).toBeInViewport({ ratio: 0.9 });
+    // The test console with live frames fits too.
+    const testConsole = page.getByRole("region", { name: "Test console" });
+    await testConsole.getByRole("button", { name: "Connect" }).click();
+    await expect(testConsole.getByTestId("console-status")).toHaveText("connected");
+    await expectNoSidewaysScroll(page);
+    await testConsole.screenshot({ path: testInfo.outputPath(`${viewport.name}_test-console.png`) });
+    await testConsole.getByRole("button", { name: "Disconnect" }).click();
     // Open forms and dialogs fit too.
     await page.goto(`/apps/${app.id}/keys`);
     await page.getByRole("button", { name: "Create key" }).click();

@@ -43,7 +43,7 @@ test("Free with an admin override of 2: the third client is closed 4010 and the 
   await expect(card).toContainText("Critical");
   await expect(card).toContainText("2 / 2");
   // The refusal shows up in the outcome breakdown once the relay flushes its usage.
-  await expect(page.getByRole("table").filter({ hasText: "Outcome" })).toContainText(`Closed: ${CloseCode.OverConcurrentLimit}`, { timeout: 15_000 });
+  await expect(page.getByRole("table", { name: "Connection closes" })).toContainText(`Over the concurrent-connection limit (${CloseCode.OverConcurrentLimit})`, { timeout: 15_000 });
 
   // The admin raises the limit; after the relay's refresh the third client connects.
   await adminPage.getByLabel("Max concurrent connections").fill("5");

@@ -25,12 +25,25 @@ test.describe("onboarding", () => {
     await expect(page.getByRole("heading", { name: "Apps", exact: true })).toBeVisible();
     await expect(page.getByText("No apps yet")).toBeVisible();
 
-    // Create the app from the empty state.
+    // Create the app from the empty state, choosing the plan from cards that compare price, limits and overages.
     await page.getByRole("button", { name: "Create your first app" }).click();
     await page.getByLabel("App name").fill("Chat demo");
+    const plans = page.getByRole("group", { name: /^Plan/ });
+    await expect(plans.locator('[data-plan="starter"]')).toContainText("$29 / month");
+    await expect(plans.locator('[data-plan="starter"]')).toContainText("1,000 concurrent connections");
+    await expect(plans.locator('[data-plan="starter"]')).toContainText("$0.10 per 1,000 messages");
+    await expect(plans.locator('[data-plan="free"]')).toContainText("No overages");
+    await expect(plans.getByRole("radio", { name: /Free/ })).toBeChecked();
     await page.getByRole("button", { name: "Create app" }).click();
     await expect(page.getByRole("heading", { name: "Chat demo" })).toBeVisible();
+    await expect(page).toHaveTitle("Overview · Chat demo · Tollgate");
     await expect(page.getByRole("meter", { name: "Concurrent connections" })).toHaveAttribute("aria-valuenow", "0");
+
+    // A new app opens with a checklist instead of empty charts; each step ticks itself off from real state.
+    const checklist = page.getByTestId("onboarding");
+    await expect(checklist).toContainText("0 of 3 done");
+    await expect(checklist.getByRole("listitem", { name: "Create a key: to do" })).toBeVisible();
+    await expect(page.getByRole("figure")).toHaveCount(0);
 
     // Create a publishable key: the reveal shows it once with a copy button.
     await page.getByRole("link", { name: "Keys" }).click();
@@ -59,6 +72,9 @@ test.describe("onboarding", () => {
     const gauge = page.getByRole("meter", { name: "Concurrent connections" });
     await expect(gauge).toHaveAttribute("aria-valuenow", "3", { timeout: 10_000 });
     await expect(page.locator(".gauge").filter({ has: gauge })).toContainText("3 / 100");
+    await expect(checklist.getByRole("listitem", { name: "Create a key: done" })).toBeVisible();
+    await expect(checklist.getByRole("listitem", { name: "Connect a client: done" })).toBeVisible();
+    await expect(checklist).toContainText("2 of 3 done");
 
     // Traffic moves the message gauge and the charts: two subscribers, five messages from the third client.
     const [alice, bob, carol] = clients.map((sdk) => sdk.client);
@@ -69,8 +85,26 @@ test.describe("onboarding", () => {
     await expect(page.getByRole("meter", { name: "Messages this period" })).toHaveAttribute("aria-valuenow", "5", { timeout: 15_000 });
     await expect(page.getByRole("figure", { name: /^Deliveries, last hour: total 10$/ })).toBeVisible({ timeout: 15_000 });
     await expect(page.getByRole("figure", { name: /^Concurrent connections \(peak\), last hour: peak 3$/ })).toBeVisible({ timeout: 15_000 });
-    await expect(page.getByRole("table").filter({ hasText: "Outcome" }).getByRole("row", { name: /Delivered/ })).toContainText("10");
+    // The first message completes the checklist, and the charts take its place.
+    await expect(checklist).toHaveCount(0, { timeout: 15_000 });
+    await expect(page.getByTestId("chart-zone")).toHaveText(/^Times in UTC, one point per minute\.$/);
+    await expect(page.getByRole("table", { name: "Message outcomes" }).getByRole("row", { name: /Delivered/ })).toContainText("10");
   });
+});
+
+test("a platform admin lands on the admin home after signing in", async ({ browser, stack }) => {
+  const context = await browser.newContext({ baseURL: stack.webUrl, storageState: { cookies: [], origins: [] } });
+  try {
+    const page = await context.newPage();
+    await page.goto("/sign-in");
+    await page.getByLabel("Email").fill(stack.admin.email);
+    await page.getByLabel("Password").fill(stack.admin.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page).toHaveURL(/\/admin$/);
+    await expect(page.getByRole("heading", { name: "Platform admin" })).toBeVisible();
+  } finally {
+    await context.close();
+  }
 });
 
 test.describe("connect snippet", () => {

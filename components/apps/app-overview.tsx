@@ -1,11 +1,13 @@
 "use client";
 import Link from "next/link";
 import { useState } from "react";
-import type { SeriesRange, Usage, UsageSeries } from "@/components/api-types";
-import { closeCodeLabel } from "@/components/apps/close-codes";
+import type { SeriesRange, Usage } from "@/components/api-types";
 import { Gauge } from "@/components/apps/gauge";
+import { isOnboarded, OnboardingChecklist, onboardingState } from "@/components/apps/onboarding-checklist";
+import { OutcomesTable } from "@/components/apps/outcomes-table";
 import { ProjectedUsageCharges } from "@/components/apps/projected-usage-charges";
-import { useApp, useUsage, useUsageSeries } from "@/components/apps/queries";
+import { useApp, useKeys, useUsage, useUsageSeries } from "@/components/apps/queries";
+import { TestConsole } from "@/components/apps/test-console";
 import { rangeLabels, UsageCharts } from "@/components/apps/usage-charts";
 import { formatBytes, formatDate, formatMoney, formatNumber } from "@/components/format";
 import { ErrorState } from "@/components/ui/error-state";
@@ -16,6 +18,10 @@ export function AppOverview({ appId }: { appId: string }) {
   const usage = useUsage(appId);
   const [range, setRange] = useState<SeriesRange>("hour");
   const series = useUsageSeries(appId, range);
+  const keys = useKeys(appId);
+  const onboarding = usage.data && keys.data ? onboardingState(keys.data.keys, usage.data) : null;
+  // Until the first message there is nothing to chart: the checklist takes the charts' place.
+  const showCharts = onboarding !== null && isOnboarded(onboarding);
 
   return (
     <div className="stack">
@@ -29,6 +35,8 @@ export function AppOverview({ appId }: { appId: string }) {
           No relay answered, so the live connection count is unavailable. Usage totals are still up to date.
         </div>
       )}
+
+      {onboarding && !showCharts && <OnboardingChecklist appId={appId} state={onboarding} />}
 
       <section aria-labelledby="live-heading" className="stack">
         <div className="section-header">
@@ -55,34 +63,38 @@ export function AppOverview({ appId }: { appId: string }) {
         )}
       </section>
 
-      <section aria-labelledby="charts-heading" className="stack">
-        <div className="section-header">
-          <h2 id="charts-heading">History</h2>
-          <div className="segmented" role="group" aria-label="Time range">
-            {(Object.keys(rangeLabels) as SeriesRange[]).map((option) => (
-              <button key={option} type="button" aria-pressed={range === option} onClick={() => setRange(option)}>
-                {rangeLabels[option]}
-              </button>
-            ))}
+      {showCharts && (
+        <section aria-labelledby="charts-heading" className="stack">
+          <div className="section-header">
+            <h2 id="charts-heading">History</h2>
+            <div className="segmented" role="group" aria-label="Time range">
+              {(Object.keys(rangeLabels) as SeriesRange[]).map((option) => (
+                <button key={option} type="button" aria-pressed={range === option} onClick={() => setRange(option)}>
+                  {rangeLabels[option]}
+                </button>
+              ))}
+            </div>
           </div>
-        </div>
-        {series.isPending ? (
-          <div className="chart-grid">
-            {[0, 1, 2, 3].map((index) => (
-              <div className="card" key={index}>
-                <Skeleton height="200px" />
-              </div>
-            ))}
-          </div>
-        ) : series.isError ? (
-          <ErrorState error={series.error} onRetry={() => void series.refetch()} />
-        ) : (
-          <>
+          {series.isPending ? (
+            <div className="chart-grid">
+              {[0, 1, 2, 3].map((index) => (
+                <div className="card" key={index}>
+                  <Skeleton height="200px" />
+                </div>
+              ))}
+            </div>
+          ) : series.isError ? (
+            <ErrorState error={series.error} onRetry={() => void series.refetch()} />
+          ) : (
             <UsageCharts series={series.data} />
-            <Outcomes outcomes={series.data.outcomes} />
-          </>
-        )}
-      </section>
+          )}
+        </section>
+      )}
+
+      {/* Closes are worth seeing before the first message too (a refused 4010, a revoked key). */}
+      {usage.data && series.data && <OutcomesTable usage={usage.data} closesByCode={series.data.outcomes.closesByCode} />}
+
+      <TestConsole appId={appId} />
     </div>
   );
 }
@@ -145,48 +157,5 @@ function UsageCards({ usage, appId }: { usage: Usage; appId: string }) {
         </div>
       </dl>
     </>
-  );
-}
-
-function Outcomes({ outcomes }: { outcomes: UsageSeries["outcomes"] }) {
-  const closes = Object.entries(outcomes.closesByCode).sort(([a], [b]) => Number(a) - Number(b));
-  return (
-    <section className="card" aria-labelledby="outcomes-heading">
-      <h3 id="outcomes-heading">Outcomes this period</h3>
-      <table className="table compact">
-        <thead>
-          <tr>
-            <th scope="col">Outcome</th>
-            <th scope="col" className="num">
-              Count
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          <tr>
-            <td>Delivered</td>
-            <td className="num">{formatNumber(outcomes.delivered)}</td>
-          </tr>
-          <tr>
-            <td>Soft-dropped (over message quota)</td>
-            <td className="num">{formatNumber(outcomes.softDrops)}</td>
-          </tr>
-          {closes.length === 0 ? (
-            <tr>
-              <td colSpan={2} className="muted">
-                No connections closed by the relay this period.
-              </td>
-            </tr>
-          ) : (
-            closes.map(([code, count]) => (
-              <tr key={code}>
-                <td>Closed: {closeCodeLabel(code)}</td>
-                <td className="num">{formatNumber(count)}</td>
-              </tr>
-            ))
-          )}
-        </tbody>
-      </table>
-    </section>
   );
 }

@@ -5,12 +5,19 @@ import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { apiFetch, fieldError } from "@/components/api";
 import type { App } from "@/components/api-types";
-import { queryKeys, useApps, usePlans } from "@/components/apps/queries";
-import { formatDate } from "@/components/format";
+import { queryKeys, useApps, usePlans, useUsage } from "@/components/apps/queries";
+import { formatCompact, formatDate, formatNumber } from "@/components/format";
 import { ErrorState } from "@/components/ui/error-state";
 import { Field, FormError } from "@/components/ui/field";
 import { SkeletonBlock } from "@/components/ui/skeleton";
 import { useToast } from "@/components/ui/toast";
+import { PlanCards } from "@/components/plans/plan-cards";
+
+/** Apps whose name, id or tenant contains the search text, any case. */
+function matchesSearch(app: App, query: string): boolean {
+  const text = query.trim().toLowerCase();
+  return !text || [app.name, app.id, app.tenantName].some((value) => value.toLowerCase().includes(text));
+}
 
 export function AppsList() {
   const apps = useApps();
@@ -18,7 +25,9 @@ export function AppsList() {
   const activeTenant = apps.data?.tenants.find((tenant) => tenant.id === apps.data?.activeTenantId);
   // The list shows the active team's apps; only its owners may create more.
   const canCreate = activeTenant ? activeTenant.permissions.includes("app.create") : false;
+  const [query, setQuery] = useState("");
   const visibleApps = apps.data ? apps.data.apps.filter((app) => !activeTenant || app.tenantId === activeTenant.id) : [];
+  const shown = visibleApps.filter((app) => matchesSearch(app, query));
 
   return (
     <section className="stack">
@@ -50,11 +59,18 @@ export function AppsList() {
           )}
         </div>
       ) : (
-        <ul className="app-list" aria-label="Your apps">
-          {visibleApps.map((app) => (
-            <AppRow key={app.id} app={app} />
-          ))}
-        </ul>
+        <>
+          <input type="search" aria-label="Search apps" placeholder="Search by app name, id or team" value={query} onChange={(event) => setQuery(event.target.value)} />
+          {shown.length === 0 ? (
+            <p className="empty">No app matches “{query.trim()}”.</p>
+          ) : (
+            <ul className="app-list" aria-label="Your apps">
+              {shown.map((app) => (
+                <AppRow key={app.id} app={app} />
+              ))}
+            </ul>
+          )}
+        </>
       )}
     </section>
   );
@@ -71,11 +87,27 @@ function AppRow({ app }: { app: App }) {
           <code>{app.id}</code> · {app.tenantName} · created {formatDate(app.createdAt)}
         </div>
       </div>
-      <div className="row-badges">
-        <span className="badge">{app.plan.name}</span>
-        <span className={`badge ${app.status}`}>{app.status}</span>
+      <div className="app-row-side">
+        <AppLiveUsage appId={app.id} />
+        <div className="row-badges">
+          <span className="badge">{app.plan.name}</span>
+          <span className={`badge ${app.status}`}>{app.status}</span>
+        </div>
       </div>
     </li>
+  );
+}
+
+/** Connections now and messages this period, polled like the app page's gauges. */
+function AppLiveUsage({ appId }: { appId: string }) {
+  const usage = useUsage(appId);
+  if (!usage.data) return <span className="muted small">{usage.isError ? "usage unavailable" : "…"}</span>;
+  const { concurrentNow, messagesUsed, plan } = usage.data;
+  return (
+    <span className="muted small nowrap" data-testid="app-live-usage">
+      <strong>{formatNumber(concurrentNow)}</strong> connected · <strong>{formatCompact(messagesUsed)}</strong>
+      {plan.maxMessagesPerPeriod !== null && ` / ${formatCompact(plan.maxMessagesPerPeriod)}`} messages
+    </span>
   );
 }
 
@@ -107,15 +139,20 @@ function CreateAppForm({ tenantId, onCancel }: { tenantId: string; onCancel(): v
       <Field label="App name" error={fieldError(create.error, "name")}>
         <input value={name} onChange={(event) => setName(event.target.value)} maxLength={100} autoFocus required />
       </Field>
-      <Field label="Plan" error={fieldError(create.error, "planSlug")} hint="You can change the plan later.">
-        <select value={planSlug} onChange={(event) => setPlanSlug(event.target.value)} disabled={plans.isPending}>
-          {(plans.data ?? [{ slug: "free", name: "Free" }]).map((plan) => (
-            <option key={plan.slug} value={plan.slug}>
-              {plan.name}
-            </option>
-          ))}
-        </select>
-      </Field>
+      {plans.data ? (
+        <div className="full stack">
+          <PlanCards plans={plans.data} selectedSlug={planSlug} onSelect={setPlanSlug} legend="Plan — you can change it later" />
+          {fieldError(create.error, "planSlug") && (
+            <p className="field-error" role="alert">
+              {fieldError(create.error, "planSlug")}
+            </p>
+          )}
+        </div>
+      ) : plans.isError ? (
+        <ErrorState error={plans.error} onRetry={() => void plans.refetch()} />
+      ) : (
+        <SkeletonBlock rows={3} label="Loading plans" />
+      )}
       <FormError error={create.error} shownFields={shownFields} />
       <div className="actions">
         <button type="submit" className="primary" disabled={create.isPending}>

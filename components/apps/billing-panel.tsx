@@ -73,14 +73,16 @@ function TopUpSection({ appId, billing, app }: { appId: string; billing: Billing
   const queryClient = useQueryClient();
   const toast = useToast();
   const [amount, setAmount] = useState("20.00");
+  const [useStoredCard, setUseStoredCard] = useState(billing.paymentMethod !== null);
   const [cardNumber, setCardNumber] = useState("");
   const [amountError, setAmountError] = useState<string | undefined>();
+  const storedCard = useStoredCard ? billing.paymentMethod : null;
 
   const topUp = useMutation({
     mutationFn: (amountMinor: number) =>
       apiFetch<{ balanceMinor: number; entry: LedgerEntry }>(`/api/apps/${encodeURIComponent(appId)}/billing/top-up`, {
         method: "POST",
-        body: { amountMinor, cardNumber },
+        body: storedCard ? { amountMinor } : { amountMinor, cardNumber },
       }),
     onSuccess: ({ balanceMinor, entry }) => {
       void queryClient.invalidateQueries({ queryKey: queryKeys.billing(appId) });
@@ -92,11 +94,9 @@ function TopUpSection({ appId, billing, app }: { appId: string; billing: Billing
 
   function onSubmit(event: FormEvent) {
     event.preventDefault();
+    // The card number is checked by the server's schema alone, so its rules are written once.
     const minor = parseMoneyToMinor(amount);
-    if (minor === null || minor < 100 || minor > 1_000_000) {
-      setAmountError("Enter an amount between $1.00 and $10,000.00");
-      return;
-    }
+    if (minor === null || minor < 100 || minor > 1_000_000) return setAmountError("Enter an amount between $1.00 and $10,000.00, like 20 or $1,000");
     setAmountError(undefined);
     topUp.mutate(minor);
   }
@@ -125,9 +125,27 @@ function TopUpSection({ appId, billing, app }: { appId: string; billing: Billing
         <Field label="Top-up amount (USD)" error={amountError ?? fieldError(topUp.error, "amountMinor")}>
           <input inputMode="decimal" value={amount} onChange={(event) => setAmount(event.target.value)} />
         </Field>
-        <Field label="Card number" error={fieldError(topUp.error, "cardNumber")}>
-          <input inputMode="numeric" autoComplete="cc-number" value={cardNumber} onChange={(event) => setCardNumber(event.target.value)} placeholder="4242 4242 4242 4242" />
-        </Field>
+        {billing.paymentMethod && (
+          <fieldset className="radio-row">
+            <legend>Pay with</legend>
+            <label className="inline">
+              <input type="radio" name="top-up-card" checked={useStoredCard} onChange={() => setUseStoredCard(true)} /> Card ending {billing.paymentMethod.last4}
+            </label>
+            <label className="inline">
+              <input type="radio" name="top-up-card" checked={!useStoredCard} onChange={() => setUseStoredCard(false)} /> Another card
+            </label>
+          </fieldset>
+        )}
+        {!storedCard && (
+          <Field label="Card number" error={fieldError(topUp.error, "cardNumber")} hint="12 to 19 digits; spaces are fine.">
+            <input inputMode="numeric" autoComplete="cc-number" value={cardNumber} onChange={(event) => setCardNumber(event.target.value)} />
+          </Field>
+        )}
+        {storedCard && fieldError(topUp.error, "cardNumber") && (
+          <p className="field-error" role="alert">
+            {fieldError(topUp.error, "cardNumber")}
+          </p>
+        )}
         <FormError error={topUp.error} shownFields={["amountMinor", "cardNumber"]} />
         <div className="actions">
           <button type="submit" className="primary" disabled={topUp.isPending}>

@@ -1,11 +1,7 @@
-import { CloseCode } from "@tollgate/relay/protocol";
+import { closeReason } from "@tollgate/relay/protocol";
 
-// Human names derived from the protocol's own constant names, so a code is never spelled twice.
-const names = new Map<number, string>(
-  Object.entries(CloseCode).map(([name, code]) => [code, name.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase()]),
-);
-
+/** "Connection lost (1006)": the protocol module's reason for a counted close code, then the code itself. */
 export function closeCodeLabel(code: string | number): string {
-  const name = names.get(Number(code));
-  return name ? `${code} · ${name}` : String(code);
+  const reason = closeReason(Number(code));
+  return reason ? `${reason[0]?.toUpperCase()}${reason.slice(1)} (${code})` : `Close code ${code}`;
 }

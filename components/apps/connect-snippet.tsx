@@ -1,94 +1,38 @@
 "use client";
 import Link from "next/link";
 import { useEffect, useState } from "react";
-import type { Key } from "@/components/api-types";
 import { useApp, useKeys } from "@/components/apps/queries";
+import { browserSnippet, curlSnippet, nodeSnippet, websocketUrl, type SnippetContext } from "@/components/apps/connect-snippets";
 import { CopyButton } from "@/components/ui/copy-button";
 import { ErrorState } from "@/components/ui/error-state";
 import { SkeletonBlock } from "@/components/ui/skeleton";
-
-function publishableSnippet(relayUrl: string, key: Key): string {
-  return `// npm install @metered-ca/realtime ws   (save as connect.mjs, run: node connect.mjs)
-import { SignallingClient } from "@metered-ca/realtime";
-import WebSocket from "ws";
-
-const client = new SignallingClient({
-  url: "${relayUrl}",
-  apiKey: "${key.id}",
-  // Browsers have WebSocket built in; on Node pass one from the ws package.
-  webSocketFactory: (url) => new WebSocket(url),
-});
-
-client.on("message", ({ channel, from, data }) => console.log(channel, from, data));
-client.on("disconnected", ({ code, reason }) => console.log("closed", code, reason));
-
-await client.connect();
-await client.subscribe("room/lobby");
-await client.publish("room/lobby", { hello: "world" });
-console.log("connected; press Ctrl-C to stop");
-`;
-}
-
-function secretSnippet(relayUrl: string, webUrl: string, key: Key): string {
-  return `// npm install @metered-ca/realtime ws   (save as connect.mjs)
-// Run: TOLLGATE_SECRET=sk_secret_… node connect.mjs   (the secret shown once when the key was created)
-import { SignallingClient } from "@metered-ca/realtime";
-import WebSocket from "ws";
-
-const keyId = "${key.id}";
-
-// Your backend mints a short-lived token per user with the secret key; never ship the secret to browsers.
-async function mintToken() {
-  const response = await fetch("${webUrl}/v1/tokens", {
-    method: "POST",
-    headers: {
-      authorization: \`Bearer \${keyId}:\${process.env.TOLLGATE_SECRET}\`,
-      "content-type": "application/json",
-    },
-    body: JSON.stringify({ peerId: "user-123", expiresInSec: 3600 }),
-  });
-  if (!response.ok) throw new Error(\`token request failed: \${response.status}\`);
-  return (await response.json()).token;
-}
-
-const client = new SignallingClient({
-  url: "${relayUrl}",
-  tokenProvider: mintToken,
-  webSocketFactory: (url) => new WebSocket(url),
-});
-
-client.on("message", ({ channel, from, data }) => console.log(channel, from, data));
-client.on("disconnected", ({ code, reason }) => console.log("closed", code, reason));
-
-await client.connect();
-await client.subscribe("room/lobby");
-await client.publish("room/lobby", { hello: "world" });
-console.log("connected; press Ctrl-C to stop");
-`;
-}
 
 export function ConnectSnippet({ appId }: { appId: string }) {
   const app = useApp(appId);
   const keys = useKeys(appId);
   const [keyId, setKeyId] = useState<string | null>(null);
-  const [webUrl, setWebUrl] = useState("http://localhost:3000");
+  const [webUrl, setWebUrl] = useState<string | null>(null);
 
   // The REST base URL is wherever this dashboard is served from; only known in the browser.
   useEffect(() => setWebUrl(window.location.origin), []);
 
-  if (app.isPending || keys.isPending) return <SkeletonBlock rows={6} label="Loading connect snippet" />;
+  if (app.isPending || keys.isPending || webUrl === null) return <SkeletonBlock rows={6} label="Loading connect snippet" />;
   if (app.isError) return <ErrorState error={app.error} onRetry={() => void app.refetch()} />;
   if (keys.isError) return <ErrorState error={keys.error} onRetry={() => void keys.refetch()} />;
 
   const usable = keys.data.keys.filter((key) => key.status === "active" || key.status === "expiring");
   const chosen = usable.find((key) => key.id === keyId) ?? usable.find((key) => key.kind === "publishable") ?? usable[0];
+  const secretKeyId = (chosen?.kind === "secret" ? chosen : usable.find((key) => key.kind === "secret"))?.id ?? null;
 
   return (
     <section className="stack" aria-labelledby="connect-heading">
       <h2 id="connect-heading">Connect a client</h2>
       <p>
         Clients connect to the relay at <code data-testid="relay-url">{app.data.relayUrl}</code> with the{" "}
-        <a href="https://www.npmjs.com/package/@metered-ca/realtime">@metered-ca/realtime</a> SDK.
+        <a href="https://www.npmjs.com/package/@metered-ca/realtime">@metered-ca/realtime</a> SDK, which adds the <code>/v1</code> path and the credential.
+      </p>
+      <p className="muted small">
+        Reference: <Link href="/docs">protocol and API docs</Link> · <a href={`${webUrl}/v1/openapi.json`}>OpenAPI document</a> (<code>{webUrl}/v1/openapi.json</code>)
       </p>
       {!chosen ? (
         <div className="empty">
@@ -96,36 +40,58 @@ export function ConnectSnippet({ appId }: { appId: string }) {
           <Link href={`/apps/${appId}/keys`}>Create a key first</Link>
         </div>
       ) : (
-        <>
-          <label className="field narrow">
-            Key
-            <select value={chosen.id} onChange={(event) => setKeyId(event.target.value)}>
-              {usable.map((key) => (
-                <option key={key.id} value={key.id}>
-                  {key.name} ({key.kind})
-                </option>
-              ))}
-            </select>
-          </label>
-          <SnippetBlock
-            title={chosen.kind === "publishable" ? "Node or browser, publishable key" : "Node, secret key (tokens minted by your backend)"}
-            code={chosen.kind === "publishable" ? publishableSnippet(app.data.relayUrl, chosen) : secretSnippet(app.data.relayUrl, webUrl, chosen)}
-          />
-        </>
+        <ConnectBody context={{ relayUrl: app.data.relayUrl, webUrl, key: chosen, secretKeyId }} usable={usable} onChoose={setKeyId} />
       )}
     </section>
   );
 }
 
-function SnippetBlock({ title, code }: { title: string; code: string }) {
+function ConnectBody({ context, usable, onChoose }: { context: SnippetContext; usable: SnippetContext["key"][]; onChoose(keyId: string): void }) {
+  const { key } = context;
+  const endpoint = websocketUrl(context.relayUrl, key);
+  return (
+    <>
+      <label className="field narrow">
+        Key
+        <select value={key.id} onChange={(event) => onChoose(event.target.value)}>
+          {usable.map((option) => (
+            <option key={option.id} value={option.id}>
+              {option.name} ({option.kind})
+            </option>
+          ))}
+        </select>
+      </label>
+      <div className="card endpoint">
+        <span className="muted small">WebSocket endpoint</span>
+        <span className="id-cell">
+          <code data-testid="websocket-url">{endpoint}</code>
+          {key.kind === "publishable" && <CopyButton text={endpoint} label="WebSocket URL" />}
+        </span>
+      </div>
+      <div className="snippet-grid">
+        <SnippetBlock
+          name="Node"
+          title={key.kind === "publishable" ? "Node, publishable key" : "Node, secret key (tokens minted by your backend)"}
+          code={nodeSnippet(context)}
+          testId="connect-snippet"
+        />
+        <SnippetBlock name="Browser" title="Browser" code={browserSnippet(context)} testId="browser-snippet" />
+      </div>
+      <SnippetBlock name="curl" title={`curl: REST publish and token mint${context.secretKeyId ? "" : " (needs a secret key)"}`} code={curlSnippet(context)} testId="curl-snippet" />
+    </>
+  );
+}
+
+/** `name` is the short accessible name ("Node snippet"), kept apart from the title so it never reads "key". */
+function SnippetBlock({ name, title, code, testId }: { name: string; title: string; code: string; testId: string }) {
   return (
     <figure className="card snippet">
       <figcaption>
         <span>{title}</span>
-        <CopyButton text={code} label="snippet" />
+        <CopyButton text={code} label={`${name} snippet`} />
       </figcaption>
-      <pre tabIndex={0} aria-label="Connect snippet">
-        <code data-testid="connect-snippet">{code}</code>
+      <pre tabIndex={0} aria-label={`${name} snippet`}>
+        <code data-testid={testId}>{code}</code>
       </pre>
     </figure>
   );

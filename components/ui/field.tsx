@@ -1,6 +1,6 @@
 "use client";
 import { cloneElement, useId, type ReactElement, type ReactNode } from "react";
-import { formError } from "@/components/api";
+import { formError, isNetworkError } from "@/components/api";
 
 interface FieldProps {
   label: ReactNode;
@@ -34,13 +34,23 @@ export function Field({ label, error, hint, children }: FieldProps) {
   );
 }
 
-/** The form-level error of a failed request: whatever no field in `shownFields` already displays. */
+/**
+ * The form-level error of a failed request: whatever no field in `shownFields` already displays. When the
+ * request never reached Tollgate, a "Try again" button submits the form once more.
+ */
 export function FormError({ error, shownFields }: { error: unknown; shownFields: readonly string[] }) {
   const message = formError(error, shownFields);
   if (!message) return null;
   return (
-    <p className="form-error" role="alert">
-      {message}
-    </p>
+    <div className="form-error-row">
+      <p className="form-error" role="alert">
+        {message}
+      </p>
+      {isNetworkError(error) && (
+        <button type="submit" className="small-button">
+          Try again
+        </button>
+      )}
+    </div>
   );
 }

@@ -46,6 +46,15 @@ describe("top-ups", () => {
     expect(billing.attempts.map((a) => a.status)).toEqual(["succeeded", "succeeded"]);
   });
 
+  it("without a card number charge the card on file, and ask for one when there is none", async () => {
+    const app = await newApp();
+    await expect(topUpBalance(database.db, provider, { actor, appId: app.id, amountMinor: 1000 })).rejects.toMatchObject({ code: "unprocessable", field: "cardNumber" });
+    await topUpBalance(database.db, provider, { actor, appId: app.id, amountMinor: 1000, cardNumber: GOOD_CARD });
+    const result = await topUpBalance(database.db, provider, { actor, appId: app.id, amountMinor: 700 });
+    expect(result.balanceMinor).toBe(1700);
+    expect(result.entry.description).toBe("Top-up with card ending 4242");
+  });
+
   it("a declined card moves no money, is recorded as an attempt and answered payment_failed", async () => {
     const app = await newApp();
     await expect(topUpBalance(database.db, provider, { actor, appId: app.id, amountMinor: 1000, cardNumber: DECLINED_CARD })).rejects.toMatchObject({

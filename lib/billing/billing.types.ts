@@ -3,14 +3,16 @@ import { text } from "@/lib/validation/text";
 
 const cardNumber = text()
   .trim()
-  .min(12, "Enter a card number")
-  .max(30)
-  .regex(/^[0-9 -]+$/, "A card number has digits only");
+  .min(1, "Enter a card number")
+  .regex(/^[0-9 -]+$/, "A card number has digits only")
+  .refine((text) => text.replace(/\D/g, "").length >= 12, "That card number is too short: a card number has 12 to 19 digits")
+  .refine((text) => text.replace(/\D/g, "").length <= 19, "That card number is too long: a card number has 12 to 19 digits");
 
 export const topUpSchema = z
   .object({
-    amountMinor: z.number().int("Whole minor units (cents)").min(100, "At least 100 (1.00)").max(1_000_000, "At most 1000000 (10,000.00)"),
-    cardNumber,
+    amountMinor: z.number().int("Enter the amount in whole cents").min(100, "Top up at least $1.00").max(1_000_000, "Top up at most $10,000.00"),
+    /** Omitted: charge the card on file (the first card that succeeded). */
+    cardNumber: cardNumber.optional(),
   })
   .strict();
 export type TopUpBody = z.infer<typeof topUpSchema>;
@@ -18,8 +20,8 @@ export type TopUpBody = z.infer<typeof topUpSchema>;
 export const autoRechargeSchema = z
   .object({
     enabled: z.boolean(),
-    thresholdMinor: z.number().int().min(0).max(1_000_000),
-    amountMinor: z.number().int().min(100, "At least 100 (1.00)").max(1_000_000),
+    thresholdMinor: z.number().int().min(0, "The threshold cannot be negative").max(1_000_000, "Set a threshold of at most $10,000.00"),
+    amountMinor: z.number().int().min(100, "Recharge at least $1.00").max(1_000_000, "Recharge at most $10,000.00"),
     cardNumber: cardNumber.optional(),
   })
   .strict();

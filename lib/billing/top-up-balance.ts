@@ -4,7 +4,7 @@ import type { Db } from "@/lib/db";
 import { DomainError, notFound } from "@/lib/errors";
 import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
 import type { LedgerEntryView } from "./billing.types";
-import type { PaymentProvider } from "./payment-provider";
+import { describePaymentMethod, type PaymentProvider } from "./payment-provider";
 import { postLedgerEntry } from "./post-ledger-entry";
 import { toLedgerEntryView } from "./to-billing-views";
 
@@ -12,16 +12,23 @@ import { toLedgerEntryView } from "./to-billing-views";
  * Charges a card and credits the balance. The charge happens before the transaction (a provider call
  * must not hold database locks); the attempt, ledger entry and audit entry are then written together.
  * A declined card is recorded as an attempt and answered with payment_failed. The first card that
- * succeeds becomes the account's stored payment method (used by auto-recharge).
+ * succeeds becomes the account's stored payment method (used by auto-recharge); without a card number
+ * the top-up charges that stored card.
  */
+function storedCard(paymentMethodRef: string | null): { status: "saved"; paymentMethodRef: string; last4: string } {
+  const card = describePaymentMethod(paymentMethodRef);
+  if (!card) throw new DomainError("unprocessable", "There is no card on file yet: enter a card number", { field: "cardNumber" });
+  return { status: "saved", paymentMethodRef: card.ref, last4: card.last4 };
+}
+
 export async function topUpBalance(
   db: Db,
   provider: PaymentProvider,
-  input: { actor: Actor; appId: string; amountMinor: number; cardNumber: string },
+  input: { actor: Actor; appId: string; amountMinor: number; cardNumber?: string },
 ): Promise<{ balanceMinor: number; entry: LedgerEntryView }> {
   const account = await db.billingAccount.findUnique({ where: { appId: input.appId }, select: { id: true, paymentMethodRef: true } });
   if (!account) throw notFound("Billing account");
-  const saved = await provider.savePaymentMethod(input.cardNumber);
+  const saved = input.cardNumber === undefined ? storedCard(account.paymentMethodRef) : await provider.savePaymentMethod(input.cardNumber);
   if (saved.status === "invalid") throw new DomainError("unprocessable", saved.message, { field: "cardNumber" });
   const charge =
     saved.status === "declined"

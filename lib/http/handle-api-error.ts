@@ -5,6 +5,8 @@
 import { NextResponse } from "next/server";
 import { ZodError } from "zod";
 import { DomainError, type DomainErrorCode } from "@/lib/errors";
+// Installs the human messages for every schema parsed in a route (each route maps its errors here).
+import "./zod-messages";
 
 export interface ApiErrorBody {
   error: string;
@@ -34,11 +36,9 @@ export function handleApiError(error: unknown, dialect: ErrorDialect = "dashboar
   if (error instanceof ZodError) {
     const issue = error.issues[0];
     const field = issue?.path.join(".") || undefined;
-    return errorResponse(dialect === "v1" ? 400 : 422, {
-      error: "invalid_request",
-      message: issue ? `${field ? `${field}: ` : ""}${issue.message}` : "Invalid request",
-      field,
-    });
+    // The dashboard shows the message next to the field it names; API clients get the field in the text too.
+    const message = issue ? (dialect === "v1" && field ? `${field}: ${issue.message}` : issue.message) : "Invalid request";
+    return errorResponse(dialect === "v1" ? 400 : 422, { error: "invalid_request", message, field });
   }
   if (error instanceof DomainError) {
     const headers = error.retryAfterSec ? { "Retry-After": String(error.retryAfterSec) } : undefined;

@@ -1,4 +1,5 @@
 export * from "./codes";
+export * from "./close-reasons";
 export * from "./disconnects";
 export * from "./frames";
 export * from "./limits";

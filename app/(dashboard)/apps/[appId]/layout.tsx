@@ -1,3 +1,4 @@
+import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import type { ReactNode } from "react";
@@ -7,6 +8,27 @@ import { DomainError } from "@/lib/errors";
 import { requirePageUser } from "@/lib/http/session";
 import { roleCan, type TenantRole } from "@/lib/tenancy/permissions";
 import { requireAppAccess } from "@/lib/tenancy/require-app-access";
+
+/** The name of an app the user may see, or null (another tenant's app and a missing one alike). */
+async function visibleAppName(userId: string, appId: string): Promise<string | null> {
+  const db = getDb();
+  try {
+    await requireAppAccess(db, { userId, appId });
+  } catch (error) {
+    if (error instanceof DomainError && error.code === "not_found") return null;
+    throw error;
+  }
+  return (await db.app.findUnique({ where: { id: appId }, select: { name: true } }))?.name ?? null;
+}
+
+// Every tab's title names the app: "Keys · Chat demo · Tollgate". A template does not apply to the page of
+// its own segment, so the overview's title is this layout's default ("Overview · Chat demo", then the root template).
+export async function generateMetadata({ params }: { params: Promise<{ appId: string }> }): Promise<Metadata> {
+  const { appId } = await params;
+  const user = await requirePageUser();
+  const name = await visibleAppName(user.id, appId);
+  return name ? { title: { default: `Overview · ${name}`, template: `%s · ${name} · Tollgate` } } : {};
+}
 
 // Another tenant's app and an app that does not exist look the same: a plain not-found page.
 export default async function AppLayout({ children, params }: { children: ReactNode; params: Promise<{ appId: string }> }) {

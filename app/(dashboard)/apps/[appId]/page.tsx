@@ -1,7 +1,5 @@
 import { AppOverview } from "@/components/apps/app-overview";
 
-export const metadata = { title: "App overview" };
-
 export default async function AppOverviewPage({ params }: { params: Promise<{ appId: string }> }) {
   const { appId } = await params;
   return <AppOverview appId={appId} />;

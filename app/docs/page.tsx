@@ -1,0 +1,94 @@
+import { CLOSE_REASONS, ErrorCode, Limits } from "@tollgate/relay/protocol";
+import Link from "next/link";
+import { ThemeToggle } from "@/components/theme/theme-toggle";
+import { buildOpenApiDocument } from "@/lib/v1/openapi";
+
+export const metadata = { title: "Docs" };
+
+interface Operation {
+  summary?: string;
+}
+
+/** A public quick reference, generated from the same sources as the relay and the OpenAPI document. */
+export default function DocsPage() {
+  const paths = Object.entries(buildOpenApiDocument("").paths as Record<string, Record<string, Operation>>);
+  return (
+    <main className="content stack docs" id="main">
+      <div className="page-header">
+        <h1>Tollgate docs</h1>
+        <span className="actions">
+          <Link href="/apps">Dashboard</Link>
+          <ThemeToggle />
+        </span>
+      </div>
+      <section className="card stack" aria-labelledby="connect-docs">
+        <h2 id="connect-docs">Connecting</h2>
+        <p>
+          Clients open a WebSocket to the relay&apos;s <code>/v1</code> path with exactly one credential: <code>?key=pk_live_…</code> (a publishable key, for
+          browsers) or <code>?token=&lt;JWT&gt;</code> (minted by your backend with a secret key through <code>POST /v1/tokens</code>). The{" "}
+          <a href="https://www.npmjs.com/package/@metered-ca/realtime">@metered-ca/realtime</a> SDK does this for you. Frames are JSON: <code>subscribe</code>,{" "}
+          <code>unsubscribe</code>, <code>publish</code>, <code>send</code>, <code>ping</code>.
+        </p>
+        <p className="muted small">
+          Limits: frames up to {Limits.maxInboundFrameBytes / 1024} KiB, {Limits.maxSubscriptionsPerConnection} subscriptions per connection, {Limits.maxKeysPerApp} keys per app.
+        </p>
+      </section>
+      <section className="card stack" aria-labelledby="rest-docs">
+        <h2 id="rest-docs">REST API</h2>
+        <p>
+          Authenticate with <code>Authorization: Bearer sk_id_…:sk_secret_…</code>. The full schema is the <a href="/v1/openapi.json">OpenAPI document</a>.
+        </p>
+        <div className="table-wrap">
+          <table className="table responsive" aria-label="REST endpoints">
+            <thead>
+              <tr>
+                <th scope="col">Endpoint</th>
+                <th scope="col">What it does</th>
+              </tr>
+            </thead>
+            <tbody>
+              {paths.flatMap(([path, operations]) =>
+                Object.entries(operations).map(([method, operation]) => (
+                  <tr key={`${method} ${path}`}>
+                    <td data-label="Endpoint">
+                      <code className="nowrap">
+                        {method.toUpperCase()} {path}
+                      </code>
+                    </td>
+                    <td data-label="What it does">{operation.summary}</td>
+                  </tr>
+                )),
+              )}
+            </tbody>
+          </table>
+        </div>
+      </section>
+      <section className="card stack" aria-labelledby="codes-docs">
+        <h2 id="codes-docs">Close codes</h2>
+        <div className="table-wrap">
+          <table className="table compact" aria-label="Close codes">
+            <tbody>
+              {Object.entries(CLOSE_REASONS).map(([code, reason]) => (
+                <tr key={code}>
+                  <td className="nowrap">
+                    <code>{code}</code>
+                  </td>
+                  <td>{reason}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        <h3>Error frames (the connection stays open)</h3>
+        <p>
+          {Object.values(ErrorCode).map((code, index) => (
+            <span key={code}>
+              {index > 0 && " · "}
+              <code>{code}</code>
+            </span>
+          ))}
+        </p>
+      </section>
+    </main>
+  );
+}
