@@ -53,7 +53,7 @@ export interface AutoRechargeView {
   amountMinor: number;
 }
 
-const idempotencyKeySchema = z.string().trim().min(1).max(200).regex(/^[\x21-\x7e]+$/, "Idempotency-Key: printable ASCII without spaces");
+const idempotencyKeySchema = text().trim().min(1).max(200).regex(/^[\x21-\x7e]+$/, "Idempotency-Key: printable ASCII without spaces");
 
 /** The request's Idempotency-Key header (a retried request with the same key is answered, not repeated). */
 export function idempotencyKeyOf(headers: Headers): string | undefined {

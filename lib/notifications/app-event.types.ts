@@ -2,6 +2,7 @@
 // occasion it belongs to (`dedupeKeyOf`): the database keeps one event per key, so a threshold fires
 // once per period however many usage flushes detect it, and concurrently.
 import { z } from "zod";
+import { text } from "@/lib/validation/text";
 
 export const USAGE_THRESHOLD_PERCENTS = [75, 90, 100] as const;
 export type UsageThresholdPercent = (typeof USAGE_THRESHOLD_PERCENTS)[number];
@@ -68,13 +69,13 @@ export function dedupeKeyOf(appId: string, event: AppEventInput): string {
 }
 
 export const notificationListQuerySchema = z.object({
-  appId: z.string().min(1).max(64).optional(),
+  appId: text().min(1).max(64).optional(),
   unreadOnly: z.enum(["true", "false"]).optional(),
 });
 
 export const markReadSchema = z.union([
-  z.object({ eventIds: z.array(z.string().min(1).max(64)).min(1).max(200) }).strict(),
-  z.object({ all: z.literal(true), appId: z.string().min(1).max(64).optional() }).strict(),
+  z.object({ eventIds: z.array(text().min(1).max(64)).min(1).max(200) }).strict(),
+  z.object({ all: z.literal(true), appId: text().min(1).max(64).optional() }).strict(),
 ]);
 export type MarkReadBody = z.infer<typeof markReadSchema>;
 

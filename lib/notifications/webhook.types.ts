@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { text } from "@/lib/validation/text";
 
 export const MAX_WEBHOOK_ENDPOINTS_PER_APP = 10;
 
@@ -6,8 +7,7 @@ export const MAX_WEBHOOK_ENDPOINTS_PER_APP = 10;
  * A customer's webhook URL. Only http(s) (no file:, gopher:, data: …), no credentials in the URL (it
  * is shown in the dashboard and the delivery log). See docs/notifications.md on SSRF.
  */
-export const webhookUrlSchema = z
-  .string()
+export const webhookUrlSchema = text()
   .trim()
   .min(1, "Enter the endpoint's URL")
   .max(2048, "At most 2048 characters")
@@ -18,7 +18,7 @@ export const webhookUrlSchema = z
 export const createWebhookEndpointSchema = z
   .object({
     url: webhookUrlSchema,
-    description: z.string().trim().max(200, "At most 200 characters").optional(),
+    description: text().trim().max(200, "At most 200 characters").optional(),
   })
   .strict();
 export type CreateWebhookEndpointBody = z.infer<typeof createWebhookEndpointSchema>;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { text } from "@/lib/validation/text";
 import type { Permission, TenantRole } from "@/lib/tenancy/permissions";
 
 const roleSchema = z.enum(["owner", "member"], { message: "Choose owner or member" });
@@ -6,17 +7,17 @@ const roleSchema = z.enum(["owner", "member"], { message: "Choose owner or membe
 export const createInvitationSchema = z
   .object({
     /** Without an email the invitation is a link anyone signed in may accept once. */
-    email: z.string().trim().toLowerCase().email("Enter a valid email address").max(254).optional(),
+    email: text().trim().toLowerCase().email("Enter a valid email address").max(254).optional(),
     role: roleSchema.default("member"),
   })
   .strict();
 export type CreateInvitationBody = z.infer<typeof createInvitationSchema>;
 
-export const acceptInvitationSchema = z.object({ token: z.string().trim().min(10, "This invitation link is incomplete").max(200) }).strict();
+export const acceptInvitationSchema = z.object({ token: text().trim().min(10, "This invitation link is incomplete").max(200) }).strict();
 
 export const changeRoleSchema = z.object({ role: roleSchema }).strict();
 
-export const transferOwnershipSchema = z.object({ userId: z.string().trim().min(1).max(100) }).strict();
+export const transferOwnershipSchema = z.object({ userId: text().trim().min(1).max(100) }).strict();
 
 export interface MemberView {
   userId: string;

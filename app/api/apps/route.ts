@@ -2,6 +2,7 @@
 // POST /api/apps – create an app in one of the user's tenants (owners)
 import { NextResponse } from "next/server";
 import { z } from "zod";
+import { text } from "@/lib/validation/text";
 import { createAppSchema } from "@/lib/apps/app.types";
 import { createApp } from "@/lib/apps/create-app";
 import { getApp, listAppsOfUser } from "@/lib/apps/get-app";
@@ -13,7 +14,7 @@ import { requireTenantMembership } from "@/lib/tenancy/require-app-access";
 
 export const dynamic = "force-dynamic";
 
-const listAppsQuerySchema = z.object({ tenantId: z.string().trim().min(1).max(100).optional() });
+const listAppsQuerySchema = z.object({ tenantId: text().trim().min(1).max(100).optional() });
 
 export const GET = withSession(async ({ req, user }) => {
   const { tenantId } = listAppsQuerySchema.parse({ tenantId: req.nextUrl.searchParams.get("tenantId") ?? undefined });
