@@ -9,6 +9,7 @@ import WebSocket from "ws";
 import { verifyWebhookSignature, WebhookHeader } from "@/lib/notifications/sign-webhook";
 import { SessionClient } from "./helpers/session-client";
 import { startSmtpSink, type SmtpSink } from "./helpers/smtp-sink";
+import { createPaidApp } from "./helpers/paid-app";
 import { startStack, type Stack } from "./helpers/stack";
 import { startWebhookSink, type WebhookSink } from "./helpers/webhook-sink";
 
@@ -68,9 +69,7 @@ describe("alerts and spend guardrails, end to end", () => {
   const peers: Peer[] = [];
 
   async function newApp(planSlug: string, override: Record<string, number>) {
-    const created = await customer.json<{ app: { id: string } }>("/api/apps", { method: "POST", body: JSON.stringify({ name: `Alerts ${planSlug}`, planSlug }) });
-    expect(created.status).toBe(201);
-    const id = created.body.app.id;
+    const id = await createPaidApp(customer, `Alerts ${planSlug}`, planSlug);
     expect((await admin.json(`/api/admin/apps/${id}/override`, { method: "PUT", body: JSON.stringify(override) })).status).toBe(200);
     const key = await customer.json<{ key: { id: string }; secret: string }>(`/api/apps/${id}/keys`, { method: "POST", body: JSON.stringify({ kind: "secret", name: "k" }) });
     const authorization = `Bearer ${key.body.key.id}:${key.body.secret}`;

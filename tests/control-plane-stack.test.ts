@@ -6,6 +6,7 @@ import { CloseCode, type Snapshot } from "@tollgate/relay/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { SessionClient } from "./helpers/session-client";
+import { createPaidApp } from "./helpers/paid-app";
 import { startStack, type Stack } from "./helpers/stack";
 
 // The production default: every change below must reach the relay through the control plane's
@@ -100,19 +101,7 @@ describe("control plane ⇄ relay, end to end", () => {
     return peer;
   };
 
-  /** An app on a paid plan the way a customer gets one: created on Free, card saved, plan fee paid by the card. */
-  async function paidApp(name: string, planSlug: string): Promise<string> {
-    const created = await customer.json<{ app: { id: string } }>("/api/apps", { method: "POST", body: JSON.stringify({ name }) });
-    expect(created.status).toBe(201);
-    const id = created.body.app.id;
-    const card = await customer.json(`/api/apps/${id}/billing/auto-recharge`, {
-      method: "PUT",
-      body: JSON.stringify({ enabled: false, thresholdMinor: 0, amountMinor: 1000, cardNumber: "4242424242424242" }),
-    });
-    expect(card.status).toBe(200);
-    expect((await customer.json(`/api/apps/${id}`, { method: "PATCH", body: JSON.stringify({ planSlug }) })).status).toBe(200);
-    return id;
-  }
+  const paidApp = (name: string, planSlug: string) => createPaidApp(customer, name, planSlug);
 
   beforeAll(async () => {
     stack = await startStack({ planCacheRefreshMs: PLAN_CACHE_REFRESH_MS, usageFlushMs: USAGE_FLUSH_MS });
@@ -213,8 +202,7 @@ describe("control plane ⇄ relay, end to end", () => {
 
   it("a message quota under steady traffic: /v1/usage reports exactly what clients saw accepted and refused", async () => {
     const quota = 120;
-    const created = await customer.json<{ app: { id: string } }>("/api/apps", { method: "POST", body: JSON.stringify({ name: "Quota", planSlug: "growth" }) });
-    const id = created.body.app.id;
+    const id = await paidApp("Quota", "growth");
     expect((await admin.json(`/api/admin/apps/${id}/override`, { method: "PUT", body: JSON.stringify({ maxMessagesPerPeriod: quota }) })).status).toBe(200);
     const key = await customer.json<{ key: { id: string }; secret: string }>(`/api/apps/${id}/keys`, { method: "POST", body: JSON.stringify({ kind: "secret", name: "k" }) });
     const keyAuth = { authorization: `Bearer ${key.body.key.id}:${key.body.secret}` };

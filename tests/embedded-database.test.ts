@@ -8,6 +8,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { SessionClient } from "./helpers/session-client";
+import { createPaidApp } from "./helpers/paid-app";
 import { startStack, type Stack } from "./helpers/stack";
 
 const RACE_CHECK_MS = 5_000;
@@ -78,9 +79,8 @@ async function newTenant(stack: Stack, marker: string): Promise<TenantRun> {
   const password = "a-good-password-1";
   expect((await session.json("/api/auth/sign-up", { method: "POST", body: JSON.stringify({ email, password }) })).status).toBeLessThan(300);
   expect(await session.signIn(email, password)).toBe(true);
-  const created = await session.json<{ app: { id: string } }>("/api/apps", { method: "POST", body: JSON.stringify({ name: `${marker} app`, planSlug: "starter" }) });
-  expect(created.status).toBe(201);
-  const key = await session.json<{ key: { id: string }; secret: string }>(`/api/apps/${created.body.app.id}/keys`, {
+  const appId = await createPaidApp(session, `${marker} app`, "starter");
+  const key = await session.json<{ key: { id: string }; secret: string }>(`/api/apps/${appId}/keys`, {
     method: "POST",
     body: JSON.stringify({ kind: "secret", name: `${marker} backend` }),
   });
@@ -89,7 +89,7 @@ async function newTenant(stack: Stack, marker: string): Promise<TenantRun> {
     marker,
     email,
     session,
-    appId: created.body.app.id,
+    appId,
     secretAuth: `Bearer ${key.body.key.id}:${key.body.secret}`,
     requests: 0,
     serverErrors: [],

@@ -4,6 +4,7 @@
 // 404 for another tenant's ids; under /v1 a secret key; under /api/internal the relay secret. Only the
 // few routes in PUBLIC_ROUTES are exempt, each with its reason. A route whose params have no fixture
 // fails until one is added below, so nothing is skipped silently.
+import { randomUUID } from "node:crypto";
 import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import type { NextRequest } from "next/server";
@@ -31,6 +32,8 @@ const PUBLIC_ROUTES: Record<string, string> = {
 /** Public, but only from our own pages: the cross-site and JSON rules apply, no session needed. */
 const SAME_SITE_PUBLIC_ROUTES: Record<string, string> = {
   "/api/auth/sign-up": "anyone may create an account, but another site must not do it in a visitor's name",
+  "/api/auth/password-reset": "a signed-out user asks for a reset link; the answer is the same whether or not the account exists",
+  "/api/auth/password-reset/confirm": "the reset link's single-use token is the credential",
 };
 
 type Protection = "session" | "admin" | "api-key" | "relay-secret";
@@ -50,6 +53,9 @@ interface Victim {
   appId: string;
   keyId: string;
   planId: string;
+  endpointId: string;
+  invoiceId: string;
+  invitationId: string;
 }
 
 /** Values for route params: the victim tenant's ids where a param names a tenant-owned thing. */
@@ -57,6 +63,11 @@ const PARAM_FIXTURES: Record<string, (victim: Victim) => string | string[]> = {
   appId: (victim) => victim.appId,
   keyId: (victim) => victim.keyId,
   planId: (victim) => victim.planId,
+  tenantId: (victim) => victim.owner.tenantId,
+  userId: (victim) => victim.owner.id,
+  endpointId: (victim) => victim.endpointId,
+  invoiceId: (victim) => victim.invoiceId,
+  invitationId: (victim) => victim.invitationId,
   channel: () => "chat/room-1",
   peerId: () => "peer-1",
   nextauth: () => ["session"],
@@ -99,7 +110,17 @@ beforeAll(async () => {
   const app = await createTestApp(harness.db, { tenantId: owner.tenantId });
   const key = await createApiKey(harness.db, { appId: app.id, kind: "secret", name: "victim key", encryptionKey: TEST_ENCRYPTION_KEY });
   const plan = await harness.db.plan.findFirstOrThrow({ select: { id: true } });
-  victim = { owner, admin, outsider, appId: app.id, keyId: key.id, planId: plan.id };
+  const endpoint = await harness.db.webhookEndpoint.create({
+    data: { id: `whe_${randomUUID()}`, appId: app.id, url: "http://127.0.0.1:9/hook", secretCiphertext: "unused", secretPrefix: "whsec_x" },
+  });
+  const now = new Date();
+  const invoice = await harness.db.invoice.create({
+    data: { id: `inv_${randomUUID()}`, appId: app.id, periodStart: now, periodEnd: new Date(now.getTime() + 30 * 86_400_000) },
+  });
+  const invitation = await harness.db.invitation.create({
+    data: { tenantId: owner.tenantId, email: "invited@example.com", tokenHash: randomUUID(), expiresAt: new Date(now.getTime() + 86_400_000) },
+  });
+  victim = { owner, admin, outsider, appId: app.id, keyId: key.id, planId: plan.id, endpointId: endpoint.id, invoiceId: invoice.id, invitationId: invitation.id };
 });
 afterAll(async () => harness?.stop());
 

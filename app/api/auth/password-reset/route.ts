@@ -1,21 +1,16 @@
-// POST /api/auth/password-reset – mail a reset link (signed out; the same answer whether or not the account exists)
-import { NextResponse, type NextRequest } from "next/server";
+// POST /api/auth/password-reset – mail a reset link (signed out, only from our own pages; the same answer whether or not the account exists)
+import { NextResponse } from "next/server";
 import { requestPasswordResetSchema } from "@/lib/account/account.types";
 import { requestPasswordReset } from "@/lib/account/password-reset";
 import { getDb } from "@/lib/db";
 import { getMailer } from "@/lib/email/mailer";
-import { handleApiError } from "@/lib/http/handle-api-error";
-import { readJson } from "@/lib/http/with-session";
+import { readJson, withSameSitePublic } from "@/lib/http/with-session";
 import { publicBaseUrl } from "@/lib/http/with-tenant-access";
 
 export const dynamic = "force-dynamic";
 
-export async function POST(req: NextRequest) {
-  try {
-    const { email } = requestPasswordResetSchema.parse(await readJson(req));
-    await requestPasswordReset(getDb(), { mailer: getMailer(), baseUrl: publicBaseUrl(req) }, { email });
-    return NextResponse.json({ sent: true }, { status: 202 });
-  } catch (error) {
-    return handleApiError(error);
-  }
-}
+export const POST = withSameSitePublic(async ({ req }) => {
+  const { email } = requestPasswordResetSchema.parse(await readJson(req));
+  await requestPasswordReset(getDb(), { mailer: getMailer(), baseUrl: publicBaseUrl(req) }, { email });
+  return NextResponse.json({ sent: true }, { status: 202 });
+});
