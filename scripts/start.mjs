@@ -287,7 +287,6 @@ async function main() {
     PORT: String(config.PORT),
     RELAY_PORT: String(config.RELAY_PORT),
     NEXTAUTH_URL: webUrl,
-    PUBLIC_WEB_URL: webUrl,
     RELAY_PUBLIC_URL: relayPublicUrl,
     RELAY_INTERNAL_URL: process.env.RELAY_INTERNAL_URL ?? `http://127.0.0.1:${config.RELAY_PORT}`,
     CONTROL_PLANE_URL: process.env.CONTROL_PLANE_URL ?? `http://127.0.0.1:${config.PORT}`,

@@ -14,7 +14,7 @@ export function startNotificationDeliveryWorker(): void {
     {
       smtpUrl: env.SMTP_URL,
       emailFrom: env.MAIL_FROM,
-      dashboardUrl: process.env.PUBLIC_WEB_URL ?? process.env.NEXTAUTH_URL ?? "http://localhost:3000",
+      dashboardUrl: env.NEXTAUTH_URL ?? "http://localhost:3000",
       encryptionKey: env.KEY_ENCRYPTION_KEY,
       retryBaseMs: env.NOTIFICATION_RETRY_BASE_MS,
       maxAttempts: env.NOTIFICATION_MAX_ATTEMPTS,
