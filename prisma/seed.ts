@@ -22,7 +22,7 @@ function required(name: string): string {
 async function seedDemo(db: Db, encryptionKey: string) {
   const dataDir = process.env.TOLLGATE_DATA_DIR ?? ".data";
   const credentialsPath = path.join(dataDir, "demo-credentials.json");
-  const webUrl = process.env.PUBLIC_WEB_URL ?? `http://localhost:${process.env.PORT ?? "3000"}`;
+  const webUrl = process.env.NEXTAUTH_URL ?? `http://localhost:${process.env.PORT ?? "3000"}`;
   const relayUrl = process.env.RELAY_PUBLIC_URL ?? `ws://127.0.0.1:${process.env.RELAY_PORT ?? "8080"}`;
   let demoUser = await db.user.findUnique({ where: { email: DEMO_EMAIL }, select: { id: true } });
   if (!demoUser) {
