@@ -3,7 +3,7 @@
 import { expect, test } from "./fixtures";
 
 test("usage thresholds reach the notification centre, and a suspension raises a banner", async ({ page, api, adminApi, stack }) => {
-  const app = await api.createApp({ name: `alerts ${Date.now()}`, planSlug: "starter" });
+  const app = await api.createApp({ name: `alerts ${Date.now()}` });
   await adminApi.ok("PUT", `/api/admin/apps/${app.id}/override`, { maxMessagesPerPeriod: 4, note: "e2e: tiny quota" });
   const key = await api.ok<{ key: { id: string }; secret: string }>("POST", `/api/apps/${app.id}/keys`, { kind: "secret", name: "backend" });
   const authorization = `Bearer ${key.key.id}:${key.secret}`;

@@ -21,7 +21,7 @@ async function freshContext(browser: Browser, webUrl: string) {
 }
 
 test("invite a teammate who signs in, sees the team's apps with the member role's limits, and loses access when removed", async ({ page, api, browser, stack }) => {
-  const app = await api.createApp({ name: `Team app ${randomUUID().slice(0, 6)}`, planSlug: "starter" });
+  const app = await api.createApp({ name: `Team app ${randomUUID().slice(0, 6)}` });
   const mate = await signUpUser(stack.webUrl);
 
   await page.goto("/team");
