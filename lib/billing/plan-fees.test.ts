@@ -202,6 +202,11 @@ describe("renewals", () => {
     });
     const previousInvoice = await database.db.invoice.findUniqueOrThrow({ where: { appId_periodStart: { appId: app.id, periodStart: period.start } } });
     expect(previousInvoice.status).toBe("paid");
+    // The team is told once (dashboard, email and webhooks drain from the outbox), however often sweeps run.
+    await renewDueSubscriptions(database.db, provider, { now: new Date(nextStart.getTime() + 2000), graceMs: GRACE_MS });
+    const failedEvents = await database.db.appEvent.findMany({ where: { appId: app.id, type: "plan_fee.failed" } });
+    expect(failedEvents).toHaveLength(1);
+    expect(failedEvents[0]?.data).toMatchObject({ planName: "Starter", amountMinor: 2900 });
 
     // Within the grace period: still Starter's limits.
     const inGrace = await snapshotApp(app.id, new Date(nextStart.getTime() + GRACE_MS - 60_000));

@@ -12,7 +12,7 @@ import type { Db, Prisma } from "@/lib/db";
 import { effectiveLimits } from "@/lib/plans/effective-limits";
 import { billingPeriodAt, toUnixSeconds } from "@/lib/periods/billing-period";
 import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
-import { emitBillingEvent, type BillingEvent } from "./billing-events";
+import { emitAppEvent } from "@/lib/notifications/emit-app-event";
 import { pastDueGraceMs } from "./billing-config";
 import { closeInvoicesBefore, ensureInvoice } from "./invoice-status";
 import type { PaymentProvider } from "./payment-provider";
@@ -47,7 +47,6 @@ export async function renewApp(db: Db, provider: PaymentProvider, input: { appId
   // The common case (nothing due) reads one row and takes no lock.
   const current = await db.appSubscription.findUnique({ where: { appId: input.appId }, select: { renewsAt: true, status: true } });
   if (current && current.status === "active" && current.renewsAt.getTime() > now.getTime()) return "not_due";
-  const events: BillingEvent[] = [];
   const result = await db.$transaction(
     async (tx) => {
       const subscription = await lockSubscription(tx, input.appId, now);
@@ -88,7 +87,6 @@ export async function renewApp(db: Db, provider: PaymentProvider, input: { appId
           before: { status: "past_due", amountDueMinor: subscription.amountDueMinor },
           after: { status: "active", paidWith: payment.source },
         });
-        events.push({ type: "plan_fee.paid", appId: app.id, amountMinor: subscription.amountDueMinor, periodStart: period.start.toISOString() });
         return { outcome: "paid_after_due" as const, changed: true };
       }
 
@@ -150,12 +148,14 @@ export async function renewApp(db: Db, provider: PaymentProvider, input: { appId
         targetId: app.id,
         after: { planSlug: priced.slug, amountDueMinor: feeMinor, reason: payment.reason, graceEndsAt: graceEndsAt.toISOString() },
       });
-      events.push({ type: "plan_fee.past_due", appId: app.id, amountMinor: feeMinor, reason: payment.reason, graceEndsAt: graceEndsAt.toISOString() });
+      await emitAppEvent(tx, {
+        appId: app.id,
+        event: { type: "plan_fee.failed", planName: priced.name, amountMinor: feeMinor, reason: payment.reason, periodStartUnix: Math.floor(period.start.getTime() / 1000), graceEndsAt: graceEndsAt.toISOString() },
+      });
       return { outcome: "past_due" as const, changed: true };
     },
     { timeout: 20_000 },
   );
-  for (const event of events) emitBillingEvent(event);
   if (result.changed) notifyRelaysOfChange({ appId: input.appId, kind: "billing" });
   return result.outcome;
 }
