@@ -1,6 +1,7 @@
-// Outgoing mail. With SMTP_URL set, messages go through nodemailer's SMTP transport; without it there
-// is no mailer and callers fall back to what works without mail (a copyable invitation link). Mail
-// bodies may carry single-use links, so they are never logged.
+// Outgoing mail (team invitations, password resets, notification emails) through nodemailer's SMTP
+// transport. Without SMTP_URL there is no mailer and callers fall back to what works without mail (a
+// copyable invitation link; notification emails are marked skipped). Mail bodies may carry single-use
+// links, so they are never logged.
 import nodemailer, { type Transporter } from "nodemailer";
 import { getServerEnv } from "@/lib/env";
 

@@ -1,8 +1,8 @@
 // Notification email over SMTP (SMTP_URL). Without SMTP_URL emails are skipped, and that is logged
 // once per process rather than once per event.
-import nodemailer, { type Transporter } from "nodemailer";
+import { createSmtpMailer, type Mailer } from "@/lib/email/mailer";
 
-let transport: { url: string; transporter: Transporter } | undefined;
+let cached: { url: string; from: string; mailer: Mailer } | undefined;
 let loggedSkip = false;
 
 export type EmailOutcome = { status: "sent" } | { status: "skipped"; reason: string };
@@ -14,9 +14,9 @@ export interface EmailMessage {
   text: string;
 }
 
-function transporterFor(url: string): Transporter {
-  if (transport?.url !== url) transport = { url, transporter: nodemailer.createTransport(url) };
-  return transport.transporter;
+function mailerFor(url: string, from: string): Mailer {
+  if (cached?.url !== url || cached.from !== from) cached = { url, from, mailer: createSmtpMailer({ smtpUrl: url, from }) };
+  return cached.mailer;
 }
 
 export async function sendEmail(smtpUrl: string | undefined, message: EmailMessage): Promise<EmailOutcome> {
@@ -28,6 +28,6 @@ export async function sendEmail(smtpUrl: string | undefined, message: EmailMessa
     return { status: "skipped", reason: "SMTP_URL is not set" };
   }
   if (message.to.length === 0) return { status: "skipped", reason: "The app has no members to email" };
-  await transporterFor(smtpUrl).sendMail(message);
+  await mailerFor(smtpUrl, message.from).send({ to: message.to.join(", "), subject: message.subject, text: message.text });
   return { status: "sent" };
 }
