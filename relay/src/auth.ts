@@ -2,6 +2,7 @@
 // Returns the identity or the close code to refuse with; never throws for bad input.
 import { randomUUID } from "node:crypto";
 import { decodeJwt, verifyHs256 } from "./jwt";
+import type { DecodedJwt } from "./jwt";
 import { ACTIONS, Disconnect, KeyPrefix, Limits } from "./protocol";
 import type { Action, DisconnectKind, SnapshotApp, SnapshotKey } from "./protocol";
 import type { PlanCache } from "./plan-cache";
@@ -27,26 +28,54 @@ export type AuthResult =
   /** `detail` says which check failed, for the log; the client sees only the disconnect's code and reason. */
   | { ok: false; disconnect: DisconnectKind; detail: string; appId?: string; keyId?: string };
 
-export interface Credential {
-  token?: string;
-  key?: string;
+/**
+ * What a connect presents, read once from the upgrade URL's query string: a token (decoded here, so the
+ * header is parsed once per connect), a key, or a malformed mix.
+ */
+export type Credential =
+  | { kind: "token"; token: string; jwt: DecodedJwt | null }
+  | { kind: "key"; keyId: string }
+  | { kind: "invalid"; detail: string };
+
+/**
+ * `token` and `key` of a query string (the part after `?`). A plain query (no `%` or `+`, as every
+ * token and key is) is split by hand; anything else goes through URLSearchParams for its decoding.
+ */
+export function credentialParams(query: string): { tokens: string[]; keys: string[] } {
+  const tokens: string[] = [];
+  const keys: string[] = [];
+  if (query.includes("%") || query.includes("+")) {
+    const params = new URLSearchParams(query);
+    return { tokens: params.getAll("token"), keys: params.getAll("key") };
+  }
+  let start = 0;
+  while (start <= query.length) {
+    let end = query.indexOf("&", start);
+    if (end === -1) end = query.length;
+    const equals = query.indexOf("=", start);
+    const nameEnd = equals === -1 || equals > end ? end : equals;
+    const name = query.slice(start, nameEnd);
+    if (name === "token" || name === "key") (name === "token" ? tokens : keys).push(nameEnd === end ? "" : query.slice(nameEnd + 1, end));
+    start = end + 1;
+  }
+  return { tokens, keys };
 }
 
-/** Reads `token`/`key` from the upgrade URL's query string. */
-export function credentialFromUrl(url: URL): Credential {
-  const token = url.searchParams.getAll("token");
-  const key = url.searchParams.getAll("key");
-  const credential: Credential = {};
-  if (token.length > 0) credential.token = token.length === 1 ? token[0] : "";
-  if (key.length > 0) credential.key = key.length === 1 ? key[0] : "";
-  return credential;
+/** Reads the credential from the upgrade URL's query string (`query`: what follows `?`, or ""). */
+export function credentialFromQuery(query: string): Credential {
+  const { tokens, keys } = credentialParams(query);
+  if ((tokens.length === 0) === (keys.length === 0)) return { kind: "invalid", detail: "exactly one of token or key is required" };
+  if (tokens.length > 1 || keys.length > 1) return { kind: "invalid", detail: tokens.length > 1 ? "token is not a JWT" : "not a publishable key" };
+  const token = tokens[0];
+  if (token !== undefined) return { kind: "token", token, jwt: decodeJwt(token) };
+  return { kind: "key", keyId: keys[0] ?? "" };
 }
 
 /** The key id a credential names, without verifying anything (used to pick the per-IP limit). */
 export function credentialKeyId(credential: Credential): string | null {
-  if (credential.key !== undefined && credential.token === undefined) return credential.key;
-  if (credential.token !== undefined && credential.key === undefined) {
-    const kid = decodeJwt(credential.token)?.header.kid;
+  if (credential.kind === "key") return credential.keyId;
+  if (credential.kind === "token") {
+    const kid = credential.jwt?.header.kid;
     return typeof kid === "string" ? kid : null;
   }
   return null;
@@ -90,10 +119,10 @@ export function authenticate(options: AuthenticateOptions): AuthResult {
   const { planCache, credential } = options;
   const nowMs = options.nowMs ?? Date.now();
   const nowSec = Math.floor(nowMs / 1000);
-  if ((credential.token === undefined) === (credential.key === undefined)) return refuse("exactly one of token or key is required");
+  if (credential.kind === "invalid") return refuse(credential.detail);
 
-  if (credential.key !== undefined) {
-    const keyId = credential.key;
+  if (credential.kind === "key") {
+    const keyId = credential.keyId;
     if (!keyId.startsWith(KeyPrefix.publishableKey)) return refuse("not a publishable key");
     const entry = planCache.key(keyId);
     if (!entry || entry.key.kind !== "publishable") return refuse("unknown key");
@@ -111,7 +140,7 @@ export function authenticate(options: AuthenticateOptions): AuthResult {
     });
   }
 
-  const decoded = decodeJwt(credential.token ?? "");
+  const decoded = credential.jwt;
   if (!decoded) return refuse("token is not a JWT");
   if (decoded.header.alg !== "HS256") return refuse("only HS256 tokens are accepted");
   const kid = decoded.header.kid;

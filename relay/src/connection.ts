@@ -9,8 +9,7 @@ import type { Logger } from "./log";
 import { RelayCounters } from "./metrics";
 import { CloseCode, Disconnect, ServerFrame, ServerFrameType } from "./protocol";
 import type { Action, SnapshotKey } from "./protocol";
-import { rawFrameWriter } from "./raw-frame";
-import type { RawFrameWriter } from "./raw-frame";
+import { textFrame, writeFramed } from "./raw-frame";
 import type { JsonObject } from "./state/types";
 
 export interface Subscription {
@@ -32,6 +31,7 @@ export interface ConnectionContext {
 }
 
 const AUTHORIZATION_CACHE_MAX = 512;
+const NO_SUBSCRIPTIONS: ReadonlyMap<string, Subscription> = new Map();
 
 export class Connection {
   readonly appId: string;
@@ -42,7 +42,6 @@ export class Connection {
   canPresence: boolean;
   readonly peerMetadata: JsonObject | undefined;
   readonly connectedAtMs = Date.now();
-  readonly subscriptions = new Map<string, Subscription>();
   readonly bucket: TokenBucket;
   /** The key as of the latest snapshot (patterns may change while connected). */
   key: SnapshotKey;
@@ -55,9 +54,9 @@ export class Connection {
   /** The close code this server chose, recorded before the close handshake completes. */
   closeCode: number | null = null;
   closed = false;
-  /** Fan-out fast path (pre-framed writes); null when unavailable. */
-  private readonly rawWriter: RawFrameWriter | null;
-  private readonly authorizationCache = new Map<string, boolean>();
+  // Created on first use: most connections of a connect storm are idle, and every byte counts per connection.
+  private subscriptionsByChannel: Map<string, Subscription> | null = null;
+  private authorizationCache: Map<string, boolean> | null = null;
 
   constructor(
     readonly id: string,
@@ -73,7 +72,6 @@ export class Connection {
     this.canPresence = identity.permissions.has("presence");
     this.peerMetadata = identity.peerMetadata;
     this.bucket = new TokenBucket(identity.app.limits.tokenBucketBurst);
-    this.rawWriter = rawFrameWriter(ws);
   }
 
   /** True from the moment this server decided to close (or the socket closed): nothing more is sent or handled. */
@@ -81,13 +79,27 @@ export class Connection {
     return this.closed || this.closeCode !== null;
   }
 
+  /** This connection's subscriptions by channel (the hub adds and removes them). */
+  get subscriptions(): ReadonlyMap<string, Subscription> {
+    return this.subscriptionsByChannel ?? NO_SUBSCRIPTIONS;
+  }
+
+  addSubscription(subscription: Subscription): void {
+    (this.subscriptionsByChannel ??= new Map()).set(subscription.channel, subscription);
+  }
+
+  removeSubscription(channel: string): void {
+    this.subscriptionsByChannel?.delete(channel);
+  }
+
   /** Cached channel-authorization decisions; `decide` runs on a miss. */
   authorized(channel: string, decide: () => boolean): boolean {
-    const cached = this.authorizationCache.get(channel);
+    const cache = (this.authorizationCache ??= new Map());
+    const cached = cache.get(channel);
     if (cached !== undefined) return cached;
     const decision = decide();
-    if (this.authorizationCache.size >= AUTHORIZATION_CACHE_MAX) this.authorizationCache.clear();
-    this.authorizationCache.set(channel, decision);
+    if (cache.size >= AUTHORIZATION_CACHE_MAX) cache.clear();
+    cache.set(channel, decision);
     return decision;
   }
 
@@ -96,7 +108,7 @@ export class Connection {
     this.key = key;
     this.permissions = effectivePermissions(key, this.identity.tokenPermissions);
     this.canPresence = this.permissions.has("presence");
-    this.authorizationCache.clear();
+    this.authorizationCache = null;
   }
 
   /** A control frame (JSON text from a ServerFrame builder), counted by type. */
@@ -115,6 +127,7 @@ export class Connection {
   /**
    * Sends unless the connection is closing; false when nothing was sent. `framed` is the same payload
    * already wrapped in a WebSocket frame (the fan-out fast path); the caller counts fan-out frames.
+   * A control frame is framed here, into one buffer and one socket write, rather than by `ws.send`.
    */
   write(payload: Buffer | string, framed?: Buffer): boolean {
     if (this.isClosing) return false;
@@ -126,7 +139,7 @@ export class Connection {
       this.close(Disconnect.SlowConsumer);
       return false;
     }
-    if (framed === undefined || this.rawWriter === null || !this.rawWriter.write(framed)) ws.send(payload, { binary: false });
+    if (!writeFramed(ws, framed ?? textFrame(typeof payload === "string" ? Buffer.from(payload) : payload))) ws.send(payload, { binary: false });
     return true;
   }
 

@@ -101,7 +101,7 @@ export class LocalHub implements LocalDelivery {
   }
 
   subscribe(connection: Connection, subscription: Subscription): void {
-    connection.subscriptions.set(subscription.channel, subscription);
+    connection.addSubscription(subscription);
     const app = this.appConnections(connection.appId);
     if (subscription.wildcard && subscription.regex) {
       app.wildcards.add({ connection, subscription, regex: subscription.regex });
@@ -116,7 +116,7 @@ export class LocalHub implements LocalDelivery {
   }
 
   unsubscribe(connection: Connection, subscription: Subscription): void {
-    connection.subscriptions.delete(subscription.channel);
+    connection.removeSubscription(subscription.channel);
     const app = this.apps.get(connection.appId);
     if (app) this.unindexSubscription(app, connection, subscription);
   }

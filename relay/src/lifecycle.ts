@@ -34,9 +34,9 @@ export class ConnectionLifecycle {
     const period = identity.app.period.startUnix;
     context.meter.concurrent(connection.appId, period, concurrentCount);
     const observed = this.observedPeaks.get(connection.appId);
-    if (!observed || observed.periodStartUnix !== period || observed.peak < concurrentCount) {
-      this.observedPeaks.set(connection.appId, { periodStartUnix: period, peak: Math.max(concurrentCount, observed?.periodStartUnix === period ? observed.peak : 0) });
-    }
+    if (!observed) this.observedPeaks.set(connection.appId, { periodStartUnix: period, peak: concurrentCount });
+    else if (observed.periodStartUnix !== period) Object.assign(observed, { periodStartUnix: period, peak: concurrentCount });
+    else if (observed.peak < concurrentCount) observed.peak = concurrentCount;
     // Each started minute of an open connection counts one; the first starts now.
     context.meter.connectionMinutes(connection.appId, period, 1);
 

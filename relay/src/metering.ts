@@ -44,7 +44,8 @@ function minuteOf(nowMs: number): number {
 }
 
 export class Meter {
-  private deltas = new Map<string, MutableDelta>();
+  /** Per app, its deltas by period (one, unless a period just rolled over): no composite key to build per count. */
+  private deltas = new Map<string, MutableDelta[]>();
   private pending: PendingBatch[] = [];
   /** Batches this process has posted at least once (the control plane may have applied them). */
   private readonly sentBatchIds = new Set<string>();
@@ -60,8 +61,12 @@ export class Meter {
   }
 
   private delta(appId: string, periodStartUnix: number): MutableDelta {
-    const id = `${appId}\u0000${periodStartUnix}`;
-    let delta = this.deltas.get(id);
+    let periods = this.deltas.get(appId);
+    if (!periods) {
+      periods = [];
+      this.deltas.set(appId, periods);
+    }
+    let delta = periods.find((candidate) => candidate.periodStartUnix === periodStartUnix);
     if (!delta) {
       delta = {
         appId,
@@ -80,7 +85,7 @@ export class Meter {
         samples: new Map(),
         spendMilli: 0,
       };
-      this.deltas.set(id, delta);
+      periods.push(delta);
     }
     return delta;
   }
@@ -159,8 +164,14 @@ export class Meter {
     this.carryConcurrency(appId, periodStartUnix, minuteUnix);
     const sample = this.sampleAt(delta, minuteUnix);
     if (count > sample.peakConcurrent) sample.peakConcurrent = count;
-    if (count > 0) this.openConnections.set(appId, { periodStartUnix, count, minuteUnix });
-    else this.openConnections.delete(appId);
+    const open = this.openConnections.get(appId);
+    if (count === 0) this.openConnections.delete(appId);
+    else if (!open) this.openConnections.set(appId, { periodStartUnix, count, minuteUnix });
+    else {
+      open.periodStartUnix = periodStartUnix;
+      open.count = count;
+      open.minuteUnix = minuteUnix;
+    }
   }
 
   /**
@@ -247,7 +258,7 @@ export class Meter {
     if (this.deltas.size === 0) return false;
     const apps: AppUsageDelta[] = [];
     const spendMilliByApp: Record<string, number> = {};
-    for (const delta of this.deltas.values()) {
+    for (const delta of [...this.deltas.values()].flat()) {
       const { spendMilli, samples, ...rest } = delta;
       apps.push({ ...rest, samples: [...samples.values()].sort((a, b) => a.minuteUnix - b.minuteUnix) });
       if (spendMilli > 0) spendMilliByApp[delta.appId] = (spendMilliByApp[delta.appId] ?? 0) + spendMilli;

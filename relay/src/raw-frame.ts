@@ -1,6 +1,7 @@
-// Fan-out fast path: a channel message is framed once (WebSocket header + payload in one buffer)
-// and that buffer is written to each recipient's socket, instead of `ws.send` re-framing it per
-// recipient (a header allocation, cork/uncork and a two-buffer writev each time). Only used while
+// Framed writes: a frame to a client is built as one buffer (WebSocket header + payload) and written
+// to the socket in one write; a channel message is framed once and that buffer goes to every
+// recipient. `ws.send` would frame per call (a header allocation, cork/uncork and a two-buffer
+// writev each time). Only used while
 // `ws` has nothing queued for the connection (its sender is idle; we never enable compression or
 // send Blobs, the two things that make it queue), so frames can never interleave; otherwise, or if
 // a future `ws` changes these internals, delivery falls back to `ws.send`.
@@ -26,39 +27,26 @@ export function textFrame(payload: Buffer): Buffer {
   return frame;
 }
 
-interface WsSocketInternals {
-  write(chunk: Buffer): boolean;
+interface WsInternals {
+  _socket?: { write?: unknown };
+  /** ws's sender; its `_state` is 0 (DEFAULT) while nothing is queued in it. */
+  _sender?: { _state?: unknown };
 }
 
-interface WsSenderInternals {
-  /** 0 (DEFAULT) while nothing is queued in ws's sender. */
-  _state: number;
+/** Whether `writeFramed` can write to this connection at all with the installed ws (tests pin it). */
+export function canWriteFramed(ws: WebSocket): boolean {
+  const internals = ws as unknown as WsInternals;
+  return typeof internals._socket?.write === "function" && typeof internals._sender?._state === "number";
 }
 
-export interface RawFrameWriter {
-  /** Writes a pre-built frame; false when the fast path is not usable right now (use ws.send). */
-  write(frame: Buffer): boolean;
-}
-
-function hasWrite(value: unknown): value is WsSocketInternals {
-  return typeof value === "object" && value !== null && typeof (value as { write?: unknown }).write === "function";
-}
-
-function hasState(value: unknown): value is WsSenderInternals {
-  return typeof value === "object" && value !== null && typeof (value as { _state?: unknown })._state === "number";
-}
-
-/** The fast-path writer of a server-side `ws` connection, or null when ws's internals are not as expected. */
-export function rawFrameWriter(ws: WebSocket): RawFrameWriter | null {
-  const internals = ws as unknown as { _socket?: unknown; _sender?: unknown };
-  const socket = internals._socket;
-  const sender = internals._sender;
-  if (!hasWrite(socket) || !hasState(sender)) return null;
-  return {
-    write(frame: Buffer): boolean {
-      if (sender._state !== 0) return false;
-      socket.write(frame);
-      return true;
-    },
-  };
+/**
+ * Writes a pre-built frame straight to the connection's socket; false when that is not safe right now
+ * (ws has something queued, or its internals are not as expected): the caller falls back to `ws.send`.
+ */
+export function writeFramed(ws: WebSocket, frame: Buffer): boolean {
+  const internals = ws as unknown as WsInternals;
+  const socket = internals._socket as { write?: (chunk: Buffer) => boolean } | undefined;
+  if (internals._sender?._state !== 0 || typeof socket?.write !== "function") return false;
+  socket.write(frame);
+  return true;
 }

@@ -7,7 +7,9 @@ import { randomBytes } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
-import { authenticate, credentialFromUrl, credentialKeyId } from "./auth";
+import { authenticate, credentialFromQuery, credentialKeyId } from "./auth";
+import type { Credential, Identity } from "./auth";
+import type { ConnectionAdmission } from "./enforcement/billing-gate";
 import { IpConnectLimiter, clientIp } from "./enforcement/ip-limiter";
 import type { ConnectionLifecycle } from "./lifecycle";
 import { RelayCounters } from "./metrics";
@@ -19,6 +21,24 @@ import type { DisconnectKind, SnapshotApp } from "./protocol";
 /** A connect with a key the snapshot lacks pulls a fresh snapshot at most this often (bogus keys cost little). */
 const UNKNOWN_KEY_REFRESH_INTERVAL_MS = 1_000;
 const URL_BASE = "http://relay.invalid";
+const CONNECT_PATH = "/v1";
+
+/** The request target's path and query; the plain `/v1?…` of every client is split without a URL parse. */
+function splitTarget(target: string): { pathname: string; query: string } {
+  const plain = target === CONNECT_PATH || (target.startsWith(`${CONNECT_PATH}?`) && !target.includes("#"));
+  if (plain) return { pathname: CONNECT_PATH, query: target.slice(CONNECT_PATH.length + 1) };
+  const url = new URL(target, URL_BASE);
+  return { pathname: url.pathname, query: url.search.slice(1) };
+}
+
+/** An upgrade request on its way through the checks. */
+interface PendingUpgrade {
+  req: IncomingMessage;
+  socket: Duplex;
+  head: Buffer;
+  /** The client's address, as the per-IP limit saw it (for the log). */
+  ip: string;
+}
 
 export class UpgradePath {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: Limits.maxInboundFrameBytes, perMessageDeflate: false, clientTracking: false });
@@ -42,11 +62,17 @@ export class UpgradePath {
   /** The HTTP server's `upgrade` listener. */
   readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on("error", () => socket.destroy());
-    this.handle(req, socket, head).catch((error: unknown) => {
-      this.context.logger.error("upgrade failed", { error: error instanceof Error ? error.message : String(error) });
-      socket.destroy();
-    });
+    try {
+      this.handle(req, socket, head)?.catch((error: unknown) => this.failed(socket, error));
+    } catch (error) {
+      this.failed(socket, error);
+    }
   };
+
+  private failed(socket: Duplex, error: unknown): void {
+    this.context.logger.error("upgrade failed", { error: error instanceof Error ? error.message : String(error) });
+    socket.destroy();
+  }
 
   /** From now on upgrades are answered 503 (shutdown). */
   stopAccepting(): void {
@@ -85,13 +111,14 @@ export class UpgradePath {
     return this.nextUnknownKeyRefresh;
   }
 
-  private async handle(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+  /** Runs synchronously to the welcome unless it must wait (an unknown key's refresh, a shared lease store). */
+  private handle(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> | void {
     const { context } = this;
-    const url = new URL(req.url ?? "/", URL_BASE);
-    if (url.pathname !== "/v1") return this.reject(socket, 404, "Not Found");
+    const target = splitTarget(req.url ?? "/");
+    if (target.pathname !== CONNECT_PATH) return this.reject(socket, 404, "Not Found");
     if (this.closing) return this.reject(socket, 503, "Service Unavailable", { "Retry-After": "2" });
 
-    const credential = credentialFromUrl(url);
+    const credential = credentialFromQuery(target.query);
     const namedKey = credentialKeyId(credential);
     const namedApp = namedKey ? context.planCache.key(namedKey)?.app : undefined;
     const ip = clientIp(req.socket.remoteAddress, req.headers["x-forwarded-for"], this.trustedProxies);
@@ -100,35 +127,47 @@ export class UpgradePath {
       RelayCounters.bump(context.counters.connectionAttempts, "429");
       return this.reject(socket, 429, "Too Many Requests", { "Retry-After": String(Math.ceil(retryAfterMs / 1000)) });
     }
+    const upgrade: PendingUpgrade = { req, socket, head, ip };
+    if (namedKey && !namedApp) return this.refreshForUnknownKey().then(() => this.authenticateAndAdmit(upgrade, credential));
+    return this.authenticateAndAdmit(upgrade, credential);
+  }
 
-    if (namedKey && !namedApp) await this.refreshForUnknownKey();
-    const origin = typeof req.headers.origin === "string" ? req.headers.origin : undefined;
-    const auth = authenticate({ planCache: context.planCache, credential, origin, expiryLeadMs: context.config.timing.tokenExpiryLeadMs });
+  private authenticateAndAdmit(upgrade: PendingUpgrade, credential: Credential): Promise<void> | void {
+    const { context } = this;
+    const origin = upgrade.req.headers.origin;
+    const auth = authenticate({ planCache: context.planCache, credential, origin: typeof origin === "string" ? origin : undefined, expiryLeadMs: context.config.timing.tokenExpiryLeadMs });
     if (!auth.ok) {
       const app = auth.appId ? context.planCache.app(auth.appId) : undefined;
       if (app && auth.keyId) context.meter.connectionAttempt(app.appId, app.period.startUnix, auth.keyId);
-      context.logger.info("connection refused", { ip, code: auth.disconnect.code, reason: auth.detail, appId: auth.appId, keyId: auth.keyId });
-      return this.refuseAfterHandshake(req, socket, head, auth.disconnect, app);
+      context.logger.info("connection refused", { ip: upgrade.ip, code: auth.disconnect.code, reason: auth.detail, appId: auth.appId, keyId: auth.keyId });
+      return this.refuseAfterHandshake(upgrade, auth.disconnect, app);
     }
 
     const identity = auth.identity;
     const app = identity.app;
     context.meter.connectionAttempt(app.appId, app.period.startUnix, identity.key.keyId);
     const connectionId = `${context.config.relayId}:${this.bootId}:${++this.connectionSeq}`;
-    const admission = await context.gate.admitConnection(app, connectionId, snapshotGeneratedAtMs(context));
-    if (!admission.admitted) {
-      context.logger.info("connection refused", { ip, code: Disconnect.OverConcurrentLimit.code, appId: app.appId, keyId: identity.key.keyId });
-      return this.refuseAfterHandshake(req, socket, head, Disconnect.OverConcurrentLimit, app);
-    }
-    if (this.closing || socket.destroyed) {
-      await context.state.leases.release(app.appId, connectionId);
-      socket.destroy();
-      return;
-    }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.lifecycle.open(ws, identity, connectionId, admission.count));
+    const admission = context.gate.admitConnection(app, connectionId, snapshotGeneratedAtMs(context));
+    if (admission instanceof Promise) return admission.then((admitted) => this.welcome(upgrade, identity, connectionId, admitted));
+    return this.welcome(upgrade, identity, connectionId, admission);
   }
 
-  private refuseAfterHandshake(req: IncomingMessage, socket: Duplex, head: Buffer, disconnect: DisconnectKind, app: SnapshotApp | undefined): void {
+  private welcome(upgrade: PendingUpgrade, identity: Identity, connectionId: string, admission: ConnectionAdmission): Promise<void> | void {
+    const { context } = this;
+    const { req, socket, head } = upgrade;
+    const app = identity.app;
+    if (!admission.admitted) {
+      context.logger.info("connection refused", { ip: upgrade.ip, code: Disconnect.OverConcurrentLimit.code, appId: app.appId, keyId: identity.key.keyId });
+      return this.refuseAfterHandshake(upgrade, Disconnect.OverConcurrentLimit, app);
+    }
+    if (this.closing || socket.destroyed) return context.state.leases.release(app.appId, connectionId).then(() => void socket.destroy());
+    // Corked, the 101 response and the welcome frame leave in one write (one syscall, one segment).
+    socket.cork();
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.lifecycle.open(ws, identity, connectionId, admission.count));
+    socket.uncork();
+  }
+
+  private refuseAfterHandshake({ req, socket, head }: PendingUpgrade, disconnect: DisconnectKind, app: SnapshotApp | undefined): void {
     if (socket.destroyed) return;
     const { counters, meter } = this.context;
     RelayCounters.bump(counters.connectionAttempts, String(disconnect.code));

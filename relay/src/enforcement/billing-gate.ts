@@ -11,7 +11,7 @@ import { billingVerdict } from "./billing-policy";
 import type { BillingVerdict } from "./billing-policy";
 import type { Logger } from "../log";
 import type { Meter } from "../metering";
-import type { RelayState } from "../state/types";
+import type { LeaseResult, RelayState } from "../state/types";
 
 export type ConnectionAdmission = { admitted: true; overage: boolean; count: number } | { admitted: false };
 export type MessageAdmission = { allowed: true; overage: boolean } | { allowed: false };
@@ -20,6 +20,7 @@ type OverageUnit = "message" | "connection";
 const ALLOWED: MessageAdmission = { allowed: true, overage: false };
 const ALLOWED_OVERAGE: MessageAdmission = { allowed: true, overage: true };
 const REFUSED: MessageAdmission = { allowed: false };
+const CONNECTION_REFUSED: ConnectionAdmission = { admitted: false };
 
 export interface BillingGateOptions {
   state: RelayState;
@@ -116,15 +117,32 @@ export class BillingGate {
     return result.value.recharged;
   }
 
-  /** The concurrency gate: a lease within the cap, else an overage lease when the matrix allows one. */
-  async admitConnection(app: SnapshotApp, connectionId: string, snapshotGeneratedAtMs: number): Promise<ConnectionAdmission> {
+  /**
+   * The concurrency gate: a lease within the cap, else an overage lease when the matrix allows one.
+   * Synchronous unless a recharge or a shared lease store must be awaited (a connect storm on one node
+   * never waits on a microtask).
+   */
+  admitConnection(app: SnapshotApp, connectionId: string, snapshotGeneratedAtMs: number): ConnectionAdmission | Promise<ConnectionAdmission> {
     const funding = this.decide(app, "connection", true, snapshotGeneratedAtMs);
-    if ((funding instanceof Promise ? await funding : funding) === "refuse") return { admitted: false };
-    const { leases } = this.options.state;
-    const withinCap = await leases.acquire(app.appId, connectionId, app.limits.maxConcurrentConnections);
+    if (funding instanceof Promise) return funding.then((verdict) => this.leaseIfFunded(verdict, app, connectionId, snapshotGeneratedAtMs));
+    return this.leaseIfFunded(funding, app, connectionId, snapshotGeneratedAtMs);
+  }
+
+  private leaseIfFunded(funding: BillingVerdict, app: SnapshotApp, connectionId: string, snapshotGeneratedAtMs: number): ConnectionAdmission | Promise<ConnectionAdmission> {
+    if (funding === "refuse") return CONNECTION_REFUSED;
+    const withinCap = this.options.state.leases.acquire(app.appId, connectionId, app.limits.maxConcurrentConnections);
+    if (withinCap instanceof Promise) return withinCap.then((lease) => this.admitWithLease(lease, app, connectionId, snapshotGeneratedAtMs));
+    return this.admitWithLease(withinCap, app, connectionId, snapshotGeneratedAtMs);
+  }
+
+  private admitWithLease(withinCap: LeaseResult, app: SnapshotApp, connectionId: string, snapshotGeneratedAtMs: number): ConnectionAdmission | Promise<ConnectionAdmission> {
     if (withinCap.acquired) return { admitted: true, overage: false, count: withinCap.count };
-    if ((await this.decide(app, "connection", false, snapshotGeneratedAtMs)) === "refuse") return { admitted: false };
-    const forced = await leases.acquire(app.appId, connectionId, null);
+    return this.admitOverCap(app, connectionId, snapshotGeneratedAtMs);
+  }
+
+  private async admitOverCap(app: SnapshotApp, connectionId: string, snapshotGeneratedAtMs: number): Promise<ConnectionAdmission> {
+    if ((await this.decide(app, "connection", false, snapshotGeneratedAtMs)) === "refuse") return CONNECTION_REFUSED;
+    const forced = await this.options.state.leases.acquire(app.appId, connectionId, null);
     return { admitted: true, overage: true, count: forced.count };
   }
 

@@ -30,8 +30,10 @@ export interface ConnectionLeaseStore {
    * Takes a lease for `connectionId` when the app holds fewer than `limit` connections
    * (`limit` null = no cap, always acquired: used for uncapped plans and for admitted overage
    * connections). Acquiring an id that already holds a lease is a no-op that reports acquired.
+   * Synchronous where the count is local (memory), so a single node admits a connect without a
+   * microtask hop; a shared store answers with a Promise.
    */
-  acquire(appId: string, connectionId: string, limit: number | null): Promise<LeaseResult>;
+  acquire(appId: string, connectionId: string, limit: number | null): LeaseResult | Promise<LeaseResult>;
   /** Releases the lease; releasing an unknown id is a no-op. */
   release(appId: string, connectionId: string): Promise<void>;
   /** The app's global connection count. */

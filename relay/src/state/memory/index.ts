@@ -42,7 +42,7 @@ class MemoryHub {
 class MemoryLeaseStore implements ConnectionLeaseStore {
   constructor(private readonly hub: MemoryHub) {}
 
-  async acquire(appId: string, connectionId: string, limit: number | null): Promise<LeaseResult> {
+  acquire(appId: string, connectionId: string, limit: number | null): LeaseResult {
     let leases = this.hub.leasesByApp.get(appId);
     if (!leases) {
       leases = new Set();
