@@ -80,3 +80,36 @@ test("deleting an app with a balance names the amount lost", async ({ page, api 
   await dialog.getByRole("button", { name: "Delete and lose $50.00" }).click();
   await page.waitForURL("**/apps");
 });
+
+test("pay as you go speaks of usage charges and free allowances, never of overages, on the overview and billing pages", async ({ page, api }) => {
+  const app = await api.createApp({ name: `payg ${Date.now()}`, planSlug: "payg" });
+  await page.goto(`/apps/${app.id}`);
+  const live = page.getByRole("region", { name: "Live usage" });
+  await expect(live.getByText("Usage charges so far")).toBeVisible();
+  await expect(live.getByTestId("usage-charges")).toHaveText("$0.00");
+  // The allowances this period, used against free, as on the billing page.
+  await expect(live.getByRole("meter", { name: "Connection-minutes" })).toHaveAttribute("aria-valuemax", "100000");
+  await expect(live.getByRole("meter", { name: "Delivered messages" })).toHaveAttribute("aria-valuemax", "1000000");
+  await expect(live.getByRole("meter", { name: /^Egress/ })).toHaveAttribute("aria-valuemax", "1000000000");
+  await expect(live).toContainText("Pay as you go plan");
+  await expect(live).not.toContainText(/overage/i);
+
+  await page.goto(`/apps/${app.id}/billing`);
+  await expect(page.getByRole("heading", { name: "Free allowance this period" })).toBeVisible();
+  await expect(page.getByText("Usage charges so far")).toBeVisible();
+  await expect(page.getByRole("switch", { name: "Allow overages" })).toHaveCount(0);
+  await expect(page.getByText("Overage cost so far")).toHaveCount(0);
+  await expect(page.getByRole("region", { name: "Auto-recharge" })).not.toContainText(/overage/i);
+});
+
+test("a paid plan's overview keeps its overage figures", async ({ page, api }) => {
+  const app = await api.createApp({ name: `tiered ${Date.now()}` });
+  await api.ok("POST", `/api/apps/${app.id}/billing/top-up`, { amountMinor: 5_000, cardNumber: "4242424242424242" });
+  await api.ok("PATCH", `/api/apps/${app.id}`, { planSlug: "starter" });
+  await page.goto(`/apps/${app.id}`);
+  const live = page.getByRole("region", { name: "Live usage" });
+  await expect(live.getByText("Overage cost so far")).toBeVisible();
+  await expect(live.getByText("Overage messages")).toBeVisible();
+  await expect(live).toContainText("Starter plan · overages off");
+  await expect(live.getByRole("meter", { name: "Connection-minutes" })).toHaveCount(0);
+});

@@ -3,6 +3,7 @@ import Link from "next/link";
 import { useState } from "react";
 import type { SeriesRange, Usage } from "@/components/api-types";
 import { Gauge } from "@/components/apps/gauge";
+import { AllowanceGauges } from "@/components/billing/payg-allowance";
 import { isOnboarded, OnboardingChecklist, onboardingState } from "@/components/apps/onboarding-checklist";
 import { OutcomesTable } from "@/components/apps/outcomes-table";
 import { ProjectedUsageCharges } from "@/components/apps/projected-usage-charges";
@@ -99,8 +100,15 @@ export function AppOverview({ appId }: { appId: string }) {
   );
 }
 
+/**
+ * The period's gauges, money and counters for the app's plan kind: capped plans show overage (cost, units,
+ * whether it is on); pay as you go has no caps and no overage, so it shows its usage charges and the free
+ * allowance used instead.
+ */
 function UsageCards({ usage, appId }: { usage: Usage; appId: string }) {
-  const overagesOn = usage.plan.overagesAllowed && usage.plan.overagesEnabled;
+  const isPayg = usage.plan.kind === "pay_as_you_go";
+  // Where a balance pays for usage, an empty one stops it: worth showing in red.
+  const balancePaysUsage = isPayg || (usage.plan.overagesAllowed && usage.plan.overagesEnabled);
   return (
     <>
       <div className="gauge-grid">
@@ -114,35 +122,44 @@ function UsageCards({ usage, appId }: { usage: Usage; appId: string }) {
           label="Messages this period"
           used={usage.messagesUsed}
           limit={usage.plan.maxMessagesPerPeriod}
-          detail={`${formatNumber(usage.softDrops)} refused (over quota, not counted)`}
+          // Pay as you go has no quota: it refuses only once the balance or the spend cap stops usage charges.
+          detail={`${formatNumber(usage.softDrops)} refused (${isPayg ? "no balance or spend cap reached" : "over quota"}, not counted)`}
         />
         <div className="card money-card">
           <dl className="kv">
             <div>
-              <dt>Overage cost so far</dt>
-              <dd data-testid="overage-cost">{formatMoney(usage.overageCostMinor)}</dd>
+              <dt>{isPayg ? "Usage charges so far" : "Overage cost so far"}</dt>
+              <dd data-testid={isPayg ? "usage-charges" : "overage-cost"}>{formatMoney(usage.overageCostMinor)}</dd>
             </div>
             <ProjectedUsageCharges amountMinor={usage.projectedCostMinor} />
             <div>
               <dt>Balance</dt>
-              <dd className={usage.balanceMinor <= 0 && overagesOn ? "text-critical" : undefined}>{formatMoney(usage.balanceMinor)}</dd>
+              <dd className={usage.balanceMinor <= 0 && balancePaysUsage ? "text-critical" : undefined}>{formatMoney(usage.balanceMinor)}</dd>
             </div>
           </dl>
           <p className="muted small">
-            {usage.plan.name} plan · overages {usage.plan.overagesAllowed ? (usage.plan.overagesEnabled ? "on" : "off") : "not available"} ·{" "}
-            <Link href={`/apps/${appId}/billing`}>Plan &amp; billing</Link>
+            {usage.plan.name} plan ·{" "}
+            {isPayg
+              ? "usage beyond the free allowance is charged from the balance"
+              : `overages ${usage.plan.overagesAllowed ? (usage.plan.overagesEnabled ? "on" : "off") : "not available"}`}{" "}
+            · <Link href={`/apps/${appId}/billing`}>Plan &amp; billing</Link>
           </p>
         </div>
       </div>
+      {usage.allowance && <AllowanceGauges allowance={usage.allowance} />}
       <dl className="stat-strip card">
-        <div>
-          <dt>Overage messages</dt>
-          <dd>{formatNumber(usage.overageMessages)}</dd>
-        </div>
-        <div>
-          <dt>Overage connections</dt>
-          <dd>{formatNumber(usage.overageConnections)}</dd>
-        </div>
+        {!isPayg && (
+          <>
+            <div>
+              <dt>Overage messages</dt>
+              <dd>{formatNumber(usage.overageMessages)}</dd>
+            </div>
+            <div>
+              <dt>Overage connections</dt>
+              <dd>{formatNumber(usage.overageConnections)}</dd>
+            </div>
+          </>
+        )}
         <div>
           <dt>Delivered</dt>
           <dd>{formatNumber(usage.deliveredMessages)}</dd>

@@ -36,7 +36,7 @@ export function BillingPanel({ appId }: { appId: string }) {
       <PaygAllowance billing={billing.data} />
       <div className={isFree ? "stack" : "two-col"}>
         <TopUpSection appId={appId} billing={billing.data} app={app.data} />
-        {!isFree && <AutoRechargeSection appId={appId} billing={billing.data} />}
+        {!isFree && <AutoRechargeSection appId={appId} billing={billing.data} isPayg={app.data.plan.kind === "pay_as_you_go"} />}
       </div>
       {!isFree && <SpendControlsSection appId={appId} />}
       <section className="card stack" aria-labelledby="invoices-link-heading">
@@ -158,7 +158,7 @@ function TopUpSection({ appId, billing, app }: { appId: string; billing: Billing
   );
 }
 
-function AutoRechargeSection({ appId, billing }: { appId: string; billing: Billing }) {
+function AutoRechargeSection({ appId, billing, isPayg }: { appId: string; billing: Billing; isPayg: boolean }) {
   const queryClient = useQueryClient();
   const toast = useToast();
   const [enabled, setEnabled] = useState(billing.autoRecharge.enabled);
@@ -197,7 +197,7 @@ function AutoRechargeSection({ appId, billing }: { appId: string; billing: Billi
     <section className="card stack" aria-labelledby="recharge-heading">
       <h2 id="recharge-heading">Auto-recharge</h2>
       <p className="muted small">
-        Tops the balance up when it falls below the threshold, so overages keep being admitted.{" "}
+        Tops the balance up when it falls below the threshold, so {isPayg ? "usage beyond the free allowance keeps" : "overages keep"} being admitted.{" "}
         {billing.paymentMethod ? `Card on file: ${billing.paymentMethod.brand} ending ${billing.paymentMethod.last4}.` : "No card on file yet."}
       </p>
       <form className="form-grid" onSubmit={onSubmit} aria-label="Auto-recharge settings" noValidate>

@@ -1,12 +1,41 @@
-// Pay-as-you-go: this period's free allowance used, per metered unit, and what each unit costs beyond it.
+// Pay-as-you-go: this period's free allowance used, per metered unit, and (on the billing page) what each
+// unit costs beyond it. The overview shows the same gauges without the prices.
 import type { Billing } from "@/components/api-types";
 import { Gauge } from "@/components/apps/gauge";
 import { formatBytes, formatMoney } from "@/components/format";
+import type { PaygAllowance as Allowance } from "@/lib/billing/payg-allowance";
+
+type UnitPrices = Pick<Billing["prices"], "pricePer1000ConnectionMinutesMinor" | "pricePer1000DeliveredMessagesMinor" | "pricePerGbEgressMinor">;
+
+export function AllowanceGauges({ allowance, prices }: { allowance: Allowance; prices?: UnitPrices }) {
+  // Without prices (the overview) the gauges only say what is used of the free part.
+  const beyondFree = (price: string | undefined) => (price ? `then ${price}` : "free this period");
+  return (
+    <div className="gauge-grid">
+      <Gauge
+        label="Connection-minutes"
+        used={allowance.connectionMinutes.used}
+        limit={allowance.connectionMinutes.free}
+        detail={beyondFree(prices && `${formatMoney(prices.pricePer1000ConnectionMinutesMinor)} per 1,000`)}
+      />
+      <Gauge
+        label="Delivered messages"
+        used={allowance.deliveredMessages.used}
+        limit={allowance.deliveredMessages.free}
+        detail={beyondFree(prices && `${formatMoney(prices.pricePer1000DeliveredMessagesMinor)} per 1,000`)}
+      />
+      <Gauge
+        label={`Egress (bytes; ${formatBytes(allowance.egressBytes.free)} free)`}
+        used={allowance.egressBytes.used}
+        limit={allowance.egressBytes.free}
+        detail={`${beyondFree(prices && `${formatMoney(prices.pricePerGbEgressMinor)} per GB`)}, payloads counted in 4 KB blocks`}
+      />
+    </div>
+  );
+}
 
 export function PaygAllowance({ billing }: { billing: Billing }) {
-  const allowance = billing.allowance;
-  if (!allowance) return null;
-  const prices = billing.prices;
+  if (!billing.allowance) return null;
   return (
     <section className="card stack" aria-labelledby="allowance-heading">
       <h2 id="allowance-heading">Free allowance this period</h2>
@@ -14,26 +43,7 @@ export function PaygAllowance({ billing }: { billing: Billing }) {
         Pay as you go has no monthly fee and no caps. Each period includes the allowance below; usage beyond it is charged from the balance at the unit
         prices shown.
       </p>
-      <div className="gauge-grid">
-        <Gauge
-          label="Connection-minutes"
-          used={allowance.connectionMinutes.used}
-          limit={allowance.connectionMinutes.free}
-          detail={`then ${formatMoney(prices.pricePer1000ConnectionMinutesMinor)} per 1,000`}
-        />
-        <Gauge
-          label="Delivered messages"
-          used={allowance.deliveredMessages.used}
-          limit={allowance.deliveredMessages.free}
-          detail={`then ${formatMoney(prices.pricePer1000DeliveredMessagesMinor)} per 1,000`}
-        />
-        <Gauge
-          label={`Egress (bytes; ${formatBytes(allowance.egressBytes.free)} free)`}
-          used={allowance.egressBytes.used}
-          limit={allowance.egressBytes.free}
-          detail={`then ${formatMoney(prices.pricePerGbEgressMinor)} per GB, payloads counted in 4 KB blocks`}
-        />
-      </div>
+      <AllowanceGauges allowance={billing.allowance} prices={billing.prices} />
     </section>
   );
 }

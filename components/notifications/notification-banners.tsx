@@ -1,6 +1,6 @@
 "use client";
 // Banners for the serious, unread events (quota reached, spend cap reached, recharge declined, plan fee
-// failed, app suspended) above every dashboard page until dismissed (marked read).
+// failed, grace period ended, app suspended) above every dashboard page until dismissed (marked read).
 import Link from "next/link";
 import styles from "./notifications.module.css";
 import { useMarkRead, useNotifications } from "./queries";

@@ -1,9 +1,9 @@
-import { Limits } from "@tollgate/relay/protocol";
 import type { Db } from "@/lib/db";
 import { notFound } from "@/lib/errors";
 import { billingPeriodAt } from "@/lib/periods/billing-period";
 import { effectiveLimits } from "@/lib/plans/effective-limits";
 import { periodTotals } from "@/lib/usage/period-totals";
+import { paygAllowance } from "./payg-allowance";
 import { describePaymentMethod, TEST_CARDS } from "./payment-provider";
 import { planAtPeriod } from "./plan-prices";
 import { loadUsageProjection } from "./project-usage-charges";
@@ -82,15 +82,7 @@ export async function getBilling(db: Db, input: { appId: string; now?: Date }) {
       pricePer1000DeliveredMessagesMinor: sheet.pricePer1000DeliveredMessagesMinor,
       pricePerGbEgressMinor: sheet.pricePerGbEgressMinor,
     },
-    allowance:
-      app.plan.kind === "pay_as_you_go"
-        ? {
-            connectionMinutes: { used: Number(row?.connectionMinutes ?? 0), free: app.plan.freeConnectionMinutes },
-            deliveredMessages: { used: Number(row?.deliveredMessages ?? 0), free: app.plan.freeDeliveredMessages },
-            // Billable egress: payloads rounded up to whole blocks, as priced.
-            egressBytes: { used: Number(row?.egressBlocks ?? 0) * Limits.egressBlockBytes, free: Number(app.plan.freeEgressBytes) },
-          }
-        : null,
+    allowance: paygAllowance(sheet, row),
     ledger: account.ledgerEntries.map(toLedgerEntryView),
     attempts: account.paymentAttempts.map(toPaymentAttemptView),
     overageCostMinor: row?.overageCostMinor ?? 0,

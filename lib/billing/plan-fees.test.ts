@@ -228,6 +228,57 @@ describe("renewals", () => {
     expect((await snapshotApp(app.id, afterGrace)).limits.maxConcurrentConnections).toBe(1000);
   });
 
+  it("announce the end of the grace period once (plan_fee.grace_ended), when the relay starts giving Free's limits and not before", async () => {
+    const app = await newApp();
+    await fund(app.id, 2900);
+    const period = billingPeriodAt(app.anchor, new Date());
+    await changePlan(database.db, provider, { actor, appId: app.id, planSlug: "starter", now: period.start });
+    await replaceCard(app.id, LATER_DECLINES_CARD);
+    const nextStart = addMonthsUtc(period.start, 1);
+    const graceEndsAt = new Date(nextStart.getTime() + GRACE_MS);
+    const graceEndedEvents = () => database.db.appEvent.findMany({ where: { appId: app.id, type: "plan_fee.grace_ended" }, include: { deliveries: true } });
+    expect(await renewApp(database.db, provider, { appId: app.id, now: new Date(nextStart.getTime() + 1000), graceMs: GRACE_MS })).toBe("past_due");
+
+    // Sweeps and page loads (renewApp) within the grace period, up to its last second, say nothing more.
+    const lastGraceSecond = new Date(graceEndsAt.getTime() - 1000);
+    await Promise.all([
+      renewDueSubscriptions(database.db, provider, { now: lastGraceSecond, graceMs: GRACE_MS }),
+      renewApp(database.db, provider, { appId: app.id, now: lastGraceSecond, graceMs: GRACE_MS }),
+    ]);
+    expect(await graceEndedEvents()).toHaveLength(0);
+    expect((await snapshotApp(app.id, lastGraceSecond)).planName).toBe("Starter");
+
+    // Past it: concurrent sweeps and repeated reads store the event once, with its outbox (email; webhooks when configured).
+    const afterGrace = new Date(graceEndsAt.getTime() + 1000);
+    await Promise.all([
+      ...Array.from({ length: 4 }, () => renewDueSubscriptions(database.db, provider, { now: afterGrace, graceMs: GRACE_MS })),
+      ...Array.from({ length: 3 }, () => renewApp(database.db, provider, { appId: app.id, now: afterGrace, graceMs: GRACE_MS })),
+    ]);
+    await renewDueSubscriptions(database.db, provider, { now: new Date(afterGrace.getTime() + 3_600_000), graceMs: GRACE_MS });
+    const events = await graceEndedEvents();
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      severity: "critical",
+      data: { planName: "Starter", amountMinor: 2900, periodStartUnix: Math.floor(nextStart.getTime() / 1000), graceEndsAt: graceEndsAt.toISOString() },
+    });
+    expect(events[0]?.deliveries.map((delivery) => delivery.channel)).toEqual(["email"]);
+    expect((await snapshotApp(app.id, afterGrace)).planName).toBe("Free (plan fee past due)");
+    // Distinct from the failed fee, which was announced once at the renewal.
+    expect(await database.db.appEvent.count({ where: { appId: app.id, type: "plan_fee.failed" } })).toBe(1);
+  });
+
+  it("a renewal first run after the grace period would have ended announces the failed fee and the fallback together", async () => {
+    const app = await newApp();
+    await fund(app.id, 2900);
+    const period = billingPeriodAt(app.anchor, new Date());
+    await changePlan(database.db, provider, { actor, appId: app.id, planSlug: "starter", now: period.start });
+    await replaceCard(app.id, LATER_DECLINES_CARD);
+    const nextStart = addMonthsUtc(period.start, 1);
+    expect(await renewApp(database.db, provider, { appId: app.id, now: new Date(nextStart.getTime() + GRACE_MS + 60_000), graceMs: GRACE_MS })).toBe("past_due");
+    const types = (await database.db.appEvent.findMany({ where: { appId: app.id }, orderBy: { createdAt: "asc" } })).map((event) => event.type);
+    expect(types).toEqual(expect.arrayContaining(["plan_fee.failed", "plan_fee.grace_ended"]));
+  });
+
   it("a past-due app can still move to Free at once", async () => {
     const app = await newApp();
     await fund(app.id, 2900);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { incrementalCostMinor, periodCost, type PeriodTotals, type PriceSheet } from "./pricing";
+import { breakdownWithinCharge, COST_COMPONENTS, type CostComponent, incrementalCostMinor, periodCost, type PeriodTotals, type PriceSheet } from "./pricing";
 
 const tiered: PriceSheet = {
   kind: "tiered",
@@ -67,5 +67,43 @@ describe("overage pricing", () => {
 
   it("ignores pay-as-you-go unit prices on other plan kinds", () => {
     expect(periodCost({ ...payg, kind: "tiered" }, totals({ connectionMinutes: BigInt(1_000_000) })).totalMinor).toBe(0);
+  });
+});
+
+describe("a usage debit's breakdown cut to the charge (spend cap)", () => {
+  const sum = (parts: Partial<Record<CostComponent, number>>) => Object.values(parts).reduce((total, amount) => total + (amount ?? 0), 0);
+  const full = { overageMessagesMinor: 34, overageConnectionsMinor: 35, connectionMinutesMinor: 0, deliveredMessagesMinor: 0, egressMinor: 0 };
+
+  it("keeps the breakdown when the whole charge was taken, without its zero lines", () => {
+    expect(breakdownWithinCharge(full, 69)).toEqual({ overageMessagesMinor: 34, overageConnectionsMinor: 35 });
+  });
+
+  it("scales the components down to sum exactly to the charge, the leftover cents to the largest remainders", () => {
+    // 16 × 34 / 69 = 7.88…, 16 × 35 / 69 = 8.11…: floors 7 + 8, the spare cent to the larger remainder.
+    expect(breakdownWithinCharge(full, 16)).toEqual({ overageMessagesMinor: 8, overageConnectionsMinor: 8 });
+    expect(breakdownWithinCharge({ ...full, overageMessagesMinor: 1, overageConnectionsMinor: 1, egressMinor: 1 }, 2)).toEqual({ overageMessagesMinor: 1, overageConnectionsMinor: 1 });
+  });
+
+  it("drops components scaled to nothing, and is empty for a zero charge", () => {
+    expect(breakdownWithinCharge({ ...full, overageMessagesMinor: 1, overageConnectionsMinor: 999 }, 10)).toEqual({ overageConnectionsMinor: 10 });
+    expect(breakdownWithinCharge(full, 0)).toEqual({});
+  });
+
+  it("always sums to the charge and never gives a component more than it cost", () => {
+    let seed = 7;
+    const random = (max: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed % (max + 1);
+    };
+    for (let i = 0; i < 2000; i++) {
+      const parts = Object.fromEntries(COST_COMPONENTS.map((component) => [component, random(3) === 0 ? 0 : random(100_000)])) as Record<CostComponent, number>;
+      const charge = random(sum(parts));
+      const cut = breakdownWithinCharge(parts, charge);
+      expect(sum(cut)).toBe(charge);
+      for (const component of COST_COMPONENTS) {
+        expect(cut[component] ?? 0).toBeLessThanOrEqual(parts[component]);
+        expect(cut[component] ?? 1).toBeGreaterThan(0);
+      }
+    }
   });
 });

@@ -83,3 +83,32 @@ export function costBreakdownDelta(sheet: PriceSheet, before: PeriodTotals, afte
   const b = periodCost(sheet, before);
   return Object.fromEntries(COST_COMPONENTS.map((component) => [component, Math.max(0, a[component] - b[component])])) as Record<CostComponent, number>;
 }
+
+/**
+ * A breakdown cut to what was actually charged (the spend cap can take less than the batch priced), so
+ * a usage debit's recorded parts — and the invoice lines built from them — sum to the debit exactly.
+ * Each component gets its proportional share rounded down, and the cents rounding leaves over go to the
+ * largest remainders (then the earlier component), so no component gets more than it cost. Components
+ * that come to nothing are left out.
+ */
+export function breakdownWithinCharge(breakdown: Record<CostComponent, number>, chargeMinor: number): Partial<Record<CostComponent, number>> {
+  const pricedMinor = COST_COMPONENTS.reduce((sum, component) => sum + Math.max(0, breakdown[component]), 0);
+  const positive = (parts: [CostComponent, number][]) => Object.fromEntries(parts.filter(([, amount]) => amount > 0)) as Partial<Record<CostComponent, number>>;
+  if (chargeMinor >= pricedMinor) return positive(COST_COMPONENTS.map((component) => [component, breakdown[component]]));
+  if (chargeMinor <= 0) return {};
+  // BigInt: a component times the charge can pass 2^53 on a large enough bill.
+  const charge = BigInt(chargeMinor);
+  const priced = BigInt(pricedMinor);
+  const shares = COST_COMPONENTS.map((component, order) => {
+    const scaled = BigInt(Math.max(0, breakdown[component])) * charge;
+    return { component, order, minor: Number(scaled / priced), remainder: scaled % priced };
+  });
+  let leftover = chargeMinor - shares.reduce((sum, share) => sum + share.minor, 0);
+  const byRemainder = [...shares].sort((a, b) => (a.remainder === b.remainder ? a.order - b.order : a.remainder > b.remainder ? -1 : 1));
+  for (const share of byRemainder) {
+    if (leftover === 0) break;
+    share.minor += 1;
+    leftover -= 1;
+  }
+  return positive(shares.map((share) => [share.component, share.minor]));
+}

@@ -1,6 +1,7 @@
 // Plan-fee renewals. At each period start the app's fee (the price in force at that start) is charged
 // from the balance or the stored card; when neither can pay the app is `past_due` for a grace period
 // (PAST_DUE_GRACE_HOURS), after which the relay snapshot gives it Free's limits until the fee is paid.
+// The sweep that first finds the grace over announces it (plan_fee.grace_ended), once per period.
 // A scheduled downgrade takes effect at the period start, before the fee is charged.
 //
 // Renewals run lazily: the relay snapshot (polled by every relay at least once a minute) sweeps every
@@ -73,7 +74,9 @@ export async function renewApp(db: Db, provider: PaymentProvider, input: { appId
         });
         if (!payment.paid) {
           await tx.appSubscription.update({ where: { appId: app.id }, data: { declinedPaymentMethodRef: payment.declinedPaymentMethodRef } });
-          return { outcome: "still_past_due" as const, changed: false };
+          const announced = await announceGraceEnded(tx, { appId: app.id, subscription, planName: plan.name, now });
+          // The first sweep past the grace tells the relays at once rather than at their next poll.
+          return { outcome: "still_past_due" as const, changed: announced };
         }
         await tx.appSubscription.update({
           where: { appId: app.id },
@@ -91,6 +94,8 @@ export async function renewApp(db: Db, provider: PaymentProvider, input: { appId
       }
 
       // A new period: close the previous invoices, apply a scheduled downgrade, charge the fee.
+      // A past-due period no sweep saw past its grace still gets its announcement (a no-op when made).
+      await announceGraceEnded(tx, { appId: app.id, subscription, planName: app.plan.name, now });
       await closeInvoicesBefore(tx, { appId: app.id, before: period.start, unpaidFeeMinor: subscription.status === "past_due" ? subscription.amountDueMinor : 0, now });
       let plan = app.plan;
       if (subscription.scheduledPlanId) {
@@ -152,12 +157,40 @@ export async function renewApp(db: Db, provider: PaymentProvider, input: { appId
         appId: app.id,
         event: { type: "plan_fee.failed", planName: priced.name, amountMinor: feeMinor, reason: payment.reason, periodStartUnix: Math.floor(period.start.getTime() / 1000), graceEndsAt: graceEndsAt.toISOString() },
       });
+      // A renewal that runs late (nothing swept for longer than the grace) finds the grace already over.
+      await announceGraceEnded(tx, { appId: app.id, subscription: { status: "past_due", graceEndsAt, amountDueMinor: feeMinor, renewedPeriodStart: period.start }, planName: priced.name, now });
       return { outcome: "past_due" as const, changed: true };
     },
     { timeout: 20_000 },
   );
   if (result.changed) notifyRelaysOfChange({ appId: input.appId, kind: "billing" });
   return result.outcome;
+}
+
+/**
+ * Raises plan_fee.grace_ended when the subscription is past due and its grace is over, i.e. exactly when
+ * the relay snapshot starts giving the app Free's limits (pastDueGraceExpired). Called with the
+ * subscription row locked; the event's dedupe key (app, past-due period) keeps it to one however many
+ * sweeps and page loads find the grace over. Returns whether this call raised it.
+ */
+async function announceGraceEnded(
+  tx: Prisma.TransactionClient,
+  input: { appId: string; subscription: { status: string; graceEndsAt: Date | null; amountDueMinor: number; renewedPeriodStart: Date }; planName: string; now: Date },
+): Promise<boolean> {
+  const { subscription } = input;
+  if (!pastDueGraceExpired(subscription, input.now) || !subscription.graceEndsAt) return false;
+  const { emitted } = await emitAppEvent(tx, {
+    appId: input.appId,
+    now: input.now,
+    event: {
+      type: "plan_fee.grace_ended",
+      planName: input.planName,
+      amountMinor: subscription.amountDueMinor,
+      periodStartUnix: toUnixSeconds(subscription.renewedPeriodStart),
+      graceEndsAt: subscription.graceEndsAt.toISOString(),
+    },
+  });
+  return emitted;
 }
 
 /**
@@ -183,7 +216,10 @@ export async function renewDueSubscriptions(db: Db, provider: PaymentProvider, i
   return renewed;
 }
 
-/** Whether the relay should give the app Free's limits: past due and the grace period is over. */
+/**
+ * Whether the relay should give the app Free's limits: past due and the grace period is over. The
+ * renewal sweep that runs before each snapshot announces the same moment (announceGraceEnded).
+ */
 export function pastDueGraceExpired(subscription: { status: string; graceEndsAt: Date | null } | null, now: Date): boolean {
   return subscription?.status === "past_due" && subscription.graceEndsAt !== null && subscription.graceEndsAt.getTime() <= now.getTime();
 }

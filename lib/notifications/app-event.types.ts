@@ -27,6 +27,11 @@ export type AppEventInput =
    */
   | { type: "plan_fee.failed"; planName: string; amountMinor: number; reason: string; periodStartUnix: number; graceEndsAt: string | null }
   /**
+   * The grace period of a past-due fee ended unpaid: new connections now get the Free plan's limits (and
+   * no overages) until the fee is paid. periodStartUnix is the past-due period's. Once per period.
+   */
+  | { type: "plan_fee.grace_ended"; planName: string; amountMinor: number; periodStartUnix: number; graceEndsAt: string }
+  /**
    * A platform admin changed limits that apply to the app (its override, or its plan). `changeId` is
    * unique per change (an audit id or the change's timestamp), so every change is announced once.
    */
@@ -45,7 +50,7 @@ export type AppEventInput =
 export type AppEventType = AppEventInput["type"];
 
 /** Events that raise a banner in the dashboard until read. */
-export const BANNER_EVENT_TYPES: readonly AppEventType[] = ["quota.reached", "spend_cap.reached", "auto_recharge.declined", "plan_fee.failed", "app.suspended"];
+export const BANNER_EVENT_TYPES: readonly AppEventType[] = ["quota.reached", "spend_cap.reached", "auto_recharge.declined", "plan_fee.failed", "plan_fee.grace_ended", "app.suspended"];
 
 export function dedupeKeyOf(appId: string, event: AppEventInput): string {
   switch (event.type) {
@@ -57,6 +62,7 @@ export function dedupeKeyOf(appId: string, event: AppEventInput): string {
     case "balance.low":
     case "auto_recharge.ceiling_reached":
     case "plan_fee.failed":
+    case "plan_fee.grace_ended":
       return `${appId}:${event.type}:${event.periodStartUnix}`;
     case "auto_recharge.declined":
       return `${appId}:${event.type}:${event.cardLast4}:${event.periodStartUnix}`;

@@ -61,6 +61,14 @@ export function describeAppEvent(event: AppEventInput, appName: string): EventDe
           ? `${event.reason}. The app is past due; it falls back to the Free plan's limits at ${event.graceEndsAt} unless the fee is paid.`
           : `${event.reason}. The app is past due.`,
       };
+    case "plan_fee.grace_ended":
+      return {
+        severity: "critical",
+        title: `${appName}: limited to the Free plan's limits (${event.planName} fee unpaid)`,
+        message:
+          `The ${event.planName} fee of ${money(event.amountMinor)} is still unpaid and the grace period ended at ${event.graceEndsAt}. ` +
+          `New connections get the Free plan's limits and overages are off; live connections stay. Top up or update the card to restore ${event.planName}.`,
+      };
     case "limits.changed":
       return {
         severity: "warning",

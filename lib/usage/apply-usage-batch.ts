@@ -7,7 +7,7 @@ import { attemptAutoRecharge } from "@/lib/billing/attempt-auto-recharge";
 import type { PaymentProvider } from "@/lib/billing/payment-provider";
 import { postLedgerEntry } from "@/lib/billing/post-ledger-entry";
 import { planAtPeriod } from "@/lib/billing/plan-prices";
-import { costBreakdownDelta, incrementalCostMinor, periodCost } from "@/lib/billing/pricing";
+import { breakdownWithinCharge, costBreakdownDelta, incrementalCostMinor, periodCost } from "@/lib/billing/pricing";
 import { capRemainingMinor, chargeWithinCapMinor, loadSpendableBalances, spendCapReached } from "@/lib/billing/spend-cap";
 import type { Db, Prisma } from "@/lib/db";
 import { detectUsageEvents } from "@/lib/notifications/detect-usage-events";
@@ -123,7 +123,8 @@ async function applyAppDelta(tx: Prisma.TransactionClient, batch: UsageBatch, de
       description: describeCharge(delta, periodCost(sheet, after)),
       reference: batch.batchId,
       periodStart: period.start,
-      breakdown: costBreakdownDelta(sheet, before, after),
+      // Cut like the charge, so the invoice lines built from it never add up to more than was debited.
+      breakdown: breakdownWithinCharge(costBreakdownDelta(sheet, before, after), chargeMinor),
     });
     balanceMinor = entry.balanceAfterMinor;
   }

@@ -1,4 +1,5 @@
 import { usageStatus } from "@tollgate/relay/protocol";
+import { paygAllowance } from "@/lib/billing/payg-allowance";
 import { planAtPeriod } from "@/lib/billing/plan-prices";
 import { periodCost } from "@/lib/billing/pricing";
 import { loadUsageProjection } from "@/lib/billing/project-usage-charges";
@@ -64,6 +65,7 @@ export async function getAppUsage(db: Db, input: { appId: string; relay: RelayCl
     overageConnections: totals.overageConnections,
     plan: {
       name: app.plan.name,
+      kind: app.plan.kind,
       maxConcurrentConnections: limits.maxConcurrentConnections,
       maxMessagesPerPeriod: limits.maxMessagesPerPeriod,
       overagesAllowed: limits.overagesAllowed,
@@ -77,6 +79,7 @@ export async function getAppUsage(db: Db, input: { appId: string; relay: RelayCl
     egressBytes: Number(row?.egressBytes ?? 0),
     connectionMinutes: Number(totals.connectionMinutes),
     softDrops: Number(row?.softDrops ?? 0),
+    allowance: paygAllowance(sheet, row),
     overageCostMinor: row?.overageCostMinor ?? periodCost(sheet, totals).totalMinor,
     projectedCostMinor: projection.projectedMinor,
     balanceMinor: app.billingAccount?.balanceMinor ?? 0,

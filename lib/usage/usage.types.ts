@@ -3,6 +3,7 @@ import { text } from "@/lib/validation/text";
 
 const status = z.enum(["healthy", "warning", "critical"]);
 const count = z.number().int().nonnegative();
+const allowanceUse = z.object({ used: count, free: count });
 
 /** GET /v1/usage and GET /api/apps/:appId/usage (PROTOCOL §7 plus Tollgate's additions). */
 export const usageResponseSchema = z.object({
@@ -18,6 +19,7 @@ export const usageResponseSchema = z.object({
   overageConnections: count,
   plan: z.object({
     name: text(),
+    kind: z.enum(["free", "tiered", "unlimited", "pay_as_you_go"]).describe("pay_as_you_go has no caps and no overages: usage beyond the free allowance is charged"),
     maxConcurrentConnections: count.nullable(),
     maxMessagesPerPeriod: count.nullable(),
     overagesAllowed: z.boolean(),
@@ -28,7 +30,11 @@ export const usageResponseSchema = z.object({
   egressBytes: count,
   connectionMinutes: count,
   softDrops: count.describe("Publish/send refused with over_message_quota this period; not counted in messagesUsed"),
-  overageCostMinor: count,
+  allowance: z
+    .object({ connectionMinutes: allowanceUse, deliveredMessages: allowanceUse, egressBytes: allowanceUse.describe("Billable egress: payloads in whole 4 KB blocks") })
+    .nullable()
+    .describe("Pay-as-you-go only (null otherwise): this period's free allowance, used against free"),
+  overageCostMinor: count.describe("Usage charges so far this period: overage on capped plans, usage beyond the free allowance on pay as you go"),
   projectedCostMinor: count,
   balanceMinor: z.number().int(),
   /** false when no relay answered: concurrentNow is then 0 and the numbers are as of the last flush. */

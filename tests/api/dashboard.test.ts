@@ -142,6 +142,17 @@ describe("usage", () => {
     expect(period.body.outcomes).toEqual({ delivered: 0, softDrops: 0, closesByCode: {} });
   });
 
+  it("says the plan kind, and on pay as you go the free allowance used (null on other kinds)", async () => {
+    const user = await signIn();
+    const free = await createAppAs(user);
+    expect((await invoke(appUsageRoute, { params: { appId: free.id } })).body).toMatchObject({ plan: { kind: "free" }, allowance: null });
+    const payg = await createAppAs(user, { name: "Metered", planSlug: "payg" });
+    expect((await invoke(appUsageRoute, { params: { appId: payg.id } })).body).toMatchObject({
+      plan: { kind: "pay_as_you_go" },
+      allowance: { connectionMinutes: { used: 0, free: 100_000 }, deliveredMessages: { used: 0, free: 1_000_000 }, egressBytes: { used: 0, free: 1_000_000_000 } },
+    });
+  });
+
   it("errors: an unknown range is 422 naming it", async () => {
     const user = await signIn();
     const app = await createAppAs(user);

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { DELETE as deleteAppRoute, PATCH as patchAppRoute } from "@/app/api/apps/[appId]/route";
 import { GET as ledgerRoute } from "@/app/api/apps/[appId]/billing/ledger/route";
 import { GET as billingRoute } from "@/app/api/apps/[appId]/billing/route";
+import { PUT as spendControlsRoute } from "@/app/api/apps/[appId]/billing/spend-controls/route";
 import { POST as topUpRoute } from "@/app/api/apps/[appId]/billing/top-up/route";
 import { GET as invoiceRoute } from "@/app/api/apps/[appId]/invoices/[invoiceId]/route";
 import { GET as invoicesRoute } from "@/app/api/apps/[appId]/invoices/route";
@@ -144,6 +145,37 @@ describe("invoices", () => {
     const page = await html.text();
     expect(page).toContain("Invoiced &lt;b&gt;&amp;");
     expect(page).toContain(`$${(invoice.totalMinor / 100).toFixed(2)}`);
+  });
+
+  it("of a period cut at the spend cap: the usage lines sum to the ledger's usage debits to the cent, no line more than was charged", async () => {
+    const { body } = await newApp({ name: "Capped" });
+    const appId = body.app.id;
+    await topUp(appId, 20_000);
+    await patchPlan(appId, "starter");
+    await invoke(patchAppRoute, { method: "PATCH", params: { appId }, body: { overagesEnabled: true } });
+    const capped = await invoke(spendControlsRoute, { method: "PUT", params: { appId }, body: { monthlySpendCapMinor: 150, autoRechargeMonthlyCeilingMinor: null } });
+    expect(capped.status).toBe(200);
+    const periodStartUnix = toUnixSeconds(new Date(body.app.period.start));
+    const provider = new TestPaymentProvider();
+    // 99 + 35 = 134 charged; then 34 + 35 = 69 more priced, of which the cap leaves 16.
+    await applyUsageBatch(harness.db, provider, usageBatch([usageDelta(appId, periodStartUnix, { messagesAccepted: 9999, overageMessages: 9999, overageConnections: 7 })]));
+    await applyUsageBatch(harness.db, provider, usageBatch([usageDelta(appId, periodStartUnix, { messagesAccepted: 3333, overageMessages: 3333, overageConnections: 7 })]));
+    const debits = await harness.db.ledgerEntry.findMany({ where: { billingAccount: { appId }, kind: "overage_debit" }, orderBy: { createdAt: "asc" } });
+    expect(debits.map((entry) => entry.amountMinor)).toEqual([-134, -16]);
+
+    const [invoice] = (await invoke<{ invoices: InvoiceView[] }>(invoicesRoute, { params: { appId } })).body.invoices;
+    if (!invoice) throw new Error("no invoice");
+    const usageLines = invoice.lines.filter((line) => line.kind === "usage");
+    expect(usageLines.every((line) => line.amountMinor > 0)).toBe(true);
+    expect(usageLines.reduce((sum, line) => sum + line.amountMinor, 0)).toBe(150);
+    // The second debit's 16 split 8 / 8 (largest remainder of 34 : 35).
+    expect(Object.fromEntries(usageLines.map((line) => [line.description, line.amountMinor]))).toEqual({ "Overage messages": 107, "Overage connections": 43 });
+    const fee = invoice.lines.find((line) => line.kind === "plan_fee")?.amountMinor ?? 0;
+    expect(invoice).toMatchObject({ chargesMinor: fee + 150, creditsMinor: 0, totalMinor: fee + 150 });
+    for (const entry of debits) {
+      const parts = Object.values(entry.breakdown as Record<string, number>);
+      expect(parts.reduce((sum, amount) => sum + amount, 0)).toBe(-entry.amountMinor);
+    }
   });
 
   it("another tenant's invoice is 404", async () => {

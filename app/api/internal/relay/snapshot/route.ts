@@ -18,9 +18,11 @@ function etagMatches(ifNoneMatch: string | null, etag: string): boolean {
 }
 
 export const GET = withRelaySecret(async ({ req }) => {
-  // Every relay polls this at least once a minute: the plan-fee renewal sweep rides on it.
-  await renewDueSubscriptions(getDb(), getPaymentProvider());
-  const snapshot = await buildRelaySnapshot(getDb(), { encryptionKey: getServerEnv().KEY_ENCRYPTION_KEY });
+  // Every relay polls this at least once a minute: the plan-fee renewal sweep rides on it. One clock
+  // reading for both, so a snapshot that gives an app Free's limits follows the sweep that announced it.
+  const now = new Date();
+  await renewDueSubscriptions(getDb(), getPaymentProvider(), { now });
+  const snapshot = await buildRelaySnapshot(getDb(), { encryptionKey: getServerEnv().KEY_ENCRYPTION_KEY, now });
   const etag = `"${snapshot.version}"`;
   // Signing secrets are in this body: no cache anywhere may keep it.
   const headers = { ETag: etag, "Cache-Control": "no-store" };
