@@ -90,10 +90,18 @@ const refuse = (detail: string, extra: { appId?: string; keyId?: string } = {}):
 
 const expired = (ids: { appId: string; keyId: string }): AuthResult => ({ ok: false, disconnect: Disconnect.TokenExpired, detail: "token expired", ...ids });
 
+/** A key's own actions as a set, shared by every connection that has no `permissions` claim. */
+const keyActionSets = new WeakMap<SnapshotKey, ReadonlySet<Action>>();
+
 /** The token's permissions within the key's actions (a token never gains an action its key lacks). */
-export function effectivePermissions(key: SnapshotKey, tokenPermissions: readonly Action[] | null): Set<Action> {
-  if (tokenPermissions === null) return new Set(key.actions);
-  return new Set(tokenPermissions.filter((action) => key.actions.includes(action)));
+export function effectivePermissions(key: SnapshotKey, tokenPermissions: readonly Action[] | null): ReadonlySet<Action> {
+  if (tokenPermissions !== null) return new Set(tokenPermissions.filter((action) => key.actions.includes(action)));
+  let actions = keyActionSets.get(key);
+  if (!actions) {
+    actions = new Set(key.actions);
+    keyActionSets.set(key, actions);
+  }
+  return actions;
 }
 
 function keyUsable(key: SnapshotKey, nowSec: number): boolean {
@@ -134,7 +142,7 @@ export function authenticate(options: AuthenticateOptions): AuthResult {
       key: entry.key,
       peerId: randomUUID(),
       expiresAt: null,
-      permissions: new Set(entry.key.actions),
+      permissions: effectivePermissions(entry.key, null),
       tokenPermissions: null,
       tokenChannels: null,
     });

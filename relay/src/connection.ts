@@ -50,7 +50,8 @@ export class Connection {
   queuedBytes = 0;
   connectionMinutesCounted = 1;
   awaitingPongSinceMs: number | null = null;
-  expiryTimer: NodeJS.Timeout | null = null;
+  /** When the token's expiry closes this connection (4005); null for a publishable key. */
+  readonly closeAtMs: number | null;
   /** The close code this server chose, recorded before the close handshake completes. */
   closeCode: number | null = null;
   closed = false;
@@ -63,7 +64,9 @@ export class Connection {
     readonly ws: WebSocket,
     readonly identity: Identity,
     private readonly context: ConnectionContext,
+    tokenExpiryLeadMs: number,
   ) {
+    this.closeAtMs = identity.expiresAt === null ? null : identity.expiresAt * 1000 - tokenExpiryLeadMs;
     this.appId = identity.app.appId;
     this.peerId = identity.peerId;
     this.keyId = identity.key.keyId;

@@ -15,7 +15,7 @@ interface AppConnections {
   channels: Map<string, Map<Connection, Subscription>>;
   wildcards: Set<{ connection: Connection; subscription: Subscription; regex: RegExp }>;
   peers: Map<string, Set<Connection>>;
-  all: Set<Connection>;
+  /** Every connection of the app on this node, by connection id. */
   byId: Map<string, Connection>;
 }
 
@@ -41,17 +41,17 @@ export class LocalHub implements LocalDelivery {
 
   connectionCount(): number {
     let count = 0;
-    for (const app of this.apps.values()) count += app.all.size;
+    for (const app of this.apps.values()) count += app.byId.size;
     return count;
   }
 
   /** Every open connection of this node (a copy: callers may close connections while iterating). */
   connections(): Connection[] {
-    return [...this.apps.values()].flatMap((app) => [...app.all]);
+    return [...this.apps.values()].flatMap((app) => [...app.byId.values()]);
   }
 
   *eachConnection(): Generator<Connection> {
-    for (const app of this.apps.values()) yield* app.all;
+    for (const app of this.apps.values()) yield* app.byId.values();
   }
 
   /** Whether this node holds an open connection of the app. */
@@ -62,15 +62,15 @@ export class LocalHub implements LocalDelivery {
   /** Each app with a connection on this node, with one of its connections (for the app's identity). */
   *eachApp(): Generator<{ appId: string; anyConnection: Connection; size: number }> {
     for (const [appId, app] of this.apps) {
-      const anyConnection = app.all.values().next().value;
-      if (anyConnection) yield { appId, anyConnection, size: app.all.size };
+      const anyConnection = app.byId.values().next().value;
+      if (anyConnection) yield { appId, anyConnection, size: app.byId.size };
     }
   }
 
   private appConnections(appId: string): AppConnections {
     let app = this.apps.get(appId);
     if (!app) {
-      app = { channels: new Map(), wildcards: new Set(), peers: new Map(), all: new Set(), byId: new Map() };
+      app = { channels: new Map(), wildcards: new Set(), peers: new Map(), byId: new Map() };
       this.apps.set(appId, app);
     }
     return app;
@@ -78,7 +78,6 @@ export class LocalHub implements LocalDelivery {
 
   add(connection: Connection): void {
     const app = this.appConnections(connection.appId);
-    app.all.add(connection);
     app.byId.set(connection.id, connection);
     let peerConnections = app.peers.get(connection.peerId);
     if (!peerConnections) {
@@ -91,13 +90,12 @@ export class LocalHub implements LocalDelivery {
   remove(connection: Connection): void {
     const app = this.apps.get(connection.appId);
     if (!app) return;
-    app.all.delete(connection);
     app.byId.delete(connection.id);
     const peerConnections = app.peers.get(connection.peerId);
     peerConnections?.delete(connection);
     if (peerConnections && peerConnections.size === 0) app.peers.delete(connection.peerId);
     for (const subscription of connection.subscriptions.values()) this.unindexSubscription(app, connection, subscription);
-    if (app.all.size === 0) this.apps.delete(connection.appId);
+    if (app.byId.size === 0) this.apps.delete(connection.appId);
   }
 
   subscribe(connection: Connection, subscription: Subscription): void {

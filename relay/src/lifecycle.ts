@@ -4,6 +4,7 @@
 import type { WebSocket } from "ws";
 import type { Identity } from "./auth";
 import { Connection } from "./connection";
+import { ExpirySchedule } from "./expiry-schedule";
 import { leaveAllPresence } from "./handlers";
 import { RelayCounters } from "./metrics";
 import type { NodeContext } from "./node-context";
@@ -16,7 +17,14 @@ export class ConnectionLifecycle {
   /** Highest concurrent count seen per app this period (the stats endpoint reports it). */
   private readonly observedPeaks = new Map<string, { periodStartUnix: number; peak: number }>();
 
+  /** Closes each connection with 4005 when its token expires (less the configured lead). */
+  private readonly expiries = new ExpirySchedule<Connection>((connection) => connection.close(Disconnect.TokenExpired));
+
   constructor(private readonly context: NodeContext) {}
+
+  close(): void {
+    this.expiries.close();
+  }
 
   /** Peak concurrent connections this period: the control plane's figure or what this node saw, whichever is higher. */
   peakConcurrent(app: SnapshotApp): number {
@@ -26,7 +34,7 @@ export class ConnectionLifecycle {
 
   open(ws: WebSocket, identity: Identity, connectionId: string, concurrentCount: number): void {
     const { context } = this;
-    const connection = new Connection(connectionId, ws, identity, context.connectionContext);
+    const connection = new Connection(connectionId, ws, identity, context.connectionContext, context.config.timing.tokenExpiryLeadMs);
     context.hub.add(connection);
     context.counters.connectionsOpen += 1;
     RelayCounters.bump(context.counters.appConnections, connection.appId);
@@ -50,14 +58,10 @@ export class ConnectionLifecycle {
     });
     ws.on("close", (code: number) => void this.closed(connection, code));
 
-    const welcome = { peerId: connection.peerId, expiresAt: identity.expiresAt, serverTimeUnix: Math.floor(Date.now() / 1000) };
-    connection.sendFrame(ServerFrameType.Welcome, ServerFrame.welcome(identity.metadata ? { ...welcome, metadata: identity.metadata } : welcome));
+    const serverTimeUnix = Math.floor(Date.now() / 1000);
+    connection.sendFrame(ServerFrameType.Welcome, ServerFrame.welcome({ peerId: connection.peerId, expiresAt: identity.expiresAt, serverTimeUnix, metadata: identity.metadata }));
 
-    if (identity.expiresAt !== null) {
-      const closeInMs = identity.expiresAt * 1000 - context.config.timing.tokenExpiryLeadMs - Date.now();
-      connection.expiryTimer = setTimeout(() => connection.close(Disconnect.TokenExpired), Math.max(0, closeInMs));
-      connection.expiryTimer.unref();
-    }
+    if (connection.closeAtMs !== null) this.expiries.add(connection, connection.closeAtMs);
     context.logger.debug("connection opened", { connectionId, appId: connection.appId, keyId: connection.keyId, peerId: connection.peerId });
   }
 
@@ -65,7 +69,7 @@ export class ConnectionLifecycle {
     const { context } = this;
     if (connection.closed) return;
     connection.closed = true;
-    if (connection.expiryTimer) clearTimeout(connection.expiryTimer);
+    if (connection.closeAtMs !== null) this.expiries.remove(connection, connection.closeAtMs);
     const code = connection.closeCode ?? peerCode;
     context.hub.remove(connection);
     context.counters.connectionsOpen -= 1;

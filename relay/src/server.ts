@@ -250,6 +250,7 @@ class RelayServer {
     this.lifecycle.accrueConnectionMinutes();
     await this.meter.flush();
     this.upgrades.close();
+    this.lifecycle.close();
     await new Promise<void>((resolve) => {
       this.httpServer.close(() => resolve());
       this.httpServer.closeAllConnections();

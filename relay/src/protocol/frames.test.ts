@@ -18,6 +18,14 @@ describe("server frame builders", () => {
       serverTime: 5,
       maxMessageSize: 65536,
     });
+    expect(JSON.parse(ServerFrame.welcome({ peerId: "p", expiresAt: 1_700_000_000, serverTimeUnix: 5, metadata: { note: tricky, n: [1] } }))).toEqual({
+      type: "welcome",
+      peerId: "p",
+      expiresAt: 1_700_000_000,
+      serverTime: 5,
+      maxMessageSize: 65536,
+      metadata: { note: tricky, n: [1] },
+    });
     expect(JSON.parse(ServerFrame.presence("c", [{ peerId: "p", metadata: { a: 1 } }], []))).toEqual({ type: "presence", channel: "c", joined: [{ peerId: "p", metadata: { a: 1 } }], left: [] });
   });
 

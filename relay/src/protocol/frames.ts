@@ -77,15 +77,8 @@ export interface WelcomeFields {
 /** Server frames as JSON text; `message` and `direct` take their `data` (and metadata) pre-serialized. */
 export const ServerFrame = {
   welcome(fields: WelcomeFields): string {
-    const frame: Record<string, unknown> = {
-      type: ServerFrameType.Welcome,
-      peerId: fields.peerId,
-      expiresAt: fields.expiresAt,
-      serverTime: fields.serverTimeUnix,
-      maxMessageSize: Limits.maxInboundFrameBytes,
-    };
-    if (fields.metadata) frame.metadata = fields.metadata;
-    return JSON.stringify(frame);
+    const metadata = fields.metadata ? `,"metadata":${JSON.stringify(fields.metadata)}` : "";
+    return `{"type":"welcome","peerId":${JSON.stringify(fields.peerId)},"expiresAt":${JSON.stringify(fields.expiresAt)},"serverTime":${fields.serverTimeUnix},"maxMessageSize":${Limits.maxInboundFrameBytes}${metadata}}`;
   },
   ack(requestId: string): string {
     return `{"type":"ack","requestId":${JSON.stringify(requestId)}}`;
