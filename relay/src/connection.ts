@@ -50,7 +50,7 @@ export class Connection {
   queuedBytes = 0;
   connectionMinutesCounted = 1;
   awaitingPongSinceMs: number | null = null;
-  /** When the token's expiry closes this connection (4005); null for a publishable key. */
+  /** When the token's expiry closes this connection (4002); null for a publishable key. */
   readonly closeAtMs: number | null;
   /** The close code this server chose, recorded before the close handshake completes. */
   closeCode: number | null = null;

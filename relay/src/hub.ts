@@ -14,7 +14,8 @@ interface AppConnections {
   /** channel → subscribed connections (exact subscriptions) with their subscription. */
   channels: Map<string, Map<Connection, Subscription>>;
   wildcards: Set<{ connection: Connection; subscription: Subscription; regex: RegExp }>;
-  peers: Map<string, Set<Connection>>;
+  /** peerId → its connection, or a set once the peer has several (most peers have one: no set each). */
+  peers: Map<string, Connection | Set<Connection>>;
   /** Every connection of the app on this node, by connection id. */
   byId: Map<string, Connection>;
 }
@@ -79,12 +80,10 @@ export class LocalHub implements LocalDelivery {
   add(connection: Connection): void {
     const app = this.appConnections(connection.appId);
     app.byId.set(connection.id, connection);
-    let peerConnections = app.peers.get(connection.peerId);
-    if (!peerConnections) {
-      peerConnections = new Set();
-      app.peers.set(connection.peerId, peerConnections);
-    }
-    peerConnections.add(connection);
+    const existing = app.peers.get(connection.peerId);
+    if (!existing) app.peers.set(connection.peerId, connection);
+    else if (existing instanceof Set) existing.add(connection);
+    else app.peers.set(connection.peerId, new Set([existing, connection]));
   }
 
   remove(connection: Connection): void {
@@ -92,8 +91,11 @@ export class LocalHub implements LocalDelivery {
     if (!app) return;
     app.byId.delete(connection.id);
     const peerConnections = app.peers.get(connection.peerId);
-    peerConnections?.delete(connection);
-    if (peerConnections && peerConnections.size === 0) app.peers.delete(connection.peerId);
+    if (peerConnections === connection) app.peers.delete(connection.peerId);
+    else if (peerConnections instanceof Set) {
+      peerConnections.delete(connection);
+      if (peerConnections.size === 1) app.peers.set(connection.peerId, peerConnections.values().next().value as Connection);
+    }
     for (const subscription of connection.subscriptions.values()) this.unindexSubscription(app, connection, subscription);
     if (app.byId.size === 0) this.apps.delete(connection.appId);
   }
@@ -200,9 +202,16 @@ export class LocalHub implements LocalDelivery {
     return reached;
   }
 
+  /** The peer's connections on this node (a copy: callers may close them while iterating). */
+  private peerConnections(appId: string, peerId: string): Connection[] {
+    const entry = this.apps.get(appId)?.peers.get(peerId);
+    if (!entry) return [];
+    return entry instanceof Set ? [...entry] : [entry];
+  }
+
   deliverDirect(event: DirectEvent): number {
-    const connections = this.apps.get(event.appId)?.peers.get(event.toPeerId);
-    if (!connections || connections.size === 0) return 0;
+    const connections = this.peerConnections(event.appId, event.toPeerId);
+    if (connections.length === 0) return 0;
     const frame = outboundFrame(ServerFrame.direct(event.fromPeerId, event.dataJson, event.fromMetadata ? JSON.stringify(event.fromMetadata) : null));
     let reached = 0;
     for (const connection of connections) {
@@ -216,8 +225,7 @@ export class LocalHub implements LocalDelivery {
   }
 
   disconnectPeer(appId: string, peerId: string, closeCode: number, reason: string): number {
-    const connections = this.apps.get(appId)?.peers.get(peerId);
-    if (!connections) return 0;
+    const connections = this.peerConnections(appId, peerId);
     let closed = 0;
     for (const connection of connections) {
       if (connection.isClosing) continue;

@@ -1,7 +1,7 @@
 // A connection's life on this node after its upgrade was admitted: opening (hub, counters, metering,
 // welcome, expiry timer, the ws listeners that feed the pipeline) and closing (hub, counters,
 // connection-minutes, presence, lease). Also the node's own view of each app's peak concurrency.
-import type { WebSocket } from "ws";
+import type { RawData, WebSocket } from "ws";
 import type { Identity } from "./auth";
 import { Connection } from "./connection";
 import { ExpirySchedule } from "./expiry-schedule";
@@ -13,14 +13,50 @@ import { onFrame } from "./pipeline";
 import { Disconnect, ServerFrame, ServerFrameType } from "./protocol";
 import type { SnapshotApp } from "./protocol";
 
+const CONNECTION = Symbol("connection");
+type ConnectionSocket = WebSocket & { [CONNECTION]: Connection };
+
+function connectionOf(ws: WebSocket): Connection {
+  return (ws as ConnectionSocket)[CONNECTION];
+}
+
 export class ConnectionLifecycle {
   /** Highest concurrent count seen per app this period (the stats endpoint reports it). */
   private readonly observedPeaks = new Map<string, { periodStartUnix: number; peak: number }>();
 
-  /** Closes each connection with 4005 when its token expires (less the configured lead). */
+  /** Closes each connection with token_expired (4002) when its token expires, less the configured lead. */
   private readonly expiries = new ExpirySchedule<Connection>((connection) => connection.close(Disconnect.TokenExpired));
 
-  constructor(private readonly context: NodeContext) {}
+  /**
+   * The ws listeners, shared by every connection: each finds its connection on the socket (`this`), so
+   * a connect allocates no closures.
+   */
+  private readonly listeners: {
+    message: (this: WebSocket, data: RawData, isBinary: boolean) => void;
+    pong: (this: WebSocket) => void;
+    error: (this: WebSocket, error: Error & { code?: string }) => void;
+    close: (this: WebSocket, code: number) => void;
+  };
+
+  constructor(private readonly context: NodeContext) {
+    const closed = (connection: Connection, code: number) => void this.closed(connection, code);
+    this.listeners = {
+      message(data, isBinary) {
+        onFrame(context, connectionOf(this), data, isBinary);
+      },
+      pong() {
+        connectionOf(this).awaitingPongSinceMs = null;
+      },
+      error(error) {
+        const connection = connectionOf(this);
+        if (error.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") connection.closeCode ??= Disconnect.MessageTooBig.code;
+        context.logger.debug("socket error", { connectionId: connection.id, error: error.message });
+      },
+      close(code) {
+        closed(connectionOf(this), code);
+      },
+    };
+  }
 
   close(): void {
     this.expiries.close();
@@ -48,15 +84,11 @@ export class ConnectionLifecycle {
     // Each started minute of an open connection counts one; the first starts now.
     context.meter.connectionMinutes(connection.appId, period, 1);
 
-    ws.on("message", (data, isBinary) => onFrame(context, connection, data, isBinary));
-    ws.on("pong", () => {
-      connection.awaitingPongSinceMs = null;
-    });
-    ws.on("error", (error: Error & { code?: string }) => {
-      if (error.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") connection.closeCode ??= Disconnect.MessageTooBig.code;
-      context.logger.debug("socket error", { connectionId, error: error.message });
-    });
-    ws.on("close", (code: number) => void this.closed(connection, code));
+    (ws as ConnectionSocket)[CONNECTION] = connection;
+    ws.on("message", this.listeners.message);
+    ws.on("pong", this.listeners.pong);
+    ws.on("error", this.listeners.error);
+    ws.on("close", this.listeners.close);
 
     const serverTimeUnix = Math.floor(Date.now() / 1000);
     connection.sendFrame(ServerFrameType.Welcome, ServerFrame.welcome({ peerId: connection.peerId, expiresAt: identity.expiresAt, serverTimeUnix, metadata: identity.metadata }));

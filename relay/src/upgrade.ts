@@ -31,6 +31,11 @@ function splitTarget(target: string): { pathname: string; query: string } {
   return { pathname: url.pathname, query: url.search.slice(1) };
 }
 
+/** A socket error during or after the upgrade ends the socket (one shared listener: no closure per connect). */
+function destroySocket(this: Duplex): void {
+  this.destroy();
+}
+
 /** An upgrade request on its way through the checks. */
 interface PendingUpgrade {
   req: IncomingMessage;
@@ -45,8 +50,11 @@ export class UpgradePath {
   private readonly limiter: IpConnectLimiter;
   private readonly trustedProxies: ReadonlySet<string>;
   private connectionSeq = 0;
-  /** Distinguishes this process's connection ids from a previous run with the same RELAY_ID (leases may outlive a crash). */
-  private readonly bootId = randomBytes(4).toString("hex");
+  /**
+   * Connection ids are `relayId:bootId:seq`: globally unique lease members. The boot id tells this
+   * process's connections from a previous run with the same RELAY_ID (leases may outlive a crash).
+   */
+  private readonly connectionIdPrefix: string;
   private lastUnknownKeyRefreshAtMs = 0;
   private nextUnknownKeyRefresh: Promise<boolean> | null = null;
   private closing = false;
@@ -57,11 +65,12 @@ export class UpgradePath {
   ) {
     this.limiter = new IpConnectLimiter(context.config.connectRateWindowMs);
     this.trustedProxies = new Set(context.config.trustedProxies);
+    this.connectionIdPrefix = `${context.config.relayId}:${randomBytes(4).toString("hex")}:`;
   }
 
   /** The HTTP server's `upgrade` listener. */
   readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    socket.on("error", () => socket.destroy());
+    socket.on("error", destroySocket);
     try {
       this.handle(req, socket, head)?.catch((error: unknown) => this.failed(socket, error));
     } catch (error) {
@@ -146,7 +155,7 @@ export class UpgradePath {
     const identity = auth.identity;
     const app = identity.app;
     context.meter.connectionAttempt(app.appId, app.period.startUnix, identity.key.keyId);
-    const connectionId = `${context.config.relayId}:${this.bootId}:${++this.connectionSeq}`;
+    const connectionId = this.connectionIdPrefix + ++this.connectionSeq;
     const admission = context.gate.admitConnection(app, connectionId, snapshotGeneratedAtMs(context));
     if (admission instanceof Promise) return admission.then((admitted) => this.welcome(upgrade, identity, connectionId, admitted));
     return this.welcome(upgrade, identity, connectionId, admission);

@@ -313,7 +313,13 @@ describe("pub/sub, direct and presence", () => {
     const alice = await connect({ sub: "alice", claims: { peerMetadata: { role: "x" } } });
     expect((await alice.request({ type: "send", to: "bob", data: { hi: true } })).type).toBe("ack");
     for (const bob of [bob1, bob2]) expect(await bob.waitFor((f) => f.type === "direct")).toEqual({ type: "direct", from: "alice", data: { hi: true }, fromMetadata: { role: "x" } });
-    for (const c of [bob1, bob2, alice]) c.close();
+    // One of bob's connections leaves: the other still gets what is sent to bob.
+    bob1.close();
+    await bob1.closed;
+    await sleep(50);
+    expect((await alice.request({ type: "send", to: "bob", data: { again: true } })).type).toBe("ack");
+    expect(await bob2.waitFor((f) => f.type === "direct" && (f.data as { again?: boolean }).again === true)).toMatchObject({ from: "alice" });
+    for (const c of [bob2, alice]) c.close();
   });
 
   it("sends a full roster on subscribe, announces joins/leaves once per peer, and is idempotent", async () => {
