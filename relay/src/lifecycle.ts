@@ -1,5 +1,5 @@
 // A connection's life on this node after its upgrade was admitted: opening (hub, counters, metering,
-// welcome, expiry timer, the ws listeners that feed the pipeline) and closing (hub, counters,
+// welcome, token expiry, the ws listeners that feed the pipeline) and closing (hub, counters,
 // connection-minutes, presence, lease). Also the node's own view of each app's peak concurrency.
 import type { RawData, WebSocket } from "ws";
 import type { Identity } from "./auth";
