@@ -48,6 +48,16 @@ async function replaceCard(appId: string, cardNumber: string) {
   await setAutoRecharge(database.db, provider, { actor, appId, settings: { enabled: false, thresholdMinor: 0, amountMinor: 1000, cardNumber } });
 }
 
+/** An app that paid Starter's fee for this period from its balance (now empty) and whose card declines the next. */
+async function starterAppWhoseRenewalDeclines() {
+  const app = await newApp();
+  await fund(app.id, 2900);
+  const period = billingPeriodAt(app.anchor, new Date());
+  await changePlan(database.db, provider, { actor, appId: app.id, planSlug: "starter", now: period.start });
+  await replaceCard(app.id, LATER_DECLINES_CARD);
+  return { app, period };
+}
+
 async function snapshotApp(appId: string, now: Date) {
   const snapshot = await buildRelaySnapshot(database.db, { encryptionKey: TEST_ENCRYPTION_KEY, now });
   const found = snapshot.apps.find((app) => app.appId === appId);
@@ -185,11 +195,7 @@ describe("renewals", () => {
   });
 
   it("that cannot be paid make the app past due; after the grace period the relay gets Free's limits; paying restores the plan", async () => {
-    const app = await newApp();
-    await fund(app.id, 2900);
-    const period = billingPeriodAt(app.anchor, new Date());
-    await changePlan(database.db, provider, { actor, appId: app.id, planSlug: "starter", now: period.start });
-    await replaceCard(app.id, LATER_DECLINES_CARD);
+    const { app, period } = await starterAppWhoseRenewalDeclines();
     expect(await balanceOf(app.id)).toBe(0);
     const nextStart = addMonthsUtc(period.start, 1);
     expect(await renewApp(database.db, provider, { appId: app.id, now: new Date(nextStart.getTime() + 1000), graceMs: GRACE_MS })).toBe("past_due");
@@ -229,11 +235,7 @@ describe("renewals", () => {
   });
 
   it("announce the end of the grace period once (plan_fee.grace_ended), when the relay starts giving Free's limits and not before", async () => {
-    const app = await newApp();
-    await fund(app.id, 2900);
-    const period = billingPeriodAt(app.anchor, new Date());
-    await changePlan(database.db, provider, { actor, appId: app.id, planSlug: "starter", now: period.start });
-    await replaceCard(app.id, LATER_DECLINES_CARD);
+    const { app, period } = await starterAppWhoseRenewalDeclines();
     const nextStart = addMonthsUtc(period.start, 1);
     const graceEndsAt = new Date(nextStart.getTime() + GRACE_MS);
     const graceEndedEvents = () => database.db.appEvent.findMany({ where: { appId: app.id, type: "plan_fee.grace_ended" }, include: { deliveries: true } });
@@ -268,11 +270,7 @@ describe("renewals", () => {
   });
 
   it("a renewal first run after the grace period would have ended announces the failed fee and the fallback together", async () => {
-    const app = await newApp();
-    await fund(app.id, 2900);
-    const period = billingPeriodAt(app.anchor, new Date());
-    await changePlan(database.db, provider, { actor, appId: app.id, planSlug: "starter", now: period.start });
-    await replaceCard(app.id, LATER_DECLINES_CARD);
+    const { app, period } = await starterAppWhoseRenewalDeclines();
     const nextStart = addMonthsUtc(period.start, 1);
     expect(await renewApp(database.db, provider, { appId: app.id, now: new Date(nextStart.getTime() + GRACE_MS + 60_000), graceMs: GRACE_MS })).toBe("past_due");
     const types = (await database.db.appEvent.findMany({ where: { appId: app.id }, orderBy: { createdAt: "asc" } })).map((event) => event.type);
@@ -280,11 +278,7 @@ describe("renewals", () => {
   });
 
   it("a past-due app can still move to Free at once", async () => {
-    const app = await newApp();
-    await fund(app.id, 2900);
-    const period = billingPeriodAt(app.anchor, new Date());
-    await changePlan(database.db, provider, { actor, appId: app.id, planSlug: "starter", now: period.start });
-    await replaceCard(app.id, LATER_DECLINES_CARD);
+    const { app, period } = await starterAppWhoseRenewalDeclines();
     const inNext = new Date(addMonthsUtc(period.start, 1).getTime() + 1000);
     await renewApp(database.db, provider, { appId: app.id, now: inNext, graceMs: GRACE_MS });
     const result = await changePlan(database.db, provider, { actor, appId: app.id, planSlug: "free", now: inNext });
