@@ -19,6 +19,11 @@ export async function updateApp(db: Db, input: { actor: Actor; appId: string; ch
     });
     if (!app) throw notFound("App");
     const overagesAllowed = effectiveLimits(app.plan, app.override).overagesAllowed;
+    if (input.changes.overagesEnabled === true && app.plan.kind === "pay_as_you_go") {
+      throw new DomainError("unprocessable", "Overages do not apply to pay-as-you-go: all usage past the free allowance is billed from the balance", {
+        field: "overagesEnabled",
+      });
+    }
     if (input.changes.overagesEnabled === true && !overagesAllowed) {
       throw new DomainError("unprocessable", `The ${app.plan.name} plan has no overages: upgrade to a plan with overages to enable them`, {
         field: "overagesEnabled",

@@ -79,6 +79,11 @@ describe("apps", () => {
     const refused = await invoke(patchAppRoute, { method: "PATCH", params: { appId: app.id }, body: { overagesEnabled: true } });
     expect(refused.status).toBe(422);
     expect(refused.body).toMatchObject({ error: "invalid_request", field: "overagesEnabled", message: expect.stringContaining("no overages") });
+    // Pay-as-you-go bills all usage from the balance: there is no overage to switch on or off.
+    const payg = await createAppAs(user, { name: "Metered", planSlug: "payg" });
+    const paygToggle = await invoke(patchAppRoute, { method: "PATCH", params: { appId: payg.id }, body: { overagesEnabled: true } });
+    expect(paygToggle.status).toBe(422);
+    expect(paygToggle.body).toMatchObject({ field: "overagesEnabled", message: expect.stringContaining("pay-as-you-go") });
     const emptyName = await invoke(createAppRoute, { method: "POST", body: { name: "" } });
     expect(emptyName.status).toBe(422);
     expect(emptyName.body).toMatchObject({ field: "name" });
