@@ -9,7 +9,8 @@
 // Workloads:
 //   fanout   one channel, 200 subscribers, 100 B payloads, 50 msg/s: server CPU per delivery
 //   rooms    60 rooms × 10 members, each member publishes 1 msg/s: server CPU per delivery
-//   connects 3,000 authenticated connects (JWT, every check) with 25 in flight: connects/s and CPU per connect
+//   connects 3,000 authenticated connects (JWT, every check) with 25 in flight, from a bare TCP client
+//            (the request, then the 101 and, for the relay, its welcome): connects/s and CPU per connect
 //   idle     RSS per idle connection with 5,000 connections open
 // BENCH_ROUNDS (default 3) sets the rounds; BENCH_WORKLOADS (e.g. "connects,idle") runs a subset;
 // BENCH_PROFILE_DIR writes the relay's --cpu-prof there.
@@ -19,7 +20,8 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { connect as connectTcp } from "node:net";
+import type { AddressInfo, Socket as TcpSocket } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { SignJWT } from "jose";
@@ -339,13 +341,48 @@ async function rooms(server: ServerProcess): Promise<number> {
   return result;
 }
 
+/**
+ * One WebSocket connect as a bare TCP client: the upgrade request, then the bytes that complete the
+ * connect (the 101 response; for the relay also its welcome frame). A `ws` client costs its process
+ * more than either server spends on the connect, so with it the benchmark measured its own client.
+ */
+function rawConnect(server: ServerProcess): Promise<TcpSocket> {
+  const target = server.kind === "relay" ? `/v1?token=${tokens[nextToken++ % tokens.length]}` : "/";
+  const request = `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${randomBytes(16).toString("base64")}\r\n\r\n`;
+  const done = server.kind === "relay" ? (text: string) => text.includes('{"type":"welcome"') : (text: string) => text.includes("\r\n\r\n");
+  return new Promise((resolve, reject) => {
+    const socket = connectTcp(server.port, "127.0.0.1", () => socket.write(request));
+    let received = "";
+    const onData = (chunk: Buffer) => {
+      received += chunk.toString("latin1");
+      if (!received.startsWith("HTTP/1.1 101")) return void reject(new Error(`refused: ${received.split("\r\n")[0]}`));
+      if (!done(received)) return;
+      socket.off("data", onData);
+      socket.resume();
+      resolve(socket);
+    };
+    socket.on("data", onData);
+    socket.once("error", reject);
+  });
+}
+
 async function connects(server: ServerProcess): Promise<{ perSecond: number; cpuMicrosPerConnect: number }> {
+  // Socket.IO's connect is its own engine.io handshake: it keeps its client (its figure is for reference).
+  const connectOne = server.kind === "socketio" ? () => connectPeer(server).then((peer) => () => peer.close()) : () => rawConnect(server).then((socket) => () => socket.destroy());
+  const closers: Array<() => void> = [];
+  let started = 0;
+  const worker = async () => {
+    while (started < CONNECTS) {
+      started += 1;
+      closers.push(await connectOne());
+    }
+  };
   const cpuBefore = cpuMicros(server.pid);
   const startedAt = performance.now();
-  const peers = await connectMany(server, CONNECTS, CONNECTS_IN_FLIGHT);
+  await Promise.all(Array.from({ length: CONNECTS_IN_FLIGHT }, worker));
   const seconds = (performance.now() - startedAt) / 1000;
   const cpu = cpuMicros(server.pid) - cpuBefore;
-  for (const peer of peers) peer.close();
+  for (const close of closers) close();
   return { perSecond: CONNECTS / seconds, cpuMicrosPerConnect: cpu / CONNECTS };
 }
 
