@@ -7,6 +7,33 @@ import { effectiveLimits } from "@/lib/plans/effective-limits";
 import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
 import type { UpdateAppBody } from "./app.types";
 
+type PlanFields = Parameters<typeof effectiveLimits>[0] & { kind: string; name: string };
+
+/** Overages can be switched on only under effective limits (plan + override) that allow them, and never on pay-as-you-go. */
+function refuseOveragesUnlessAllowed(plan: PlanFields, override: Parameters<typeof effectiveLimits>[1]): void {
+  if (plan.kind === "pay_as_you_go") {
+    throw new DomainError("unprocessable", "Overages do not apply to pay-as-you-go: all usage past the free allowance is billed from the balance", {
+      field: "overagesEnabled",
+    });
+  }
+  if (!effectiveLimits(plan, override).overagesAllowed) {
+    throw new DomainError("unprocessable", `The ${plan.name} plan has no overages: upgrade to a plan with overages to enable them`, { field: "overagesEnabled" });
+  }
+}
+
+/**
+ * A plan change that also asks for overages is checked against the new plan before anything is
+ * charged, so the request is refused whole rather than charged and then refused.
+ */
+export async function assertOveragesAllowedOnPlan(db: Db, input: { appId: string; planSlug: string }): Promise<void> {
+  const [app, plan] = await Promise.all([
+    db.app.findUnique({ where: { id: input.appId }, select: { override: true } }),
+    db.plan.findUnique({ where: { slug: input.planSlug } }),
+  ]);
+  // An unknown app or plan is the plan change's to report.
+  if (app && plan) refuseOveragesUnlessAllowed(plan, app.override);
+}
+
 /**
  * Renames an app and/or toggles overages (plan changes go through lib/billing/change-plan.ts, which
  * charges for them). Overages can only be on while the effective limits (plan + override) allow them.
@@ -19,16 +46,7 @@ export async function updateApp(db: Db, input: { actor: Actor; appId: string; ch
     });
     if (!app) throw notFound("App");
     const overagesAllowed = effectiveLimits(app.plan, app.override).overagesAllowed;
-    if (input.changes.overagesEnabled === true && app.plan.kind === "pay_as_you_go") {
-      throw new DomainError("unprocessable", "Overages do not apply to pay-as-you-go: all usage past the free allowance is billed from the balance", {
-        field: "overagesEnabled",
-      });
-    }
-    if (input.changes.overagesEnabled === true && !overagesAllowed) {
-      throw new DomainError("unprocessable", `The ${app.plan.name} plan has no overages: upgrade to a plan with overages to enable them`, {
-        field: "overagesEnabled",
-      });
-    }
+    if (input.changes.overagesEnabled === true) refuseOveragesUnlessAllowed(app.plan, app.override);
     const overagesEnabled = overagesAllowed && (input.changes.overagesEnabled ?? app.overagesEnabled);
     const name = input.changes.name ?? app.name;
     if (name === app.name && overagesEnabled === app.overagesEnabled) return;

@@ -82,6 +82,22 @@ describe("PATCH /api/apps/:id planSlug", () => {
     expect(fees).toHaveLength(1);
   });
 
+  it("a plan change asking for overages its new plan does not have is refused whole: 422, nothing charged, plan kept", async () => {
+    const { body } = await newApp();
+    await topUp(body.app.id, 60_000);
+    const res = await invoke(patchAppRoute, { method: "PATCH", params: { appId: body.app.id }, body: { planSlug: "unlimited", overagesEnabled: true } });
+    expect(res.status).toBe(422);
+    expect(res.body).toMatchObject({ field: "overagesEnabled", message: expect.stringContaining("Unlimited plan has no overages") });
+    const billing = await invoke<{ balanceMinor: number; ledger: Array<{ kind: string }> }>(billingRoute, { params: { appId: body.app.id } });
+    expect(billing.body.balanceMinor).toBe(60_000);
+    expect(billing.body.ledger.filter((entry) => entry.kind === "plan_fee")).toHaveLength(0);
+    expect((await harness.db.app.findUniqueOrThrow({ where: { id: body.app.id }, include: { plan: true } })).plan.slug).toBe("free");
+    // To pay-as-you-go with overages: refused the same way, before the switch.
+    const payg = await invoke(patchAppRoute, { method: "PATCH", params: { appId: body.app.id }, body: { planSlug: "payg", overagesEnabled: true } });
+    expect(payg.status).toBe(422);
+    expect((await harness.db.app.findUniqueOrThrow({ where: { id: body.app.id }, include: { plan: true } })).plan.slug).toBe("free");
+  });
+
   it("a downgrade is scheduled for the period end; the app keeps its plan now", async () => {
     const { body } = await newApp();
     await topUp(body.app.id, 50_000);

@@ -4,7 +4,7 @@
 import { NextResponse } from "next/server";
 import { deleteAppQuerySchema, updateAppSchema } from "@/lib/apps/app.types";
 import { getApp } from "@/lib/apps/get-app";
-import { deleteApp, updateApp } from "@/lib/apps/update-app";
+import { assertOveragesAllowedOnPlan, deleteApp, updateApp } from "@/lib/apps/update-app";
 import { changePlan } from "@/lib/billing/change-plan";
 import { idempotencyKeyOf } from "@/lib/billing/billing.types";
 import { getPaymentProvider } from "@/lib/billing/payment-provider";
@@ -34,6 +34,7 @@ export const PATCH = withAppAccess<Params>(
     const { planSlug, ...changes } = updateAppSchema.parse(await readJson(req));
     requirePermission(access.role, ...permissionsForAppChanges({ planSlug, ...changes }));
     const idempotencyKey = idempotencyKeyOf(req.headers);
+    if (planSlug !== undefined && changes.overagesEnabled === true) await assertOveragesAllowedOnPlan(getDb(), { appId: access.appId, planSlug });
     const planChange =
       planSlug === undefined
         ? null
