@@ -1,5 +1,6 @@
 // Password reset by email: a single-use link, valid for an hour, only its SHA-256 stored. Asking for a
-// reset answers the same whether or not the address has an account, so it cannot probe for accounts.
+// reset answers the same whether or not the address has an account, so it cannot probe for accounts;
+// an account gets at most MAX_RESET_MAILS_PER_HOUR links an hour.
 import { writeAuditLog } from "@/lib/audit/write-audit-log";
 import { hashOneTimeToken, linkTo, newOneTimeToken } from "@/lib/auth/one-time-token";
 import { hashPassword } from "@/lib/auth/password";
@@ -9,6 +10,11 @@ import type { Mailer } from "@/lib/email/mailer";
 import { DomainError } from "@/lib/errors";
 
 export const PASSWORD_RESET_TTL_MS = 60 * 60_000;
+/**
+ * Reset links mailed to one account per hour. Past it, requests are answered the same but send nothing:
+ * a refusal would tell that the account exists, and a stranger must not be able to flood its inbox.
+ */
+export const MAX_RESET_MAILS_PER_HOUR = 3;
 const TOKEN_PREFIX = "pwr_";
 
 /** Mails a reset link when the account exists. Without a mailer nothing can be sent: that is an error. */
@@ -18,6 +24,8 @@ export async function requestPasswordReset(db: Db, context: { mailer: Mailer | n
   const email = input.email.trim().toLowerCase();
   const user = await db.user.findUnique({ where: { email }, select: { id: true, email: true } });
   if (!user) return;
+  const recentLinks = await db.passwordResetToken.count({ where: { userId: user.id, createdAt: { gt: new Date(now.getTime() - 60 * 60_000) } } });
+  if (recentLinks >= MAX_RESET_MAILS_PER_HOUR) return;
   const { token, tokenHash } = newOneTimeToken(TOKEN_PREFIX);
   await db.passwordResetToken.create({ data: { userId: user.id, tokenHash, createdAt: now, expiresAt: new Date(now.getTime() + PASSWORD_RESET_TTL_MS) } });
   await context.mailer.send({

@@ -1,13 +1,16 @@
 // Wraps a route handler: refuses cross-site and non-JSON writes (request-guard.ts), requires a signed-in
-// user (and optionally a platform admin), keeps every answer out of caches and maps errors once.
+// user (and optionally a platform admin) or, on public routes, limits each address; keeps every answer
+// out of caches and maps errors once.
 import type { NextRequest } from "next/server";
 import type { SessionUser } from "@/lib/auth/authenticate";
 import { getServerEnv } from "@/lib/env";
 import { DomainError } from "@/lib/errors";
+import { clientAddress } from "./client-address";
 import { errorResponse, handleApiError } from "./handle-api-error";
 import { noStore } from "./no-store";
 import { assertParamsAreText, assertSameSiteJson } from "./request-guard";
 import { getSessionUser } from "./session";
+import { TokenBucketLimiter } from "./token-bucket-limiter";
 
 interface RouteContext<Params> {
   params: Promise<Params>;
@@ -38,11 +41,25 @@ export function withSession<Params = Record<string, string>>(
   }
 }
 
-/** For routes anyone may call from our pages (sign-up): the same cross-site and JSON rules, no session. */
+/**
+ * Requests a public route takes from one address: a burst, then one every PUBLIC_ROUTE_REFILL_SECONDS
+ * (each route counts on its own). Enough for people, too little for a script creating accounts or
+ * asking for reset mails at full speed.
+ */
+export const PUBLIC_ROUTE_BURST = 20;
+export const PUBLIC_ROUTE_REFILL_SECONDS = 6;
+
+/**
+ * For routes anyone may call from our pages (sign-up, password reset): the same cross-site and JSON
+ * rules, no session, and a per-address limit (429 with Retry-After).
+ */
 export function withSameSitePublic(handler: (args: { req: NextRequest }) => Promise<Response>) {
+  const perAddress = new TokenBucketLimiter(1 / PUBLIC_ROUTE_REFILL_SECONDS, PUBLIC_ROUTE_BURST);
   return async (req: NextRequest): Promise<Response> => {
     try {
       assertSameSiteJson(req, getServerEnv().NEXTAUTH_URL);
+      const waitSec = perAddress.take(clientAddress(req.headers));
+      if (waitSec > 0) throw new DomainError("rate_limited", "Too many requests from this address: try again shortly", { retryAfterSec: waitSec });
       return noStore(await handler({ req }));
     } catch (error) {
       return noStore(handleApiError(error));

@@ -15,13 +15,16 @@ import { POST as createKeyRoute } from "@/app/api/apps/[appId]/keys/route";
 import { GET as listAppsRoute } from "@/app/api/apps/route";
 import { POST as resetConfirmRoute } from "@/app/api/auth/password-reset/confirm/route";
 import { POST as resetRequestRoute } from "@/app/api/auth/password-reset/route";
+import { POST as signUpRoute } from "@/app/api/auth/sign-up/route";
 import { GET as snapshotRoute } from "@/app/api/internal/relay/snapshot/route";
 import { GET as v1UsageRoute } from "@/app/v1/usage/route";
 import type { AdminApp, AuditEntry } from "@/components/api-types";
 import type { AppView } from "@/lib/apps/app.types";
 import type { SessionUser } from "@/lib/auth/authenticate";
 import { authenticate } from "@/lib/auth/authenticate";
+import { MAX_RESET_MAILS_PER_HOUR } from "@/lib/account/password-reset";
 import { hashPassword } from "@/lib/auth/password";
+import { PUBLIC_ROUTE_BURST } from "@/lib/http/with-session";
 import { createTestApp, createUser } from "@/tests/helpers/fixtures";
 import { invoke, startRouteHarness, type RouteHarness } from "@/tests/helpers/route-harness";
 import { firstLink, startSmtpSink, type SmtpSink } from "@/tests/helpers/smtp-sink";
@@ -180,5 +183,33 @@ describe("password reset by email", () => {
     const expiredToken = second ? (firstLink(second).split("/reset-password/")[1] ?? "") : "";
     expect(expiredToken).not.toBe(token);
     expect((await invoke(resetConfirmRoute, { method: "POST", body: { token: expiredToken, password: "another-password" } })).status).toBe(422);
+  });
+
+  it("mails an account at most MAX_RESET_MAILS_PER_HOUR links an hour, answering every request the same (no probe, no mail bomb)", async () => {
+    const user = await createUser(harness.db);
+    session.user = null;
+    const answers = [];
+    for (let i = 0; i < MAX_RESET_MAILS_PER_HOUR + 3; i++) {
+      const peer = { "x-tollgate-peer-address": `198.51.100.${i + 1}` };
+      answers.push(await invoke(resetRequestRoute, { method: "POST", body: { email: user.email }, headers: peer }));
+    }
+    expect(new Set(answers.map((answer) => `${answer.status} ${JSON.stringify(answer.body)}`))).toEqual(new Set(['202 {"sent":true}']));
+    expect(await harness.db.passwordResetToken.count({ where: { userId: user.id } })).toBe(MAX_RESET_MAILS_PER_HOUR);
+    await smtp.waitFor(user.email);
+    expect(smtp.messages.filter((message) => message.to.includes(user.email))).toHaveLength(MAX_RESET_MAILS_PER_HOUR);
+  });
+});
+
+describe("public routes (sign-up, password reset)", () => {
+  it("limit each address: a burst, then 429 with Retry-After; another address is unaffected", async () => {
+    session.user = null;
+    const flooder = { "x-tollgate-peer-address": "203.0.113.77" };
+    const statuses: number[] = [];
+    for (let i = 0; i < PUBLIC_ROUTE_BURST + 1; i++) statuses.push((await invoke(signUpRoute, { method: "POST", body: { email: "x" }, headers: flooder })).status);
+    expect(statuses.slice(0, PUBLIC_ROUTE_BURST)).toEqual(Array(PUBLIC_ROUTE_BURST).fill(422));
+    const limited = await invoke(signUpRoute, { method: "POST", body: { email: "x" }, headers: flooder });
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect((await invoke(signUpRoute, { method: "POST", body: { email: "x" }, headers: { "x-tollgate-peer-address": "203.0.113.78" } })).status).toBe(422);
   });
 });
