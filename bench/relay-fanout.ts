@@ -11,14 +11,10 @@ import { fork } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { SignJWT } from "jose";
 import { WebSocket } from "ws";
-import { ControlPlanePath } from "../relay/src/protocol";
-import type { Snapshot } from "../relay/src/protocol";
+import { benchApp, benchToken, startBenchControlPlane } from "./bench-control-plane";
 
 const SUBSCRIBERS = 200;
 const PAYLOAD_BYTES = 100;
@@ -34,9 +30,13 @@ const SATURATION_BURSTS = 4;
 const DRAIN_TIMEOUT_MS = 2_000;
 const CHANNEL = "bench/room";
 const RELAY_SECRET = randomBytes(24).toString("hex");
-const signingSecret = `sk_secret_${randomBytes(24).toString("hex")}`;
-const keyId = `sk_id_${randomBytes(8).toString("hex")}`;
-const appId = "app_bench";
+const app = benchApp("app_bench", {
+  maxConcurrentConnections: 10_000,
+  maxMessagesPerPeriod: 1_000_000_000,
+  tokenBucketRefillPerSecond: 100_000,
+  tokenBucketBurst: 100_000,
+  connectAttemptsPerIpPerMinute: 100_000,
+});
 
 type Mode = "baseline" | "relay";
 
@@ -45,56 +45,6 @@ interface RunResult {
   maxDeliveredPerSecond: number;
   p50Ms: number;
   p99Ms: number;
-}
-
-function snapshot(): Snapshot {
-  return {
-    version: "bench-1",
-    generatedAtUnixMs: Date.now(),
-    apps: [
-      {
-        appId,
-        status: "active",
-        planName: "bench",
-        limits: {
-          maxConcurrentConnections: 10_000,
-          maxMessagesPerPeriod: 1_000_000_000,
-          tokenBucketRefillPerSecond: 100_000,
-          tokenBucketBurst: 100_000,
-          connectAttemptsPerIpPerMinute: 100_000,
-        },
-        billing: {
-          overagesAllowed: false,
-          overagesEnabled: false,
-          balanceMinor: 0,
-          autoRechargeEnabled: false,
-          overagePricePer1000MessagesMinor: 0,
-          overagePricePerConnectionMinor: 0,
-          usageBilledFromBalance: false,
-        },
-        period: { startUnix: Math.floor(Date.now() / 1000) - 3600, endUnix: Math.floor(Date.now() / 1000) + 86_400 },
-        usage: { messagesUsed: 0, overageMessages: 0, overageConnections: 0, peakConcurrent: 0 },
-        keys: [{ keyId, kind: "secret", channelPatterns: ["**"], actions: ["publish", "subscribe", "presence", "send"], allowedOrigins: [], revoked: false, expiresAtUnix: null, signingSecret }],
-      },
-    ],
-  };
-}
-
-async function startControlPlane(): Promise<{ url: string; close(): void }> {
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on("end", () => {
-      if (req.url === ControlPlanePath.snapshot) {
-        res.writeHead(200, { "content-type": "application/json", etag: '"bench-1"' }).end(JSON.stringify(snapshot()));
-      } else if (req.url === ControlPlanePath.usage) {
-        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ applied: true, apps: [] }));
-      } else {
-        res.writeHead(404).end();
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
 }
 
 interface ServerChild {
@@ -146,16 +96,8 @@ interface Target {
   onDelivery: (() => void) | null;
 }
 
-async function token(sub: string): Promise<string> {
-  return new SignJWT({})
-    .setProtectedHeader({ alg: "HS256", kid: keyId, typ: "JWT" })
-    .setSubject(sub)
-    .setExpirationTime(Math.floor(Date.now() / 1000) + 3600)
-    .sign(new TextEncoder().encode(signingSecret));
-}
-
 async function openSocket(mode: Mode, port: number, name: string): Promise<WebSocket> {
-  const url = mode === "relay" ? `ws://127.0.0.1:${port}/v1?token=${await token(name)}` : `ws://127.0.0.1:${port}/`;
+  const url = mode === "relay" ? `ws://127.0.0.1:${port}/v1?token=${await benchToken(app, name)}` : `ws://127.0.0.1:${port}/`;
   const ws = new WebSocket(url, { perMessageDeflate: false });
   await new Promise<void>((resolve, reject) => {
     if (mode === "baseline") ws.once("open", () => resolve());
@@ -335,7 +277,7 @@ function median(values: number[]): number {
 }
 
 async function main(): Promise<void> {
-  const controlPlane = await startControlPlane();
+  const controlPlane = await startBenchControlPlane(app);
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "tollgate-bench-"));
   const env = { BENCH_CONTROL_PLANE_URL: controlPlane.url, BENCH_RELAY_SECRET: RELAY_SECRET, BENCH_DATA_DIR: dataDir };
   const results: Record<Mode, RunResult[]> = { baseline: [], relay: [] };

@@ -19,18 +19,15 @@ import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:http";
 import { connect as connectTcp } from "node:net";
-import type { AddressInfo, Socket as TcpSocket } from "node:net";
+import type { Socket as TcpSocket } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { SignJWT } from "jose";
 import { io as socketIoClient } from "socket.io-client";
 import type { Socket } from "socket.io-client";
 import { WebSocket } from "ws";
 import { buildRelay, relayEntryPoint } from "../relay/build.mjs";
-import { ControlPlanePath } from "../relay/src/protocol";
-import type { Snapshot } from "../relay/src/protocol";
+import { benchApp, benchToken, startBenchControlPlane } from "./bench-control-plane";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WORKLOADS = new Set((process.env.BENCH_WORKLOADS ?? "idle,connects,fanout,rooms").split(","));
@@ -48,65 +45,16 @@ const IDLE_WARMUP_CONNECTIONS = 100;
 const CLOCK_TICK_MICROS = 1_000_000 / 100;
 
 const RELAY_SECRET = randomBytes(24).toString("hex");
-const signingSecret = `sk_secret_${randomBytes(24).toString("hex")}`;
-const keyId = `sk_id_${randomBytes(8).toString("hex")}`;
-const appId = "app_bench_peers";
+const app = benchApp("app_bench_peers", {
+  maxConcurrentConnections: 100_000,
+  maxMessagesPerPeriod: 1_000_000_000,
+  tokenBucketRefillPerSecond: 1_000,
+  tokenBucketBurst: 1_000,
+  connectAttemptsPerIpPerMinute: 1_000_000,
+});
 
 type Kind = "relay" | "ws" | "socketio";
 const KINDS: readonly Kind[] = ["relay", "ws", "socketio"];
-
-function snapshot(): Snapshot {
-  const nowSec = Math.floor(Date.now() / 1000);
-  return {
-    version: "bench-peers-1",
-    generatedAtUnixMs: Date.now(),
-    apps: [
-      {
-        appId,
-        status: "active",
-        planName: "bench",
-        limits: {
-          maxConcurrentConnections: 100_000,
-          maxMessagesPerPeriod: 1_000_000_000,
-          tokenBucketRefillPerSecond: 1_000,
-          tokenBucketBurst: 1_000,
-          connectAttemptsPerIpPerMinute: 1_000_000,
-        },
-        billing: {
-          overagesAllowed: false,
-          overagesEnabled: false,
-          balanceMinor: 0,
-          autoRechargeEnabled: false,
-          overagePricePer1000MessagesMinor: 0,
-          overagePricePerConnectionMinor: 0,
-          usageBilledFromBalance: false,
-        },
-        period: { startUnix: nowSec - 3600, endUnix: nowSec + 86_400 },
-        usage: { messagesUsed: 0, overageMessages: 0, overageConnections: 0, peakConcurrent: 0 },
-        keys: [{ keyId, kind: "secret", channelPatterns: ["**"], actions: ["publish", "subscribe", "presence", "send"], allowedOrigins: [], revoked: false, expiresAtUnix: null, signingSecret }],
-      },
-    ],
-  };
-}
-
-async function startControlPlane(): Promise<{ url: string; close(): void }> {
-  const body = JSON.stringify(snapshot());
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on("end", () => {
-      if (req.url === ControlPlanePath.snapshot) {
-        if (req.headers["if-none-match"] === '"bench-peers-1"') return void res.writeHead(304).end();
-        res.writeHead(200, { "content-type": "application/json", etag: '"bench-peers-1"' }).end(body);
-      } else if (req.url === ControlPlanePath.usage) {
-        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ applied: true, apps: [{ appId, balanceMinor: 0 }] }));
-      } else {
-        res.writeHead(404).end();
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
-}
 
 interface ServerProcess {
   kind: Kind;
@@ -182,17 +130,7 @@ const tokens: string[] = [];
 let nextToken = 0;
 
 async function mintTokens(count: number): Promise<void> {
-  const key = new TextEncoder().encode(signingSecret);
-  while (tokens.length < count) {
-    tokens.push(
-      await new SignJWT({})
-        .setProtectedHeader({ alg: "HS256", kid: keyId, typ: "JWT" })
-        .setSubject(`peer-${tokens.length}`)
-        .setIssuedAt()
-        .setExpirationTime(Math.floor(Date.now() / 1000) + 3 * 3600)
-        .sign(key),
-    );
-  }
+  while (tokens.length < count) tokens.push(await benchToken(app, `peer-${tokens.length}`, 3 * 3600));
 }
 
 function wsPeer(url: string, readyWhen: "open" | "welcome"): Promise<Peer> {
@@ -410,7 +348,7 @@ const median = (values: number[]) => {
 async function main(): Promise<void> {
   await buildRelay();
   await mintTokens(CONNECTS + IDLE_CONNECTIONS + IDLE_WARMUP_CONNECTIONS + ROOMS * ROOM_MEMBERS + FANOUT_SUBSCRIBERS + 1);
-  const controlPlane = await startControlPlane();
+  const controlPlane = await startBenchControlPlane(app);
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "tollgate-bench-peers-"));
   const results: RoundResult[] = [];
   console.log(`relay-peers: ${ROUNDS} interleaved rounds on ${os.cpus().length} CPUs (load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")})`);
