@@ -9,6 +9,9 @@ import { redisSettingsFromEnv } from "./state/redis/config";
 import type { RedisSettings } from "./state/redis/config";
 
 async function main(): Promise<void> {
+  // A log reader that goes away (a collector restarting, a closed pipe: EPIPE) must not take the relay
+  // and its clients down with it: the lines it would have read are dropped.
+  for (const stream of [process.stdout, process.stderr]) stream.on("error", () => undefined);
   let config;
   let redisSettings: RedisSettings | null = null;
   try {

@@ -86,4 +86,20 @@ describe.each(entryPoints)("$name", (entryPoint) => {
     expect(relay.output()).not.toContain(token);
     expect(relay.output()).not.toContain(firstSecretKey(app).signingSecret);
   }, 40_000);
+
+  it("keeps serving when the reader of its logs goes away (EPIPE on stdout)", async () => {
+    const relay = runRelay(entryPoint, { RELAY_SECRET, RELAY_PORT: "0", CONTROL_PLANE_URL: controlPlane.url, RELAY_DATA_DIR: await tempDataDir() });
+    const port = Number((await waitForLog(relay.output, /"msg":"relay listening".*?"port":(\d+)/))[1]);
+    // A log collector that exits closes the pipe's reading end: the relay's next log line fails with EPIPE.
+    relay.child.stdout?.destroy();
+    for (let i = 0; i < 3; i++) {
+      const refused = new TestClient(`ws://127.0.0.1:${port}/v1?token=not-a-jwt`);
+      expect(await refused.closeCodeWithin(5_000)).toBe(CloseCode.InvalidToken);
+    }
+    const client = new TestClient(`ws://127.0.0.1:${port}/v1?token=${await mintToken(firstSecretKey(app))}`);
+    await client.waitFor((f) => f.type === "welcome");
+    expect(relay.child.exitCode).toBeNull();
+    relay.child.kill("SIGTERM");
+    expect(await relay.exited).toBe(0);
+  }, 40_000);
 });
