@@ -10,7 +10,8 @@
 //   fanout   one channel, 200 subscribers, 100 B payloads, 50 msg/s: server CPU per delivery
 //   rooms    60 rooms × 10 members, each member publishes 1 msg/s: server CPU per delivery
 //   connects 3,000 authenticated connects (JWT, every check) with 25 in flight, from a bare TCP client
-//            (the request, then the 101 and, for the relay, its welcome): connects/s and CPU per connect
+//            (the request, then the 101 and, for the relay, its welcome), after 3,000 unmeasured ones
+//            that warm each server up: connects/s and CPU per connect
 //   idle     RSS per idle connection with 5,000 connections open
 // BENCH_ROUNDS (default 3) sets the rounds; BENCH_WORKLOADS (e.g. "connects,idle") runs a subset;
 // BENCH_PROFILE_DIR writes the relay's --cpu-prof there.
@@ -40,6 +41,7 @@ const PHASE_SECONDS = 4;
 // Enough connects that a major GC cycle falling inside the phase or not moves the figure little.
 const CONNECTS = 3_000;
 const CONNECTS_IN_FLIGHT = 25;
+const CONNECTS_WARMUP = 3_000;
 const IDLE_CONNECTIONS = 5_000;
 const IDLE_WARMUP_CONNECTIONS = 100;
 const CLOCK_TICK_MICROS = 1_000_000 / 100;
@@ -304,13 +306,14 @@ function rawConnect(server: ServerProcess): Promise<TcpSocket> {
   });
 }
 
-async function connects(server: ServerProcess): Promise<{ perSecond: number; cpuMicrosPerConnect: number }> {
+/** `count` connects with CONNECTS_IN_FLIGHT pending at once; returns connects/s and server CPU per connect. */
+async function connectBurst(server: ServerProcess, count: number): Promise<{ perSecond: number; cpuMicrosPerConnect: number }> {
   // Socket.IO's connect is its own engine.io handshake: it keeps its client (its figure is for reference).
   const connectOne = server.kind === "socketio" ? () => connectPeer(server).then((peer) => () => peer.close()) : () => rawConnect(server).then((socket) => () => socket.destroy());
   const closers: Array<() => void> = [];
   let started = 0;
   const worker = async () => {
-    while (started < CONNECTS) {
+    while (started < count) {
       started += 1;
       closers.push(await connectOne());
     }
@@ -321,7 +324,17 @@ async function connects(server: ServerProcess): Promise<{ perSecond: number; cpu
   const seconds = (performance.now() - startedAt) / 1000;
   const cpu = cpuMicros(server.pid) - cpuBefore;
   for (const close of closers) close();
-  return { perSecond: CONNECTS / seconds, cpuMicrosPerConnect: cpu / CONNECTS };
+  return { perSecond: count / seconds, cpuMicrosPerConnect: cpu / count };
+}
+
+/**
+ * A running server's connect storm: every server first takes CONNECTS_WARMUP connects (not measured,
+ * then closed) so its JIT has compiled the connect path, as it has in a process that has been up a while.
+ */
+async function connects(server: ServerProcess): Promise<{ perSecond: number; cpuMicrosPerConnect: number }> {
+  await connectBurst(server, CONNECTS_WARMUP);
+  await quiesce(server);
+  return connectBurst(server, CONNECTS);
 }
 
 async function idleRss(server: ServerProcess): Promise<number> {
@@ -347,7 +360,7 @@ const median = (values: number[]) => {
 
 async function main(): Promise<void> {
   await buildRelay();
-  await mintTokens(CONNECTS + IDLE_CONNECTIONS + IDLE_WARMUP_CONNECTIONS + ROOMS * ROOM_MEMBERS + FANOUT_SUBSCRIBERS + 1);
+  await mintTokens(CONNECTS_WARMUP + CONNECTS + IDLE_CONNECTIONS + IDLE_WARMUP_CONNECTIONS + ROOMS * ROOM_MEMBERS + FANOUT_SUBSCRIBERS + 1);
   const controlPlane = await startBenchControlPlane(app);
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "tollgate-bench-peers-"));
   const results: RoundResult[] = [];
