@@ -3,7 +3,7 @@ import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { getDb } from "@/lib/db";
 import { DomainError } from "@/lib/errors";
-import { clientAddress } from "@/lib/http/client-address";
+import { clientLimitKey } from "@/lib/http/client-address";
 import { authenticate } from "./authenticate";
 import { safeRedirectUrl } from "./safe-callback";
 import { refreshSessionClaims, SessionRevokedError } from "./session-version";
@@ -21,7 +21,7 @@ export const authOptions: NextAuthOptions = {
           const user = await authenticate(getDb(), {
             email: credentials.email,
             password: credentials.password,
-            ip: clientAddress(req.headers),
+            ip: clientLimitKey(req.headers),
           });
           return user ? { id: user.id, email: user.email, name: user.name, isPlatformAdmin: user.isPlatformAdmin, sessionVersion: user.sessionVersion } : null;
         } catch (error) {

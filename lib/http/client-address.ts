@@ -2,7 +2,7 @@
 // when that peer is a trusted proxy — the right-most X-Forwarded-For hop that is not a trusted proxy.
 // Next's route handlers cannot see the socket, so the web server (scripts/web-server.mjs) writes the
 // peer into PEER_ADDRESS_HEADER on every request, replacing whatever a client sent under that name.
-import { clientIp, parseTrustedProxies } from "@tollgate/relay/enforcement/ip-limiter";
+import { clientIp, parseTrustedProxies, rateLimitSubject } from "@tollgate/relay/enforcement/ip-limiter";
 import { getServerEnv } from "@/lib/env";
 
 export const PEER_ADDRESS_HEADER = "x-tollgate-peer-address";
@@ -27,4 +27,9 @@ function header(headers: HeaderSource, name: string): string | undefined {
 export function clientAddress(headers: HeaderSource | undefined): string {
   if (!headers) return "unknown";
   return clientIp(header(headers, PEER_ADDRESS_HEADER), header(headers, "x-forwarded-for"), trustedProxies());
+}
+
+/** What per-address limits count a request under: its client address, or for IPv6 that address's /64. */
+export function clientLimitKey(headers: HeaderSource | undefined): string {
+  return rateLimitSubject(clientAddress(headers));
 }

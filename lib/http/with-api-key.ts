@@ -8,7 +8,7 @@ import { getDb } from "@/lib/db";
 import { getServerEnv } from "@/lib/env";
 import { DomainError } from "@/lib/errors";
 import { type AuthenticatedKey, authenticateSecretKey } from "@/lib/keys/authenticate-secret-key";
-import { clientAddress } from "./client-address";
+import { clientLimitKey } from "./client-address";
 import { handleApiError } from "./handle-api-error";
 import { readCappedJson } from "./read-capped-body";
 import { assertParamsAreText } from "./request-guard";
@@ -36,7 +36,7 @@ function tooManyFailures(waitSec: number): DomainError {
 }
 
 async function authenticate(req: NextRequest) {
-  const source = clientAddress(req.headers);
+  const source = clientLimitKey(req.headers);
   const blockedSec = failedAuthBySource.peek(source);
   if (blockedSec > 0) throw tooManyFailures(blockedSec);
   try {

@@ -5,7 +5,7 @@ import type { NextRequest } from "next/server";
 import type { SessionUser } from "@/lib/auth/authenticate";
 import { getServerEnv } from "@/lib/env";
 import { DomainError } from "@/lib/errors";
-import { clientAddress } from "./client-address";
+import { clientLimitKey } from "./client-address";
 import { errorResponse, handleApiError } from "./handle-api-error";
 import { noStore } from "./no-store";
 import { assertParamsAreText, assertSameSiteJson } from "./request-guard";
@@ -58,7 +58,7 @@ export function withSameSitePublic(handler: (args: { req: NextRequest }) => Prom
   return async (req: NextRequest): Promise<Response> => {
     try {
       assertSameSiteJson(req, getServerEnv().NEXTAUTH_URL);
-      const waitSec = perAddress.take(clientAddress(req.headers));
+      const waitSec = perAddress.take(clientLimitKey(req.headers));
       if (waitSec > 0) throw new DomainError("rate_limited", "Too many requests from this address: try again shortly", { retryAfterSec: waitSec });
       return noStore(await handler({ req }));
     } catch (error) {

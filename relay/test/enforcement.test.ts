@@ -325,6 +325,11 @@ describe("per-IP connect limit", () => {
     expect(await attempt("10.0.0.1")).toBe(429);
     // A different client IP behind the same trusted proxy has its own budget.
     expect(await attempt("10.0.0.2")).toBe(200);
+    // IPv6: one host or network holds a whole /64, so its addresses share one budget.
+    expect(await attempt("2001:db8:7:1::a")).toBe(200);
+    expect(await attempt("2001:db8:7:1:ffff:1:2:3")).toBe(200);
+    expect(await attempt("2001:0db8:0007:0001::b")).toBe(429);
+    expect(await attempt("2001:db8:7:2::a")).toBe(200);
   });
 });
 

@@ -212,4 +212,16 @@ describe("public routes (sign-up, password reset)", () => {
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
     expect((await invoke(signUpRoute, { method: "POST", body: { email: "x" }, headers: { "x-tollgate-peer-address": "203.0.113.78" } })).status).toBe(422);
   });
+
+  it("count an IPv6 client's whole /64 as one address (it can pick any of 2^64 source addresses)", async () => {
+    session.user = null;
+    const statuses: number[] = [];
+    for (let i = 0; i < PUBLIC_ROUTE_BURST + 1; i++) {
+      const peer = { "x-tollgate-peer-address": `2001:db8:42:7:${(i + 1).toString(16)}::1` };
+      statuses.push((await invoke(signUpRoute, { method: "POST", body: { email: "x" }, headers: peer })).status);
+    }
+    expect(statuses.slice(0, PUBLIC_ROUTE_BURST)).toEqual(Array(PUBLIC_ROUTE_BURST).fill(422));
+    expect(statuses[PUBLIC_ROUTE_BURST]).toBe(429);
+    expect((await invoke(signUpRoute, { method: "POST", body: { email: "x" }, headers: { "x-tollgate-peer-address": "2001:db8:42:8::1" } })).status).toBe(422);
+  });
 });

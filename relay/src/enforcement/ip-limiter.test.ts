@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { IpConnectLimiter, clientIp } from "./ip-limiter";
+import { IpConnectLimiter, clientIp, rateLimitSubject } from "./ip-limiter";
 
 describe("IpConnectLimiter", () => {
   const limiters: IpConnectLimiter[] = [];
@@ -16,6 +16,32 @@ describe("IpConnectLimiter", () => {
     expect(limiter.attempt("1.2.3.4", 3, 61_001)).toBe(0);
     expect(limiter.attempt("1.2.3.4", 3, 61_002)).toBe(0);
     expect(limiter.attempt("1.2.3.4", 3, 61_003)).toBeGreaterThan(0);
+  });
+
+  it("counts every address of an IPv6 /64 against one window", () => {
+    const limiter = new IpConnectLimiter(60_000);
+    limiters.push(limiter);
+    expect(limiter.attempt("2001:db8:1:2::1", 2, 1_000)).toBe(0);
+    expect(limiter.attempt("2001:db8:1:2:dead:beef:0:1", 2, 1_001)).toBe(0);
+    expect(limiter.attempt("2001:db8:1:2::ffff", 2, 1_002)).toBeGreaterThan(0);
+    expect(limiter.attempt("2001:db8:1:3::1", 2, 1_003)).toBe(0);
+  });
+});
+
+describe("rateLimitSubject", () => {
+  it("is the address for IPv4 and the /64 for IPv6, whatever the spelling", () => {
+    expect(rateLimitSubject("203.0.113.9")).toBe("203.0.113.9");
+    expect(rateLimitSubject("unknown")).toBe("unknown");
+    for (const spelling of ["2001:db8:1:2::1", "2001:0DB8:0001:0002:ffff:0:0:9", "2001:db8:1:2:0::", "2001:db8:1:2:a:b:1.2.3.4"]) {
+      expect(rateLimitSubject(spelling)).toBe("2001:db8:1:2::/64");
+    }
+    expect(rateLimitSubject("2001:db8::1")).toBe("2001:db8:0:0::/64");
+    expect(rateLimitSubject("2001:db8:1::2:3")).toBe("2001:db8:1:0::/64");
+    expect(rateLimitSubject("::1")).toBe("0:0:0:0::/64");
+    expect(rateLimitSubject("::")).toBe("0:0:0:0::/64");
+    expect(rateLimitSubject("64:ff9b::192.0.2.1")).toBe("64:ff9b:0:0::/64");
+    expect(rateLimitSubject("fe80::1%eth0")).toBe("fe80:0:0:0::/64");
+    expect(rateLimitSubject("1:2:3:4:5:6:7::")).toBe("1:2:3:4::/64");
   });
 });
 

@@ -11,12 +11,16 @@ export class IpConnectLimiter {
     this.sweepTimer.unref();
   }
 
-  /** Records an attempt; returns 0 when allowed, else the ms until the oldest attempt leaves the window. */
+  /**
+   * Records an attempt from `ip` (as `clientIp` gives it); returns 0 when allowed, else the ms until the
+   * oldest attempt leaves the window. An IPv6 address counts against its /64 (`rateLimitSubject`).
+   */
   attempt(ip: string, limit: number, nowMs: number = Date.now()): number {
-    let times = this.attempts.get(ip);
+    const subject = rateLimitSubject(ip);
+    let times = this.attempts.get(subject);
     if (!times) {
       times = [];
-      this.attempts.set(ip, times);
+      this.attempts.set(subject, times);
     }
     const cutoff = nowMs - this.windowMs;
     while (times.length > 0 && (times[0] ?? 0) <= cutoff) times.shift();
@@ -38,6 +42,32 @@ export class IpConnectLimiter {
   close(): void {
     clearInterval(this.sweepTimer);
   }
+}
+
+/**
+ * What a per-address limit counts: an IPv4 address, or an IPv6 address's /64 (as "2001:db8:1:2::/64").
+ * A /64 is what one host or one customer network is given, so a client holding one could otherwise
+ * pick a fresh source address for every attempt. `ip` is an address as `clientIp` returns it
+ * (IPv4-mapped addresses already unwrapped); anything without a colon is returned as it is.
+ */
+export function rateLimitSubject(ip: string): string {
+  if (!ip.includes(":")) return ip;
+  const address = ip.split("%")[0] ?? ip;
+  const gap = address.indexOf("::");
+  const groups = (text: string) => (text === "" ? [] : text.split(":"));
+  let leading: string[];
+  if (gap === -1) leading = groups(address);
+  else {
+    const head = groups(address.slice(0, gap));
+    // Only the first four groups matter: a trailing dotted quad lies in the last two, never among them.
+    const tail = groups(address.slice(gap + 2));
+    const tailGroups = tail.reduce((count, group) => count + (group.includes(".") ? 2 : 1), 0);
+    leading = [...head, ...Array<string>(Math.max(0, 8 - head.length - tailGroups)).fill("0"), ...tail];
+  }
+  return `${leading
+    .slice(0, 4)
+    .map((group) => Number.parseInt(group, 16).toString(16))
+    .join(":")}::/64`;
 }
 
 function normalizeIp(ip: string): string {
