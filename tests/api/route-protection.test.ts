@@ -3,146 +3,43 @@
 // session (admin routes: a platform admin), refuse a foreign Origin and a non-JSON write, and answer
 // 404 for another tenant's ids; under /v1 a secret key; under /api/internal the relay secret. Only the
 // few routes in PUBLIC_ROUTES are exempt, each with its reason. A route whose params have no fixture
-// fails until one is added below, so nothing is skipped silently.
-import { randomUUID } from "node:crypto";
-import { readdirSync, statSync } from "node:fs";
-import path from "node:path";
-import type { NextRequest } from "next/server";
+// fails until one is added (tests/helpers/app-routes.ts), so nothing is skipped silently.
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { SessionUser } from "@/lib/auth/authenticate";
-import { createApiKey } from "@/lib/keys/create-api-key";
-import { createTestApp, createUser, TEST_ENCRYPTION_KEY, type TestUser } from "@/tests/helpers/fixtures";
+import {
+  createVictim,
+  discoverRoutes,
+  handlersOf,
+  paramsFor,
+  protectionOf,
+  PUBLIC_ROUTES,
+  SAME_SITE_PUBLIC_ROUTES,
+  type DiscoveredRoute,
+  type Handler,
+  type Method,
+  type Victim,
+} from "@/tests/helpers/app-routes";
 import { invoke, startRouteHarness, type RouteHarness } from "@/tests/helpers/route-harness";
 
 const session = vi.hoisted(() => ({ user: null as SessionUser | null }));
 vi.mock("@/lib/http/session", () => ({ getSessionUser: async () => session.user }));
 
-const appDir = path.resolve(import.meta.dirname, "..", "..", "app");
-const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
-type Method = (typeof METHODS)[number];
 const FOREIGN_ORIGIN = "https://evil.example";
 
-/** Routes anyone may call, and why. Keep this short: everything else is protected by default. */
-const PUBLIC_ROUTES: Record<string, string> = {
-  "/api/health": "liveness probe for load balancers; says only ok / database_unreachable",
-  "/v1/openapi.json": "the public API's own documentation",
-  "/api/auth/[...nextauth]": "next-auth's sign-in, sign-out and session endpoints, guarded by next-auth's CSRF token",
-};
-
-/** Public, but only from our own pages: the cross-site and JSON rules apply, no session needed. */
-const SAME_SITE_PUBLIC_ROUTES: Record<string, string> = {
-  "/api/auth/sign-up": "anyone may create an account, but another site must not do it in a visitor's name",
-  "/api/auth/password-reset": "a signed-out user asks for a reset link; the answer is the same whether or not the account exists",
-  "/api/auth/password-reset/confirm": "the reset link's single-use token is the credential",
-};
-
-type Protection = "session" | "admin" | "api-key" | "relay-secret";
-
-/** First match wins. A path under neither /api nor /v1 has no rule and fails the suite. */
-const PROTECTION_BY_PREFIX: [string, Protection][] = [
-  ["/api/internal/", "relay-secret"],
-  ["/api/admin/", "admin"],
-  ["/api/", "session"],
-  ["/v1/", "api-key"],
-];
-
-interface Victim {
-  owner: TestUser;
-  admin: TestUser;
-  outsider: TestUser;
-  appId: string;
-  keyId: string;
-  planId: string;
-  endpointId: string;
-  invoiceId: string;
-  invitationId: string;
-}
-
-/** Values for route params: the victim tenant's ids where a param names a tenant-owned thing. */
-const PARAM_FIXTURES: Record<string, (victim: Victim) => string | string[]> = {
-  appId: (victim) => victim.appId,
-  keyId: (victim) => victim.keyId,
-  planId: (victim) => victim.planId,
-  tenantId: (victim) => victim.owner.tenantId,
-  userId: (victim) => victim.owner.id,
-  endpointId: (victim) => victim.endpointId,
-  invoiceId: (victim) => victim.invoiceId,
-  invitationId: (victim) => victim.invitationId,
-  channel: () => "chat/room-1",
-  peerId: () => "peer-1",
-  nextauth: () => ["session"],
-};
-
-interface DiscoveredRoute {
-  urlPath: string;
-  file: string;
-  params: string[];
-}
-
-function discoverRoutes(dir: string, segments: string[] = []): DiscoveredRoute[] {
-  const found: DiscoveredRoute[] = [];
-  for (const entry of readdirSync(dir).sort()) {
-    const full = path.join(dir, entry);
-    if (statSync(full).isDirectory()) {
-      // Route groups "(name)" do not appear in the URL.
-      found.push(...discoverRoutes(full, /^\(.*\)$/.test(entry) ? segments : [...segments, entry]));
-    } else if (entry === "route.ts") {
-      const params = segments.flatMap((segment) => /^\[(?:\.\.\.)?(.+)\]$/.exec(segment)?.[1] ?? []);
-      found.push({ urlPath: `/${segments.join("/")}`, file: full, params });
-    }
-  }
-  return found;
-}
-
-function protectionOf(urlPath: string): Protection | undefined {
-  return PROTECTION_BY_PREFIX.find(([prefix]) => urlPath.startsWith(prefix))?.[1];
-}
-
-type Handler = (req: NextRequest, context: { params: Promise<never> }) => Promise<Response> | Response;
-
-const routes = discoverRoutes(appDir);
+const routes = discoverRoutes();
 let harness: RouteHarness;
 let victim: Victim;
 
 beforeAll(async () => {
   harness = await startRouteHarness();
-  const [owner, admin, outsider] = await Promise.all([createUser(harness.db), createUser(harness.db, { admin: true }), createUser(harness.db)]);
-  const app = await createTestApp(harness.db, { tenantId: owner.tenantId });
-  const key = await createApiKey(harness.db, { appId: app.id, kind: "secret", name: "victim key", encryptionKey: TEST_ENCRYPTION_KEY });
-  const plan = await harness.db.plan.findFirstOrThrow({ select: { id: true } });
-  const endpoint = await harness.db.webhookEndpoint.create({
-    data: { id: `whe_${randomUUID()}`, appId: app.id, url: "http://127.0.0.1:9/hook", secretCiphertext: "unused", secretPrefix: "whsec_x" },
-  });
-  const now = new Date();
-  const invoice = await harness.db.invoice.create({
-    data: { id: `inv_${randomUUID()}`, appId: app.id, periodStart: now, periodEnd: new Date(now.getTime() + 30 * 86_400_000) },
-  });
-  const invitation = await harness.db.invitation.create({
-    data: { tenantId: owner.tenantId, email: "invited@example.com", tokenHash: randomUUID(), expiresAt: new Date(now.getTime() + 86_400_000) },
-  });
-  victim = { owner, admin, outsider, appId: app.id, keyId: key.id, planId: plan.id, endpointId: endpoint.id, invoiceId: invoice.id, invitationId: invitation.id };
+  victim = await createVictim(harness.db);
 });
 afterAll(async () => harness?.stop());
-
-async function handlersOf(route: DiscoveredRoute): Promise<[Method, Handler][]> {
-  const module = (await import(route.file)) as Record<string, unknown>;
-  return METHODS.flatMap((method) => (typeof module[method] === "function" ? [[method, module[method] as Handler] as [Method, Handler]] : []));
-}
-
-function paramsFor(route: DiscoveredRoute): Record<string, string> {
-  const params: Record<string, string> = {};
-  for (const name of route.params) {
-    const fixture = PARAM_FIXTURES[name];
-    if (!fixture) throw new Error(`${route.urlPath}: no fixture for param [${name}]: add one to PARAM_FIXTURES`);
-    params[name] = fixture(victim) as string;
-  }
-  return params;
-}
 
 function call(handler: Handler, route: DiscoveredRoute, method: Method, as: SessionUser | null, options: { headers?: Record<string, string>; body?: unknown } = {}) {
   session.user = as;
   const writes = method !== "GET";
-  return invoke(handler, { method, path: route.urlPath, params: paramsFor(route), body: options.body ?? (writes ? {} : undefined), headers: options.headers });
+  return invoke(handler, { method, path: route.urlPath, params: paramsFor(route, victim), body: options.body ?? (writes ? {} : undefined), headers: options.headers });
 }
 
 describe("route discovery", () => {
@@ -164,7 +61,7 @@ describe.each(routes.filter((route) => !(route.urlPath in PUBLIC_ROUTES)).map((r
 
   it("exports at least one handler and has fixtures for its params", async () => {
     expect((await handlersOf(route)).length).toBeGreaterThan(0);
-    expect(() => paramsFor(route)).not.toThrow();
+    expect(() => paramsFor(route, victim)).not.toThrow();
   });
 
   if (protection === "session" || protection === "admin") {

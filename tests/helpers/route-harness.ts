@@ -145,5 +145,7 @@ export async function invoke<T = Record<string, unknown>>(
   const req = new NextRequest(new URL(options.path ?? "/", "http://localhost"), { method: options.method ?? "GET", headers, body });
   const response = await handler(req, { params: Promise.resolve(options.params ?? {}) as Promise<never> });
   const text = await response.text();
-  return { status: response.status, body: (text ? JSON.parse(text) : null) as T, headers: response.headers };
+  // A JSON answer is parsed; a document (CSV, HTML) comes back as its text.
+  const json = response.headers.get("content-type")?.includes("json") ?? false;
+  return { status: response.status, body: (text ? (json ? JSON.parse(text) : text) : null) as T, headers: response.headers };
 }
