@@ -3,23 +3,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import type { SnapshotApp } from "../src/protocol";
+import { seededRandom } from "../src/seeded-random";
 import type { RelayHandle } from "../src/server";
 import { FakeControlPlane, TestClient, appFixture, firstSecretKey, mintToken, removeTempDirs, sleep, startTestRelay } from "./helpers";
 
 let controlPlane: FakeControlPlane;
 let relay: RelayHandle;
 let app: SnapshotApp;
-
-/** Deterministic PRNG (mulberry32) so a failure reproduces. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TYPES = ["subscribe", "unsubscribe", "publish", "send", "ping", "pong", "welcome", "", "SUBSCRIBE", "__proto__", "constructor"];
 const ODD_VALUES: unknown[] = [null, true, 0, -1, 1e308, "", "x", "*", "**", "a/*", "\\", "_system/x", "é", "\u0000", [], {}, [1, [2]], { a: { b: {} } }, "x".repeat(300)];
@@ -63,7 +53,7 @@ describe("fuzz", () => {
   it("survives thousands of random and malformed frames and keeps serving others", async () => {
     const observer = await TestClient.connect(relay, `token=${await mintToken(firstSecretKey(app), { sub: "observer" })}`);
     await observer.request({ type: "subscribe", channel: "health" });
-    const rand = prng(20261122);
+    const rand = seededRandom(20261122);
     let sent = 0;
     let fuzzerCloses = 0;
     for (let round = 0; round < 8; round++) {

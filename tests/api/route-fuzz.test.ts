@@ -10,6 +10,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { SessionUser } from "@/lib/auth/authenticate";
+import { seededRandom } from "@tollgate/relay/seeded-random";
 import { appDir, createVictim, discoverRoutes, handlersOf, paramsFor, protectionOf, PUBLIC_ROUTES, SAME_SITE_PUBLIC_ROUTES, type DiscoveredRoute } from "@/tests/helpers/app-routes";
 import { invoke, startRouteHarness, type RouteHarness } from "@/tests/helpers/route-harness";
 
@@ -39,18 +40,6 @@ function fieldNames(): string[] {
   walk(path.resolve(appDir, "..", "lib"));
   names.delete("");
   return [...names].sort();
-}
-
-/** mulberry32: small, fast and good enough to pick inputs reproducibly. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const AWKWARD_STRINGS = [
@@ -169,7 +158,7 @@ describe("input a stranger controls", () => {
     if (protection === "relay-secret") headers.authorization = `Bearer ${harness.relaySecret}`;
     const user = protection === "admin" ? victim.admin : protection === "session" ? victim.owner : null;
     const params = paramsFor(route, victim);
-    const next = random(SEED ^ [...route.urlPath].reduce((hash, char) => Math.imul(hash ^ char.charCodeAt(0), 16777619), 2166136261));
+    const next = seededRandom(SEED ^ [...route.urlPath].reduce((hash, char) => Math.imul(hash ^ char.charCodeAt(0), 16777619), 2166136261));
     const maker = new InputMaker(next, fields);
     for (const [method, handler] of await handlersOf(route)) {
       for (let i = 0; i < CASES_PER_HANDLER; i++) {

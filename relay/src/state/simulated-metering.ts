@@ -1,19 +1,8 @@
 // A relay's metering against a simulated control plane, for the contract suite's property tests of
 // the message counters: random interleavings of increments, flushes, acknowledgements and late,
 // out-of-order snapshots, reproducible by seed.
+import { seededRandom } from "../seeded-random";
 import type { MessageCounterStore } from "./types";
-
-/** Deterministic pseudo-random numbers (mulberry32), so a failing interleaving is reproducible by its seed. */
-function randomFrom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * One relay's metering against a simulated control plane, as the server drives the counter store:
@@ -37,7 +26,7 @@ export class SimulatedRelay {
     initial: number,
     private readonly controlPlane = { total: initial },
   ) {
-    this.random = randomFrom(seed);
+    this.random = seededRandom(seed);
     counters.setBaseline(appId, 1000, controlPlane.total);
   }
 

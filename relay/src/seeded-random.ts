@@ -1,0 +1,14 @@
+// Deterministic pseudo-random numbers (mulberry32) for the property, simulation and fuzz tests: a
+// failing case is reproduced by its seed. Not for anything secret (use node:crypto for that).
+
+/** A generator of numbers in [0, 1), the same sequence for the same seed. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
