@@ -1,7 +1,9 @@
 import type { Metadata, Viewport } from "next";
+import { headers } from "next/headers";
 import type { ReactNode } from "react";
 import { Providers } from "@/components/providers";
 import { applyStoredThemeScript } from "@/components/theme/theme";
+import { NONCE_HEADER } from "@/lib/http/content-security-policy";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -18,11 +20,13 @@ export const viewport: Viewport = {
 };
 
 // suppressHydrationWarning: the inline script may set data-theme on <html> before React hydrates.
-export default function RootLayout({ children }: { children: ReactNode }) {
+// Reading the request's nonce (proxy.ts) renders every page per request, as a nonce requires.
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  const nonce = (await headers()).get(NONCE_HEADER) ?? undefined;
   return (
     <html lang="en" suppressHydrationWarning>
       <head>
-        <script dangerouslySetInnerHTML={{ __html: applyStoredThemeScript }} />
+        <script nonce={nonce} dangerouslySetInnerHTML={{ __html: applyStoredThemeScript }} />
       </head>
       <body>
         <Providers>{children}</Providers>

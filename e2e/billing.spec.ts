@@ -48,8 +48,19 @@ test("switching to Starter is refused without funds, then charged from the balan
   await expect(page.getByTestId("invoice-total")).toHaveText(`$${(chargedMinor / 100).toFixed(2)}`);
 
   // Printable view and CSV carry the same total.
-  const printable = await page.request.get(`${new URL(page.url()).origin}${await page.getByRole("link", { name: "Printable view" }).getAttribute("href")}`);
+  const printableUrl = `${new URL(page.url()).origin}${await page.getByRole("link", { name: "Printable view" }).getAttribute("href")}`;
+  const printable = await page.request.get(printableUrl);
   expect(await printable.text()).toContain(`$${(chargedMinor / 100).toFixed(2)}`);
+  // Its Print button works under the page's own script nonce (a refused script would leave it dead).
+  const invoicePage = await page.context().newPage();
+  await invoicePage.goto(printableUrl);
+  expect(await invoicePage.evaluate(() => {
+    let printed = false;
+    window.print = () => void (printed = true);
+    document.getElementById("print")?.click();
+    return printed;
+  })).toBe(true);
+  await invoicePage.close();
   const csv = await page.request.get(`${new URL(page.url()).origin}${await page.getByRole("link", { name: "Export CSV" }).getAttribute("href")}`);
   expect(csv.headers()["content-type"]).toContain("text/csv");
   expect(await csv.text()).toContain(`total,Total,${chargedMinor}`);

@@ -1,6 +1,6 @@
 // Shared fixtures: the stack's addresses, the customer's page (signed in once by the global setup and
 // reused through its storage state), an admin page in its own context, and JSON API helpers acting as each.
-import { test as base, expect, type APIRequestContext, type Page } from "@playwright/test";
+import { test as base, expect, type APIRequestContext, type BrowserContext, type Page } from "@playwright/test";
 import { randomUUID } from "node:crypto";
 import type { App, Key } from "../components/api-types";
 import { readStackInfo, type StackInfo } from "./stack-info";
@@ -30,6 +30,18 @@ export class Api {
   }
 }
 
+/**
+ * Collects what the browser refused under a page's Content-Security-Policy in any page of the context
+ * (Chromium reports each refusal on the console), so every test also proves its pages run unharmed.
+ */
+function watchContentSecurityPolicy(context: BrowserContext): string[] {
+  const violations: string[] = [];
+  context.on("console", (message) => {
+    if (message.text().includes("Content Security Policy")) violations.push(`${message.page()?.url() ?? "?"}: ${message.text()}`);
+  });
+  return violations;
+}
+
 interface Fixtures {
   stack: StackInfo;
   /** The customer's JSON API (shares the page's session cookie). */
@@ -46,14 +58,21 @@ export const test = base.extend<Fixtures>({
   storageState: async ({ stack }, use) => {
     await use(stack.customer.storageState);
   },
+  page: async ({ page }, use) => {
+    const violations = watchContentSecurityPolicy(page.context());
+    await use(page);
+    expect(violations, "Content-Security-Policy violations").toEqual([]);
+  },
   api: async ({ page }, use) => {
     await use(new Api(page.request));
   },
   adminPage: async ({ browser, stack }, use) => {
     const context = await browser.newContext({ storageState: stack.admin.storageState, baseURL: stack.webUrl });
+    const violations = watchContentSecurityPolicy(context);
     const page = await context.newPage();
     await use(page);
     await context.close();
+    expect(violations, "Content-Security-Policy violations").toEqual([]);
   },
   adminApi: async ({ adminPage }, use) => {
     await use(new Api(adminPage.request));

@@ -36,7 +36,11 @@ function day(iso: string): string {
 
 const statusLabel: Record<InvoiceView["status"], string> = { draft: "Draft (period running)", issued: "Issued", paid: "Paid", past_due: "Past due" };
 
-export function invoiceHtml(invoice: InvoiceView): string {
+/**
+ * The printable page; `scriptNonce` is the nonce its answer's Content-Security-Policy allows (the page's
+ * one script wires the Print button: an inline onclick would need 'unsafe-inline').
+ */
+export function invoiceHtml(invoice: InvoiceView, scriptNonce: string): string {
   const rows = invoice.lines
     .map((line) => `<tr><td>${escapeHtml(line.description)}</td><td class="num">${formatMinor(line.amountMinor)}</td></tr>`)
     .join("");
@@ -51,7 +55,7 @@ table{width:100%;border-collapse:collapse;margin:1rem 0}td,th{padding:.4rem;bord
 .num{text-align:right;font-variant-numeric:tabular-nums}tfoot td{font-weight:700;border-top:2px solid #111}
 .muted{color:#555}@media print{.no-print{display:none}body{margin:0}}
 </style></head><body>
-<p class="no-print"><button onclick="window.print()">Print</button></p>
+<p class="no-print"><button id="print" type="button">Print</button></p>
 <h1>Tollgate invoice</h1>
 <p><strong>${escapeHtml(invoice.appName)}</strong> <span class="muted">(${escapeHtml(invoice.appId)})</span><br>
 Invoice ${escapeHtml(invoice.id)} · period ${escapeHtml(day(invoice.periodStart))} – ${escapeHtml(day(invoice.periodEnd))}<br>
@@ -64,5 +68,6 @@ Status: <strong>${statusLabel[invoice.status]}</strong>${invoice.issuedAt ? ` ·
 <h2>Payments into the balance</h2>
 <table aria-label="Payments"><tbody>${payments || '<tr><td class="muted">None this period</td></tr>'}</tbody></table>
 <p class="muted">Amounts in USD. Charges are taken from the prepaid balance (or the card on file for plan fees) as they occur.</p>
+<script nonce="${escapeHtml(scriptNonce)}">document.getElementById("print").addEventListener("click",function(){window.print()})</script>
 </body></html>`;
 }

@@ -161,6 +161,14 @@ describe("invoices", () => {
     const page = await html.text();
     expect(page).toContain("Invoiced &lt;b&gt;&amp;");
     expect(page).toContain(`$${(invoice.totalMinor / 100).toFixed(2)}`);
+    // Its one script runs by this answer's nonce: no inline handlers, no 'unsafe-inline' scripts.
+    const policy = html.headers.get("content-security-policy") ?? "";
+    const nonce = /script-src 'nonce-([A-Za-z0-9+/=]+)'/.exec(policy)?.[1];
+    expect(nonce, policy).toBeDefined();
+    expect(policy).not.toMatch(/script-src[^;]*'unsafe-inline'/);
+    expect(policy).toContain("frame-ancestors 'none'");
+    expect([...page.matchAll(/<script\b[^>]*>/g)].map((match) => match[0])).toEqual([`<script nonce="${nonce}">`]);
+    expect(page).not.toMatch(/\son[a-z]+=/i);
   });
 
   it("of a period cut at the spend cap: the usage lines sum to the ledger's usage debits to the cent, no line more than was charged", async () => {

@@ -1,4 +1,5 @@
 // GET /api/apps/:appId/invoices/:invoiceId – one invoice (?format=csv download, ?format=html printable page)
+import { randomBytes } from "node:crypto";
 import { NextResponse } from "next/server";
 import { attachment, documentFormatSchema } from "@/lib/billing/billing.types";
 import { getInvoice } from "@/lib/billing/get-invoice";
@@ -15,8 +16,13 @@ export const GET = withSession<{ appId: string; invoiceId: string }>(async ({ re
   const invoice = await getInvoice(getDb(), { appId, invoiceId: params.invoiceId });
   if (format === "csv") return attachment(invoiceCsv(invoice), { contentType: "text/csv; charset=utf-8", filename: `${invoice.id}.csv` });
   if (format === "html") {
-    return new Response(invoiceHtml(invoice), {
-      headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'" },
+    const nonce = randomBytes(18).toString("base64");
+    return new Response(invoiceHtml(invoice, nonce), {
+      headers: {
+        "content-type": "text/html; charset=utf-8",
+        "cache-control": "no-store",
+        "content-security-policy": `default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-${nonce}'; frame-ancestors 'none'`,
+      },
     });
   }
   return NextResponse.json({ invoice });
