@@ -2,6 +2,7 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useEffect, useState } from "react";
+import { AppNameCell, AppStatusCell } from "@/components/admin/app-cells";
 import { apiFetch } from "@/components/api";
 import type { AdminApp, AdminTenant } from "@/components/api-types";
 import { formatDate, formatLimit, formatMoney } from "@/components/format";
@@ -75,12 +76,7 @@ export function AdminSearch() {
               <tbody>
                 {apps.data.map((app) => (
                   <tr key={app.id}>
-                    <td data-label="App">
-                      <Link href={`/admin/apps/${app.id}`}>{app.name}</Link>
-                      <div className="muted small">
-                        <code>{app.id}</code>
-                      </div>
-                    </td>
+                    <AppNameCell app={app} />
                     <td data-label="Tenant">
                       <Link href={`/admin/tenants/${app.tenantId}`}>{app.tenantName}</Link>
                     </td>
@@ -91,9 +87,7 @@ export function AdminSearch() {
                     <td data-label="Limits" className="small">
                       {formatLimit(app.limits.maxConcurrentConnections)} conn · {formatLimit(app.limits.maxMessagesPerPeriod)} msg
                     </td>
-                    <td data-label="Status">
-                      {app.deletedAt ? <span className="badge suspended">deleted</span> : <span className={`badge ${app.status}`}>{app.status}</span>}
-                    </td>
+                    <AppStatusCell app={app} />
                     <td data-label="Balance" className="num">
                       {formatMoney(app.balanceMinor)}
                     </td>

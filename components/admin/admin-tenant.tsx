@@ -4,10 +4,11 @@ import Link from "next/link";
 import { useState } from "react";
 import { apiFetch } from "@/components/api";
 import type { AdminTenantDetail } from "@/components/api-types";
+import { AppNameCell, AppStatusCell } from "@/components/admin/app-cells";
 import { AuditLog } from "@/components/admin/audit-log";
 import { PropagationNote } from "@/components/admin/propagation-note";
 import type { RelayPropagation } from "@/components/relay-propagation";
-import { formatDate, formatDateTime, formatMoney } from "@/components/format";
+import { formatDate, formatMoney } from "@/components/format";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { ErrorState } from "@/components/ui/error-state";
 import { SkeletonBlock } from "@/components/ui/skeleton";
@@ -84,22 +85,9 @@ export function AdminTenantPage({ tenantId, propagation }: { tenantId: string; p
               <tbody>
                 {t.apps.map((app) => (
                   <tr key={app.id}>
-                    <td data-label="App">
-                      <Link href={`/admin/apps/${app.id}`}>{app.name}</Link>
-                      <div className="muted small">
-                        <code>{app.id}</code>
-                      </div>
-                    </td>
+                    <AppNameCell app={app} />
                     <td data-label="Plan">{app.plan.name}</td>
-                    <td data-label="Status">
-                      {app.deletedAt ? (
-                        <span className="badge suspended" title={`Deleted ${formatDateTime(app.deletedAt)} by ${app.deletedByEmail ?? "unknown"}`}>
-                          deleted
-                        </span>
-                      ) : (
-                        <span className={`badge ${app.status}`}>{app.status}</span>
-                      )}
-                    </td>
+                    <AppStatusCell app={app} />
                     <td data-label="Balance" className="num">
                       {formatMoney(app.balanceMinor)}
                     </td>

@@ -9,6 +9,7 @@ import type { SnapshotApp } from "./protocol";
 import type { JsonObject, RelayState } from "./state/types";
 import { OtherNodesUnreachableError } from "./state/types";
 import type { Logger } from "./log";
+import { channelProblem } from "./validation";
 
 /** What the HTTP routes need from a relay node, and nothing more. */
 export interface InternalApiNode {
@@ -26,7 +27,6 @@ export interface InternalApiNode {
   planChanged(): void;
   restPublish(app: SnapshotApp, channel: string, data: unknown, from: string, peerMetadata: JsonObject | undefined): Promise<{ delivered: number; dropped: boolean }>;
 }
-import { channelProblem } from "./validation";
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
