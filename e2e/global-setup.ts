@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { startSmtpSink } from "../tests/helpers/smtp-sink";
 import { startStack } from "../tests/helpers/stack";
 import type { Credentials, StackInfo } from "./stack-info";
 
@@ -41,15 +42,19 @@ async function saveSignedInState(config: FullConfig, webUrl: string, credentials
 }
 
 export default async function globalSetup(config: FullConfig): Promise<() => Promise<void>> {
-  const stack = await startStack({ planCacheRefreshMs: PLAN_CACHE_REFRESH_MS, usageFlushMs: USAGE_FLUSH_MS });
+  const stateDir = mkdtempSync(path.join(os.tmpdir(), "tollgate-e2e-"));
+  // Mail goes over SMTP to a sink on 127.0.0.1 that drops each message into a folder the specs read.
+  const mailDir = path.join(stateDir, "mail");
+  const smtp = await startSmtpSink({ dropDir: mailDir });
+  const stack = await startStack({ planCacheRefreshMs: PLAN_CACHE_REFRESH_MS, usageFlushMs: USAGE_FLUSH_MS, env: { SMTP_URL: smtp.url } });
   try {
-    const stateDir = mkdtempSync(path.join(os.tmpdir(), "tollgate-e2e-"));
     const customer: Credentials = { email: `customer-${randomUUID().slice(0, 8)}@e2e.test`, password: "correct-horse-battery" };
     await signUp(stack.webUrl, customer);
     const info: StackInfo = {
       webUrl: stack.webUrl,
       relayUrl: stack.relayUrl,
       changeDeadlineMs: CHANGE_DEADLINE_MS,
+      mailDir,
       admin: { ...stack.admin, storageState: path.join(stateDir, "admin.json") },
       customer: { ...customer, storageState: path.join(stateDir, "customer.json") },
     };
@@ -62,9 +67,11 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
   } catch (error) {
     console.error(stack.logs().slice(-4000));
     await stack.stop();
+    await smtp.stop();
     throw error;
   }
   return async () => {
     await stack.stop();
+    await smtp.stop();
   };
 }

@@ -16,6 +16,8 @@ export interface StackInfo {
    * with the production 60 s poll, so only the control plane's change notice meets this.
    */
   changeDeadlineMs: number;
+  /** Where every mail the stack sends lands, one JSON file each (tests/helpers/smtp-sink.ts `mailFromDrop`). */
+  mailDir: string;
   admin: Credentials & { storageState: string };
   customer: Credentials & { storageState: string };
 }

@@ -1,8 +1,9 @@
-// Teams in the browser: an owner invites a teammate by link, the teammate signs in, accepts, and sees the
+// Teams in the browser: an owner invites a teammate (the link shown and mailed), the teammate signs in, accepts, and sees the
 // team's apps with a member's limits; the owner changes and removes them, which ends their session.
 // Account: signing out everywhere ends a session in another browser.
 import { randomUUID } from "node:crypto";
 import type { Browser } from "@playwright/test";
+import { firstLink, mailFromDrop } from "../tests/helpers/smtp-sink";
 import { expect, test } from "./fixtures";
 
 async function signUpUser(webUrl: string): Promise<{ email: string; password: string }> {
@@ -31,6 +32,9 @@ test("invite a teammate who signs in, sees the team's apps with the member role'
   const link = (await page.getByTestId("invitation-link").locator("code").textContent())?.trim() ?? "";
   expect(link).toContain("/invite/inv_");
   await expect(page.getByRole("table", { name: "Pending invitations" })).toContainText(mate.email);
+  // The teammate gets the same link by mail, over real SMTP.
+  const mail = await mailFromDrop(stack.mailDir, mate.email, /You are invited to/);
+  expect(firstLink(mail)).toBe(link);
 
   const context = await freshContext(browser, stack.webUrl);
   const matePage = await context.newPage();

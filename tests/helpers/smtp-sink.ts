@@ -1,6 +1,8 @@
 // A real SMTP server on 127.0.0.1, port 0, that keeps every message it receives, so tests read the mail
 // the app actually put on the wire (through nodemailer, over a socket) instead of a mocked mailer.
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
+import path from "node:path";
 import { SMTPServer } from "smtp-server";
 
 export interface ReceivedMail {
@@ -18,7 +20,12 @@ export interface SmtpSink {
   stop(): Promise<void>;
 }
 
-export async function startSmtpSink(): Promise<SmtpSink> {
+/**
+ * `dropDir`: also write every message there as JSON (one file each, in arrival order), for readers in
+ * other processes (the Playwright workers: `mailFromDrop`).
+ */
+export async function startSmtpSink(options: { dropDir?: string } = {}): Promise<SmtpSink> {
+  if (options.dropDir) mkdirSync(options.dropDir, { recursive: true });
   const messages: ReceivedMail[] = [];
   const waiters: (() => void)[] = [];
   const server = new SMTPServer({
@@ -31,12 +38,14 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       stream.on("end", () => {
         const raw = Buffer.concat(chunks).toString("utf8");
         const subject = /^Subject: (.*(?:\r?\n[ \t].*)*)$/im.exec(raw)?.[1]?.replace(/\r?\n[ \t]/g, " ") ?? "";
-        messages.push({
+        const mail: ReceivedMail = {
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
           to: session.envelope.rcptTo.map((rcpt) => rcpt.address),
           raw,
           subject,
-        });
+        };
+        messages.push(mail);
+        if (options.dropDir) writeFileSync(path.join(options.dropDir, `${String(messages.length).padStart(6, "0")}.json`), JSON.stringify(mail));
         for (const wake of waiters.splice(0)) wake();
         callback();
       });
@@ -65,6 +74,19 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     },
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** Waits for the first message to `to` in a sink's drop folder whose subject matches. */
+export async function mailFromDrop(dropDir: string, to: string, subject: RegExp, timeoutMs = 15_000): Promise<ReceivedMail> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const file of readdirSync(dropDir).sort()) {
+      const mail = JSON.parse(readFileSync(path.join(dropDir, file), "utf8")) as ReceivedMail;
+      if (mail.to.includes(to) && subject.test(mail.subject)) return mail;
+    }
+    if (Date.now() > deadline) throw new Error(`no mail to ${to} matching ${subject} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 /** The first URL in a mail's body (quoted-printable soft breaks undone). */
