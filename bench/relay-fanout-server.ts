@@ -3,7 +3,7 @@
 // Reports its port over IPC and answers {cmd:"cpu"} with process.cpuUsage().
 import { WebSocket, WebSocketServer } from "ws";
 import type { RawData } from "ws";
-import { defaultTiming } from "../relay/src/config";
+import { DEFAULT_MAX_PENDING_REQUESTS_PER_IP, DEFAULT_SEND_BUFFER_LIMIT_BYTES, defaultTiming } from "../relay/src/config";
 import { silentLogger } from "../relay/src/log";
 import { startRelay } from "../relay/src/server";
 
@@ -48,7 +48,8 @@ async function main(): Promise<void> {
         connectRatePerIp: 100_000,
         connectRateWindowMs: 60_000,
         relayId: "bench-relay",
-        sendBufferLimitBytes: 4 * 1024 * 1024,
+        sendBufferLimitBytes: DEFAULT_SEND_BUFFER_LIMIT_BYTES,
+        maxPendingRequestsPerIp: DEFAULT_MAX_PENDING_REQUESTS_PER_IP,
         timing: { ...defaultTiming },
       },
       { logger: silentLogger },

@@ -44,6 +44,8 @@ export interface RelayTiming {
   controlPlaneTimeoutMs: number;
   /** A slow consumer that does not read its close frame is terminated after this long. */
   slowConsumerTerminateMs: number;
+  /** A connection must have sent its whole request (an upgrade's headers) within this long, or it is answered 408. */
+  handshakeTimeoutMs: number;
 }
 
 export interface RelayConfig {
@@ -63,6 +65,8 @@ export interface RelayConfig {
   metricsToken?: string;
   /** Bytes buffered for one connection before it is closed as a slow consumer (1008). */
   sendBufferLimitBytes: number;
+  /** Connections one address may hold before their request is complete (enforcement/pending-requests.ts). */
+  maxPendingRequestsPerIp: number;
   timing: RelayTiming;
 }
 
@@ -76,9 +80,12 @@ export const defaultTiming: RelayTiming = {
   rechargeRetryCooldownMs: 5_000,
   controlPlaneTimeoutMs: 5_000,
   slowConsumerTerminateMs: 2_000,
+  handshakeTimeoutMs: 10_000,
 };
 
 export const DEFAULT_SEND_BUFFER_LIMIT_BYTES = 4 * 1024 * 1024;
+/** Generous for a NAT full of clients reconnecting at once (each handshake takes milliseconds), small against a socket flood. */
+export const DEFAULT_MAX_PENDING_REQUESTS_PER_IP = 256;
 
 export class ConfigError extends Error {}
 
@@ -105,6 +112,7 @@ export function loadConfigFromEnv(env: NodeJS.ProcessEnv = process.env): RelayCo
     ...(e.REDIS_URL ? { redisUrl: e.REDIS_URL } : {}),
     ...(e.METRICS_TOKEN ? { metricsToken: e.METRICS_TOKEN } : {}),
     sendBufferLimitBytes: DEFAULT_SEND_BUFFER_LIMIT_BYTES,
+    maxPendingRequestsPerIp: DEFAULT_MAX_PENDING_REQUESTS_PER_IP,
     timing: { ...defaultTiming },
   };
 }

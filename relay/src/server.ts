@@ -6,14 +6,16 @@
 // (pipeline.ts), handlers (handlers.ts), channel access (channel-access.ts), live-credential checks
 // (credential-checks.ts), heartbeat (heartbeat.ts). docs/ARCHITECTURE.md §5 gives the order of checks.
 import { createServer } from "node:http";
-import type { Server } from "node:http";
+import type { IncomingMessage, Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import { WebSocket } from "ws";
 import type { RelayConfig } from "./config";
 import type { ConnectionContext } from "./connection";
 import { ControlPlaneClient } from "./control-plane-client";
 import { enforceCredentials } from "./credential-checks";
 import { BillingGate } from "./enforcement/billing-gate";
+import { PendingRequests } from "./enforcement/pending-requests";
 import { restPublish } from "./handlers";
 import { pingSweep } from "./heartbeat";
 import { handleHttpRequest } from "./http-routes";
@@ -146,14 +148,26 @@ class RelayServer {
       planChanged: planChangeNotice,
       restPublish: (app, channel, data, from, peerMetadata) => restPublish(this.context, app, channel, data, from, peerMetadata),
     };
-    this.httpServer = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
-      handleHttpRequest(internalApi, req, res).catch((error: unknown) => {
-        logger.error("http handler failed", { error: error instanceof Error ? error.message : String(error) });
-        if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
-        res.end(JSON.stringify({ error: "internal_error" }));
-      });
+    const pendingRequests = new PendingRequests(config.maxPendingRequestsPerIp, new Set(config.trustedProxies));
+    const handshakeTimeoutMs = config.timing.handshakeTimeoutMs;
+    this.httpServer = createServer(
+      // Node answers 408 to a request whose headers are not in by headersTimeout, checking every
+      // connectionsCheckingInterval.
+      { maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: handshakeTimeoutMs, connectionsCheckingInterval: Math.min(1_000, Math.ceil(handshakeTimeoutMs / 4)) },
+      (req, res) => {
+      pendingRequests.settled(req.socket);
+        handleHttpRequest(internalApi, req, res).catch((error: unknown) => {
+          logger.error("http handler failed", { error: error instanceof Error ? error.message : String(error) });
+          if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
+          res.end(JSON.stringify({ error: "internal_error" }));
+        });
+      },
+    );
+    this.httpServer.on("connection", pendingRequests.onConnection);
+    this.httpServer.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      pendingRequests.settled(req.socket);
+      this.upgrades.onUpgrade(req, socket, head);
     });
-    this.httpServer.on("upgrade", this.upgrades.onUpgrade);
     planCache.onChange((snapshot) => this.applySnapshot(snapshot));
     state.bus.attach(this.hub);
     // The control plane's plan-change notices (Redis pub/sub with a shared backend, or POSTed to

@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { SignJWT } from "jose";
 import { WebSocket } from "ws";
-import { defaultTiming } from "../src/config";
+import { DEFAULT_MAX_PENDING_REQUESTS_PER_IP, defaultTiming } from "../src/config";
 import type { RelayConfig, RelayTiming } from "../src/config";
 import { silentLogger } from "../src/log";
 import { ControlPlanePath, KeyPrefix, PlanDefaults, usageBatchSchema } from "../src/protocol";
@@ -302,6 +302,7 @@ export async function relayConfig(controlPlane: FakeControlPlane, overrides: Rel
     connectRateWindowMs: 60_000,
     relayId: `test-relay-${randomBytes(3).toString("hex")}`,
     sendBufferLimitBytes: 1024 * 1024,
+    maxPendingRequestsPerIp: DEFAULT_MAX_PENDING_REQUESTS_PER_IP,
     ...rest,
     timing: {
       ...defaultTiming,

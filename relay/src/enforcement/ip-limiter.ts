@@ -70,7 +70,8 @@ export function rateLimitSubject(ip: string): string {
     .join(":")}::/64`;
 }
 
-function normalizeIp(ip: string): string {
+/** An IPv4-mapped IPv6 address (`::ffff:1.2.3.4`) as the IPv4 address it is. */
+export function normalizeIp(ip: string): string {
   return ip.startsWith("::ffff:") && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
 }
 

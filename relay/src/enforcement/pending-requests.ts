@@ -1,0 +1,50 @@
+// Connections that have not yet sent a whole request, counted per source address (slowloris): each
+// address may hold `maxPerIp` of them; a connection past that is closed at once. The per-IP connect
+// limit cannot help here, as it counts requests, and these never complete one. A trusted proxy is not
+// counted: it carries many clients, and defends its own sockets. How long one may take is Node's
+// headersTimeout (server.ts).
+import type { Socket } from "node:net";
+import { normalizeIp } from "./ip-limiter";
+
+const PENDING = Symbol("pendingRequest");
+type TrackedSocket = Socket & { [PENDING]?: { requests: PendingRequests; address: string } };
+
+/** One `close` listener for every pending socket (no closure per connection). */
+function settleOnClose(this: TrackedSocket): void {
+  this[PENDING]?.requests.settled(this);
+}
+
+export class PendingRequests {
+  private readonly byAddress = new Map<string, number>();
+
+  constructor(
+    private readonly maxPerIp: number,
+    private readonly trustedProxies: ReadonlySet<string>,
+  ) {}
+
+  /** The HTTP server's `connection` listener: counts the socket, or destroys it when its address is full. */
+  readonly onConnection = (socket: Socket): void => {
+    const address = normalizeIp(socket.remoteAddress ?? "unknown");
+    if (this.trustedProxies.has(address)) return;
+    const pending = this.byAddress.get(address) ?? 0;
+    if (pending >= this.maxPerIp) {
+      socket.destroy();
+      return;
+    }
+    this.byAddress.set(address, pending + 1);
+    (socket as TrackedSocket)[PENDING] = { requests: this, address };
+    socket.once("close", settleOnClose);
+  };
+
+  /** The socket's first request (or upgrade) arrived whole, or it closed: it no longer counts. */
+  settled(socket: Socket): void {
+    const tracked = socket as TrackedSocket;
+    const entry = tracked[PENDING];
+    if (!entry) return;
+    tracked[PENDING] = undefined;
+    socket.off("close", settleOnClose);
+    const left = (this.byAddress.get(entry.address) ?? 1) - 1;
+    if (left > 0) this.byAddress.set(entry.address, left);
+    else this.byAddress.delete(entry.address);
+  }
+}
