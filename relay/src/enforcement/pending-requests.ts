@@ -1,10 +1,10 @@
-// Connections that have not yet sent a whole request, counted per source address (slowloris): each
-// address may hold `maxPerIp` of them; a connection past that is closed at once. The per-IP connect
+// Connections that have not yet sent a whole request, counted per source address (an IPv6 one by its
+// /64) against slowloris: each address may hold `maxPerIp` of them; a connection past that is closed at once. The per-IP connect
 // limit cannot help here, as it counts requests, and these never complete one. A trusted proxy is not
 // counted: it carries many clients, and defends its own sockets. How long one may take is Node's
 // headersTimeout (server.ts).
 import type { Socket } from "node:net";
-import { normalizeIp } from "./ip-limiter";
+import { normalizeIp, rateLimitSubject } from "./ip-limiter";
 
 const PENDING = Symbol("pendingRequest");
 type TrackedSocket = Socket & { [PENDING]?: { requests: PendingRequests; address: string } };
@@ -24,8 +24,10 @@ export class PendingRequests {
 
   /** The HTTP server's `connection` listener: counts the socket, or destroys it when its address is full. */
   readonly onConnection = (socket: Socket): void => {
-    const address = normalizeIp(socket.remoteAddress ?? "unknown");
-    if (this.trustedProxies.has(address)) return;
+    const peer = normalizeIp(socket.remoteAddress ?? "unknown");
+    if (this.trustedProxies.has(peer)) return;
+    // Counted like the other per-address limits: an IPv6 client by its /64.
+    const address = rateLimitSubject(peer);
     const pending = this.byAddress.get(address) ?? 0;
     if (pending >= this.maxPerIp) {
       socket.destroy();
