@@ -1,8 +1,8 @@
 // Connections that have not yet sent a whole request, counted per source address (an IPv6 one by its
-// /64) against slowloris: each address may hold `maxPerIp` of them; a connection past that is closed at once. The per-IP connect
-// limit cannot help here, as it counts requests, and these never complete one. A trusted proxy is not
-// counted: it carries many clients, and defends its own sockets. How long one may take is Node's
-// headersTimeout (server.ts).
+// /64) against slowloris: each address may hold `maxPerIp` of them, and one past that is closed at
+// once. The per-IP connect limit cannot help here, as it counts requests, and these never complete one.
+// A trusted proxy is not counted: it carries many clients, and defends its own sockets. How long one
+// may take is Node's headersTimeout (server.ts).
 import type { Socket } from "node:net";
 import { normalizeIp, rateLimitSubject } from "./ip-limiter";
 
