@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import { SignJWT } from "jose";
 import { ControlPlanePath } from "../relay/src/protocol";
 import type { Snapshot, SnapshotApp } from "../relay/src/protocol";
+import { secretKey } from "../relay/test/helpers";
 
 export interface BenchApp {
   appId: string;
@@ -41,18 +42,7 @@ function snapshot(app: BenchApp, version: string): Snapshot {
         },
         period: { startUnix: nowSec - 3600, endUnix: nowSec + 86_400 },
         usage: { messagesUsed: 0, overageMessages: 0, overageConnections: 0, peakConcurrent: 0 },
-        keys: [
-          {
-            keyId: app.keyId,
-            kind: "secret",
-            channelPatterns: ["**"],
-            actions: ["publish", "subscribe", "presence", "send"],
-            allowedOrigins: [],
-            revoked: false,
-            expiresAtUnix: null,
-            signingSecret: app.signingSecret,
-          },
-        ],
+        keys: [secretKey({ keyId: app.keyId, signingSecret: app.signingSecret })],
       },
     ],
   };
