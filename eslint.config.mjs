@@ -12,6 +12,7 @@ export default tseslint.config(
       "playwright-report/**",
       "next-env.d.ts",
       "relay/dist/**",
+      "server/dist/**",
     ],
   },
   js.configs.recommended,

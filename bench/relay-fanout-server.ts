@@ -3,7 +3,8 @@
 // Reports its port over IPC and answers {cmd:"cpu"} with process.cpuUsage().
 import { WebSocket, WebSocketServer } from "ws";
 import type { RawData } from "ws";
-import { DEFAULT_MAX_PENDING_REQUESTS_PER_IP, DEFAULT_SEND_BUFFER_LIMIT_BYTES, defaultTiming } from "../relay/src/config";
+import { DEFAULT_SEND_BUFFER_LIMIT_BYTES, defaultTiming } from "../relay/src/config";
+import { DEFAULT_MAX_PENDING_REQUESTS_PER_IP } from "../relay/src/enforcement/pending-requests";
 import { silentLogger } from "../relay/src/log";
 import { startRelay } from "../relay/src/server";
 

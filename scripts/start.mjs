@@ -1,17 +1,19 @@
 #!/usr/bin/env node
 // `npm start`: one command from a fresh clone to a running Tollgate on embedded defaults.
 // Generates the Prisma client, starts the embedded PostgreSQL unless DATABASE_URL is set, migrates,
-// seeds, builds the web app and compiles the relay when their sources changed, then runs the web app and
-// the relay with prefixed logs, and shuts every child down cleanly on Ctrl-C / SIGTERM (the database last).
+// seeds, builds the web app and compiles the relay and the web server when their sources changed, then
+// runs the web app and the relay with prefixed logs, and shuts every child down cleanly on Ctrl-C /
+// SIGTERM (the database last).
 //   npm start            production build (rebuilt only when sources change)
 //   npm start -- --dev   next dev instead of a build
-//   node scripts/start.mjs --build-only   generate + build web app and relay when needed, then exit (the test runner's first step)
+//   node scripts/start.mjs --build-only   generate + build web app, relay and web server when needed, then exit (the test runner's first step)
 import { spawn, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { buildRelay, relayEntryPoint } from "../relay/build.mjs";
+import { buildWebServer, webServerEntryPoint } from "../server/build.mjs";
 import { embeddedDatabaseUrl, spawnEmbeddedPostgres } from "./embedded-postgres.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -240,10 +242,13 @@ async function buildIfNeeded(env) {
   }
 }
 
-async function buildRelayIfNeeded() {
-  const started = Date.now();
-  if (await buildRelay()) say(`relay compiled to ${path.relative(root, relayEntryPoint)} in ${Date.now() - started} ms`);
-  else say("relay build is up to date");
+/** The relay and the web app's HTTP server, each compiled to one JavaScript module when a source changed. */
+async function buildServersIfNeeded() {
+  for (const [name, build, entryPoint] of [["relay", buildRelay, relayEntryPoint], ["web server", buildWebServer, webServerEntryPoint]]) {
+    const started = Date.now();
+    if (await build()) say(`${name} compiled to ${path.relative(root, entryPoint)} in ${Date.now() - started} ms`);
+    else say(`${name} build is up to date`);
+  }
 }
 
 async function main() {
@@ -253,7 +258,7 @@ async function main() {
     const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", DATABASE_URL: config.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres" };
     run(bin("prisma"), ["generate"], env);
     await buildIfNeeded(env);
-    await buildRelayIfNeeded();
+    await buildServersIfNeeded();
     return;
   }
 
@@ -306,12 +311,13 @@ async function main() {
 
   if (!devMode) {
     await buildIfNeeded(env);
-    await buildRelayIfNeeded();
+    await buildServersIfNeeded();
   }
 
-  // Not `next start`: scripts/web-server.mjs tells the app each request's socket address (rate limits).
-  startChild("web", process.execPath, [path.join(root, "scripts", "web-server.mjs"), ...(devMode ? ["--dev"] : [])], env);
-  // Production runs the compiled relay in one process; --dev runs its sources through tsx.
+  // Not `next start`: server/web-server.ts tells the app each request's socket address (rate limits)
+  // and holds off slow clients. Production runs both servers compiled; --dev runs their sources through tsx.
+  if (devMode) startChild("web", bin("tsx"), ["server/web-server.ts", "--dev"], env);
+  else startChild("web", process.execPath, ["--enable-source-maps", webServerEntryPoint], env);
   if (devMode) startChild("relay", bin("tsx"), ["relay/src/main.ts"], env);
   else startChild("relay", process.execPath, ["--enable-source-maps", relayEntryPoint], env);
   await waitForHttp(`http://127.0.0.1:${config.PORT}/api/health`, devMode ? 120_000 : 60_000);

@@ -4,6 +4,7 @@
 // with TRUSTED_PROXIES=127.0.0.1 so each test can speak for many client addresses through
 // X-Forwarded-For, the way a load balancer would.
 import { randomUUID } from "node:crypto";
+import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SessionClient } from "./helpers/session-client";
 import { startStack, type Stack } from "./helpers/stack";
@@ -140,6 +141,44 @@ describe("malformed percent-encoding in the path", () => {
       expect(await response.json()).toMatchObject({ error: "invalid_request", field: "path" });
     }
   });
+});
+
+/** A connection from `localAddress` that sends the start of a request and then nothing (slowloris). */
+function stalledRequest(localAddress: string): Promise<{ socket: Socket; answer: Promise<string> }> {
+  const { hostname, port } = new URL(stack.webUrl);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port), localAddress }, () => {
+      socket.write(`GET /sign-in HTTP/1.1\r\nHost: ${hostname}\r\n`);
+      let answer = "";
+      socket.on("data", (chunk: Buffer) => (answer += chunk.toString()));
+      resolve({ socket, answer: new Promise((done) => socket.once("close", () => done(answer))) });
+    });
+    socket.once("error", reject);
+  });
+}
+
+describe("clients that never finish a request", () => {
+  it("an address holds at most 256 unfinished requests; other addresses are served meanwhile", async () => {
+    const stalled = await Promise.all(Array.from({ length: 260 }, () => stalledRequest("127.0.0.7")));
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(stalled.filter(({ socket }) => socket.readyState === "open")).toHaveLength(256);
+      const other = await fetch(`${stack.webUrl}/api/health`);
+      expect(other.status).toBe(200);
+      await other.arrayBuffer();
+    } finally {
+      for (const { socket } of stalled) socket.destroy();
+    }
+  });
+
+  it("a request whose headers are not in within 10 s is answered 408 and closed", async () => {
+    const startedAt = Date.now();
+    const { answer } = await stalledRequest("127.0.0.8");
+    expect(await answer).toMatch(/^HTTP\/1\.1 408/);
+    const waitedMs = Date.now() - startedAt;
+    expect(waitedMs).toBeGreaterThan(9_000);
+    expect(waitedMs).toBeLessThan(13_000);
+  }, 30_000);
 });
 
 describe("sign-in throttling", () => {

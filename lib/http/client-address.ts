@@ -1,6 +1,6 @@
 // The address a request came from, by the relay's rule (TRUSTED_PROXIES): the socket peer, or — only
 // when that peer is a trusted proxy — the right-most X-Forwarded-For hop that is not a trusted proxy.
-// Next's route handlers cannot see the socket, so the web server (scripts/web-server.mjs) writes the
+// Next's route handlers cannot see the socket, so the web server (server/web-server.ts) writes the
 // peer into PEER_ADDRESS_HEADER on every request, replacing whatever a client sent under that name.
 import { clientIp, parseTrustedProxies, rateLimitSubject } from "@tollgate/relay/enforcement/ip-limiter";
 import { getServerEnv } from "@/lib/env";

@@ -3,6 +3,7 @@
 import os from "node:os";
 import { z } from "zod";
 import { parseTrustedProxies } from "./enforcement/ip-limiter";
+import { DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_MAX_PENDING_REQUESTS_PER_IP } from "./enforcement/pending-requests";
 import { Limits, PlanDefaults } from "./protocol";
 
 const intFromEnv = (fallback: number) => z.coerce.number().int().default(fallback);
@@ -80,12 +81,10 @@ export const defaultTiming: RelayTiming = {
   rechargeRetryCooldownMs: 5_000,
   controlPlaneTimeoutMs: 5_000,
   slowConsumerTerminateMs: 2_000,
-  handshakeTimeoutMs: 10_000,
+  handshakeTimeoutMs: DEFAULT_HEADERS_TIMEOUT_MS,
 };
 
 export const DEFAULT_SEND_BUFFER_LIMIT_BYTES = 4 * 1024 * 1024;
-/** Generous for a NAT full of clients reconnecting at once (each handshake takes milliseconds), small against a socket flood. */
-export const DEFAULT_MAX_PENDING_REQUESTS_PER_IP = 256;
 
 export class ConfigError extends Error {}
 

@@ -15,7 +15,7 @@ import type { ConnectionContext } from "./connection";
 import { ControlPlaneClient } from "./control-plane-client";
 import { enforceCredentials } from "./credential-checks";
 import { BillingGate } from "./enforcement/billing-gate";
-import { PendingRequests } from "./enforcement/pending-requests";
+import { PendingRequests, headersTimeoutOptions } from "./enforcement/pending-requests";
 import { restPublish } from "./handlers";
 import { pingSweep } from "./heartbeat";
 import { handleHttpRequest } from "./http-routes";
@@ -149,13 +149,10 @@ class RelayServer {
       restPublish: (app, channel, data, from, peerMetadata) => restPublish(this.context, app, channel, data, from, peerMetadata),
     };
     const pendingRequests = new PendingRequests(config.maxPendingRequestsPerIp, new Set(config.trustedProxies));
-    const handshakeTimeoutMs = config.timing.handshakeTimeoutMs;
     this.httpServer = createServer(
-      // Node answers 408 to a request whose headers are not in by headersTimeout, checking every
-      // connectionsCheckingInterval.
-      { maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: handshakeTimeoutMs, connectionsCheckingInterval: Math.min(1_000, Math.ceil(handshakeTimeoutMs / 4)) },
+      { maxHeaderSize: MAX_HEADER_BYTES, ...headersTimeoutOptions(config.timing.handshakeTimeoutMs) },
       (req, res) => {
-      pendingRequests.settled(req.socket);
+        pendingRequests.settled(req.socket);
         handleHttpRequest(internalApi, req, res).catch((error: unknown) => {
           logger.error("http handler failed", { error: error instanceof Error ? error.message : String(error) });
           if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });

@@ -2,9 +2,22 @@
 // /64) against slowloris: each address may hold `maxPerIp` of them, and one past that is closed at
 // once. The per-IP connect limit cannot help here, as it counts requests, and these never complete one.
 // A trusted proxy is not counted: it carries many clients, and defends its own sockets. How long one
-// may take is Node's headersTimeout (server.ts).
+// may take is Node's headersTimeout (`headersTimeoutOptions`). The relay and the web app's server
+// (server/web-server.ts) both use these.
+import type { ServerOptions } from "node:http";
 import type { Socket } from "node:net";
 import { normalizeIp, rateLimitSubject } from "./ip-limiter";
+
+/** Generous for a NAT full of clients reconnecting at once (each handshake takes milliseconds), small against a socket flood. */
+export const DEFAULT_MAX_PENDING_REQUESTS_PER_IP = 256;
+/** A request whose headers are not in by then is answered 408 and closed. */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+
+/** Node's server options that answer 408 to a request whose headers are not in within `timeoutMs`. */
+export function headersTimeoutOptions(timeoutMs: number): Pick<ServerOptions, "headersTimeout" | "connectionsCheckingInterval"> {
+  // Node checks for late requests every connectionsCheckingInterval (30 s by default, too coarse).
+  return { headersTimeout: timeoutMs, connectionsCheckingInterval: Math.min(1_000, Math.ceil(timeoutMs / 4)) };
+}
 
 const PENDING = Symbol("pendingRequest");
 type TrackedSocket = Socket & { [PENDING]?: { requests: PendingRequests; address: string } };
