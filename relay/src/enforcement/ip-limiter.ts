@@ -2,8 +2,63 @@
 // counts, refused ones included, so a flood cannot reset its own window.
 import { isIP } from "node:net";
 
+/**
+ * Attempts an address's log keeps at least, whatever its limit: the limit of one address's attempts
+ * changes with the app each one names, and a count against a higher limit needs the older ones too.
+ */
+const MIN_ATTEMPTS_KEPT = 10_000;
+
+/**
+ * One address's most recent attempts, oldest first, in a ring that grows as needed, so each attempt
+ * costs O(1) however many are kept (an array shifted per attempt cost time in its length). It keeps
+ * every attempt in the window up to max(limit, MIN_ATTEMPTS_KEPT): whether one passes a limit of L
+ * depends only on the L newest.
+ */
+class AttemptLog {
+  private times = new Float64Array(8);
+  private head = 0;
+  size = 0;
+
+  /** The i-th oldest attempt kept. */
+  at(index: number): number {
+    return this.times[(this.head + index) % this.times.length] ?? 0;
+  }
+
+  newest(): number {
+    return this.at(this.size - 1);
+  }
+
+  /** Forgets the attempts at or before `cutoffMs`. */
+  expire(cutoffMs: number): void {
+    while (this.size > 0 && this.at(0) <= cutoffMs) {
+      this.head = (this.head + 1) % this.times.length;
+      this.size -= 1;
+    }
+  }
+
+  /** Records an attempt, keeping at least the `keep` newest. */
+  push(timeMs: number, keep: number): void {
+    if (this.size === this.times.length) {
+      if (this.times.length < keep) this.grow(Math.min(keep, this.times.length * 2));
+      else {
+        this.head = (this.head + 1) % this.times.length;
+        this.size -= 1;
+      }
+    }
+    this.times[(this.head + this.size) % this.times.length] = timeMs;
+    this.size += 1;
+  }
+
+  private grow(capacity: number): void {
+    const times = new Float64Array(capacity);
+    for (let i = 0; i < this.size; i++) times[i] = this.at(i);
+    this.times = times;
+    this.head = 0;
+  }
+}
+
 export class IpConnectLimiter {
-  private readonly attempts = new Map<string, number[]>();
+  private readonly attempts = new Map<string, AttemptLog>();
   private readonly sweepTimer: NodeJS.Timeout;
 
   constructor(private readonly windowMs: number) {
@@ -12,30 +67,31 @@ export class IpConnectLimiter {
   }
 
   /**
-   * Records an attempt from `ip` (as `clientIp` gives it); returns 0 when allowed, else the ms until the
-   * oldest attempt leaves the window. An IPv6 address counts against its /64 (`rateLimitSubject`).
+   * Records an attempt from `ip` (as `clientIp` gives it) under `limit` attempts per window; returns 0
+   * when allowed, else the ms until an attempt would be allowed again (Retry-After), if none is made
+   * meanwhile. An IPv6 address counts against its /64 (`rateLimitSubject`).
    */
   attempt(ip: string, limit: number, nowMs: number = Date.now()): number {
     const subject = rateLimitSubject(ip);
-    let times = this.attempts.get(subject);
-    if (!times) {
-      times = [];
-      this.attempts.set(subject, times);
+    let log = this.attempts.get(subject);
+    if (!log) {
+      log = new AttemptLog();
+      this.attempts.set(subject, log);
     }
-    const cutoff = nowMs - this.windowMs;
-    while (times.length > 0 && (times[0] ?? 0) <= cutoff) times.shift();
-    const allowed = times.length < limit;
-    times.push(nowMs);
-    // Never keep more entries than any limit can need.
-    if (times.length > Math.max(limit, 1) * 2) times.splice(0, times.length - Math.max(limit, 1) * 2);
+    const atMost = Math.max(1, limit);
+    log.expire(nowMs - this.windowMs);
+    const allowed = log.size < atMost;
+    log.push(nowMs, Math.max(atMost, MIN_ATTEMPTS_KEPT));
     if (allowed) return 0;
-    return Math.max(1, (times[0] ?? nowMs) + this.windowMs - nowMs);
+    // The next attempt passes once fewer than the limit (this one included) are in its window: when
+    // the limit-th newest leaves it.
+    return log.at(log.size - atMost) + this.windowMs - nowMs;
   }
 
   private sweep(): void {
     const cutoff = Date.now() - this.windowMs;
-    for (const [ip, times] of this.attempts) {
-      if ((times[times.length - 1] ?? 0) <= cutoff) this.attempts.delete(ip);
+    for (const [ip, log] of this.attempts) {
+      if (log.newest() <= cutoff) this.attempts.delete(ip);
     }
   }
 
