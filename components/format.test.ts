@@ -20,19 +20,21 @@ describe("parseMoneyToMinor", () => {
 });
 
 describe("formatBytes", () => {
-  it("uses binary units and says so", () => {
+  it("uses the decimal units egress is priced in (a GB is 10^9 bytes)", () => {
     expect(formatBytes(0)).toBe("0 B");
-    expect(formatBytes(1023)).toBe("1,023 B");
-    expect(formatBytes(1024)).toBe("1 KiB");
-    expect(formatBytes(1536)).toBe("1.5 KiB");
-    expect(formatBytes(5 * 1024 ** 2)).toBe("5 MiB");
-    expect(formatBytes(3.25 * 1024 ** 3)).toBe("3.3 GiB");
+    expect(formatBytes(999)).toBe("999 B");
+    expect(formatBytes(1000)).toBe("1 kB");
+    expect(formatBytes(1500)).toBe("1.5 kB");
+    expect(formatBytes(5_000_000)).toBe("5 MB");
+    // The Pay-as-you-go plan's free allowance, shown beside its price per GB.
+    expect(formatBytes(1_000_000_000)).toBe("1 GB");
+    expect(formatBytes(3_250_000_000)).toBe("3.3 GB");
   });
 
   it("can show every value of an axis in one unit", () => {
-    const unit = byteUnitFor(4 * 1024 ** 2);
-    expect(unit.unit).toBe("MiB");
-    expect(formatBytes(512 * 1024, unit)).toBe("0.5 MiB");
-    expect(formatBytes(0, unit)).toBe("0 MiB");
+    const unit = byteUnitFor(4_000_000);
+    expect(unit.unit).toBe("MB");
+    expect(formatBytes(500_000, unit)).toBe("0.5 MB");
+    expect(formatBytes(0, unit)).toBe("0 MB");
   });
 });

@@ -29,17 +29,20 @@ export function minorToInput(minor: number): string {
   return (minor / 100).toFixed(2);
 }
 
-/** The binary (1024-based) unit a byte count is best shown in, so an axis can use one unit throughout. */
-export const BYTE_UNITS = ["B", "KiB", "MiB", "GiB", "TiB"] as const;
+/**
+ * The decimal (1000-based) unit a byte count is best shown in, so an axis can use one unit throughout.
+ * Decimal because egress, the bytes we show, is priced per GB of 10^9 bytes (lib/billing/pricing.ts).
+ */
+export const BYTE_UNITS = ["B", "kB", "MB", "GB", "TB"] as const;
 export type ByteUnit = (typeof BYTE_UNITS)[number];
 
 export function byteUnitFor(bytes: number): { unit: ByteUnit; divisor: number } {
   let index = 0;
-  while (Math.abs(bytes) >= 1024 ** (index + 1) && index < BYTE_UNITS.length - 1) index += 1;
-  return { unit: BYTE_UNITS[index] ?? "B", divisor: 1024 ** index };
+  while (Math.abs(bytes) >= 1000 ** (index + 1) && index < BYTE_UNITS.length - 1) index += 1;
+  return { unit: BYTE_UNITS[index] ?? "B", divisor: 1000 ** index };
 }
 
-/** 0 B, 512 B, 1.5 KiB, 12 MiB: binary units, labelled as such, at most one decimal. */
+/** 0 B, 512 B, 1.5 kB, 12 MB, 1 GB: decimal units, at most one decimal. */
 export function formatBytes(bytes: number, unit = byteUnitFor(bytes)): string {
   const value = bytes / unit.divisor;
   const rounded = unit.divisor === 1 ? Math.round(value) : Math.round(value * 10) / 10;

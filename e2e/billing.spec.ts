@@ -101,12 +101,16 @@ test("pay as you go speaks of usage charges and free allowances, never of overag
   // The allowances this period, used against free, as on the billing page.
   await expect(live.getByRole("meter", { name: "Connection-minutes" })).toHaveAttribute("aria-valuemax", "100000");
   await expect(live.getByRole("meter", { name: "Delivered messages" })).toHaveAttribute("aria-valuemax", "1000000");
-  await expect(live.getByRole("meter", { name: /^Egress/ })).toHaveAttribute("aria-valuemax", "1000000000");
+  const egress = live.getByRole("meter", { name: "Egress" });
+  await expect(egress).toHaveAttribute("aria-valuemax", "1000000000");
+  // Written in the unit it is priced in: 1 GB free, $0.10 per GB (not "953.7 MiB").
+  await expect(egress).toHaveAttribute("aria-valuetext", "0 B of 1 GB, healthy");
   await expect(live).toContainText("Pay as you go plan");
   await expect(live).not.toContainText(/overage/i);
 
   await page.goto(`/apps/${app.id}/billing`);
   await expect(page.getByRole("heading", { name: "Free allowance this period" })).toBeVisible();
+  await expect(page.getByText("then $0.10 per GB, payloads counted in blocks of 4,096 bytes")).toBeVisible();
   await expect(page.getByText("Usage charges so far")).toBeVisible();
   await expect(page.getByRole("switch", { name: "Allow overages" })).toHaveCount(0);
   await expect(page.getByText("Overage cost so far")).toHaveCount(0);

@@ -9,14 +9,17 @@ interface GaugeProps {
   limit: number | null;
   /** Extra line under the numbers, e.g. the peak or overage units. */
   detail?: string;
+  /** How `used` and `limit` are written: counts by default (`formatBytes` for bytes). */
+  formatValue?: (value: number) => string;
 }
 
 /**
  * A usage meter coloured by the protocol's thresholds (warning from 75 %, critical from 90 %). The status
  * is also written out, so colour is never the only signal.
  */
-export function Gauge({ label, used, limit, detail }: GaugeProps) {
+export function Gauge({ label, used, limit, detail, formatValue = formatNumber }: GaugeProps) {
   const status = usageStatus(used, limit);
+  const limitText = limit === null ? formatLimit(limit) : formatValue(limit);
   const ratio = limit === null || limit <= 0 ? 0 : used / limit;
   const percent = Math.round(ratio * 100);
   return (
@@ -26,8 +29,8 @@ export function Gauge({ label, used, limit, detail }: GaugeProps) {
         <span className={`status-pill status-${status}`}>{statusLabel[status]}</span>
       </div>
       <div className="gauge-value">
-        <strong>{formatNumber(used)}</strong>
-        <span className="muted"> / {formatLimit(limit)}</span>
+        <strong>{formatValue(used)}</strong>
+        <span className="muted"> / {limitText}</span>
       </div>
       <div
         className="gauge-track"
@@ -36,7 +39,7 @@ export function Gauge({ label, used, limit, detail }: GaugeProps) {
         aria-valuemin={0}
         aria-valuemax={limit ?? undefined}
         aria-valuenow={used}
-        aria-valuetext={`${formatNumber(used)} of ${formatLimit(limit)}, ${statusLabel[status].toLowerCase()}`}
+        aria-valuetext={`${formatValue(used)} of ${limitText}, ${statusLabel[status].toLowerCase()}`}
       >
         {/* Any use at all shows a sliver, so 0.2 % does not look like an idle app. */}
         <span className="gauge-fill" style={{ width: used > 0 && limit !== null ? `max(4px, ${Math.min(100, ratio * 100)}%)` : "0%" }} />

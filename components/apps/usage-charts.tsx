@@ -75,10 +75,10 @@ function useTimeAxis(series: UsageSeries) {
   }, [series.fromUnix, series.toUnix, series.range, series.bucketSec]);
 }
 
-/** Round y ticks per chart, in one unit per axis (KiB or MiB for bytes, never both). */
+/** Round y ticks per chart, in one unit per axis (kB or MB for bytes, never both). */
 function valueAxis(chart: ChartSpec, peak: number) {
   const unit = chart.bytes ? byteUnitFor(peak) : null;
-  // A no-break space keeps "800 KiB" on one line: recharts wraps tick labels at ordinary spaces.
+  // A no-break space keeps "800 kB" on one line: recharts wraps tick labels at ordinary spaces.
   const formatTick = (value: number) => (unit ? formatBytes(value, unit) : formatCompact(value)).replaceAll(" ", "\u00a0");
   const ticks = unit ? niceTicks(peak / unit.divisor).map((tick) => tick * unit.divisor) : niceTicks(peak, { integers: true });
   return { ticks, formatTick, labelChars: Math.max(...ticks.map((tick) => formatTick(tick).length)) };

@@ -2,7 +2,8 @@
 // unit costs beyond it. The overview shows the same gauges without the prices.
 import type { Billing } from "@/components/api-types";
 import { Gauge } from "@/components/apps/gauge";
-import { formatBytes, formatMoney } from "@/components/format";
+import { Limits } from "@tollgate/relay/protocol";
+import { formatBytes, formatMoney, formatNumber } from "@/components/format";
 import type { PaygAllowance as Allowance } from "@/lib/billing/payg-allowance";
 
 type UnitPrices = Pick<Billing["prices"], "pricePer1000ConnectionMinutesMinor" | "pricePer1000DeliveredMessagesMinor" | "pricePerGbEgressMinor">;
@@ -25,10 +26,11 @@ export function AllowanceGauges({ allowance, prices }: { allowance: Allowance; p
         detail={beyondFree(prices && `${formatMoney(prices.pricePer1000DeliveredMessagesMinor)} per 1,000`)}
       />
       <Gauge
-        label={`Egress (bytes; ${formatBytes(allowance.egressBytes.free)} free)`}
+        label="Egress"
         used={allowance.egressBytes.used}
         limit={allowance.egressBytes.free}
-        detail={`${beyondFree(prices && `${formatMoney(prices.pricePerGbEgressMinor)} per GB`)}, payloads counted in 4 KB blocks`}
+        formatValue={formatBytes}
+        detail={`${beyondFree(prices && `${formatMoney(prices.pricePerGbEgressMinor)} per GB`)}, payloads counted in blocks of ${formatNumber(Limits.egressBlockBytes)} bytes`}
       />
     </div>
   );

@@ -1,6 +1,6 @@
 "use client";
 import type { Plan } from "@/components/api-types";
-import { formatLimit, formatMoney, formatNumber } from "@/components/format";
+import { formatBytes, formatLimit, formatMoney, formatNumber } from "@/components/format";
 
 interface PlanCardsProps {
   plans: readonly Plan[];
@@ -24,7 +24,7 @@ function planLines(plan: Plan): string[] {
       `${formatNumber(plan.freeConnectionMinutes)} connection-minutes free, then ${formatMoney(plan.pricePer1000ConnectionMinutesMinor)} per 1,000`,
       `${formatNumber(plan.freeDeliveredMessages)} deliveries free, then ${formatMoney(plan.pricePer1000DeliveredMessagesMinor)} per 1,000`,
       // Egress is priced per decimal gigabyte (10^9 bytes), as the plan stores it.
-      `${formatNumber(plan.freeEgressBytes / 1e9)} GB egress free, then ${formatMoney(plan.pricePerGbEgressMinor)} per GB`,
+      `${formatBytes(plan.freeEgressBytes)} egress free, then ${formatMoney(plan.pricePerGbEgressMinor)} per GB`,
       "Paid from a prepaid balance",
     ];
   }
