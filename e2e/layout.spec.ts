@@ -10,9 +10,16 @@ const viewports = [
 ];
 const colorSchemes = ["light", "dark"] as const;
 
+/** Neither the page nor any table in it scrolls sideways (a table that does hides its right-hand columns). */
 async function expectNoSidewaysScroll(page: Page): Promise<void> {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow, `${page.url()} is wider than the viewport`).toBeLessThanOrEqual(0);
+  const wideTables = await page.evaluate(() =>
+    [...document.querySelectorAll(".table-wrap")]
+      .filter((wrap) => wrap.scrollWidth > wrap.clientWidth + 1)
+      .map((wrap) => `${wrap.querySelector("table")?.getAttribute("aria-label") ?? "a table"}: ${wrap.scrollWidth} px in ${wrap.clientWidth}`),
+  );
+  expect(wideTables, `${page.url()} has tables wider than their place`).toEqual([]);
 }
 
 let clients: SdkClient[] = [];

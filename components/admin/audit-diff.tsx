@@ -1,5 +1,5 @@
 // An audit entry's changed fields (computed by lib/audit/audit-diff.ts): money formatted, empty and
-// unchanged fields left out, values never broken mid-word.
+// unchanged fields left out; a long value breaks where it must to fit its column.
 import type { AuditEntry } from "@/components/api-types";
 
 export function AuditDiff({ changes }: { changes: AuditEntry["changes"] }) {

@@ -127,9 +127,9 @@ export function AuditLog({ appId, tenantFilter, title = "Audit log" }: { appId?:
                     <code className="nowrap">{entry.action}</code>
                   </td>
                   <td data-label="Target" className="small">
-                    {entry.targetType} <code className="nowrap">{entry.targetId}</code>
+                    {entry.targetType} <code className="breakable">{entry.targetId}</code>
                   </td>
-                  <td data-label="Change" className="wide">
+                  <td data-label="Change" className="wide audit-change">
                     <AuditDiff changes={entry.changes} />
                   </td>
                 </tr>
