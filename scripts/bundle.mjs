@@ -16,7 +16,8 @@ const externalNpmPackages = {
     build.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith("@/") || args.path.startsWith("@tollgate/") ? undefined : { path: args.path, external: true }));
   },
 };
-const ALWAYS_HASHED = [path.join(repoRoot, "package-lock.json"), fileURLToPath(import.meta.url)];
+/** Besides the bundled files: the lockfile, this bundler, and the tsconfigs whose paths resolve imports. */
+const ALWAYS_HASHED = [path.join(repoRoot, "package-lock.json"), fileURLToPath(import.meta.url), path.join(repoRoot, "tsconfig.json"), path.join(repoRoot, "relay", "tsconfig.json")];
 
 /** A hash of `files`, or null when one of them is gone (a source was moved: build again). */
 function hashOf(files) {
