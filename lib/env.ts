@@ -55,3 +55,12 @@ export function getServerEnv(): ServerEnv {
   cached = parsed.data;
   return cached;
 }
+
+/**
+ * Where links in mail point: NEXTAUTH_URL, or without it the launcher's default, http://localhost:$PORT.
+ * Never the request's own origin: Next builds it from the Host header, which a stranger chooses, and
+ * a password-reset link pointing there would hand the stranger the token.
+ */
+export function publicDashboardUrl(): string {
+  return getServerEnv().NEXTAUTH_URL ?? `http://localhost:${process.env.PORT ?? 3000}`;
+}

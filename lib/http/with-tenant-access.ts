@@ -3,7 +3,6 @@
 import type { NextRequest } from "next/server";
 import type { SessionUser } from "@/lib/auth/authenticate";
 import { getDb } from "@/lib/db";
-import { getServerEnv } from "@/lib/env";
 import type { Permission } from "@/lib/tenancy/permissions";
 import { requireTenantAccess, type TenantAccess } from "@/lib/tenancy/require-app-access";
 import { withSession } from "./with-session";
@@ -15,9 +14,4 @@ export function withTenantAccess<Params extends { tenantId: string }>(handler: T
     const access = await requireTenantAccess(getDb(), { userId: user.id, tenantId: params.tenantId, permissions: options.permissions });
     return handler({ req, user, params, access });
   });
-}
-
-/** Where links in mail point: NEXTAUTH_URL when set (behind a proxy the request's own origin may be internal). */
-export function publicBaseUrl(req: NextRequest): string {
-  return getServerEnv().NEXTAUTH_URL ?? req.nextUrl.origin;
 }

@@ -3,14 +3,14 @@ import { NextResponse } from "next/server";
 import { requestPasswordResetSchema } from "@/lib/account/account.types";
 import { requestPasswordReset } from "@/lib/account/password-reset";
 import { getDb } from "@/lib/db";
+import { publicDashboardUrl } from "@/lib/env";
 import { getMailer } from "@/lib/email/mailer";
 import { readJson, withSameSitePublic } from "@/lib/http/with-session";
-import { publicBaseUrl } from "@/lib/http/with-tenant-access";
 
 export const dynamic = "force-dynamic";
 
 export const POST = withSameSitePublic(async ({ req }) => {
   const { email } = requestPasswordResetSchema.parse(await readJson(req));
-  await requestPasswordReset(getDb(), { mailer: getMailer(), baseUrl: publicBaseUrl(req) }, { email });
+  await requestPasswordReset(getDb(), { mailer: getMailer(), baseUrl: publicDashboardUrl() }, { email });
   return NextResponse.json({ sent: true }, { status: 202 });
 });
