@@ -5,8 +5,15 @@ import { PrismaClient } from "@/lib/generated/prisma/client";
 export type Db = PrismaClient;
 export type { Prisma } from "@/lib/generated/prisma/client";
 
+/**
+ * How long a transaction may wait for a pooled connection before it fails. Prisma's default, 2 s, turned a
+ * burst of writes that lock the same row (key creates for one app) into 503s once the pool was busy
+ * for 2 s: those wait their turn now. `timeout` bounds a transaction once started, as by default.
+ */
+const TRANSACTION_OPTIONS = { maxWait: 15_000, timeout: 5_000 };
+
 export function createPrismaClient(connectionString: string): PrismaClient {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString }) });
+  return new PrismaClient({ adapter: new PrismaPg({ connectionString }), transactionOptions: TRANSACTION_OPTIONS });
 }
 
 const globalForPrisma = globalThis as unknown as { tollgatePrisma?: PrismaClient };

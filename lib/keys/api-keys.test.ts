@@ -71,6 +71,16 @@ describe("the 50-key cap", () => {
     expect(await database.db.apiKey.count({ where: { appId: app.id } })).toBe(50);
   }, 60_000);
 
+  it("a burst larger than the connection pool waits its turn: 400 parallel creates give 50 keys and 350 limit_exceeded, no transaction timeouts", async () => {
+    const app = await newApp();
+    const results = await Promise.allSettled(
+      Array.from({ length: 400 }, (_, i) => createApiKey(database.db, { appId: app.id, kind: "publishable", name: `b${i}`, encryptionKey: TEST_ENCRYPTION_KEY })),
+    );
+    const reasons = results.flatMap((r) => (r.status === "rejected" ? [(r.reason as { code?: string }).code] : []));
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(50);
+    expect(reasons.filter((code) => code !== "limit_exceeded")).toEqual([]);
+  }, 60_000);
+
   it("frees a slot when a key is revoked, and lets a key be rolled at the cap", async () => {
     const app = await newApp();
     const keys = [];
