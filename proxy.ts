@@ -2,13 +2,12 @@
 // Content-Security-Policy that allows only scripts carrying it (lib/http/content-security-policy.ts).
 // Next reads the policy from the request headers set here and puts the nonce on its own scripts; the
 // root layout reads `x-nonce` for the one inline script of ours.
-import { randomBytes } from "node:crypto";
 import { NextResponse, type NextRequest } from "next/server";
 import { getServerEnv } from "@/lib/env";
-import { NONCE_HEADER, pageContentSecurityPolicy } from "@/lib/http/content-security-policy";
+import { NONCE_HEADER, newScriptNonce, pageContentSecurityPolicy } from "@/lib/http/content-security-policy";
 
 export function proxy(request: NextRequest): NextResponse {
-  const nonce = randomBytes(18).toString("base64");
+  const nonce = newScriptNonce();
   const policy = pageContentSecurityPolicy({ nonce, relayPublicUrl: getServerEnv().RELAY_PUBLIC_URL, development: process.env.NODE_ENV === "development" });
   const requestHeaders = new Headers(request.headers);
   requestHeaders.set(NONCE_HEADER, nonce);

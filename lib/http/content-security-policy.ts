@@ -2,9 +2,15 @@
 // nonce ('strict-dynamic' lets them load Next's chunks), so an injected <script> or inline handler does
 // not run; WebSockets may go only to the relay the dashboard's test console talks to. API answers are
 // not documents and keep the fixed policy of next.config.js.
+import { randomBytes } from "node:crypto";
 
 /** The request header through which proxy.ts hands the nonce to the page's own inline script. */
 export const NONCE_HEADER = "x-nonce";
+
+/** A fresh unguessable script nonce for one answer (a page's, or the printable invoice's). */
+export function newScriptNonce(): string {
+  return randomBytes(18).toString("base64");
+}
 
 export interface PagePolicyOptions {
   /** A fresh unguessable value for this one answer. */

@@ -1,10 +1,10 @@
 // GET /api/apps/:appId/invoices/:invoiceId – one invoice (?format=csv download, ?format=html printable page)
-import { randomBytes } from "node:crypto";
 import { NextResponse } from "next/server";
 import { attachment, documentFormatSchema } from "@/lib/billing/billing.types";
 import { getInvoice } from "@/lib/billing/get-invoice";
 import { invoiceCsv, invoiceHtml } from "@/lib/billing/invoice-documents";
 import { getDb } from "@/lib/db";
+import { newScriptNonce } from "@/lib/http/content-security-policy";
 import { withSession } from "@/lib/http/with-session";
 import { requireAppAccess } from "@/lib/tenancy/require-app-access";
 
@@ -16,7 +16,7 @@ export const GET = withSession<{ appId: string; invoiceId: string }>(async ({ re
   const invoice = await getInvoice(getDb(), { appId, invoiceId: params.invoiceId });
   if (format === "csv") return attachment(invoiceCsv(invoice), { contentType: "text/csv; charset=utf-8", filename: `${invoice.id}.csv` });
   if (format === "html") {
-    const nonce = randomBytes(18).toString("base64");
+    const nonce = newScriptNonce();
     return new Response(invoiceHtml(invoice, nonce), {
       headers: {
         "content-type": "text/html; charset=utf-8",
