@@ -11,6 +11,13 @@ import type { Logger } from "./log";
 import { readSealedFile, writeSealedFile } from "./sealed-file";
 
 const SNAPSHOT_FILE_PURPOSE = "relay plan snapshot";
+/** A period's end is looked up this long after it passes, so that the control plane's clock has passed it too. */
+const PERIOD_END_REFRESH_DELAY_MS = 500;
+/** While a snapshot still shows the period that should have ended, it is asked for again after 1, 2, 4, … s, up to this. */
+const PERIOD_END_RETRY_MAX_MS = 32_000;
+const PERIOD_END_RETRY_FIRST_MS = 1_000;
+/** setTimeout's longest delay (about 24.8 days); a later period end is scheduled again when it fires. */
+const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 
 export interface KeyEntry {
   app: SnapshotApp;
@@ -36,6 +43,12 @@ export class PlanCache {
   private keys = new Map<string, KeyEntry>();
   private listeners: SnapshotListener[] = [];
   private refreshing: Promise<boolean> | null = null;
+  /** Fires a refresh when the earliest billing period in the snapshot ends. */
+  private periodEndTimer: NodeJS.Timeout | null = null;
+  /** The period end that timer was set for, while a refresh has not yet shown it turned. */
+  private awaitedPeriodEndUnix: number | null = null;
+  private periodEndRetryMs = PERIOD_END_RETRY_FIRST_MS;
+  private closed = false;
   /** When a snapshot was last confirmed current by the control plane (fetched or 304). */
   lastConfirmedAtMs: number | null = null;
   private readonly filePath: string;
@@ -96,9 +109,47 @@ export class PlanCache {
     if (!this.refreshing) {
       this.refreshing = this.fetchOnce().finally(() => {
         this.refreshing = null;
+        this.schedulePeriodEndRefresh();
       });
     }
     return this.refreshing;
+  }
+
+  /** Stops the period-end refreshes (shutdown). */
+  close(): void {
+    this.closed = true;
+    if (this.periodEndTimer) clearTimeout(this.periodEndTimer);
+  }
+
+  /**
+   * A billing period that ends brings the next period's quota, usage counts and any plan change due then:
+   * the snapshot is fetched again as the earliest period in it ends, not at the next poll (up to
+   * PLAN_CACHE_REFRESH_MS late, meanwhile refusing a quota that was renewed or billing the new period's
+   * messages as the old one's overage). If the answer still shows that period (the control plane's clock
+   * is behind, or it did not answer), it is asked again with a back-off; past that the poll remains.
+   */
+  private schedulePeriodEndRefresh(): void {
+    if (this.periodEndTimer) clearTimeout(this.periodEndTimer);
+    this.periodEndTimer = null;
+    const apps = this.snapshot?.apps;
+    if (this.closed || !apps) return;
+    const nowMs = Date.now();
+    let delayMs: number;
+    const awaited = this.awaitedPeriodEndUnix;
+    const awaitedStillShown = awaited !== null && awaited * 1000 <= nowMs && apps.some((app) => app.period.endUnix === awaited);
+    if (awaitedStillShown && this.periodEndRetryMs <= PERIOD_END_RETRY_MAX_MS) {
+      delayMs = this.periodEndRetryMs;
+      this.periodEndRetryMs *= 2;
+    } else {
+      let nextEndUnix = Infinity;
+      for (const app of apps) if (app.period.endUnix * 1000 > nowMs && app.period.endUnix < nextEndUnix) nextEndUnix = app.period.endUnix;
+      this.periodEndRetryMs = PERIOD_END_RETRY_FIRST_MS;
+      this.awaitedPeriodEndUnix = Number.isFinite(nextEndUnix) ? nextEndUnix : null;
+      if (this.awaitedPeriodEndUnix === null) return;
+      delayMs = nextEndUnix * 1000 + PERIOD_END_REFRESH_DELAY_MS - nowMs;
+    }
+    this.periodEndTimer = setTimeout(() => void this.refreshNow(), Math.min(delayMs, MAX_TIMER_DELAY_MS));
+    this.periodEndTimer.unref();
   }
 
   /**

@@ -244,6 +244,7 @@ class RelayServer {
     this.closing = true;
     this.upgrades.stopAccepting();
     for (const timer of this.timers) clearInterval(timer);
+    this.planCache.close();
     const connections = this.hub.connections();
     if (connections.length > 0) {
       const goingAway = ServerFrame.goingAway(this.config.timing.goingAwayRetryAfterMs);

@@ -148,6 +148,12 @@ export class FakeControlPlane {
   /** Answers snapshot requests this much later, with the apps as they were when the request came in. */
   snapshotDelayMs = 0;
   notModifiedResponses = 0;
+  /** Apps whose billing period renews when it ends (`renewPeriodsOf`), as the real control plane's clock makes it. */
+  private readonly renewingApps = new Set<string>();
+  /** How far the control plane's clock is behind the relay's when it renews periods. */
+  clockLagMs = 0;
+  /** Messages used in periods that have ended, by `appId:periodStartUnix`. */
+  private readonly endedPeriodMessages = new Map<string, number>();
   private server: Server | null = null;
   url = "";
 
@@ -171,6 +177,26 @@ export class FakeControlPlane {
   setApps(apps: SnapshotApp[]): void {
     this.apps = apps;
     this.version += 1;
+  }
+
+  /**
+   * From now on the app's period renews when it ends: a snapshot served after its end shows the next
+   * period (same length) with fresh usage, and usage batches still naming the ended period count there.
+   */
+  renewPeriodsOf(appId: string): void {
+    this.renewingApps.add(appId);
+  }
+
+  private renewEndedPeriods(nowMs: number): void {
+    for (const app of this.apps) {
+      if (!this.renewingApps.has(app.appId)) continue;
+      while (app.period.endUnix * 1000 <= nowMs) {
+        this.endedPeriodMessages.set(`${app.appId}:${app.period.startUnix}`, app.usage.messagesUsed);
+        app.period = { startUnix: app.period.endUnix, endUnix: 2 * app.period.endUnix - app.period.startUnix };
+        app.usage = { messagesUsed: 0, overageMessages: 0, overageConnections: 0, peakConcurrent: 0 };
+        this.version += 1;
+      }
+    }
   }
 
   /** Mutates one app and bumps the snapshot version. */
@@ -212,6 +238,7 @@ export class FakeControlPlane {
     const body = Buffer.concat(chunks).toString("utf8");
     if (req.url === ControlPlanePath.snapshot) {
       this.snapshotRequests += 1;
+      this.renewEndedPeriods(Date.now() - this.clockLagMs);
       const etag = `"v${this.version}"`;
       if (req.headers["if-none-match"] === etag) {
         this.notModifiedResponses += 1;
@@ -239,6 +266,12 @@ export class FakeControlPlane {
         for (const delta of batch.apps) {
           const app = this.apps.find((a) => a.appId === delta.appId);
           if (!app) continue;
+          const endedPeriod = `${app.appId}:${delta.periodStartUnix}`;
+          const endedPeriodMessages = this.endedPeriodMessages.get(endedPeriod);
+          if (endedPeriodMessages !== undefined) {
+            this.endedPeriodMessages.set(endedPeriod, endedPeriodMessages + delta.messagesAccepted);
+            continue;
+          }
           const overageMessagesBefore = app.usage.overageMessages;
           app.usage.messagesUsed += delta.messagesAccepted;
           app.usage.overageMessages += delta.overageMessages;
@@ -252,7 +285,8 @@ export class FakeControlPlane {
       const apps = batch.apps.map((a) => ({ appId: a.appId, balanceMinor: this.apps.find((x) => x.appId === a.appId)?.billing.balanceMinor ?? 0 }));
       const periods = batch.apps.flatMap((a) => {
         const app = this.apps.find((x) => x.appId === a.appId);
-        return app ? [{ appId: a.appId, periodStartUnix: a.periodStartUnix, messagesUsed: app.usage.messagesUsed }] : [];
+        const messagesUsed = this.endedPeriodMessages.get(`${a.appId}:${a.periodStartUnix}`) ?? app?.usage.messagesUsed;
+        return app && messagesUsed !== undefined ? [{ appId: a.appId, periodStartUnix: a.periodStartUnix, messagesUsed }] : [];
       });
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ applied, apps, periods, asOfUnixMs: Date.now() }));
       return;
