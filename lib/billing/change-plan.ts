@@ -49,10 +49,9 @@ export async function changePlan(
       const subscription = await lockSubscription(tx, input.appId, now);
       const previous = await tx.planChange.findUnique({ where: { appId_idempotencyKey: { appId: input.appId, idempotencyKey } } });
       if (previous) {
-        const [to, app] = await Promise.all([
-          tx.plan.findUniqueOrThrow({ where: { id: previous.toPlanId }, select: { slug: true } }),
-          tx.app.findUniqueOrThrow({ where: { id: input.appId }, select: { plan: { select: { slug: true } } } }),
-        ]);
+        // One after the other: a transaction has one connection, and pg refuses overlapping queries on it from pg@9.
+        const to = await tx.plan.findUniqueOrThrow({ where: { id: previous.toPlanId }, select: { slug: true } });
+        const app = await tx.app.findUniqueOrThrow({ where: { id: input.appId }, select: { plan: { select: { slug: true } } } });
         return {
           refusal: null,
           value: {
