@@ -9,6 +9,7 @@ import { snapshotSchema } from "./protocol";
 import type { Snapshot, SnapshotApp, SnapshotKey } from "./protocol";
 import type { Logger } from "./log";
 import { readSealedFile, writeSealedFile } from "./sealed-file";
+import { unrefTimerAt } from "./timer-at";
 
 const SNAPSHOT_FILE_PURPOSE = "relay plan snapshot";
 /** A period's end is looked up this long after it passes, so that the control plane's clock has passed it too. */
@@ -16,8 +17,6 @@ const PERIOD_END_REFRESH_DELAY_MS = 500;
 /** While a snapshot still shows the period that should have ended, it is asked for again after 1, 2, 4, … s, up to this. */
 const PERIOD_END_RETRY_MAX_MS = 32_000;
 const PERIOD_END_RETRY_FIRST_MS = 1_000;
-/** setTimeout's longest delay (about 24.8 days); a later period end is scheduled again when it fires. */
-const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 
 export interface KeyEntry {
   app: SnapshotApp;
@@ -134,11 +133,11 @@ export class PlanCache {
     const apps = this.snapshot?.apps;
     if (this.closed || !apps) return;
     const nowMs = Date.now();
-    let delayMs: number;
+    let refreshAtMs: number;
     const awaited = this.awaitedPeriodEndUnix;
     const awaitedStillShown = awaited !== null && awaited * 1000 <= nowMs && apps.some((app) => app.period.endUnix === awaited);
     if (awaitedStillShown && this.periodEndRetryMs <= PERIOD_END_RETRY_MAX_MS) {
-      delayMs = this.periodEndRetryMs;
+      refreshAtMs = nowMs + this.periodEndRetryMs;
       this.periodEndRetryMs *= 2;
     } else {
       let nextEndUnix = Infinity;
@@ -146,10 +145,9 @@ export class PlanCache {
       this.periodEndRetryMs = PERIOD_END_RETRY_FIRST_MS;
       this.awaitedPeriodEndUnix = Number.isFinite(nextEndUnix) ? nextEndUnix : null;
       if (this.awaitedPeriodEndUnix === null) return;
-      delayMs = nextEndUnix * 1000 + PERIOD_END_REFRESH_DELAY_MS - nowMs;
+      refreshAtMs = nextEndUnix * 1000 + PERIOD_END_REFRESH_DELAY_MS;
     }
-    this.periodEndTimer = setTimeout(() => void this.refreshNow(), Math.min(delayMs, MAX_TIMER_DELAY_MS));
-    this.periodEndTimer.unref();
+    this.periodEndTimer = unrefTimerAt(refreshAtMs, () => void this.refreshNow());
   }
 
   /**

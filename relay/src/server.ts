@@ -13,7 +13,7 @@ import { WebSocket } from "ws";
 import type { RelayConfig } from "./config";
 import type { ConnectionContext } from "./connection";
 import { ControlPlaneClient } from "./control-plane-client";
-import { enforceCredentials } from "./credential-checks";
+import { enforceCredentials, nextKeyExpiryMs } from "./credential-checks";
 import { BillingGate } from "./enforcement/billing-gate";
 import { PendingRequests, headersTimeoutOptions } from "./enforcement/pending-requests";
 import { restPublish } from "./handlers";
@@ -33,6 +33,7 @@ import type { Snapshot } from "./protocol";
 import { refreshOnNotice } from "./refresh-on-notice";
 import { createMemoryState } from "./state/memory";
 import type { RelayState } from "./state/types";
+import { unrefTimerAt } from "./timer-at";
 import { UpgradePath } from "./upgrade";
 
 const MAX_CLOSE_WAIT_MS = 2_000;
@@ -71,6 +72,8 @@ class RelayServer {
   private readonly upgrades: UpgradePath;
   private readonly httpServer: Server;
   private readonly timers: NodeJS.Timeout[] = [];
+  /** Closes the connections of the next key to expire, at its expiry. */
+  private keyExpiryTimer: NodeJS.Timeout | null = null;
   private closing = false;
   private closed: Promise<void> | null = null;
 
@@ -183,7 +186,7 @@ class RelayServer {
     await this.planCache.refreshNow();
     await this.meter.flush();
     const { timing } = this.config;
-    this.every(this.config.planCacheRefreshMs, () => void this.planCache.refreshNow().then(() => enforceCredentials(this.hub, this.planCache)));
+    this.every(this.config.planCacheRefreshMs, () => void this.planCache.refreshNow().then(() => this.enforceCredentials()));
     this.every(this.config.usageFlushMs, () => {
       this.lifecycle.accrueConnectionMinutes();
       void this.lifecycle.sampleConcurrency().finally(() => void this.meter.flush());
@@ -227,7 +230,15 @@ class RelayServer {
 
   private applySnapshot(snapshot: Snapshot): void {
     for (const app of snapshot.apps) this.state.counters.setBaseline(app.appId, app.period.startUnix, app.usage.messagesUsed);
+    this.enforceCredentials();
+  }
+
+  /** Closes what the snapshot and the clock no longer allow, and again when the next key expires. */
+  private enforceCredentials(): void {
     enforceCredentials(this.hub, this.planCache);
+    if (this.keyExpiryTimer) clearTimeout(this.keyExpiryTimer);
+    const nextExpiryMs = nextKeyExpiryMs(this.planCache);
+    this.keyExpiryTimer = nextExpiryMs === null || this.closing ? null : unrefTimerAt(nextExpiryMs, () => this.enforceCredentials());
   }
 
   close(): Promise<void> {
@@ -244,6 +255,7 @@ class RelayServer {
     this.closing = true;
     this.upgrades.stopAccepting();
     for (const timer of this.timers) clearInterval(timer);
+    if (this.keyExpiryTimer) clearTimeout(this.keyExpiryTimer);
     this.planCache.close();
     const connections = this.hub.connections();
     if (connections.length > 0) {

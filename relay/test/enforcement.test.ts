@@ -398,6 +398,19 @@ describe("live connections and snapshot changes", () => {
     expect(Date.now() - started).toBeGreaterThan(500);
   });
 
+  it("closes them when the grace period ends, not at the next poll (60 s here)", async () => {
+    const app = await addApp();
+    const key = firstSecretKey(app);
+    key.expiresAtUnix = Math.floor(Date.now() / 1000) + 2;
+    controlPlane.version += 1;
+    await relay.refreshNow();
+    const client = await connect(app);
+    expect(await client.closeCodeWithin(5_000)).toBe(CloseCode.InvalidToken);
+    const closedAfterExpiryMs = Date.now() - key.expiresAtUnix * 1000;
+    expect(closedAfterExpiryMs).toBeGreaterThanOrEqual(0);
+    expect(closedAfterExpiryMs).toBeLessThan(1_000);
+  });
+
   it("applies a key's changed actions and channel patterns to live connections", async () => {
     const app = await addApp();
     const client = await connect(app);
