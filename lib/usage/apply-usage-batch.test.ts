@@ -4,6 +4,7 @@ import { TestPaymentProvider } from "@/lib/billing/payment-provider";
 import { topUpBalance } from "@/lib/billing/top-up-balance";
 import { createApiKey } from "@/lib/keys/create-api-key";
 import { addMonthsUtc, billingPeriodAt, toUnixSeconds } from "@/lib/periods/billing-period";
+import type { RelayClient } from "@/lib/relay/relay-client";
 import { createTestDatabase, type TestDatabase } from "@/tests/helpers/test-database";
 import { createTestApp, createUser, seedPlans, TEST_ENCRYPTION_KEY, usageBatch, usageDelta } from "@/tests/helpers/fixtures";
 import { applyUsageBatch } from "./apply-usage-batch";
@@ -155,6 +156,18 @@ describe("usage batches", () => {
       [new Date(app.periodStartUnix * 1000).toISOString(), 1],
     ]);
     expect((await getAppUsage(database.db, { appId: app.id, relay: null })).messagesUsed).toBe(1);
+  });
+
+  it("the live view of a relay still on the previous period does not count toward the new one", async () => {
+    const app = await newApp();
+    const previousStartUnix = toUnixSeconds(addMonthsUtc(new Date(app.periodStartUnix * 1000), -1));
+    await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 3, peakConcurrent: 2 })]));
+    const relayOn = (periodStartUnix: number) =>
+      ({ stats: async () => ({ appId: app.id, periodStartUnix, concurrentNow: 7, peakConcurrent: 40, messagesUsed: 100_000 }) }) as Partial<RelayClient> as RelayClient;
+    const stale = await getAppUsage(database.db, { appId: app.id, relay: relayOn(previousStartUnix) });
+    expect(stale).toMatchObject({ messagesUsed: 3, peakConcurrent: 7, concurrentNow: 7, relayReachable: true });
+    const current = await getAppUsage(database.db, { appId: app.id, relay: relayOn(app.periodStartUnix) });
+    expect(current).toMatchObject({ messagesUsed: 100_000, peakConcurrent: 40, concurrentNow: 7 });
   });
 
   it("mark the keys used in the batch as used", async () => {

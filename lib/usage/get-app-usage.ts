@@ -11,10 +11,15 @@ import { type RelayClient, RelayUnknownAppError } from "@/lib/relay/relay-client
 import { periodTotals } from "./period-totals";
 import type { UsageResponse } from "./usage.types";
 
-/** The relay's live view; a relay that answers but has not loaded the app yet has nothing live for it. */
-async function liveStats(relay: RelayClient, appId: string) {
+/**
+ * The relay's live view for `periodStartUnix`; a relay that answers but has not loaded the app yet has
+ * nothing live for it. One still counting in another period (it learns of a new period moments after
+ * it starts) only tells how many connections are open now.
+ */
+async function liveStats(relay: RelayClient, appId: string, periodStartUnix: number) {
   try {
-    return await relay.stats(appId);
+    const stats = await relay.stats(appId);
+    return stats.periodStartUnix === periodStartUnix ? stats : { ...stats, peakConcurrent: stats.concurrentNow, messagesUsed: 0 };
   } catch (error) {
     if (error instanceof RelayUnknownAppError) return { appId, concurrentNow: 0, peakConcurrent: 0, messagesUsed: 0 };
     return null;
@@ -36,7 +41,7 @@ export async function getAppUsage(db: Db, input: { appId: string; relay: RelayCl
   const period = billingPeriodAt(app.billingAnchor, now);
   const [row, live] = await Promise.all([
     db.usagePeriod.findUnique({ where: { appId_start: { appId: app.id, start: period.start } } }),
-    input.relay ? liveStats(input.relay, app.id) : Promise.resolve(null),
+    input.relay ? liveStats(input.relay, app.id, toUnixSeconds(period.start)) : Promise.resolve(null),
   ]);
   const limits = effectiveLimits(app.plan, app.override);
   const totals = periodTotals(row);

@@ -143,6 +143,7 @@ export async function handleHttpRequest(server: InternalApiNode, req: IncomingMe
     const concurrentNow = await server.state.leases.count(appId);
     return json(res, 200, {
       appId,
+      periodStartUnix: app.period.startUnix,
       concurrentNow,
       peakConcurrent: Math.max(server.peakConcurrent(app), concurrentNow),
       messagesUsed: server.state.counters.total(appId, app.period.startUnix),

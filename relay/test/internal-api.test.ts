@@ -57,12 +57,12 @@ describe("internal endpoints", () => {
     expect(await unknownRoute.json()).toMatchObject({ error: InternalApiError.NotFound });
   });
 
-  it("report stats: concurrentNow, peakConcurrent and messagesUsed from the baseline", async () => {
+  it("report stats: the period counted in, concurrentNow, peakConcurrent and messagesUsed from the baseline", async () => {
     const a = await TestClient.connect(relay, `token=${await mintToken(firstSecretKey(app))}`);
     const b = await TestClient.connect(relay, `token=${await mintToken(firstSecretKey(app))}`);
     await a.request({ type: "publish", channel: "c", data: 1 });
     const stats = relayStatsResponseSchema.parse(await (await get(RelayInternalPath.stats(app.appId))).json());
-    expect(stats).toEqual({ appId: app.appId, concurrentNow: 2, peakConcurrent: 2, messagesUsed: 8 });
+    expect(stats).toEqual({ appId: app.appId, periodStartUnix: app.period.startUnix, concurrentNow: 2, peakConcurrent: 2, messagesUsed: 8 });
     a.close();
     b.close();
     await a.closed;

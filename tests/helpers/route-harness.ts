@@ -7,6 +7,7 @@ import type { AddressInfo } from "node:net";
 import { NextRequest } from "next/server";
 import { InternalApiError, type PlanChangeNotice, planChangeNoticeSchema, RelayInternalPath } from "@tollgate/relay/protocol";
 import type { Db } from "@/lib/db";
+import { billingPeriodAt, toUnixSeconds } from "@/lib/periods/billing-period";
 import { seedPlans, TEST_ENCRYPTION_KEY } from "./fixtures";
 import { createTestDatabase, type TestDatabase } from "./test-database";
 
@@ -21,6 +22,8 @@ export interface FakeRelay {
   calls: FakeRelayCall[];
   /** Plan-change notices received (kept apart from `calls`: they arrive asynchronously after writes). */
   planChangeNotices: PlanChangeNotice[];
+  /** The billing period the fake counts an app's live numbers in (the harness reads the app's current one). */
+  periodStartOf: (appId: string) => Promise<number>;
   state: {
     down: boolean;
     concurrentNow: number;
@@ -40,6 +43,7 @@ export async function startFakeRelay(relaySecret: string): Promise<FakeRelay> {
     url: "",
     calls,
     planChangeNotices: [],
+    periodStartOf: async () => 0,
     state,
     stop: () => new Promise((resolve) => server.close(() => resolve())),
   };
@@ -65,7 +69,10 @@ export async function startFakeRelay(relaySecret: string): Promise<FakeRelay> {
     calls.push({ method: req.method ?? "GET", segments, body });
     const [, , appId = "", resource, name, action] = segments;
     if (state.unknownApps.has(appId)) return reply(404, { error: InternalApiError.UnknownApp, message: "unknown app" });
-    if (resource === "stats") return reply(200, { appId, concurrentNow: state.concurrentNow, peakConcurrent: state.concurrentNow, messagesUsed: state.messagesUsed });
+    if (resource === "stats") {
+      const periodStartUnix = await fake.periodStartOf(appId);
+      return reply(200, { appId, periodStartUnix, concurrentNow: state.concurrentNow, peakConcurrent: state.concurrentNow, messagesUsed: state.messagesUsed });
+    }
     if (resource === "channels" && name !== undefined && action === "peers") return reply(200, { channel: name, peers: state.peers[name] ?? [] });
     if (resource === "channels" && name !== undefined && action === "publish") {
       return reply(200, state.quotaExhausted ? { channel: name, delivered: 0, dropped: "over_message_quota" } : { channel: name, delivered: 2 });
@@ -100,6 +107,10 @@ export async function startRouteHarness(options: { apiRateLimitPerSecond?: numbe
   });
   // getDb() keeps its client on globalThis; hand it this file's client so no second pool is opened.
   (globalThis as { tollgatePrisma?: Db }).tollgatePrisma = database.db;
+  relay.periodStartOf = async (appId) => {
+    const app = await database.db.app.findUniqueOrThrow({ where: { id: appId }, select: { billingAnchor: true } });
+    return toUnixSeconds(billingPeriodAt(app.billingAnchor, new Date()).start);
+  };
   await seedPlans(database.db);
   return {
     db: database.db,

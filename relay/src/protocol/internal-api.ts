@@ -198,6 +198,8 @@ export type RechargeResponse = z.infer<typeof rechargeResponseSchema>;
 
 export const relayStatsResponseSchema = z.object({
   appId: z.string(),
+  /** The billing period the relay counts in: the control plane uses its live counts only for that period. */
+  periodStartUnix: z.number().int(),
   concurrentNow: z.number().int().nonnegative(),
   peakConcurrent: z.number().int().nonnegative(),
   messagesUsed: z.number().int().nonnegative(),
