@@ -34,6 +34,8 @@ export const ErrorCode = {
   MissingData: "missing_data",
   ActionNotPermitted: "action_not_permitted",
   OverMessageQuota: "over_message_quota",
+  /** The connection's frame or byte budget is spent (PROTOCOL §8 control-frame bound); the frame was dropped. */
+  RateLimited: "rate_limited",
   BackendError: "backend_error",
   InternalError: "internal_error",
 } as const;

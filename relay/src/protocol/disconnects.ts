@@ -32,6 +32,10 @@ export const Disconnect = {
   OverConcurrentLimit: kind(CloseCode.OverConcurrentLimit, "over_concurrent_limit", true),
   /** The token bucket is empty; a new connection starts with a full one. */
   OverMessageRate: kind(CloseCode.OverMessageRate, "over_message_rate", true),
+  /** Frames kept coming after `rate_limited` (three times the control burst refused within 10 s). */
+  FrameFlood: kind(CloseCode.OverMessageRate, "frame_flood", true),
+  /** The peerId already holds the most connections one peer may have on this node. */
+  TooManyPeerConnections: kind(CloseCode.OverConcurrentLimit, "too_many_peer_connections", true),
   AppSuspended: kind(CloseCode.AppSuspended, "app_suspended", false),
   /** DELETE /v1/peers/:id from the app's backend. */
   AdminDisconnect: kind(CloseCode.AdminDisconnect, "disconnected_by_backend", false),
