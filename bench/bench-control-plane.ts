@@ -4,7 +4,8 @@ import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { SignJWT } from "jose";
-import { ControlPlanePath } from "../relay/src/protocol";
+import type { z } from "zod";
+import { ControlPlanePath, effectiveLimitsSchema } from "../relay/src/protocol";
 import type { Snapshot, SnapshotApp } from "../relay/src/protocol";
 import { secretKey } from "../relay/test/helpers";
 
@@ -16,8 +17,9 @@ export interface BenchApp {
 }
 
 /** An app with a fresh secret key and every action on every channel; `limits` are its plan's. */
-export function benchApp(appId: string, limits: SnapshotApp["limits"]): BenchApp {
-  return { appId, keyId: `sk_id_${randomBytes(8).toString("hex")}`, signingSecret: `sk_secret_${randomBytes(24).toString("hex")}`, limits };
+/** Limits the benchmark sets; the frame budget's fields default to the plan defaults when left out. */
+export function benchApp(appId: string, limits: z.input<typeof effectiveLimitsSchema>): BenchApp {
+  return { appId, keyId: `sk_id_${randomBytes(8).toString("hex")}`, signingSecret: `sk_secret_${randomBytes(24).toString("hex")}`, limits: effectiveLimitsSchema.parse(limits) };
 }
 
 function snapshot(app: BenchApp, version: string): Snapshot {

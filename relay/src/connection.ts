@@ -4,7 +4,9 @@
 import { WebSocket } from "ws";
 import { effectivePermissions } from "./auth";
 import type { Identity } from "./auth";
+import { FrameBudget } from "./enforcement/frame-budget";
 import { TokenBucket } from "./enforcement/token-bucket";
+import type { CompiledGlob } from "./glob";
 import type { Logger } from "./log";
 import { RelayCounters } from "./metrics";
 import { CloseCode, Disconnect, ServerFrame, ServerFrameType } from "./protocol";
@@ -43,6 +45,8 @@ export class Connection {
   readonly peerMetadata: JsonObject | undefined;
   readonly connectedAtMs = Date.now();
   readonly bucket: TokenBucket;
+  /** Bytes of every frame and tokens of control frames (PROTOCOL §8). */
+  readonly frameBudget: FrameBudget;
   /** The key as of the latest snapshot (patterns may change while connected). */
   key: SnapshotKey;
   /** Frames waiting behind an asynchronous one (subscribe, send, recharge), keeping per-connection order. */
@@ -75,6 +79,7 @@ export class Connection {
     this.canPresence = identity.permissions.has("presence");
     this.peerMetadata = identity.peerMetadata;
     this.bucket = new TokenBucket(identity.app.limits.tokenBucketBurst);
+    this.frameBudget = new FrameBudget(identity.app.limits);
   }
 
   /** True from the moment this server decided to close (or the socket closed): nothing more is sent or handled. */

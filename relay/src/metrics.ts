@@ -11,6 +11,9 @@ export class RelayCounters {
   readonly closes = new Map<string, number>();
   softDrops = 0;
   tokenBucketCloses = 0;
+  /** Frames dropped with `rate_limited` (frame budget), and connections closed for flooding on regardless. */
+  rateLimitedFrames = 0;
+  frameFloodCloses = 0;
   slowConsumerCloses = 0;
   readonly appConnections = new Map<string, number>();
 
@@ -101,6 +104,24 @@ export function createMetricsRegistry(sources: MetricsSources, options: { defaul
     collect() {
       this.reset();
       this.inc(counters.tokenBucketCloses);
+    },
+  });
+  new Counter({
+    name: "relay_rate_limited_frames_total",
+    help: "Frames dropped with rate_limited (per-connection frame or byte budget spent)",
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(counters.rateLimitedFrames);
+    },
+  });
+  new Counter({
+    name: "relay_frame_flood_closes_total",
+    help: "Connections closed with 4011 frame_flood (kept sending after rate_limited)",
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(counters.frameFloodCloses);
     },
   });
   new Counter({

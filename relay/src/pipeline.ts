@@ -1,19 +1,23 @@
 // The frame pipeline (ARCHITECTURE §5): every client frame passes the same stages in the same order,
-//   parse/shape → token bucket → permission → channel rules → message quota → handle,
+//   byte budget → parse/shape → token bucket (message or control) → permission → channel rules →
+//   message quota → handle,
 // driven by one table of frame rules. A frame refused at a stage is answered there (error frame, or
-// close 4011 for an empty bucket) and goes no further, so a malformed publish costs no token and a
-// publish on a forbidden channel costs one. Frames of one connection are handled in order: one that
+// close 4011 for an empty message bucket or a frame flood) and goes no further. Every frame pays: its
+// bytes before it is decoded, and a token of the message bucket (publish, send) or of the control
+// bucket (everything else, malformed and unknown frames included); a publish on a forbidden channel
+// pays too. Frames of one connection are handled in order: one that
 // waits (presence, a recharge, a cross-node send) queues the next ones behind it, within a byte cap.
 import type { RawData } from "ws";
 import { checkChannel } from "./channel-access";
 import type { Connection } from "./connection";
+import type { FrameBudgetVerdict } from "./enforcement/frame-budget";
 import * as handlers from "./handlers";
 import { RelayCounters } from "./metrics";
 import type { NodeContext } from "./node-context";
 import { currentApp, snapshotGeneratedAtMs } from "./node-context";
 import { parseClientFrame } from "./parse-frame";
 import { Disconnect, ErrorCode } from "./protocol";
-import type { Action, ClientFrame, ClientFrameOf, ClientFrameType } from "./protocol";
+import type { Action, ClientFrame, ClientFrameOf, ClientFrameType, SnapshotApp } from "./protocol";
 
 /** Bytes of frames a connection may have waiting behind an asynchronous one before it is cut off. */
 const MAX_QUEUED_BYTES = 4 * 1024 * 1024;
@@ -21,7 +25,7 @@ const MAX_QUEUED_BYTES = 4 * 1024 * 1024;
 type Handler<T extends ClientFrameType> = (context: NodeContext, connection: Connection, frame: ClientFrameOf<T>, channel: string) => void | Promise<void>;
 
 export interface FrameRule<T extends ClientFrameType> {
-  /** Takes a token from the connection's bucket (PROTOCOL §5: publish and send only). */
+  /** Takes a token from the message bucket (PROTOCOL §5: publish and send); other frames pay the control bucket. */
   costsToken: boolean;
   /** The permission the frame needs, or null. */
   action: Action | null;
@@ -42,23 +46,50 @@ export const FRAME_RULES: { readonly [T in ClientFrameType]: FrameRule<T> } = {
 
 const pendingOf = (result: void | Promise<void>): Promise<void> | undefined => (result instanceof Promise ? result : undefined);
 
+/**
+ * Acts on a frame-budget verdict: true when the frame may go on; otherwise the frame is dropped and
+ * answered `rate_limited`, or the connection is closed 4011 when it keeps flooding.
+ */
+function budgetAllows(context: NodeContext, connection: Connection, app: SnapshotApp, verdict: FrameBudgetVerdict, requestId?: string): boolean {
+  if (verdict === "ok") return true;
+  context.counters.rateLimitedFrames += 1;
+  if (verdict === "flood") {
+    context.counters.frameFloodCloses += 1;
+    connection.close(Disconnect.FrameFlood);
+    return false;
+  }
+  const { controlFrameRefillPerSecond, controlFrameBurst, inboundBytesPerSecond } = app.limits;
+  connection.sendError(
+    ErrorCode.RateLimited,
+    `frame dropped: at most ${controlFrameRefillPerSecond} control frames/s (burst ${controlFrameBurst}) and ${inboundBytesPerSecond} bytes/s per connection`,
+    requestId,
+  );
+  return false;
+}
+
 /** Runs one frame through the stages; a promise when it has to wait (the caller queues the next frames). */
 export function runFrame(context: NodeContext, connection: Connection, text: string): Promise<void> | undefined {
   // 1. parse/shape
   const parsed = parseClientFrame(text);
   RelayCounters.bump(context.counters.framesIn, parsed.ok ? parsed.frame.type : parsed.counted);
+  const app = currentApp(context, connection.appId, connection.identity.app);
   if (!parsed.ok) {
-    connection.sendError(parsed.code, parsed.message, parsed.requestId);
+    if (budgetAllows(context, connection, app, connection.frameBudget.payControl(app.limits), parsed.requestId)) {
+      connection.sendError(parsed.code, parsed.message, parsed.requestId);
+    }
     return undefined;
   }
   const frame: ClientFrame = parsed.frame;
   const requestId = frame.requestId;
   const rule = FRAME_RULES[frame.type] as FrameRule<ClientFrameType>;
-  const app = currentApp(context, connection.appId, connection.identity.app);
-  // 2. token bucket (rate and burst from the app's current plan)
-  if (rule.costsToken && !connection.bucket.take(app.limits.tokenBucketRefillPerSecond, app.limits.tokenBucketBurst)) {
-    context.counters.tokenBucketCloses += 1;
-    connection.close(Disconnect.OverMessageRate);
+  // 2. token bucket: the message bucket (rate and burst from the app's current plan), or the control bucket
+  if (rule.costsToken) {
+    if (!connection.bucket.take(app.limits.tokenBucketRefillPerSecond, app.limits.tokenBucketBurst)) {
+      context.counters.tokenBucketCloses += 1;
+      connection.close(Disconnect.OverMessageRate);
+      return undefined;
+    }
+  } else if (!budgetAllows(context, connection, app, connection.frameBudget.payControl(app.limits), requestId)) {
     return undefined;
   }
   // 3. permission
@@ -110,6 +141,11 @@ function requestIdOf(text: string): string | undefined {
   return parsed.ok ? parsed.frame.requestId : parsed.requestId;
 }
 
+function byteLengthOf(data: RawData): number {
+  if (Array.isArray(data)) return data.reduce((total, chunk) => total + chunk.length, 0);
+  return data.byteLength;
+}
+
 function trackQueue(connection: Connection, pending: Promise<void>): void {
   connection.queue = pending;
   void pending.then(() => {
@@ -120,9 +156,13 @@ function trackQueue(connection: Connection, pending: Promise<void>): void {
 /** The ws `message` listener of a connection: size is already capped by ws (1009); binary is refused. */
 export function onFrame(context: NodeContext, connection: Connection, data: RawData, isBinary: boolean): void {
   if (connection.isClosing) return;
+  const app = currentApp(context, connection.appId, connection.identity.app);
+  if (!budgetAllows(context, connection, app, connection.frameBudget.payBytes(app.limits, byteLengthOf(data)))) return;
   if (isBinary) {
     RelayCounters.bump(context.counters.framesIn, "binary");
-    connection.sendError(ErrorCode.MalformedMessage, "binary frames are not supported");
+    if (budgetAllows(context, connection, app, connection.frameBudget.payControl(app.limits))) {
+      connection.sendError(ErrorCode.MalformedMessage, "binary frames are not supported");
+    }
     return;
   }
   const text = Buffer.isBuffer(data) ? data.toString("utf8") : Array.isArray(data) ? Buffer.concat(data).toString("utf8") : Buffer.from(data).toString("utf8");

@@ -81,6 +81,9 @@ export function appFixture(overrides: AppOverrides = {}): SnapshotApp {
       tokenBucketRefillPerSecond: PlanDefaults.tokenBucketRefillPerSecond,
       tokenBucketBurst: PlanDefaults.tokenBucketBurst,
       connectAttemptsPerIpPerMinute: 1_000,
+      controlFrameRefillPerSecond: PlanDefaults.controlFrameRefillPerSecond,
+      controlFrameBurst: PlanDefaults.controlFrameBurst,
+      inboundBytesPerSecond: PlanDefaults.inboundBytesPerSecond,
       ...limits,
     },
     billing: {

@@ -2,7 +2,7 @@
 // schemas, so a change here is a change to both. All internal calls carry
 // `Authorization: Bearer <RELAY_SECRET>`.
 import { z } from "zod";
-import { ACTIONS } from "./limits";
+import { ACTIONS, PlanDefaults } from "./limits";
 
 export const INTERNAL_AUTH_HEADER = "authorization";
 
@@ -81,6 +81,10 @@ export const effectiveLimitsSchema = z.object({
   tokenBucketRefillPerSecond: z.number().positive(),
   tokenBucketBurst: z.number().int().positive(),
   connectAttemptsPerIpPerMinute: z.number().int().positive(),
+  // The frame budget (PROTOCOL §8); defaults for snapshots from before these fields (disk copy, older control plane).
+  controlFrameRefillPerSecond: z.number().positive().default(PlanDefaults.controlFrameRefillPerSecond),
+  controlFrameBurst: z.number().int().positive().default(PlanDefaults.controlFrameBurst),
+  inboundBytesPerSecond: z.number().int().positive().default(PlanDefaults.inboundBytesPerSecond),
 });
 export type EffectiveLimits = z.infer<typeof effectiveLimitsSchema>;
 

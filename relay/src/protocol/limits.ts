@@ -27,10 +27,24 @@ export const Limits = {
 export const PlanDefaults = {
   tokenBucketRefillPerSecond: 100,
   tokenBucketBurst: 200,
+  /** The control-frame bucket (PROTOCOL §8): ping, subscribe, unsubscribe, malformed, unknown and binary frames. */
+  controlFrameRefillPerSecond: 50,
+  controlFrameBurst: 100,
+  /** Inbound bytes per connection per second, every frame; the burst holds FrameBudgetRules.byteBurstSeconds of it. */
+  inboundBytesPerSecond: 2 * 1024 * 1024,
   connectAttemptsPerIpPerMinute: 60,
   planCacheRefreshMs: 60_000,
   usageFlushMs: 10_000,
   maxUsageFlushMs: 60_000,
+} as const;
+
+/** How the frame budget (relay/src/enforcement/frame-budget.ts) turns refusals into a close. */
+export const FrameBudgetRules = {
+  /** The byte bucket holds this many seconds of the plan's inbound bytes per second. */
+  byteBurstSeconds: 4,
+  /** A connection refused `rate_limited` this many times its control burst within the window is closed 4011. */
+  floodRefusalsPerBurst: 3,
+  floodWindowMs: 10_000,
 } as const;
 
 /** Channel prefixes no client may use (case-insensitive). */
