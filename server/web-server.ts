@@ -5,7 +5,8 @@
 // - it answers a path that is not valid percent-encoding with 400, where Next would fail with a 500
 //   while decoding the route's params, before any route code could refuse it;
 // - against slowloris, like the relay: each source address may hold 256 connections that have not sent
-//   a whole request, and a request whose headers are not in within 10 s is answered 408.
+//   a whole request, all addresses together a quarter of the open-file limit (past it, the oldest of the
+//   address holding the most is closed), and a request whose headers are not in within 10 s is answered 408.
 // Production runs it compiled (server/build.mjs → server/dist/web-server.mjs); `--dev` runs it through tsx.
 //   node server/dist/web-server.mjs [--dev]      listens on PORT (default 3000), all interfaces, like `next start`
 import { existsSync } from "node:fs";
@@ -15,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import next from "next";
 import { parseTrustedProxies } from "@tollgate/relay/enforcement/ip-limiter";
 import { DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_MAX_PENDING_REQUESTS_PER_IP, PendingRequests, headersTimeoutOptions } from "@tollgate/relay/enforcement/pending-requests";
+import { socketBudget } from "@tollgate/relay/enforcement/socket-budget";
 import { PEER_ADDRESS_HEADER } from "@/lib/http/client-address";
 
 /** The whole request (headers and body) must be in by then; bodies are small (lib/http/read-capped-body.ts). */
@@ -48,7 +50,7 @@ function malformedSegment(url: string | undefined): string | null {
 const app = next({ dev, dir: root, port });
 await app.prepare();
 const handle = app.getRequestHandler();
-const pendingRequests = new PendingRequests(DEFAULT_MAX_PENDING_REQUESTS_PER_IP, parseTrustedProxies(process.env.TRUSTED_PROXIES ?? ""));
+const pendingRequests = new PendingRequests(DEFAULT_MAX_PENDING_REQUESTS_PER_IP, parseTrustedProxies(process.env.TRUSTED_PROXIES ?? ""), socketBudget().maxPendingConnections);
 
 const server = http.createServer({ ...headersTimeoutOptions(DEFAULT_HEADERS_TIMEOUT_MS), requestTimeout: REQUEST_TIMEOUT_MS }, (req, res) => {
   pendingRequests.settled(req.socket);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfigFromEnv } from "./config";
+import { socketBudget } from "./enforcement/socket-budget";
 
 const secret = "s".repeat(32);
 
@@ -28,6 +29,17 @@ describe("relay configuration from the environment", () => {
     expect(config.relayId).toBe("node-a");
   });
 
+  it("takes the node-wide socket caps from the open-file limit unless set", () => {
+    const budget = socketBudget();
+    expect(loadConfigFromEnv({ RELAY_SECRET: secret })).toMatchObject({ maxConnections: budget.maxConnections, maxPendingConnections: budget.maxPendingConnections });
+    expect(loadConfigFromEnv({ RELAY_SECRET: secret, RELAY_MAX_CONNECTIONS: "100", RELAY_MAX_PENDING_CONNECTIONS: "50" })).toMatchObject({ maxConnections: 100, maxPendingConnections: 50 });
+  });
+
+  it("refuses socket caps that would use up the open-file limit", () => {
+    const { openFileLimit } = socketBudget();
+    expect(() => loadConfigFromEnv({ RELAY_SECRET: secret, RELAY_MAX_CONNECTIONS: String(openFileLimit) })).toThrow(/RELAY_MAX_CONNECTIONS.*RELAY_MAX_PENDING_CONNECTIONS.*open-file limit/);
+  });
+
   it.each([
     [{}, "RELAY_SECRET"],
     [{ RELAY_SECRET: "short" }, "RELAY_SECRET"],
@@ -35,6 +47,8 @@ describe("relay configuration from the environment", () => {
     [{ RELAY_SECRET: secret, RELAY_PORT: "http" }, "RELAY_PORT"],
     [{ RELAY_SECRET: secret, CONTROL_PLANE_URL: "not a url" }, "CONTROL_PLANE_URL"],
     [{ RELAY_SECRET: secret, CONNECT_RATE_PER_IP: "0" }, "CONNECT_RATE_PER_IP"],
+    [{ RELAY_SECRET: secret, RELAY_MAX_CONNECTIONS: "0" }, "RELAY_MAX_CONNECTIONS"],
+    [{ RELAY_SECRET: secret, RELAY_MAX_PENDING_CONNECTIONS: "many" }, "RELAY_MAX_PENDING_CONNECTIONS"],
   ])("fails naming the variable (%j)", (env, variable) => {
     expect(() => loadConfigFromEnv(env)).toThrow(ConfigError);
     expect(() => loadConfigFromEnv(env)).toThrow(variable);

@@ -4,6 +4,7 @@ import os from "node:os";
 import { z } from "zod";
 import { parseTrustedProxies } from "./enforcement/ip-limiter";
 import { DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_MAX_PENDING_REQUESTS_PER_IP } from "./enforcement/pending-requests";
+import { FALLBACK_OPEN_FILE_LIMIT, MAX_SOCKET_SHARE, readOpenFileLimit, socketBudget } from "./enforcement/socket-budget";
 import { Limits, PlanDefaults } from "./protocol";
 
 const intFromEnv = (fallback: number) => z.coerce.number().int().default(fallback);
@@ -20,6 +21,9 @@ const envSchema = z.object({
   TRUSTED_PROXIES: z.string().default(""),
   CONNECT_RATE_PER_IP: intFromEnv(PlanDefaults.connectAttemptsPerIpPerMinute).pipe(z.number().int().positive()),
   CONNECT_RATE_WINDOW_MS: intFromEnv(60_000).pipe(z.number().int().positive()),
+  // Node-wide socket caps; unset, they are computed from the open-file limit (enforcement/socket-budget.ts).
+  RELAY_MAX_CONNECTIONS: z.coerce.number().int().positive().optional(),
+  RELAY_MAX_PENDING_CONNECTIONS: z.coerce.number().int().positive().optional(),
   RELAY_ID: z.string().min(1).max(100).optional(),
   // /metrics lists every tenant's app ids: served only to `Authorization: Bearer <METRICS_TOKEN>`, and
   // refused (403) while no token is configured.
@@ -68,6 +72,10 @@ export interface RelayConfig {
   sendBufferLimitBytes: number;
   /** Connections one address may hold before their request is complete (enforcement/pending-requests.ts). */
   maxPendingRequestsPerIp: number;
+  /** Node-wide connections whose request is not yet complete; unset: from the open-file limit (socket-budget.ts). */
+  maxPendingConnections?: number;
+  /** Node-wide upgraded connections; past it an upgrade is answered 503. Unset: from the open-file limit. */
+  maxConnections?: number;
   timing: RelayTiming;
 }
 
@@ -96,6 +104,16 @@ export function loadConfigFromEnv(env: NodeJS.ProcessEnv = process.env): RelayCo
     throw new ConfigError(`invalid relay configuration: ${problems.join("; ")}`);
   }
   const e = parsed.data;
+  const openFileLimit = readOpenFileLimit();
+  const budget = socketBudget(openFileLimit ?? FALLBACK_OPEN_FILE_LIMIT);
+  const maxConnections = e.RELAY_MAX_CONNECTIONS ?? budget.maxConnections;
+  const maxPendingConnections = e.RELAY_MAX_PENDING_CONNECTIONS ?? budget.maxPendingConnections;
+  // Past the open-file limit the process accepts no one at all: the caps must leave room for other files.
+  if (openFileLimit !== null && maxConnections + maxPendingConnections > openFileLimit * MAX_SOCKET_SHARE) {
+    throw new ConfigError(
+      `invalid relay configuration: RELAY_MAX_CONNECTIONS (${maxConnections}) + RELAY_MAX_PENDING_CONNECTIONS (${maxPendingConnections}) must stay within ${MAX_SOCKET_SHARE * 100} % of the open-file limit (${openFileLimit}); raise the limit (ulimit -n) or lower them`,
+    );
+  }
   return {
     port: e.RELAY_PORT,
     host: e.RELAY_HOST,
@@ -112,6 +130,8 @@ export function loadConfigFromEnv(env: NodeJS.ProcessEnv = process.env): RelayCo
     ...(e.METRICS_TOKEN ? { metricsToken: e.METRICS_TOKEN } : {}),
     sendBufferLimitBytes: DEFAULT_SEND_BUFFER_LIMIT_BYTES,
     maxPendingRequestsPerIp: DEFAULT_MAX_PENDING_REQUESTS_PER_IP,
+    maxPendingConnections,
+    maxConnections,
     timing: { ...defaultTiming },
   };
 }

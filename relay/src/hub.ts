@@ -55,6 +55,13 @@ export class LocalHub implements LocalDelivery {
     for (const app of this.apps.values()) yield* app.byId.values();
   }
 
+  /** How many connections the app's peerId holds on this node. */
+  peerConnectionCount(appId: string, peerId: string): number {
+    const entry = this.apps.get(appId)?.peers.get(peerId);
+    if (!entry) return 0;
+    return entry instanceof Set ? entry.size : 1;
+  }
+
   /** Whether this node holds an open connection of the app. */
   hasApp(appId: string): boolean {
     return this.apps.has(appId);

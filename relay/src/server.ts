@@ -16,6 +16,7 @@ import { ControlPlaneClient } from "./control-plane-client";
 import { enforceCredentials, nextKeyExpiryMs } from "./credential-checks";
 import { BillingGate } from "./enforcement/billing-gate";
 import { PendingRequests, headersTimeoutOptions } from "./enforcement/pending-requests";
+import { socketBudget } from "./enforcement/socket-budget";
 import { restPublish } from "./handlers";
 import { pingSweep } from "./heartbeat";
 import { handleHttpRequest } from "./http-routes";
@@ -151,7 +152,7 @@ class RelayServer {
       planChanged: planChangeNotice,
       restPublish: (app, channel, data, from, peerMetadata) => restPublish(this.context, app, channel, data, from, peerMetadata),
     };
-    const pendingRequests = new PendingRequests(config.maxPendingRequestsPerIp, new Set(config.trustedProxies));
+    const pendingRequests = new PendingRequests(config.maxPendingRequestsPerIp, new Set(config.trustedProxies), config.maxPendingConnections ?? socketBudget().maxPendingConnections);
     this.httpServer = createServer(
       { maxHeaderSize: MAX_HEADER_BYTES, ...headersTimeoutOptions(config.timing.handshakeTimeoutMs) },
       (req, res) => {

@@ -1,8 +1,9 @@
 // The upgrade path of `/v1` (PROTOCOL §1, ARCHITECTURE §5), in its fixed order: path → closing →
-// per-IP connect limit (HTTP 429, no handshake) → credential and claims → app status → concurrency
-// gate → welcome. Refusals after the per-IP limit complete the handshake and close with the code, so
-// browsers see it (PROTOCOL §1 Decision). Nothing on this path waits except a fetch for an unknown
-// key (rate-limited) and the concurrency gate.
+// node-wide connection cap (HTTP 503) → per-IP connect limit (HTTP 429, both without a handshake) →
+// credential and claims → app status → connections of the peerId on this node → concurrency gate →
+// welcome. Refusals after the per-IP limit complete the handshake and close with the code, so browsers
+// see it (PROTOCOL §1 Decision). Nothing on this path waits except a fetch for an unknown key
+// (rate-limited) and the concurrency gate.
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
@@ -11,6 +12,7 @@ import { authenticate, credentialFromQuery, credentialKeyId } from "./auth";
 import type { Credential, Identity } from "./auth";
 import type { ConnectionAdmission } from "./enforcement/billing-gate";
 import { IpConnectLimiter, clientIp } from "./enforcement/ip-limiter";
+import { socketBudget } from "./enforcement/socket-budget";
 import type { ConnectionLifecycle } from "./lifecycle";
 import { RelayCounters } from "./metrics";
 import type { NodeContext } from "./node-context";
@@ -22,6 +24,8 @@ import type { DisconnectKind, SnapshotApp } from "./protocol";
 const UNKNOWN_KEY_REFRESH_INTERVAL_MS = 1_000;
 const URL_BASE = "http://relay.invalid";
 const CONNECT_PATH = "/v1";
+/** `Retry-After` of the 503 from a node at its connection cap: soon enough to find a freed slot, slow enough to spare it. */
+const NODE_FULL_RETRY_AFTER_SEC = 5;
 
 /** The request target's path and query; the plain `/v1?…` of every client is split without a URL parse. */
 function splitTarget(target: string): { pathname: string; query: string } {
@@ -58,6 +62,9 @@ export class UpgradePath {
   private lastUnknownKeyRefreshAtMs = 0;
   private nextUnknownKeyRefresh: Promise<boolean> | null = null;
   private closing = false;
+  /** Upgrades past the node-wide cap check and not yet opened or refused: they count against the cap. */
+  private upgradesInFlight = 0;
+  private readonly maxConnections: number;
 
   constructor(
     private readonly context: NodeContext,
@@ -66,6 +73,7 @@ export class UpgradePath {
     this.limiter = new IpConnectLimiter(context.config.connectRateWindowMs);
     this.trustedProxies = new Set(context.config.trustedProxies);
     this.connectionIdPrefix = `${context.config.relayId}:${randomBytes(4).toString("hex")}:`;
+    this.maxConnections = context.config.maxConnections ?? socketBudget().maxConnections;
   }
 
   /** The HTTP server's `upgrade` listener. */
@@ -126,6 +134,10 @@ export class UpgradePath {
     const target = splitTarget(req.url ?? "/");
     if (target.pathname !== CONNECT_PATH) return this.reject(socket, 404, "Not Found");
     if (this.closing) return this.reject(socket, 503, "Service Unavailable", { "Retry-After": "2" });
+    if (context.counters.connectionsOpen + this.upgradesInFlight >= this.maxConnections) {
+      RelayCounters.bump(context.counters.connectionAttempts, "503");
+      return this.reject(socket, 503, "Service Unavailable", { "Retry-After": String(NODE_FULL_RETRY_AFTER_SEC) });
+    }
 
     const credential = credentialFromQuery(target.query);
     const namedKey = credentialKeyId(credential);
@@ -137,8 +149,32 @@ export class UpgradePath {
       return this.reject(socket, 429, "Too Many Requests", { "Retry-After": String(Math.ceil(retryAfterMs / 1000)) });
     }
     const upgrade: PendingUpgrade = { req, socket, head, ip };
-    if (namedKey && !namedApp) return this.refreshForUnknownKey().then(() => this.authenticateAndAdmit(upgrade, credential));
-    return this.authenticateAndAdmit(upgrade, credential);
+    if (namedKey && !namedApp) return this.inFlight(() => this.refreshForUnknownKey().then(() => this.authenticateAndAdmit(upgrade, credential)));
+    return this.inFlight(() => this.authenticateAndAdmit(upgrade, credential));
+  }
+
+  /** Counts the upgrade against the node-wide cap until `admit` has opened it (then the open count has it) or refused it. */
+  private inFlight(admit: () => Promise<void> | void): Promise<void> | void {
+    this.upgradesInFlight += 1;
+    let admitting: Promise<void> | void = undefined;
+    try {
+      admitting = admit();
+    } finally {
+      if (!(admitting instanceof Promise)) this.upgradesInFlight -= 1;
+    }
+    return admitting?.finally(() => {
+      this.upgradesInFlight -= 1;
+    });
+  }
+
+  /** Whether the peerId already holds as many connections on this node as one peer may. */
+  private peerIsFull(identity: Identity): boolean {
+    return this.context.hub.peerConnectionCount(identity.app.appId, identity.peerId) >= Limits.maxConnectionsPerPeer;
+  }
+
+  private refuseTooManyPeerConnections(upgrade: PendingUpgrade, identity: Identity): void {
+    this.context.logger.info("connection refused", { ip: upgrade.ip, code: Disconnect.TooManyPeerConnections.code, reason: Disconnect.TooManyPeerConnections.reason, appId: identity.app.appId, keyId: identity.key.keyId });
+    this.refuseAfterHandshake(upgrade, Disconnect.TooManyPeerConnections, identity.app);
   }
 
   private authenticateAndAdmit(upgrade: PendingUpgrade, credential: Credential): Promise<void> | void {
@@ -155,6 +191,8 @@ export class UpgradePath {
     const identity = auth.identity;
     const app = identity.app;
     context.meter.connectionAttempt(app.appId, app.period.startUnix, identity.key.keyId);
+    // Before the gate, so a refused connection takes no lease.
+    if (this.peerIsFull(identity)) return this.refuseTooManyPeerConnections(upgrade, identity);
     const connectionId = this.connectionIdPrefix + ++this.connectionSeq;
     const admission = context.gate.admitConnection(app, connectionId, snapshotGeneratedAtMs(context));
     if (admission instanceof Promise) return admission.then((admitted) => this.welcome(upgrade, identity, connectionId, admitted));
@@ -170,6 +208,8 @@ export class UpgradePath {
       return this.refuseAfterHandshake(upgrade, Disconnect.OverConcurrentLimit, app);
     }
     if (this.closing || socket.destroyed) return context.state.leases.release(app.appId, connectionId).then(() => void socket.destroy());
+    // Other connections of the peer may have opened while the gate waited (a shared lease store).
+    if (this.peerIsFull(identity)) return context.state.leases.release(app.appId, connectionId).then(() => this.refuseTooManyPeerConnections(upgrade, identity));
     // Corked, the 101 response and the welcome frame leave in one write (one syscall, one segment).
     socket.cork();
     this.wss.handleUpgrade(req, socket, head, (ws) => this.lifecycle.open(ws, identity, connectionId, admission.count));

@@ -1,6 +1,11 @@
-// Connections that have not yet sent a whole request, counted per source address (an IPv6 one by its
-// /64) against slowloris: each address may hold `maxPerIp` of them, and one past that is closed at
-// once. The per-IP connect limit cannot help here, as it counts requests, and these never complete one.
+// Connections that have not yet sent a whole request (slowloris), held to two caps. Per source address
+// (an IPv6 one by its /64): each may hold `maxPerIp` of them, and one past that is closed at once; the
+// per-IP connect limit cannot help here, as it counts requests, and these never complete one. Node-wide:
+// at most `maxTotal` (a share of the open-file limit, socket-budget.ts), so many addresses together cannot
+// use up the process's file descriptors. Past that, a new socket makes room by closing the oldest pending
+// socket of the address that holds the most: a flood's sockets are what gets closed, while a client
+// with one handshake in flight (milliseconds long) gets through. Closing the new socket instead would
+// turn every newcomer away for as long as the flood is held.
 // A trusted proxy is not counted: it carries many clients, and defends its own sockets. How long one
 // may take is Node's headersTimeout (`headersTimeoutOptions`). The relay and the web app's server
 // (server/web-server.ts) both use these.
@@ -28,12 +33,23 @@ function settleOnClose(this: TrackedSocket): void {
 }
 
 export class PendingRequests {
-  private readonly byAddress = new Map<string, number>();
+  /** Each address's pending sockets, oldest first. */
+  private readonly byAddress = new Map<string, Set<Socket>>();
+  /** Addresses by how many pending sockets they hold, each group in the order its members got there. */
+  private readonly addressesHolding = new Map<number, Set<string>>();
+  private mostHeld = 0;
+  private total = 0;
 
   constructor(
     private readonly maxPerIp: number,
     private readonly trustedProxies: ReadonlySet<string>,
+    private readonly maxTotal: number,
   ) {}
+
+  /** Pending sockets counted now (trusted proxies' excluded). */
+  get size(): number {
+    return this.total;
+  }
 
   /** The HTTP server's `connection` listener: counts the socket, or destroys it when its address is full. */
   readonly onConnection = (socket: Socket): void => {
@@ -41,12 +57,20 @@ export class PendingRequests {
     if (this.trustedProxies.has(peer)) return;
     // Counted like the other per-address limits: an IPv6 client by its /64.
     const address = rateLimitSubject(peer);
-    const pending = this.byAddress.get(address) ?? 0;
-    if (pending >= this.maxPerIp) {
+    if ((this.byAddress.get(address)?.size ?? 0) >= this.maxPerIp) {
       socket.destroy();
       return;
     }
-    this.byAddress.set(address, pending + 1);
+    if (this.total >= this.maxTotal) this.evictFromLargestHolder();
+    // Looked up after the eviction, which may have emptied (and dropped) this address's set.
+    let sockets = this.byAddress.get(address);
+    if (!sockets) {
+      sockets = new Set();
+      this.byAddress.set(address, sockets);
+    }
+    sockets.add(socket);
+    this.total += 1;
+    this.regroup(address, sockets.size - 1, sockets.size);
     (socket as TrackedSocket)[PENDING] = { requests: this, address };
     socket.once("close", settleOnClose);
   };
@@ -58,8 +82,33 @@ export class PendingRequests {
     if (!entry) return;
     tracked[PENDING] = undefined;
     socket.off("close", settleOnClose);
-    const left = (this.byAddress.get(entry.address) ?? 1) - 1;
-    if (left > 0) this.byAddress.set(entry.address, left);
-    else this.byAddress.delete(entry.address);
+    const sockets = this.byAddress.get(entry.address);
+    if (!sockets?.delete(socket)) return;
+    this.total -= 1;
+    if (sockets.size === 0) this.byAddress.delete(entry.address);
+    this.regroup(entry.address, sockets.size + 1, sockets.size);
+  }
+
+  /** Closes the oldest pending socket of the address holding the most (the first to reach that count). */
+  private evictFromLargestHolder(): void {
+    const address = this.addressesHolding.get(this.mostHeld)?.values().next().value;
+    const oldest = address === undefined ? undefined : this.byAddress.get(address)?.values().next().value;
+    if (!oldest) return;
+    this.settled(oldest);
+    oldest.destroy();
+  }
+
+  /** Moves the address from the group holding `from` to the one holding `to` (always one apart). */
+  private regroup(address: string, from: number, to: number): void {
+    const left = this.addressesHolding.get(from);
+    left?.delete(address);
+    if (left?.size === 0) this.addressesHolding.delete(from);
+    if (to > 0) {
+      const joined = this.addressesHolding.get(to);
+      if (joined) joined.add(address);
+      else this.addressesHolding.set(to, new Set([address]));
+    }
+    if (to > this.mostHeld) this.mostHeld = to;
+    else if (from === this.mostHeld && !this.addressesHolding.has(from)) this.mostHeld = to;
   }
 }

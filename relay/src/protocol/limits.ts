@@ -8,6 +8,11 @@ export const Limits = {
   maxPeerIdBytes: 128,
   maxRequestIdChars: 128,
   maxPeerMetadataBytes: 4 * 1024,
+  /**
+   * Connections one peerId of an app may hold on one relay node (more: close 4010
+   * too_many_peer_connections). Far above a user's open tabs; bounds a direct send's fan-out.
+   */
+  maxConnectionsPerPeer: 32,
   maxMetadataBytes: 8 * 1024,
   maxTokenLifetimeSec: 86_400,
   defaultTokenLifetimeSec: 3_600,
