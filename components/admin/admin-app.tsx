@@ -7,14 +7,22 @@ import type { AdminApp, App, EffectiveLimits, Override, Plan, Usage } from "@/co
 import { AuditLog } from "@/components/admin/audit-log";
 import { PropagationNote } from "@/components/admin/propagation-note";
 import type { RelayPropagation } from "@/components/relay-propagation";
-import { formatDateTime, formatLimit, formatMoney, formatNumber } from "@/components/format";
+import { formatBytes, formatDateTime, formatLimit, formatMoney, formatNumber } from "@/components/format";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { ErrorState } from "@/components/ui/error-state";
 import { Field, FormError } from "@/components/ui/field";
 import { SkeletonBlock } from "@/components/ui/skeleton";
 import { useToast } from "@/components/ui/toast";
 
-type NumericOverrideField = "maxConcurrentConnections" | "maxMessagesPerPeriod" | "tokenBucketRefillPerSecond" | "tokenBucketBurst" | "connectAttemptsPerIpPerMinute";
+type NumericOverrideField =
+  | "maxConcurrentConnections"
+  | "maxMessagesPerPeriod"
+  | "tokenBucketRefillPerSecond"
+  | "tokenBucketBurst"
+  | "connectAttemptsPerIpPerMinute"
+  | "controlFrameRefillPerSecond"
+  | "controlFrameBurst"
+  | "inboundBytesPerSecond";
 
 const numericFields: { field: NumericOverrideField; label: string; min: number }[] = [
   { field: "maxConcurrentConnections", label: "Max concurrent connections", min: 0 },
@@ -22,6 +30,9 @@ const numericFields: { field: NumericOverrideField; label: string; min: number }
   { field: "tokenBucketRefillPerSecond", label: "Token bucket refill per second", min: 1 },
   { field: "tokenBucketBurst", label: "Token bucket burst", min: 1 },
   { field: "connectAttemptsPerIpPerMinute", label: "Connect attempts per IP per minute", min: 1 },
+  { field: "controlFrameRefillPerSecond", label: "Control frames refill per second", min: 1 },
+  { field: "controlFrameBurst", label: "Control frames burst", min: 1 },
+  { field: "inboundBytesPerSecond", label: "Inbound bytes per connection per second", min: 16_384 },
 ];
 
 function useAdminApp(appId: string) {
@@ -148,6 +159,16 @@ function EffectiveLimitsCard({ limits }: { limits: EffectiveLimits }) {
           <dt>Connects per IP</dt>
           <dd>{limits.connectAttemptsPerIpPerMinute}/min</dd>
         </div>
+        <div>
+          <dt>Control frames</dt>
+          <dd>
+            {limits.controlFrameRefillPerSecond}/s, burst {limits.controlFrameBurst}
+          </dd>
+        </div>
+        <div>
+          <dt>Inbound bytes</dt>
+          <dd>{formatBytes(limits.inboundBytesPerSecond)}/s per connection</dd>
+        </div>
       </dl>
     </section>
   );
@@ -163,6 +184,9 @@ function draftFrom(override: Override | null): OverrideDraft {
     tokenBucketRefillPerSecond: text(override?.tokenBucketRefillPerSecond),
     tokenBucketBurst: text(override?.tokenBucketBurst),
     connectAttemptsPerIpPerMinute: text(override?.connectAttemptsPerIpPerMinute),
+    controlFrameRefillPerSecond: text(override?.controlFrameRefillPerSecond),
+    controlFrameBurst: text(override?.controlFrameBurst),
+    inboundBytesPerSecond: text(override?.inboundBytesPerSecond),
     overagesAllowed: override?.overagesAllowed === null || override?.overagesAllowed === undefined ? "" : override.overagesAllowed ? "true" : "false",
     note: override?.note ?? "",
   };

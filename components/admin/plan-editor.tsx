@@ -1,5 +1,6 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { PlanDefaults } from "@tollgate/relay/protocol";
 import { useState, type FormEvent } from "react";
 import { apiFetch, fieldError } from "@/components/api";
 import type { Plan, PlanKind } from "@/components/api-types";
@@ -36,6 +37,9 @@ const numberSpecs: NumberSpec[] = [
   { field: "tokenBucketRefillPerSecond", label: "Token bucket refill / s", min: 1, group: "limits" },
   { field: "tokenBucketBurst", label: "Token bucket burst", min: 1, group: "limits" },
   { field: "connectAttemptsPerIpPerMinute", label: "Connect attempts per IP / min", min: 1, group: "limits" },
+  { field: "controlFrameRefillPerSecond", label: "Control frames refill / s", min: 1, group: "limits" },
+  { field: "controlFrameBurst", label: "Control frames burst", min: 1, group: "limits" },
+  { field: "inboundBytesPerSecond", label: "Inbound bytes per connection / s", min: 16_384, group: "limits" },
   { field: "monthlyPriceMinor", label: "Monthly price ($)", min: 0, group: "prices", unit: "dollars" },
   { field: "overagePricePer1000MessagesMinor", label: "Overage per 1,000 messages ($)", min: 0, group: "prices", unit: "dollars" },
   { field: "overagePricePerConnectionMinor", label: "Overage per connection over cap ($)", min: 0, group: "prices", unit: "dollars" },
@@ -70,6 +74,9 @@ const blankPlan: Draft = {
   tokenBucketRefillPerSecond: "100",
   tokenBucketBurst: "200",
   connectAttemptsPerIpPerMinute: "60",
+  controlFrameRefillPerSecond: String(PlanDefaults.controlFrameRefillPerSecond),
+  controlFrameBurst: String(PlanDefaults.controlFrameBurst),
+  inboundBytesPerSecond: String(PlanDefaults.inboundBytesPerSecond),
   monthlyPriceMinor: "0.00",
   overagePricePer1000MessagesMinor: "0.00",
   overagePricePerConnectionMinor: "0.00",
@@ -146,6 +153,9 @@ function validate(draft: Draft, creating: boolean): { errors: Record<string, str
   const refill = Number(draft.tokenBucketRefillPerSecond);
   if (!errors.tokenBucketBurst && !errors.tokenBucketRefillPerSecond && burst < refill) {
     errors.tokenBucketBurst = "The burst should be at least the refill rate, or clients are throttled below the rate";
+  }
+  if (!errors.controlFrameBurst && !errors.controlFrameRefillPerSecond && Number(draft.controlFrameBurst) < Number(draft.controlFrameRefillPerSecond)) {
+    errors.controlFrameBurst = "The burst should be at least the refill rate, or clients are throttled below the rate";
   }
   return { errors, body };
 }

@@ -1,3 +1,4 @@
+import { PlanDefaults } from "@tollgate/relay/protocol";
 import { type Actor, writeAuditLog } from "@/lib/audit/write-audit-log";
 import type { Db } from "@/lib/db";
 import { DomainError } from "@/lib/errors";
@@ -10,8 +11,10 @@ export async function createPlan(db: Db, input: { actor: Actor; plan: CreatePlan
   validatePlan({
     kind: fields.kind,
     overagesAllowed: fields.overagesAllowed ?? false,
-    tokenBucketRefillPerSecond: fields.tokenBucketRefillPerSecond ?? 100,
-    tokenBucketBurst: fields.tokenBucketBurst ?? 200,
+    tokenBucketRefillPerSecond: fields.tokenBucketRefillPerSecond ?? PlanDefaults.tokenBucketRefillPerSecond,
+    tokenBucketBurst: fields.tokenBucketBurst ?? PlanDefaults.tokenBucketBurst,
+    controlFrameRefillPerSecond: fields.controlFrameRefillPerSecond ?? PlanDefaults.controlFrameRefillPerSecond,
+    controlFrameBurst: fields.controlFrameBurst ?? PlanDefaults.controlFrameBurst,
   });
   return db.$transaction(async (tx) => {
     if (await tx.plan.findUnique({ where: { slug: fields.slug }, select: { id: true } })) {

@@ -10,6 +10,9 @@ export interface EffectiveLimits {
   tokenBucketRefillPerSecond: number;
   tokenBucketBurst: number;
   connectAttemptsPerIpPerMinute: number;
+  controlFrameRefillPerSecond: number;
+  controlFrameBurst: number;
+  inboundBytesPerSecond: number;
 }
 
 type PlanLimitFields = Pick<
@@ -20,6 +23,9 @@ type PlanLimitFields = Pick<
   | "tokenBucketRefillPerSecond"
   | "tokenBucketBurst"
   | "connectAttemptsPerIpPerMinute"
+  | "controlFrameRefillPerSecond"
+  | "controlFrameBurst"
+  | "inboundBytesPerSecond"
 >;
 type OverrideFields = Pick<
   AppLimitOverride,
@@ -29,6 +35,9 @@ type OverrideFields = Pick<
   | "tokenBucketRefillPerSecond"
   | "tokenBucketBurst"
   | "connectAttemptsPerIpPerMinute"
+  | "controlFrameRefillPerSecond"
+  | "controlFrameBurst"
+  | "inboundBytesPerSecond"
 >;
 
 export function effectiveLimits(plan: PlanLimitFields, override: OverrideFields | null): EffectiveLimits {
@@ -39,6 +48,9 @@ export function effectiveLimits(plan: PlanLimitFields, override: OverrideFields 
     tokenBucketRefillPerSecond: override?.tokenBucketRefillPerSecond ?? plan.tokenBucketRefillPerSecond,
     tokenBucketBurst: override?.tokenBucketBurst ?? plan.tokenBucketBurst,
     connectAttemptsPerIpPerMinute: override?.connectAttemptsPerIpPerMinute ?? plan.connectAttemptsPerIpPerMinute,
+    controlFrameRefillPerSecond: override?.controlFrameRefillPerSecond ?? plan.controlFrameRefillPerSecond,
+    controlFrameBurst: override?.controlFrameBurst ?? plan.controlFrameBurst,
+    inboundBytesPerSecond: override?.inboundBytesPerSecond ?? plan.inboundBytesPerSecond,
   };
 }
 
@@ -57,6 +69,9 @@ export function toPlanView(plan: Plan, appCount = 0): PlanView {
     tokenBucketRefillPerSecond: plan.tokenBucketRefillPerSecond,
     tokenBucketBurst: plan.tokenBucketBurst,
     connectAttemptsPerIpPerMinute: plan.connectAttemptsPerIpPerMinute,
+    controlFrameRefillPerSecond: plan.controlFrameRefillPerSecond,
+    controlFrameBurst: plan.controlFrameBurst,
+    inboundBytesPerSecond: plan.inboundBytesPerSecond,
     freeConnectionMinutes: plan.freeConnectionMinutes,
     freeDeliveredMessages: plan.freeDeliveredMessages,
     freeEgressBytes: Number(plan.freeEgressBytes),
@@ -78,6 +93,9 @@ export function toOverrideView(override: AppLimitOverride | null): OverrideView 
     tokenBucketRefillPerSecond: override.tokenBucketRefillPerSecond,
     tokenBucketBurst: override.tokenBucketBurst,
     connectAttemptsPerIpPerMinute: override.connectAttemptsPerIpPerMinute,
+    controlFrameRefillPerSecond: override.controlFrameRefillPerSecond,
+    controlFrameBurst: override.controlFrameBurst,
+    inboundBytesPerSecond: override.inboundBytesPerSecond,
     note: override.note,
     updatedAt: override.updatedAt.toISOString(),
   };

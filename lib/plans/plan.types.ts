@@ -4,6 +4,8 @@ import { text } from "@/lib/validation/text";
 const count = z.number().int().nonnegative().max(2_000_000_000);
 const priceMinor = z.number().int().nonnegative().max(100_000_000);
 const positive = z.number().int().positive().max(1_000_000);
+/** At least 16 KB/s, so the byte budget's burst (4 s of it) holds a whole 64 KB frame. */
+const bytesPerSecond = z.number().int().min(16 * 1024).max(1_000_000_000);
 
 /** Every editable plan field; creation requires slug, name and kind, the rest default. */
 const planFields = {
@@ -18,6 +20,9 @@ const planFields = {
   tokenBucketRefillPerSecond: positive,
   tokenBucketBurst: positive,
   connectAttemptsPerIpPerMinute: positive,
+  controlFrameRefillPerSecond: positive,
+  controlFrameBurst: positive,
+  inboundBytesPerSecond: bytesPerSecond,
   freeConnectionMinutes: count,
   freeDeliveredMessages: count,
   freeEgressBytes: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
@@ -64,6 +69,9 @@ export interface PlanView {
   tokenBucketRefillPerSecond: number;
   tokenBucketBurst: number;
   connectAttemptsPerIpPerMinute: number;
+  controlFrameRefillPerSecond: number;
+  controlFrameBurst: number;
+  inboundBytesPerSecond: number;
   freeConnectionMinutes: number;
   freeDeliveredMessages: number;
   freeEgressBytes: number;
@@ -84,6 +92,9 @@ export const overrideSchema = z
     tokenBucketRefillPerSecond: positive.nullable(),
     tokenBucketBurst: positive.nullable(),
     connectAttemptsPerIpPerMinute: positive.nullable(),
+    controlFrameRefillPerSecond: positive.nullable(),
+    controlFrameBurst: positive.nullable(),
+    inboundBytesPerSecond: bytesPerSecond.nullable(),
     note: text().trim().max(500).nullable(),
   })
   .partial()
@@ -97,6 +108,9 @@ export interface OverrideView {
   tokenBucketRefillPerSecond: number | null;
   tokenBucketBurst: number | null;
   connectAttemptsPerIpPerMinute: number | null;
+  controlFrameRefillPerSecond: number | null;
+  controlFrameBurst: number | null;
+  inboundBytesPerSecond: number | null;
   note: string | null;
   updatedAt: string;
 }

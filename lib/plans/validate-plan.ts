@@ -5,6 +5,8 @@ interface PlanShape {
   overagesAllowed: boolean;
   tokenBucketRefillPerSecond: number;
   tokenBucketBurst: number;
+  controlFrameRefillPerSecond: number;
+  controlFrameBurst: number;
 }
 
 /** Rules across fields that a per-field schema cannot express. */
@@ -14,5 +16,8 @@ export function validatePlan(plan: PlanShape): void {
   }
   if (plan.tokenBucketBurst < plan.tokenBucketRefillPerSecond) {
     throw new DomainError("unprocessable", "The token bucket burst must be at least its refill per second", { field: "tokenBucketBurst" });
+  }
+  if (plan.controlFrameBurst < plan.controlFrameRefillPerSecond) {
+    throw new DomainError("unprocessable", "The control-frame burst must be at least its refill per second", { field: "controlFrameBurst" });
   }
 }

@@ -78,6 +78,9 @@ export async function buildRelaySnapshot(db: Db, input: { encryptionKey: string;
         tokenBucketRefillPerSecond: limits.tokenBucketRefillPerSecond,
         tokenBucketBurst: limits.tokenBucketBurst,
         connectAttemptsPerIpPerMinute: limits.connectAttemptsPerIpPerMinute,
+        controlFrameRefillPerSecond: limits.controlFrameRefillPerSecond,
+        controlFrameBurst: limits.controlFrameBurst,
+        inboundBytesPerSecond: limits.inboundBytesPerSecond,
       },
       billing: {
         overagesAllowed: limits.overagesAllowed,

@@ -14,7 +14,7 @@ import type { SessionUser } from "@/lib/auth/authenticate";
 import type { PlanView } from "@/lib/plans/plan.types";
 import { createTestApp, createUser } from "@/tests/helpers/fixtures";
 import { invoke, startRouteHarness, type RouteHarness } from "@/tests/helpers/route-harness";
-import type { Snapshot } from "@tollgate/relay/protocol";
+import { PlanDefaults, type Snapshot } from "@tollgate/relay/protocol";
 
 const session = vi.hoisted(() => ({ user: null as SessionUser | null }));
 vi.mock("@/lib/http/session", () => ({ getSessionUser: async () => session.user }));
@@ -81,15 +81,28 @@ describe("plans", () => {
     });
     expect(created.status).toBe(201);
     expect(created.body.plan).toMatchObject({ slug: "team", tokenBucketRefillPerSecond: 100, tokenBucketBurst: 200, isPublic: true });
+    // The database's column defaults are the relay's defaults.
+    expect(created.body.plan).toMatchObject({
+      controlFrameRefillPerSecond: PlanDefaults.controlFrameRefillPerSecond,
+      controlFrameBurst: PlanDefaults.controlFrameBurst,
+      inboundBytesPerSecond: PlanDefaults.inboundBytesPerSecond,
+    });
     const owner = await createUser(harness.db);
     const app = await createTestApp(harness.db, { tenantId: owner.tenantId, planSlug: "team" });
     const edited = await invoke<{ plan: PlanView }>(patchPlanRoute, {
       method: "PATCH",
       params: { planId: created.body.plan.id },
-      body: { maxMessagesPerPeriod: 10, tokenBucketRefillPerSecond: 5, tokenBucketBurst: 10 },
+      body: { maxMessagesPerPeriod: 10, tokenBucketRefillPerSecond: 5, tokenBucketBurst: 10, controlFrameRefillPerSecond: 20, controlFrameBurst: 40, inboundBytesPerSecond: 65_536 },
     });
-    expect(edited.body.plan).toMatchObject({ maxMessagesPerPeriod: 10, tokenBucketRefillPerSecond: 5 });
-    expect((await snapshotApp(app.id))?.limits).toMatchObject({ maxMessagesPerPeriod: 10, tokenBucketRefillPerSecond: 5, tokenBucketBurst: 10 });
+    expect(edited.body.plan).toMatchObject({ maxMessagesPerPeriod: 10, tokenBucketRefillPerSecond: 5, controlFrameBurst: 40 });
+    expect((await snapshotApp(app.id))?.limits).toMatchObject({
+      maxMessagesPerPeriod: 10,
+      tokenBucketRefillPerSecond: 5,
+      tokenBucketBurst: 10,
+      controlFrameRefillPerSecond: 20,
+      controlFrameBurst: 40,
+      inboundBytesPerSecond: 65_536,
+    });
     const audit = await invoke<{ entries: AuditEntryView[] }>(auditRoute, { path: `/x?targetType=plan&targetId=${created.body.plan.id}` });
     expect(audit.body.entries.map((e) => e.action)).toEqual(["plan.update", "plan.create"]);
     expect(audit.body.entries[0]).toMatchObject({ actorId: admin.id, before: { maxMessagesPerPeriod: 1_000_000 }, after: { maxMessagesPerPeriod: 10 } });
@@ -113,6 +126,9 @@ describe("plans", () => {
       [{ slug: "ok", name: "x", kind: "tiered", maxConcurrentConnections: -1 }, "maxConcurrentConnections"],
       [{ slug: "ok", name: "x", kind: "free", overagesAllowed: true }, "overagesAllowed"],
       [{ slug: "ok", name: "x", kind: "tiered", tokenBucketRefillPerSecond: 50, tokenBucketBurst: 10 }, "tokenBucketBurst"],
+      [{ slug: "ok", name: "x", kind: "tiered", controlFrameRefillPerSecond: 50, controlFrameBurst: 10 }, "controlFrameBurst"],
+      // Below 16 KB/s the byte budget's burst could not hold one 64 KB frame.
+      [{ slug: "ok", name: "x", kind: "tiered", inboundBytesPerSecond: 1_000 }, "inboundBytesPerSecond"],
       [{ slug: "ok", name: "x", kind: "tiered", surprise: 1 }, ""],
     ];
     for (const [body, field] of cases) {

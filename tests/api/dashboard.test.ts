@@ -1,6 +1,6 @@
 // The dashboard JSON API (docs/dashboard-api.md): apps, usage, keys, billing, plans — happy, error
 // and security (tenancy) cases through the real handlers with a mocked session.
-import { Limits } from "@tollgate/relay/protocol";
+import { Limits, PlanDefaults } from "@tollgate/relay/protocol";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { GET as getAppRoute, PATCH as patchAppRoute, DELETE as deleteAppRoute } from "@/app/api/apps/[appId]/route";
 import { PUT as autoRechargeRoute } from "@/app/api/apps/[appId]/billing/auto-recharge/route";
@@ -54,6 +54,9 @@ describe("apps", () => {
       tokenBucketRefillPerSecond: 100,
       tokenBucketBurst: 200,
       connectAttemptsPerIpPerMinute: 60,
+      controlFrameRefillPerSecond: PlanDefaults.controlFrameRefillPerSecond,
+      controlFrameBurst: PlanDefaults.controlFrameBurst,
+      inboundBytesPerSecond: PlanDefaults.inboundBytesPerSecond,
     });
     expect(Date.parse(app.period.end)).toBeGreaterThan(Date.parse(app.period.start));
     const list = await invoke<{ apps: AppView[]; tenants: { id: string; role: string }[] }>(listAppsRoute);

@@ -1,6 +1,6 @@
 // The internal relay API: snapshot (ETag/304), usage (exactly once), recharge. Only the relay secret
 // gets in — not sessions, not customer keys, not a near-miss secret.
-import { snapshotSchema, usageBatchResponseSchema, type Snapshot } from "@tollgate/relay/protocol";
+import { PlanDefaults, snapshotSchema, usageBatchResponseSchema, type Snapshot } from "@tollgate/relay/protocol";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { GET as snapshotRoute } from "@/app/api/internal/relay/snapshot/route";
 import { POST as usageRoute } from "@/app/api/internal/relay/usage/route";
@@ -45,13 +45,22 @@ describe("snapshot — happy path", () => {
     const { app } = await newApp("starter");
     const key = await createApiKey(harness.db, { appId: app.id, kind: "secret", name: "k", encryptionKey: TEST_ENCRYPTION_KEY });
     const pk = await createApiKey(harness.db, { appId: app.id, kind: "publishable", name: "p", encryptionKey: TEST_ENCRYPTION_KEY, allowedOrigins: ["https://x.test"] });
-    await setAppOverride(harness.db, { actor, appId: app.id, changes: { maxConcurrentConnections: 7 } });
+    await setAppOverride(harness.db, { actor, appId: app.id, changes: { maxConcurrentConnections: 7, controlFrameBurst: 300 } });
     const snapshot = await fetchSnapshot();
     const entry = snapshot.apps.find((a) => a.appId === app.id);
     expect(entry).toMatchObject({
       status: "active",
       planName: "Starter",
-      limits: { maxConcurrentConnections: 7, maxMessagesPerPeriod: 5_000_000, tokenBucketRefillPerSecond: 200, tokenBucketBurst: 400, connectAttemptsPerIpPerMinute: 60 },
+      limits: {
+        maxConcurrentConnections: 7,
+        maxMessagesPerPeriod: 5_000_000,
+        tokenBucketRefillPerSecond: 200,
+        tokenBucketBurst: 400,
+        connectAttemptsPerIpPerMinute: 60,
+        controlFrameRefillPerSecond: PlanDefaults.controlFrameRefillPerSecond,
+        controlFrameBurst: 300,
+        inboundBytesPerSecond: PlanDefaults.inboundBytesPerSecond,
+      },
       billing: { overagesAllowed: true, overagesEnabled: false, balanceMinor: 0, autoRechargeEnabled: false, overagePricePer1000MessagesMinor: 10, overagePricePerConnectionMinor: 5 },
       usage: { messagesUsed: 0, overageMessages: 0, overageConnections: 0, peakConcurrent: 0 },
     });
