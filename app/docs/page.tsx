@@ -1,4 +1,4 @@
-import { CLOSE_REASONS, ErrorCode, Limits } from "@tollgate/relay/protocol";
+import { CLOSE_REASONS, ErrorCode, FrameBudgetRules, Limits, PlanDefaults } from "@tollgate/relay/protocol";
 import Link from "next/link";
 import { ThemeToggle } from "@/components/theme/theme-toggle";
 import { buildOpenApiDocument } from "@/lib/v1/openapi";
@@ -31,6 +31,19 @@ export default function DocsPage() {
         </p>
         <p className="muted small">
           Limits: frames up to {Limits.maxInboundFrameBytes / 1024} KiB, {Limits.maxSubscriptionsPerConnection} subscriptions per connection, {Limits.maxKeysPerApp} keys per app.
+        </p>
+      </section>
+      <section className="card stack" aria-labelledby="fair-share-docs">
+        <h2 id="fair-share-docs">Sharing a relay fairly</h2>
+        <p>
+          A relay serves many apps at once, so every frame a connection sends has a price. <code>publish</code> and <code>send</code> take a token from the
+          message bucket ({PlanDefaults.tokenBucketRefillPerSecond}/s, burst {PlanDefaults.tokenBucketBurst} by default; empty: close 4011). Every other frame
+          (<code>ping</code>, <code>subscribe</code>, <code>unsubscribe</code>, and malformed or unknown ones) takes a token from the control bucket
+          ({PlanDefaults.controlFrameRefillPerSecond}/s, burst {PlanDefaults.controlFrameBurst}), and every frame pays its size from a budget of{" "}
+          {PlanDefaults.inboundBytesPerSecond / (1024 * 1024)} MiB/s. Past a budget the frame is dropped with the error <code>rate_limited</code> and the connection
+          stays; a client that keeps sending regardless ({FrameBudgetRules.floodRefusalsPerBurst}× the burst refused within {FrameBudgetRules.floodWindowMs / 1000} s)
+          is closed with 4011. One peer may hold {Limits.maxConnectionsPerPeer} connections on a relay node. None of this counts against your message quota; your
+          plan sets the rates.
         </p>
       </section>
       <section className="card stack" aria-labelledby="rest-docs">
