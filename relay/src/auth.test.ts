@@ -73,7 +73,7 @@ describe("authenticate: the token's claims (PROTOCOL §1)", () => {
     const plain = await attempt(valid);
     expect(plain.ok && [...plain.identity.permissions].sort()).toEqual(["presence", "publish", "subscribe"]);
     const narrowed = await attempt({ ...valid, permissions: ["subscribe", "send"], channels: ["room/*"], metadata: { plan: "x" }, peerMetadata: { name: "A" } });
-    expect(narrowed).toMatchObject({ ok: true, identity: { peerId: "alice", expiresAt: nowSec + 600, tokenChannels: ["room/*"], metadata: { plan: "x" }, peerMetadata: { name: "A" } } });
+    expect(narrowed).toMatchObject({ ok: true, identity: { peerId: "alice", expiresAt: nowSec + 600, tokenChannels: ["room/*"], metadataJson: '{"plan":"x"}', peerMetadataJson: '{"name":"A"}' } });
     // A token never gains an action its key lacks ("send" is not the key's).
     expect(narrowed.ok && [...narrowed.identity.permissions]).toEqual(["subscribe"]);
   });
@@ -89,10 +89,12 @@ describe("authenticate: the token's claims (PROTOCOL §1)", () => {
     ["an nbf in the future", { ...valid, nbf: nowSec + Limits.clockToleranceSec + 1 }],
     ["channels that are not a list of strings", { ...valid, channels: ["a", 1] }],
     ["too many channels", { ...valid, channels: Array.from({ length: Limits.maxTokenChannels + 1 }, (_, i) => `c${i}`) }],
+    ["a channel pattern longer than a channel name", { ...valid, channels: ["room/*", "*".repeat(Limits.maxChannelNameBytes + 1)] }],
     ["an unknown permission", { ...valid, permissions: ["publish", "admin"] }],
     ["too many permissions", { ...valid, permissions: Array.from({ length: Limits.maxTokenPermissions + 1 }, () => "publish") }],
     ["metadata that is not an object", { ...valid, metadata: [1, 2] }],
     ["metadata over its size limit", { ...valid, metadata: { blob: "x".repeat(Limits.maxMetadataBytes) } }],
+    ["peerMetadata that is not an object", { ...valid, peerMetadata: "A" }],
     ["peerMetadata over its size limit", { ...valid, peerMetadata: { blob: "x".repeat(Limits.maxPeerMetadataBytes) } }],
   ])("refuses %s with 4001, naming the app and key for the log", async (_case, claims) => {
     const result = await attempt(claims);

@@ -1,12 +1,14 @@
 // Connection authentication (PROTOCOL §1): a JWT found through its `kid`, or a publishable key.
-// Returns the identity or the close code to refuse with; never throws for bad input.
+// Returns the identity or the close code to refuse with; never throws for bad input. The parsed claims
+// are dropped once checked: metadata is kept as the JSON text it serializes to (a string costs its
+// bytes, a parsed object of thousands of `{}` many times more) and channel patterns as bounded strings.
 import { randomUUID } from "node:crypto";
 import { decodeJwt, verifyHs256 } from "./jwt";
 import type { DecodedJwt } from "./jwt";
 import { ACTIONS, Disconnect, KeyPrefix, Limits } from "./protocol";
 import type { Action, DisconnectKind, SnapshotApp, SnapshotKey } from "./protocol";
 import type { PlanCache } from "./plan-cache";
-import { isJsonObject, isValidPeerId, serializedBytes } from "./validation";
+import { isJsonObject, isValidPeerId } from "./validation";
 
 export interface Identity {
   app: SnapshotApp;
@@ -19,8 +21,10 @@ export interface Identity {
   tokenPermissions: readonly Action[] | null;
   /** The token's `channels` claim; null = the key's patterns alone. */
   tokenChannels: readonly string[] | null;
-  metadata?: Record<string, unknown>;
-  peerMetadata?: Record<string, unknown>;
+  /** The token's `metadata` claim as JSON text, for the welcome frame only (a connection does not keep it). */
+  metadataJson?: string;
+  /** The token's `peerMetadata` claim as JSON text, shown to other peers as it is. */
+  peerMetadataJson?: string;
 }
 
 export type AuthResult =
@@ -104,6 +108,13 @@ export function effectivePermissions(key: SnapshotKey, tokenPermissions: readonl
   return actions;
 }
 
+/** The claim as JSON text when it is an object of at most `maxBytes` serialized, else null. */
+function objectClaimJson(claim: unknown, maxBytes: number): string | null {
+  if (!isJsonObject(claim)) return null;
+  const text = JSON.stringify(claim);
+  return Buffer.byteLength(text, "utf8") <= maxBytes ? text : null;
+}
+
 function keyUsable(key: SnapshotKey, nowSec: number): boolean {
   return !key.revoked && (key.expiresAtUnix === null || key.expiresAtUnix > nowSec);
 }
@@ -177,7 +188,8 @@ export function authenticate(options: AuthenticateOptions): AuthResult {
     if (!Array.isArray(claims.channels) || claims.channels.length > Limits.maxTokenChannels) return refuse("invalid channels claim", ids);
     const channels: string[] = [];
     for (const c of claims.channels) {
-      if (typeof c !== "string") return refuse("invalid channels claim", ids);
+      // A pattern is at most as long as a channel name, like a key's patterns: the connection keeps them.
+      if (typeof c !== "string" || Buffer.byteLength(c, "utf8") > Limits.maxChannelNameBytes) return refuse("invalid channels claim", ids);
       channels.push(c);
     }
     tokenChannels = channels;
@@ -197,14 +209,14 @@ export function authenticate(options: AuthenticateOptions): AuthResult {
 
   const identity: Identity = { app: entry.app, key: entry.key, peerId: sub, expiresAt: exp, permissions, tokenPermissions, tokenChannels };
   if (claims.metadata !== undefined) {
-    if (!isJsonObject(claims.metadata) || serializedBytes(claims.metadata) > Limits.maxMetadataBytes) return refuse("invalid metadata claim", ids);
-    identity.metadata = claims.metadata;
+    const metadataJson = objectClaimJson(claims.metadata, Limits.maxMetadataBytes);
+    if (metadataJson === null) return refuse("invalid metadata claim", ids);
+    identity.metadataJson = metadataJson;
   }
   if (claims.peerMetadata !== undefined) {
-    if (!isJsonObject(claims.peerMetadata) || serializedBytes(claims.peerMetadata) > Limits.maxPeerMetadataBytes) {
-      return refuse("invalid peerMetadata claim", ids);
-    }
-    identity.peerMetadata = claims.peerMetadata;
+    const peerMetadataJson = objectClaimJson(claims.peerMetadata, Limits.maxPeerMetadataBytes);
+    if (peerMetadataJson === null) return refuse("invalid peerMetadata claim", ids);
+    identity.peerMetadataJson = peerMetadataJson;
   }
   return finishWithAppStatus(identity);
 }

@@ -12,7 +12,6 @@ import { RelayCounters } from "./metrics";
 import { CloseCode, Disconnect, ServerFrame, ServerFrameType } from "./protocol";
 import type { Action, SnapshotKey } from "./protocol";
 import { textFrame, writeFramed } from "./raw-frame";
-import type { JsonObject } from "./state/types";
 
 export interface Subscription {
   channel: string;
@@ -32,8 +31,15 @@ export interface ConnectionContext {
   logger: Logger;
 }
 
-const AUTHORIZATION_CACHE_MAX = 512;
+// The authorization cache only saves re-matching patterns on a connection's busy channels: it is kept
+// small, by names and by characters, so it never becomes much of what a connection costs (~64 KB at
+// most all in, docs/security.md). Full, it starts over.
+const AUTHORIZATION_CACHE_MAX_ENTRIES = 128;
+const AUTHORIZATION_CACHE_MAX_CHARS = 8 * 1024;
 const NO_SUBSCRIPTIONS: ReadonlyMap<string, Subscription> = new Map();
+
+/** What a connection keeps of its identity: not the token's `metadata`, which the welcome sends once. */
+export type ConnectionIdentity = Omit<Identity, "metadataJson">;
 
 export class Connection {
   readonly appId: string;
@@ -42,7 +48,9 @@ export class Connection {
   /** Effective actions; re-derived when the key's actions change in a new snapshot. */
   permissions: ReadonlySet<Action>;
   canPresence: boolean;
-  readonly peerMetadata: JsonObject | undefined;
+  /** The token's `peerMetadata` as JSON text, serialized once at connect (presence, `fromMetadata`). */
+  readonly peerMetadataJson: string | undefined;
+  readonly identity: ConnectionIdentity;
   readonly connectedAtMs = Date.now();
   readonly bucket: TokenBucket;
   /** Bytes of every frame and tokens of control frames (PROTOCOL §8). */
@@ -62,14 +70,17 @@ export class Connection {
   // Created on first use: most connections of a connect storm are idle, and every byte counts per connection.
   private subscriptionsByChannel: Map<string, Subscription> | null = null;
   private authorizationCache: Map<string, boolean> | null = null;
+  private authorizationCacheChars = 0;
 
   constructor(
     readonly id: string,
     readonly ws: WebSocket,
-    readonly identity: Identity,
+    identity: Identity,
     private readonly context: ConnectionContext,
     tokenExpiryLeadMs: number,
   ) {
+    const { metadataJson: _sentOnceInWelcome, ...kept } = identity;
+    this.identity = kept;
     this.closeAtMs = identity.expiresAt === null ? null : identity.expiresAt * 1000 - tokenExpiryLeadMs;
     this.appId = identity.app.appId;
     this.peerId = identity.peerId;
@@ -77,7 +88,7 @@ export class Connection {
     this.key = identity.key;
     this.permissions = identity.permissions;
     this.canPresence = identity.permissions.has("presence");
-    this.peerMetadata = identity.peerMetadata;
+    this.peerMetadataJson = identity.peerMetadataJson;
     this.bucket = new TokenBucket(identity.app.limits.tokenBucketBurst);
     this.frameBudget = new FrameBudget(identity.app.limits);
   }
@@ -106,8 +117,12 @@ export class Connection {
     const cached = cache.get(channel);
     if (cached !== undefined) return cached;
     const decision = decide();
-    if (cache.size >= AUTHORIZATION_CACHE_MAX) cache.clear();
+    if (cache.size >= AUTHORIZATION_CACHE_MAX_ENTRIES || this.authorizationCacheChars + channel.length > AUTHORIZATION_CACHE_MAX_CHARS) {
+      cache.clear();
+      this.authorizationCacheChars = 0;
+    }
     cache.set(channel, decision);
+    this.authorizationCacheChars += channel.length;
     return decision;
   }
 
@@ -117,6 +132,7 @@ export class Connection {
     this.permissions = effectivePermissions(key, this.identity.tokenPermissions);
     this.canPresence = this.permissions.has("presence");
     this.authorizationCache = null;
+    this.authorizationCacheChars = 0;
   }
 
   /** A control frame (JSON text from a ServerFrame builder), counted by type. */

@@ -41,7 +41,7 @@ export async function subscribe(context: NodeContext, connection: Connection, fr
   const subscription = connection.subscriptions.get(channel);
   if (!subscription || subscription.wildcard) return connection.sendAck(requestId);
 
-  const member = connection.peerMetadata ? { peerId: connection.peerId, metadata: connection.peerMetadata } : { peerId: connection.peerId };
+  const member = connection.peerMetadataJson === undefined ? { peerId: connection.peerId } : { peerId: connection.peerId, metadataJson: connection.peerMetadataJson };
   const { firstForPeer } = await context.state.presence.join(connection.appId, channel, member, connection.id);
   if (connection.closed || !connection.subscriptions.has(channel)) {
     // Closed or unsubscribed while joining: undo so the roster does not keep a ghost.
@@ -68,14 +68,14 @@ export async function unsubscribe(context: NodeContext, connection: Connection, 
 export function publish(context: NodeContext, connection: Connection, frame: PublishFrame, channel: string): void {
   connection.sendAck(frame.requestId);
   const event: ChannelMessageEvent = { appId: connection.appId, channel, fromPeerId: connection.peerId, dataJson: JSON.stringify(frame.data), excludeConnectionId: connection.id };
-  if (connection.peerMetadata) event.fromMetadata = connection.peerMetadata;
+  if (connection.peerMetadataJson !== undefined) event.fromMetadataJson = connection.peerMetadataJson;
   context.state.bus.publishChannelMessage(event);
 }
 
 export async function send(context: NodeContext, connection: Connection, frame: SendFrame): Promise<void> {
   const { requestId } = frame;
   const event: DirectEvent = { appId: connection.appId, toPeerId: frame.to, fromPeerId: connection.peerId, dataJson: JSON.stringify(frame.data) };
-  if (connection.peerMetadata) event.fromMetadata = connection.peerMetadata;
+  if (connection.peerMetadataJson !== undefined) event.fromMetadataJson = connection.peerMetadataJson;
   let reached: number;
   try {
     reached = await context.state.bus.sendDirect(event);
@@ -102,6 +102,6 @@ export async function restPublish(
     return { delivered: 0, dropped: true };
   }
   const event: ChannelMessageEvent = { appId: app.appId, channel, fromPeerId: from, dataJson: JSON.stringify(data) };
-  if (peerMetadata) event.fromMetadata = peerMetadata;
+  if (peerMetadata) event.fromMetadataJson = JSON.stringify(peerMetadata);
   return { delivered: await context.state.bus.publishChannelMessageCounted(event), dropped: false };
 }

@@ -4,7 +4,7 @@
 // the REST error shape `{error, message}` with InternalApiError codes.
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Disconnect, ErrorCode, INTERNAL_AUTH_HEADER, InternalApiError, Limits, RelayInternalPath, planChangeNoticeSchema, relayPublishRequestSchema } from "./protocol";
+import { Disconnect, ErrorCode, INTERNAL_AUTH_HEADER, InternalApiError, Limits, RelayInternalPath, planChangeNoticeSchema, presenceMembersJson, relayPublishRequestSchema } from "./protocol";
 import type { SnapshotApp } from "./protocol";
 import type { JsonObject, RelayState } from "./state/types";
 import { OtherNodesUnreachableError } from "./state/types";
@@ -29,7 +29,11 @@ export interface InternalApiNode {
 }
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
+  jsonText(res, status, JSON.stringify(body), headers);
+}
+
+/** `text` is JSON already (a roster, whose metadata is kept as JSON text). */
+function jsonText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
   res.end(text);
 }
@@ -157,7 +161,8 @@ export async function handleHttpRequest(server: InternalApiNode, req: IncomingMe
     if (problem === ErrorCode.ChannelReserved) return apiError(res, 400, InternalApiError.ChannelReserved, "reserved channel prefix");
     if (problem !== null) return apiError(res, 400, InternalApiError.InvalidRequest, "invalid channel name");
     if (rest[2] === "peers" && method === "GET") {
-      return json(res, 200, { channel, peers: await server.state.presence.roster(appId, channel) });
+      const peers = await server.state.presence.roster(appId, channel);
+      return jsonText(res, 200, `{"channel":${JSON.stringify(channel)},"peers":${presenceMembersJson(peers)}}`);
     }
     if (rest[2] === "publish" && method === "POST") {
       const body = await readJsonBody(req, Limits.maxRestBodyBytes);

@@ -151,7 +151,7 @@ export class LocalHub implements LocalDelivery {
     const subscribers = app.channels.get(event.channel);
     let plain: OutboundFrame | null = null;
     let withMetadata: OutboundFrame | null = null;
-    const metadataJson = event.fromMetadata ? JSON.stringify(event.fromMetadata) : null;
+    const metadataJson = event.fromMetadataJson ?? null;
     const frameFor = (subscription: Subscription): OutboundFrame => {
       if (metadataJson !== null && subscription.includeSenderMetadata) {
         withMetadata ??= outboundFrame(ServerFrame.message(event.channel, event.fromPeerId, event.dataJson, metadataJson));
@@ -219,7 +219,7 @@ export class LocalHub implements LocalDelivery {
   deliverDirect(event: DirectEvent): number {
     const connections = this.peerConnections(event.appId, event.toPeerId);
     if (connections.length === 0) return 0;
-    const frame = outboundFrame(ServerFrame.direct(event.fromPeerId, event.dataJson, event.fromMetadata ? JSON.stringify(event.fromMetadata) : null));
+    const frame = outboundFrame(ServerFrame.direct(event.fromPeerId, event.dataJson, event.fromMetadataJson ?? null));
     let reached = 0;
     for (const connection of connections) {
       if (connection.write(frame.payload, frame.framed)) reached += 1;

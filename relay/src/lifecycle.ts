@@ -91,7 +91,7 @@ export class ConnectionLifecycle {
     ws.on("close", this.listeners.close);
 
     const serverTimeUnix = Math.floor(Date.now() / 1000);
-    connection.sendFrame(ServerFrameType.Welcome, ServerFrame.welcome({ peerId: connection.peerId, expiresAt: identity.expiresAt, serverTimeUnix, metadata: identity.metadata }));
+    connection.sendFrame(ServerFrameType.Welcome, ServerFrame.welcome({ peerId: connection.peerId, expiresAt: identity.expiresAt, serverTimeUnix, metadataJson: identity.metadataJson }));
 
     if (connection.closeAtMs !== null) this.expiries.add(connection, connection.closeAtMs);
     context.logger.debug("connection opened", { connectionId, appId: connection.appId, keyId: connection.keyId, peerId: connection.peerId });

@@ -18,7 +18,7 @@ describe("server frame builders", () => {
       serverTime: 5,
       maxMessageSize: 65536,
     });
-    expect(JSON.parse(ServerFrame.welcome({ peerId: "p", expiresAt: 1_700_000_000, serverTimeUnix: 5, metadata: { note: tricky, n: [1] } }))).toEqual({
+    expect(JSON.parse(ServerFrame.welcome({ peerId: "p", expiresAt: 1_700_000_000, serverTimeUnix: 5, metadataJson: JSON.stringify({ note: tricky, n: [1] }) }))).toEqual({
       type: "welcome",
       peerId: "p",
       expiresAt: 1_700_000_000,
@@ -26,7 +26,13 @@ describe("server frame builders", () => {
       maxMessageSize: 65536,
       metadata: { note: tricky, n: [1] },
     });
-    expect(JSON.parse(ServerFrame.presence("c", [{ peerId: "p", metadata: { a: 1 } }], []))).toEqual({ type: "presence", channel: "c", joined: [{ peerId: "p", metadata: { a: 1 } }], left: [] });
+    expect(JSON.parse(ServerFrame.presence("c", [{ peerId: "p", metadataJson: '{"a":1}' }], []))).toEqual({ type: "presence", channel: "c", joined: [{ peerId: "p", metadata: { a: 1 } }], left: [] });
+    expect(JSON.parse(ServerFrame.presence(tricky, [{ peerId: tricky }, { peerId: "q", metadataJson: "{}" }], [{ peerId: tricky }, { peerId: "r" }]))).toEqual({
+      type: "presence",
+      channel: tricky,
+      joined: [{ peerId: tricky }, { peerId: "q", metadata: {} }],
+      left: [{ peerId: tricky }, { peerId: "r" }],
+    });
   });
 
   it("build fan-out frames from pre-serialized data and metadata", () => {

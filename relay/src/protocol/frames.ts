@@ -1,7 +1,9 @@
 // Frame shapes of the wire protocol (PROTOCOL §2): the client frames the relay accepts, typed after
 // their shape is checked, and builders for every server frame. Fan-out frames (`message`, `direct`)
 // are built from already-serialized parts, so a payload is serialized once per fan-out, not per
-// recipient; the builders are the only place a server frame is spelled.
+// recipient; the builders are the only place a server frame is spelled. Token metadata arrives as
+// JSON text serialized once at connect (a parsed object can cost many times its bytes), and is
+// spliced into frames as it is.
 import { Limits } from "./limits";
 
 export const ClientFrameType = {
@@ -50,9 +52,19 @@ export interface PingFrame extends FrameBase {
 export type ClientFrame = SubscribeFrame | UnsubscribeFrame | PublishFrame | SendFrame | PingFrame;
 export type ClientFrameOf<T extends ClientFrameType> = Extract<ClientFrame, { type: T }>;
 
+/** A member of a `presence` frame; `metadataJson` is the JSON text of its metadata object. */
 export interface PresenceMember {
   peerId: string;
-  metadata?: Record<string, unknown>;
+  metadataJson?: string;
+}
+
+/**
+ * Tollgate's addition to `presence` frames that carry a subscriber's roster: page numbers count from 1
+ * and `last` is true on the final page (an empty channel's roster is one empty page, marked last).
+ */
+export interface RosterPageMarker {
+  page: number;
+  last: boolean;
 }
 
 export const ServerFrameType = {
@@ -71,13 +83,25 @@ export interface WelcomeFields {
   peerId: string;
   expiresAt: number | null;
   serverTimeUnix: number;
-  metadata?: Record<string, unknown>;
+  /** The token's `metadata` claim as JSON text. */
+  metadataJson?: string;
 }
 
-/** Server frames as JSON text; `message` and `direct` take their `data` (and metadata) pre-serialized. */
+/** `[{"peerId":…,"metadata":…},…]`: presence members as a JSON array, their metadata spliced in as is. */
+export function presenceMembersJson(members: readonly PresenceMember[]): string {
+  let text = "[";
+  for (const member of members) {
+    if (text.length > 1) text += ",";
+    const metadata = member.metadataJson === undefined ? "" : `,"metadata":${member.metadataJson}`;
+    text += `{"peerId":${JSON.stringify(member.peerId)}${metadata}}`;
+  }
+  return `${text}]`;
+}
+
+/** Server frames as JSON text; `data` and metadata come pre-serialized. */
 export const ServerFrame = {
   welcome(fields: WelcomeFields): string {
-    const metadata = fields.metadata ? `,"metadata":${JSON.stringify(fields.metadata)}` : "";
+    const metadata = fields.metadataJson === undefined ? "" : `,"metadata":${fields.metadataJson}`;
     return `{"type":"welcome","peerId":${JSON.stringify(fields.peerId)},"expiresAt":${JSON.stringify(fields.expiresAt)},"serverTime":${fields.serverTimeUnix},"maxMessageSize":${Limits.maxInboundFrameBytes}${metadata}}`;
   },
   ack(requestId: string): string {
@@ -93,8 +117,11 @@ export const ServerFrame = {
   goingAway(retryAfterMs: number): string {
     return `{"type":"going_away","retryAfterMs":${JSON.stringify(retryAfterMs)}}`;
   },
-  presence(channel: string, joined: readonly PresenceMember[], left: readonly { peerId: string }[]): string {
-    return JSON.stringify({ type: ServerFrameType.Presence, channel, joined, left });
+  /** `rosterPage` marks a page of a subscriber's roster; live joins and leaves carry none. */
+  presence(channel: string, joined: readonly PresenceMember[], left: readonly { peerId: string }[], rosterPage?: RosterPageMarker): string {
+    const leftJson = `[${left.map((member) => `{"peerId":${JSON.stringify(member.peerId)}}`).join(",")}]`;
+    const roster = rosterPage === undefined ? "" : `,"roster":{"page":${rosterPage.page},"last":${rosterPage.last}}`;
+    return `{"type":"presence","channel":${JSON.stringify(channel)}${roster},"joined":${presenceMembersJson(joined)},"left":${leftJson}}`;
   },
   /** `dataJson` and `fromMetadataJson` are JSON text already; null leaves `fromMetadata` out. */
   message(channel: string, fromPeerId: string, dataJson: string, fromMetadataJson: string | null): Buffer {

@@ -212,10 +212,10 @@ export function describeStateContract(name: string, createCluster: () => RelaySt
       it("announces a peer on its first connection and removes it with its last", async () => {
         const state = (await cluster()).node("a");
         const appId = freshApp();
-        expect(await state.presence.join(appId, "room", { peerId: "alice", metadata: { n: 1 } }, "c1")).toEqual({ firstForPeer: true });
-        expect(await state.presence.join(appId, "room", { peerId: "alice", metadata: { n: 2 } }, "c2")).toEqual({ firstForPeer: false });
+        expect(await state.presence.join(appId, "room", { peerId: "alice", metadataJson: '{"n":1}' }, "c1")).toEqual({ firstForPeer: true });
+        expect(await state.presence.join(appId, "room", { peerId: "alice", metadataJson: '{"n":2}' }, "c2")).toEqual({ firstForPeer: false });
         expect(await state.presence.join(appId, "room", { peerId: "alice" }, "c2")).toEqual({ firstForPeer: false });
-        expect(await state.presence.roster(appId, "room")).toEqual([{ peerId: "alice", metadata: { n: 1 } }]);
+        expect(await state.presence.roster(appId, "room")).toEqual([{ peerId: "alice", metadataJson: '{"n":1}' }]);
         expect(await state.presence.leave(appId, "room", "alice", "c1")).toEqual({ lastForPeer: false });
         expect(await state.presence.roster(appId, "room")).toHaveLength(1);
         expect(await state.presence.leave(appId, "room", "alice", "c2")).toEqual({ lastForPeer: true });

@@ -10,7 +10,7 @@
 // - Connection ids are globally unique (the server prefixes them with its relay id), so they can be
 //   used as lease and presence members across nodes.
 
-/** A JSON object as carried in presence rosters and `fromMetadata`. */
+/** A JSON object (a REST publish's `peerMetadata` before it is serialized). */
 export type JsonObject = Record<string, unknown>;
 
 export interface LeaseResult {
@@ -73,9 +73,13 @@ export interface MessageCounterStore {
   acknowledge(appId: string, periodStartUnix: number, count: number, periodTotal: number): void;
 }
 
+/**
+ * A present peer. Its metadata travels as the JSON text of an object, serialized once when the peer
+ * connected: a string costs its bytes, where the parsed object could cost many times more.
+ */
 export interface PresenceMember {
   peerId: string;
-  metadata?: JsonObject;
+  metadataJson?: string;
 }
 
 /**
@@ -100,7 +104,8 @@ export interface ChannelMessageEvent {
   channel: string;
   fromPeerId: string;
   dataJson: string;
-  fromMetadata?: JsonObject;
+  /** The sender's peerMetadata as JSON text. */
+  fromMetadataJson?: string;
   /** The publishing connection, which never receives its own message. */
   excludeConnectionId?: string;
 }
@@ -119,7 +124,8 @@ export interface DirectEvent {
   toPeerId: string;
   fromPeerId: string;
   dataJson: string;
-  fromMetadata?: JsonObject;
+  /** The sender's peerMetadata as JSON text. */
+  fromMetadataJson?: string;
 }
 
 /** What a node does with events for its own connections; each returns how many local connections it reached. */

@@ -26,7 +26,8 @@ interface PeriodCounter {
 }
 
 interface PresenceEntry {
-  metadata?: PresenceMember["metadata"];
+  /** Set in the literal that creates the entry: a property added later costs a backing store of its own. */
+  metadataJson: string | undefined;
   connectionIds: Set<string>;
 }
 
@@ -143,8 +144,7 @@ class MemoryPresenceStore implements PresenceStore {
       entry.connectionIds.add(connectionId);
       return { firstForPeer: false };
     }
-    const created: PresenceEntry = { connectionIds: new Set([connectionId]) };
-    if (member.metadata) created.metadata = member.metadata;
+    const created: PresenceEntry = { metadataJson: member.metadataJson, connectionIds: new Set([connectionId]) };
     peers.set(member.peerId, created);
     return { firstForPeer: true };
   }
@@ -168,7 +168,7 @@ class MemoryPresenceStore implements PresenceStore {
     if (!peers) return [];
     const members: PresenceMember[] = [];
     for (const [peerId, entry] of peers) {
-      members.push(entry.metadata ? { peerId, metadata: entry.metadata } : { peerId });
+      members.push(entry.metadataJson === undefined ? { peerId } : { peerId, metadataJson: entry.metadataJson });
     }
     return members;
   }

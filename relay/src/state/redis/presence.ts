@@ -2,14 +2,15 @@
 // node, so "first connection of a peer" and "last connection of a peer" are decided atomically in
 // Redis. Each node also indexes its own memberships, which lets any node reap a crashed node's
 // presence (see REAP) and lets this node push its memberships again after an outage.
-import type { JsonObject, PresenceMember, PresenceStore } from "../types";
+import type { PresenceMember, PresenceStore } from "../types";
 import { UNAVAILABLE } from "./link";
 import type { RedisLink } from "./link";
 import type { RedisKeys } from "./keys";
 import { PRESENCE_JOIN, PRESENCE_LEAVE, PRESENCE_ROSTER } from "./scripts";
 
 interface LocalPeer {
-  metadata?: JsonObject;
+  /** Set in the literal that creates the entry: a property added later costs a backing store of its own. */
+  metadataJson: string | undefined;
   connectionIds: Set<string>;
 }
 
@@ -17,10 +18,8 @@ function channelKey(appId: string, channel: string): string {
   return `${appId}\u0000${channel}`;
 }
 
-function parseMetadata(text: string): JsonObject | undefined {
-  if (text === "") return undefined;
-  const parsed: unknown = JSON.parse(text);
-  return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as JsonObject) : undefined;
+function memberOf(peerId: string, metadataJson: string | undefined): PresenceMember {
+  return metadataJson === undefined ? { peerId } : { peerId, metadataJson };
 }
 
 /** A node's own presence index entry: [app, channel, peer, connection]. */
@@ -64,8 +63,7 @@ export class RedisPresenceStore implements PresenceStore {
       existing.connectionIds.add(connectionId);
       return false;
     }
-    const created: LocalPeer = { connectionIds: new Set([connectionId]) };
-    if (member.metadata) created.metadata = member.metadata;
+    const created: LocalPeer = { metadataJson: member.metadataJson, connectionIds: new Set([connectionId]) };
     peers.set(member.peerId, created);
     this.link.localChanges += 1;
     return true;
@@ -85,7 +83,7 @@ export class RedisPresenceStore implements PresenceStore {
   }
 
   private joinArgs(appId: string, channel: string, member: PresenceMember, connectionId: string): string[] {
-    return [this.keys.prefix, appId, channel, member.peerId, connectionId, member.metadata ? JSON.stringify(member.metadata) : "", this.keys.nodePresence(this.nodeId)];
+    return [this.keys.prefix, appId, channel, member.peerId, connectionId, member.metadataJson ?? "", this.keys.nodePresence(this.nodeId)];
   }
 
   async join(appId: string, channel: string, member: PresenceMember, connectionId: string): Promise<{ firstForPeer: boolean }> {
@@ -109,7 +107,7 @@ export class RedisPresenceStore implements PresenceStore {
     const result = await this.link.call((redis) => this.link.script(redis, PRESENCE_ROSTER, [], [this.keys.prefix, appId, channel]));
     if (result === UNAVAILABLE) {
       const peers = this.own.get(channelKey(appId, channel));
-      return peers ? [...peers].map(([peerId, entry]) => (entry.metadata ? { peerId, metadata: entry.metadata } : { peerId })) : [];
+      return peers ? [...peers].map(([peerId, entry]) => memberOf(peerId, entry.metadataJson)) : [];
     }
     if (!Array.isArray(result)) throw new Error("unexpected roster reply");
     const members: PresenceMember[] = [];
@@ -117,8 +115,8 @@ export class RedisPresenceStore implements PresenceStore {
       const peerId: unknown = result[i];
       const metadataText: unknown = result[i + 1];
       if (typeof peerId !== "string" || typeof metadataText !== "string") continue;
-      const metadata = parseMetadata(metadataText);
-      members.push(metadata ? { peerId, metadata } : { peerId });
+      // Stored as the JSON text a node validated at connect: passed on as is, never parsed here.
+      members.push(memberOf(peerId, metadataText === "" ? undefined : metadataText));
     }
     return members;
   }
@@ -138,7 +136,7 @@ export class RedisPresenceStore implements PresenceStore {
       for (const [peerId, entry] of peers) {
         for (const connectionId of entry.connectionIds) {
           wanted.add(JSON.stringify([appId, channel, peerId, connectionId]));
-          const member: PresenceMember = entry.metadata ? { peerId, metadata: entry.metadata } : { peerId };
+          const member = memberOf(peerId, entry.metadataJson);
           pipeline.eval(PRESENCE_JOIN, 0, ...this.joinArgs(appId, channel, member, connectionId));
           queued += 1;
         }

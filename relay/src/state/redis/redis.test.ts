@@ -263,7 +263,7 @@ describe("redis outages", () => {
     b.counters.setBaseline("app_r", 1000, 50);
     await a.leases.acquire("app_r", "a:1", null);
     await b.leases.acquire("app_r", "b:1", null);
-    await b.presence.join("app_r", "room", { peerId: "bob", metadata: { n: 1 } }, "b:1");
+    await b.presence.join("app_r", "room", { peerId: "bob", metadataJson: '{"n":1}' }, "b:1");
     a.counters.increment("app_r", 1000, 3);
     b.counters.increment("app_r", 1000, 2);
     a.counters.sent("app_r", 1000, 3);
@@ -274,7 +274,7 @@ describe("redis outages", () => {
     await eventually(() => expect(a.health().outages).toBeGreaterThanOrEqual(1), 3_000);
     await eventually(() => expect([a.health().degraded, b.health().degraded]).toEqual([false, false]), 5_000);
     expect(await a.leases.count("app_r")).toBe(2);
-    expect(await a.presence.roster("app_r", "room")).toEqual([{ peerId: "bob", metadata: { n: 1 } }]);
+    expect(await a.presence.roster("app_r", "room")).toEqual([{ peerId: "bob", metadataJson: '{"n":1}' }]);
     a.counters.increment("app_r", 1000, 1);
     await eventually(() => expect([a.counters.total("app_r", 1000), b.counters.total("app_r", 1000)]).toEqual([56, 56]));
   });
