@@ -17,6 +17,7 @@ import { FakeControlPlane, RELAY_SECRET, appFixture, firstSecretKey, mintToken }
 import { RelayCluster, cpuSeconds } from "../relay/test/multinode/cluster";
 import type { RelayNode } from "../relay/test/multinode/cluster";
 import { PrivateRedis } from "../relay/test/multinode/redis-server";
+import { percentile } from "./bench-stats";
 
 const SUBSCRIBERS = 45;
 const RATE = 100;
@@ -99,12 +100,6 @@ function publish(p: Publisher): void {
   const requestId = `p${++p.seq}`;
   p.sentAt.set(requestId, performance.now());
   p.ws.send(`{"type":"publish","channel":"${CHANNEL}","data":{"n":${p.seq}},"requestId":"${requestId}"}`);
-}
-
-function percentile(values: number[], q: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 }
 
 async function cpuOf(pids: number[]): Promise<number> {

@@ -30,6 +30,7 @@ import type { Socket } from "socket.io-client";
 import { WebSocket } from "ws";
 import { buildRelay, relayEntryPoint } from "../relay/build.mjs";
 import { benchApp, benchToken, startBenchControlPlane } from "./bench-control-plane";
+import { rssBytes } from "./bench-stats";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WORKLOADS = new Set((process.env.BENCH_WORKLOADS ?? "idle,connects,fanout,rooms").split(","));
@@ -70,11 +71,6 @@ function cpuMicros(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
   // After "pid (comm) ": state is field 3, utime 14 and stime 15 (1-based) → indexes 11 and 12 here.
   return (Number(fields[11]) + Number(fields[12])) * CLOCK_TICK_MICROS;
-}
-
-function rssBytes(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"));
-  return Number(line?.split(/\s+/)[1] ?? 0) * 1024;
 }
 
 async function startServer(kind: Kind, controlPlaneUrl: string, dataDir: string): Promise<ServerProcess> {
