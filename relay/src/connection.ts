@@ -18,7 +18,8 @@ export interface Subscription {
   includeSenderMetadata: boolean;
   /** Wildcard subscriptions receive messages of every matching channel but no presence. */
   wildcard: boolean;
-  regex?: RegExp;
+  /** The compiled pattern of a wildcard subscription, matched against each published channel. */
+  glob?: CompiledGlob;
 }
 
 /** What every connection's writer needs from the node: limits, counters and the log. */

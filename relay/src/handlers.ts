@@ -35,7 +35,7 @@ export async function subscribe(context: NodeContext, connection: Connection, fr
     }
     const wildcard = isWildcard(channel);
     const subscription: Subscription = { channel, includeSenderMetadata, wildcard };
-    if (wildcard) subscription.regex = compileGlob(channel);
+    if (wildcard) subscription.glob = compileGlob(channel);
     context.hub.subscribe(connection, subscription);
   }
   const subscription = connection.subscriptions.get(channel);

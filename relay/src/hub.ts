@@ -3,6 +3,7 @@
 // presence change, direct send and peer disconnect (LocalDelivery). Each fan-out frame is serialized
 // and framed once per delivery, not per recipient.
 import type { Connection, Subscription } from "./connection";
+import type { CompiledGlob } from "./glob";
 import { RelayCounters } from "./metrics";
 import type { Meter } from "./metering";
 import type { PlanCache } from "./plan-cache";
@@ -13,7 +14,7 @@ import type { ChannelMessageEvent, DirectEvent, LocalDelivery, PresenceEvent } f
 interface AppConnections {
   /** channel → subscribed connections (exact subscriptions) with their subscription. */
   channels: Map<string, Map<Connection, Subscription>>;
-  wildcards: Set<{ connection: Connection; subscription: Subscription; regex: RegExp }>;
+  wildcards: Set<{ connection: Connection; subscription: Subscription; glob: CompiledGlob }>;
   /** peerId → its connection, or a set once the peer has several (most peers have one: no set each). */
   peers: Map<string, Connection | Set<Connection>>;
   /** Every connection of the app on this node, by connection id. */
@@ -110,8 +111,8 @@ export class LocalHub implements LocalDelivery {
   subscribe(connection: Connection, subscription: Subscription): void {
     connection.addSubscription(subscription);
     const app = this.appConnections(connection.appId);
-    if (subscription.wildcard && subscription.regex) {
-      app.wildcards.add({ connection, subscription, regex: subscription.regex });
+    if (subscription.wildcard && subscription.glob) {
+      app.wildcards.add({ connection, subscription, glob: subscription.glob });
       return;
     }
     let subscribers = app.channels.get(subscription.channel);
@@ -177,7 +178,7 @@ export class LocalHub implements LocalDelivery {
     if (app.wildcards.size > 0) {
       let seen: Set<Connection> | null = null;
       for (const entry of app.wildcards) {
-        if (entry.connection === excluded || !entry.regex.test(event.channel)) continue;
+        if (entry.connection === excluded || !entry.glob.matches(event.channel)) continue;
         seen ??= new Set(subscribers ? subscribers.keys() : []);
         if (seen.has(entry.connection)) continue;
         seen.add(entry.connection);
