@@ -20,6 +20,11 @@ export interface Subscription {
   wildcard: boolean;
   /** The compiled pattern of a wildcard subscription, matched against each published channel. */
   glob?: CompiledGlob;
+  /**
+   * Presence frames held back until the first page of this subscription's roster is sent (then sent
+   * after it, in order), so a client's first presence frame for the channel is always its roster's.
+   */
+  heldPresence?: string[];
 }
 
 /** What every connection's writer needs from the node: limits, counters and the log. */

@@ -6,6 +6,7 @@ import type { NodeContext } from "./node-context";
 import { snapshotGeneratedAtMs } from "./node-context";
 import { ErrorCode, Limits, ServerFrame, ServerFrameType } from "./protocol";
 import type { PingFrame, PublishFrame, SendFrame, SnapshotApp, SubscribeFrame, UnsubscribeFrame } from "./protocol";
+import { sendRoster } from "./roster-pages";
 import type { ChannelMessageEvent, DirectEvent, JsonObject } from "./state/types";
 
 export function ping(_context: NodeContext, connection: Connection, _frame: PingFrame): void {
@@ -49,11 +50,8 @@ export async function subscribe(context: NodeContext, connection: Connection, fr
     return;
   }
   connection.sendAck(requestId);
-  if (connection.canPresence) {
-    const roster = await context.state.presence.roster(connection.appId, channel);
-    const others = roster.filter((m) => m.peerId !== connection.peerId);
-    connection.sendFrame(ServerFrameType.Presence, ServerFrame.presence(channel, others, []));
-  }
+  // A repeat subscribe gets no second roster: this connection has had the roster and every change since.
+  if (connection.canPresence && !existing) sendRoster(context, connection, subscription);
   if (firstForPeer) context.state.bus.publishPresence({ appId: connection.appId, channel, joined: [member], left: [], excludePeerId: connection.peerId });
 }
 

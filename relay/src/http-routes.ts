@@ -4,7 +4,20 @@
 // the REST error shape `{error, message}` with InternalApiError codes.
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Disconnect, ErrorCode, INTERNAL_AUTH_HEADER, InternalApiError, Limits, RelayInternalPath, planChangeNoticeSchema, presenceMembersJson, relayPublishRequestSchema } from "./protocol";
+import {
+  Disconnect,
+  ErrorCode,
+  INTERNAL_AUTH_HEADER,
+  InternalApiError,
+  Limits,
+  RelayInternalPath,
+  channelPeersQuerySchema,
+  decodeChannelPeersCursor,
+  encodeChannelPeersCursor,
+  planChangeNoticeSchema,
+  presenceMembersJson,
+  relayPublishRequestSchema,
+} from "./protocol";
 import type { SnapshotApp } from "./protocol";
 import type { JsonObject, RelayState } from "./state/types";
 import { OtherNodesUnreachableError } from "./state/types";
@@ -161,8 +174,13 @@ export async function handleHttpRequest(server: InternalApiNode, req: IncomingMe
     if (problem === ErrorCode.ChannelReserved) return apiError(res, 400, InternalApiError.ChannelReserved, "reserved channel prefix");
     if (problem !== null) return apiError(res, 400, InternalApiError.InvalidRequest, "invalid channel name");
     if (rest[2] === "peers" && method === "GET") {
-      const peers = await server.state.presence.roster(appId, channel);
-      return jsonText(res, 200, `{"channel":${JSON.stringify(channel)},"peers":${presenceMembersJson(peers)}}`);
+      // One page per call: a channel of thousands of peers is never read or serialized whole.
+      const query = channelPeersQuerySchema.safeParse(Object.fromEntries(new URLSearchParams((req.url ?? "").split("?")[1] ?? "")));
+      if (!query.success) return apiError(res, 400, InternalApiError.InvalidRequest, `limit is 1–${Limits.channelPeersMaxLimit}; cursor comes from a previous page's nextCursor`);
+      const after = query.data.cursor === undefined ? null : decodeChannelPeersCursor(query.data.cursor);
+      const page = await server.state.presence.rosterPage(appId, channel, after, query.data.limit);
+      const nextCursor = page.nextAfter === null ? null : encodeChannelPeersCursor(page.nextAfter);
+      return jsonText(res, 200, `{"channel":${JSON.stringify(channel)},"peers":${presenceMembersJson(page.members)},"nextCursor":${JSON.stringify(nextCursor)}}`);
     }
     if (rest[2] === "publish" && method === "POST") {
       const body = await readJsonBody(req, Limits.maxRestBodyBytes);

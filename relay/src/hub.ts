@@ -201,10 +201,11 @@ export class LocalHub implements LocalDelivery {
     if (!subscribers) return 0;
     let frame: string | null = null;
     let reached = 0;
-    for (const connection of subscribers.keys()) {
+    for (const [connection, subscription] of subscribers) {
       if (!connection.canPresence || connection.peerId === event.excludePeerId) continue;
       frame ??= ServerFrame.presence(event.channel, event.joined, event.left);
-      if (connection.write(frame)) reached += 1;
+      if (subscription.heldPresence) subscription.heldPresence.push(frame);
+      else if (connection.write(frame)) reached += 1;
     }
     if (reached > 0) RelayCounters.bump(this.options.counters.framesOut, ServerFrameType.Presence, reached);
     return reached;

@@ -82,9 +82,26 @@ describe("internal endpoints", () => {
     const body = channelPeersResponseSchema.parse(await (await get(path)).json());
     expect(body.channel).toBe("rooms/a b");
     expect(body.peers.sort((x, y) => x.peerId.localeCompare(y.peerId))).toEqual([{ peerId: "alice", metadata: { n: 1 } }, { peerId: "bob" }]);
-    expect(channelPeersResponseSchema.parse(await (await get(RelayInternalPath.channelPeers(app.appId, "empty"))).json()).peers).toEqual([]);
+    expect(body.nextCursor).toBeNull();
+    expect(channelPeersResponseSchema.parse(await (await get(RelayInternalPath.channelPeers(app.appId, "empty"))).json())).toEqual({ channel: "empty", peers: [], nextCursor: null });
+
+    // One page at a time: peerId order, a cursor to the next page, none after the last.
+    const first = channelPeersResponseSchema.parse(await (await get(RelayInternalPath.channelPeers(app.appId, "rooms/a b", { limit: 1 }))).json());
+    expect(first.peers).toEqual([{ peerId: "alice", metadata: { n: 1 } }]);
+    expect(first.nextCursor).toEqual(expect.any(String));
+    const second = channelPeersResponseSchema.parse(await (await get(RelayInternalPath.channelPeers(app.appId, "rooms/a b", { limit: 1, cursor: first.nextCursor ?? "" }))).json());
+    expect(second).toEqual({ channel: "rooms/a b", peers: [{ peerId: "bob" }], nextCursor: null });
     alice.close();
     bob.close();
+  });
+
+  it("refuse a peers page query with a bad limit or a cursor it did not issue", async () => {
+    const base = RelayInternalPath.channelPeers(app.appId, "room").split("?")[0] ?? "";
+    for (const query of ["limit=0", "limit=1001", "limit=abc", "limit=2.5", "cursor=", "cursor=%2F%2F", "cursor=AA"]) {
+      const response = await get(`${base}?${query}`);
+      expect({ query, status: response.status }).toEqual({ query, status: 400 });
+      expect(await response.json()).toMatchObject({ error: "invalid_request" });
+    }
   });
 
   it("validate REST publishes: reserved and invalid channels, missing data, bodies over 32 KB", async () => {

@@ -322,21 +322,28 @@ describe("pub/sub, direct and presence", () => {
     for (const c of [bob2, alice]) c.close();
   });
 
-  it("sends a full roster on subscribe, announces joins/leaves once per peer, and is idempotent", async () => {
+  it("sends the roster on subscribe, announces joins/leaves once per peer, and a repeat subscribe only acks", async () => {
     const alice = await subscribed("lobby", { sub: "alice", claims: { peerMetadata: { n: "A" } } });
     const aliceRoster = await alice.waitFor((f) => f.type === "presence");
-    expect(aliceRoster).toEqual({ type: "presence", channel: "lobby", joined: [], left: [] });
+    expect(aliceRoster).toEqual({ type: "presence", channel: "lobby", roster: { page: 1, last: true }, joined: [], left: [] });
 
     const bob1 = await subscribed("lobby", { sub: "bob" });
-    expect(await bob1.waitFor((f) => f.type === "presence")).toEqual({ type: "presence", channel: "lobby", joined: [{ peerId: "alice", metadata: { n: "A" } }], left: [] });
+    expect(await bob1.waitFor((f) => f.type === "presence")).toEqual({
+      type: "presence",
+      channel: "lobby",
+      roster: { page: 1, last: true },
+      joined: [{ peerId: "alice", metadata: { n: "A" } }],
+      left: [],
+    });
     expect(await alice.waitFor((f) => f.type === "presence" && (f.joined as unknown[]).length === 1)).toMatchObject({ joined: [{ peerId: "bob" }], left: [] });
 
-    // A second connection of bob: no new announcement; a repeat subscribe sends a fresh roster only.
+    // A second connection of bob: no new announcement. A repeat subscribe acks and sends nothing more:
+    // the connection already has the roster and every change since.
     const bob2 = await subscribed("lobby", { sub: "bob" });
     await bob2.waitFor((f) => f.type === "presence");
     await bob1.request({ type: "subscribe", channel: "lobby" });
     await sleep(50);
-    expect(bob1.framesOf("presence")).toHaveLength(2);
+    expect(bob1.framesOf("presence")).toHaveLength(1);
     expect(alice.framesOf("presence")).toHaveLength(2);
 
     // bob leaves only when his last connection goes.
@@ -375,7 +382,7 @@ describe("pub/sub, direct and presence", () => {
       ["game/1/sub", "deep"],
     ]);
     expect(wild.framesOf("presence")).toHaveLength(0);
-    expect(player.framesOf("presence")).toEqual([{ type: "presence", channel: "game/1", joined: [], left: [] }]);
+    expect(player.framesOf("presence")).toEqual([{ type: "presence", channel: "game/1", roster: { page: 1, last: true }, joined: [], left: [] }]);
     wild.close();
     player.close();
   });

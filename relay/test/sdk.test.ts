@@ -4,7 +4,7 @@ import { SignallingClient } from "@metered-ca/realtime";
 import type { ChannelMessage, DirectMessageEvent, PresenceEvent, SignallingClientOptions } from "@metered-ca/realtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import { CloseCode, ErrorCode } from "../src/protocol";
+import { CloseCode, ErrorCode, Limits } from "../src/protocol";
 import type { SnapshotApp } from "../src/protocol";
 import type { RelayHandle } from "../src/server";
 import { FakeControlPlane, TestClient, appFixture, eventually, firstPublishableKey, firstSecretKey, internalHeaders, mintToken, removeTempDirs, startTestRelay } from "./helpers";
@@ -84,6 +84,35 @@ describe("@metered-ca/realtime SignallingClient against the relay", () => {
     expect(await raw.waitFor((f) => f.type === "message")).toMatchObject({ channel: "lobby", data: "from-sdk" });
     raw.close();
   });
+
+  it("builds a roster of 600 peers from its pages: each presence event adds its joined peers", async () => {
+    const crowdApp = appFixture({ limits: { maxConcurrentConnections: 1_000 } });
+    controlPlane.setApps([...controlPlane.apps, crowdApp]);
+    await relay.refreshNow();
+    const crowd = Array.from({ length: 600 }, (_, i) => `crowd-${String(i).padStart(3, "0")}`);
+    // Peers without the presence permission: they fill the channel and receive nothing.
+    const sockets = await Promise.all(
+      crowd.map(async (sub) => {
+        const client = await TestClient.connect(relay, `token=${await mintToken(firstSecretKey(crowdApp), { sub, claims: { permissions: ["subscribe"] } })}`);
+        await client.request({ type: "subscribe", channel: "crowd" });
+        return client;
+      }),
+    );
+    const watcher = sdkClient({ tokenProvider: () => mintToken(firstSecretKey(crowdApp), { sub: "watcher" }) });
+    const roster = new Set<string>();
+    let presenceEvents = 0;
+    watcher.on("presence", (event) => {
+      presenceEvents += 1;
+      for (const peer of event.joined) roster.add(peer.peerId);
+      for (const peer of event.left) roster.delete(peer.peerId);
+    });
+    await watcher.connect();
+    await watcher.subscribe("crowd");
+    await eventually(() => expect(roster.size).toBe(crowd.length), 10_000);
+    expect([...roster].sort()).toEqual(crowd);
+    expect(presenceEvents).toBe(Math.ceil(crowd.length / Limits.presenceRosterPagePeers));
+    for (const socket of sockets) socket.close();
+  }, 60_000);
 
   it("sees a terminal 4001 for an unknown key and a 4020 disconnect without reconnecting", async () => {
     const bad = sdkClient({ apiKey: "pk_live_doesnotexist" });

@@ -2,7 +2,7 @@
 // schemas, so a change here is a change to both. All internal calls carry
 // `Authorization: Bearer <RELAY_SECRET>`.
 import { z } from "zod";
-import { ACTIONS, PlanDefaults } from "./limits";
+import { ACTIONS, Limits, PlanDefaults } from "./limits";
 
 export const INTERNAL_AUTH_HEADER = "authorization";
 
@@ -18,8 +18,9 @@ export const RelayInternalPath = {
   /** POST: something in the snapshot changed; the node refreshes its plan cache at once (202). */
   planChanged: "/internal/plan-changes",
   stats: (appId: string) => `/internal/apps/${encodeURIComponent(appId)}/stats`,
-  channelPeers: (appId: string, channel: string) =>
-    `/internal/apps/${encodeURIComponent(appId)}/channels/${encodeURIComponent(channel)}/peers`,
+  /** GET: one page of the channel's peers (ChannelPeersQuery in the query string). */
+  channelPeers: (appId: string, channel: string, page: ChannelPeersQuery = { limit: Limits.channelPeersDefaultLimit }) =>
+    `/internal/apps/${encodeURIComponent(appId)}/channels/${encodeURIComponent(channel)}/peers?${channelPeersQueryString(page)}`,
   publish: (appId: string, channel: string) =>
     `/internal/apps/${encodeURIComponent(appId)}/channels/${encodeURIComponent(channel)}/publish`,
   disconnectPeer: (appId: string, peerId: string) =>
@@ -208,9 +209,44 @@ export const relayStatsResponseSchema = z.object({
   peakConcurrent: z.number().int().nonnegative(),
   messagesUsed: z.number().int().nonnegative(),
 });
+/**
+ * `GET /v1/channels/:channel/peers` pages through a channel's peers in peerId order. The cursor is opaque
+ * to clients (base64url of the page's last peerId), so a page boundary stays put while peers come and go:
+ * a peer present throughout a walk is listed exactly once.
+ */
+export function encodeChannelPeersCursor(lastPeerId: string): string {
+  return Buffer.from(lastPeerId, "utf8").toString("base64url");
+}
+
+/** The peerId a cursor continues after; null when it is not a cursor this API issued. */
+export function decodeChannelPeersCursor(cursor: string): string | null {
+  if (!/^[A-Za-z0-9_-]+$/.test(cursor)) return null;
+  const peerId = Buffer.from(cursor, "base64url").toString("latin1");
+  const printableAscii = /^[\x20-\x7e]+$/.test(peerId);
+  return printableAscii && peerId.length <= Limits.maxPeerIdBytes && encodeChannelPeersCursor(peerId) === cursor ? peerId : null;
+}
+
+export const channelPeersQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(Limits.channelPeersMaxLimit).default(Limits.channelPeersDefaultLimit),
+  cursor: z
+    .string()
+    .max(256)
+    .refine((cursor) => decodeChannelPeersCursor(cursor) !== null, "not a cursor from a previous page")
+    .optional(),
+});
+export type ChannelPeersQuery = z.infer<typeof channelPeersQuerySchema>;
+
+function channelPeersQueryString(page: ChannelPeersQuery): string {
+  const query = new URLSearchParams({ limit: String(page.limit) });
+  if (page.cursor !== undefined) query.set("cursor", page.cursor);
+  return query.toString();
+}
+
 export const channelPeersResponseSchema = z.object({
   channel: z.string(),
   peers: z.array(z.object({ peerId: z.string(), metadata: z.record(z.string(), z.unknown()).optional() })),
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: z.string().nullable(),
 });
 export const relayPublishRequestSchema = z.object({
   data: z.unknown(),

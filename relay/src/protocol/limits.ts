@@ -23,6 +23,14 @@ export const Limits = {
   maxRestBodyBytes: 32 * 1024,
   /** Billing rounds each delivered payload up to blocks of this size. */
   egressBlockBytes: 4 * 1024,
+  /**
+   * Peers per roster page after a subscribe. The published SDK's MeteredPeer tracks at most 256 peers
+   * per channel, so every roster it can hold still arrives as one frame.
+   */
+  presenceRosterPagePeers: 256,
+  /** `GET /v1/channels/:channel/peers`: peers per page when `limit` is not given, and the largest `limit`. */
+  channelPeersDefaultLimit: 256,
+  channelPeersMaxLimit: 1_000,
   /** The server closes a token's connection this long before its `exp`. */
   tokenExpiryLeadMs: 250,
   serverPingIntervalMs: 30_000,

@@ -6,6 +6,8 @@ import type {
   DirectEvent,
   LocalDelivery,
   PresenceEvent,
+  PresenceMember,
+  PresenceStore,
   RelayStateCluster,
 } from "./types";
 import { SimulatedRelay } from "./simulated-metering";
@@ -39,6 +41,18 @@ class RecordingDelivery implements LocalDelivery {
     this.disconnects.push({ appId, peerId, closeCode });
     return this.localPeers[`${appId}/${peerId}`] ?? 0;
   }
+}
+
+/** A channel's whole roster, read page by page (small pages, so tests walk several). */
+export async function readWholeRoster(presence: PresenceStore, appId: string, channel: string, pageSize = 2): Promise<PresenceMember[]> {
+  const members: PresenceMember[] = [];
+  let after: string | null = null;
+  do {
+    const page = await presence.rosterPage(appId, channel, after, pageSize);
+    members.push(...page.members);
+    after = page.nextAfter;
+  } while (after !== null);
+  return members;
 }
 
 /** Waits until `check` passes: cross-node delivery may be asynchronous in networked implementations. */
@@ -215,11 +229,11 @@ export function describeStateContract(name: string, createCluster: () => RelaySt
         expect(await state.presence.join(appId, "room", { peerId: "alice", metadataJson: '{"n":1}' }, "c1")).toEqual({ firstForPeer: true });
         expect(await state.presence.join(appId, "room", { peerId: "alice", metadataJson: '{"n":2}' }, "c2")).toEqual({ firstForPeer: false });
         expect(await state.presence.join(appId, "room", { peerId: "alice" }, "c2")).toEqual({ firstForPeer: false });
-        expect(await state.presence.roster(appId, "room")).toEqual([{ peerId: "alice", metadataJson: '{"n":1}' }]);
+        expect(await readWholeRoster(state.presence, appId, "room")).toEqual([{ peerId: "alice", metadataJson: '{"n":1}' }]);
         expect(await state.presence.leave(appId, "room", "alice", "c1")).toEqual({ lastForPeer: false });
-        expect(await state.presence.roster(appId, "room")).toHaveLength(1);
+        expect(await readWholeRoster(state.presence, appId, "room")).toHaveLength(1);
         expect(await state.presence.leave(appId, "room", "alice", "c2")).toEqual({ lastForPeer: true });
-        expect(await state.presence.roster(appId, "room")).toEqual([]);
+        expect(await readWholeRoster(state.presence, appId, "room")).toEqual([]);
         expect(await state.presence.leave(appId, "room", "alice", "c2")).toEqual({ lastForPeer: false });
       });
 
@@ -233,11 +247,63 @@ export function describeStateContract(name: string, createCluster: () => RelaySt
         await b.presence.join(appId, "room", { peerId: "bob" }, "b:1");
         await b.presence.join(appId, "other", { peerId: "carol" }, "b:2");
         await b.presence.join(otherApp, "room", { peerId: "dave" }, "b:3");
-        const roster = await b.presence.roster(appId, "room");
-        expect(roster.map((m) => m.peerId).sort()).toEqual(["alice", "bob"]);
+        const roster = await readWholeRoster(b.presence, appId, "room");
+        expect(roster.map((m) => m.peerId)).toEqual(["alice", "bob"]);
         expect((await a.presence.join(appId, "room", { peerId: "bob" }, "a:2")).firstForPeer).toBe(false);
         expect((await b.presence.leave(appId, "room", "bob", "b:1")).lastForPeer).toBe(false);
         expect((await a.presence.leave(appId, "room", "bob", "a:2")).lastForPeer).toBe(true);
+      });
+
+      it("reads the roster a page at a time in peerId order; the last page has no next cursor", async () => {
+        const state = (await cluster()).node("a");
+        const appId = freshApp();
+        for (const peerId of ["p-05", "p-01", "p-03", "p-02", "p-04"]) await state.presence.join(appId, "room", { peerId, metadataJson: `{"id":"${peerId}"}` }, `c-${peerId}`);
+        await state.presence.join(appId, "room", { peerId: "p-03" }, "c-p-03-second");
+        const ids = (members: PresenceMember[]) => members.map((m) => m.peerId);
+
+        const first = await state.presence.rosterPage(appId, "room", null, 2);
+        expect(first).toEqual({ members: [{ peerId: "p-01", metadataJson: '{"id":"p-01"}' }, { peerId: "p-02", metadataJson: '{"id":"p-02"}' }], nextAfter: "p-02" });
+        const second = await state.presence.rosterPage(appId, "room", "p-02", 2);
+        expect(second).toEqual({ members: [{ peerId: "p-03", metadataJson: '{"id":"p-03"}' }, { peerId: "p-04", metadataJson: '{"id":"p-04"}' }], nextAfter: "p-04" });
+        expect(await state.presence.rosterPage(appId, "room", "p-04", 2)).toEqual({ members: [{ peerId: "p-05", metadataJson: '{"id":"p-05"}' }], nextAfter: null });
+        // A page that ends exactly at the last peer is the last page.
+        expect(ids((await state.presence.rosterPage(appId, "room", null, 5)).members)).toEqual(["p-01", "p-02", "p-03", "p-04", "p-05"]);
+        expect((await state.presence.rosterPage(appId, "room", null, 5)).nextAfter).toBeNull();
+        // A cursor whose peer has left still continues after it.
+        await state.presence.leave(appId, "room", "p-02", "c-p-02");
+        expect(ids((await state.presence.rosterPage(appId, "room", "p-02", 10)).members)).toEqual(["p-03", "p-04", "p-05"]);
+        expect(await state.presence.rosterPage(appId, "room", "p-05", 10)).toEqual({ members: [], nextAfter: null });
+        expect(await state.presence.rosterPage(freshApp(), "room", null, 10)).toEqual({ members: [], nextAfter: null });
+      });
+
+      it("a peer present throughout a paged read appears exactly once while others join and leave", async () => {
+        const shared = await cluster();
+        const a = shared.node("a");
+        const b = shared.node("b");
+        const appId = freshApp();
+        const steady = Array.from({ length: 20 }, (_, i) => `steady-${String(i).padStart(2, "0")}`);
+        for (const peerId of steady) await a.presence.join(appId, "room", { peerId }, `a:${peerId}`);
+        const transient = Array.from({ length: 20 }, (_, i) => `steady-${String(i).padStart(2, "0")}x`);
+        for (const peerId of transient.slice(0, 10)) await b.presence.join(appId, "room", { peerId }, `b:${peerId}`);
+
+        const seen: string[] = [];
+        let after: string | null = null;
+        let turn = 0;
+        do {
+          const page = await b.presence.rosterPage(appId, "room", after, 3);
+          seen.push(...page.members.map((m) => m.peerId));
+          after = page.nextAfter;
+          // Between pages, peers on both sides of the cursor come and go.
+          const joining = transient[10 + (turn % 10)];
+          const leaving = transient[turn % 10];
+          if (joining !== undefined) await b.presence.join(appId, "room", { peerId: joining }, `b:${joining}`);
+          if (leaving !== undefined) await b.presence.leave(appId, "room", leaving, `b:${leaving}`);
+          turn += 1;
+        } while (after !== null);
+
+        for (const peerId of steady) expect(seen.filter((id) => id === peerId)).toEqual([peerId]);
+        expect(new Set(seen).size).toBe(seen.length);
+        expect(seen).toEqual([...seen].sort());
       });
     });
 

@@ -94,8 +94,18 @@ export interface PresenceStore {
   join(appId: string, channel: string, member: PresenceMember, connectionId: string): Promise<{ firstForPeer: boolean }>;
   /** Removes one connection; `lastForPeer` is true when the peer just left (the caller announces it). */
   leave(appId: string, channel: string, peerId: string, connectionId: string): Promise<{ lastForPeer: boolean }>;
-  /** Every present peer once, with the metadata of its first joined connection. */
-  roster(appId: string, channel: string): Promise<PresenceMember[]>;
+  /**
+   * Up to `limit` present peers after `afterPeerId` (from the first when null) in peerId order, each
+   * once with the metadata of its first joined connection. Costs the page, not the channel. `nextAfter`
+   * continues the walk (the page's last peerId), null when the page reached the end; a peer present
+   * throughout a walk appears in exactly one of its pages.
+   */
+  rosterPage(appId: string, channel: string, afterPeerId: string | null, limit: number): Promise<RosterPage>;
+}
+
+export interface RosterPage {
+  members: PresenceMember[];
+  nextAfter: string | null;
 }
 
 /** A channel message; `dataJson` is the already-serialized `data` so a frame is built once per fan-out. */

@@ -161,7 +161,7 @@ describe("several relay nodes through Redis", () => {
     expect((await alice.request({ type: "subscribe", channel: "room" })).type).toBe("ack");
     expect((await bob.request({ type: "subscribe", channel: "room" })).type).toBe("ack");
     // Bob's roster holds alice (on another node); alice hears bob join.
-    expect(await bob.waitFor((f) => f.type === "presence")).toEqual({ type: "presence", channel: "room", joined: [{ peerId: "alice" }], left: [] });
+    expect(await bob.waitFor((f) => f.type === "presence")).toEqual({ type: "presence", channel: "room", roster: { page: 1, last: true }, joined: [{ peerId: "alice" }], left: [] });
     expect(await alice.waitFor((f) => f.type === "presence" && Array.isArray(f.joined) && f.joined.length === 1)).toMatchObject({ joined: [{ peerId: "bob", metadata: { name: "Bob" } }] });
 
     expect((await carol.request({ type: "publish", channel: "room", data: { hello: 1 } })).type).toBe("ack");

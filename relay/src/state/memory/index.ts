@@ -13,7 +13,9 @@ import type {
   PresenceStore,
   RelayState,
   RelayStateCluster,
+  RosterPage,
 } from "../types";
+import { SortedPeers } from "../sorted-peers";
 
 interface PeriodCounter {
   periodStartUnix: number;
@@ -35,8 +37,8 @@ interface PresenceEntry {
 class MemoryHub {
   readonly leasesByApp = new Map<string, Set<string>>();
   readonly counters = new Map<string, PeriodCounter>();
-  /** appId → channel → peerId → entry; insertion order keeps rosters stable. */
-  readonly presence = new Map<string, Map<string, Map<string, PresenceEntry>>>();
+  /** appId → channel → its peers in peerId order (rosters are read a page at a time). */
+  readonly presence = new Map<string, Map<string, SortedPeers<PresenceEntry>>>();
   readonly deliveries = new Set<LocalDelivery>();
 }
 
@@ -121,7 +123,7 @@ class MemoryMessageCounterStore implements MessageCounterStore {
 class MemoryPresenceStore implements PresenceStore {
   constructor(private readonly hub: MemoryHub) {}
 
-  private channelPeers(appId: string, channel: string, create: boolean): Map<string, PresenceEntry> | undefined {
+  private channelPeers(appId: string, channel: string, create: boolean): SortedPeers<PresenceEntry> | undefined {
     let channels = this.hub.presence.get(appId);
     if (!channels) {
       if (!create) return undefined;
@@ -130,7 +132,7 @@ class MemoryPresenceStore implements PresenceStore {
     }
     let peers = channels.get(channel);
     if (!peers && create) {
-      peers = new Map();
+      peers = new SortedPeers();
       channels.set(channel, peers);
     }
     return peers;
@@ -163,14 +165,12 @@ class MemoryPresenceStore implements PresenceStore {
     return { lastForPeer: true };
   }
 
-  async roster(appId: string, channel: string): Promise<PresenceMember[]> {
+  async rosterPage(appId: string, channel: string, afterPeerId: string | null, limit: number): Promise<RosterPage> {
     const peers = this.channelPeers(appId, channel, false);
-    if (!peers) return [];
-    const members: PresenceMember[] = [];
-    for (const [peerId, entry] of peers) {
-      members.push(entry.metadataJson === undefined ? { peerId } : { peerId, metadataJson: entry.metadataJson });
-    }
-    return members;
+    if (!peers) return { members: [], nextAfter: null };
+    const page = peers.page(afterPeerId, limit);
+    const members: PresenceMember[] = page.entries.map(([peerId, entry]) => (entry.metadataJson === undefined ? { peerId } : { peerId, metadataJson: entry.metadataJson }));
+    return { members, nextAfter: page.nextAfter };
   }
 }
 

@@ -2,11 +2,12 @@
 // node, so "first connection of a peer" and "last connection of a peer" are decided atomically in
 // Redis. Each node also indexes its own memberships, which lets any node reap a crashed node's
 // presence (see REAP) and lets this node push its memberships again after an outage.
-import type { PresenceMember, PresenceStore } from "../types";
+import { SortedPeers } from "../sorted-peers";
+import type { PresenceMember, PresenceStore, RosterPage } from "../types";
 import { UNAVAILABLE } from "./link";
 import type { RedisLink } from "./link";
 import type { RedisKeys } from "./keys";
-import { PRESENCE_JOIN, PRESENCE_LEAVE, PRESENCE_ROSTER } from "./scripts";
+import { PRESENCE_JOIN, PRESENCE_LEAVE, PRESENCE_ROSTER_PAGE } from "./scripts";
 
 interface LocalPeer {
   /** Set in the literal that creates the entry: a property added later costs a backing store of its own. */
@@ -39,8 +40,8 @@ function parseIndexEntry(text: string): [string, string, string, string] | null 
 }
 
 export class RedisPresenceStore implements PresenceStore {
-  /** This node's memberships: appId\0channel → peerId → entry (insertion order = join order). */
-  private readonly own = new Map<string, Map<string, LocalPeer>>();
+  /** This node's memberships: appId\0channel → its peers here, in peerId order (the roster during an outage). */
+  private readonly own = new Map<string, SortedPeers<LocalPeer>>();
 
   constructor(
     private readonly link: RedisLink,
@@ -55,7 +56,7 @@ export class RedisPresenceStore implements PresenceStore {
     const key = channelKey(appId, channel);
     let peers = this.own.get(key);
     if (!peers) {
-      peers = new Map();
+      peers = new SortedPeers();
       this.own.set(key, peers);
     }
     const existing = peers.get(member.peerId);
@@ -103,22 +104,25 @@ export class RedisPresenceStore implements PresenceStore {
     return { lastForPeer: result === 1 };
   }
 
-  async roster(appId: string, channel: string): Promise<PresenceMember[]> {
-    const result = await this.link.call((redis) => this.link.script(redis, PRESENCE_ROSTER, [], [this.keys.prefix, appId, channel]));
+  async rosterPage(appId: string, channel: string, afterPeerId: string | null, limit: number): Promise<RosterPage> {
+    const result = await this.link.call((redis) =>
+      this.link.script(redis, PRESENCE_ROSTER_PAGE, [], [this.keys.prefix, appId, channel, afterPeerId ?? "", String(limit)]),
+    );
     if (result === UNAVAILABLE) {
-      const peers = this.own.get(channelKey(appId, channel));
-      return peers ? [...peers].map(([peerId, entry]) => memberOf(peerId, entry.metadataJson)) : [];
+      const page = this.own.get(channelKey(appId, channel))?.page(afterPeerId, limit);
+      return page ? { members: page.entries.map(([peerId, entry]) => memberOf(peerId, entry.metadataJson)), nextAfter: page.nextAfter } : { members: [], nextAfter: null };
     }
-    if (!Array.isArray(result)) throw new Error("unexpected roster reply");
+    if (!Array.isArray(result)) throw new Error("unexpected roster page reply");
     const members: PresenceMember[] = [];
-    for (let i = 0; i + 1 < result.length; i += 2) {
+    for (let i = 1; i + 1 < result.length; i += 2) {
       const peerId: unknown = result[i];
       const metadataText: unknown = result[i + 1];
       if (typeof peerId !== "string" || typeof metadataText !== "string") continue;
       // Stored as the JSON text a node validated at connect: passed on as is, never parsed here.
       members.push(memberOf(peerId, metadataText === "" ? undefined : metadataText));
     }
-    return members;
+    const last = members.at(-1);
+    return { members, nextAfter: result[0] === 1 && last ? last.peerId : null };
   }
 
   /** Makes Redis hold exactly this node's local memberships (idempotent; no announcements). */

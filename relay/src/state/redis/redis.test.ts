@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { PrivateRedis, freePort } from "../../../test/multinode/redis-server";
-import { describeStateContract } from "../contract";
+import { describeStateContract, readWholeRoster } from "../contract";
 import type { DirectEvent, LocalDelivery, PresenceEvent } from "../types";
 import { createRedisStateCluster, deleteKeys } from "./index";
 import type { RedisRelayState } from "./index";
@@ -94,7 +94,7 @@ describe("redis state beyond the contract", () => {
     expect(await b.leases.count("app_x")).toBe(2);
     await eventually(async () => expect(await b.leases.count("app_x")).toBe(0), 4_000);
     expect(Date.now() - stoppedAt).toBeGreaterThanOrEqual(fastTiming.leaseTtlMs - 100);
-    await eventually(async () => expect((await b.presence.roster("app_x", "room")).map((m) => m.peerId)).toEqual(["bob"]));
+    await eventually(async () => expect((await readWholeRoster(b.presence, "app_x", "room")).map((m) => m.peerId)).toEqual(["bob"]));
     await eventually(() => expect(deliveryB.presence.some((e) => e.left.some((l) => l.peerId === "alice"))).toBe(true));
     expect((await b.leases.acquire("app_x", "b:9", 1)).acquired).toBe(true);
   });
@@ -224,7 +224,7 @@ describe("redis outages", () => {
     // Redis now holds a's local view: a:1 released during the outage, a:2 and a:3 acquired during it.
     expect(await b.leases.count("app_o")).toBe(3);
     await eventually(() => expect(b.counters.total("app_o", 1000)).toBe(10));
-    expect((await b.presence.roster("app_o", "room")).map((m) => m.peerId)).toEqual(["alice"]);
+    expect((await readWholeRoster(b.presence, "app_o", "room")).map((m) => m.peerId)).toEqual(["alice"]);
     expect(await a.bus.sendDirect({ appId: "app_o", toPeerId: "bob", fromPeerId: "x", dataJson: "1" })).toBe(1);
   });
 
@@ -274,7 +274,7 @@ describe("redis outages", () => {
     await eventually(() => expect(a.health().outages).toBeGreaterThanOrEqual(1), 3_000);
     await eventually(() => expect([a.health().degraded, b.health().degraded]).toEqual([false, false]), 5_000);
     expect(await a.leases.count("app_r")).toBe(2);
-    expect(await a.presence.roster("app_r", "room")).toEqual([{ peerId: "bob", metadataJson: '{"n":1}' }]);
+    expect(await readWholeRoster(a.presence, "app_r", "room")).toEqual([{ peerId: "bob", metadataJson: '{"n":1}' }]);
     a.counters.increment("app_r", 1000, 1);
     await eventually(() => expect([a.counters.total("app_r", 1000), b.counters.total("app_r", 1000)]).toEqual([56, 56]));
   });

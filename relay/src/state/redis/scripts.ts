@@ -9,8 +9,8 @@
 //   P node:<nodeId>:lease-apps      SET apps the node holds leases for (heartbeat walks it)
 //   P node:<nodeId>:presence        SET JSON [app, channel, peer, connection] (reaped when the node dies)
 //   P pres:<app>:<channel>          HASH c:<conn> → peer, p:<peer> → connection count, m:<peer> → metadata JSON
-//   P presorder:<app>:<channel>     ZSET peer → join sequence (stable roster order)
-//   P presseq                       STRING join sequence
+//   P prespeers:<app>:<channel>     ZSET the channel's present peers, all scored 0, so ordered by peerId
+//                                   and read a page at a time with a BYLEX range
 //   P msg:<app>:<period>            HASH b (the largest control-plane count any node reported),
 //                                   n:<node> (node's increments the control plane has not acknowledged)
 // App ids never contain ":" (they are `app_…`), so app/channel pairs map to keys unambiguously.
@@ -138,7 +138,7 @@ local function presence_leave(prefix, app, channel, peer, conn)
   redis.call('HDEL', hash, 'c:' .. conn)
   if redis.call('HINCRBY', hash, 'p:' .. peer, -1) > 0 then return 0 end
   redis.call('HDEL', hash, 'p:' .. peer, 'm:' .. peer)
-  redis.call('ZREM', prefix .. 'presorder:' .. app .. ':' .. channel, peer)
+  redis.call('ZREM', prefix .. 'prespeers:' .. app .. ':' .. channel, peer)
   return 1
 end
 `;
@@ -151,7 +151,7 @@ if redis.call('HSETNX', hash, 'c:' .. conn, peer) == 0 then return 0 end
 redis.call('SADD', ARGV[7], cjson.encode({app, channel, peer, conn}))
 if redis.call('HINCRBY', hash, 'p:' .. peer, 1) > 1 then return 0 end
 if meta ~= '' then redis.call('HSET', hash, 'm:' .. peer, meta) end
-redis.call('ZADD', prefix .. 'presorder:' .. app .. ':' .. channel, redis.call('INCR', prefix .. 'presseq'), peer)
+redis.call('ZADD', prefix .. 'prespeers:' .. app .. ':' .. channel, 0, peer)
 return 1
 `;
 
@@ -162,14 +162,28 @@ redis.call('SREM', ARGV[6], cjson.encode({app, channel, peer, conn}))
 return presence_leave(prefix, app, channel, peer, conn)
 `;
 
-/** ARGV: prefix, app, channel. Returns [peer, metadata JSON or '', …] in join order. */
-export const PRESENCE_ROSTER = `
-local prefix, app, channel = ARGV[1], ARGV[2], ARGV[3]
-local hash = prefix .. 'pres:' .. app .. ':' .. channel
-local out = {}
-for _, peer in ipairs(redis.call('ZRANGE', prefix .. 'presorder:' .. app .. ':' .. channel, 0, -1)) do
+/**
+ * One roster page: up to `limit` peers after `after` ('' = from the first) in peerId order.
+ * ARGV: prefix, app, channel, after, limit. Returns [more (1 when peers follow the page), peer, metadata JSON or '', …].
+ */
+export const PRESENCE_ROSTER_PAGE = `
+local prefix, app, channel, after, limit = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
+local from = '-'
+if after ~= '' then from = '(' .. after end
+local peers = redis.call('ZRANGEBYLEX', prefix .. 'prespeers:' .. app .. ':' .. channel, from, '+', 'LIMIT', 0, limit + 1)
+local more = 0
+if #peers > limit then
+  more = 1
+  peers[#peers] = nil
+end
+local out = {more}
+if #peers == 0 then return out end
+local fields = {}
+for i, peer in ipairs(peers) do fields[i] = 'm:' .. peer end
+local metadata = redis.call('HMGET', prefix .. 'pres:' .. app .. ':' .. channel, unpack(fields))
+for i, peer in ipairs(peers) do
   table.insert(out, peer)
-  table.insert(out, redis.call('HGET', hash, 'm:' .. peer) or '')
+  table.insert(out, metadata[i] or '')
 end
 return out
 `;
