@@ -2,6 +2,7 @@
 // state. Every call is bounded by a timeout; an unreachable relay becomes `unavailable` (503).
 import {
   acceptedResponseSchema,
+  type ChannelPeersQuery,
   channelPeersResponseSchema,
   disconnectPeerResponseSchema,
   INTERNAL_AUTH_HEADER,
@@ -16,7 +17,8 @@ import { DomainError, DomainErrorCode } from "@/lib/errors";
 
 export interface RelayClient {
   stats(appId: string): Promise<z.infer<typeof relayStatsResponseSchema>>;
-  channelPeers(appId: string, channel: string): Promise<z.infer<typeof channelPeersResponseSchema>>;
+  /** One page of the channel's peers (the relay pages too, so neither side holds a whole roster). */
+  channelPeers(appId: string, channel: string, page: ChannelPeersQuery): Promise<z.infer<typeof channelPeersResponseSchema>>;
   publish(
     appId: string,
     channel: string,
@@ -71,7 +73,7 @@ export function createRelayClient(options: { baseUrl: string; relaySecret: strin
   return {
     // Stats only decorate a usage response, so a slow relay gets less patience than a publish does.
     stats: (appId) => call("GET", RelayInternalPath.stats(appId), relayStatsResponseSchema, undefined, Math.min(options.timeoutMs ?? 3_000, 1_000)),
-    channelPeers: (appId, channel) => call("GET", RelayInternalPath.channelPeers(appId, channel), channelPeersResponseSchema),
+    channelPeers: (appId, channel, page) => call("GET", RelayInternalPath.channelPeers(appId, channel, page), channelPeersResponseSchema),
     publish: (appId, channel, body) => call("POST", RelayInternalPath.publish(appId, channel), relayPublishResponseSchema, body),
     disconnectPeer: (appId, peerId) => call("DELETE", RelayInternalPath.disconnectPeer(appId, peerId), disconnectPeerResponseSchema),
     notifyPlanChanged: async (notice) => {

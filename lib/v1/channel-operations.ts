@@ -4,17 +4,19 @@ import { assertActionAllowed, assertChannelAllowed, assertChannelName, assertFul
 import { DomainError } from "@/lib/errors";
 import { assertAppActive, type AuthenticatedKey } from "@/lib/keys/authenticate-secret-key";
 import { type RelayClient, RelayUnknownAppError } from "@/lib/relay/relay-client";
+import type { ChannelPeersQuery } from "@tollgate/relay/protocol";
 import { isValidPeerId } from "@tollgate/relay/validation";
 
-export async function getChannelPeers(relay: RelayClient, input: { key: AuthenticatedKey; channel: string }) {
+/** One page of a channel's peers, in peerId order; `nextCursor` continues the walk (null on the last page). */
+export async function getChannelPeers(relay: RelayClient, input: { key: AuthenticatedKey; channel: string; page: ChannelPeersQuery }) {
   assertChannelName(input.channel);
   assertActionAllowed(input.key.actions, "presence");
   assertChannelAllowed(input.key.channelPatterns, input.channel);
   try {
-    return await relay.channelPeers(input.key.appId, input.channel);
+    return await relay.channelPeers(input.key.appId, input.channel, input.page);
   } catch (error) {
     // A relay that has not loaded the app yet has nobody connected to it.
-    if (error instanceof RelayUnknownAppError) return { channel: input.channel, peers: [] };
+    if (error instanceof RelayUnknownAppError) return { channel: input.channel, peers: [], nextCursor: null };
     throw error;
   }
 }

@@ -103,8 +103,24 @@ export function buildOpenApiDocument(serverUrl: string) {
       "/v1/channels/{channel}/peers": {
         get: {
           operationId: "getChannelPeers",
-          summary: "Peers present in a channel, across all relay nodes (needs the presence action)",
-          parameters: [channelParam],
+          summary: "Peers present in a channel, across all relay nodes, a page at a time in peerId order (needs the presence action)",
+          parameters: [
+            channelParam,
+            {
+              name: "limit",
+              in: "query",
+              required: false,
+              description: `Peers per page (default ${Limits.channelPeersDefaultLimit})`,
+              schema: { type: "integer", minimum: 1, maximum: Limits.channelPeersMaxLimit, default: Limits.channelPeersDefaultLimit },
+            },
+            {
+              name: "cursor",
+              in: "query",
+              required: false,
+              description: "The previous page's nextCursor (opaque); absent for the first page",
+              schema: { type: "string" },
+            },
+          ],
           responses: { "200": { description: "Peers", ...jsonContent({ $ref: "#/components/schemas/ChannelPeers" }) }, ...errors(400, 401, 403, 429, 503) },
         },
       },

@@ -1,6 +1,6 @@
 // Request and response schemas of /v1 (PROTOCOL §7). The handlers parse with these and
 // /v1/openapi.json is generated from them, so the document cannot drift from the code.
-import { channelPeersResponseSchema, disconnectPeerResponseSchema } from "@tollgate/relay/protocol";
+import { channelPeersQuerySchema, channelPeersResponseSchema, disconnectPeerResponseSchema } from "@tollgate/relay/protocol";
 import { z } from "zod";
 import { text } from "@/lib/validation/text";
 
@@ -20,6 +20,7 @@ export const publishRequestSchema = z
 export const publishResponseSchema = z
   .object({ channel: text(), delivered: z.number().int().nonnegative() });
 
+export { channelPeersQuerySchema };
 export const channelPeersSchema = channelPeersResponseSchema;
 export const disconnectPeerSchema = disconnectPeerResponseSchema;
 

@@ -200,13 +200,46 @@ describe("live operations through the relay", () => {
     const { app, auth } = await newKey();
     harness.relay.state.peers["room/1"] = [{ peerId: "a", metadata: { n: 1 } }];
     const peers = await invoke(peersRoute, { headers: auth, params: { channel: "room/1" } });
-    expect(peers.body).toEqual({ channel: "room/1", peers: [{ peerId: "a", metadata: { n: 1 } }] });
+    expect(peers.body).toEqual({ channel: "room/1", peers: [{ peerId: "a", metadata: { n: 1 } }], nextCursor: null });
     const published = await invoke(publishRoute, { method: "POST", headers: auth, params: { channel: "room/1" }, body: { data: null, from: "server-1" } });
     expect(published.body).toEqual({ channel: "room/1", delivered: 2 });
     const call = harness.relay.calls.at(-1);
     expect(call).toMatchObject({ method: "POST", segments: ["internal", "apps", app.id, "channels", "room/1", "publish"], body: { data: null, from: "server-1" } });
     const closed = await invoke(disconnectRoute, { method: "DELETE", headers: auth, params: { peerId: "user 7" } });
     expect(closed.body).toEqual({ peerId: "user 7", closed: 1 });
+  });
+
+  it("happy: peers come a page at a time; following nextCursor walks the whole channel once, in peerId order", async () => {
+    const { app, auth } = await newKey();
+    const everyone = ["p5", "p1", "p4", "p2", "p3"].map((peerId) => ({ peerId }));
+    harness.relay.state.peers["room/paged"] = everyone;
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const query: string = cursor === null ? "limit=2" : `limit=2&cursor=${encodeURIComponent(cursor)}`;
+      const page = await invoke<{ channel: string; peers: Array<{ peerId: string }>; nextCursor: string | null }>(peersRoute, { headers: auth, params: { channel: "room/paged" }, path: `/?${query}` });
+      expect(page.status).toBe(200);
+      expect(page.body.peers.length).toBeLessThanOrEqual(2);
+      seen.push(...page.body.peers.map((peer) => peer.peerId));
+      cursor = page.body.nextCursor;
+      pages += 1;
+    } while (cursor !== null && pages < 10);
+    expect(seen).toEqual(["p1", "p2", "p3", "p4", "p5"]);
+    expect(pages).toBe(3);
+    // The page query reached the relay: it pages too, so no side holds the whole roster for one call.
+    expect(harness.relay.calls.at(-1)).toMatchObject({ method: "GET", segments: ["internal", "apps", app.id, "channels", "room/paged", "peers"] });
+  });
+
+  it("errors: a peers page with a bad limit or a cursor the API did not issue is 400 invalid_request", async () => {
+    const { auth } = await newKey();
+    const callsBefore = harness.relay.calls.length;
+    for (const query of ["limit=0", "limit=1001", "limit=ten", "limit=1.5", "cursor=", "cursor=not%2Fbase64", "cursor=AA"]) {
+      const response = await invoke(peersRoute, { headers: auth, params: { channel: "room/1" }, path: `/?${query}` });
+      expect({ query, status: response.status }).toEqual({ query, status: 400 });
+      expect(response.body).toMatchObject({ error: "invalid_request" });
+    }
+    expect(harness.relay.calls.length).toBe(callsBefore);
   });
 
   it("errors: publish without data is 400; a quota-dropped publish is 429; relay down is 503", async () => {
@@ -229,7 +262,7 @@ describe("live operations through the relay", () => {
   it("errors: an app the relay has not loaded yet has no peers and nobody to disconnect", async () => {
     const { app, auth } = await newKey();
     harness.relay.state.unknownApps.add(app.id);
-    expect((await invoke(peersRoute, { headers: auth, params: { channel: "c" } })).body).toEqual({ channel: "c", peers: [] });
+    expect((await invoke(peersRoute, { headers: auth, params: { channel: "c" } })).body).toEqual({ channel: "c", peers: [], nextCursor: null });
     expect((await invoke(disconnectRoute, { method: "DELETE", headers: auth, params: { peerId: "p" } })).body).toEqual({ peerId: "p", closed: 0 });
     expect((await invoke(usageRoute, { headers: auth })).body).toMatchObject({ concurrentNow: 0, relayReachable: true });
     const publish = await invoke(publishRoute, { method: "POST", headers: auth, params: { channel: "c" }, body: { data: 1 } });

@@ -5,7 +5,15 @@ import { randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { NextRequest } from "next/server";
-import { InternalApiError, type PlanChangeNotice, planChangeNoticeSchema, RelayInternalPath } from "@tollgate/relay/protocol";
+import {
+  channelPeersQuerySchema,
+  decodeChannelPeersCursor,
+  encodeChannelPeersCursor,
+  InternalApiError,
+  type PlanChangeNotice,
+  planChangeNoticeSchema,
+  RelayInternalPath,
+} from "@tollgate/relay/protocol";
 import type { Db } from "@/lib/db";
 import { billingPeriodAt, toUnixSeconds } from "@/lib/periods/billing-period";
 import { seedPlans, TEST_ENCRYPTION_KEY } from "./fixtures";
@@ -73,7 +81,17 @@ export async function startFakeRelay(relaySecret: string): Promise<FakeRelay> {
       const periodStartUnix = await fake.periodStartOf(appId);
       return reply(200, { appId, periodStartUnix, concurrentNow: state.concurrentNow, peakConcurrent: state.concurrentNow, messagesUsed: state.messagesUsed });
     }
-    if (resource === "channels" && name !== undefined && action === "peers") return reply(200, { channel: name, peers: state.peers[name] ?? [] });
+    if (resource === "channels" && name !== undefined && action === "peers") {
+      // Pages like the relay: peerId order, a page after the cursor's peer, a cursor while peers follow.
+      const query = channelPeersQuerySchema.safeParse(Object.fromEntries(new URLSearchParams((req.url ?? "").split("?")[1] ?? "")));
+      if (!query.success) return reply(400, { error: InternalApiError.InvalidRequest, message: "bad page query" });
+      const after = query.data.cursor === undefined ? null : decodeChannelPeersCursor(query.data.cursor);
+      const sorted = [...(state.peers[name] ?? [])].sort((x, y) => (x.peerId < y.peerId ? -1 : 1));
+      const rest = after === null ? sorted : sorted.filter((peer) => peer.peerId > after);
+      const peers = rest.slice(0, query.data.limit);
+      const last = peers.at(-1);
+      return reply(200, { channel: name, peers, nextCursor: rest.length > peers.length && last ? encodeChannelPeersCursor(last.peerId) : null });
+    }
     if (resource === "channels" && name !== undefined && action === "publish") {
       return reply(200, state.quotaExhausted ? { channel: name, delivered: 0, dropped: "over_message_quota" } : { channel: name, delivered: 2 });
     }
