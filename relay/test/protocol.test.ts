@@ -242,6 +242,8 @@ describe("frames and errors", () => {
     for (let i = 0; i < Limits.maxSubscriptionsPerConnection; i++) client.send({ type: "subscribe", channel: `many/${i}`, requestId: `s${i}` });
     await client.waitFor((f) => f.requestId === `s${Limits.maxSubscriptionsPerConnection - 1}`);
     expect(client.framesOf("ack")).toHaveLength(Limits.maxSubscriptionsPerConnection);
+    // The 100 subscribes spent the control-frame burst (PROTOCOL §8); 200 ms refill ten more.
+    await sleep(200);
     expect(await client.request({ type: "subscribe", channel: "many/extra" })).toMatchObject({ code: ErrorCode.ChannelLimitExceeded });
     expect((await client.request({ type: "subscribe", channel: "many/0" })).type).toBe("ack");
     expect((await client.request({ type: "unsubscribe", channel: "many/0" })).type).toBe("ack");
