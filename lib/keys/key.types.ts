@@ -2,9 +2,10 @@ import { ACTIONS, type Action, Limits } from "@tollgate/relay/protocol";
 import { z } from "zod";
 import { text } from "@/lib/validation/text";
 
-const channelPattern = text()
+/** A channel or channel pattern as the relay accepts it (PROTOCOL §4, §5): key patterns and token `channels`. */
+export const channelPattern = text()
   .min(1, "A channel pattern cannot be empty")
-  .max(Limits.maxChannelNameBytes)
+  .refine((value) => Buffer.byteLength(value, "utf8") <= Limits.maxChannelNameBytes, `At most ${Limits.maxChannelNameBytes} bytes`)
   // eslint-disable-next-line no-control-regex
   .refine((value) => !/[\u0000-\u001f\u007f-\u009f]/.test(value), "Control characters are not allowed");
 

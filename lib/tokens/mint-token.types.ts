@@ -1,5 +1,6 @@
 import { ACTIONS, Limits } from "@tollgate/relay/protocol";
 import { z } from "zod";
+import { channelPattern } from "@/lib/keys/key.types";
 import { text } from "@/lib/validation/text";
 
 function serializedBytes(value: unknown): number {
@@ -20,7 +21,7 @@ export const peerMetadataSchema = z
 export const mintTokenRequestSchema = z
   .object({
     peerId: peerIdSchema,
-    channels: z.array(text()).max(Limits.maxTokenChannels, `At most ${Limits.maxTokenChannels} channels`).optional(),
+    channels: z.array(channelPattern).max(Limits.maxTokenChannels, `At most ${Limits.maxTokenChannels} channels`).optional(),
     permissions: z.array(z.enum(ACTIONS)).max(Limits.maxTokenPermissions, `At most ${Limits.maxTokenPermissions} permissions`).optional(),
     expiresInSec: z
       .number()

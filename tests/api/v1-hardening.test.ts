@@ -100,6 +100,8 @@ describe("text that cannot be stored", () => {
       [{ peerId: "a\u0000b" }, "peerId"],
       [{ peerId: "p", channels: ["chat/\ud800"] }, "channels.0"],
       [{ peerId: "p", channels: ["chat/\u0000"] }, "channels.0"],
+      // The relay refuses a token whose channels entry is over 256 bytes (4001): minting it would hand out a dead token.
+      [{ peerId: "p", channels: ["ok", `chat/${"é".repeat(126)}`] }, "channels.1"],
       [{ peerId: "p", metadata: { ["\udc00"]: 1 } }, "metadata"],
     ];
     for (const [body, field] of bodies) {
