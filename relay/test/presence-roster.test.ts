@@ -170,6 +170,20 @@ describe("roster pages", () => {
     expect(pages.some((p) => p.roster.last)).toBe(false);
   });
 
+  it("joins that happen while the first page waits its turn follow it: the first presence frame is the roster's", async () => {
+    const joiners = await Promise.all(Array.from({ length: 10 }, (_, i) => presenceClient(app, `joiner-${i}`)));
+    const watcher = await presenceClient(app, "watcher");
+    watcher.send({ type: "subscribe", channel: "stage/busy", requestId: "watch" });
+    for (const joiner of joiners) joiner.send({ type: "subscribe", channel: "stage/busy", requestId: "join" });
+    await waitQuietly(watcher, (f) => f.type === "presence" && asRosterPage(f).roster?.last === true);
+    const everyone = joiners.map((_, i) => `joiner-${i}`).sort();
+    await waitQuietly(watcher, () => {
+      const present = new Set(watcher.framesOf("presence").flatMap((f) => asRosterPage(f).joined.map((m) => m.peerId)));
+      return everyone.every((peerId) => present.has(peerId));
+    });
+    expect(watcher.framesOf("presence")[0]).toMatchObject({ channel: "stage/busy", roster: { page: 1, last: true } });
+  });
+
   it("an empty channel's roster is one empty page, marked last", async () => {
     const loner = await presenceClient(app, "loner");
     await loner.request({ type: "subscribe", channel: "stage/empty" });
