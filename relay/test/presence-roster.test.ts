@@ -5,11 +5,11 @@
 // relay for everyone else: an innocent client's ping stays fast meanwhile.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import { Limits } from "../src/protocol";
+import { Limits, RelayInternalPath, channelPeersResponseSchema } from "../src/protocol";
 import type { SnapshotApp } from "../src/protocol";
 import type { RelayHandle } from "../src/server";
 import type { Frame } from "./helpers";
-import { FakeControlPlane, TestClient, appFixture, firstSecretKey, mintToken, removeTempDirs, startTestRelay } from "./helpers";
+import { FakeControlPlane, TestClient, appFixture, firstSecretKey, internalHeaders, mintToken, removeTempDirs, startTestRelay } from "./helpers";
 
 const CHANNEL = "stage/big";
 const SILENT_PEERS = 1_500;
@@ -189,6 +189,26 @@ describe("roster pages", () => {
     await loner.request({ type: "subscribe", channel: "stage/empty" });
     const pages = await rosterPages(loner);
     expect(pages).toEqual([expect.objectContaining({ channel: "stage/empty", joined: [], left: [], roster: { page: 1, last: true } })]);
+  });
+});
+
+describe("the internal peers listing", () => {
+  it("answers a page of at most the default limit, and walking its cursors lists every peer once", async () => {
+    const seen: string[] = [];
+    const callMs: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const startedAt = performance.now();
+      const path = RelayInternalPath.channelPeers(app.appId, CHANNEL, cursor === null ? undefined : { limit: Limits.channelPeersDefaultLimit, cursor });
+      const response = await fetch(relay.httpUrl + path, { headers: internalHeaders() });
+      const page = channelPeersResponseSchema.parse(await response.json());
+      callMs.push(performance.now() - startedAt);
+      expect(page.peers.length).toBeLessThanOrEqual(Limits.channelPeersDefaultLimit);
+      seen.push(...page.peers.map((peer) => peer.peerId));
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    console.info(`presence roster: ${callMs.length} peers pages of ${CHANNEL}, slowest call ${Math.max(...callMs).toFixed(1)} ms`);
+    expect(seen.filter((peerId) => peerId.startsWith("silent-"))).toEqual(Array.from({ length: SILENT_PEERS }, (_, i) => silentPeerId(i)));
   });
 });
 
