@@ -184,6 +184,26 @@ describe("roster pages", () => {
     expect(watcher.framesOf("presence")[0]).toMatchObject({ channel: "stage/busy", roster: { page: 1, last: true } });
   });
 
+  it("a subscriber with 256 others gets them in one page, wherever its own peerId sorts", async () => {
+    const channel = "stage/exact";
+    const key = firstSecretKey(app);
+    await Promise.all(
+      Array.from({ length: Limits.presenceRosterPagePeers }, async (_, i) => {
+        const token = await mintToken(key, { sub: `exact-${String(i).padStart(3, "0")}`, claims: { permissions: ["subscribe"] } });
+        const ws = await openRaw(token);
+        await new Promise<void>((resolve) => {
+          ws.once("message", () => resolve());
+          ws.send(JSON.stringify({ type: "subscribe", channel, requestId: "s" }));
+        });
+      }),
+    );
+    // "exact-100x" sorts among the others, so the first read holds the subscriber itself.
+    const middle = await presenceClient(app, "exact-100x");
+    await middle.request({ type: "subscribe", channel });
+    const pages = await rosterPages(middle);
+    expect(pages.map((p) => [p.joined.length, p.roster])).toEqual([[Limits.presenceRosterPagePeers, { page: 1, last: true }]]);
+  });
+
   it("an empty channel's roster is one empty page, marked last", async () => {
     const loner = await presenceClient(app, "loner");
     await loner.request({ type: "subscribe", channel: "stage/empty" });
