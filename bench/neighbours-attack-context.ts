@@ -23,6 +23,8 @@ function frameType(data: Buffer): string {
 export interface ConnectOptions {
   /** Every frame after the welcome, with its type. */
   onFrame?: (type: string, data: Buffer) => void;
+  /** The source address; by default each connection takes the next of the 80. */
+  from?: string;
 }
 
 export class AttackContext {
@@ -72,7 +74,7 @@ export class AttackContext {
    */
   connect(query: string, options: ConnectOptions = {}): Promise<WebSocket | null> {
     if (this.stopped) return Promise.resolve(null);
-    const ws = new WebSocket(`${this.plan.wsUrl}/v1?${query}`, { perMessageDeflate: false, skipUTF8Validation: true, localAddress: this.sourceAddress() });
+    const ws = new WebSocket(`${this.plan.wsUrl}/v1?${query}`, { perMessageDeflate: false, skipUTF8Validation: true, localAddress: options.from ?? this.sourceAddress() });
     this.webSockets.add(ws);
     return new Promise((resolve) => {
       let welcomed = false;

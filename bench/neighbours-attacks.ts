@@ -9,6 +9,11 @@ import type { AttackName } from "./neighbours-plan";
 
 /** Connections of the flooding attacks (the issue's "over 4 connections"). */
 const FLOOD_CONNECTIONS = 4;
+/**
+ * A flooding attacker is one client: its connections, and the new ones it opens when the relay closes
+ * them, come from one address, so the per-address connect limit applies as it would to a real one.
+ */
+const FLOODER_ADDRESS = "127.0.0.2";
 const CONNECTS_IN_FLIGHT = 50;
 /** Just under the default message bucket refill, so the attacker is never closed 4011 for it. */
 const PUBLISHES_PER_SECOND_PER_CONNECTION = Math.floor(PlanDefaults.tokenBucketRefillPerSecond * 0.9);
@@ -70,7 +75,7 @@ async function patternSubscribe(ctx: AttackContext): Promise<void> {
 async function floodFromConnections(ctx: AttackContext, frames: readonly string[], counted: string): Promise<void> {
   const slot = async () => {
     while (!ctx.stopped) {
-      const ws = await ctx.connect(ctx.publishableQuery(), { onFrame: (type) => type === "pong" && ctx.count("pong") });
+      const ws = await ctx.connect(ctx.publishableQuery(), { from: FLOODER_ADDRESS, onFrame: (type) => type === "pong" && ctx.count("pong") });
       ctx.setUp();
       if (ws) await ctx.flood(ws, frames, counted);
       await new Promise((resolve) => setTimeout(resolve, RECONNECT_DELAY_MS));
@@ -155,32 +160,43 @@ async function bigRoster(ctx: AttackContext): Promise<void> {
   ctx.setUp();
   const listing = `${ctx.plan.httpUrl}/internal/apps/${encodeURIComponent(ctx.plan.appId)}/channels/${channel}/peers`;
   let slowestListingMs = 0;
-  const listPeers = async () => {
+  /** One page of the listing; resolves with the next page's cursor, or null after the last. */
+  const listPage = async (cursor: string | null): Promise<string | null> => {
     const startedAt = performance.now();
     try {
-      const response = await fetch(listing, { headers: { authorization: `Bearer ${ctx.plan.relaySecret}` }, signal: AbortSignal.timeout(10_000) });
-      const body = await response.arrayBuffer();
-      ctx.count(`peer listing HTTP ${response.status}`);
-      ctx.count("peer listing bytes", body.byteLength);
+      const url = cursor === null ? listing : `${listing}?cursor=${encodeURIComponent(cursor)}`;
+      const response = await fetch(url, { headers: { authorization: `Bearer ${ctx.plan.relaySecret}` }, signal: AbortSignal.timeout(10_000) });
+      const body = await response.text();
+      ctx.count(`peer listing page HTTP ${response.status}`);
+      ctx.count("peer listing bytes", body.length);
+      return response.ok ? ((JSON.parse(body) as { nextCursor?: string | null }).nextCursor ?? null) : null;
     } catch (error) {
       ctx.count(`peer listing failed: ${error instanceof Error ? error.name : String(error)}`);
+      return null;
+    } finally {
+      slowestListingMs = Math.max(slowestListingMs, performance.now() - startedAt);
     }
-    slowestListingMs = Math.max(slowestListingMs, performance.now() - startedAt);
   };
-  // Every watcher re-subscribes once a second (a repeat subscribe sends a fresh full roster); the
-  // peer listing is asked for once a second, as a tenant's backend polling GET /v1/channels/:channel/peers would.
+  const listPeers = async () => {
+    let cursor = await listPage(null);
+    while (cursor !== null && !ctx.stopped) cursor = await listPage(cursor);
+  };
+  // Every watcher leaves and joins again once a second (a repeat subscribe sends no roster, a new
+  // subscription does); the whole listing is walked once a second, as a tenant's backend polling
+  // GET /v1/channels/:channel/peers would.
   const listings: Array<Promise<void>> = [];
   await Promise.all([
     ctx.every(ROSTER_WATCHERS, (seq) => {
       const ws = watchers[seq % watchers.length];
       if (ws?.readyState !== WebSocket.OPEN) return;
+      ws.send(frame({ type: "unsubscribe", channel }));
       ws.send(frame({ type: "subscribe", channel }));
-      ctx.count("presence subscribe sent");
+      ctx.count("presence re-subscribe sent");
     }),
     ctx.every(1, () => listings.push(listPeers())),
   ]);
   await Promise.all(listings);
-  ctx.notes.push(`slowest peer listing: ${Math.round(slowestListingMs)} ms`);
+  ctx.notes.push(`slowest peer listing page: ${Math.round(slowestListingMs)} ms`);
 }
 
 async function sharedPeerId(ctx: AttackContext): Promise<void> {
