@@ -127,7 +127,8 @@ export class Connection {
       cache.clear();
       this.authorizationCacheChars = 0;
     }
-    cache.set(channel, decision);
+    // Under the token's own string when it names the channel: no second copy of a 256-byte name.
+    cache.set(this.identity.tokenChannels?.find((claimed) => claimed === channel) ?? channel, decision);
     this.authorizationCacheChars += channel.length;
     return decision;
   }

@@ -43,7 +43,8 @@ export async function subscribe(context: NodeContext, connection: Connection, fr
   if (!subscription || subscription.wildcard) return connection.sendAck(requestId);
 
   const member = connection.peerMetadataJson === undefined ? { peerId: connection.peerId } : { peerId: connection.peerId, metadataJson: connection.peerMetadataJson };
-  const { firstForPeer } = await context.state.presence.join(connection.appId, channel, member, connection.id);
+  // The subscription's channel, not the frame's: the hub keeps one string per channel name.
+  const { firstForPeer } = await context.state.presence.join(connection.appId, subscription.channel, member, connection.id);
   if (connection.closed || !connection.subscriptions.has(channel)) {
     // Closed or unsubscribed while joining: undo so the roster does not keep a ghost.
     await leavePresence(context, connection, channel);

@@ -11,9 +11,17 @@ import { ServerFrame, ServerFrameType } from "./protocol";
 import { textFrame } from "./raw-frame";
 import type { ChannelMessageEvent, DirectEvent, LocalDelivery, PresenceEvent } from "./state/types";
 
+/**
+ * A channel's exact subscribers: the connection itself while it is the only one (its subscription is
+ * in `connection.subscriptions`), a map to each one's subscription once there are several. Most
+ * channels of a connection that subscribes to names of its own have one subscriber, and a map each
+ * would cost ~200 bytes per subscription.
+ */
+type ChannelSubscribers = Connection | Map<Connection, Subscription>;
+
 interface AppConnections {
-  /** channel → subscribed connections (exact subscriptions) with their subscription. */
-  channels: Map<string, Map<Connection, Subscription>>;
+  /** channel → its exact subscribers. */
+  channels: Map<string, ChannelSubscribers>;
   wildcards: Set<{ connection: Connection; subscription: Subscription; glob: CompiledGlob }>;
   /** peerId → its connection, or a set once the peer has several (most peers have one: no set each). */
   peers: Map<string, Connection | Set<Connection>>;
@@ -28,6 +36,42 @@ interface OutboundFrame {
 
 function outboundFrame(payload: Buffer): OutboundFrame {
   return { payload, framed: textFrame(payload) };
+}
+
+/** The exact subscribers of a channel as a set, to skip them among wildcard subscribers. */
+function subscribersSet(subscribers: ChannelSubscribers | undefined): Set<Connection> {
+  if (subscribers instanceof Map) return new Set(subscribers.keys());
+  return new Set(subscribers ? [subscribers] : []);
+}
+
+/** Each exact subscriber of the channel with its subscription. */
+function subscriberEntries(subscribers: ChannelSubscribers, channel: string): Iterable<[Connection, Subscription]> {
+  if (subscribers instanceof Map) return subscribers;
+  const subscription = subscribers.subscriptions.get(channel);
+  return subscription ? [[subscribers, subscription]] : [];
+}
+
+/** The string the channel's subscriptions keep, when it has subscribers on this node. */
+function indexedName(subscribers: ChannelSubscribers | undefined, channel: string): string | undefined {
+  if (subscribers instanceof Map) return subscribers.values().next().value?.channel;
+  return subscribers?.subscriptions.get(channel)?.channel;
+}
+
+/**
+ * The string a new subscription keeps as its channel: the one already indexed for the channel when
+ * it has subscribers, else the token's `channels` entry naming it, else the subscribe frame's own. A
+ * name is up to 256 bytes and a connection may hold 100 besides a token naming 100: each name is kept
+ * once on a node, not once per subscriber and again per token (docs/security.md). A token entry naming
+ * an indexed channel is pointed at the indexed string (an equal string: its claim is unchanged).
+ */
+function sharedChannelName(channel: string, subscribers: ChannelSubscribers | undefined, connection: Connection): string {
+  const claims = connection.identity.tokenChannels;
+  const claimIndex = claims ? claims.indexOf(channel) : -1;
+  const claimed = claims?.[claimIndex];
+  const indexed = indexedName(subscribers, channel);
+  if (indexed === undefined) return claimed ?? channel;
+  if (claims && claimed !== undefined) (claims as string[])[claimIndex] = indexed;
+  return indexed;
 }
 
 export interface LocalHubOptions {
@@ -109,18 +153,25 @@ export class LocalHub implements LocalDelivery {
   }
 
   subscribe(connection: Connection, subscription: Subscription): void {
-    connection.addSubscription(subscription);
     const app = this.appConnections(connection.appId);
     if (subscription.wildcard && subscription.glob) {
+      connection.addSubscription(subscription);
       app.wildcards.add({ connection, subscription, glob: subscription.glob });
       return;
     }
-    let subscribers = app.channels.get(subscription.channel);
-    if (!subscribers) {
-      subscribers = new Map();
-      app.channels.set(subscription.channel, subscribers);
+    const subscribers = app.channels.get(subscription.channel);
+    subscription.channel = sharedChannelName(subscription.channel, subscribers, connection);
+    connection.addSubscription(subscription);
+    if (!subscribers) app.channels.set(subscription.channel, connection);
+    else if (subscribers instanceof Map) subscribers.set(connection, subscription);
+    else {
+      // The earlier subscriber stays first: delivery keeps subscription order.
+      const both = new Map<Connection, Subscription>();
+      const onlySubscription = subscribers.subscriptions.get(subscription.channel);
+      if (onlySubscription) both.set(subscribers, onlySubscription);
+      both.set(connection, subscription);
+      app.channels.set(subscription.channel, both);
     }
-    subscribers.set(connection, subscription);
   }
 
   unsubscribe(connection: Connection, subscription: Subscription): void {
@@ -137,8 +188,11 @@ export class LocalHub implements LocalDelivery {
       return;
     }
     const subscribers = app.channels.get(subscription.channel);
-    subscribers?.delete(connection);
-    if (subscribers && subscribers.size === 0) app.channels.delete(subscription.channel);
+    if (subscribers === connection) app.channels.delete(subscription.channel);
+    else if (subscribers instanceof Map && subscribers.delete(connection) && subscribers.size === 1) {
+      const remaining = subscribers.keys().next().value as Connection;
+      app.channels.set(subscription.channel, remaining);
+    }
   }
 
   private metered(appId: string, reached: number, averageBytes: number): void {
@@ -165,7 +219,7 @@ export class LocalHub implements LocalDelivery {
     const excluded = event.excludeConnectionId === undefined ? undefined : app.byId.get(event.excludeConnectionId);
     let reached = 0;
     let bytes = 0;
-    if (subscribers) {
+    if (subscribers instanceof Map) {
       for (const [connection, subscription] of subscribers) {
         if (connection === excluded) continue;
         const frame = frameFor(subscription);
@@ -174,12 +228,19 @@ export class LocalHub implements LocalDelivery {
           bytes += frame.payload.length;
         }
       }
+    } else if (subscribers && subscribers !== excluded) {
+      const subscription = subscribers.subscriptions.get(event.channel);
+      const frame = subscription && frameFor(subscription);
+      if (frame && subscribers.write(frame.payload, frame.framed)) {
+        reached += 1;
+        bytes += frame.payload.length;
+      }
     }
     if (app.wildcards.size > 0) {
       let seen: Set<Connection> | null = null;
       for (const entry of app.wildcards) {
         if (entry.connection === excluded || !entry.glob.matches(event.channel)) continue;
-        seen ??= new Set(subscribers ? subscribers.keys() : []);
+        seen ??= subscribersSet(subscribers);
         if (seen.has(entry.connection)) continue;
         seen.add(entry.connection);
         const frame = frameFor(entry.subscription);
@@ -201,7 +262,7 @@ export class LocalHub implements LocalDelivery {
     if (!subscribers) return 0;
     let frame: string | null = null;
     let reached = 0;
-    for (const [connection, subscription] of subscribers) {
+    for (const [connection, subscription] of subscriberEntries(subscribers, event.channel)) {
       if (!connection.canPresence || connection.peerId === event.excludePeerId) continue;
       frame ??= ServerFrame.presence(event.channel, event.joined, event.left);
       if (subscription.heldPresence) subscription.heldPresence.push(frame);

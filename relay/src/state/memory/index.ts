@@ -15,6 +15,8 @@ import type {
   RelayStateCluster,
   RosterPage,
 } from "../types";
+import { withConnectionId, withoutConnectionId } from "../connection-ids";
+import type { ConnectionIds } from "../connection-ids";
 import { SortedPeers } from "../sorted-peers";
 
 interface PeriodCounter {
@@ -30,7 +32,7 @@ interface PeriodCounter {
 interface PresenceEntry {
   /** Set in the literal that creates the entry: a property added later costs a backing store of its own. */
   metadataJson: string | undefined;
-  connectionIds: Set<string>;
+  connectionIds: ConnectionIds;
 }
 
 /** The state shared by every node of one in-process cluster. */
@@ -143,10 +145,10 @@ class MemoryPresenceStore implements PresenceStore {
     if (!peers) return { firstForPeer: false };
     const entry = peers.get(member.peerId);
     if (entry) {
-      entry.connectionIds.add(connectionId);
+      entry.connectionIds = withConnectionId(entry.connectionIds, connectionId);
       return { firstForPeer: false };
     }
-    const created: PresenceEntry = { metadataJson: member.metadataJson, connectionIds: new Set([connectionId]) };
+    const created: PresenceEntry = { metadataJson: member.metadataJson, connectionIds: connectionId };
     peers.set(member.peerId, created);
     return { firstForPeer: true };
   }
@@ -154,8 +156,13 @@ class MemoryPresenceStore implements PresenceStore {
   async leave(appId: string, channel: string, peerId: string, connectionId: string): Promise<{ lastForPeer: boolean }> {
     const peers = this.channelPeers(appId, channel, false);
     const entry = peers?.get(peerId);
-    if (!peers || !entry || !entry.connectionIds.delete(connectionId)) return { lastForPeer: false };
-    if (entry.connectionIds.size > 0) return { lastForPeer: false };
+    if (!peers || !entry) return { lastForPeer: false };
+    const remaining = withoutConnectionId(entry.connectionIds, connectionId);
+    if (remaining === undefined) return { lastForPeer: false };
+    if (remaining !== null) {
+      entry.connectionIds = remaining;
+      return { lastForPeer: false };
+    }
     peers.delete(peerId);
     if (peers.size === 0) {
       const channels = this.hub.presence.get(appId);
