@@ -1,8 +1,9 @@
-// What a connection costs the relay in memory, whatever its token's claims hold: 300 connections with
-// the largest claims a token may carry, shaped to cost the most once parsed (thousands of empty
-// objects, 100 channel patterns of 256 bytes), each having asked for 200 more channels of 256-byte
-// names. The relay runs in a child process (measured-relay.ts) so its heap is weighed apart from the
-// clients'.
+// What a connection costs the relay in memory, whatever its token's claims hold: populations of 300
+// connections with the largest claims a token may carry, shaped to cost the most once parsed
+// (thousands of empty objects, 100 channel names of 256 bytes), each connection then asking for 200
+// channels it may not have, or holding 100 subscriptions to channels of its own, or to 100 channels
+// the whole population is present in. The relay runs in a child process (measured-relay.ts) so its
+// heap is weighed apart from the clients'.
 import { fork } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import path from "node:path";
@@ -62,16 +63,39 @@ function emptyObjects(key: string, maxBytes: number): Record<string, unknown> {
 }
 
 /** The largest claims a token may carry: metadata, peerMetadata and 100 channel patterns of 256 bytes. */
-function maximalClaims(index: number): Record<string, unknown> {
+function maximalClaims(channels: string[]): Record<string, unknown> {
+  expect(channels).toHaveLength(Limits.maxTokenChannels);
   return {
     metadata: emptyObjects("m", Limits.maxMetadataBytes),
     peerMetadata: emptyObjects("p", Limits.maxPeerMetadataBytes),
-    channels: Array.from({ length: Limits.maxTokenChannels }, (_, i) => `granted/${index}/${i}/`.padEnd(Limits.maxChannelNameBytes, "x")),
+    channels,
   };
 }
 
-function channelName(connectionIndex: number, attempt: number): string {
-  return `m/${connectionIndex}/${attempt}/`.padEnd(Limits.maxChannelNameBytes, "x");
+/** A 256-byte channel name. */
+const longName = (prefix: string): string => prefix.padEnd(Limits.maxChannelNameBytes, "x");
+
+/** The connection's own 100 channels, which no other connection is on. */
+const ownChannels = (index: number): string[] => Array.from({ length: Limits.maxTokenChannels }, (_, i) => longName(`own/${index}/${i}/`));
+/** 100 channels every connection of a population is on. */
+const SHARED_CHANNELS = Array.from({ length: Limits.maxTokenChannels }, (_, i) => longName(`shared/${i}/`));
+
+function refusedChannel(connectionIndex: number, attempt: number): string {
+  return longName(`m/${connectionIndex}/${attempt}/`);
+}
+
+interface Attacker {
+  client: TestClient;
+  index: number;
+}
+
+/** What a population's connections claim and do once welcomed. */
+interface Population {
+  claims(index: number): Record<string, unknown>;
+  /** Spends each just-opened client's control-frame burst (100 frames at once). */
+  spendBurst(clients: Attacker[]): Promise<void>;
+  /** What follows once every client has spent its burst, within the control-frame refill rate. */
+  afterBurst?(clients: Attacker[]): Promise<void>;
 }
 
 /**
@@ -79,11 +103,11 @@ function channelName(connectionIndex: number, attempt: number): string {
  * more channel name the relay judged. `perStep` attempts per client every 100 ms stay within the
  * control-frame rate once its burst is spent.
  */
-async function subscribeOutsideTheClaim(clients: Array<{ client: TestClient; index: number }>, from: number, to: number, perStep: number): Promise<void> {
+async function subscribeOutsideTheClaim(clients: Attacker[], from: number, to: number, perStep: number): Promise<void> {
   for (let sent = from; sent < to; sent += perStep) {
     for (const { client, index } of clients) {
       for (let attempt = sent; attempt < Math.min(sent + perStep, to); attempt++) {
-        client.send({ type: "subscribe", channel: channelName(index, attempt), requestId: `s${attempt}` });
+        client.send({ type: "subscribe", channel: refusedChannel(index, attempt), requestId: `s${attempt}` });
       }
     }
     if (sent + perStep < to) await sleep(100);
@@ -95,27 +119,59 @@ async function subscribeOutsideTheClaim(clients: Array<{ client: TestClient; ind
   }
 }
 
-async function openAttackers(firstIndex: number, count: number): Promise<TestClient[]> {
-  const opened: Array<{ client: TestClient; index: number }> = [];
+/** Subscribes each client to its 100 channels (its whole control-frame burst) and waits for every ack. */
+async function subscribeToEach(clients: Attacker[], channelsOf: (index: number) => string[]): Promise<void> {
+  for (const { client, index } of clients) {
+    channelsOf(index).forEach((channel, i) => client.send({ type: "subscribe", channel, requestId: `s${i}` }));
+  }
+  for (const { client } of clients) {
+    await client.waitFor((f) => f.requestId === `s${Limits.maxSubscriptionsPerConnection - 1}`, 15_000);
+    expect(client.frames.filter((f) => f.type === "error")).toEqual([]);
+    expect(client.frames.filter((f) => f.type === "ack")).toHaveLength(Limits.maxSubscriptionsPerConnection);
+    client.frames.length = 0;
+  }
+}
+
+const populations: Record<string, Population> = {
+  "200 refused subscribes each": {
+    claims: (index) => maximalClaims(ownChannels(index)),
+    spendBurst: (clients) => subscribeOutsideTheClaim(clients, 0, 100, 100),
+    afterBurst: async (clients) => {
+      await sleep(500);
+      await subscribeOutsideTheClaim(clients, 100, SUBSCRIBE_ATTEMPTS, 4);
+    },
+  },
+  "100 subscriptions each to channels of its own": {
+    claims: (index) => maximalClaims(ownChannels(index)),
+    spendBurst: (clients) => subscribeToEach(clients, ownChannels),
+  },
+  // Every connection is present in every channel (100 presence rosters of all of them). The
+  // connections may not see presence themselves: each join would go to every other connection and
+  // each roster would be all of them, traffic that grows with the square of the population.
+  "100 subscriptions each to the same 100 channels": {
+    claims: () => ({ ...maximalClaims(SHARED_CHANNELS), permissions: ["subscribe", "publish"] }),
+    spendBurst: (clients) => subscribeToEach(clients, () => SHARED_CHANNELS),
+  },
+};
+
+async function openAttackers(population: Population, firstIndex: number, count: number): Promise<TestClient[]> {
+  const opened: Attacker[] = [];
   const batch = 25;
   for (let start = 0; start < count; start += batch) {
     const indexes = Array.from({ length: Math.min(batch, count - start) }, (_, i) => firstIndex + start + i);
     const clients = await Promise.all(
       indexes.map(async (index) => {
-        const token = await mintToken(firstSecretKey(app), { sub: `attacker-${index}-${"p".repeat(100)}`, claims: maximalClaims(index) });
+        const token = await mintToken(firstSecretKey(app), { sub: `attacker-${index}-${"p".repeat(100)}`, claims: population.claims(index) });
         const client = new TestClient(`${relayUrl}/v1?token=${token}`);
         await client.waitFor((f) => f.type === "welcome", 10_000);
         client.frames.length = 0;
         return { client, index };
       }),
     );
-    // The control-frame burst (100) at once.
-    await subscribeOutsideTheClaim(clients, 0, 100, 100);
+    await population.spendBurst(clients);
     opened.push(...clients);
   }
-  // Then the rest within the refill rate (50/s), every client at once.
-  await sleep(500);
-  await subscribeOutsideTheClaim(opened, 100, SUBSCRIBE_ATTEMPTS, 4);
+  await population.afterBurst?.(opened);
   return opened.map(({ client }) => client);
 }
 
@@ -146,21 +202,25 @@ afterAll(async () => {
 });
 
 describe("memory per connection", () => {
-  it("holds at most 64 KB per connection whatever its claims hold, and gives it back on close", { timeout: 60_000 }, async () => {
+  it.each(Object.entries(populations))("holds at most 64 KB per connection with maximal claims and %s, and gives it back on close", { timeout: 30_000 }, async (name, population) => {
     // A first round warms the relay (compiled code, pools), so the baseline is what a running relay holds.
-    await closeAll(await openAttackers(0, WARM_UP_CONNECTIONS));
+    await closeAll(await openAttackers(population, 0, WARM_UP_CONNECTIONS));
     const baseline = await measure();
 
-    const clients = await openAttackers(WARM_UP_CONNECTIONS, CONNECTIONS);
-    const loaded = await measure();
+    const clients = await openAttackers(population, WARM_UP_CONNECTIONS, CONNECTIONS);
+    let loaded: Measurement;
+    try {
+      loaded = await measure();
+    } finally {
+      // Closed either way, so a failure here leaves the next population a relay without them.
+      await closeAll(clients);
+    }
+    const afterClose = await measure();
     expect(loaded.connections).toBe(CONNECTIONS);
     const perConnection = Math.round((heldBytes(loaded) - heldBytes(baseline)) / CONNECTIONS);
     const rssPerConnection = Math.round((loaded.rssBytes - baseline.rssBytes) / CONNECTIONS);
-    expect(perConnection, `heap+external per connection ${perConnection} B (rss ${rssPerConnection} B)`).toBeLessThanOrEqual(MAX_BYTES_PER_CONNECTION);
-
-    await closeAll(clients);
-    const afterClose = await measure();
     const leftBytes = heldBytes(afterClose) - heldBytes(baseline);
-    expect(leftBytes, `held ${leftBytes} B more than before the connections opened`).toBeLessThanOrEqual(MAX_BYTES_LEFT_AFTER_CLOSE);
+    expect(perConnection, `${name}: heap+external per connection ${perConnection} B (rss ${rssPerConnection} B)`).toBeLessThanOrEqual(MAX_BYTES_PER_CONNECTION);
+    expect(leftBytes, `${name}: held ${leftBytes} B more than before the connections opened`).toBeLessThanOrEqual(MAX_BYTES_LEFT_AFTER_CLOSE);
   });
 });
