@@ -241,6 +241,8 @@ export function compileGlob(pattern: string): CompiledGlob {
 }
 
 export function globMatches(pattern: string, name: string): boolean {
+  // Most patterns are plain names: compared as they are, they need no compiled form (nor a cache entry).
+  if (pattern.indexOf("*") === -1 && pattern.indexOf("\\") === -1) return pattern === name;
   return compileGlob(pattern).matches(name);
 }
 
