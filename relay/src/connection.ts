@@ -63,9 +63,11 @@ export class Connection {
   readonly frameBudget: FrameBudget;
   /** The key as of the latest snapshot (patterns may change while connected). */
   key: SnapshotKey;
-  /** Frames waiting behind an asynchronous one (subscribe, send, recharge), keeping per-connection order. */
-  queue: Promise<void> | null = null;
-  queuedBytes = 0;
+  /** Frames waiting for their app's turn or behind an asynchronous one (frame-scheduler.ts), oldest first. */
+  backlog: string[] | null = null;
+  backlogBytes = 0;
+  /** A frame of this connection is still being handled asynchronously; the next ones wait in the backlog. */
+  busy = false;
   connectionMinutesCounted = 1;
   awaitingPongSinceMs: number | null = null;
   /** When the token's expiry closes this connection (4002); null for a publishable key. */
@@ -97,6 +99,15 @@ export class Connection {
     this.peerMetadataJson = identity.peerMetadataJson;
     this.bucket = new TokenBucket(identity.app.limits.tokenBucketBurst);
     this.frameBudget = new FrameBudget(identity.app.limits);
+  }
+
+  /** The frame scheduler stops reading the socket while frames wait in the backlog (the kernel holds the rest). */
+  pauseReading(): void {
+    this.ws.pause();
+  }
+
+  resumeReading(): void {
+    this.ws.resume();
   }
 
   /** True from the moment this server decided to close (or the socket closed): nothing more is sent or handled. */

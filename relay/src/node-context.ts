@@ -3,6 +3,8 @@
 import type { RelayConfig } from "./config";
 import type { ConnectionContext } from "./connection";
 import type { BillingGate } from "./enforcement/billing-gate";
+import type { FrameScheduler } from "./frame-scheduler";
+import type { Connection } from "./connection";
 import type { LocalHub } from "./hub";
 import type { Logger } from "./log";
 import type { Meter } from "./metering";
@@ -21,6 +23,8 @@ export interface NodeContext {
   readonly logger: Logger;
   readonly hub: LocalHub;
   readonly connectionContext: ConnectionContext;
+  /** Runs client frames in each app's fair share of the event loop. */
+  readonly frames: FrameScheduler<Connection>;
 }
 
 /** When the current snapshot was generated (0 before the first): balances reported later supersede it. */

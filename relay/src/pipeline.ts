@@ -5,12 +5,13 @@
 // close 4011 for an empty message bucket or a frame flood) and goes no further. Every frame pays: its
 // bytes before it is decoded, and a token of the message bucket (publish, send) or of the control
 // bucket (everything else, malformed and unknown frames included); a publish on a forbidden channel
-// pays too. Frames of one connection are handled in order: one that
-// waits (presence, a recharge, a cross-node send) queues the next ones behind it, within a byte cap.
+// pays too. Frames run in their app's fair share of the event loop (frame-scheduler.ts), which also
+// keeps a connection's frames in order behind one that waits (presence, a recharge, a cross-node send).
 import type { RawData } from "ws";
 import { checkChannel } from "./channel-access";
 import type { Connection } from "./connection";
 import type { FrameBudgetVerdict } from "./enforcement/frame-budget";
+import { DEFAULT_FRAME_SCHEDULER, FrameScheduler } from "./frame-scheduler";
 import * as handlers from "./handlers";
 import { RelayCounters } from "./metrics";
 import type { NodeContext } from "./node-context";
@@ -19,8 +20,6 @@ import { parseClientFrame } from "./parse-frame";
 import { Disconnect, ErrorCode } from "./protocol";
 import type { Action, ClientFrame, ClientFrameOf, ClientFrameType, SnapshotApp } from "./protocol";
 
-/** Bytes of frames a connection may have waiting behind an asynchronous one before it is cut off. */
-const MAX_QUEUED_BYTES = 4 * 1024 * 1024;
 
 type Handler<T extends ClientFrameType> = (context: NodeContext, connection: Connection, frame: ClientFrameOf<T>, channel: string) => void | Promise<void>;
 
@@ -146,10 +145,12 @@ function byteLengthOf(data: RawData): number {
   return data.byteLength;
 }
 
-function trackQueue(connection: Connection, pending: Promise<void>): void {
-  connection.queue = pending;
-  void pending.then(() => {
-    if (connection.queue === pending) connection.queue = null;
+/** The node's frame scheduler: frames run through the pipeline in each app's fair share of the event loop. */
+export function createFrameScheduler(context: () => NodeContext): FrameScheduler<Connection> {
+  return new FrameScheduler<Connection>({
+    ...DEFAULT_FRAME_SCHEDULER,
+    run: (connection, text) => (connection.closed ? undefined : runSafely(context(), connection, text)),
+    onOverflow: (connection) => connection.close(Disconnect.TooManyPendingFrames),
   });
 }
 
@@ -166,19 +167,5 @@ export function onFrame(context: NodeContext, connection: Connection, data: RawD
     return;
   }
   const text = Buffer.isBuffer(data) ? data.toString("utf8") : Array.isArray(data) ? Buffer.concat(data).toString("utf8") : Buffer.from(data).toString("utf8");
-  if (connection.queue) {
-    if (connection.queuedBytes + text.length > MAX_QUEUED_BYTES) {
-      connection.close(Disconnect.TooManyPendingFrames);
-      return;
-    }
-    connection.queuedBytes += text.length;
-    const next = connection.queue.then(() => {
-      connection.queuedBytes -= text.length;
-      return connection.closed ? undefined : runSafely(context, connection, text);
-    });
-    trackQueue(connection, next);
-    return;
-  }
-  const pending = runSafely(context, connection, text);
-  if (pending) trackQueue(connection, pending);
+  context.frames.accept(connection, text);
 }

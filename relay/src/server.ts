@@ -28,6 +28,7 @@ import type { Logger } from "./log";
 import { Meter } from "./metering";
 import { RelayCounters, createMetricsRegistry } from "./metrics";
 import type { NodeContext } from "./node-context";
+import { createFrameScheduler } from "./pipeline";
 import { PlanCache } from "./plan-cache";
 import { Disconnect, ServerFrame, ServerFrameType } from "./protocol";
 import type { Snapshot } from "./protocol";
@@ -124,7 +125,8 @@ class RelayServer {
     this.planCache = planCache;
     this.meter = meter;
     this.hub = new LocalHub({ counters, planCache, meter });
-    this.context = { config, state, planCache, meter, gate, counters, logger, hub: this.hub, connectionContext };
+    const frames = createFrameScheduler(() => this.context);
+    this.context = { config, state, planCache, meter, gate, counters, logger, hub: this.hub, connectionContext, frames };
     this.lifecycle = new ConnectionLifecycle(this.context);
     this.upgrades = new UpgradePath(this.context, this.lifecycle);
 
