@@ -1,5 +1,6 @@
 // A new subscriber's roster, a page at a time. Every page is a `presence` frame of at most
-// `Limits.presenceRosterPagePeers` other peers, in peerId order, marked `roster: {page, last}`; the
+// `Limits.presenceRosterPagePeers` other peers (fewer when their metadata passes
+// `Limits.presenceRosterPageMetadataBytes`), in peerId order, marked `roster: {page, last}`; the
 // first follows the subscribe's ack. Pages are fetched and sent one page per event-loop turn (across
 // all connections) and only once the connection's send buffer has drained. So one subscribe to a
 // channel of thousands of peers costs a page of work at a time, never the whole roster at once, and a
@@ -8,6 +9,7 @@
 import type { Connection, Subscription } from "./connection";
 import type { NodeContext } from "./node-context";
 import { Limits, ServerFrame, ServerFrameType } from "./protocol";
+import type { PresenceMember } from "./state/types";
 
 /** The next page waits until the connection has less than this queued for its socket. */
 const SEND_BUFFER_DRAINED_BYTES = 64 * 1024;
@@ -45,6 +47,16 @@ function serveNext(): void {
   void step().finally(() => setImmediate(serveNext));
 }
 
+/** How many of `members` one page holds: at most `limit`, and at least one, until their metadata passes the page's bytes. */
+function peersFittingAPage(members: readonly PresenceMember[], limit: number): number {
+  let metadataBytes = 0;
+  for (let count = 0; count < Math.min(members.length, limit); count++) {
+    metadataBytes += members[count]?.metadataJson?.length ?? 0;
+    if (count > 0 && metadataBytes > Limits.presenceRosterPageMetadataBytes) return count;
+  }
+  return Math.min(members.length, limit);
+}
+
 /**
  * Reads and sends the roster page after `afterPeerId`; resolves with the cursor of the next page (null
  * after the last), or undefined when paging stopped before this page was sent.
@@ -56,9 +68,10 @@ async function sendPage(context: NodeContext, connection: Connection, subscripti
   if (!stillWanted(connection, subscription)) return undefined;
   let others = read.members.filter((member) => member.peerId !== connection.peerId);
   let nextAfter = read.nextAfter;
-  if (others.length > limit) {
-    others = others.slice(0, limit);
-    nextAfter = others[limit - 1]?.peerId ?? null;
+  const fitting = peersFittingAPage(others, limit);
+  if (fitting < others.length) {
+    others = others.slice(0, fitting);
+    nextAfter = others[fitting - 1]?.peerId ?? null;
   }
   connection.sendFrame(ServerFrameType.Presence, ServerFrame.presence(subscription.channel, others, [], { page, last: nextAfter === null }));
   return nextAfter;

@@ -1,7 +1,7 @@
 // A big channel's roster arrives in pages: 1,500 peers with 4 KB metadata each sit in one channel
 // (without the `presence` permission, so they receive nothing), and presence-enabled subscribers get
-// its roster in frames of at most `Limits.presenceRosterPagePeers` peers, in peerId order, the last
-// page marked. Paging is paced per connection, so a burst of such subscribes no longer stalls the
+// its roster in frames of at most `Limits.presenceRosterPagePeers` peers and 64 KB of their metadata,
+// in peerId order, the last page marked. Paging is paced per connection, so a burst of such subscribes no longer stalls the
 // relay for everyone else: an innocent client's ping stays fast meanwhile.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
@@ -140,10 +140,16 @@ describe("roster pages", () => {
     expect(ack.type).toBe("ack");
     const pages = await rosterPages(viewer);
 
-    expect(pages.length).toBe(Math.ceil(SILENT_PEERS / Limits.presenceRosterPagePeers));
+    // ~4 KB of metadata a peer: a page ends once its metadata passes 64 KB, at 16 peers.
+    const metadataBytes = (page: RosterPage) => page.joined.reduce((total, member) => total + JSON.stringify(member.metadata).length, 0);
+    const peersPerPage = Math.floor(Limits.presenceRosterPageMetadataBytes / JSON.stringify({ index: SILENT_PEERS, filler: "m".repeat(METADATA_FILLER_CHARS) }).length);
+    expect(pages.length).toBe(Math.ceil(SILENT_PEERS / peersPerPage));
     expect(pages.map((p) => p.roster.page)).toEqual(pages.map((_, i) => i + 1));
     expect(pages.map((p) => p.roster.last)).toEqual(pages.map((_, i) => i === pages.length - 1));
-    for (const page of pages) expect(page.joined.length).toBeLessThanOrEqual(Limits.presenceRosterPagePeers);
+    for (const page of pages) {
+      expect(page.joined.length).toBeLessThanOrEqual(Limits.presenceRosterPagePeers);
+      expect(metadataBytes(page)).toBeLessThanOrEqual(Limits.presenceRosterPageMetadataBytes);
+    }
     const peerIds = pages.flatMap((p) => p.joined.map((m) => m.peerId));
     expect(peerIds).toEqual(Array.from({ length: SILENT_PEERS }, (_, i) => silentPeerId(i)));
     const last = pages.at(-1)?.joined.at(-1);

@@ -28,6 +28,11 @@ export const Limits = {
    * per channel, so every roster it can hold still arrives as one frame.
    */
   presenceRosterPagePeers: 256,
+  /**
+   * A roster page also ends once its peers' metadata passes this many bytes (a peer is never split), so
+   * building and writing one page is bounded work however large the metadata: 16 peers of 4 KB each.
+   */
+  presenceRosterPageMetadataBytes: 64 * 1024,
   /** `GET /v1/channels/:channel/peers`: peers per page when `limit` is not given, and the largest `limit`. */
   channelPeersDefaultLimit: 256,
   channelPeersMaxLimit: 1_000,
