@@ -37,6 +37,8 @@ export async function subscribe(context: NodeContext, connection: Connection, fr
     const wildcard = isWildcard(channel);
     const subscription: Subscription = { channel, includeSenderMetadata, wildcard };
     if (wildcard) subscription.glob = compileGlob(channel);
+    // From the moment the hub delivers to it: presence changes wait for the roster's first page (roster-pages.ts).
+    else if (connection.canPresence) subscription.heldPresence = [];
     context.hub.subscribe(connection, subscription);
   }
   const subscription = connection.subscriptions.get(channel);

@@ -110,6 +110,7 @@ function pageLater(context: NodeContext, connection: Connection, subscription: S
  * presence changes are held back, so they follow it.
  */
 export function sendRoster(context: NodeContext, connection: Connection, subscription: Subscription): void {
-  subscription.heldPresence = [];
+  // Usually already holding since the subscription was made; changes held until now must not be lost.
+  subscription.heldPresence ??= [];
   pageLater(context, connection, subscription, null, 1);
 }
