@@ -145,4 +145,32 @@ describe("FrameScheduler", () => {
     await untilIdle(frames);
     expect(ran).not.toContain("app_b:held");
   });
+
+  it("runs other work of an app (upgrades) now within its share, else in later turns in order, while another app's runs at once", async () => {
+    const { frames } = scheduler({ costMs: () => 0.6 });
+    const busy = new FakeConnection("app_busy");
+    for (let i = 0; i < 3; i++) frames.accept(busy, `b${i}`);
+    // app_busy spent its allowance on frames: its upgrades wait; app_quiet's runs now.
+    const done: string[] = [];
+    const upgrade = (appId: string, name: string) => {
+      const work = () => {
+        busyFor(0.4);
+        done.push(name);
+      };
+      if (frames.mayRunNow(appId)) work();
+      else frames.defer(appId, work);
+    };
+    for (let i = 0; i < 6; i++) upgrade("app_busy", `u${i}`);
+    upgrade("app_quiet", "quiet");
+    expect(done).toEqual(["quiet"]);
+    const perTurn: number[] = [];
+    for (let turn = 0; turn < 50 && done.length < 7; turn++) {
+      const before = done.length;
+      await nextTurn();
+      perTurn.push(done.length - before);
+    }
+    expect(done).toEqual(["quiet", "u0", "u1", "u2", "u3", "u4", "u5"]);
+    // 0.4 ms each against a 1 ms share: never all of them in one turn.
+    expect(Math.max(...perTurn)).toBeLessThanOrEqual(3);
+  });
 });

@@ -19,6 +19,9 @@
 //
 // Frames of one connection keep their order: a frame that waits (presence, a recharge, a cross-node
 // send) holds the connection's later frames in its backlog until it is done.
+//
+// An app's other work takes its turn the same way: a connection's upgrade (token check, claims,
+// handshake) runs now within the app's share (`mayRunNow`), or waits for a later turn (`defer`).
 /** A connection as the scheduler sees it. */
 export interface ScheduledConnection {
   readonly appId: string;
@@ -62,6 +65,8 @@ export class FrameScheduler<C extends ScheduledConnection> {
   private turnEndScheduled = false;
   /** Apps with connections whose backlog may run now (not busy), each in the order they should take turns. */
   private readonly runnable = new Map<string, Set<C>>();
+  /** Other work of an app that waits for its share (upgrades of its connections), oldest first. */
+  private readonly deferred = new Map<string, Array<() => void>>();
 
   constructor(private readonly options: FrameSchedulerOptions<C>) {}
 
@@ -74,6 +79,26 @@ export class FrameScheduler<C extends ScheduledConnection> {
       return;
     }
     this.enqueue(connection, text);
+  }
+
+  /**
+   * Whether other work of the app (a connection's upgrade) may run now, within the app's share of this
+   * turn; the time from here on is charged to the app. When not, `defer` it.
+   */
+  mayRunNow(appId: string): boolean {
+    this.checkpoint(appId);
+    return !this.deferred.has(appId) && this.mayStart(appId);
+  }
+
+  /** Runs the app's work in a later turn, within its share then, after the app's work deferred before it. */
+  defer(appId: string, work: () => void): void {
+    const queue = this.deferred.get(appId);
+    if (queue) queue.push(work);
+    else this.deferred.set(appId, [work]);
+    if (!this.turnEndScheduled) {
+      this.turnEndScheduled = true;
+      setImmediate(this.endTurn);
+    }
   }
 
   /** Frames waiting in backlogs across the node (for tests and metrics). */
@@ -159,11 +184,24 @@ export class FrameScheduler<C extends ScheduledConnection> {
       this.runBatch(appId, connections);
       if (connections.size > 0) this.runnable.set(appId, this.mergeRunnable(appId, connections));
     }
-    if (this.runnable.size > 0 && !this.turnEndScheduled) {
+    this.runDeferred();
+    if ((this.runnable.size > 0 || this.deferred.size > 0) && !this.turnEndScheduled) {
       this.turnEndScheduled = true;
       setImmediate(this.endTurn);
     }
   };
+
+  /** Each app's deferred work, as much as its share of this turn allows. */
+  private runDeferred(): void {
+    for (const [appId, queue] of this.deferred) {
+      this.checkpoint(appId);
+      while (queue.length > 0 && this.mayStart(appId)) {
+        queue.shift()?.();
+        this.checkpoint(appId);
+      }
+      if (queue.length === 0) this.deferred.delete(appId);
+    }
+  }
 
   /** Connections that became runnable while the app's batch ran join the ones it left. */
   private mergeRunnable(appId: string, left: Set<C>): Set<C> {

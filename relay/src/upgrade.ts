@@ -1,6 +1,7 @@
 // The upgrade path of `/v1` (PROTOCOL §1, ARCHITECTURE §5), in its fixed order: path → closing →
 // node-wide connection cap (HTTP 503) → per-IP connect limit (HTTP 429, both without a handshake) →
-// credential and claims → app status → connections of the peerId on this node → concurrency gate →
+// the app's share of the event loop (frame-scheduler.ts) → credential and claims → app status →
+// connections of the peerId on this node → concurrency gate →
 // welcome. Refusals after the per-IP limit complete the handshake and close with the code, so browsers
 // see it (PROTOCOL §1 Decision). Nothing on this path waits except a fetch for an unknown key
 // (rate-limited) and the concurrency gate.
@@ -26,6 +27,8 @@ const URL_BASE = "http://relay.invalid";
 const CONNECT_PATH = "/v1";
 /** `Retry-After` of the 503 from a node at its connection cap: soon enough to find a freed slot, slow enough to spare it. */
 const NODE_FULL_RETRY_AFTER_SEC = 5;
+/** Upgrades whose credential names no app of the snapshot share one turn (they are refused or looked up). */
+const UNNAMED_APP = "";
 
 /** The request target's path and query; the plain `/v1?…` of every client is split without a URL parse. */
 function splitTarget(target: string): { pathname: string; query: string } {
@@ -150,7 +153,22 @@ export class UpgradePath {
     }
     const upgrade: PendingUpgrade = { req, socket, head, ip };
     if (namedKey && !namedApp) return this.inFlight(() => this.refreshForUnknownKey().then(() => this.authenticateAndAdmit(upgrade, credential)));
-    return this.inFlight(() => this.authenticateAndAdmit(upgrade, credential));
+    const admit = () => this.authenticateAndAdmit(upgrade, credential);
+    // An app's upgrades (token checks, claims, handshake) take their turn with its frames (frame-scheduler.ts).
+    const appId = namedApp?.appId ?? UNNAMED_APP;
+    if (context.frames.mayRunNow(appId)) return this.inFlight(admit);
+    return this.inFlight(
+      () =>
+        new Promise<void>((resolve, reject) =>
+          context.frames.defer(appId, () => {
+            try {
+              resolve(admit());
+            } catch (error) {
+              reject(error);
+            }
+          }),
+        ),
+    );
   }
 
   /** Counts the upgrade against the node-wide cap until `admit` has opened it (then the open count has it) or refused it. */
