@@ -27,7 +27,7 @@ export const CLOSE_REASONS: Readonly<Record<CloseCode | PeerCloseCode, string>> 
   [CloseCode.InvalidToken]: "credential refused (bad token, unknown or revoked key, origin not allowed)",
   [CloseCode.TokenExpired]: "token expired",
   [CloseCode.ChannelNotAuthorized]: "channel not authorized",
-  [CloseCode.OverConcurrentLimit]: "over the concurrent-connection limit (the app's, or one peer's on a relay node)",
+  [CloseCode.OverConcurrentLimit]: "over the concurrent-connection limit",
   [CloseCode.OverMessageRate]: "over the per-connection message or frame rate",
   [CloseCode.AppSuspended]: "app suspended",
   [CloseCode.AdminDisconnect]: "disconnected by your backend",
