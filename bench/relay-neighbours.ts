@@ -11,6 +11,7 @@
 import { execFileSync, fork } from "node:child_process";
 import os, { setPriority } from "node:os";
 import path from "node:path";
+import { buildRelay, relayEntryPoint } from "../relay/build.mjs";
 import { PlanDefaults } from "../relay/src/protocol";
 import type { SnapshotApp } from "../relay/src/protocol";
 import { FakeControlPlane, RELAY_SECRET, appFixture, secretKey } from "../relay/test/helpers";
@@ -136,7 +137,7 @@ interface Bench {
 
 async function runRow(bench: Bench, attack: AttackName): Promise<RowResult> {
   // Only the relay's defaults: the per-address connect rate for credentials that name no app is its default too.
-  const node = await bench.cluster.startNode({ CONNECT_RATE_PER_IP: String(PlanDefaults.connectAttemptsPerIpPerMinute) }, { memoryState: true });
+  const node = await bench.cluster.startNode({ CONNECT_RATE_PER_IP: String(PlanDefaults.connectAttemptsPerIpPerMinute) }, { memoryState: true, builtEntryPoint: relayEntryPoint });
   const pid = node.child.pid ?? 0;
   let relayExit: string | null = null;
   void node.exited.then((code) => (relayExit = `relay exited (${code ?? node.child.signalCode})`));
@@ -239,6 +240,9 @@ async function main(): Promise<void> {
   const fileLimit = openFileLimit();
   const halfOpenTarget = Math.min(HALF_OPEN_MAX, fileLimit - FILE_DESCRIPTOR_MARGIN);
   console.log(`relay-neighbours: ${attacks.length} rows; open-file limit ${fileLimit} (half-open target ${halfOpenTarget}); alone ${ALONE_MS} ms, attack ≥ ${ATTACK_MS} ms per row`);
+  // The relay as production runs it: the bundle, not the sources through tsx (whose compiler leaves a
+  // heap that a first major collection frees during some row, a pause no deployment has).
+  await buildRelay();
   const cluster = new RelayCluster({ redisUrl: "", controlPlaneUrl: controlPlane.url, relaySecret: RELAY_SECRET, keyPrefix: "" });
   const rows: RowResult[] = [];
   const startedAt = Date.now();

@@ -110,7 +110,7 @@ export function buildOpenApiDocument(serverUrl: string) {
               name: "limit",
               in: "query",
               required: false,
-              description: `Peers per page (default ${Limits.channelPeersDefaultLimit})`,
+              description: `Most peers per page (default ${Limits.channelPeersDefaultLimit}); a page holds fewer once their metadata passes ${Limits.presenceRosterPageMetadataBytes / 1024} KB`,
               schema: { type: "integer", minimum: 1, maximum: Limits.channelPeersMaxLimit, default: Limits.channelPeersDefaultLimit },
             },
             {

@@ -22,6 +22,7 @@ import type { SnapshotApp } from "./protocol";
 import type { JsonObject, RelayState } from "./state/types";
 import { OtherNodesUnreachableError } from "./state/types";
 import type { Logger } from "./log";
+import { peersFittingAPage } from "./roster-pages";
 import { channelProblem } from "./validation";
 
 /** What the HTTP routes need from a relay node, and nothing more. */
@@ -179,8 +180,12 @@ export async function handleHttpRequest(server: InternalApiNode, req: IncomingMe
       if (!query.success) return apiError(res, 400, InternalApiError.InvalidRequest, `limit is 1–${Limits.channelPeersMaxLimit}; cursor comes from a previous page's nextCursor`);
       const after = query.data.cursor === undefined ? null : decodeChannelPeersCursor(query.data.cursor);
       const page = await server.state.presence.rosterPage(appId, channel, after, query.data.limit);
-      const nextCursor = page.nextAfter === null ? null : encodeChannelPeersCursor(page.nextAfter);
-      return jsonText(res, 200, `{"channel":${JSON.stringify(channel)},"peers":${presenceMembersJson(page.members)},"nextCursor":${JSON.stringify(nextCursor)}}`);
+      // Fewer than `limit` once their metadata passes a page's bytes, like roster pages: bounded work per call.
+      const fitting = peersFittingAPage(page.members, query.data.limit);
+      const members = page.members.slice(0, fitting);
+      const nextAfter = fitting < page.members.length ? (members.at(-1)?.peerId ?? null) : page.nextAfter;
+      const nextCursor = nextAfter === null ? null : encodeChannelPeersCursor(nextAfter);
+      return jsonText(res, 200, `{"channel":${JSON.stringify(channel)},"peers":${presenceMembersJson(members)},"nextCursor":${JSON.stringify(nextCursor)}}`);
     }
     if (rest[2] === "publish" && method === "POST") {
       const body = await readJsonBody(req, Limits.maxRestBodyBytes);

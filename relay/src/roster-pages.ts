@@ -47,8 +47,11 @@ function serveNext(): void {
   void step().finally(() => setImmediate(serveNext));
 }
 
-/** How many of `members` one page holds: at most `limit`, and at least one, until their metadata passes the page's bytes. */
-function peersFittingAPage(members: readonly PresenceMember[], limit: number): number {
+/**
+ * How many of `members` one page holds: at most `limit`, and at least one, until their metadata passes
+ * the page's bytes. Roster pages and the peers listing (`GET /v1/channels/:channel/peers`) both page so.
+ */
+export function peersFittingAPage(members: readonly PresenceMember[], limit: number): number {
   let metadataBytes = 0;
   for (let count = 0; count < Math.min(members.length, limit); count++) {
     metadataBytes += members[count]?.metadataJson?.length ?? 0;

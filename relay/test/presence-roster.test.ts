@@ -219,7 +219,7 @@ describe("roster pages", () => {
 });
 
 describe("the internal peers listing", () => {
-  it("answers a page of at most the default limit, and walking its cursors lists every peer once", async () => {
+  it("answers a page of at most the default limit and 64 KB of metadata, and walking its cursors lists every peer once", async () => {
     const seen: string[] = [];
     const callMs: number[] = [];
     let cursor: string | null = null;
@@ -230,6 +230,9 @@ describe("the internal peers listing", () => {
       const page = channelPeersResponseSchema.parse(await response.json());
       callMs.push(performance.now() - startedAt);
       expect(page.peers.length).toBeLessThanOrEqual(Limits.channelPeersDefaultLimit);
+      // ~4 KB of metadata each: a page stops once its metadata passes 64 KB.
+      const metadataBytes = page.peers.reduce((total, peer) => total + JSON.stringify(peer.metadata ?? {}).length, 0);
+      expect(page.peers.length === 1 || metadataBytes <= Limits.presenceRosterPageMetadataBytes).toBe(true);
       seen.push(...page.peers.map((peer) => peer.peerId));
       cursor = page.nextCursor;
     } while (cursor !== null);

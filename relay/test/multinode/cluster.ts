@@ -43,7 +43,8 @@ export class RelayCluster {
     return Promise.all(Array.from({ length: count }, () => this.startNode()));
   }
 
-  async startNode(extraEnv: Record<string, string> = {}, options: { memoryState?: boolean } = {}): Promise<RelayNode> {
+  /** `builtEntryPoint`: run that bundle (relay/dist/main.js, as production does) instead of the sources through tsx. */
+  async startNode(extraEnv: Record<string, string> = {}, options: { memoryState?: boolean; builtEntryPoint?: string } = {}): Promise<RelayNode> {
     const id = `node-${++this.seq}-${process.pid}`;
     const dataDir = await mkdtemp(path.join(os.tmpdir(), "tollgate-multinode-"));
     this.dirs.push(dataDir);
@@ -65,7 +66,8 @@ export class RelayCluster {
     };
     if (options.memoryState) delete env.REDIS_URL;
     // `node --import tsx` keeps the relay in this one process, so its pid is the relay's (CPU, SIGKILL).
-    const child = spawn(process.execPath, ["--import", "tsx", mainScript], { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"] });
+    const args = options.builtEntryPoint ? [options.builtEntryPoint] : ["--import", "tsx", mainScript];
+    const child = spawn(process.execPath, args, { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
