@@ -32,6 +32,7 @@ const MAX_ATTACK_MS = 30_000;
 /** Time for the relay to let go of what the attack left, before "RSS after close" is read. */
 const AFTER_CLOSE_SETTLE_MS = 2_000;
 const ATTACKER_STOP_TIMEOUT_MS = 15_000;
+const RELAY_BUNDLE_OVERRIDE = process.env.BENCH_RELAY_BUNDLE;
 /** The attacker process's niceness (19: the lowest priority). */
 const ATTACKER_NICENESS = 19;
 const RSS_SAMPLE_MS = 250;
@@ -137,7 +138,7 @@ interface Bench {
 
 async function runRow(bench: Bench, attack: AttackName): Promise<RowResult> {
   // Only the relay's defaults: the per-address connect rate for credentials that name no app is its default too.
-  const node = await bench.cluster.startNode({ CONNECT_RATE_PER_IP: String(PlanDefaults.connectAttemptsPerIpPerMinute) }, { memoryState: true, builtEntryPoint: relayEntryPoint });
+  const node = await bench.cluster.startNode({ CONNECT_RATE_PER_IP: String(PlanDefaults.connectAttemptsPerIpPerMinute) }, { memoryState: true, builtEntryPoint: RELAY_BUNDLE_OVERRIDE ?? relayEntryPoint });
   const pid = node.child.pid ?? 0;
   let relayExit: string | null = null;
   void node.exited.then((code) => (relayExit = `relay exited (${code ?? node.child.signalCode})`));
@@ -242,7 +243,8 @@ async function main(): Promise<void> {
   console.log(`relay-neighbours: ${attacks.length} rows; open-file limit ${fileLimit} (half-open target ${halfOpenTarget}); alone ${ALONE_MS} ms, attack ≥ ${ATTACK_MS} ms per row`);
   // The relay as production runs it: the bundle, not the sources through tsx (whose compiler leaves a
   // heap that a first major collection frees during some row, a pause no deployment has).
-  await buildRelay();
+  // BENCH_RELAY_BUNDLE runs another build instead (an earlier commit's, for a before/after comparison).
+  if (!RELAY_BUNDLE_OVERRIDE) await buildRelay();
   const cluster = new RelayCluster({ redisUrl: "", controlPlaneUrl: controlPlane.url, relaySecret: RELAY_SECRET, keyPrefix: "" });
   const rows: RowResult[] = [];
   const startedAt = Date.now();
