@@ -10,6 +10,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { SessionUser } from "@/lib/auth/authenticate";
+import { channelPeersQuerySchema } from "@tollgate/relay/protocol";
 import { seededRandom } from "@tollgate/relay/seeded-random";
 import { appDir, createVictim, discoverRoutes, handlersOf, paramsFor, protectionOf, PUBLIC_ROUTES, SAME_SITE_PUBLIC_ROUTES, type DiscoveredRoute } from "@/tests/helpers/app-routes";
 import { invoke, startRouteHarness, type RouteHarness } from "@/tests/helpers/route-harness";
@@ -22,7 +23,10 @@ const SEED = Number(process.env.ROUTE_FUZZ_SEED ?? 20261201);
 /** next-auth's own endpoints are next-auth's code, not ours. */
 const NOT_OURS = new Set(["/api/auth/[...nextauth]"]);
 
-/** Field and query names the schemas in app/ and lib/ use, read from the sources so new fields join in. */
+/**
+ * Field and query names the schemas in app/ and lib/ use, and the relay protocol's schemas the routes
+ * parse with (the peer listing's page), read from the sources so new fields join in.
+ */
 function fieldNames(): string[] {
   const names = new Set<string>();
   const walk = (dir: string) => {
@@ -31,13 +35,14 @@ function fieldNames(): string[] {
       if (statSync(full).isDirectory()) walk(full);
       else if (entry.endsWith(".ts") && !entry.endsWith(".test.ts")) {
         const source = readFileSync(full, "utf8");
-        for (const match of source.matchAll(/^\s+([a-zA-Z]+)\??: (?:z\.|text\(|[a-zA-Z]+Schema\b)/gm)) names.add(match[1] ?? "");
+        for (const match of source.matchAll(/^\s+([a-zA-Z]+)\??: (?:z\s*\.|text\(|[a-zA-Z]+Schema\b)/gm)) names.add(match[1] ?? "");
         for (const match of source.matchAll(/searchParams\.get\("([a-zA-Z]+)"\)/g)) names.add(match[1] ?? "");
       }
     }
   };
   walk(appDir);
   walk(path.resolve(appDir, "..", "lib"));
+  walk(path.resolve(appDir, "..", "relay", "src", "protocol"));
   names.delete("");
   return [...names].sort();
 }
@@ -146,6 +151,8 @@ describe("input a stranger controls", () => {
   it("the field names come from the schemas (so the bodies reach past 'unknown field')", () => {
     expect(fields.length).toBeGreaterThan(40);
     for (const name of ["name", "planSlug", "overagesEnabled", "amountMinor", "range"]) expect(fields).toContain(name);
+    // Query parameters parsed by schemas the routes share with the relay (the peer listing's page).
+    for (const name of Object.keys(channelPeersQuerySchema.shape)) expect(fields).toContain(name);
   });
 
   it.each(routes.map((route) => [route.urlPath, route] as [string, DiscoveredRoute]))("%s never answers 500", async (_urlPath, route) => {
