@@ -3,6 +3,7 @@
 // drains where the attack is the flood itself. Each runs until the context is stopped.
 import { WebSocket } from "ws";
 import { Limits, PlanDefaults } from "../relay/src/protocol";
+import { emptyObjects } from "../relay/test/helpers";
 import type { AttackContext } from "./neighbours-attack-context";
 import { ADVERSARIAL_PATTERN } from "./neighbours-plan";
 import type { AttackName } from "./neighbours-plan";
@@ -37,11 +38,6 @@ const frame = (value: Record<string, unknown>) => JSON.stringify({ ...value, req
  * per-connection authorization cache never answers in place of the matcher.
  */
 const runOfAs = (seq: number) => "a".repeat(48 + (seq % (Limits.maxChannelNameBytes - 47)));
-
-/** `{"l":[{},{},…]}` as long as fits in `bytes` serialized: the most objects a claim of that size can make the relay allocate. */
-function emptyObjectsFilling(bytes: number): Record<string, unknown> {
-  return { l: Array.from({ length: Math.floor((bytes - 7) / 3) }, () => ({})) };
-}
 
 async function wildcardPublish(ctx: AttackContext): Promise<void> {
   const subscribers = await ctx.connectMany(FLOOD_CONNECTIONS, FLOOD_CONNECTIONS, () => ctx.publishableQuery(), {
@@ -98,7 +94,7 @@ async function presenceChurn(ctx: AttackContext): Promise<void> {
 }
 
 async function heavyConnections(ctx: AttackContext): Promise<void> {
-  const claims = { metadata: emptyObjectsFilling(Limits.maxMetadataBytes), peerMetadata: emptyObjectsFilling(Limits.maxPeerMetadataBytes) };
+  const claims = { metadata: emptyObjects("l", Limits.maxMetadataBytes), peerMetadata: emptyObjects("l", Limits.maxPeerMetadataBytes) };
   const connections = await ctx.connectMany(HEAVY_CONNECTIONS, CONNECTS_IN_FLIGHT, (i) => ctx.tokenQuery(ctx.keys.secretKey, { sub: `heavy-${i}`, claims }));
   // Distinct names, so every subscription is a channel of its own.
   connections.forEach((ws, i) => {
@@ -145,7 +141,7 @@ async function halfOpen(ctx: AttackContext): Promise<void> {
 
 async function bigRoster(ctx: AttackContext): Promise<void> {
   const channel = "crowd";
-  const peerMetadata = emptyObjectsFilling(Limits.maxPeerMetadataBytes);
+  const peerMetadata = emptyObjects("l", Limits.maxPeerMetadataBytes);
   const crowd = await ctx.connectMany(CROWD_PEERS, CONNECTS_IN_FLIGHT, (i) =>
     ctx.tokenQuery(ctx.keys.secretKey, { sub: `crowd-${i}`, claims: { permissions: ["subscribe"], peerMetadata } }),
   );

@@ -8,10 +8,11 @@
 // alone p99 (goal ≤ 2×), the relay's RSS and CPU, whether a fresh connection of the quiet tenant still
 // gets in, and what the attacker experienced (connections refused, frames answered rate_limited, closes).
 // BENCH_ATTACKS=ping-flood,half-open runs a subset.
-import { execFileSync, fork } from "node:child_process";
+import { fork } from "node:child_process";
 import os, { setPriority } from "node:os";
 import path from "node:path";
 import { buildRelay, relayEntryPoint } from "../relay/build.mjs";
+import { FALLBACK_OPEN_FILE_LIMIT, readOpenFileLimit } from "../relay/src/enforcement/socket-budget";
 import { PlanDefaults } from "../relay/src/protocol";
 import type { SnapshotApp } from "../relay/src/protocol";
 import { FakeControlPlane, RELAY_SECRET, appFixture, secretKey } from "../relay/test/helpers";
@@ -68,10 +69,6 @@ interface RowResult {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function openFileLimit(): number {
-  return Number(execFileSync("sh", ["-c", "ulimit -n"]).toString().trim());
-}
 
 /** RSS in MB, or NaN once the process is gone. */
 function rssMb(pid: number): number {
@@ -238,7 +235,8 @@ async function main(): Promise<void> {
   const quietApp = appFixture({ appId: "app_neighbour_quiet", keys: [secretKey()] });
   const attacker = attackerApp();
   controlPlane.setApps([quietApp, attacker.app]);
-  const fileLimit = openFileLimit();
+  // The relay and the attacker inherit this process's limit.
+  const fileLimit = readOpenFileLimit() ?? FALLBACK_OPEN_FILE_LIMIT;
   const halfOpenTarget = Math.min(HALF_OPEN_MAX, fileLimit - FILE_DESCRIPTOR_MARGIN);
   console.log(`relay-neighbours: ${attacks.length} rows; open-file limit ${fileLimit} (half-open target ${halfOpenTarget}); alone ${ALONE_MS} ms, attack ≥ ${ATTACK_MS} ms per row`);
   // The relay as production runs it: the bundle, not the sources through tsx (whose compiler leaves a

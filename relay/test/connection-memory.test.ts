@@ -10,7 +10,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorCode, Limits } from "../src/protocol";
 import type { SnapshotApp } from "../src/protocol";
-import { FakeControlPlane, TestClient, appFixture, eventually, firstSecretKey, mintToken, relayConfig, removeTempDirs, sleep } from "./helpers";
+import { FakeControlPlane, TestClient, appFixture, emptyObjects, eventually, firstSecretKey, mintToken, relayConfig, removeTempDirs, sleep } from "./helpers";
 import type { ChildMessage, ParentMessage } from "./measured-relay";
 
 const CONNECTIONS = 300;
@@ -52,11 +52,9 @@ async function measure(): Promise<Measurement> {
 /** Heap plus memory outside it (socket buffers), what connections can make the relay hold. */
 const heldBytes = (m: Measurement): number => m.heapUsedBytes + m.externalBytes;
 
-/** `{"<key>":[{},{},…]}` as long as fits in `maxBytes` serialized: the most objects per byte. */
-function emptyObjects(key: string, maxBytes: number): Record<string, unknown> {
-  const overhead = JSON.stringify({ [key]: [] }).length;
-  const count = Math.floor((maxBytes - overhead + 1) / 3);
-  const value = { [key]: Array.from({ length: count }, () => ({})) };
+/** `emptyObjects`, checked to fill `maxBytes` to within a few bytes. */
+function maximalEmptyObjects(key: string, maxBytes: number): Record<string, unknown> {
+  const value = emptyObjects(key, maxBytes);
   expect(JSON.stringify(value).length).toBeLessThanOrEqual(maxBytes);
   expect(JSON.stringify(value).length).toBeGreaterThan(maxBytes - 4);
   return value;
@@ -66,8 +64,8 @@ function emptyObjects(key: string, maxBytes: number): Record<string, unknown> {
 function maximalClaims(channels: string[]): Record<string, unknown> {
   expect(channels).toHaveLength(Limits.maxTokenChannels);
   return {
-    metadata: emptyObjects("m", Limits.maxMetadataBytes),
-    peerMetadata: emptyObjects("p", Limits.maxPeerMetadataBytes),
+    metadata: maximalEmptyObjects("m", Limits.maxMetadataBytes),
+    peerMetadata: maximalEmptyObjects("p", Limits.maxPeerMetadataBytes),
     channels,
   };
 }

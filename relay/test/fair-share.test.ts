@@ -9,8 +9,7 @@
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RelayHandle } from "../src/server";
-import { createMemoryState } from "../src/state/memory";
-import { FakeControlPlane, TestClient, appFixture, firstSecretKey, mintToken, removeTempDirs, startTestRelay } from "./helpers";
+import { FakeControlPlane, TestClient, appFixture, busyFor, firstSecretKey, memoryStateWithSlowJoins, mintToken, removeTempDirs, startTestRelay } from "./helpers";
 
 const JOIN_COST_MS = 1;
 const PAIRS = 150;
@@ -19,21 +18,9 @@ let controlPlane: FakeControlPlane;
 let relay: RelayHandle;
 const clients: TestClient[] = [];
 
-/** Spins for `ms`: work that holds the event loop. */
-function busyFor(ms: number): void {
-  const until = performance.now() + ms;
-  while (performance.now() < until);
-}
-
 beforeAll(async () => {
   controlPlane = await new FakeControlPlane().start();
-  const state = createMemoryState();
-  const join = state.presence.join.bind(state.presence);
-  state.presence.join = (...args) => {
-    busyFor(JOIN_COST_MS);
-    return join(...args);
-  };
-  relay = await startTestRelay(controlPlane, {}, { state });
+  relay = await startTestRelay(controlPlane, {}, { state: memoryStateWithSlowJoins(() => busyFor(JOIN_COST_MS)) });
 });
 
 afterAll(async () => {

@@ -13,6 +13,8 @@ import { silentLogger } from "../src/log";
 import { KeyPrefix, PlanDefaults } from "../src/protocol";
 import type { SnapshotApp, SnapshotKey } from "../src/protocol";
 import { startRelay } from "../src/server";
+import { createMemoryState } from "../src/state/memory";
+import type { RelayState } from "../src/state/types";
 import type { RelayHandle, StartRelayOptions } from "../src/server";
 import { FakeControlPlane, RELAY_SECRET } from "./fake-control-plane";
 
@@ -296,3 +298,27 @@ export async function eventually(check: () => void | Promise<void>, timeoutMs = 
 export function internalHeaders(): Record<string, string> {
   return { authorization: `Bearer ${RELAY_SECRET}` };
 }
+
+/** `{"<key>":[{},{},…]}` as long as fits in `maxBytes` serialized: the most objects a claim of that size can make a relay allocate. */
+export function emptyObjects(key: string, maxBytes: number): Record<string, unknown> {
+  const overhead = JSON.stringify({ [key]: [] }).length;
+  return { [key]: Array.from({ length: Math.floor((maxBytes - overhead + 1) / 3) }, () => ({})) };
+}
+
+/** Spins for `ms`: work that holds the event loop. */
+export function busyFor(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until);
+}
+
+/** In-memory relay state whose presence joins first run `beforeJoin`: a store made slow or costly on purpose. */
+export function memoryStateWithSlowJoins(beforeJoin: () => void | Promise<void>): RelayState {
+  const state = createMemoryState();
+  const join = state.presence.join.bind(state.presence);
+  state.presence.join = async (...args) => {
+    await beforeJoin();
+    return join(...args);
+  };
+  return state;
+}
+

@@ -4,9 +4,7 @@
 // roster then lists again.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { RelayHandle } from "../src/server";
-import { createMemoryState } from "../src/state/memory";
-import type { PresenceStore } from "../src/state/types";
-import { FakeControlPlane, TestClient, appFixture, firstSecretKey, mintToken, removeTempDirs, sleep, startTestRelay } from "./helpers";
+import { FakeControlPlane, TestClient, appFixture, firstSecretKey, memoryStateWithSlowJoins, mintToken, removeTempDirs, sleep, startTestRelay } from "./helpers";
 
 const SLOW_JOIN_MS = 100;
 
@@ -16,15 +14,8 @@ const clients: TestClient[] = [];
 
 beforeAll(async () => {
   controlPlane = await new FakeControlPlane().start();
-  const state = createMemoryState();
-  const presence: PresenceStore = state.presence;
-  const join = presence.join.bind(presence);
   // Every join takes a while to reach the store, as it does over a network.
-  presence.join = async (...args) => {
-    await sleep(SLOW_JOIN_MS);
-    return join(...args);
-  };
-  relay = await startTestRelay(controlPlane, {}, { state });
+  relay = await startTestRelay(controlPlane, {}, { state: memoryStateWithSlowJoins(() => sleep(SLOW_JOIN_MS)) });
 });
 
 afterAll(async () => {
