@@ -219,21 +219,14 @@ export class LocalHub implements LocalDelivery {
     const excluded = event.excludeConnectionId === undefined ? undefined : app.byId.get(event.excludeConnectionId);
     let reached = 0;
     let bytes = 0;
-    if (subscribers instanceof Map) {
-      for (const [connection, subscription] of subscribers) {
+    if (subscribers) {
+      for (const [connection, subscription] of subscriberEntries(subscribers, event.channel)) {
         if (connection === excluded) continue;
         const frame = frameFor(subscription);
         if (connection.write(frame.payload, frame.framed)) {
           reached += 1;
           bytes += frame.payload.length;
         }
-      }
-    } else if (subscribers && subscribers !== excluded) {
-      const subscription = subscribers.subscriptions.get(event.channel);
-      const frame = subscription && frameFor(subscription);
-      if (frame && subscribers.write(frame.payload, frame.framed)) {
-        reached += 1;
-        bytes += frame.payload.length;
       }
     }
     if (app.wildcards.size > 0) {
