@@ -157,8 +157,7 @@ describe("FrameScheduler", () => {
         busyFor(0.4);
         done.push(name);
       };
-      if (frames.mayRunNow(appId)) work();
-      else frames.defer(appId, work);
+      void frames.runInTurn(appId, work);
     };
     for (let i = 0; i < 6; i++) upgrade("app_busy", `u${i}`);
     upgrade("app_quiet", "quiet");

@@ -21,7 +21,7 @@
 // send) holds the connection's later frames in its backlog until it is done.
 //
 // An app's other work takes its turn the same way: a connection's upgrade (token check, claims,
-// handshake) runs now within the app's share (`mayRunNow`), or waits for a later turn (`defer`).
+// handshake) runs now within the app's share, or waits for a later turn (`runInTurn`).
 /** A connection as the scheduler sees it. */
 export interface ScheduledConnection {
   readonly appId: string;
@@ -82,16 +82,25 @@ export class FrameScheduler<C extends ScheduledConnection> {
   }
 
   /**
-   * Whether other work of the app (a connection's upgrade) may run now, within the app's share of this
-   * turn; the time from here on is charged to the app. When not, `defer` it.
+   * Other work of the app (a connection's upgrade): run now, and its result returned, while the app's
+   * share of this turn allows; else run in a later turn, after the app's work deferred before it, and
+   * a promise of its result returned. Its time is charged to the app either way.
    */
-  mayRunNow(appId: string): boolean {
+  runInTurn(appId: string, work: () => Promise<void> | void): Promise<void> | void {
     this.checkpoint(appId);
-    return !this.deferred.has(appId) && this.mayStart(appId);
+    if (!this.deferred.has(appId) && this.mayStart(appId)) return work();
+    return new Promise<void>((resolve, reject) =>
+      this.defer(appId, () => {
+        try {
+          resolve(work());
+        } catch (error) {
+          reject(error);
+        }
+      }),
+    );
   }
 
-  /** Runs the app's work in a later turn, within its share then, after the app's work deferred before it. */
-  defer(appId: string, work: () => void): void {
+  private defer(appId: string, work: () => void): void {
     const queue = this.deferred.get(appId);
     if (queue) queue.push(work);
     else this.deferred.set(appId, [work]);

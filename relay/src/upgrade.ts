@@ -153,22 +153,8 @@ export class UpgradePath {
     }
     const upgrade: PendingUpgrade = { req, socket, head, ip };
     if (namedKey && !namedApp) return this.inFlight(() => this.refreshForUnknownKey().then(() => this.authenticateAndAdmit(upgrade, credential)));
-    const admit = () => this.authenticateAndAdmit(upgrade, credential);
     // An app's upgrades (token checks, claims, handshake) take their turn with its frames (frame-scheduler.ts).
-    const appId = namedApp?.appId ?? UNNAMED_APP;
-    if (context.frames.mayRunNow(appId)) return this.inFlight(admit);
-    return this.inFlight(
-      () =>
-        new Promise<void>((resolve, reject) =>
-          context.frames.defer(appId, () => {
-            try {
-              resolve(admit());
-            } catch (error) {
-              reject(error);
-            }
-          }),
-        ),
-    );
+    return this.inFlight(() => context.frames.runInTurn(namedApp?.appId ?? UNNAMED_APP, () => this.authenticateAndAdmit(upgrade, credential)));
   }
 
   /** Counts the upgrade against the node-wide cap until `admit` has opened it (then the open count has it) or refused it. */
