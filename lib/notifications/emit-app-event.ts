@@ -29,7 +29,7 @@ export function newEventId(): string {
 }
 
 async function insertEvent(tx: Prisma.TransactionClient, input: { appId: string; event: AppEventInput; now: Date }): Promise<EmitResult> {
-  const app = await tx.app.findUnique({ where: { id: input.appId }, select: { name: true } });
+  const app = await tx.app.findUnique({ where: { id: input.appId }, select: { name: true, tenantId: true } });
   if (!app) return { emitted: false, eventId: null };
   const id = newEventId();
   const description = describeAppEvent(input.event, app.name);
@@ -57,8 +57,8 @@ async function insertEvent(tx: Prisma.TransactionClient, input: { appId: string;
   });
   await tx.notificationDelivery.createMany({
     data: [
-      ...(input.event.type === "webhook.test" ? [] : [{ eventId: id, channel: "email" as const, nextAttemptAt: input.now }]),
-      ...endpoints.map((endpoint) => ({ eventId: id, channel: "webhook" as const, endpointId: endpoint.id, nextAttemptAt: input.now })),
+      ...(input.event.type === "webhook.test" ? [] : [{ eventId: id, tenantId: app.tenantId, channel: "email" as const, nextAttemptAt: input.now }]),
+      ...endpoints.map((endpoint) => ({ eventId: id, tenantId: app.tenantId, channel: "webhook" as const, endpointId: endpoint.id, nextAttemptAt: input.now })),
     ],
   });
   return { emitted: true, eventId: id };
