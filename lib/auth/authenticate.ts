@@ -32,7 +32,7 @@ export async function authenticate(
   throttle: SignInThrottle = signInThrottle,
 ): Promise<AuthenticatedUser | null> {
   const email = input.email.trim().toLowerCase();
-  const waitSec = throttle.retryAfterSec(input.ip, email);
+  const waitSec = await throttle.retryAfterSec(input.ip, email);
   if (waitSec > 0) {
     throw new DomainError("rate_limited", `Too many sign-in attempts. Try again in ${waitSec} s.`, { retryAfterSec: waitSec });
   }
@@ -42,9 +42,9 @@ export async function authenticate(
   });
   const passwordOk = await verifyPassword(input.password, user?.passwordHash ?? (await dummyPasswordHash()));
   if (!user || !passwordOk) {
-    throttle.recordFailure(input.ip, email);
+    await throttle.recordFailure(input.ip, email);
     return null;
   }
-  throttle.recordSuccess(input.ip, email);
+  await throttle.recordSuccess(input.ip, email);
   return { id: user.id, email: user.email, name: user.name, isPlatformAdmin: user.isPlatformAdmin, sessionVersion: user.sessionVersion };
 }

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { SignInThrottle } from "./sign-in-rate-limiter";
+import { MemorySignInThrottle } from "./sign-in-rate-limiter";
 
 function throttle() {
   const clock = { now: 1_000_000 };
-  const limiter = new SignInThrottle({
+  const limiter = new MemorySignInThrottle({
     freeFailuresPerAddress: 20,
     freeFailuresPerPair: 5,
     freeFailuresPerAccount: 20,

@@ -7,8 +7,16 @@
 //   many addresses is slowed.
 // What is never throttled is an address that has not failed on the account, or has signed in to it
 // before: an attacker elsewhere can slow their own guesses but cannot lock the real user out of a
-// correct password. Failures are forgotten `forgetAfterMs` after the last one. In-process: the control
-// plane is a single web process.
+// correct password. Failures are forgotten `forgetAfterMs` after the last one. Callers await the
+// SignInThrottle interface, so a shared implementation (Redis, for several web replicas) can replace
+// the in-memory one, which counts per web process.
+
+export interface SignInThrottle {
+  /** 0 when this address may try this account now, else the seconds to wait. */
+  retryAfterSec(address: string, account: string): number | Promise<number>;
+  recordFailure(address: string, account: string): void | Promise<void>;
+  recordSuccess(address: string, account: string): void | Promise<void>;
+}
 
 export interface SignInThrottleOptions {
   freeFailuresPerAddress: number;
@@ -27,7 +35,7 @@ interface FailureRecord {
   lockedUntil: number;
 }
 
-export class SignInThrottle {
+export class MemorySignInThrottle implements SignInThrottle {
   private readonly byAddress = new Map<string, FailureRecord>();
   private readonly byPair = new Map<string, FailureRecord>();
   private readonly byAccount = new Map<string, FailureRecord>();
@@ -39,7 +47,6 @@ export class SignInThrottle {
     this.now = options.now ?? Date.now;
   }
 
-  /** 0 when this address may try this account now, else the seconds to wait. */
   retryAfterSec(address: string, account: string): number {
     const now = this.now();
     const waits = [this.current(this.byAddress, address, now)?.lockedUntil ?? 0];
@@ -98,7 +105,7 @@ function pairKey(address: string, account: string): string {
   return `${address}\n${account}`;
 }
 
-export const signInThrottle = new SignInThrottle({
+export const signInThrottle: SignInThrottle = new MemorySignInThrottle({
   freeFailuresPerAddress: 20,
   freeFailuresPerPair: 5,
   freeFailuresPerAccount: 20,

@@ -1,8 +1,8 @@
-// Per-key request rate limit for /v1: a token bucket per key, refilled continuously. In-process: each
-// web instance limits on its own, which bounds a key at (instances × rate) — acceptable for abuse
-// protection, which is all this is for (quotas are enforced by the relay and billing).
+// The in-memory RateLimiter: a token bucket per key, refilled continuously. Each web process counts on
+// its own, so W replicas admit W times a limit until a shared implementation replaces this one.
+import type { RateLimiter } from "./rate-limiter";
 
-export class TokenBucketLimiter {
+export class TokenBucketLimiter implements RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; updatedAtMs: number }>();
 
   constructor(

@@ -10,7 +10,7 @@ import { errorResponse, handleApiError } from "./handle-api-error";
 import { noStore } from "./no-store";
 import { assertParamsAreText, assertSameSiteJson } from "./request-guard";
 import { getSessionUser } from "./session";
-import { TokenBucketLimiter } from "./token-bucket-limiter";
+import { createRateLimiter } from "./rate-limiter";
 
 interface RouteContext<Params> {
   params: Promise<Params>;
@@ -54,11 +54,11 @@ export const PUBLIC_ROUTE_REFILL_SECONDS = 6;
  * rules, no session, and a per-address limit (429 with Retry-After).
  */
 export function withSameSitePublic(handler: (args: { req: NextRequest }) => Promise<Response>) {
-  const perAddress = new TokenBucketLimiter(1 / PUBLIC_ROUTE_REFILL_SECONDS, PUBLIC_ROUTE_BURST);
+  const perAddress = createRateLimiter({ refillPerSecond: 1 / PUBLIC_ROUTE_REFILL_SECONDS, burst: PUBLIC_ROUTE_BURST });
   return async (req: NextRequest): Promise<Response> => {
     try {
       assertSameSiteJson(req, getServerEnv().NEXTAUTH_URL);
-      const waitSec = perAddress.take(clientLimitKey(req.headers));
+      const waitSec = await perAddress.take(clientLimitKey(req.headers));
       if (waitSec > 0) throw new DomainError("rate_limited", "Too many requests from this address: try again shortly", { retryAfterSec: waitSec });
       return noStore(await handler({ req }));
     } catch (error) {
