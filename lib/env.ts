@@ -1,6 +1,7 @@
 // Server environment, validated once. A missing or invalid variable fails with a message naming it.
 import { z } from "zod";
 import { billingEnvSchema } from "@/lib/billing/billing-config";
+import { parseAllowedTargets } from "@/lib/net/allowed-targets";
 
 const serverEnvSchema = billingEnvSchema.extend({
   DATABASE_URL: z.string().url("must be a postgresql:// URL"),
@@ -34,6 +35,18 @@ const serverEnvSchema = billingEnvSchema.extend({
   NOTIFICATION_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(8),
   /** Per-request timeout of a webhook delivery. */
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /** Internal addresses, CIDR ranges and host names webhooks may reach (docs/security.md); empty: public internet only. */
+  WEBHOOK_ALLOWED_TARGETS: z
+    .string()
+    .default("")
+    .transform((list, context) => {
+      try {
+        return parseAllowedTargets(list);
+      } catch (error) {
+        context.addIssue({ code: "custom", message: error instanceof Error ? error.message : String(error) });
+        return z.NEVER;
+      }
+    }),
 });
 
 export type ServerEnv = z.infer<typeof serverEnvSchema>;
