@@ -1,9 +1,11 @@
 // The delivery worker: drains the notification outbox (NotificationDelivery rows written with their
 // event by emit-app-event.ts), so the usage flush path never waits on SMTP or a customer's server.
-// Due rows are claimed with FOR UPDATE SKIP LOCKED and leased by pushing their next attempt past the
-// request timeout, so two workers (two web processes) never send one delivery at the same moment.
+// It is a continuous pool: up to `maxInFlight` deliveries run at once, at most `maxInFlightPerTenant`
+// of them for one tenant, and a slot is refilled as soon as it frees (claim-deliveries.ts claims due
+// rows fairly per tenant, with a lease), so no delivery waits for another one's timeout.
 // A failure is retried with exponential backoff; every try is logged with its response code.
 import type { Db } from "@/lib/db";
+import { claimDueDeliveries, type ClaimedDelivery } from "./claim-deliveries";
 import { sendEmail } from "./send-email";
 import { type AttemptResult, attemptWebhook } from "./send-webhook";
 
@@ -18,27 +20,19 @@ export interface DeliveryConfig {
   webhookTimeoutMs: number;
 }
 
-const BATCH_SIZE = 20;
+/** Deliveries one worker (one web process) runs at once. */
+export const MAX_DELIVERIES_IN_FLIGHT = 32;
+/** Deliveries one tenant may have running in one worker: its dead endpoints hold this many slots at most. */
+export const MAX_DELIVERIES_IN_FLIGHT_PER_TENANT = 4;
+
 const MAX_RETRY_DELAY_MS = 3_600_000;
 const ERROR_TEXT_MAX = 500;
+/** How long past the request timeout a claimed row stays leased to its worker. */
+const LEASE_MARGIN_MS = 30_000;
 
 /** Delay before try n+1 after n failed tries: base, 2·base, 4·base, … capped at one hour. */
 export function retryDelayMs(failedAttempts: number, baseMs: number): number {
   return Math.min(MAX_RETRY_DELAY_MS, baseMs * 2 ** Math.max(0, failedAttempts - 1));
-}
-
-async function claimDue(db: Db, config: DeliveryConfig, now: Date): Promise<string[]> {
-  const leaseUntil = new Date(now.getTime() + config.webhookTimeoutMs + 30_000);
-  const rows = await db.$queryRaw<{ id: string }[]>`
-    UPDATE "NotificationDelivery" SET "nextAttemptAt" = ${leaseUntil}
-    WHERE id IN (
-      SELECT id FROM "NotificationDelivery"
-      WHERE status = 'pending' AND "nextAttemptAt" <= ${now}
-      ORDER BY "nextAttemptAt" LIMIT ${BATCH_SIZE}
-      FOR UPDATE SKIP LOCKED
-    )
-    RETURNING id`;
-  return rows.map((row) => row.id);
 }
 
 async function attemptEmail(db: Db, config: DeliveryConfig, event: { appId: string; title: string; message: string; type: string }): Promise<AttemptResult> {
@@ -85,29 +79,85 @@ async function deliverOne(db: Db, config: DeliveryConfig, deliveryId: string): P
   ]);
 }
 
-/** One pass: delivers what is due now (in parallel within the batch). Returns how many were tried. */
-export async function deliverDueNotifications(db: Db, config: DeliveryConfig, now: Date = new Date()): Promise<number> {
-  const ids = await claimDue(db, config, now);
-  await Promise.all(ids.map((id) => deliverOne(db, config, id)));
-  return ids.length;
+export interface DeliveryWorkerOptions {
+  /** How often the worker looks for due rows while it has free slots and nothing woke it. */
+  intervalMs: number;
+  maxInFlight?: number;
+  maxInFlightPerTenant?: number;
 }
 
-/** Runs passes every `intervalMs` (a full batch is followed at once by the next pass). Returns a stopper. */
-export function startDeliveryWorker(db: Db, config: DeliveryConfig, intervalMs: number): () => void {
+export interface DeliveryWorker {
+  /** Claims nothing more and resolves once the deliveries in flight have settled. */
+  stop(): Promise<void>;
+}
+
+function logError(msg: string, error: unknown): void {
+  console.error(JSON.stringify({ level: "error", msg, error: error instanceof Error ? error.message : String(error) }));
+}
+
+/** Starts the pool: claims due rows every `intervalMs` and whenever a slot frees. */
+export function startDeliveryWorker(db: Db, config: DeliveryConfig, options: DeliveryWorkerOptions): DeliveryWorker {
+  const maxInFlight = options.maxInFlight ?? MAX_DELIVERIES_IN_FLIGHT;
+  const maxInFlightPerTenant = options.maxInFlightPerTenant ?? MAX_DELIVERIES_IN_FLIGHT_PER_TENANT;
+  const inFlightByTenant = new Map<string, number>();
+  const running = new Set<Promise<void>>();
+  let claiming: Promise<void> | undefined;
+  let claimAgain = false;
   let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  const tick = async () => {
-    let tried = 0;
-    try {
-      tried = await deliverDueNotifications(db, config);
-    } catch (error) {
-      console.error(JSON.stringify({ level: "error", msg: "notification delivery pass failed", error: error instanceof Error ? error.message : String(error) }));
-    }
-    if (!stopped) timer = setTimeout(() => void tick(), tried >= BATCH_SIZE ? 0 : intervalMs);
+
+  const run = (delivery: ClaimedDelivery) => {
+    inFlightByTenant.set(delivery.tenantId, (inFlightByTenant.get(delivery.tenantId) ?? 0) + 1);
+    const settled = deliverOne(db, config, delivery.id)
+      .catch((error: unknown) => logError("notification delivery failed", error))
+      .finally(() => {
+        const left = (inFlightByTenant.get(delivery.tenantId) ?? 1) - 1;
+        if (left > 0) inFlightByTenant.set(delivery.tenantId, left);
+        else inFlightByTenant.delete(delivery.tenantId);
+        running.delete(settled);
+        fill();
+      });
+    running.add(settled);
   };
-  timer = setTimeout(() => void tick(), intervalMs);
-  return () => {
-    stopped = true;
-    clearTimeout(timer);
+
+  const claim = async () => {
+    const now = new Date();
+    const claimed = await claimDueDeliveries(db, {
+      now,
+      leaseUntil: new Date(now.getTime() + config.webhookTimeoutMs + LEASE_MARGIN_MS),
+      slots: maxInFlight - running.size,
+      maxInFlightPerTenant,
+      inFlightByTenant,
+    });
+    for (const delivery of claimed) run(delivery);
+  };
+
+  // One claim at a time; slots that free while it runs are claimed right after it.
+  const fill = () => {
+    if (stopped || running.size >= maxInFlight) return;
+    if (claiming) {
+      claimAgain = true;
+      return;
+    }
+    claiming = claim()
+      .catch((error: unknown) => logError("notification delivery claim failed", error))
+      .finally(() => {
+        claiming = undefined;
+        if (claimAgain) {
+          claimAgain = false;
+          fill();
+        }
+      });
+  };
+
+  const timer = setInterval(fill, options.intervalMs);
+  timer.unref();
+  fill();
+  return {
+    stop: async () => {
+      stopped = true;
+      clearInterval(timer);
+      await claiming;
+      await Promise.all(running);
+    },
   };
 }

@@ -6,7 +6,7 @@ import { createTestApp, createUser, seedPlans, TEST_ENCRYPTION_KEY, usageBatch, 
 import { startSmtpSink, type SmtpSink } from "@/tests/helpers/smtp-sink";
 import { createTestDatabase, type TestDatabase } from "@/tests/helpers/test-database";
 import { startWebhookSink, type WebhookSink } from "@/tests/helpers/webhook-sink";
-import { type DeliveryConfig, deliverDueNotifications, retryDelayMs } from "./deliver-notifications";
+import { type DeliveryConfig, retryDelayMs, startDeliveryWorker } from "./deliver-notifications";
 import { emitAppEvent } from "./emit-app-event";
 import { listNotifications, markNotificationsRead } from "./list-notifications";
 import { verifyWebhookSignature, WebhookHeader } from "./sign-webhook";
@@ -54,15 +54,19 @@ async function newApp(options: { maxMessagesPerPeriod?: number; webhook?: boolea
   return { id: app.id, user, period, periodStartUnix: toUnixSeconds(period.start), webhook, anchor: row.billingAnchor };
 }
 
-/** Runs delivery passes until every delivery of these events is settled (other tests' rows share the table). */
+/** Runs a delivery worker until every delivery of these events is settled (other tests' rows share the table). */
 async function drain(eventIds: string[], deliveryConfig = config(), timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    await deliverDueNotifications(database.db, deliveryConfig);
-    const pending = await database.db.notificationDelivery.count({ where: { eventId: { in: eventIds }, status: "pending" } });
-    if (pending === 0) return;
-    if (Date.now() > deadline) throw new Error(`${pending} deliveries still pending`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+  const worker = startDeliveryWorker(database.db, deliveryConfig, { intervalMs: 20 });
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const pending = await database.db.notificationDelivery.count({ where: { eventId: { in: eventIds }, status: "pending" } });
+      if (pending === 0) return;
+      if (Date.now() > deadline) throw new Error(`${pending} deliveries still pending`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  } finally {
+    await worker.stop();
   }
 }
 

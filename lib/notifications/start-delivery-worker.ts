@@ -2,9 +2,9 @@
 // once per process, configured from the validated environment.
 import { getDb } from "@/lib/db";
 import { getServerEnv } from "@/lib/env";
-import { startDeliveryWorker } from "./deliver-notifications";
+import { type DeliveryWorker, startDeliveryWorker } from "./deliver-notifications";
 
-const globalForWorker = globalThis as unknown as { tollgateDeliveryWorker?: () => void };
+const globalForWorker = globalThis as unknown as { tollgateDeliveryWorker?: DeliveryWorker };
 
 export function startNotificationDeliveryWorker(): void {
   if (globalForWorker.tollgateDeliveryWorker) return;
@@ -20,6 +20,6 @@ export function startNotificationDeliveryWorker(): void {
       maxAttempts: env.NOTIFICATION_MAX_ATTEMPTS,
       webhookTimeoutMs: env.WEBHOOK_TIMEOUT_MS,
     },
-    env.NOTIFICATION_WORKER_INTERVAL_MS,
+    { intervalMs: env.NOTIFICATION_WORKER_INTERVAL_MS },
   );
 }
