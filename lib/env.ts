@@ -17,7 +17,7 @@ const serverEnvSchema = billingEnvSchema.extend({
   /** The relay URL customers' clients connect to, shown in the dashboard's connect snippet. */
   RELAY_PUBLIC_URL: z.string().default("ws://localhost:8080"),
   REDIS_URL: z.string().url().optional(),
-  /** Requests per second per secret key on /v1 (token bucket with 2× burst). */
+  /** Requests per second per secret key on /v1 (token bucket with 2× burst); apps, tenants and addresses get multiples (lib/http/api-rate-limits.ts). */
   API_RATE_LIMIT_PER_SECOND: z.coerce.number().int().positive().default(50),
   /** smtp(s)://user:pass@host:port: invitations, password resets and notification emails; unset: no mail. */
   SMTP_URL: z.string().url().refine((value) => /^smtps?:\/\//.test(value), "must be an smtp:// or smtps:// URL").optional(),

@@ -11,6 +11,7 @@ import { keyIsUsable } from "./to-key-view";
 export interface AuthenticatedKey {
   keyId: string;
   appId: string;
+  tenantId: string;
   /** The presented signing secret (already verified): /v1/tokens signs with it, no decryption needed. */
   secret: string;
   channelPatterns: string[];
@@ -29,13 +30,25 @@ export function unauthorizedError(): DomainError {
   return new DomainError("unauthorized", "Invalid or missing API key. Use Authorization: Bearer sk_id_…:sk_secret_…");
 }
 
+function parseCredentials(authorization: string | null): RegExpExecArray | null {
+  return authorization ? CREDENTIAL_PATTERN.exec(authorization.trim()) : null;
+}
+
+/**
+ * The key id a well-formed Authorization header names, read without a lookup: lets /v1 refuse a key
+ * that is over its rate before any database work. Unverified: only ever use it to refuse, never to admit.
+ */
+export function presentedKeyId(authorization: string | null): string | null {
+  return parseCredentials(authorization)?.[1] ?? null;
+}
+
 export async function authenticateSecretKey(db: Db, authorization: string | null, now: Date = new Date()): Promise<AuthenticatedKey> {
-  const match = authorization ? CREDENTIAL_PATTERN.exec(authorization.trim()) : null;
+  const match = parseCredentials(authorization);
   const keyId = match?.[1] ?? PLACEHOLDER_KEY_ID;
   const secret = match?.[2] ?? "";
   const key = await db.apiKey.findUnique({
     where: { id: keyId },
-    select: { id: true, appId: true, kind: true, secretHash: true, revokedAt: true, expiresAt: true, channelPatterns: true, actions: true, app: { select: { status: true, deletedAt: true } } },
+    select: { id: true, appId: true, kind: true, secretHash: true, revokedAt: true, expiresAt: true, channelPatterns: true, actions: true, app: { select: { status: true, deletedAt: true, tenantId: true } } },
   });
   const secretOk = secretMatchesHash(secret, key?.secretHash ?? PLACEHOLDER_HASH);
   if (!match || !key || !secretOk || key.kind !== "secret" || !keyIsUsable(key, now) || key.app.deletedAt) throw unauthorizedError();
@@ -46,7 +59,7 @@ export async function authenticateSecretKey(db: Db, authorization: string | null
     lastUsedWrites.set(key.id, now.getTime());
     await db.apiKey.update({ where: { id: key.id }, data: { lastUsedAt: now } });
   }
-  return { keyId: key.id, appId: key.appId, secret, channelPatterns: key.channelPatterns, actions: key.actions, appStatus: key.app.status };
+  return { keyId: key.id, appId: key.appId, tenantId: key.app.tenantId, secret, channelPatterns: key.channelPatterns, actions: key.actions, appStatus: key.app.status };
 }
 
 /** Minting tokens and publishing are refused for a suspended app (403 app_suspended, PROTOCOL §7). */

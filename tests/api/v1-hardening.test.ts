@@ -7,7 +7,7 @@ import { DELETE as disconnectRoute } from "@/app/v1/peers/[peerId]/route";
 import { POST as tokensRoute } from "@/app/v1/tokens/route";
 import { GET as usageRoute } from "@/app/v1/usage/route";
 import { createApiKey } from "@/lib/keys/create-api-key";
-import { FAILED_AUTH_BURST } from "@/lib/http/with-api-key";
+import { FAILED_AUTH_BURST } from "@/lib/http/api-rate-limits";
 import { createTestApp, createUser, TEST_ENCRYPTION_KEY } from "@/tests/helpers/fixtures";
 import { invoke, startRouteHarness, type RouteHarness } from "@/tests/helpers/route-harness";
 
