@@ -9,6 +9,7 @@ import { signUp } from "@/lib/auth/sign-up";
 import { createPrismaClient, type Db } from "@/lib/db";
 import { createApiKey } from "@/lib/keys/create-api-key";
 import { PLAN_CATALOG } from "@/lib/plans/plan-catalog";
+import { closeRelayNotifier } from "@/lib/relay/notify-relays";
 
 const DEMO_EMAIL = "demo@tollgate.local";
 const DEMO_PASSWORD = "tollgate-demo";
@@ -73,6 +74,7 @@ async function main() {
     }
     if (process.env.SEED_DEMO === "1") await seedDemo(db, encryptionKey);
   } finally {
+    await closeRelayNotifier();
     await db.$disconnect();
   }
 }

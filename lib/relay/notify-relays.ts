@@ -6,6 +6,9 @@ import { PLAN_CHANGE_CHANNEL, type PlanChangeNotice } from "@tollgate/relay/prot
 import { Redis } from "ioredis";
 import { getRelayClient } from "./get-relay-client";
 
+/** How long closing waits for Redis to confirm what was published before dropping the connection. */
+const CLOSE_TIMEOUT_MS = 2_000;
+
 let publisher: Redis | null | undefined;
 
 function getPublisher(): Redis | null {
@@ -39,4 +42,17 @@ export function notifyRelaysOfChange(reason: Omit<PlanChangeNotice, "atUnixMs">)
   }
   const channel = process.env.REDIS_PLAN_CHANGE_CHANNEL || PLAN_CHANGE_CHANNEL;
   redis.publish(channel, JSON.stringify(notice)).catch(() => undefined);
+}
+
+/**
+ * Closes the Redis connection, which would otherwise keep the process alive: scripts (the seed) call
+ * this before they end. A later notice opens a new connection.
+ */
+export async function closeRelayNotifier(): Promise<void> {
+  const redis = publisher;
+  publisher = undefined;
+  if (!redis) return;
+  const timeout = new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref());
+  await Promise.race([redis.quit().catch(() => undefined), timeout]);
+  redis.disconnect();
 }
