@@ -1,9 +1,9 @@
 // Both paths of a plan-change notice: without REDIS_URL a POST to the relay at RELAY_INTERNAL_URL, with it
-// a PUBLISH on the plan-change channel every relay node listens to.
+// a PUBLISH on the plan-change channel every relay node listens to; and the debounce per app.
 import { once } from "node:events";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { PLAN_CHANGE_CHANNEL, planChangeNoticeSchema, RelayInternalPath } from "@tollgate/relay/protocol";
+import { PLAN_CHANGE_CHANNEL, type PlanChangeNotice, planChangeNoticeSchema, RelayInternalPath } from "@tollgate/relay/protocol";
 import { Redis } from "ioredis";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
@@ -58,5 +58,80 @@ describe("notifyRelaysOfChange", () => {
     } finally {
       subscriber.disconnect();
     }
+  });
+});
+
+describe("debounce per app", () => {
+  /** The notifier with a relay client that records what it is sent, on fake timers. */
+  async function notifierWithRecordingRelay() {
+    const sent: PlanChangeNotice[] = [];
+    vi.stubEnv("REDIS_URL", undefined);
+    vi.doMock("./get-relay-client", () => ({
+      getRelayClient: () => ({
+        notifyPlanChanged: async (notice: PlanChangeNotice) => {
+          sent.push(notice);
+        },
+      }),
+    }));
+    const notifier = await import("./notify-relays");
+    return { sent, ...notifier };
+  }
+
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.doUnmock("./get-relay-client");
+  });
+
+  it("sends the first change of a burst at once and the rest as one trailing notice a second later", async () => {
+    const { sent, notifyRelaysOfChange, NOTICE_INTERVAL_MS } = await notifierWithRecordingRelay();
+    notifyRelaysOfChange({ appId: "app_1", kind: "key" });
+    expect(sent).toMatchObject([{ appId: "app_1", kind: "key" }]);
+    for (let i = 0; i < 40; i++) notifyRelaysOfChange({ appId: "app_1", kind: "key" });
+    notifyRelaysOfChange({ appId: "app_1", kind: "status" });
+    vi.advanceTimersByTime(NOTICE_INTERVAL_MS - 1);
+    expect(sent).toHaveLength(1);
+    vi.advanceTimersByTime(1);
+    expect(sent).toMatchObject([{ kind: "key" }, { appId: "app_1", kind: "status" }]);
+    vi.advanceTimersByTime(10 * NOTICE_INTERVAL_MS);
+    expect(sent).toHaveLength(2);
+  });
+
+  it("a steady stream of changes gives one notice per second, and other apps are not held back", async () => {
+    const { sent, notifyRelaysOfChange, NOTICE_INTERVAL_MS } = await notifierWithRecordingRelay();
+    for (let elapsed = 0; elapsed < 5 * NOTICE_INTERVAL_MS; elapsed += 50) {
+      notifyRelaysOfChange({ appId: "app_busy", kind: "key" });
+      vi.advanceTimersByTime(50);
+    }
+    vi.advanceTimersByTime(NOTICE_INTERVAL_MS);
+    const busy = sent.filter((notice) => notice.appId === "app_busy").map((notice) => notice.atUnixMs);
+    expect(busy).toHaveLength(6);
+    for (let i = 1; i < busy.length; i++) expect((busy[i] ?? 0) - (busy[i - 1] ?? 0)).toBeGreaterThanOrEqual(NOTICE_INTERVAL_MS);
+
+    notifyRelaysOfChange({ appId: "app_busy", kind: "key" });
+    notifyRelaysOfChange({ appId: "app_quiet", kind: "override" });
+    notifyRelaysOfChange({ kind: "plan" });
+    expect(sent.slice(-3)).toMatchObject([{ appId: "app_busy" }, { appId: "app_quiet" }, { kind: "plan" }]);
+  });
+
+  it("closing sends the held notice at once", async () => {
+    const { sent, notifyRelaysOfChange, closeRelayNotifier } = await notifierWithRecordingRelay();
+    notifyRelaysOfChange({ appId: "app_1", kind: "app" });
+    notifyRelaysOfChange({ appId: "app_1", kind: "key" });
+    await closeRelayNotifier();
+    expect(sent).toMatchObject([{ kind: "app" }, { kind: "key" }]);
+    vi.advanceTimersByTime(10_000);
+    expect(sent).toHaveLength(2);
+  });
+
+  it("a held notice's timer does not keep the process alive", async () => {
+    vi.useRealTimers();
+    const { notifyRelaysOfChange, closeRelayNotifier } = await notifierWithRecordingRelay();
+    const liveTimers = () => process.getActiveResourcesInfo().filter((resource) => resource === "Timeout").length;
+    const before = liveTimers();
+    notifyRelaysOfChange({ appId: "app_1", kind: "key" });
+    notifyRelaysOfChange({ appId: "app_1", kind: "key" });
+    expect(liveTimers()).toBe(before);
+    await closeRelayNotifier();
   });
 });

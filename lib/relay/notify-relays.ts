@@ -2,14 +2,29 @@
 // billing), so they refresh at once instead of at their next poll (PLAN_CACHE_REFRESH_MS, the fallback).
 // With REDIS_URL every node hears the notice on Redis pub/sub; without it (the single-node default) the
 // notice is POSTed to the one relay at RELAY_INTERNAL_URL.
+//
+// Each notice makes every relay rebuild its whole plan cache, so notices are debounced per app: the first
+// of a burst goes out at once, the rest within NOTICE_INTERVAL_MS coalesce into one trailing notice.
 import { PLAN_CHANGE_CHANNEL, type PlanChangeNotice } from "@tollgate/relay/protocol";
 import { Redis } from "ioredis";
 import { getRelayClient } from "./get-relay-client";
+
+/** At most one notice per app (and one for changes of no single app, such as a plan) in this interval. */
+export const NOTICE_INTERVAL_MS = 1_000;
+
+type ChangeReason = Omit<PlanChangeNotice, "atUnixMs">;
 
 /** How long closing waits for Redis to confirm what was published before dropping the connection. */
 const CLOSE_TIMEOUT_MS = 2_000;
 
 let publisher: Redis | null | undefined;
+
+/** An app's open interval: a change within it is held here (the latest wins) until the interval ends. */
+interface NoticeWindow {
+  held: ChangeReason | null;
+  timer: NodeJS.Timeout;
+}
+const windows = new Map<string, NoticeWindow>();
 
 function getPublisher(): Redis | null {
   if (publisher === undefined) {
@@ -32,8 +47,7 @@ function notifyRelayDirectly(notice: PlanChangeNotice): void {
   }
 }
 
-/** Fire-and-forget: the change is already committed; a lost notice only delays relays until their poll. */
-export function notifyRelaysOfChange(reason: Omit<PlanChangeNotice, "atUnixMs">): void {
+function send(reason: ChangeReason): void {
   const notice: PlanChangeNotice = { ...reason, atUnixMs: Date.now() };
   const redis = getPublisher();
   if (!redis) {
@@ -44,11 +58,42 @@ export function notifyRelaysOfChange(reason: Omit<PlanChangeNotice, "atUnixMs">)
   redis.publish(channel, JSON.stringify(notice)).catch(() => undefined);
 }
 
+function openWindow(scope: string): void {
+  const window: NoticeWindow = { held: null, timer: setTimeout(() => endWindow(scope, window), NOTICE_INTERVAL_MS) };
+  // A pending trailing notice must not keep a script alive: relays would pick the change up at their poll.
+  window.timer.unref();
+  windows.set(scope, window);
+}
+
+function endWindow(scope: string, window: NoticeWindow): void {
+  windows.delete(scope);
+  if (!window.held) return;
+  send(window.held);
+  openWindow(scope);
+}
+
+/** Fire-and-forget: the change is already committed; a lost notice only delays relays until their poll. */
+export function notifyRelaysOfChange(reason: ChangeReason): void {
+  const scope = reason.appId ?? "";
+  const open = windows.get(scope);
+  if (open) {
+    open.held = reason;
+    return;
+  }
+  send(reason);
+  openWindow(scope);
+}
+
 /**
- * Closes the Redis connection, which would otherwise keep the process alive: scripts (the seed) call
- * this before they end. A later notice opens a new connection.
+ * Sends the held notices now and closes the Redis connection, which would otherwise keep the process
+ * alive: scripts (the seed) call this before they end. A later notice opens a new connection.
  */
 export async function closeRelayNotifier(): Promise<void> {
+  for (const window of windows.values()) {
+    clearTimeout(window.timer);
+    if (window.held) send(window.held);
+  }
+  windows.clear();
   const redis = publisher;
   publisher = undefined;
   if (!redis) return;

@@ -16,6 +16,7 @@ import { GET as plansRoute } from "@/app/api/plans/route";
 import type { AppView } from "@/lib/apps/app.types";
 import type { SessionUser } from "@/lib/auth/authenticate";
 import type { KeyView } from "@/lib/keys/key.types";
+import { NOTICE_INTERVAL_MS } from "@/lib/relay/notify-relays";
 import { createUser, type TestUser } from "@/tests/helpers/fixtures";
 import { invoke, startRouteHarness, type RouteHarness } from "@/tests/helpers/route-harness";
 
@@ -204,16 +205,16 @@ describe("keys", () => {
     expect(revoked.body.key.status).toBe("revoked");
   });
 
-  it("creating and revoking a key tell the relay at once, so it need not wait for its next poll", async () => {
+  it("creating and revoking a key tell the relay within a second (notices are debounced per app), so it need not wait for its next poll", async () => {
     const user = await signIn();
     const app = await createAppAs(user);
     const params = { appId: app.id };
     const keyNotices = () => harness.relay.planChangeNotices.filter((notice) => notice.appId === app.id && notice.kind === "key").length;
     const created = await invoke<{ key: KeyView }>(createKeyRoute, { method: "POST", params, body: { kind: "secret", name: "fresh" } });
     expect(created.status).toBe(201);
-    await vi.waitFor(() => expect(keyNotices()).toBe(1));
+    await vi.waitFor(() => expect(keyNotices()).toBe(1), { timeout: 3 * NOTICE_INTERVAL_MS });
     await invoke(revokeKeyRoute, { method: "DELETE", params: { appId: app.id, keyId: created.body.key.id } });
-    await vi.waitFor(() => expect(keyNotices()).toBe(2));
+    await vi.waitFor(() => expect(keyNotices()).toBe(2), { timeout: 3 * NOTICE_INTERVAL_MS });
   });
 
   it("errors: the 51st key is refused with 409 limit_exceeded; bad bodies name the field", async () => {

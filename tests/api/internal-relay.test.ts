@@ -12,6 +12,7 @@ import { createApiKey } from "@/lib/keys/create-api-key";
 import { revokeApiKey, rollApiKey } from "@/lib/keys/manage-api-keys";
 import { setAppOverride } from "@/lib/plans/set-app-override";
 import { updatePlan } from "@/lib/plans/update-plan";
+import { NOTICE_INTERVAL_MS } from "@/lib/relay/notify-relays";
 import { createTestApp, createUser, TEST_ENCRYPTION_KEY, usageBatch, usageDelta } from "@/tests/helpers/fixtures";
 import { invoke, startRouteHarness, type RouteHarness } from "@/tests/helpers/route-harness";
 
@@ -130,7 +131,7 @@ describe("snapshot — happy path", () => {
     const after = (await fetchSnapshot()).apps.find((a) => a.appId === app.id);
     // 2,000 deliveries over the allowance at 5 per 1,000: billed after the fact, so the balance may dip below zero once.
     expect(after?.billing).toMatchObject({ usageBilledFromBalance: true, balanceMinor: -10 });
-    await vi.waitFor(() => expect(harness.relay.planChangeNotices.some((n) => n.appId === app.id && n.kind === "billing")).toBe(true));
+    await vi.waitFor(() => expect(harness.relay.planChangeNotices.some((n) => n.appId === app.id && n.kind === "billing")).toBe(true), { timeout: 3 * NOTICE_INTERVAL_MS });
     // Other plans never need it, whatever they cost.
     expect((await fetchSnapshot()).apps.filter((a) => a.planName !== "Pay as you go").every((a) => !a.billing.usageBilledFromBalance)).toBe(true);
   });
