@@ -79,10 +79,12 @@ function TopUpSection({ appId, billing, app }: { appId: string; billing: Billing
   const storedCard = useStoredCard ? billing.paymentMethod : null;
 
   const topUp = useMutation({
-    mutationFn: (amountMinor: number) =>
+    // One key per submission: a request the network repeats is answered, never charged twice.
+    mutationFn: ({ amountMinor, idempotencyKey }: { amountMinor: number; idempotencyKey: string }) =>
       apiFetch<{ balanceMinor: number; entry: LedgerEntry }>(`/api/apps/${encodeURIComponent(appId)}/billing/top-up`, {
         method: "POST",
         body: storedCard ? { amountMinor } : { amountMinor, cardNumber },
+        headers: { "idempotency-key": idempotencyKey },
       }),
     onSuccess: ({ balanceMinor, entry }) => {
       void queryClient.invalidateQueries({ queryKey: queryKeys.billing(appId) });
@@ -98,7 +100,7 @@ function TopUpSection({ appId, billing, app }: { appId: string; billing: Billing
     const minor = parseMoneyToMinor(amount);
     if (minor === null || minor < 100 || minor > 1_000_000) return setAmountError("Enter an amount between $1.00 and $10,000.00, like 20 or $1,000");
     setAmountError(undefined);
-    topUp.mutate(minor);
+    topUp.mutate({ amountMinor: minor, idempotencyKey: crypto.randomUUID() });
   }
 
   return (

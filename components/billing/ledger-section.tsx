@@ -10,6 +10,17 @@ import { ErrorState } from "@/components/ui/error-state";
 import { SkeletonBlock } from "@/components/ui/skeleton";
 import type { LedgerDay } from "@/lib/billing/list-ledger";
 
+function attemptResult(attempt: Billing["attempts"][number]): string {
+  switch (attempt.status) {
+    case "succeeded":
+      return "Succeeded";
+    case "declined":
+      return `Declined: ${attempt.failureReason ?? "unknown reason"}`;
+    case "pending":
+      return "Pending: waiting for the card provider's answer";
+  }
+}
+
 export const ledgerKindLabel: Record<LedgerEntry["kind"], string> = {
   top_up: "Top-up",
   overage_debit: "Usage charges",
@@ -115,7 +126,7 @@ export function LedgerSection({ appId, billing }: { appId: string; billing: Bill
                   <tr key={attempt.id}>
                     <td data-label="When">{formatDateTime(attempt.createdAt)}</td>
                     <td data-label="Kind">{attempt.kind === "top_up" ? "Top-up" : attempt.kind === "plan_fee" ? `Plan fee (${attempt.trigger})` : `Auto-recharge (${attempt.trigger})`}</td>
-                    <td data-label="Result">{attempt.status === "succeeded" ? "Succeeded" : `Declined: ${attempt.failureReason ?? "unknown reason"}`}</td>
+                    <td data-label="Result">{attemptResult(attempt)}</td>
                     <td data-label="Amount" className="num">
                       {formatMoney(attempt.amountMinor, billing.currency)}
                     </td>

@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { Db } from "@/lib/db";
+import type { PaymentAttempt } from "@/lib/generated/prisma/client";
 import { notFound } from "@/lib/errors";
 import { emitAppEvent } from "@/lib/notifications/emit-app-event";
 import { billingPeriodAt, toUnixSeconds } from "@/lib/periods/billing-period";
 import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
 import type { PaymentProvider } from "./payment-provider";
-import { postLedgerEntry } from "./post-ledger-entry";
+import { completeCharge, writePendingCharge } from "./charge-card";
 import { spendCapReached } from "./spend-cap";
 
 /**
@@ -26,9 +27,11 @@ export interface AutoRechargeOutcome {
 
 /**
  * Tops the balance up from the stored card when auto-recharge is on and the balance is at or below its
- * threshold. The account row stays locked for the whole attempt so relays asking at the same time
- * (several nodes, several connections) cause one charge, not one each: the later callers see the
- * recharged balance. The charge covers the configured amount plus any debt below zero.
+ * threshold. The decision is taken with the account row locked and ends in a pending attempt
+ * (charge-card.ts); the card is charged after that lock is released. Callers that arrive while a charge
+ * is in flight (several relay nodes, several connections) complete that same attempt with its key
+ * instead of starting another, so they cause one charge, not one each. The charge covers the configured
+ * amount plus any debt below zero.
  *
  * Guardrails (issue 12): no charge once the period's usage charges reached the spend cap (the money
  * could not be spent), and none that would take the period's auto-recharged total past the monthly
@@ -41,13 +44,13 @@ export async function attemptAutoRecharge(
   input: { appId: string; trigger: string; now?: Date },
 ): Promise<AutoRechargeOutcome> {
   const now = input.now ?? new Date();
-  const outcome = await db.$transaction(
-    async (tx): Promise<AutoRechargeOutcome> => {
+  const decision = await db.$transaction(
+    async (tx): Promise<{ refused: AutoRechargeOutcome } | { attempt: PaymentAttempt; periodStartUnix: number }> => {
       const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "BillingAccount" WHERE "appId" = ${input.appId} FOR UPDATE`;
       const accountId = locked[0]?.id;
       if (!accountId) throw notFound("Billing account");
       const account = await tx.billingAccount.findUniqueOrThrow({ where: { id: accountId } });
-      const refused = (reason: string): AutoRechargeOutcome => ({ recharged: false, balanceMinor: account.balanceMinor, reason, chargedMinor: 0 });
+      const refused = (reason: string) => ({ refused: { recharged: false, balanceMinor: account.balanceMinor, reason, chargedMinor: 0 } });
       if (!account.autoRechargeEnabled) return refused("Auto-recharge is off");
       const app = await tx.app.findUniqueOrThrow({ where: { id: input.appId }, select: { billingAnchor: true, spendControls: true } });
       const period = billingPeriodAt(app.billingAnchor, now);
@@ -56,7 +59,9 @@ export async function attemptAutoRecharge(
       if (spendCapReached(app.spendControls?.monthlySpendCapMinor ?? null, spent?.overageCostMinor ?? 0)) {
         return refused("The monthly spend cap is reached; auto-recharge resumes next period or when the cap is raised");
       }
-      if (account.balanceMinor > account.autoRechargeThresholdMinor) return { recharged: true, balanceMinor: account.balanceMinor, chargedMinor: 0 };
+      if (account.balanceMinor > account.autoRechargeThresholdMinor) return { refused: { recharged: true, balanceMinor: account.balanceMinor, chargedMinor: 0 } };
+      const inFlight = await tx.paymentAttempt.findFirst({ where: { billingAccountId: account.id, kind: "auto_recharge", status: "pending" }, orderBy: { createdAt: "asc" } });
+      if (inFlight) return { attempt: inFlight, periodStartUnix };
       if (!account.paymentMethodRef) return refused("No card on file for auto-recharge");
       const lastAttempt = await tx.paymentAttempt.findFirst({
         where: { billingAccountId: account.id, kind: "auto_recharge", paymentMethodRef: account.paymentMethodRef },
@@ -70,7 +75,7 @@ export async function attemptAutoRecharge(
       const ceilingMinor = app.spendControls?.autoRechargeMonthlyCeilingMinor ?? null;
       if (ceilingMinor !== null) {
         const recharged = await tx.paymentAttempt.aggregate({
-          where: { billingAccountId: account.id, kind: "auto_recharge", status: "succeeded", createdAt: { gte: period.start } },
+          where: { billingAccountId: account.id, kind: "auto_recharge", status: { in: ["succeeded", "pending"] }, createdAt: { gte: period.start } },
           _sum: { amountMinor: true },
         });
         const rechargedMinor = recharged._sum.amountMinor ?? 0;
@@ -79,54 +84,33 @@ export async function attemptAutoRecharge(
           return refused("The monthly auto-recharge ceiling is reached");
         }
       }
-      const charge = await provider.charge({
-        paymentMethodRef: account.paymentMethodRef,
-        amountMinor,
-        idempotencyKey: `autorecharge_${randomUUID()}`,
-        description: `Tollgate auto-recharge for ${input.appId}`,
-      });
-      if (charge.status === "declined") {
-        await tx.paymentAttempt.create({
-          data: {
-            billingAccountId: account.id,
-            kind: "auto_recharge",
-            status: "declined",
-            amountMinor,
-            providerReference: charge.declineCode,
-            failureReason: charge.message,
-            trigger: input.trigger,
-            paymentMethodRef: account.paymentMethodRef,
-          },
-        });
-        await emitAppEvent(tx, {
-          appId: input.appId,
-          event: { type: "auto_recharge.declined", amountMinor, reason: `${charge.message} (${charge.declineCode})`, cardLast4: account.paymentMethodRef.slice(-4), periodStartUnix },
-          now,
-        });
-        return refused(`Auto-recharge declined: ${charge.message} (${charge.declineCode})`);
-      }
-      await tx.paymentAttempt.create({
-        data: {
-          billingAccountId: account.id,
-          kind: "auto_recharge",
-          status: "succeeded",
-          amountMinor,
-          providerReference: charge.chargeId,
-          trigger: input.trigger,
-          paymentMethodRef: account.paymentMethodRef,
-        },
-      });
-      const entry = await postLedgerEntry(tx, {
+      const attempt = await writePendingCharge(tx, {
         billingAccountId: account.id,
         kind: "auto_recharge",
         amountMinor,
-        description: `Auto-recharge (${input.trigger})`,
-        reference: charge.chargeId,
+        paymentMethodRef: account.paymentMethodRef,
+        idempotencyKey: `auto_recharge:${account.id}:${randomUUID()}`,
+        trigger: input.trigger,
+        description: `Tollgate auto-recharge for ${input.appId}`,
       });
-      return { recharged: true, balanceMinor: entry.balanceAfterMinor, chargedMinor: amountMinor };
+      return { attempt, periodStartUnix };
     },
     { timeout: 15_000 },
   );
-  if (outcome.chargedMinor > 0) notifyRelaysOfChange({ appId: input.appId, kind: "billing" });
-  return outcome;
+  if ("refused" in decision) return decision.refused;
+  const { attempt, periodStartUnix } = decision;
+  const charge = await completeCharge(db, provider, attempt, async (tx, outcome) => {
+    if (outcome.status !== "declined") return;
+    await emitAppEvent(tx, {
+      appId: input.appId,
+      event: { type: "auto_recharge.declined", amountMinor: attempt.amountMinor, reason: `${outcome.message} (${outcome.declineCode})`, cardLast4: (attempt.paymentMethodRef ?? "").slice(-4), periodStartUnix },
+      now,
+    });
+  });
+  if (charge.status === "declined") {
+    const account = await db.billingAccount.findUniqueOrThrow({ where: { id: attempt.billingAccountId }, select: { balanceMinor: true } });
+    return { recharged: false, balanceMinor: account.balanceMinor, reason: `Auto-recharge declined: ${charge.message} (${charge.declineCode})`, chargedMinor: 0 };
+  }
+  if (!charge.replayed) notifyRelaysOfChange({ appId: input.appId, kind: "billing" });
+  return { recharged: true, balanceMinor: charge.balanceMinor, chargedMinor: charge.replayed ? 0 : charge.amountMinor };
 }

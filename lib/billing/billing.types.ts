@@ -40,7 +40,8 @@ export interface LedgerEntryView {
 export interface PaymentAttemptView {
   id: string;
   kind: "top_up" | "auto_recharge" | "plan_fee";
-  status: "succeeded" | "declined";
+  /** pending: the provider was asked and its answer is not recorded yet (settled within a minute or two). */
+  status: "succeeded" | "declined" | "pending";
   amountMinor: number;
   failureReason: string | null;
   trigger: string;

@@ -6,7 +6,9 @@
 //   app is past due, when it happens at once;
 // - to a plan of the same price: at once, nothing charged.
 // The subscription row is locked for the whole change, so concurrent requests serialise; a request
-// repeating an idempotency key gets the first outcome and is never charged again.
+// repeating an idempotency key (on any replica) gets the first outcome and is never charged again: the
+// card, when the balance does not cover the fee, is charged between two runs of the transaction with
+// that key (pay-plan-fee.ts, charge-card.ts), never while the lock is held.
 import { randomUUID } from "node:crypto";
 import { type Actor, writeAuditLog } from "@/lib/audit/write-audit-log";
 import type { Db } from "@/lib/db";
@@ -15,7 +17,7 @@ import { effectiveLimits } from "@/lib/plans/effective-limits";
 import { billingPeriodAt } from "@/lib/periods/billing-period";
 import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
 import type { PaymentProvider } from "./payment-provider";
-import { payPlanFee, type PlanFeeLine } from "./pay-plan-fee";
+import { payPlanFee, type PlanFeeLine, withCardFallback } from "./pay-plan-fee";
 import { planAtPeriod } from "./plan-prices";
 import { describeProration, upgradeCharge } from "./proration";
 import { lockSubscription, renewApp } from "./renew-subscription";
@@ -44,8 +46,10 @@ export async function changePlan(
   const idempotencyKey = input.idempotencyKey ?? randomUUID();
   // A period that has turned is renewed first, so the proration below is about the current period.
   await renewApp(db, provider, { appId: input.appId, now });
-  const result = await db.$transaction(
-    async (tx) => {
+  const result = await withCardFallback(
+    db,
+    provider,
+    async (tx, card) => {
       const subscription = await lockSubscription(tx, input.appId, now);
       const previous = await tx.planChange.findUnique({ where: { appId_idempotencyKey: { appId: input.appId, idempotencyKey } } });
       if (previous) {
@@ -110,13 +114,14 @@ export async function changePlan(
       const days = describeProration(period, now);
       if (charge.creditMinor > 0) lines.push({ kind: "plan_credit", amountMinor: charge.creditMinor, description: `Unused ${current.name} plan for ${days}` });
       if (charge.feeMinor > 0) lines.push({ kind: "plan_fee", amountMinor: charge.feeMinor, description: `${next.name} plan for ${days}` });
-      const payment = await payPlanFee(tx, provider, {
+      const payment = await payPlanFee(tx, {
         account: app.billingAccount,
         lines,
         reference: `plan_change:${idempotencyKey}`,
         periodStart: period.start,
         trigger: "plan_change",
         description: `Tollgate ${next.name} plan for ${app.id}`,
+        card,
       });
       if (!payment.paid) return { refusal: `Cannot switch to ${next.name}: ${payment.reason}. Nothing was charged.`, value: null };
       const overagesEnabled = app.overagesEnabled && effectiveLimits(target, app.override).overagesAllowed;

@@ -1,8 +1,12 @@
 // Pays a plan fee inside the caller's transaction (the billing account row is locked by the caller):
 // from the balance when it covers the amount, else from the stored card for the whole amount (the
-// balance is kept for usage). Every movement is a ledger entry; the references make a retry with the
-// same key a no-op rather than a second charge.
-import type { Prisma } from "@/lib/db";
+// balance is kept for usage). The card is never charged here, inside a transaction that holds locks:
+// `payPlanFee` throws CardChargeNeeded, the caller's transaction rolls back, `withCardFallback` charges the
+// card (charge-card.ts credits the balance with a card_payment entry) and runs the transaction again,
+// which then pays from that credit. Every movement is a ledger entry; the references make a retry with
+// the same key a no-op rather than a second charge.
+import type { Db, Prisma } from "@/lib/db";
+import { type CardChargeOutcome, chargeCardOnce } from "./charge-card";
 import type { PaymentProvider } from "./payment-provider";
 import { postLedgerEntry } from "./post-ledger-entry";
 
@@ -23,13 +27,42 @@ interface Account {
   paymentMethodRef: string | null;
 }
 
+/** What the card must pay before the transaction can go on; thrown from inside it. */
+export class CardChargeNeeded extends Error {
+  constructor(
+    readonly charge: { billingAccountId: string; paymentMethodRef: string; amountMinor: number; idempotencyKey: string; trigger: string; description: string },
+  ) {
+    super("A card charge is needed before this transaction can complete");
+  }
+}
+
+/**
+ * Runs `work` in a transaction; when it throws CardChargeNeeded (rolling back), charges the card with no
+ * transaction open and runs `work` once more with the outcome. The second run pays from the credited
+ * balance, or reports the decline. Only one card charge per call.
+ */
+export async function withCardFallback<T>(
+  db: Db,
+  provider: PaymentProvider,
+  work: (tx: Prisma.TransactionClient, card: CardChargeOutcome | null) => Promise<T>,
+  options: { timeout: number },
+): Promise<T> {
+  try {
+    return await db.$transaction((tx) => work(tx, null), options);
+  } catch (error) {
+    if (!(error instanceof CardChargeNeeded)) throw error;
+    const card = await chargeCardOnce(db, provider, { ...error.charge, kind: "plan_fee" });
+    return db.$transaction((tx) => work(tx, card), options);
+  }
+}
+
 /**
  * `lines` are posted as they are (credits first); the net (fees − credits) is what must be paid.
  * `reference` is unique per account and payment, e.g. `renewal:<appId>:<periodStartUnix>`.
+ * `card` is the outcome of the card charge withCardFallback made for this payment (null on the first run).
  */
 export async function payPlanFee(
   tx: Prisma.TransactionClient,
-  provider: PaymentProvider,
   input: {
     account: Account;
     lines: PlanFeeLine[];
@@ -39,11 +72,19 @@ export async function payPlanFee(
     /** A card that declined this fee before is not charged again. */
     skipCardRef?: string | null;
     description: string;
+    card: CardChargeOutcome | null;
   },
 ): Promise<PlanFeePayment> {
   const netMinor = input.lines.reduce((sum, line) => sum + (line.kind === "plan_fee" ? line.amountMinor : -line.amountMinor), 0);
   let source: "balance" | "card" | "none" = netMinor <= 0 ? "none" : "balance";
-  if (netMinor > 0 && input.account.balanceMinor < netMinor) {
+  if (netMinor > 0 && input.card?.status === "succeeded") {
+    // The card paid for this fee (its credit is in the balance, maybe already drawn on by usage).
+    source = "card";
+  } else if (netMinor > 0 && input.account.balanceMinor < netMinor) {
+    if (input.card?.status === "declined") {
+      const declined = input.card.paymentMethodRef;
+      return { paid: false, declinedPaymentMethodRef: declined, reason: `The card ending ${declined.slice(-4)} was declined: ${input.card.message} (${input.card.declineCode})` };
+    }
     const card = input.account.paymentMethodRef;
     if (!card || card === input.skipCardRef) {
       return {
@@ -54,33 +95,16 @@ export async function payPlanFee(
           : `The balance (${formatCents(input.account.balanceMinor)}) does not cover ${formatCents(netMinor)} and there is no card on file`,
       };
     }
-    const charge = await provider.charge({ paymentMethodRef: card, amountMinor: netMinor, idempotencyKey: `${input.reference}:${card}`, description: input.description });
-    await tx.paymentAttempt.create({
-      data: {
-        billingAccountId: input.account.id,
-        kind: "plan_fee",
-        status: charge.status,
-        amountMinor: netMinor,
-        providerReference: charge.status === "succeeded" ? charge.chargeId : charge.declineCode,
-        failureReason: charge.status === "declined" ? charge.message : null,
-        trigger: input.trigger,
-        paymentMethodRef: card,
-      },
-    });
-    if (charge.status === "declined") {
-      return { paid: false, declinedPaymentMethodRef: card, reason: `The card ending ${card.slice(-4)} was declined: ${charge.message} (${charge.declineCode})` };
-    }
-    await postLedgerEntry(tx, {
+    throw new CardChargeNeeded({
       billingAccountId: input.account.id,
-      kind: "card_payment",
+      paymentMethodRef: card,
       amountMinor: netMinor,
-      description: `Card ending ${card.slice(-4)}: ${input.description}`,
-      reference: `${input.reference}:card`,
-      periodStart: input.periodStart,
+      idempotencyKey: `${input.reference}:${card}`,
+      trigger: input.trigger,
+      description: input.description,
     });
-    source = "card";
   }
-  let balanceMinor = input.account.balanceMinor + (source === "card" ? netMinor : 0);
+  let balanceMinor = input.account.balanceMinor;
   const ordered = [...input.lines].sort((a, b) => (a.kind === b.kind ? 0 : a.kind === "plan_credit" ? -1 : 1));
   for (const [index, line] of ordered.entries()) {
     if (line.amountMinor === 0) continue;

@@ -5,6 +5,7 @@
 //   4000000000009995  declined: insufficient_funds
 //   4000000000000341  saved, but every later charge declines (card_declined) — to try failing auto-recharge
 // A card is never stored: only a reference (`pm_test_<last4>`) is.
+import { createHash } from "node:crypto";
 
 export type SavePaymentMethodResult =
   | { status: "saved"; paymentMethodRef: string; brand: string; last4: string }
@@ -15,7 +16,10 @@ export type ChargeResult = { status: "succeeded"; chargeId: string } | { status:
 
 export interface PaymentProvider {
   savePaymentMethod(cardNumber: string): Promise<SavePaymentMethodResult>;
-  /** Charges a saved method. The idempotency key makes a retried charge return the first outcome. */
+  /**
+   * Charges a saved method. The provider keeps the idempotency key: a repeated key, from any process,
+   * returns the first outcome (charge-card.ts relies on it to finish a charge a crashed process began).
+   */
   charge(input: { paymentMethodRef: string; amountMinor: number; idempotencyKey: string; description: string }): Promise<ChargeResult>;
 }
 
@@ -37,10 +41,12 @@ export function describePaymentMethod(paymentMethodRef: string | null): { ref: s
   return { ref: paymentMethodRef, brand: "visa", last4: paymentMethodRef.slice(-4) };
 }
 
+/**
+ * Like a real provider, the outcome of a charge depends only on its card and idempotency key, so every
+ * web replica (and a restarted one) answers a repeated key with the same charge: a process-local memory
+ * of keys would let a retry on another replica charge again.
+ */
 export class TestPaymentProvider implements PaymentProvider {
-  private readonly outcomes = new Map<string, ChargeResult>();
-  private chargeCounter = 0;
-
   private behaviourOf(last4: string): TestCardBehaviour | undefined {
     return TEST_CARDS.find((card) => card.number.endsWith(last4))?.behaviour;
   }
@@ -58,15 +64,10 @@ export class TestPaymentProvider implements PaymentProvider {
   }
 
   async charge(input: { paymentMethodRef: string; amountMinor: number; idempotencyKey: string }): Promise<ChargeResult> {
-    const previous = this.outcomes.get(input.idempotencyKey);
-    if (previous) return previous;
     const behaviour = this.behaviourOf(input.paymentMethodRef.replace(/^pm_test_/, ""));
-    const result: ChargeResult =
-      behaviour === "succeeds"
-        ? { status: "succeeded", chargeId: `ch_test_${Date.now().toString(36)}_${(this.chargeCounter++).toString(36)}` }
-        : { status: "declined", declineCode: "card_declined", message: "The card was declined" };
-    this.outcomes.set(input.idempotencyKey, result);
-    return result;
+    if (behaviour !== "succeeds") return { status: "declined", declineCode: "card_declined", message: "The card was declined" };
+    const chargeId = createHash("sha256").update(`${input.paymentMethodRef}\n${input.idempotencyKey}`).digest("base64url").slice(0, 24);
+    return { status: "succeeded", chargeId: `ch_test_${chargeId}` };
   }
 }
 

@@ -17,7 +17,7 @@ import { emitAppEvent } from "@/lib/notifications/emit-app-event";
 import { pastDueGraceMs } from "./billing-config";
 import { closeInvoicesBefore, ensureInvoice } from "./invoice-status";
 import type { PaymentProvider } from "./payment-provider";
-import { payPlanFee } from "./pay-plan-fee";
+import { payPlanFee, withCardFallback } from "./pay-plan-fee";
 import { planAtPeriod } from "./plan-prices";
 
 export type RenewalOutcome = "not_due" | "renewed" | "past_due" | "paid_after_due" | "still_past_due";
@@ -48,8 +48,10 @@ export async function renewApp(db: Db, provider: PaymentProvider, input: { appId
   // The common case (nothing due) reads one row and takes no lock.
   const current = await db.appSubscription.findUnique({ where: { appId: input.appId }, select: { renewsAt: true, status: true } });
   if (current && current.status === "active" && current.renewsAt.getTime() > now.getTime()) return "not_due";
-  const result = await db.$transaction(
-    async (tx) => {
+  const result = await withCardFallback(
+    db,
+    provider,
+    async (tx, card) => {
       const subscription = await lockSubscription(tx, input.appId, now);
       const app = await tx.app.findUnique({
         where: { id: input.appId },
@@ -63,7 +65,7 @@ export async function renewApp(db: Db, provider: PaymentProvider, input: { appId
       if (subscription.renewedPeriodStart.getTime() >= period.start.getTime()) {
         if (subscription.status !== "past_due") return { outcome: "not_due" as const, changed: false };
         const plan = await planAtPeriod(tx, app.plan, period.start);
-        const payment = await payPlanFee(tx, provider, {
+        const payment = await payPlanFee(tx, {
           account,
           lines: [{ kind: "plan_fee", amountMinor: subscription.amountDueMinor, description: `${plan.name} plan fee (was past due)` }],
           reference: `${reference}:retry`,
@@ -71,6 +73,7 @@ export async function renewApp(db: Db, provider: PaymentProvider, input: { appId
           trigger: "renewal",
           skipCardRef: subscription.declinedPaymentMethodRef,
           description: `Tollgate ${plan.name} plan fee for ${app.id}`,
+          card,
         });
         if (!payment.paid) {
           await tx.appSubscription.update({ where: { appId: app.id }, data: { declinedPaymentMethodRef: payment.declinedPaymentMethodRef } });
@@ -122,13 +125,14 @@ export async function renewApp(db: Db, provider: PaymentProvider, input: { appId
         await tx.appSubscription.update({ where: { appId: app.id }, data: { ...settled, status: "active", amountDueMinor: 0, graceEndsAt: null, declinedPaymentMethodRef: null } });
         return { outcome: "renewed" as const, changed: plan.id !== app.plan.id || subscription.status === "past_due" };
       }
-      const payment = await payPlanFee(tx, provider, {
+      const payment = await payPlanFee(tx, {
         account,
         lines: [{ kind: "plan_fee", amountMinor: feeMinor, description: `${priced.name} plan fee` }],
         reference,
         periodStart: period.start,
         trigger: "renewal",
         description: `Tollgate ${priced.name} plan fee for ${app.id}`,
+        card,
       });
       if (payment.paid) {
         await tx.appSubscription.update({ where: { appId: app.id }, data: { ...settled, status: "active", amountDueMinor: 0, graceEndsAt: null, declinedPaymentMethodRef: null } });

@@ -5,15 +5,15 @@ import { DomainError, notFound } from "@/lib/errors";
 import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
 import type { LedgerEntryView } from "./billing.types";
 import { describePaymentMethod, type PaymentProvider } from "./payment-provider";
-import { postLedgerEntry } from "./post-ledger-entry";
+import { chargeCardOnce, creditReference } from "./charge-card";
 import { toLedgerEntryView } from "./to-billing-views";
 
 /**
- * Charges a card and credits the balance. The charge happens before the transaction (a provider call
- * must not hold database locks); the attempt, ledger entry and audit entry are then written together.
- * A declined card is recorded as an attempt and answered with payment_failed. The first card that
- * succeeds becomes the account's stored payment method (used by auto-recharge); without a card number
- * the top-up charges that stored card.
+ * Charges a card and credits the balance (charge-card.ts: the attempt is written, the provider called
+ * outside any transaction, the outcome and its ledger entry recorded once). A declined card is answered
+ * with payment_failed. The first card that succeeds becomes the account's stored payment method (used
+ * by auto-recharge); without a card number the top-up charges that stored card. A request repeating an
+ * idempotency key gets the first outcome and is never charged again.
  */
 function storedCard(paymentMethodRef: string | null): { status: "saved"; paymentMethodRef: string; last4: string } {
   const card = describePaymentMethod(paymentMethodRef);
@@ -21,63 +21,53 @@ function storedCard(paymentMethodRef: string | null): { status: "saved"; payment
   return { status: "saved", paymentMethodRef: card.ref, last4: card.last4 };
 }
 
+function declined(charge: { declineCode: string; message: string }): DomainError {
+  return new DomainError("payment_failed", `${charge.message} (${charge.declineCode}). No money was taken.`, { field: "cardNumber" });
+}
+
 export async function topUpBalance(
   db: Db,
   provider: PaymentProvider,
-  input: { actor: Actor; appId: string; amountMinor: number; cardNumber?: string },
-): Promise<{ balanceMinor: number; entry: LedgerEntryView }> {
+  input: { actor: Actor; appId: string; amountMinor: number; cardNumber?: string; idempotencyKey?: string },
+): Promise<{ balanceMinor: number; entry: LedgerEntryView; replayed: boolean }> {
   const account = await db.billingAccount.findUnique({ where: { appId: input.appId }, select: { id: true, paymentMethodRef: true } });
   if (!account) throw notFound("Billing account");
   const saved = input.cardNumber === undefined ? storedCard(account.paymentMethodRef) : await provider.savePaymentMethod(input.cardNumber);
   if (saved.status === "invalid") throw new DomainError("unprocessable", saved.message, { field: "cardNumber" });
-  const charge =
-    saved.status === "declined"
-      ? saved
-      : await provider.charge({
-          paymentMethodRef: saved.paymentMethodRef,
-          amountMinor: input.amountMinor,
-          idempotencyKey: `topup_${randomUUID()}`,
-          description: `Tollgate top-up for ${input.appId}`,
-        });
-  if (charge.status === "declined") {
+  if (saved.status === "declined") {
     await db.paymentAttempt.create({
-      data: {
-        billingAccountId: account.id,
-        kind: "top_up",
-        status: "declined",
-        amountMinor: input.amountMinor,
-        providerReference: charge.declineCode,
-        failureReason: charge.message,
-        trigger: "dashboard",
-        paymentMethodRef: saved.status === "saved" ? saved.paymentMethodRef : null,
-      },
+      data: { billingAccountId: account.id, kind: "top_up", status: "declined", amountMinor: input.amountMinor, providerReference: saved.declineCode, failureReason: saved.message, trigger: "dashboard", settledAt: new Date() },
     });
-    throw new DomainError("payment_failed", `${charge.message} (${charge.declineCode}). No money was taken.`, { field: "cardNumber" });
+    throw declined(saved);
   }
-  const result = await db.$transaction(async (tx) => {
-    await tx.paymentAttempt.create({
-      data: { billingAccountId: account.id, kind: "top_up", status: "succeeded", amountMinor: input.amountMinor, providerReference: charge.chargeId, trigger: "dashboard", paymentMethodRef: saved.status === "saved" ? saved.paymentMethodRef : null },
-    });
-    const entry = await postLedgerEntry(tx, {
+  const idempotencyKey = `top_up:${account.id}:${input.idempotencyKey ?? randomUUID()}`;
+  const charge = await chargeCardOnce(
+    db,
+    provider,
+    {
       billingAccountId: account.id,
       kind: "top_up",
       amountMinor: input.amountMinor,
-      description: `Top-up with card ending ${saved.status === "saved" ? saved.last4 : ""}`,
-      reference: charge.chargeId,
-    });
-    if (!account.paymentMethodRef && saved.status === "saved") {
-      await tx.billingAccount.update({ where: { id: account.id }, data: { paymentMethodRef: saved.paymentMethodRef } });
-    }
-    await writeAuditLog(tx, {
-      actor: input.actor,
-      action: "billing.top_up",
-      targetType: "app",
-      targetId: input.appId,
-      before: { balanceMinor: entry.balanceAfterMinor - input.amountMinor },
-      after: { balanceMinor: entry.balanceAfterMinor, chargeId: charge.chargeId },
-    });
-    return { balanceMinor: entry.balanceAfterMinor, entry: toLedgerEntryView(entry) };
-  });
-  notifyRelaysOfChange({ appId: input.appId, kind: "billing" });
-  return result;
+      paymentMethodRef: saved.paymentMethodRef,
+      idempotencyKey,
+      trigger: "dashboard",
+      description: `Tollgate top-up for ${input.appId}`,
+    },
+    async (tx, outcome) => {
+      if (outcome.status !== "succeeded") return;
+      if (!account.paymentMethodRef) await tx.billingAccount.update({ where: { id: account.id }, data: { paymentMethodRef: saved.paymentMethodRef } });
+      await writeAuditLog(tx, {
+        actor: input.actor,
+        action: "billing.top_up",
+        targetType: "app",
+        targetId: input.appId,
+        before: { balanceMinor: outcome.balanceMinor - input.amountMinor },
+        after: { balanceMinor: outcome.balanceMinor, chargeId: outcome.chargeId },
+      });
+    },
+  );
+  if (charge.status === "declined") throw declined(charge);
+  if (!charge.replayed) notifyRelaysOfChange({ appId: input.appId, kind: "billing" });
+  const entry = await db.ledgerEntry.findUniqueOrThrow({ where: { billingAccountId_reference: { billingAccountId: account.id, reference: creditReference(idempotencyKey) } } });
+  return { balanceMinor: charge.balanceMinor, entry: toLedgerEntryView(entry), replayed: charge.replayed };
 }

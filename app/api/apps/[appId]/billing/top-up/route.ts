@@ -1,6 +1,6 @@
-// POST /api/apps/:appId/billing/top-up – charge a card and credit the prepaid balance
+// POST /api/apps/:appId/billing/top-up – charge a card and credit the prepaid balance (Idempotency-Key honoured)
 import { NextResponse } from "next/server";
-import { topUpSchema } from "@/lib/billing/billing.types";
+import { idempotencyKeyOf, topUpSchema } from "@/lib/billing/billing.types";
 import { getPaymentProvider } from "@/lib/billing/payment-provider";
 import { topUpBalance } from "@/lib/billing/top-up-balance";
 import { getDb } from "@/lib/db";
@@ -12,5 +12,6 @@ export const dynamic = "force-dynamic";
 
 export const POST = withAppAccess<{ appId: string }>(async ({ req, user, access: { appId } }) => {
   const body = topUpSchema.parse(await readJson(req));
-  return NextResponse.json(await topUpBalance(getDb(), getPaymentProvider(), { actor: actorOf(user), appId, ...body }));
+  const idempotencyKey = idempotencyKeyOf(req.headers);
+  return NextResponse.json(await topUpBalance(getDb(), getPaymentProvider(), { actor: actorOf(user), appId, ...body, idempotencyKey }));
 }, { permissions: ["billing.manage"] });
