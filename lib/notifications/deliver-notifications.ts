@@ -5,9 +5,12 @@
 // rows fairly per tenant, with a lease), so no delivery waits for another one's timeout.
 // A failure is retried with exponential backoff; every try is logged with its response code.
 import type { Db } from "@/lib/db";
+import type { AllowedTargets } from "@/lib/net/allowed-targets";
+import type { ResolveHost } from "@/lib/net/target-policy";
 import { claimDueDeliveries, type ClaimedDelivery } from "./claim-deliveries";
 import { sendEmail } from "./send-email";
 import { type AttemptResult, attemptWebhook } from "./send-webhook";
+import { ENDPOINT_GONE_SKIP_REASON } from "./webhook-failure";
 
 export interface DeliveryConfig {
   smtpUrl?: string;
@@ -18,6 +21,10 @@ export interface DeliveryConfig {
   retryBaseMs: number;
   maxAttempts: number;
   webhookTimeoutMs: number;
+  /** Internal targets webhooks may reach besides the public internet (WEBHOOK_ALLOWED_TARGETS). */
+  allowedWebhookTargets: AllowedTargets;
+  /** How webhook hosts are resolved: the system's resolver unless a test resolves names itself. */
+  resolveWebhookHost?: ResolveHost;
 }
 
 /** Deliveries one worker (one web process) runs at once. */
@@ -56,7 +63,7 @@ async function deliverOne(db: Db, config: DeliveryConfig, deliveryId: string): P
   const startedAt = Date.now();
   let result: AttemptResult;
   if (delivery.channel === "email") result = await attemptEmail(db, config, delivery.event);
-  else if (!delivery.endpoint || !delivery.endpoint.enabled) result = { ok: true, skipped: "The endpoint was disabled or removed" };
+  else if (!delivery.endpoint || !delivery.endpoint.enabled) result = { ok: true, skipped: ENDPOINT_GONE_SKIP_REASON };
   else result = await attemptWebhook(config, delivery.endpoint, delivery.event);
   const attemptNumber = delivery.attempts + 1;
   const error = result.ok ? (result.skipped ?? null) : result.error.slice(0, ERROR_TEXT_MAX);

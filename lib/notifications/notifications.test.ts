@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestPaymentProvider } from "@/lib/billing/payment-provider";
+import { parseAllowedTargets } from "@/lib/net/allowed-targets";
 import { addMonthsUtc, billingPeriodAt, toUnixSeconds } from "@/lib/periods/billing-period";
 import { applyUsageBatch } from "@/lib/usage/apply-usage-batch";
 import { createTestApp, createUser, seedPlans, TEST_ENCRYPTION_KEY, usageBatch, usageDelta } from "@/tests/helpers/fixtures";
@@ -18,6 +19,8 @@ let smtp: SmtpSink;
 let sink: WebhookSink;
 const provider = new TestPaymentProvider();
 const actor = { id: null };
+/** The webhook sink listens on 127.0.0.1, which only the operator's allowlist opens. */
+const allowedTargets = parseAllowedTargets("127.0.0.1");
 
 const config = (overrides: Partial<DeliveryConfig> = {}): DeliveryConfig => ({
   smtpUrl: smtp.url,
@@ -27,6 +30,7 @@ const config = (overrides: Partial<DeliveryConfig> = {}): DeliveryConfig => ({
   retryBaseMs: 50,
   maxAttempts: 3,
   webhookTimeoutMs: 5_000,
+  allowedWebhookTargets: allowedTargets,
   ...overrides,
 });
 
@@ -49,7 +53,7 @@ async function newApp(options: { maxMessagesPerPeriod?: number; webhook?: boolea
   const row = await database.db.app.findUniqueOrThrow({ where: { id: app.id } });
   const period = billingPeriodAt(row.billingAnchor, new Date());
   const webhook = options.webhook
-    ? await createWebhookEndpoint(database.db, { actor, appId: app.id, endpoint: { url: sink.url }, encryptionKey: TEST_ENCRYPTION_KEY })
+    ? await createWebhookEndpoint(database.db, { actor, appId: app.id, endpoint: { url: sink.url }, encryptionKey: TEST_ENCRYPTION_KEY, allowedTargets })
     : null;
   return { id: app.id, user, period, periodStartUnix: toUnixSeconds(period.start), webhook, anchor: row.billingAnchor };
 }

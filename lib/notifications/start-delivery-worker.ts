@@ -19,6 +19,7 @@ export function startNotificationDeliveryWorker(): void {
       retryBaseMs: env.NOTIFICATION_RETRY_BASE_MS,
       maxAttempts: env.NOTIFICATION_MAX_ATTEMPTS,
       webhookTimeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      allowedWebhookTargets: env.WEBHOOK_ALLOWED_TARGETS,
     },
     { intervalMs: env.NOTIFICATION_WORKER_INTERVAL_MS },
   );

@@ -5,8 +5,11 @@ import { type Actor, writeAuditLog } from "@/lib/audit/write-audit-log";
 import type { Db } from "@/lib/db";
 import { DomainError, notFound } from "@/lib/errors";
 import { encryptSecret } from "@/lib/keys/key-material";
+import type { AllowedTargets } from "@/lib/net/allowed-targets";
+import { refusalOfUrlHost } from "@/lib/net/target-policy";
 import { emitAppEvent } from "./emit-app-event";
 import { newWebhookSecret } from "./sign-webhook";
+import { publicDeliveryError } from "./webhook-failure";
 import {
   type CreateWebhookEndpointBody,
   MAX_WEBHOOK_ENDPOINTS_PER_APP,
@@ -32,8 +35,11 @@ export async function listWebhookEndpoints(db: Db, input: { appId: string }): Pr
 
 export async function createWebhookEndpoint(
   db: Db,
-  input: { actor: Actor; appId: string; endpoint: CreateWebhookEndpointBody; encryptionKey: string },
+  input: { actor: Actor; appId: string; endpoint: CreateWebhookEndpointBody; encryptionKey: string; allowedTargets: AllowedTargets },
 ): Promise<{ endpoint: WebhookEndpointView; secret: string }> {
+  // A host name is checked when it is resolved, at each delivery; a literal address or localhost needs no wait.
+  const refusal = refusalOfUrlHost(new URL(input.endpoint.url), input.allowedTargets);
+  if (refusal) throw new DomainError("unprocessable", refusal, { field: "url" });
   const secret = newWebhookSecret();
   const created = await db.$transaction(async (tx) => {
     // Row lock on the app: two concurrent adds cannot both pass the count.
@@ -93,13 +99,13 @@ export async function listWebhookDeliveries(db: Db, input: { appId: string; endp
     status: delivery.status,
     attempts: delivery.attempts,
     lastResponseStatus: delivery.lastResponseStatus,
-    lastError: delivery.lastError,
+    lastError: publicDeliveryError(delivery.lastError),
     nextAttemptAt: delivery.status === "pending" ? delivery.nextAttemptAt.toISOString() : null,
     createdAt: delivery.createdAt.toISOString(),
     attemptLog: delivery.attemptLog.map((attempt) => ({
       attemptNumber: attempt.attemptNumber,
       responseStatus: attempt.responseStatus,
-      error: attempt.error,
+      error: publicDeliveryError(attempt.error),
       durationMs: attempt.durationMs,
       at: attempt.at.toISOString(),
     })),

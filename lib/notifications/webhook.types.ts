@@ -5,7 +5,8 @@ export const MAX_WEBHOOK_ENDPOINTS_PER_APP = 10;
 
 /**
  * A customer's webhook URL. Only http(s) (no file:, gopher:, data: …), no credentials in the URL (it
- * is shown in the dashboard and the delivery log). See docs/notifications.md on SSRF.
+ * is shown in the dashboard and the delivery log). Where it may point is the address policy's call
+ * (createWebhookEndpoint, and each delivery): see docs/security.md.
  */
 export const webhookUrlSchema = text()
   .trim()

@@ -18,6 +18,13 @@ export const GET = withSession<{ appId: string }>(async ({ user, params }) => {
 export const POST = withSession<{ appId: string }>(async ({ req, user, params }) => {
   const { appId } = await requireAppAccess(getDb(), { userId: user.id, appId: params.appId });
   const endpoint = createWebhookEndpointSchema.parse(await readJson(req));
-  const created = await createWebhookEndpoint(getDb(), { actor: actorOf(user), appId, endpoint, encryptionKey: getServerEnv().KEY_ENCRYPTION_KEY });
+  const env = getServerEnv();
+  const created = await createWebhookEndpoint(getDb(), {
+    actor: actorOf(user),
+    appId,
+    endpoint,
+    encryptionKey: env.KEY_ENCRYPTION_KEY,
+    allowedTargets: env.WEBHOOK_ALLOWED_TARGETS,
+  });
   return NextResponse.json(created, { status: 201 });
 });
