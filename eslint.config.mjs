@@ -1,6 +1,15 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
+/** How a handler could read a request body past the cap: only lib/http/read-capped-body.ts may. */
+const RAW_BODY_READS = ["req", "request"].flatMap((object) =>
+  ["json", "text", "arrayBuffer", "formData", "blob", "body"].map((property) => ({
+    object,
+    property,
+    message: "Read request bodies with readJson / readOptionalJson (lib/http/with-session.ts) or readCappedJson: they stop at the size cap",
+  })),
+);
+
 export default tseslint.config(
   {
     ignores: [
@@ -51,5 +60,11 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    // Request bodies are read under a size cap (413), never with req.json() / req.text().
+    files: ["lib/**/*.ts", "app/**/*.ts"],
+    ignores: ["lib/http/read-capped-body.ts", "**/*.test.ts"],
+    rules: { "no-restricted-properties": ["error", ...RAW_BODY_READS] },
   },
 );

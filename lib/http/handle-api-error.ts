@@ -1,7 +1,8 @@
 // The one place errors become HTTP responses. Internals never leak: unknown errors are logged and
 // answered with a generic 500 (503 on /v1). Two dialects share it: the dashboard API (validation →
-// 422) and the public /v1 API, whose status/code pairs PROTOCOL §7 fixes (validation → 400
-// invalid_request, body too large → 413 invalid_request, any server-side fault → 503 internal_error).
+// 422, body too large → 413 payload_too_large) and the public /v1 API, whose status/code pairs
+// PROTOCOL §7 fixes (validation → 400 invalid_request, body too large → 413 invalid_request, any
+// server-side fault → 503 internal_error).
 import { NextResponse } from "next/server";
 import { ZodError } from "zod";
 import { DomainError, type DomainErrorCode } from "@/lib/errors";
@@ -27,7 +28,7 @@ function isPrismaNotFound(error: unknown): boolean {
 /** Status and public code of a domain error in each dialect. */
 function mapDomainCode(code: DomainErrorCode, status: number, dialect: ErrorDialect): { status: number; error: string } {
   if (code === "unprocessable") return { status: dialect === "v1" ? 400 : 422, error: "invalid_request" };
-  if (code === "payload_too_large") return { status: 413, error: "invalid_request" };
+  if (code === "payload_too_large" && dialect === "v1") return { status: 413, error: "invalid_request" };
   if (dialect === "v1" && (code === "unavailable" || code === "internal_error")) return { status: 503, error: "internal_error" };
   return { status, error: code };
 }

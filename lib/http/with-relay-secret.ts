@@ -7,6 +7,7 @@ import type { NextRequest } from "next/server";
 import { getServerEnv } from "@/lib/env";
 import { errorResponse, handleApiError } from "./handle-api-error";
 import { noStore } from "./no-store";
+import { readCappedJson } from "./read-capped-body";
 
 function digest(value: string): Buffer {
   return createHash("sha256").update(value).digest();
@@ -28,4 +29,13 @@ export function withRelaySecret(handler: (args: { req: NextRequest }) => Promise
       return noStore(handleApiError(error));
     }
   };
+}
+
+/**
+ * A relay's JSON body, without the 32 KB cap of customer routes: a usage batch grows with the apps
+ * active on the node during one flush (a few KB each), no tenant chooses its size, and only a holder of
+ * RELAY_SECRET gets this far.
+ */
+export function readRelayJson(req: Request): Promise<unknown> {
+  return readCappedJson(req, Number.POSITIVE_INFINITY);
 }

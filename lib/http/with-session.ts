@@ -1,6 +1,7 @@
-// Wraps a route handler: refuses cross-site and non-JSON writes (request-guard.ts), requires a signed-in
-// user (and optionally a platform admin) or, on public routes, limits each address; keeps every answer
-// out of caches and maps errors once.
+// Wraps a route handler: refuses cross-site and non-JSON writes (request-guard.ts) and bodies over 32 KB
+// (read-capped-body.ts; readJson below reads with that cap), requires a signed-in user (and optionally a
+// platform admin) or, on public routes, limits each address; keeps every answer out of caches and maps
+// errors once.
 import type { NextRequest } from "next/server";
 import type { SessionUser } from "@/lib/auth/authenticate";
 import { getServerEnv } from "@/lib/env";
@@ -8,6 +9,7 @@ import { DomainError } from "@/lib/errors";
 import { clientLimitKey } from "./client-address";
 import { errorResponse, handleApiError } from "./handle-api-error";
 import { noStore } from "./no-store";
+import { assertDeclaredBodyWithinCap, readCappedJson } from "./read-capped-body";
 import { assertParamsAreText, assertSameSiteJson } from "./request-guard";
 import { getSessionUser } from "./session";
 import { createRateLimiter } from "./rate-limiter";
@@ -28,6 +30,7 @@ export function withSession<Params = Record<string, string>>(
   async function guarded(req: NextRequest, context: RouteContext<Params>): Promise<Response> {
     try {
       assertSameSiteJson(req, getServerEnv().NEXTAUTH_URL);
+      assertDeclaredBodyWithinCap(req);
       const user = await getSessionUser();
       if (!user) return errorResponse(401, { error: "unauthorized", message: "Sign in first" });
       // Non-admins must not learn that admin endpoints exist.
@@ -58,6 +61,7 @@ export function withSameSitePublic(handler: (args: { req: NextRequest }) => Prom
   return async (req: NextRequest): Promise<Response> => {
     try {
       assertSameSiteJson(req, getServerEnv().NEXTAUTH_URL);
+      assertDeclaredBodyWithinCap(req);
       const waitSec = await perAddress.take(clientLimitKey(req.headers));
       if (waitSec > 0) throw new DomainError("rate_limited", "Too many requests from this address: try again shortly", { retryAfterSec: waitSec });
       return noStore(await handler({ req }));
@@ -67,22 +71,17 @@ export function withSameSitePublic(handler: (args: { req: NextRequest }) => Prom
   };
 }
 
-/** Parses a JSON body; malformed JSON becomes a 400 with a clear message rather than a crash. */
+/**
+ * The JSON body of a dashboard request, at most Limits.maxRestBodyBytes (else 413 payload_too_large);
+ * malformed or missing JSON is a 400 with a clear message rather than a crash.
+ */
 export async function readJson(req: Request): Promise<unknown> {
-  try {
-    return await req.json();
-  } catch {
-    throw new DomainError("invalid_request", "The request body must be valid JSON");
-  }
+  const body = await readCappedJson(req);
+  if (body === undefined) throw new DomainError("invalid_request", "The request body must be valid JSON");
+  return body;
 }
 
 /** Like readJson, but an empty body reads as `{}` (for POSTs whose every field is optional). */
 export async function readOptionalJson(req: Request): Promise<unknown> {
-  const text = await req.text();
-  if (text.trim() === "") return {};
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new DomainError("invalid_request", "The request body must be valid JSON");
-  }
+  return (await readCappedJson(req)) ?? {};
 }

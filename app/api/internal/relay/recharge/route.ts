@@ -5,17 +5,18 @@ import { attemptAutoRecharge } from "@/lib/billing/attempt-auto-recharge";
 import { getPaymentProvider } from "@/lib/billing/payment-provider";
 import { loadSpendableBalances } from "@/lib/billing/spend-cap";
 import { getDb } from "@/lib/db";
-import { withRelaySecret } from "@/lib/http/with-relay-secret";
-import { readJson } from "@/lib/http/with-session";
+import { databaseNow } from "@/lib/db-clock";
+import { readRelayJson, withRelaySecret } from "@/lib/http/with-relay-secret";
 
 export const dynamic = "force-dynamic";
 
 export const POST = withRelaySecret(async ({ req }) => {
-  const request = rechargeRequestSchema.parse(await readJson(req));
+  const request = rechargeRequestSchema.parse(await readRelayJson(req));
   const outcome = await attemptAutoRecharge(getDb(), getPaymentProvider(), { appId: request.appId, trigger: `relay:${request.reason}` });
   // The relay is told the spendable balance: with the spend cap reached it reads as exhausted.
   const spendable = await loadSpendableBalances(getDb(), { appIds: [request.appId] });
   const balanceMinor = Math.min(outcome.balanceMinor, spendable.get(request.appId) ?? outcome.balanceMinor);
-  const body: RechargeResponse = { recharged: outcome.recharged, balanceMinor, ...(outcome.reason ? { reason: outcome.reason } : {}) };
+  const asOfUnixMs = (await databaseNow(getDb())).getTime();
+  const body: RechargeResponse = { recharged: outcome.recharged, balanceMinor, asOfUnixMs, ...(outcome.reason ? { reason: outcome.reason } : {}) };
   return NextResponse.json(body);
 });

@@ -3,13 +3,12 @@ import { usageBatchSchema } from "@tollgate/relay/protocol";
 import { NextResponse } from "next/server";
 import { getPaymentProvider } from "@/lib/billing/payment-provider";
 import { getDb } from "@/lib/db";
-import { withRelaySecret } from "@/lib/http/with-relay-secret";
-import { readJson } from "@/lib/http/with-session";
+import { readRelayJson, withRelaySecret } from "@/lib/http/with-relay-secret";
 import { applyUsageBatch } from "@/lib/usage/apply-usage-batch";
 
 export const dynamic = "force-dynamic";
 
 export const POST = withRelaySecret(async ({ req }) => {
-  const batch = usageBatchSchema.parse(await readJson(req));
+  const batch = usageBatchSchema.parse(await readRelayJson(req));
   return NextResponse.json(await applyUsageBatch(getDb(), getPaymentProvider(), batch));
 });

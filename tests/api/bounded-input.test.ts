@@ -1,0 +1,96 @@
+// Bounded inputs (docs/security.md): every dashboard body is read under the 32 KB cap (413
+// payload_too_large, whether or not a Content-Length announces it).
+import { readFileSync } from "node:fs";
+import { Limits } from "@tollgate/relay/protocol";
+import { NextRequest } from "next/server";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { POST as createKeyRoute } from "@/app/api/apps/[appId]/keys/route";
+import type { SessionUser } from "@/lib/auth/authenticate";
+import { createVictim, discoverRoutes, handlersOf, paramsFor, protectionOf, PUBLIC_ROUTES, SAME_SITE_PUBLIC_ROUTES, type Method } from "@/tests/helpers/app-routes";
+import { createTestApp, createUser } from "@/tests/helpers/fixtures";
+import { invoke, startRouteHarness, type RouteHarness } from "@/tests/helpers/route-harness";
+
+const session = vi.hoisted(() => ({ user: null as SessionUser | null }));
+vi.mock("@/lib/http/session", () => ({ getSessionUser: async () => session.user }));
+
+let harness: RouteHarness;
+beforeAll(async () => {
+  harness = await startRouteHarness();
+});
+afterAll(async () => harness?.stop());
+
+const NEXT_AUTH = "/api/auth/[...nextauth]";
+
+/** The dashboard's routes: signed-in, admin and same-site public ones, and next-auth's sign-in (not /v1, not the relay's). */
+const dashboardRoutes = discoverRoutes().filter((route) => {
+  const protection = protectionOf(route.urlPath);
+  if (route.urlPath in PUBLIC_ROUTES) return route.urlPath === NEXT_AUTH;
+  return route.urlPath in SAME_SITE_PUBLIC_ROUTES || protection === "session" || protection === "admin";
+});
+
+/** Whether the route file's handler for `method` reads a body (the readJson family, the only way it can). */
+function handlerReadsBody(file: string, method: Method): boolean {
+  const source = readFileSync(file, "utf8");
+  const start = source.search(new RegExp(`^export (const ${method} =|async function ${method}\\()`, "m"));
+  if (start < 0) return false;
+  const rest = source.slice(start + 1);
+  const next = rest.search(/^export (const [A-Z]+ =|async function [A-Z]+\()/m);
+  return /read(Optional)?Json\(|readCappedText\(/.test(next < 0 ? rest : rest.slice(0, next));
+}
+
+const JSON_HEADERS = { "content-type": "application/json", origin: "http://localhost" };
+const oversized = JSON.stringify({ name: "x".repeat(Limits.maxRestBodyBytes) });
+
+describe("the dashboard's body cap", () => {
+  it("covers routes that read bodies (the suite below is not empty)", () => {
+    const reading = dashboardRoutes.filter((route) => /read(Optional)?Json\(/.test(readFileSync(route.file, "utf8")));
+    expect(reading.length).toBeGreaterThan(20);
+  });
+
+  it.each(dashboardRoutes.map((route) => [route.urlPath, route] as const))("%s: a body over 32 KB is 413 with or without a Content-Length, never 500", async (_path, route) => {
+    const victim = await createVictim(harness.db);
+    const params = paramsFor(route, victim);
+    const user = protectionOf(route.urlPath) === "admin" ? victim.admin : victim.owner;
+    let address = 0;
+    for (const [method, handler] of await handlersOf(route)) {
+      if (method === "GET") continue;
+      const call = (headers: Record<string, string>) => {
+        session.user = route.urlPath in SAME_SITE_PUBLIC_ROUTES || route.urlPath === NEXT_AUTH ? null : user;
+        address += 1;
+        return invoke(handler, { method, path: route.urlPath, params, body: oversized, headers: { ...JSON_HEADERS, "x-tollgate-peer-address": `203.0.113.${address}`, ...headers } });
+      };
+      // Announced: refused by the wrapper before the session is looked up or the body read.
+      const announced = await call({ "content-length": String(Buffer.byteLength(oversized)) });
+      expect(announced.status, `${method} ${route.urlPath}`).toBe(413);
+      expect(announced.body).toMatchObject({ error: "payload_too_large", message: `The request body is over ${Limits.maxRestBodyBytes} bytes` });
+      // Unannounced: counted while read, by every handler that reads a body.
+      const unannounced = await call({});
+      expect(unannounced.status, `${method} ${route.urlPath}: ${JSON.stringify(unannounced.body)}`).toBeLessThan(500);
+      if (handlerReadsBody(route.file, method)) {
+        expect(unannounced.status, `${method} ${route.urlPath}`).toBe(413);
+        expect(unannounced.body).toMatchObject({ error: "payload_too_large" });
+      }
+    }
+  }, 60_000);
+
+  it("an endless body without a Content-Length is read no further than the cap", async () => {
+    const user = await createUser(harness.db);
+    session.user = user;
+    const app = await createTestApp(harness.db, { tenantId: user.tenantId });
+    let sent = 0;
+    const chunk = new TextEncoder().encode(`"${"x".repeat(16 * 1024 - 2)}",`);
+    const endless = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"kind":"publishable","name":"k","allowedOrigins":['));
+      },
+      pull(controller) {
+        sent += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+    });
+    const req = new NextRequest(`http://localhost/api/apps/${app.id}/keys`, { method: "POST", headers: JSON_HEADERS, body: endless, duplex: "half" } as NonNullable<ConstructorParameters<typeof NextRequest>[1]>);
+    const res = await createKeyRoute(req, { params: Promise.resolve({ appId: app.id }) as Promise<never> });
+    expect(res.status).toBe(413);
+    expect(sent).toBeLessThan(Limits.maxRestBodyBytes + 4 * chunk.byteLength);
+  });
+});
