@@ -1,11 +1,13 @@
 // Inviting people to a tenant: by email (mailed when SMTP is configured) or by a copyable link. The
-// link's token is shown once; resending issues a new token, so an old link stops working.
+// link's token is shown once; resending issues a new token, so an old link stops working. Both are
+// limited per tenant and per invitee address (invitation-limits.ts).
 import { type Actor, writeAuditLog } from "@/lib/audit/write-audit-log";
 import { linkTo, newOneTimeToken } from "@/lib/auth/one-time-token";
 import type { Db } from "@/lib/db";
 import type { Mailer } from "@/lib/email/mailer";
 import { DomainError, notFound } from "@/lib/errors";
 import type { TenantRole } from "@/lib/tenancy/permissions";
+import { takeInvitationAllowance } from "./invitation-limits";
 import type { InvitationView, IssuedInvitation } from "./team.types";
 
 export const INVITATION_TTL_MS = 7 * 86_400_000;
@@ -81,6 +83,8 @@ export async function createInvitation(
       });
       if (pending) throw new DomainError("conflict", `${email} already has a pending invitation: resend it instead`, { field: "email" });
     }
+    // Spent only once the invitation will be issued: a refused duplicate costs no allowance.
+    await takeInvitationAllowance({ tenantId: input.tenantId, email });
     const created = await tx.invitation.create({
       data: { tenantId: input.tenantId, email, role: input.role, tokenHash, invitedById: input.actor.id, invitedByEmail: input.actor.email ?? null, expiresAt, createdAt: now, lastSentAt: now },
       select: invitationSelect,
@@ -106,6 +110,7 @@ async function requirePendingInvitation(db: Db, input: { tenantId: string; invit
 export async function resendInvitation(db: Db, context: InvitationContext, input: { actor: Actor; tenantId: string; invitationId: string }): Promise<IssuedInvitation> {
   const now = context.now ?? new Date();
   const existing = await requirePendingInvitation(db, input);
+  await takeInvitationAllowance({ tenantId: input.tenantId, email: existing.email });
   const { token, tokenHash } = newOneTimeToken(TOKEN_PREFIX);
   const expiresAt = new Date(now.getTime() + INVITATION_TTL_MS);
   const updated = await db.$transaction(async (tx) => {

@@ -1,6 +1,7 @@
 // Teams, roles and sessions through the real handlers (mocked session only), with mail going over real
 // SMTP to a local sink: what each role may do, invitations by mail and by link, member changes that
 // always leave an owner (also under concurrent requests), and session versions that end old sessions.
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { POST as acceptRoute } from "@/app/api/invitations/accept/route";
 import { POST as signOutEverywhereRoute } from "@/app/api/account/sign-out-everywhere/route";
@@ -29,6 +30,7 @@ import type { SessionUser } from "@/lib/auth/authenticate";
 import { hashPassword, verifyPassword } from "@/lib/auth/password";
 import { refreshSessionClaims, SessionRevokedError } from "@/lib/auth/session-version";
 import type { IssuedInvitation, TeamView } from "@/lib/teams/team.types";
+import { INVITATIONS_PER_INVITEE, INVITATIONS_PER_TENANT } from "@/lib/teams/invitation-limits";
 import { createInvitation } from "@/lib/teams/invitations";
 import { createTestApp, createUser, type TestUser } from "@/tests/helpers/fixtures";
 import { invoke, startRouteHarness, type RouteHarness } from "@/tests/helpers/route-harness";
@@ -206,6 +208,52 @@ describe("invitations", () => {
     const existing = await invite(teamOwner, { email: member.email });
     expect(existing.status).toBe(409);
     expect((await invite(teamOwner, { email: "not an email" })).body).toMatchObject({ field: "email", message: expect.stringContaining("Enter a valid email address") });
+  });
+});
+
+describe("invitation throttling", () => {
+  it("one address gets 3 invitations at once, then one an hour, from any team: 429 rate_limited with Retry-After, and no more mail", async () => {
+    const owner = await createUser(harness.db);
+    const invitee = `invitee-${randomUUID()}@test.local`;
+    const first = await invite(owner, { email: invitee });
+    expect(first.status).toBe(201);
+    const resend = () => invoke(resendRoute, { method: "POST", params: { tenantId: owner.tenantId, invitationId: first.body.invitation.id } });
+    expect((await resend()).status).toBe(200);
+    expect((await resend()).status).toBe(200);
+    const refused = await resend();
+    expect(refused.status).toBe(429);
+    expect(refused.body).toMatchObject({ error: "rate_limited", message: expect.stringContaining(invitee) });
+    const retryAfterSec = Number(refused.headers.get("retry-after"));
+    expect(retryAfterSec).toBeGreaterThan(3_000);
+    expect(retryAfterSec).toBeLessThanOrEqual(3_600);
+    // Another team cannot mail that inbox either; the first team can still invite others.
+    expect((await invite(await createUser(harness.db), { email: invitee })).status).toBe(429);
+    expect((await invite(owner, { email: `other-${randomUUID()}@test.local` })).status).toBe(201);
+    await smtp.waitFor(invitee);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(smtp.messages.filter((mail) => mail.to.includes(invitee))).toHaveLength(INVITATIONS_PER_INVITEE.burst);
+  });
+
+  it("a team gets 20 invitations at once, then one a minute, mailed or not; other teams are unaffected", async () => {
+    const owner = await createUser(harness.db);
+    for (let i = 0; i < INVITATIONS_PER_TENANT.burst; i++) expect((await invite(owner, {})).status).toBe(201);
+    const refused = await invite(owner, { email: `late-${randomUUID()}@test.local` });
+    expect(refused.status).toBe(429);
+    expect(refused.body).toMatchObject({ error: "rate_limited" });
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(50);
+    expect(Number(refused.headers.get("retry-after"))).toBeLessThanOrEqual(60);
+    expect((await invite(await createUser(harness.db), {})).status).toBe(201);
+  });
+
+  it("a refused duplicate costs no allowance", async () => {
+    const owner = await createUser(harness.db);
+    const invitee = `dup-${randomUUID()}@test.local`;
+    const first = await invite(owner, { email: invitee });
+    expect(first.status).toBe(201);
+    for (let i = 0; i < 5; i++) expect((await invite(owner, { email: invitee })).status).toBe(409);
+    for (let i = 1; i < INVITATIONS_PER_INVITEE.burst; i++) {
+      expect((await invoke(resendRoute, { method: "POST", params: { tenantId: owner.tenantId, invitationId: first.body.invitation.id } })).status).toBe(200);
+    }
   });
 });
 
