@@ -1,5 +1,6 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
+import boundedSchema from "./eslint-rules/bounded-schema.mjs";
 
 /** How a handler could read a request body past the cap: only lib/http/read-capped-body.ts may. */
 const RAW_BODY_READS = ["req", "request"].flatMap((object) =>
@@ -60,6 +61,13 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    // Every string and array a request schema accepts has a maximum (eslint-rules/bounded-schema.mjs).
+    files: ["lib/**/*.ts", "app/**/*.ts"],
+    ignores: ["lib/env.ts", "lib/validation/text.ts", "**/*.test.ts"],
+    plugins: { tollgate: { rules: { "bounded-schema": boundedSchema } } },
+    rules: { "tollgate/bounded-schema": "error" },
   },
   {
     // Request bodies are read under a size cap (413), never with req.json() / req.text().

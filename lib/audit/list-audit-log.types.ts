@@ -6,6 +6,7 @@ const optionalText = (max: number) => text().trim().min(1).max(max).optional();
 /** A day (2026-12-01) or an instant (ISO 8601). */
 const dateBound = text()
   .trim()
+  .max(40)
   .refine((value) => !Number.isNaN(Date.parse(value)), "Enter a date like 2026-12-01")
   .optional();
 

@@ -3,7 +3,7 @@ import { text } from "@/lib/validation/text";
 import { MIN_PASSWORD_LENGTH } from "./password";
 
 export const signUpSchema = z.object({
-  email: text().trim().email("Enter a valid email address"),
+  email: text().trim().email("Enter a valid email address").max(254),
   password: text()
     .min(MIN_PASSWORD_LENGTH, `Use at least ${MIN_PASSWORD_LENGTH} characters`)
     .max(200, "Use at most 200 characters"),

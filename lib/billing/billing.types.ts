@@ -4,6 +4,7 @@ import { text } from "@/lib/validation/text";
 const cardNumber = text()
   .trim()
   .min(1, "Enter a card number")
+  .max(40, "That card number is too long: a card number has 12 to 19 digits")
   .regex(/^[0-9 -]+$/, "A card number has digits only")
   .refine((text) => text.replace(/\D/g, "").length >= 12, "That card number is too short: a card number has 12 to 19 digits")
   .refine((text) => text.replace(/\D/g, "").length <= 19, "That card number is too long: a card number has 12 to 19 digits");

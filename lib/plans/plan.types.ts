@@ -37,6 +37,7 @@ export const createPlanSchema = z
   .object({
     slug: text()
       .trim()
+      .max(40)
       .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, "Use 1–40 lowercase letters, digits and dashes"),
     ...planFields,
   })

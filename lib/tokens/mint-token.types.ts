@@ -1,7 +1,7 @@
 import { ACTIONS, Limits } from "@tollgate/relay/protocol";
 import { z } from "zod";
 import { channelPattern } from "@/lib/keys/key.types";
-import { text } from "@/lib/validation/text";
+import { responseText, text } from "@/lib/validation/text";
 
 function serializedBytes(value: unknown): number {
   return Buffer.byteLength(JSON.stringify(value), "utf8");
@@ -15,8 +15,9 @@ export const peerIdSchema = text()
 
 /** The relay's 4 KB rule for the metadata shown to other peers (token claim and publish field alike). */
 export const peerMetadataSchema = z
-  .record(text(), z.unknown())
-  .refine((value) => serializedBytes(value) <= Limits.maxPeerMetadataBytes, `At most ${Limits.maxPeerMetadataBytes} bytes serialized`);
+  .record(text().max(Limits.maxPeerMetadataBytes), z.unknown())
+  .refine((value) => serializedBytes(value) <= Limits.maxPeerMetadataBytes, `At most ${Limits.maxPeerMetadataBytes} bytes serialized`)
+  .describe(`Shown to other peers; at most ${Limits.maxPeerMetadataBytes} bytes as JSON`);
 
 export const mintTokenRequestSchema = z
   .object({
@@ -30,8 +31,9 @@ export const mintTokenRequestSchema = z
       .max(Limits.maxTokenLifetimeSec, `At most ${Limits.maxTokenLifetimeSec} seconds`)
       .default(Limits.defaultTokenLifetimeSec),
     metadata: z
-      .record(text(), z.unknown())
+      .record(text().max(Limits.maxMetadataBytes), z.unknown())
       .refine((value) => serializedBytes(value) <= Limits.maxMetadataBytes, `At most ${Limits.maxMetadataBytes} bytes serialized`)
+      .describe(`At most ${Limits.maxMetadataBytes} bytes as JSON`)
       .optional(),
     peerMetadata: peerMetadataSchema.optional(),
   });
@@ -39,6 +41,6 @@ export type MintTokenRequest = z.infer<typeof mintTokenRequestSchema>;
 
 export const mintTokenResponseSchema = z
   .object({
-    token: text().describe("HS256 JWT; header {alg: HS256, kid: <sk_id_…>, typ: JWT}"),
+    token: responseText().describe("HS256 JWT; header {alg: HS256, kid: <sk_id_…>, typ: JWT}"),
     expiresAt: z.number().int().describe("Unix seconds"),
   });

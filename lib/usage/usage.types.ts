@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { text } from "@/lib/validation/text";
+import { responseText } from "@/lib/validation/text";
 
 const status = z.enum(["healthy", "warning", "critical"]);
 const count = z.number().int().nonnegative();
@@ -7,7 +7,7 @@ const allowanceUse = z.object({ used: count, free: count });
 
 /** GET /v1/usage and GET /api/apps/:appId/usage (PROTOCOL §7 plus Tollgate's additions). */
 export const usageResponseSchema = z.object({
-  appId: text(),
+  appId: responseText(),
   periodStartUnix: z.number().int(),
   periodEndUnix: z.number().int(),
   concurrentNow: count,
@@ -18,7 +18,7 @@ export const usageResponseSchema = z.object({
   overageMessages: count.describe("Accepted messages past the plan's quota, billed at the overage rate"),
   overageConnections: count,
   plan: z.object({
-    name: text(),
+    name: responseText(),
     kind: z.enum(["free", "tiered", "unlimited", "pay_as_you_go"]).describe("pay_as_you_go has no caps and no overages: usage beyond the free allowance is charged"),
     maxConcurrentConnections: count.nullable(),
     maxMessagesPerPeriod: count.nullable(),

@@ -2,7 +2,7 @@
 // /v1/openapi.json is generated from them, so the document cannot drift from the code.
 import { channelPeersQuerySchema, channelPeersResponseSchema, disconnectPeerResponseSchema } from "@tollgate/relay/protocol";
 import { z } from "zod";
-import { text } from "@/lib/validation/text";
+import { responseText } from "@/lib/validation/text";
 
 import { peerIdSchema, peerMetadataSchema } from "@/lib/tokens/mint-token.types";
 
@@ -18,7 +18,7 @@ export const publishRequestSchema = z
   .refine((body) => "data" in body, { message: "data is required (null is allowed)", path: ["data"] });
 
 export const publishResponseSchema = z
-  .object({ channel: text(), delivered: z.number().int().nonnegative() });
+  .object({ channel: responseText(), delivered: z.number().int().nonnegative() });
 
 export { channelPeersQuerySchema };
 export const channelPeersSchema = channelPeersResponseSchema;
@@ -37,6 +37,6 @@ export const apiErrorSchema = z
       "rate_limited",
       "internal_error",
     ]),
-    message: text(),
-    field: text().optional(),
+    message: responseText(),
+    field: responseText().optional(),
   });

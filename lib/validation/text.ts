@@ -22,3 +22,11 @@ export function text() {
     if (problem) ctx.issues.push({ code: "custom", message: problem, input: ctx.value });
   });
 }
+
+/**
+ * A string of a response schema: it documents what the server writes (the OpenAPI document) and never
+ * parses a request, so it promises no maximum. Request schemas use text() with .max().
+ */
+export function responseText() {
+  return z.string();
+}

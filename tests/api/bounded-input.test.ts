@@ -1,11 +1,13 @@
 // Bounded inputs (docs/security.md): every dashboard body is read under the 32 KB cap (413
-// payload_too_large, whether or not a Content-Length announces it).
+// payload_too_large, whether or not a Content-Length announces it), and a key's origins and patterns
+// have a maximum length (422 naming the field).
 import { readFileSync } from "node:fs";
 import { Limits } from "@tollgate/relay/protocol";
 import { NextRequest } from "next/server";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { POST as createKeyRoute } from "@/app/api/apps/[appId]/keys/route";
 import type { SessionUser } from "@/lib/auth/authenticate";
+import { KeyFieldLimits } from "@/lib/keys/key.types";
 import { createVictim, discoverRoutes, handlersOf, paramsFor, protectionOf, PUBLIC_ROUTES, SAME_SITE_PUBLIC_ROUTES, type Method } from "@/tests/helpers/app-routes";
 import { createTestApp, createUser } from "@/tests/helpers/fixtures";
 import { invoke, startRouteHarness, type RouteHarness } from "@/tests/helpers/route-harness";
@@ -92,5 +94,47 @@ describe("the dashboard's body cap", () => {
     const res = await createKeyRoute(req, { params: Promise.resolve({ appId: app.id }) as Promise<never> });
     expect(res.status).toBe(413);
     expect(sent).toBeLessThan(Limits.maxRestBodyBytes + 4 * chunk.byteLength);
+  });
+});
+
+describe("a key's origins and patterns", () => {
+  async function appOfNewUser() {
+    const user = await createUser(harness.db);
+    session.user = user;
+    return createTestApp(harness.db, { tenantId: user.tenantId });
+  }
+  const create = (appId: string, body: unknown, headers: Record<string, string> = {}) =>
+    invoke(createKeyRoute, { method: "POST", params: { appId }, body: typeof body === "string" ? body : JSON.stringify(body), headers: { ...JSON_HEADERS, ...headers } });
+
+  it("an 8 MB origin is refused with 413 before it is parsed, announced or not; no key is made", async () => {
+    const app = await appOfNewUser();
+    const body = JSON.stringify({ kind: "publishable", name: "web", allowedOrigins: [`https://${"a".repeat(8 * 1024 * 1024)}.example`] });
+    const announced = await create(app.id, body, { "content-length": String(Buffer.byteLength(body)) });
+    const unannounced = await create(app.id, body);
+    for (const res of [announced, unannounced]) {
+      expect(res.status).toBe(413);
+      expect(res.body).toMatchObject({ error: "payload_too_large" });
+    }
+    expect(await harness.db.apiKey.count({ where: { appId: app.id } })).toBe(0);
+  });
+
+  it(`an origin of ${KeyFieldLimits.originChars} characters is accepted, one more is 422 on allowedOrigins`, async () => {
+    const app = await appOfNewUser();
+    const originOf = (chars: number) => `https://${"a".repeat(chars - "https://".length - ".example".length)}.example`;
+    const longest = await create(app.id, { kind: "publishable", name: "web", allowedOrigins: [originOf(KeyFieldLimits.originChars)] });
+    expect(longest.status).toBe(201);
+    const tooLong = await create(app.id, { kind: "publishable", name: "web", allowedOrigins: ["https://ok.example", originOf(KeyFieldLimits.originChars + 1)] });
+    expect(tooLong.status).toBe(422);
+    expect(tooLong.body).toMatchObject({ error: "invalid_request", field: "allowedOrigins.1", message: `At most ${KeyFieldLimits.originChars} characters` });
+  });
+
+  it(`a channel pattern over ${Limits.maxChannelNameBytes} bytes is 422 on channelPatterns, in characters or in UTF-8 bytes`, async () => {
+    const app = await appOfNewUser();
+    for (const pattern of ["c".repeat(Limits.maxChannelNameBytes + 1), "é".repeat(Limits.maxChannelNameBytes / 2 + 1)]) {
+      const res = await create(app.id, { kind: "secret", name: "k", channelPatterns: [pattern] });
+      expect(res.status).toBe(422);
+      expect(res.body).toMatchObject({ field: "channelPatterns.0", message: `At most ${Limits.maxChannelNameBytes} bytes` });
+    }
+    expect((await create(app.id, { kind: "secret", name: "k", channelPatterns: ["c".repeat(Limits.maxChannelNameBytes)] })).status).toBe(201);
   });
 });

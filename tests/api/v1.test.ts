@@ -1,4 +1,5 @@
 // /v1 REST (PROTOCOL §7) through the real route handlers, with a fake relay behind the live operations.
+import { Limits } from "@tollgate/relay/protocol";
 import { decodeProtectedHeader, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { POST as publishRoute } from "@/app/v1/channels/[channel]/publish/route";
@@ -300,6 +301,14 @@ describe("GET /v1/openapi.json", () => {
     const mint = res.body.components.schemas.MintTokenRequest;
     expect(mint?.required).toEqual(["peerId"]);
     expect(Object.keys(mint?.properties ?? {})).toEqual(expect.arrayContaining(["peerId", "channels", "permissions", "expiresInSec", "metadata", "peerMetadata"]));
+    // Every string a request takes shows its maximum, from the relay protocol's limits.
+    expect(mint?.properties).toMatchObject({
+      peerId: { maxLength: Limits.maxPeerIdBytes },
+      channels: { maxItems: Limits.maxTokenChannels, items: { maxLength: Limits.maxChannelNameBytes } },
+      metadata: { propertyNames: { maxLength: Limits.maxMetadataBytes }, description: expect.stringContaining(String(Limits.maxMetadataBytes)) },
+    });
+    const publish = res.body.components.schemas.PublishRequest;
+    expect(publish?.properties).toMatchObject({ from: { maxLength: Limits.maxPeerIdBytes } });
     expect(Object.keys(res.body.components.schemas.Usage?.properties ?? {})).toEqual(expect.arrayContaining(["concurrentNow", "overageCostMinor", "status"]));
     // The accepted/refused rule (PROTOCOL §6) is documented where API clients read it.
     const usageProperties = (res.body.components.schemas.Usage?.properties ?? {}) as Record<string, { description?: string }>;
