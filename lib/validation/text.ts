@@ -14,7 +14,10 @@ export function textProblem(value: string): string | null {
   return null;
 }
 
-/** z.string() that refuses NUL and lone surrogates. Use it instead of z.string() in every schema. */
+/**
+ * z.string() that refuses NUL and lone surrogates. Use it instead of z.string() in every schema, with a
+ * .max(n) along its chain (eslint-rules/bounded-schema.mjs refuses a string without one).
+ */
 export function text() {
   // A check, not a transform: the result is still a ZodString, so .trim()/.min()/.email() chain on.
   return z.string().check((ctx) => {
