@@ -1,4 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { databaseNow } from "@/lib/db-clock";
+import { buildRelaySnapshot } from "@/lib/snapshot/build-relay-snapshot";
 import { setAutoRecharge } from "@/lib/billing/set-auto-recharge";
 import { TestPaymentProvider } from "@/lib/billing/payment-provider";
 import { topUpBalance } from "@/lib/billing/top-up-balance";
@@ -43,6 +45,23 @@ describe("usage batches", () => {
     expect(retry.asOfUnixMs).toBeGreaterThanOrEqual(first.asOfUnixMs);
     const usage = await getAppUsage(database.db, { appId: app.id, relay: null });
     expect(usage).toMatchObject({ messagesUsed: 10, deliveredMessages: 30, egressBytes: 900, peakConcurrent: 4, relayReachable: false, concurrentNow: 0 });
+  });
+
+  it("are acknowledged on the database's clock, not the replica's: a replica an hour fast cannot make a later snapshot look older", async () => {
+    const app = await newApp();
+    const realNow = Date.now();
+    // This replica's clock runs an hour ahead; another replica (the real clock) builds the next snapshot.
+    vi.useFakeTimers({ now: realNow + 3_600_000, toFake: ["Date"] });
+    let ack: Awaited<ReturnType<typeof applyUsageBatch>>;
+    try {
+      ack = await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 1 })]));
+    } finally {
+      vi.useRealTimers();
+    }
+    const snapshot = await buildRelaySnapshot(database.db, { encryptionKey: TEST_ENCRYPTION_KEY, now: await databaseNow(database.db) });
+
+    expect(Math.abs(ack.asOfUnixMs - realNow)).toBeLessThan(60_000);
+    expect(snapshot.generatedAtUnixMs).toBeGreaterThanOrEqual(ack.asOfUnixMs);
   });
 
   it("apply exactly once when the same batch arrives twice at the same time", async () => {

@@ -9,6 +9,7 @@ import { postLedgerEntry } from "@/lib/billing/post-ledger-entry";
 import { planAtPeriod } from "@/lib/billing/plan-prices";
 import { breakdownWithinCharge, costBreakdownDelta, incrementalCostMinor, periodCost } from "@/lib/billing/pricing";
 import { capRemainingMinor, chargeWithinCapMinor, loadSpendableBalances, spendCapReached } from "@/lib/billing/spend-cap";
+import { databaseNow } from "@/lib/db-clock";
 import type { Db, Prisma } from "@/lib/db";
 import { detectUsageEvents } from "@/lib/notifications/detect-usage-events";
 import { emitAppEvent } from "@/lib/notifications/emit-app-event";
@@ -180,8 +181,9 @@ export async function applyUsageBatch(db: Db, provider: PaymentProvider, batch: 
     { timeout: 30_000 },
   );
   if (applied === null) return answerRetriedBatch(db, batch);
-  // Taken after the commit: a snapshot generated later shows this batch's debits (see the relay's gate).
-  const asOfUnixMs = Date.now();
+  // Taken after the commit, on the database's clock like a snapshot's: one generated later shows this
+  // batch's debits (see the relay's gate), whichever replica builds it.
+  const asOfUnixMs = (await databaseNow(db)).getTime();
   const balances = new Map<string, number>();
   // Relays are told the spendable balance (spend-cap.ts): a reached cap reads as an exhausted balance.
   const spendable = (app: AppliedApp, balanceMinor: number) => (app.capRemainingMinor === null ? balanceMinor : Math.min(balanceMinor, app.capRemainingMinor));
@@ -205,7 +207,7 @@ export async function applyUsageBatch(db: Db, provider: PaymentProvider, batch: 
 
 /** A batch applied before (a retry): acknowledged with the current balances and period counts, which contain it. */
 async function answerRetriedBatch(db: Db, batch: UsageBatch): Promise<UsageBatchResponse> {
-  const asOfUnixMs = Date.now();
+  const asOfUnixMs = (await databaseNow(db)).getTime();
   const appIds = [...new Set(batch.apps.map((delta) => delta.appId))];
   const apps = await db.app.findMany({
     where: { id: { in: appIds } },

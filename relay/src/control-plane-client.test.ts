@@ -54,8 +54,8 @@ describe("ControlPlaneClient", () => {
   });
 
   it("parses a recharge answer", async () => {
-    answer = (res) => void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ recharged: true, balanceMinor: 500 }));
-    expect(await client().recharge("app_a", "connection", 5_000)).toEqual({ ok: true, value: { recharged: true, balanceMinor: 500 } });
+    answer = (res) => void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ recharged: true, balanceMinor: 500, asOfUnixMs: 7 }));
+    expect(await client().recharge("app_a", "connection", 5_000)).toEqual({ ok: true, value: { recharged: true, balanceMinor: 500, asOfUnixMs: 7 } });
     expect(ControlPlanePath.recharge).toBe("/api/internal/relay/recharge");
   });
 });

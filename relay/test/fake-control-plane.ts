@@ -183,7 +183,7 @@ export class FakeControlPlane {
         const app = this.apps.find((a) => a.appId === request.appId);
         if (app) app.billing.balanceMinor = behaviour.balanceMinor;
       }
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ recharged: behaviour.recharged, balanceMinor: behaviour.balanceMinor }));
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ recharged: behaviour.recharged, balanceMinor: behaviour.balanceMinor, asOfUnixMs: Date.now() }));
       return;
     }
     res.writeHead(404).end();

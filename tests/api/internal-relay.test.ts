@@ -164,14 +164,14 @@ describe("recharge", () => {
   it("returns the outcome the relay waits for: refused when off, recharged from the stored card when on", async () => {
     const { app } = await newApp();
     const off = await invoke(rechargeRoute, { method: "POST", headers: relayAuth(), body: { appId: app.id, reason: "message" } });
-    expect(off.body).toEqual({ recharged: false, balanceMinor: 0, reason: "Auto-recharge is off" });
+    expect(off.body).toEqual({ recharged: false, balanceMinor: 0, reason: "Auto-recharge is off", asOfUnixMs: expect.any(Number) });
     await setAutoRecharge(harness.db, getPaymentProvider(), {
       actor,
       appId: app.id,
       settings: { enabled: true, thresholdMinor: 100, amountMinor: 1500, cardNumber: "4242424242424242" },
     });
     const on = await invoke(rechargeRoute, { method: "POST", headers: relayAuth(), body: { appId: app.id, reason: "connection" } });
-    expect(on.body).toEqual({ recharged: true, balanceMinor: 1500 });
+    expect(on.body).toEqual({ recharged: true, balanceMinor: 1500, asOfUnixMs: expect.any(Number) });
     const attempt = await harness.db.paymentAttempt.findFirstOrThrow({ where: { billingAccount: { appId: app.id } } });
     expect(attempt).toMatchObject({ kind: "auto_recharge", status: "succeeded", trigger: "relay:connection" });
   });

@@ -14,6 +14,7 @@ class CountingProvider extends TestPaymentProvider {
 }
 
 const [databaseUrl, appId, planSlug, idempotencyKey, startAtMs] = process.argv.slice(2);
+if (!databaseUrl || !appId || !planSlug || !idempotencyKey || !startAtMs) throw new Error("usage: race-plan-change.ts <databaseUrl> <appId> <planSlug> <idempotencyKey> <startAtMs>");
 const db = createPrismaClient(databaseUrl);
 const provider = new CountingProvider();
 await db.$queryRaw`SELECT 1`;

@@ -33,7 +33,7 @@ export interface BillingGateOptions {
 
 interface BalanceView {
   balanceMinor: number;
-  /** As of when (the control plane's clock for usage acknowledgements); a snapshot generated later supersedes it. */
+  /** As of when, on the control plane's database clock; a snapshot generated later supersedes it. */
   reportedAtMs: number;
 }
 
@@ -45,11 +45,11 @@ export class BillingGate {
   constructor(private readonly options: BillingGateOptions) {}
 
   /**
-   * A balance from a usage acknowledgement (`asOfMs`: the control plane's clock once the batch was
-   * committed, so a snapshot generated before it, arriving later, cannot bring back an undebited
-   * balance) or a recharge answer.
+   * A balance from a usage acknowledgement or a recharge answer. `asOfMs` is the control plane's database
+   * clock (never this node's: the two may disagree), the clock of snapshots' `generatedAtUnixMs`, so a
+   * snapshot generated before it, arriving later, cannot bring back an undebited balance.
    */
-  reportBalance(appId: string, balanceMinor: number, asOfMs: number = Date.now()): void {
+  reportBalance(appId: string, balanceMinor: number, asOfMs: number): void {
     this.reportedBalances.set(appId, { balanceMinor, reportedAtMs: asOfMs });
   }
 
@@ -109,7 +109,7 @@ export class BillingGate {
       this.options.logger.warn("auto-recharge failed", { appId, ...describeFailure(result) });
       return false;
     }
-    this.reportBalance(appId, result.value.balanceMinor);
+    this.reportBalance(appId, result.value.balanceMinor, result.value.asOfUnixMs);
     if (!result.value.recharged) {
       this.rechargeRefusedUntilMs.set(appId, Date.now() + this.options.rechargeRetryCooldownMs);
       this.options.logger.info("auto-recharge refused", { appId, reason: result.value.reason ?? "unspecified" });

@@ -185,8 +185,8 @@ export const usageBatchResponseSchema = z.object({
    */
   periods: z.array(z.object({ appId: z.string(), periodStartUnix: z.number().int(), messagesUsed: z.number().int().nonnegative() })),
   /**
-   * The control plane's clock once the batch was committed: a snapshot generated later already shows
-   * this batch's debits in its balances, an older one does not.
+   * The control plane's database clock once the batch was committed: a snapshot generated later (on the
+   * same clock) already shows this batch's debits in its balances, an older one does not.
    */
   asOfUnixMs: z.number().int(),
 });
@@ -198,6 +198,8 @@ export const rechargeResponseSchema = z.object({
   balanceMinor: z.number().int(),
   /** Human-readable cause when not recharged (auto-recharge off, card declined, …). */
   reason: z.string().optional(),
+  /** The balance's time on the control plane's database clock, the clock of `generatedAtUnixMs` and `asOfUnixMs`. */
+  asOfUnixMs: z.number().int(),
 });
 export type RechargeResponse = z.infer<typeof rechargeResponseSchema>;
 

@@ -3,6 +3,7 @@ import { NextResponse } from "next/server";
 import { getPaymentProvider } from "@/lib/billing/payment-provider";
 import { renewDueSubscriptions } from "@/lib/billing/renew-subscription";
 import { getDb } from "@/lib/db";
+import { databaseNow } from "@/lib/db-clock";
 import { getServerEnv } from "@/lib/env";
 import { withRelaySecret } from "@/lib/http/with-relay-secret";
 import { buildRelaySnapshot } from "@/lib/snapshot/build-relay-snapshot";
@@ -19,8 +20,9 @@ function etagMatches(ifNoneMatch: string | null, etag: string): boolean {
 
 export const GET = withRelaySecret(async ({ req }) => {
   // Every relay polls this at least once a minute: the plan-fee renewal sweep rides on it. One clock
-  // reading for both, so a snapshot that gives an app Free's limits follows the sweep that announced it.
-  const now = new Date();
+  // reading for both, so a snapshot that gives an app Free's limits follows the sweep that announced it;
+  // the database's, so relays compare its generation time with usage acknowledgements from any replica.
+  const now = await databaseNow(getDb());
   await renewDueSubscriptions(getDb(), getPaymentProvider(), { now });
   const snapshot = await buildRelaySnapshot(getDb(), { encryptionKey: getServerEnv().KEY_ENCRYPTION_KEY, now });
   const etag = `"${snapshot.version}"`;
