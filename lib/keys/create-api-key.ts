@@ -11,6 +11,7 @@ import { DomainError, notFound } from "@/lib/errors";
 import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
 import { encryptSecret, hashSecret, newPublishableKeyId, newSecretKeyPair, visiblePrefix } from "./key-material";
 import type { KeyView } from "./key.types";
+import { assertTenantKeyBudget } from "./tenant-key-budget";
 import { keyViewSelect, toKeyView } from "./to-key-view";
 
 export interface CreateApiKeyInput {
@@ -37,14 +38,23 @@ export function keysCountingTowardCap(appId: string): Prisma.ApiKeyWhereInput {
   return { appId, revokedAt: null, expiresAt: null };
 }
 
-/** Locks the app row so that counting and inserting keys cannot interleave with another create. */
-export async function lockAppForKeyChange(tx: Prisma.TransactionClient, appId: string): Promise<void> {
-  const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "App" WHERE id = ${appId} FOR UPDATE`;
-  if (locked.length === 0) throw notFound("App");
+/**
+ * Locks the app row and its team's row, so that counting and inserting keys cannot interleave with
+ * another key added to the app (the 50-key cap) or to any app of the team (tenant-key-budget.ts).
+ */
+export async function lockForKeyChange(tx: Prisma.TransactionClient, appId: string): Promise<{ tenantId: string }> {
+  const locked = await tx.$queryRaw<{ tenantId: string }[]>`
+    SELECT a."tenantId" FROM "App" a JOIN "Tenant" t ON t.id = a."tenantId" WHERE a.id = ${appId} FOR UPDATE`;
+  const row = locked[0];
+  if (!row) throw notFound("App");
+  return row;
 }
 
-/** Inserts a key inside a transaction that already holds the app lock; refuses the 51st. */
-export async function insertApiKey(tx: Prisma.TransactionClient, input: CreateApiKeyInput): Promise<CreatedApiKey> {
+/**
+ * Inserts a key inside a transaction that already holds lockForKeyChange's locks; refuses the 51st key
+ * of the app and a key past the team's budget.
+ */
+export async function insertApiKey(tx: Prisma.TransactionClient, input: CreateApiKeyInput & { tenantId: string }): Promise<CreatedApiKey> {
   const activeKeys = await tx.apiKey.count({ where: keysCountingTowardCap(input.appId) });
   if (activeKeys >= Limits.maxKeysPerApp) {
     throw new DomainError(
@@ -52,6 +62,9 @@ export async function insertApiKey(tx: Prisma.TransactionClient, input: CreateAp
       `An app can have at most ${Limits.maxKeysPerApp} keys. Revoke a key you no longer use to create a new one.`,
     );
   }
+  const channelPatterns = input.channelPatterns ?? [...DEFAULT_CHANNEL_PATTERNS];
+  const allowedOrigins = input.kind === "publishable" ? (input.allowedOrigins ?? []) : [];
+  await assertTenantKeyBudget(tx, { tenantId: input.tenantId, adding: { channelPatterns, allowedOrigins }, now: new Date() });
   const pair = input.kind === "secret" ? newSecretKeyPair() : null;
   const defaultActions = input.kind === "secret" ? DEFAULT_SECRET_KEY_ACTIONS : DEFAULT_PUBLISHABLE_KEY_ACTIONS;
   const actor = input.actor ?? { id: input.createdById ?? null };
@@ -64,9 +77,9 @@ export async function insertApiKey(tx: Prisma.TransactionClient, input: CreateAp
       secretHash: pair ? hashSecret(pair.secret) : null,
       secretCiphertext: pair ? encryptSecret(pair.secret, input.encryptionKey) : null,
       secretPrefix: pair ? visiblePrefix(pair.secret) : null,
-      channelPatterns: input.channelPatterns ?? [...DEFAULT_CHANNEL_PATTERNS],
+      channelPatterns,
       actions: [...new Set(input.actions ?? defaultActions)],
-      allowedOrigins: input.kind === "publishable" ? (input.allowedOrigins ?? []) : [],
+      allowedOrigins,
       createdById: actor.id,
       rolledFromId: input.rolledFromId ?? null,
     },
@@ -84,13 +97,13 @@ export async function insertApiKey(tx: Prisma.TransactionClient, input: CreateAp
 }
 
 /**
- * Creates a key, refusing the 51st key of an app. The app row is locked for the count-and-insert so
- * parallel creates cannot overshoot the cap.
+ * Creates a key, refusing the 51st key of an app and a key past its team's budget. The app and team
+ * rows are locked for the count-and-insert so parallel creates cannot overshoot either.
  */
 export async function createApiKey(db: Db, input: CreateApiKeyInput): Promise<CreatedApiKey> {
   const created = await db.$transaction(async (tx) => {
-    await lockAppForKeyChange(tx, input.appId);
-    return insertApiKey(tx, input);
+    const { tenantId } = await lockForKeyChange(tx, input.appId);
+    return insertApiKey(tx, { ...input, tenantId });
   });
   notifyRelaysOfChange({ appId: input.appId, kind: "key" });
   return created;

@@ -3,7 +3,7 @@ import { type Actor, writeAuditLog } from "@/lib/audit/write-audit-log";
 import type { Db } from "@/lib/db";
 import { DomainError, notFound } from "@/lib/errors";
 import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
-import { type CreatedApiKey, insertApiKey, keysCountingTowardCap, lockAppForKeyChange } from "./create-api-key";
+import { type CreatedApiKey, insertApiKey, keysCountingTowardCap, lockForKeyChange } from "./create-api-key";
 import type { KeyView } from "./key.types";
 import { isAction, keyIsUsable, keyViewSelect, toKeyView } from "./to-key-view";
 
@@ -47,7 +47,7 @@ export async function rollApiKey(
   input: { actor: Actor; appId: string; keyId: string; gracePeriodSec: number; encryptionKey: string },
 ): Promise<{ key: CreatedApiKey; previous: KeyView }> {
   const result = await db.$transaction(async (tx) => {
-    await lockAppForKeyChange(tx, input.appId);
+    const { tenantId } = await lockForKeyChange(tx, input.appId);
     const old = await tx.apiKey.findFirst({ where: { id: input.keyId, appId: input.appId }, select: keyViewSelect });
     if (!old) throw notFound("Key");
     const now = new Date();
@@ -57,6 +57,7 @@ export async function rollApiKey(
     const previous = await tx.apiKey.update({ where: { id: old.id }, data: { expiresAt }, select: keyViewSelect });
     const key = await insertApiKey(tx, {
       appId: input.appId,
+      tenantId,
       kind: old.kind,
       name: old.name,
       channelPatterns: old.channelPatterns,

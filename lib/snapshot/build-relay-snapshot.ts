@@ -7,6 +7,7 @@ import type { Snapshot, SnapshotApp, SnapshotKey } from "@tollgate/relay/protoco
 import type { Db } from "@/lib/db";
 import { spendableBalanceMinor, spendCapReached } from "@/lib/billing/spend-cap";
 import { decryptSecret } from "@/lib/keys/key-material";
+import { keysInRelaySnapshot } from "@/lib/keys/tenant-key-budget";
 import { isAction, keyIsUsable } from "@/lib/keys/to-key-view";
 import { billingPeriodAt, toUnixSeconds } from "@/lib/periods/billing-period";
 import { pricesInForce, priceChangesByPlan } from "@/lib/billing/plan-prices";
@@ -14,12 +15,8 @@ import { pastDueGraceExpired } from "@/lib/billing/renew-subscription";
 import { effectiveLimits } from "@/lib/plans/effective-limits";
 import { DEFAULT_PLAN_SLUG } from "@/lib/plans/plan-catalog";
 
-/** Revoked keys stay in the snapshot this long so relays close their live connections (4001). */
-const REVOKED_KEY_RETENTION_MS = 7 * 86_400_000;
-
 export async function buildRelaySnapshot(db: Db, input: { encryptionKey: string; now?: Date }): Promise<Snapshot> {
   const now = input.now ?? new Date();
-  const revokedSince = new Date(now.getTime() - REVOKED_KEY_RETENTION_MS);
   // A deleted app leaves the snapshot: relays close its connections and refuse its keys.
   const apps = await db.app.findMany({
     where: { deletedAt: null },
@@ -34,7 +31,8 @@ export async function buildRelaySnapshot(db: Db, input: { encryptionKey: string;
       billingAccount: { select: { balanceMinor: true, autoRechargeEnabled: true } },
       spendControls: { select: { monthlySpendCapMinor: true } },
       apiKeys: {
-        where: { OR: [{ revokedAt: null }, { revokedAt: { gte: revokedSince } }] },
+        // Retired keys stay a while so relays close their live connections (4001); a team's share is budgeted.
+        where: keysInRelaySnapshot(now),
         orderBy: { id: "asc" },
         select: { id: true, kind: true, channelPatterns: true, actions: true, allowedOrigins: true, revokedAt: true, expiresAt: true, secretCiphertext: true },
       },

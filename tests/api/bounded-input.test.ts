@@ -1,6 +1,7 @@
 // Bounded inputs (docs/security.md): every dashboard body is read under the 32 KB cap (413
-// payload_too_large, whether or not a Content-Length announces it), and a key's origins and patterns
-// have a maximum length (422 naming the field).
+// payload_too_large, whether or not a Content-Length announces it), a key's origins and patterns have a
+// maximum length (422 naming the field), and a team's keys a budget in the relay snapshot (409).
+import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Limits } from "@tollgate/relay/protocol";
 import { NextRequest } from "next/server";
@@ -8,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { POST as createKeyRoute } from "@/app/api/apps/[appId]/keys/route";
 import type { SessionUser } from "@/lib/auth/authenticate";
 import { KeyFieldLimits } from "@/lib/keys/key.types";
+import { TenantKeyBudget } from "@/lib/keys/tenant-key-budget";
 import { createVictim, discoverRoutes, handlersOf, paramsFor, protectionOf, PUBLIC_ROUTES, SAME_SITE_PUBLIC_ROUTES, type Method } from "@/tests/helpers/app-routes";
 import { createTestApp, createUser } from "@/tests/helpers/fixtures";
 import { invoke, startRouteHarness, type RouteHarness } from "@/tests/helpers/route-harness";
@@ -136,5 +138,25 @@ describe("a key's origins and patterns", () => {
       expect(res.body).toMatchObject({ field: "channelPatterns.0", message: `At most ${Limits.maxChannelNameBytes} bytes` });
     }
     expect((await create(app.id, { kind: "secret", name: "k", channelPatterns: ["c".repeat(Limits.maxChannelNameBytes)] })).status).toBe(201);
+  });
+});
+
+describe("the team's key budget over HTTP", () => {
+  it("a key past the team's pattern-and-origin bytes is 409 limit_exceeded naming the budget; nothing is written", async () => {
+    const user = await createUser(harness.db);
+    session.user = user;
+    const [app, otherApp] = await Promise.all([createTestApp(harness.db, { tenantId: user.tenantId }), createTestApp(harness.db, { tenantId: user.tenantId })]);
+    // A revoked key of another app of the team, with as many pattern bytes as the budget allows less 20.
+    const fillerBytes = TenantKeyBudget.maxRuleBytes - 20;
+    const filler = Array.from({ length: Math.ceil(fillerBytes / 256) }, (_, i) => "p".repeat(Math.min(256, fillerBytes - i * 256)));
+    await harness.db.apiKey.create({
+      data: { id: `pk_live_${randomUUID()}`, appId: otherApp.id, kind: "publishable", name: "old", channelPatterns: filler, actions: ["subscribe"], allowedOrigins: [], revokedAt: new Date() },
+    });
+    const over = await invoke(createKeyRoute, { method: "POST", params: { appId: app.id }, body: { kind: "publishable", name: "web", allowedOrigins: ["https://a-long-name.example"] } });
+    expect(over.status).toBe(409);
+    expect(over.body).toMatchObject({ error: "limit_exceeded", message: expect.stringMatching(/channel patterns and allowed origins of your team's keys .* at most 256 KB/) });
+    expect(await harness.db.apiKey.count({ where: { appId: app.id } })).toBe(0);
+    const within = await invoke(createKeyRoute, { method: "POST", params: { appId: app.id }, body: { kind: "publishable", name: "web", allowedOrigins: ["https://a.example"] } });
+    expect(within.status).toBe(201);
   });
 });
