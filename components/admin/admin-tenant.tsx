@@ -1,8 +1,8 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
-import { useState } from "react";
-import { apiFetch } from "@/components/api";
+import { useEffect, useState, type FormEvent } from "react";
+import { apiFetch, fieldError } from "@/components/api";
 import type { AdminTenantDetail } from "@/components/api-types";
 import { AppNameCell, AppStatusCell } from "@/components/admin/app-cells";
 import { AuditLog } from "@/components/admin/audit-log";
@@ -11,8 +11,10 @@ import type { RelayPropagation } from "@/components/relay-propagation";
 import { formatDate, formatMoney } from "@/components/format";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { ErrorState } from "@/components/ui/error-state";
+import { Field, FormError } from "@/components/ui/field";
 import { SkeletonBlock } from "@/components/ui/skeleton";
 import { useToast } from "@/components/ui/toast";
+import type { TenantAppLimitView } from "@/lib/tenants/tenant.types";
 
 export function AdminTenantPage({ tenantId, propagation }: { tenantId: string; propagation: RelayPropagation }) {
   const tenant = useQuery({
@@ -98,9 +100,64 @@ export function AdminTenantPage({ tenantId, propagation }: { tenantId: string; p
           </div>
         )}
       </section>
+      <AppLimitCard tenant={t} />
       <TenantSuspendCard tenant={t} propagation={propagation} />
       <AuditLog key={t.id} title="Audit log for this tenant" tenantFilter={t.id} />
     </div>
+  );
+}
+
+function limitDraft(maxApps: number | null): string {
+  return maxApps === null ? "" : String(maxApps);
+}
+
+/** The tenant's own app limit: empty for the default; a lower limit keeps existing apps and refuses new ones. */
+function AppLimitCard({ tenant }: { tenant: AdminTenantDetail }) {
+  const queryClient = useQueryClient();
+  const toast = useToast();
+  const [draft, setDraft] = useState(() => limitDraft(tenant.maxApps));
+  const [localError, setLocalError] = useState<string | undefined>();
+  useEffect(() => setDraft(limitDraft(tenant.maxApps)), [tenant.maxApps]);
+  const liveApps = tenant.apps.filter((app) => !app.deletedAt).length;
+  const save = useMutation({
+    mutationFn: (maxApps: number | null) => apiFetch<TenantAppLimitView>(`/api/admin/tenants/${encodeURIComponent(tenant.id)}`, { method: "PATCH", body: { maxApps } }),
+    onSuccess: (result) => {
+      toast.show(result.maxApps === null ? `App limit back to the default (${result.appLimit})` : `App limit set to ${result.appLimit}`);
+      void queryClient.invalidateQueries({ queryKey: ["admin", "tenant", tenant.id] });
+    },
+  });
+
+  function onSubmit(event: FormEvent) {
+    event.preventDefault();
+    const text = draft.trim();
+    const value = text === "" ? null : Number(text);
+    if (value !== null && (!Number.isInteger(value) || value < 0)) {
+      setLocalError("Enter a whole number of at least 0, or leave it empty for the default");
+      return;
+    }
+    setLocalError(undefined);
+    save.mutate(value);
+  }
+
+  return (
+    <section className="card stack" aria-labelledby="tenant-app-limit-heading">
+      <h3 id="tenant-app-limit-heading">App limit</h3>
+      <p>
+        {liveApps} of {tenant.appLimit} live apps ({tenant.maxApps === null ? "the default limit" : `this team's own limit; the default is ${tenant.defaultAppLimit}`}).
+        A lower limit keeps the apps a team has and only refuses new ones.
+      </p>
+      <form className="form-grid" onSubmit={onSubmit} aria-label="App limit" noValidate>
+        <Field label="Maximum live apps" hint="Empty: the default" error={localError ?? fieldError(save.error, "maxApps")}>
+          <input inputMode="numeric" value={draft} placeholder={`default: ${tenant.defaultAppLimit}`} onChange={(event) => setDraft(event.target.value)} />
+        </Field>
+        <FormError error={save.error} shownFields={["maxApps"]} />
+        <div className="actions full">
+          <button type="submit" className="primary" disabled={save.isPending}>
+            {save.isPending ? "Saving…" : "Save app limit"}
+          </button>
+        </div>
+      </form>
+    </section>
   );
 }
 

@@ -5,6 +5,7 @@ import { newAppId } from "@/lib/keys/key-material";
 import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
 import { DEFAULT_PLAN_SLUG } from "@/lib/plans/plan-catalog";
 import { ensureSubscription } from "@/lib/billing/renew-subscription";
+import { assertRoomForAnotherApp } from "./app-limit";
 
 export interface CreateAppInput {
   tenantId: string;
@@ -23,8 +24,9 @@ export interface CreateAppInput {
 }
 
 /**
- * Creates an app on a plan (Free by default) with its billing account. The billing anchor is now,
- * truncated to whole seconds because relays name periods by their start in Unix seconds.
+ * Creates an app on a plan (Free by default) with its billing account, within the tenant's app limit
+ * (app-limit.ts). The billing anchor is now, truncated to whole seconds because relays name periods by
+ * their start in Unix seconds.
  */
 export async function createApp(db: Db, input: CreateAppInput) {
   const planSlug = input.planSlug ?? DEFAULT_PLAN_SLUG;
@@ -40,6 +42,7 @@ export async function createApp(db: Db, input: CreateAppInput) {
   const actor = input.actor ?? { id: input.actorId ?? null };
   const billingAnchor = new Date(Math.floor(Date.now() / 1000) * 1000);
   const created = await db.$transaction(async (tx) => {
+    await assertRoomForAnotherApp(tx, input.tenantId);
     const app = await tx.app.create({
       data: { id: newAppId(), tenantId: input.tenantId, name: input.name.trim(), planId: plan.id, billingAnchor, billingAccount: { create: {} } },
       select: { id: true, name: true, tenantId: true, planId: true, status: true, createdAt: true },

@@ -1,10 +1,16 @@
-// The admin's view of one tenant (members, every app including deleted ones, total balance) and
-// suspending or resuming all of its apps at once.
-import { type Actor } from "@/lib/audit/write-audit-log";
+// The admin's view of one tenant (members, every app including deleted ones, total balance, its app
+// limit), suspending or resuming all of its apps at once, and setting its app limit.
+import { type Actor, writeAuditLog } from "@/lib/audit/write-audit-log";
+import { DEFAULT_MAX_APPS_PER_TENANT, effectiveAppLimit } from "@/lib/apps/app-limit";
 import { setAppStatus } from "@/lib/apps/update-app";
 import { searchApps } from "@/lib/apps/search-apps";
 import type { Db } from "@/lib/db";
 import { notFound } from "@/lib/errors";
+import type { TenantAppLimitView } from "./tenant.types";
+
+function toAppLimitView(maxApps: number | null): TenantAppLimitView {
+  return { maxApps, appLimit: effectiveAppLimit(maxApps), defaultAppLimit: DEFAULT_MAX_APPS_PER_TENANT };
+}
 
 export async function getTenantForAdmin(db: Db, input: { tenantId: string; relayUrl: string }) {
   const tenant = await db.tenant.findUnique({
@@ -13,6 +19,7 @@ export async function getTenantForAdmin(db: Db, input: { tenantId: string; relay
       id: true,
       name: true,
       createdAt: true,
+      maxApps: true,
       memberships: { select: { role: true, createdAt: true, user: { select: { id: true, email: true, name: true, isPlatformAdmin: true } } }, orderBy: { createdAt: "asc" } },
       invitations: { where: { acceptedAt: null, revokedAt: null, expiresAt: { gt: new Date() } }, select: { id: true, email: true, role: true, expiresAt: true } },
     },
@@ -29,7 +36,26 @@ export async function getTenantForAdmin(db: Db, input: { tenantId: string; relay
     apps,
     balanceMinor: liveApps.reduce((sum, app) => sum + app.balanceMinor, 0),
     suspendedAppCount: liveApps.filter((app) => app.status === "suspended").length,
+    ...toAppLimitView(tenant.maxApps),
   };
+}
+
+/** Sets the tenant's own app limit (null: the default). Apps beyond a lowered limit stay; only new ones are refused. */
+export async function setTenantAppLimit(db: Db, input: { actor: Actor; tenantId: string; maxApps: number | null }): Promise<TenantAppLimitView> {
+  return db.$transaction(async (tx) => {
+    const tenant = await tx.tenant.findUnique({ where: { id: input.tenantId }, select: { maxApps: true } });
+    if (!tenant) throw notFound("Tenant");
+    await tx.tenant.update({ where: { id: input.tenantId }, data: { maxApps: input.maxApps } });
+    await writeAuditLog(tx, {
+      actor: input.actor,
+      action: "tenant.set_app_limit",
+      targetType: "tenant",
+      targetId: input.tenantId,
+      before: { maxApps: tenant.maxApps },
+      after: { maxApps: input.maxApps },
+    });
+    return toAppLimitView(input.maxApps);
+  });
 }
 
 /**
