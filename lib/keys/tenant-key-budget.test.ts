@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildRelaySnapshot } from "@/lib/snapshot/build-relay-snapshot";
 import { createTestApp, createUser, seedPlans, TEST_ENCRYPTION_KEY } from "@/tests/helpers/fixtures";
@@ -121,5 +123,17 @@ describe("retired keys in the relay snapshot", () => {
     const keys = snapshot.apps.find((app) => app.appId === team.app.id)?.keys ?? [];
     expect(keys.map((key) => key.keyId).sort()).toEqual([revokedRecently.id, expiredRecently.id].sort());
     expect(keys.every((key) => key.revoked)).toBe(true);
+  });
+});
+
+describe("the documentation", () => {
+  it("states the budgets and the retention as defined here", () => {
+    const keys = `${TenantKeyBudget.maxKeysInSnapshot.toLocaleString("en-US")} keys`;
+    const bytes = `${TenantKeyBudget.maxRuleBytes / 1024} KB`;
+    const days = `${RETIRED_KEY_RETENTION_MS / DAY_MS} days`;
+    for (const page of ["docs/security.md", "docs/dashboard-api.md", "docs/PROTOCOL.md"]) {
+      const text = readFileSync(path.resolve(import.meta.dirname, "..", "..", page), "utf8");
+      for (const fact of [keys, bytes, days]) expect(text, `${page}: ${fact}`).toContain(fact);
+    }
   });
 });
