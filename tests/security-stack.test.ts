@@ -143,6 +143,32 @@ describe("malformed percent-encoding in the path", () => {
   });
 });
 
+describe("bodies over the 32 KB cap over real HTTP", () => {
+  it("an 8 MB allowed origin is 413 announced or chunked, and so is an oversized sign-in form; no key is made", async () => {
+    const account = await newAccount();
+    const client = new SessionClient(stack.webUrl);
+    expect(await client.signIn(account.email, account.password)).toBe(true);
+    const created = await client.json<{ app: { id: string } }>("/api/apps", { method: "POST", body: JSON.stringify({ name: "bounded inputs" }) });
+    expect(created.status).toBe(201);
+    const keysPath = `/api/apps/${created.body.app.id}/keys`;
+    const body = JSON.stringify({ kind: "publishable", name: "web", allowedOrigins: [`https://${"a".repeat(8 * 1024 * 1024)}.example`] });
+    const announced = await client.fetch(keysPath, { method: "POST", headers: { "content-type": "application/json" }, body });
+    const chunked = await client.fetch(keysPath, { method: "POST", headers: { "content-type": "application/json" }, body: new Blob([body]).stream(), duplex: "half" } as RequestInit);
+    for (const response of [announced, chunked]) {
+      expect(response.status).toBe(413);
+      expect(await response.json()).toMatchObject({ error: "payload_too_large" });
+    }
+    expect(await stack.db.apiKey.count({ where: { appId: created.body.app.id } })).toBe(0);
+    const form = await fetch(`${stack.webUrl}/api/auth/callback/credentials`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ email: account.email, password: "x".repeat(1024 * 1024) }).toString(),
+    });
+    expect(form.status).toBe(413);
+    await form.arrayBuffer();
+  });
+});
+
 /** A connection from `localAddress` that sends the start of a request and then nothing (slowloris). */
 function stalledRequest(localAddress: string): Promise<{ socket: Socket; answer: Promise<string> }> {
   const { hostname, port } = new URL(stack.webUrl);
