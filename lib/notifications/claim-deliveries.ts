@@ -29,27 +29,37 @@ export async function claimDueDeliveries(db: Db, request: ClaimRequest): Promise
   const busyTenantIds = [...request.inFlightByTenant.keys()];
   const busyCounts = busyTenantIds.map((tenantId) => request.inFlightByTenant.get(tenantId) ?? 0);
   return db.$queryRaw<ClaimedDelivery[]>`
-    WITH busy AS (
+    WITH RECURSIVE pending_tenants AS (
+      (SELECT "tenantId" FROM "NotificationDelivery" WHERE status = 'pending' ORDER BY "tenantId" LIMIT 1)
+      UNION ALL
+      SELECT (
+        SELECT next."tenantId" FROM "NotificationDelivery" AS next
+        WHERE next.status = 'pending' AND next."tenantId" > previous."tenantId" ORDER BY next."tenantId" LIMIT 1
+      )
+      FROM pending_tenants AS previous WHERE previous."tenantId" IS NOT NULL
+    ),
+    busy AS (
       SELECT * FROM unnest(${busyTenantIds}::text[], ${busyCounts}::int[]) AS busy("tenantId", "inFlight")
     ),
-    due_tenants AS (
-      SELECT DISTINCT "tenantId" FROM "NotificationDelivery" WHERE status = 'pending' AND "nextAttemptAt" <= ${request.now}
-    ),
     allowance AS (
-      SELECT due_tenants."tenantId", LEAST(${request.maxInFlightPerTenant}::int - COALESCE(busy."inFlight", 0), ${request.slots}::int) AS free
-      FROM due_tenants LEFT JOIN busy ON busy."tenantId" = due_tenants."tenantId"
+      SELECT pending_tenants."tenantId", ${request.maxInFlightPerTenant}::int - COALESCE(busy."inFlight", 0) AS free
+      FROM pending_tenants LEFT JOIN busy ON busy."tenantId" = pending_tenants."tenantId"
+      WHERE pending_tenants."tenantId" IS NOT NULL AND ${request.maxInFlightPerTenant}::int - COALESCE(busy."inFlight", 0) > 0
     ),
     candidates AS (
-      SELECT due.id, due."nextAttemptAt", row_number() OVER (PARTITION BY allowance."tenantId" ORDER BY due."nextAttemptAt", due.id) AS turn
+      SELECT due.id, due."nextAttemptAt", allowance.free,
+        row_number() OVER (PARTITION BY allowance."tenantId" ORDER BY due."nextAttemptAt", due.id) AS turn
       FROM allowance CROSS JOIN LATERAL (
         SELECT id, "nextAttemptAt" FROM "NotificationDelivery"
         WHERE "tenantId" = allowance."tenantId" AND status = 'pending' AND "nextAttemptAt" <= ${request.now}
-        ORDER BY "nextAttemptAt" LIMIT GREATEST(allowance.free, 0)
+        ORDER BY "nextAttemptAt"
+        -- A limit the planner knows (not the row's own allowance) keeps its estimate small and the query cheap to plan.
+        LIMIT LEAST(${request.maxInFlightPerTenant}::int, ${request.slots}::int)
         FOR UPDATE SKIP LOCKED
       ) AS due
     ),
     picked AS (
-      SELECT id FROM candidates ORDER BY turn, "nextAttemptAt" LIMIT ${request.slots}
+      SELECT id FROM candidates WHERE turn <= free ORDER BY turn, "nextAttemptAt" LIMIT ${request.slots}
     )
     UPDATE "NotificationDelivery" AS delivery SET "nextAttemptAt" = ${request.leaseUntil}
     FROM picked WHERE delivery.id = picked.id
