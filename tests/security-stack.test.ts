@@ -1,11 +1,14 @@
 // The control plane's defences on the real stack (docs/security.md), read from the running web server:
 // security headers, no-store on authenticated JSON, the cross-site and JSON rules over real HTTP, 400
-// for malformed percent-encoding, and sign-in throttling by the TRUSTED_PROXIES rule. The stack runs
-// with TRUSTED_PROXIES=127.0.0.1 so each test can speak for many client addresses through
-// X-Forwarded-For, the way a load balancer would.
+// for malformed percent-encoding, sign-in throttling by the TRUSTED_PROXIES rule, and webhooks kept out of
+// the operator's network (no WEBHOOK_ALLOWED_TARGETS, as `npm start` runs). The stack runs with
+// TRUSTED_PROXIES=127.0.0.1 so each test can speak for many client addresses through X-Forwarded-For,
+// the way a load balancer would.
 import { randomUUID } from "node:crypto";
-import { connect, type Socket } from "node:net";
+import { createServer, type Server } from "node:http";
+import { type AddressInfo, connect, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { encryptSecret } from "@/lib/keys/key-material";
 import { SessionClient } from "./helpers/session-client";
 import { startStack, type Stack } from "./helpers/stack";
 
@@ -131,6 +134,50 @@ describe("cross-site requests over real HTTP", () => {
     await removed.arrayBuffer();
     expect(await stack.db.app.count({ where: { name: "csrf" } })).toBe(0);
   });
+});
+
+describe("webhooks into the operator's network", () => {
+  let listener: Server;
+  let listenerHits = 0;
+  let port: number;
+
+  beforeAll(async () => {
+    listener = createServer((req, res) => {
+      listenerHits += 1;
+      res.end();
+    });
+    await new Promise<void>((resolve) => listener.listen(0, "127.0.0.1", resolve));
+    port = (listener.address() as AddressInfo).port;
+  });
+  afterAll(async () => new Promise((resolve) => listener?.close(resolve)));
+
+  it("every spelling of loopback is refused with 422 on url; an endpoint on localhost from before fails with 'address not allowed'; the listener gets nothing", async () => {
+    const account = await newAccount();
+    const client = new SessionClient(stack.webUrl);
+    expect(await client.signIn(account.email, account.password)).toBe(true);
+    const { body } = await client.json<{ app: { id: string } }>("/api/apps", { method: "POST", body: JSON.stringify({ name: "hooks" }) });
+    const appId = body.app.id;
+    for (const host of ["127.0.0.1", "localhost", "127.1", "2130706433", "0x7f000001", "[::ffff:127.0.0.1]"]) {
+      const added = await client.json<{ field?: string; message?: string }>(`/api/apps/${appId}/webhooks`, { method: "POST", body: JSON.stringify({ url: `http://${host}:${port}/` }) });
+      expect(added.status, host).toBe(422);
+      expect(added.body.field, host).toBe("url");
+      expect(added.body.message, host).toContain("WEBHOOK_ALLOWED_TARGETS");
+    }
+    // An endpoint stored before the policy existed: its deliveries are refused instead.
+    const endpoint = await stack.db.webhookEndpoint.create({
+      data: { id: `whk_${randomUUID()}`, appId, url: `http://localhost:${port}/`, secretCiphertext: encryptSecret("whsec_x", stack.secrets.KEY_ENCRYPTION_KEY), secretPrefix: "whsec_x" },
+    });
+    expect((await client.json(`/api/apps/${appId}/webhooks/${endpoint.id}/test`, { method: "POST" })).status).toBe(202);
+    const deadline = Date.now() + 20_000;
+    let lastError: string | null = null;
+    while (lastError === null && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      const log = await client.json<{ deliveries: { lastError: string | null }[] }>(`/api/apps/${appId}/webhooks/${endpoint.id}/deliveries`);
+      lastError = log.body.deliveries[0]?.lastError ?? null;
+    }
+    expect(lastError).toBe("address not allowed");
+    expect(listenerHits).toBe(0);
+  }, 60_000);
 });
 
 describe("malformed percent-encoding in the path", () => {
