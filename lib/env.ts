@@ -27,6 +27,8 @@ const serverEnvSchema = billingEnvSchema.extend({
   NEXTAUTH_URL: z.string().url().optional(),
   /** Comma list of proxy IPs whose X-Forwarded-For is believed (the relay's rule, docs/security.md). */
   TRUSTED_PROXIES: z.string().default(""),
+  /** "off": this web process runs no job queue runner (run `npm run start:worker` processes instead). */
+  JOB_RUNNER: z.enum(["on", "off"]).default("on"),
   /** How often the delivery worker drains the notification outbox. */
   NOTIFICATION_WORKER_INTERVAL_MS: z.coerce.number().int().min(50).max(600_000).default(2_000),
   /** First retry delay of a failed delivery; each further retry doubles it (capped at one hour). */

@@ -14,7 +14,7 @@ const ATTEMPTS_PAGE = 20;
 
 /**
  * Balance, auto-recharge, plan-fee state, recent ledger and payment attempts, this period's charges and
- * an explained projection. Callers renew the app first (renewApp) so a turned period is already billed.
+ * an explained projection. A read: a turned period is billed by the renewal job, not here.
  */
 export async function getBilling(db: Db, input: { appId: string; now?: Date }) {
   const now = input.now ?? new Date();

@@ -4,10 +4,10 @@
 // The sweep that first finds the grace over announces it (plan_fee.grace_ended), once per period.
 // A scheduled downgrade takes effect at the period start, before the fee is charged.
 //
-// Renewals run lazily: the relay snapshot (polled by every relay at least once a minute) sweeps every
-// due app, and reading an app's billing or invoices renews that app first. Each renewal locks the app's
-// subscription row and re-checks it, and its ledger references are unique per period, so concurrent
-// sweeps (several relays, a page load) renew once.
+// Renewals run as jobs (lib/jobs/job-tasks.ts): a sweep every minute renews what is due and schedules
+// each app renewing soon at its exact period end (and a past-due app at its grace end). Reads never renew.
+// Each renewal locks the app's subscription row and re-checks it, and its ledger references are unique per
+// period, so concurrent runs (several job runners, a plan change) renew once.
 import { SYSTEM_ACTOR, writeAuditLog } from "@/lib/audit/write-audit-log";
 import type { Db, Prisma } from "@/lib/db";
 import { effectiveLimits } from "@/lib/plans/effective-limits";
@@ -199,7 +199,7 @@ async function announceGraceEnded(
 
 /**
  * The sweep: renews every app whose period has turned and retries past-due fees. Cheap when nothing is
- * due (one indexed query); called before each relay snapshot is built.
+ * due (one indexed query); run by the sweep-renewals job every minute.
  */
 export async function renewDueSubscriptions(db: Db, provider: PaymentProvider, input: { now?: Date; graceMs?: number } = {}): Promise<number> {
   const now = input.now ?? new Date();
@@ -222,7 +222,7 @@ export async function renewDueSubscriptions(db: Db, provider: PaymentProvider, i
 
 /**
  * Whether the relay should give the app Free's limits: past due and the grace period is over. The
- * renewal sweep that runs before each snapshot announces the same moment (announceGraceEnded).
+ * renewal job scheduled at the grace end announces the same moment (announceGraceEnded).
  */
 export function pastDueGraceExpired(subscription: { status: string; graceEndsAt: Date | null } | null, now: Date): boolean {
   return subscription?.status === "past_due" && subscription.graceEndsAt !== null && subscription.graceEndsAt.getTime() <= now.getTime();

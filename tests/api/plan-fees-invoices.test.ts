@@ -249,3 +249,29 @@ describe("DELETE /api/apps/:id with a balance", () => {
     expect(audit?.after).toEqual({ forfeitedBalanceMinor: 5000 });
   });
 });
+
+describe("reads", () => {
+  it("of billing and invoices change nothing, even for an app whose period has turned (renewals are jobs)", async () => {
+    const { body } = await newApp();
+    await topUp(body.app.id, 10_000);
+    expect((await patchPlan(body.app.id, "starter")).status).toBe(200);
+    // The period ended a minute ago and no renewal job ran yet.
+    const ended = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
+    const started = new Date(ended);
+    started.setUTCMonth(started.getUTCMonth() - 1);
+    await harness.db.app.update({ where: { id: body.app.id }, data: { billingAnchor: started } });
+    await harness.db.appSubscription.update({ where: { appId: body.app.id }, data: { renewedPeriodStart: started, renewsAt: ended } });
+    const before = {
+      subscription: await harness.db.appSubscription.findUniqueOrThrow({ where: { appId: body.app.id } }),
+      ledger: await harness.db.ledgerEntry.count({ where: { billingAccount: { appId: body.app.id } } }),
+      invoices: await harness.db.invoice.count({ where: { appId: body.app.id } }),
+    };
+
+    expect((await invoke(billingRoute, { params: { appId: body.app.id } })).status).toBe(200);
+    expect((await invoke(invoicesRoute, { params: { appId: body.app.id } })).status).toBe(200);
+
+    expect(await harness.db.appSubscription.findUniqueOrThrow({ where: { appId: body.app.id } })).toEqual(before.subscription);
+    expect(await harness.db.ledgerEntry.count({ where: { billingAccount: { appId: body.app.id } } })).toBe(before.ledger);
+    expect(await harness.db.invoice.count({ where: { appId: body.app.id } })).toBe(before.invoices);
+  });
+});

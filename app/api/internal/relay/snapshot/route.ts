@@ -1,7 +1,5 @@
-// GET /api/internal/relay/snapshot – runs due plan renewals, then every app's limits, billing, period, usage baseline and keys (relay only)
+// GET /api/internal/relay/snapshot – every app's limits, billing, period, usage baseline and keys (relay only; a read: renewals are jobs)
 import { NextResponse } from "next/server";
-import { getPaymentProvider } from "@/lib/billing/payment-provider";
-import { renewDueSubscriptions } from "@/lib/billing/renew-subscription";
 import { getDb } from "@/lib/db";
 import { databaseNow } from "@/lib/db-clock";
 import { getServerEnv } from "@/lib/env";
@@ -19,11 +17,8 @@ function etagMatches(ifNoneMatch: string | null, etag: string): boolean {
 }
 
 export const GET = withRelaySecret(async ({ req }) => {
-  // Every relay polls this at least once a minute: the plan-fee renewal sweep rides on it. One clock
-  // reading for both, so a snapshot that gives an app Free's limits follows the sweep that announced it;
-  // the database's, so relays compare its generation time with usage acknowledgements from any replica.
+  // The database's clock, so relays compare its generation time with usage acknowledgements from any replica.
   const now = await databaseNow(getDb());
-  await renewDueSubscriptions(getDb(), getPaymentProvider(), { now });
   const snapshot = await buildRelaySnapshot(getDb(), { encryptionKey: getServerEnv().KEY_ENCRYPTION_KEY, now });
   const etag = `"${snapshot.version}"`;
   // Signing secrets are in this body: no cache anywhere may keep it.

@@ -1,0 +1,69 @@
+// What the job queue runs (start-job-runner.ts). Clock-driven work lives here and only here: no read,
+// relay poll or page load renews, settles or cleans anything up.
+//   sweep-renewals   every minute (and at start): renews every app that is due or past due (past-due fees
+//                    are retried from the balance; the grace end is announced once), and schedules
+//                    `renew-app` at the exact period end of every app renewing within the next two minutes
+//   renew-app        one app's renewal (renew-subscription.ts: locks and re-checks, so a duplicate is a no-op)
+//   settle-charges   every minute: card charges a stopped process left pending (charge-card.ts)
+//   cleanup-expired  hourly: expired reset links and invitations (cleanup-expired.ts)
+import type { Task, TaskList } from "graphile-worker";
+import { settlePendingCharges } from "@/lib/billing/charge-card";
+import { getPaymentProvider } from "@/lib/billing/payment-provider";
+import { renewApp, renewDueSubscriptions } from "@/lib/billing/renew-subscription";
+import type { Db } from "@/lib/db";
+import { cleanupExpiredLinks } from "./cleanup-expired";
+
+export const JobName = {
+  sweepRenewals: "sweep-renewals",
+  renewApp: "renew-app",
+  settleCharges: "settle-charges",
+  cleanupExpired: "cleanup-expired",
+} as const;
+
+/** How far ahead the sweep schedules exact renewals; longer than the sweep's interval, so none is missed. */
+const RENEWAL_LOOKAHEAD_MS = 120_000;
+
+export const JOB_CRONTAB = [
+  `* * * * * ${JobName.sweepRenewals} ?max=1&jobKey=${JobName.sweepRenewals}`,
+  `* * * * * ${JobName.settleCharges} ?max=1&jobKey=${JobName.settleCharges}`,
+  `17 * * * * ${JobName.cleanupExpired} ?max=1&jobKey=${JobName.cleanupExpired}`,
+].join("\n");
+
+function appIdOf(payload: unknown): string {
+  const appId = (payload as { appId?: unknown } | null)?.appId;
+  if (typeof appId !== "string") throw new Error("renew-app needs { appId }");
+  return appId;
+}
+
+export function jobTasks(db: Db): TaskList {
+  const sweepRenewals: Task = async (_payload, helpers) => {
+    const now = new Date();
+    await renewDueSubscriptions(db, getPaymentProvider(), { now });
+    const window = { gt: now, lte: new Date(now.getTime() + RENEWAL_LOOKAHEAD_MS) };
+    const soon = await db.appSubscription.findMany({
+      where: { OR: [{ renewsAt: window }, { status: "past_due", graceEndsAt: window }] },
+      select: { appId: true, renewsAt: true, graceEndsAt: true },
+    });
+    for (const { appId, renewsAt, graceEndsAt } of soon) {
+      // A period end, or the moment a past-due app's grace ends (announced then, when relays give it Free's limits).
+      const moments = [renewsAt, graceEndsAt].filter((at): at is Date => at !== null && at > window.gt && at <= window.lte);
+      const runAt = new Date(Math.min(...moments.map((at) => at.getTime())));
+      await helpers.addJob(JobName.renewApp, { appId }, { runAt, jobKey: `${JobName.renewApp}:${appId}`, maxAttempts: 5 });
+    }
+  };
+  const renewAppTask: Task = async (payload) => {
+    await renewApp(db, getPaymentProvider(), { appId: appIdOf(payload) });
+  };
+  const settleCharges: Task = async () => {
+    await settlePendingCharges(db, getPaymentProvider());
+  };
+  const cleanupExpired: Task = async () => {
+    await cleanupExpiredLinks(db);
+  };
+  return {
+    [JobName.sweepRenewals]: sweepRenewals,
+    [JobName.renewApp]: renewAppTask,
+    [JobName.settleCharges]: settleCharges,
+    [JobName.cleanupExpired]: cleanupExpired,
+  };
+}
