@@ -9,6 +9,7 @@ import type { AllowedTargets } from "@/lib/net/allowed-targets";
 import { refusalOfUrlHost } from "@/lib/net/target-policy";
 import { emitAppEvent } from "./emit-app-event";
 import { newWebhookSecret } from "./sign-webhook";
+import { spendTestEventAllowance } from "./test-event-limit";
 import { publicDeliveryError } from "./webhook-failure";
 import {
   type CreateWebhookEndpointBody,
@@ -73,10 +74,14 @@ export async function deleteWebhookEndpoint(db: Db, input: { actor: Actor; appId
   });
 }
 
-/** Queues a `webhook.test` event for this endpoint only; the worker delivers it like any other. */
+/**
+ * Queues a `webhook.test` event for this endpoint only; the worker delivers it like any other. Limited
+ * per endpoint (test-event-limit.ts): rate_limited once the endpoint's allowance is spent.
+ */
 export async function sendTestWebhookEvent(db: Db, input: { appId: string; endpointId: string }): Promise<{ eventId: string }> {
   const endpoint = await db.webhookEndpoint.findFirst({ where: { id: input.endpointId, appId: input.appId }, select: { id: true } });
   if (!endpoint) throw notFound("Webhook endpoint");
+  await spendTestEventAllowance(endpoint.id);
   const result = await emitAppEvent(db, { appId: input.appId, event: { type: "webhook.test", endpointId: endpoint.id, requestId: randomUUID() } });
   if (!result.eventId) throw notFound("App");
   return { eventId: result.eventId };
