@@ -1,6 +1,8 @@
-// The admin's tools in the browser: search, the plan catalog editor with validation, suspend/resume.
+// The admin's tools in the browser: search, the plan catalog editor with validation, suspend/resume, a
+// team's app limit.
 import { randomUUID } from "node:crypto";
 import { CloseCode } from "@tollgate/relay/protocol";
+import { DEFAULT_MAX_APPS_PER_TENANT } from "../lib/apps/app-limit";
 import { expect, test } from "./fixtures";
 import { startClient, waitForClose } from "./sdk";
 
@@ -81,4 +83,25 @@ test("suspending an app closes its live client with 4012 and shows the team the 
   } finally {
     await sdk.close();
   }
+});
+
+test("app limit: an admin gives a team its own limit on the tenant page, the audit log shows it, an empty field returns to the default", async ({ adminPage, adminApi }) => {
+  // A team of its own: the specs' shared customer keeps its limit.
+  const email = `limited-${randomUUID().slice(0, 8)}@e2e.test`;
+  const { tenant } = await adminApi.ok<{ tenant: { id: string } }>("POST", "/api/auth/sign-up", { email, password: "correct-horse-battery", tenantName: "Limited team" });
+  await adminPage.goto(`/admin/tenants/${tenant.id}`);
+  const card = adminPage.getByRole("region", { name: "App limit" });
+  await expect(card).toContainText(`0 of ${DEFAULT_MAX_APPS_PER_TENANT} live apps (the default limit)`);
+  const field = card.getByLabel("Maximum live apps");
+  await field.fill("-3");
+  await card.getByRole("button", { name: "Save app limit" }).click();
+  await expect(card.getByRole("alert")).toContainText("whole number of at least 0");
+  await field.fill("3");
+  await card.getByRole("button", { name: "Save app limit" }).click();
+  await expect(card).toContainText(`0 of 3 live apps (this team's own limit; the default is ${DEFAULT_MAX_APPS_PER_TENANT})`);
+  const audit = adminPage.getByRole("table", { name: "Audit entries" });
+  await expect(audit).toContainText("tenant.set_app_limit");
+  await field.fill("");
+  await card.getByRole("button", { name: "Save app limit" }).click();
+  await expect(card).toContainText(`0 of ${DEFAULT_MAX_APPS_PER_TENANT} live apps (the default limit)`);
 });

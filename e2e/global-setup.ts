@@ -50,6 +50,8 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
   try {
     const customer: Credentials = { email: `customer-${randomUUID().slice(0, 8)}@e2e.test`, password: "correct-horse-battery" };
     await signUp(stack.webUrl, customer);
+    // The specs share this customer's team and together create more apps than the default app limit.
+    await stack.db.tenant.updateMany({ where: { memberships: { some: { user: { email: customer.email } } } }, data: { maxApps: 200 } });
     const info: StackInfo = {
       webUrl: stack.webUrl,
       relayUrl: stack.relayUrl,

@@ -123,7 +123,7 @@ function AppLimitCard({ tenant }: { tenant: AdminTenantDetail }) {
     mutationFn: (maxApps: number | null) => apiFetch<TenantAppLimitView>(`/api/admin/tenants/${encodeURIComponent(tenant.id)}`, { method: "PATCH", body: { maxApps } }),
     onSuccess: (result) => {
       toast.show(result.maxApps === null ? `App limit back to the default (${result.appLimit})` : `App limit set to ${result.appLimit}`);
-      void queryClient.invalidateQueries({ queryKey: ["admin", "tenant", tenant.id] });
+      void queryClient.invalidateQueries({ queryKey: ["admin"] });
     },
   });
 
