@@ -19,11 +19,12 @@ export function keysInRelaySnapshot(now: Date): Prisma.ApiKeyWhereInput {
 
 /**
  * Per team, over the keys of all its apps in the relay snapshot (retired ones included). Far above
- * what a team uses (a key typically lists a few short patterns and origins; 1,000 keys are twenty apps
- * at the 50-key cap), yet a team's share of every snapshot stays under ~0.5 MB.
+ * what a team uses (a key typically lists a few short patterns and origins; 2,000 keys are every app of
+ * the default 25-app limit at the 50-key cap, and 750 retired keys besides), yet a team's share of every
+ * snapshot stays near 0.6 MB.
  */
 export const TenantKeyBudget = {
-  maxKeysInSnapshot: 1_000,
+  maxKeysInSnapshot: 2_000,
   /** UTF-8 bytes of the keys' channel patterns and allowed origins together. */
   maxRuleBytes: 256 * 1024,
 } as const;
