@@ -54,11 +54,11 @@ describe("monthly spend cap", () => {
     expect(await snapshotAppOf(app.id)).toMatchObject({ billing: { balanceMinor: 150, autoRechargeEnabled: true } });
 
     // Starter bills overage messages at 10 per 1,000: 10,000 of them cost 100.
-    const first = await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 10_000, overageMessages: 10_000 })]));
+    const first = await applyUsageBatch(database.db, usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 10_000, overageMessages: 10_000 })]));
     expect(first.apps).toEqual([{ appId: app.id, balanceMinor: 50 }]);
-    const second = await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 10_000, overageMessages: 10_000 })]));
+    const second = await applyUsageBatch(database.db, usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 10_000, overageMessages: 10_000 })]));
     expect(second.apps).toEqual([{ appId: app.id, balanceMinor: 0 }]);
-    const third = await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 10_000, overageMessages: 10_000 })]));
+    const third = await applyUsageBatch(database.db, usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 10_000, overageMessages: 10_000 })]));
     expect(third.apps).toEqual([{ appId: app.id, balanceMinor: 0 }]);
 
     const debits = await database.db.ledgerEntry.findMany({ where: { billingAccount: { appId: app.id }, kind: "overage_debit" }, orderBy: { createdAt: "asc" } });
@@ -79,7 +79,7 @@ describe("monthly spend cap", () => {
     const app = await newApp();
     await topUpBalance(database.db, provider, { actor, appId: app.id, amountMinor: 1000, cardNumber: GOOD_CARD });
     await setSpendControls(database.db, { actor, appId: app.id, controls: { monthlySpendCapMinor: 100, autoRechargeMonthlyCeilingMinor: null } });
-    await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, { overageMessages: 20_000 })]));
+    await applyUsageBatch(database.db, usageBatch([usageDelta(app.id, app.periodStartUnix, { overageMessages: 20_000 })]));
     expect(await snapshotAppOf(app.id)).toMatchObject({ billing: { balanceMinor: 0 } });
     await setSpendControls(database.db, { actor, appId: app.id, controls: { monthlySpendCapMinor: 400, autoRechargeMonthlyCeilingMinor: null } });
     expect(await snapshotAppOf(app.id)).toMatchObject({ billing: { balanceMinor: 300 } });

@@ -6,7 +6,10 @@
 //   renew-app        one app's renewal (renew-subscription.ts: locks and re-checks, so a duplicate is a no-op)
 //   settle-charges   every minute: card charges a stopped process left pending (charge-card.ts)
 //   cleanup-expired  hourly: expired reset links and invitations (cleanup-expired.ts)
+//   auto-recharge    queued by a usage flush that took a balance to its threshold: the card is charged
+//                    here, not while the relay waits for its batch to be acknowledged
 import type { Task, TaskList } from "graphile-worker";
+import { attemptAutoRecharge } from "@/lib/billing/attempt-auto-recharge";
 import { settlePendingCharges } from "@/lib/billing/charge-card";
 import { getPaymentProvider } from "@/lib/billing/payment-provider";
 import { renewApp, renewDueSubscriptions } from "@/lib/billing/renew-subscription";
@@ -18,7 +21,9 @@ export const JobName = {
   renewApp: "renew-app",
   settleCharges: "settle-charges",
   cleanupExpired: "cleanup-expired",
+  autoRecharge: "auto-recharge",
 } as const;
+export type JobNameValue = (typeof JobName)[keyof typeof JobName];
 
 /** How far ahead the sweep schedules exact renewals; longer than the sweep's interval, so none is missed. */
 const RENEWAL_LOOKAHEAD_MS = 120_000;
@@ -31,7 +36,7 @@ export const JOB_CRONTAB = [
 
 function appIdOf(payload: unknown): string {
   const appId = (payload as { appId?: unknown } | null)?.appId;
-  if (typeof appId !== "string") throw new Error("renew-app needs { appId }");
+  if (typeof appId !== "string") throw new Error("this job needs { appId }");
   return appId;
 }
 
@@ -54,6 +59,9 @@ export function jobTasks(db: Db): TaskList {
   const renewAppTask: Task = async (payload) => {
     await renewApp(db, getPaymentProvider(), { appId: appIdOf(payload) });
   };
+  const autoRecharge: Task = async (payload) => {
+    await attemptAutoRecharge(db, getPaymentProvider(), { appId: appIdOf(payload), trigger: "usage" });
+  };
   const settleCharges: Task = async () => {
     await settlePendingCharges(db, getPaymentProvider());
   };
@@ -65,5 +73,6 @@ export function jobTasks(db: Db): TaskList {
     [JobName.renewApp]: renewAppTask,
     [JobName.settleCharges]: settleCharges,
     [JobName.cleanupExpired]: cleanupExpired,
+    [JobName.autoRecharge]: autoRecharge,
   };
 }

@@ -2,16 +2,12 @@
 // replica runs a runner by default (JOB_RUNNER=off leaves it to `npm run start:worker` processes); any
 // number of runners share the queue safely: a job is locked by one of them while it runs, and each cron
 // tick is queued once however many runners see it.
-import { Logger, parseCrontab, run, type Runner } from "graphile-worker";
+import { parseCrontab, run, type Runner } from "graphile-worker";
 import { type Db, getDb } from "@/lib/db";
 import { getServerEnv } from "@/lib/env";
+import { ensureJobSchema } from "./enqueue-job";
+import { jobLogger } from "./job-logger";
 import { JOB_CRONTAB, JobName, jobTasks } from "./job-tasks";
-
-/** Only warnings and errors, one JSON object per line like the rest of the app's logs. */
-const jobLogger = new Logger((scope) => (level, message) => {
-  if (level !== "error" && level !== "warning") return;
-  console.error(JSON.stringify({ level: level === "error" ? "error" : "warn", msg: `job queue: ${message}`, ...scope }));
-});
 
 export interface JobRunnerOptions {
   connectionString: string;
@@ -42,7 +38,8 @@ const globalForRunner = globalThis as unknown as { tollgateJobRunner?: Promise<R
 export function startJobRunnerInProcess(): Promise<Runner | null> {
   globalForRunner.tollgateJobRunner ??= (async () => {
     const env = getServerEnv();
-    if (env.JOB_RUNNER === "off") return null;
+    // Requests queue jobs (enqueue-job.ts), so the queue's schema must exist even where no runner runs.
+    if (env.JOB_RUNNER === "off") return ensureJobSchema(env.DATABASE_URL).then(() => null);
     return startJobRunner(getDb(), { connectionString: env.DATABASE_URL });
   })();
   return globalForRunner.tollgateJobRunner;

@@ -78,10 +78,10 @@ describe("event de-duplication", () => {
   it("concurrent flushes crossing 75/90/100 % raise each threshold once, with one email and one webhook delivery each", async () => {
     const app = await newApp({ maxMessagesPerPeriod: 100, webhook: true });
     const batches = Array.from({ length: 8 }, () => usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 20 })]));
-    await Promise.all(batches.map((batch) => applyUsageBatch(database.db, provider, batch)));
+    await Promise.all(batches.map((batch) => applyUsageBatch(database.db, batch)));
     // A retried batch and further usage raise nothing new.
-    await applyUsageBatch(database.db, provider, batches[0] ?? usageBatch([]));
-    await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 50 })]));
+    await applyUsageBatch(database.db, batches[0] ?? usageBatch([]));
+    await applyUsageBatch(database.db, usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 50 })]));
     const events = await database.db.appEvent.findMany({ where: { appId: app.id, type: "usage.threshold" }, include: { deliveries: true } });
     expect(events.map((event) => (event.data as { percent: number }).percent).sort((a, b) => a - b)).toEqual([75, 90, 100]);
     for (const event of events) expect(event.deliveries.map((d) => d.channel).sort()).toEqual(["email", "webhook"]);
@@ -99,15 +99,15 @@ describe("event de-duplication", () => {
   it("a new period fires the thresholds again", async () => {
     const app = await newApp({ maxMessagesPerPeriod: 10 });
     const nextStartUnix = toUnixSeconds(addMonthsUtc(app.period.start, 1));
-    await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 10 })]));
-    await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, nextStartUnix, { messagesAccepted: 10 })]));
+    await applyUsageBatch(database.db, usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 10 })]));
+    await applyUsageBatch(database.db, usageBatch([usageDelta(app.id, nextStartUnix, { messagesAccepted: 10 })]));
     expect(await database.db.appEvent.count({ where: { appId: app.id, type: "usage.threshold" } })).toBe(6);
   });
 
   it("refused messages and connections raise quota reached once per axis and period", async () => {
     const app = await newApp();
     for (let i = 0; i < 3; i++) {
-      await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, { softDrops: 2, closesByCode: { "4010": 1 } })]));
+      await applyUsageBatch(database.db, usageBatch([usageDelta(app.id, app.periodStartUnix, { softDrops: 2, closesByCode: { "4010": 1 } })]));
     }
     const events = await database.db.appEvent.findMany({ where: { appId: app.id, type: "quota.reached" } });
     expect(events.map((event) => (event.data as { axis: string }).axis).sort()).toEqual(["connections", "messages"]);

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type { JobHelpers } from "graphile-worker";
 import { databaseNow } from "@/lib/db-clock";
+import { JobName, jobTasks } from "@/lib/jobs/job-tasks";
 import { buildRelaySnapshot } from "@/lib/snapshot/build-relay-snapshot";
 import { setAutoRecharge } from "@/lib/billing/set-auto-recharge";
 import { TestPaymentProvider } from "@/lib/billing/payment-provider";
@@ -35,8 +37,8 @@ describe("usage batches", () => {
   it("apply exactly once: a retried batch is acknowledged but not counted again", async () => {
     const app = await newApp();
     const batch = usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 10, deliveredMessages: 30, egressBytes: 900, egressBlocks: 30, peakConcurrent: 4 })]);
-    const first = await applyUsageBatch(database.db, provider, batch);
-    const retry = await applyUsageBatch(database.db, provider, batch);
+    const first = await applyUsageBatch(database.db, batch);
+    const retry = await applyUsageBatch(database.db, batch);
     expect(first.applied).toBe(true);
     expect(retry).toMatchObject({ applied: false, apps: [{ appId: app.id, balanceMinor: 0 }] });
     // Both answers carry the period count that contains the batch: the relay adopts it as its baseline.
@@ -54,7 +56,7 @@ describe("usage batches", () => {
     vi.useFakeTimers({ now: realNow + 3_600_000, toFake: ["Date"] });
     let ack: Awaited<ReturnType<typeof applyUsageBatch>>;
     try {
-      ack = await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 1 })]));
+      ack = await applyUsageBatch(database.db, usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 1 })]));
     } finally {
       vi.useRealTimers();
     }
@@ -67,15 +69,15 @@ describe("usage batches", () => {
   it("apply exactly once when the same batch arrives twice at the same time", async () => {
     const app = await newApp();
     const batch = usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 5 })]);
-    const results = await Promise.all([applyUsageBatch(database.db, provider, batch), applyUsageBatch(database.db, provider, batch)]);
+    const results = await Promise.all([applyUsageBatch(database.db, batch), applyUsageBatch(database.db, batch)]);
     expect(results.map((r) => r.applied).sort()).toEqual([false, true]);
     expect((await getAppUsage(database.db, { appId: app.id, relay: null })).messagesUsed).toBe(5);
   });
 
   it("sum counters across batches and keep the maximum peak", async () => {
     const app = await newApp();
-    await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 3, peakConcurrent: 9, softDrops: 1, closesByCode: { "4010": 2 } })]));
-    await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 4, peakConcurrent: 5, softDrops: 2, closesByCode: { "4010": 1, "1000": 3 } })]));
+    await applyUsageBatch(database.db, usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 3, peakConcurrent: 9, softDrops: 1, closesByCode: { "4010": 2 } })]));
+    await applyUsageBatch(database.db, usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 4, peakConcurrent: 5, softDrops: 2, closesByCode: { "4010": 1, "1000": 3 } })]));
     const usage = await getAppUsage(database.db, { appId: app.id, relay: null });
     expect(usage).toMatchObject({ messagesUsed: 7, peakConcurrent: 9, softDrops: 3 });
     const series = await getUsageSeries(database.db, { appId: app.id, range: "hour" });
@@ -86,8 +88,8 @@ describe("usage batches", () => {
     const app = await newApp();
     const minuteUnix = Math.floor(Date.now() / 60_000) * 60 - 120;
     const sample = { minuteUnix, messages: 4, delivered: 8, egressBytes: 100, connectionMinutes: 2, peakConcurrent: 3, softDrops: 1 };
-    await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, { samples: [sample] })]));
-    await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, { samples: [{ ...sample, peakConcurrent: 7 }] })]));
+    await applyUsageBatch(database.db, usageBatch([usageDelta(app.id, app.periodStartUnix, { samples: [sample] })]));
+    await applyUsageBatch(database.db, usageBatch([usageDelta(app.id, app.periodStartUnix, { samples: [{ ...sample, peakConcurrent: 7 }] })]));
     const hour = await getUsageSeries(database.db, { appId: app.id, range: "hour" });
     expect(hour.points).toHaveLength(60);
     expect(hour.points.find((p) => p.tUnix === minuteUnix)).toEqual({
@@ -122,7 +124,7 @@ describe("usage batches", () => {
       peakConcurrent: 8,
       softDrops: i === 6 ? 30 : 0,
     }));
-    await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, { samples })]));
+    await applyUsageBatch(database.db, usageBatch([usageDelta(app.id, app.periodStartUnix, { samples })]));
     const day = await getUsageSeries(database.db, { appId: app.id, range: "day" });
     const bucket = day.points.find((p) => p.tUnix === bucketStartUnix);
     expect(bucket).toMatchObject({ messages: 740, softDrops: 30, peakMessagesPerMinute: 600, peakSoftDropsPerMinute: 30, peakConcurrent: 8 });
@@ -133,7 +135,6 @@ describe("usage batches", () => {
     await topUpBalance(database.db, provider, { actor, appId: app.id, amountMinor: 1000, cardNumber: "4242424242424242" });
     const result = await applyUsageBatch(
       database.db,
-      provider,
       usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 5000, overageMessages: 5000, overageConnections: 2 })]),
     );
     // Starter: 10 per 1,000 overage messages + 5 per overage connection = 50 + 10
@@ -147,28 +148,34 @@ describe("usage batches", () => {
   it("charge pay-as-you-go usage only beyond the free allowance", async () => {
     const app = await newApp("payg");
     const big = { deliveredMessages: 1_000_000, connectionMinutes: 100_000 };
-    const withinAllowance = await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, big)]));
+    const withinAllowance = await applyUsageBatch(database.db, usageBatch([usageDelta(app.id, app.periodStartUnix, big)]));
     expect(withinAllowance.apps).toEqual([{ appId: app.id, balanceMinor: 0 }]);
-    const beyond = await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, { deliveredMessages: 20_000, connectionMinutes: 3_000 })]));
+    const beyond = await applyUsageBatch(database.db, usageBatch([usageDelta(app.id, app.periodStartUnix, { deliveredMessages: 20_000, connectionMinutes: 3_000 })]));
     // 20,000 delivered × 5 / 1,000 = 100; 3,000 minutes × 10 / 1,000 = 30
     expect(beyond.apps).toEqual([{ appId: app.id, balanceMinor: -130 }]);
   });
 
-  it("auto-recharge when a debit takes the balance to its threshold", async () => {
+  it("queue an auto-recharge job when a debit takes the balance to its threshold, acknowledged without waiting for the card", async () => {
     const app = await newApp("starter");
     await setAutoRecharge(database.db, provider, { actor, appId: app.id, settings: { enabled: true, thresholdMinor: 50, amountMinor: 2000, cardNumber: "4242424242424242" } });
-    const result = await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, { overageMessages: 10_000 })]));
-    // −100 for 10,000 overage messages, then a recharge of 2,000 plus the 100 of debt
-    expect(result.apps).toEqual([{ appId: app.id, balanceMinor: 2000 }]);
+    const result = await applyUsageBatch(database.db, usageBatch([usageDelta(app.id, app.periodStartUnix, { overageMessages: 10_000 })]));
+    // −100 for 10,000 overage messages; the card is not charged yet
+    expect(result.apps).toEqual([{ appId: app.id, balanceMinor: -100 }]);
+    const jobs = await database.db.$queryRaw<{ key: string }[]>`SELECT key FROM graphile_worker._private_jobs WHERE task_id = (SELECT id FROM graphile_worker._private_tasks WHERE identifier = 'auto-recharge')`;
+    expect(jobs).toEqual([{ key: `auto-recharge:${app.id}` }]);
+
+    // The job: a recharge of 2,000 plus the 100 of debt.
+    await jobTasks(database.db)[JobName.autoRecharge]?.({ appId: app.id }, {} as JobHelpers);
     const kinds = (await database.db.ledgerEntry.findMany({ where: { billingAccount: { appId: app.id } }, orderBy: { createdAt: "asc" } })).map((e) => e.kind);
     expect(kinds).toEqual(["overage_debit", "auto_recharge"]);
+    expect((await database.db.billingAccount.findUniqueOrThrow({ where: { appId: app.id } })).balanceMinor).toBe(2000);
   });
 
   it("count a batch for the previous period in that period (roll-over)", async () => {
     const app = await newApp();
     const previousStart = addMonthsUtc(new Date(app.periodStartUnix * 1000), -1);
-    await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, toUnixSeconds(previousStart), { messagesAccepted: 42 })]));
-    await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 1 })]));
+    await applyUsageBatch(database.db, usageBatch([usageDelta(app.id, toUnixSeconds(previousStart), { messagesAccepted: 42 })]));
+    await applyUsageBatch(database.db, usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 1 })]));
     const periods = await database.db.usagePeriod.findMany({ where: { appId: app.id }, orderBy: { start: "asc" } });
     expect(periods.map((p) => [p.start.toISOString(), Number(p.messagesUsed)])).toEqual([
       [previousStart.toISOString(), 42],
@@ -180,7 +187,7 @@ describe("usage batches", () => {
   it("the live view of a relay still on the previous period does not count toward the new one", async () => {
     const app = await newApp();
     const previousStartUnix = toUnixSeconds(addMonthsUtc(new Date(app.periodStartUnix * 1000), -1));
-    await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 3, peakConcurrent: 2 })]));
+    await applyUsageBatch(database.db, usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 3, peakConcurrent: 2 })]));
     const relayOn = (periodStartUnix: number) =>
       ({ stats: async () => ({ appId: app.id, periodStartUnix, concurrentNow: 7, peakConcurrent: 40, messagesUsed: 100_000 }) }) as Partial<RelayClient> as RelayClient;
     const stale = await getAppUsage(database.db, { appId: app.id, relay: relayOn(previousStartUnix) });
@@ -192,13 +199,13 @@ describe("usage batches", () => {
   it("mark the keys used in the batch as used", async () => {
     const app = await newApp();
     const key = await createApiKey(database.db, { appId: app.id, kind: "secret", name: "k", encryptionKey: TEST_ENCRYPTION_KEY });
-    await applyUsageBatch(database.db, provider, usageBatch([usageDelta(app.id, app.periodStartUnix, { byKey: { [key.id]: { messages: 1, connections: 1 } } })]));
+    await applyUsageBatch(database.db, usageBatch([usageDelta(app.id, app.periodStartUnix, { byKey: { [key.id]: { messages: 1, connections: 1 } } })]));
     expect((await database.db.apiKey.findUniqueOrThrow({ where: { id: key.id } })).lastUsedAt).toBeInstanceOf(Date);
   });
 
   it("acknowledge usage of a deleted app without failing the batch", async () => {
     const app = await newApp();
-    const result = await applyUsageBatch(database.db, provider, usageBatch([usageDelta("app_deleted_long_ago", app.periodStartUnix, { messagesAccepted: 1 }), usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 2 })]));
+    const result = await applyUsageBatch(database.db, usageBatch([usageDelta("app_deleted_long_ago", app.periodStartUnix, { messagesAccepted: 1 }), usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 2 })]));
     expect(result).toMatchObject({ applied: true, apps: [{ appId: app.id, balanceMinor: 0 }], periods: [{ appId: app.id, messagesUsed: 2 }] });
   });
 });

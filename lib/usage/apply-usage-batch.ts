@@ -3,8 +3,6 @@
 // relay restart) is acknowledged without being counted again, and two concurrent deliveries of one
 // batch cannot both apply (the second waits on the id's unique index, then finds it taken).
 import { type AppUsageDelta, CloseCode, type UsageBatch, type UsageBatchResponse } from "@tollgate/relay/protocol";
-import { attemptAutoRecharge } from "@/lib/billing/attempt-auto-recharge";
-import type { PaymentProvider } from "@/lib/billing/payment-provider";
 import { postLedgerEntry } from "@/lib/billing/post-ledger-entry";
 import { planAtPeriod } from "@/lib/billing/plan-prices";
 import { breakdownWithinCharge, costBreakdownDelta, incrementalCostMinor, periodCost } from "@/lib/billing/pricing";
@@ -12,6 +10,8 @@ import { capRemainingMinor, chargeWithinCapMinor, loadSpendableBalances, spendCa
 import { databaseNow } from "@/lib/db-clock";
 import type { Db, Prisma } from "@/lib/db";
 import { detectUsageEvents } from "@/lib/notifications/detect-usage-events";
+import { enqueueJob } from "@/lib/jobs/enqueue-job";
+import { JobName } from "@/lib/jobs/job-tasks";
 import { emitAppEvent } from "@/lib/notifications/emit-app-event";
 import { billingPeriodAt, toUnixSeconds } from "@/lib/periods/billing-period";
 import { effectiveLimits } from "@/lib/plans/effective-limits";
@@ -165,7 +165,7 @@ async function applyAppDelta(tx: Prisma.TransactionClient, batch: UsageBatch, de
  * Applies the batch, then (outside the transaction: a payment must not hold row locks) attempts
  * auto-recharge for every app this batch charged whose balance fell to its threshold.
  */
-export async function applyUsageBatch(db: Db, provider: PaymentProvider, batch: UsageBatch): Promise<UsageBatchResponse> {
+export async function applyUsageBatch(db: Db, batch: UsageBatch): Promise<UsageBatchResponse> {
   // One delta per app: a batch listing an app twice is summed by applying the deltas in order.
   const applied = await db.$transaction(
     async (tx) => {
@@ -190,9 +190,10 @@ export async function applyUsageBatch(db: Db, provider: PaymentProvider, batch: 
   for (const app of applied) {
     balances.set(app.appId, spendable(app, app.balanceMinor));
     if (app.allowanceUsedUp || app.capReachedNow) notifyRelaysOfChange({ appId: app.appId, kind: "billing" });
+    // The card is charged by a job, not while the relay waits for this acknowledgement (a slow provider
+    // would turn into a retried batch); the relay learns the new balance from the change notice.
     if (app.chargedMinor > 0 && app.autoRecharge.enabled && app.balanceMinor <= app.autoRecharge.thresholdMinor && app.capRemainingMinor !== 0) {
-      const outcome = await attemptAutoRecharge(db, provider, { appId: app.appId, trigger: "usage" }).catch(() => null);
-      if (outcome) balances.set(app.appId, spendable(app, outcome.balanceMinor));
+      await enqueueJob(db, JobName.autoRecharge, { appId: app.appId }, { jobKey: `${JobName.autoRecharge}:${app.appId}`, maxAttempts: 3 });
     }
   }
   // With one delta per app period the last one listed carries the period's final count.

@@ -134,7 +134,7 @@ describe("invoices", () => {
     const provider = new TestPaymentProvider();
     // Uneven batches so per-batch rounding would show: 3 × 3,333 overage messages at 10¢/1,000, plus connections at 5¢.
     for (const overageMessages of [3333, 3333, 3333]) {
-      await applyUsageBatch(harness.db, provider, usageBatch([usageDelta(appId, periodStartUnix, { messagesAccepted: overageMessages, overageMessages, overageConnections: 7 })]));
+      await applyUsageBatch(harness.db, usageBatch([usageDelta(appId, periodStartUnix, { messagesAccepted: overageMessages, overageMessages, overageConnections: 7 })]));
     }
     const list = await invoke<{ invoices: InvoiceView[] }>(invoicesRoute, { params: { appId } });
     expect(list.status).toBe(200);
@@ -182,8 +182,8 @@ describe("invoices", () => {
     const periodStartUnix = toUnixSeconds(new Date(body.app.period.start));
     const provider = new TestPaymentProvider();
     // 99 + 35 = 134 charged; then 34 + 35 = 69 more priced, of which the cap leaves 16.
-    await applyUsageBatch(harness.db, provider, usageBatch([usageDelta(appId, periodStartUnix, { messagesAccepted: 9999, overageMessages: 9999, overageConnections: 7 })]));
-    await applyUsageBatch(harness.db, provider, usageBatch([usageDelta(appId, periodStartUnix, { messagesAccepted: 3333, overageMessages: 3333, overageConnections: 7 })]));
+    await applyUsageBatch(harness.db, usageBatch([usageDelta(appId, periodStartUnix, { messagesAccepted: 9999, overageMessages: 9999, overageConnections: 7 })]));
+    await applyUsageBatch(harness.db, usageBatch([usageDelta(appId, periodStartUnix, { messagesAccepted: 3333, overageMessages: 3333, overageConnections: 7 })]));
     const debits = await harness.db.ledgerEntry.findMany({ where: { billingAccount: { appId }, kind: "overage_debit" }, orderBy: { createdAt: "asc" } });
     expect(debits.map((entry) => entry.amountMinor)).toEqual([-134, -16]);
 
@@ -219,7 +219,7 @@ describe("ledger", () => {
     await invoke(patchAppRoute, { method: "PATCH", params: { appId }, body: { overagesEnabled: true } });
     const periodStartUnix = toUnixSeconds(new Date(body.app.period.start));
     for (let i = 0; i < 12; i++) {
-      await applyUsageBatch(harness.db, new TestPaymentProvider(), usageBatch([usageDelta(appId, periodStartUnix, { overageConnections: 1 })]));
+      await applyUsageBatch(harness.db, usageBatch([usageDelta(appId, periodStartUnix, { overageConnections: 1 })]));
     }
     const res = await invoke<{ days: { day: string; groups: { kind: string; count: number; amountMinor: number }[] }[]; hasMore: boolean }>(ledgerRoute, { params: { appId } });
     expect(res.body.hasMore).toBe(false);

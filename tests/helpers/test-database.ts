@@ -10,6 +10,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
 import { createPrismaClient, type Db } from "@/lib/db";
+import { ensureJobSchema } from "@/lib/jobs/enqueue-job";
 import { embeddedDatabaseUrl, spawnEmbeddedPostgres } from "../../scripts/embedded-postgres.mjs";
 
 const execFileAsync = promisify(execFile);
@@ -38,11 +39,13 @@ async function postgresReachable(): Promise<boolean> {
   }
 }
 
+/** The app's migrations and the job queue's schema, as a started web app has them. */
 export async function migrate(url: string): Promise<void> {
   await execFileAsync(path.join(root, "node_modules", ".bin", "prisma"), ["migrate", "deploy"], {
     cwd: root,
     env: { ...process.env, DATABASE_URL: url },
   });
+  await ensureJobSchema(url);
 }
 
 /** A free TCP port on 127.0.0.1. */

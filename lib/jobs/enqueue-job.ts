@@ -1,0 +1,28 @@
+// Adds a job from any database client — inside a transaction it is queued atomically with that
+// transaction's writes. The queue's schema is created by ensureJobSchema (web start, workers, tests).
+import { runMigrations } from "graphile-worker";
+import type { Db, Prisma } from "@/lib/db";
+import { jobLogger } from "./job-logger";
+import type { JobNameValue } from "./job-tasks";
+
+export interface JobOptions {
+  runAt?: Date;
+  /** One pending job per key: adding again replaces it (its payload and run time). */
+  jobKey?: string;
+  maxAttempts?: number;
+}
+
+export async function enqueueJob(db: Db | Prisma.TransactionClient, name: JobNameValue, payload: Record<string, unknown>, options: JobOptions = {}): Promise<void> {
+  await db.$executeRaw`SELECT graphile_worker.add_job(
+    ${name},
+    ${JSON.stringify(payload)}::json,
+    run_at => ${options.runAt ?? null}::timestamptz,
+    max_attempts => ${options.maxAttempts ?? null}::int,
+    job_key => ${options.jobKey ?? null}::text
+  )`;
+}
+
+/** Creates or upgrades the job queue's schema (idempotent; ~10 ms when it is current). */
+export async function ensureJobSchema(connectionString: string): Promise<void> {
+  await runMigrations({ connectionString, logger: jobLogger });
+}
