@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TestPaymentProvider } from "@/lib/billing/payment-provider";
 import { parseAllowedTargets } from "@/lib/net/allowed-targets";
 import { addMonthsUtc, billingPeriodAt, toUnixSeconds } from "@/lib/periods/billing-period";
 import { applyUsageBatch } from "@/lib/usage/apply-usage-batch";
@@ -17,7 +16,6 @@ import { createWebhookEndpointSchema } from "./webhook.types";
 let database: TestDatabase;
 let smtp: SmtpSink;
 let sink: WebhookSink;
-const provider = new TestPaymentProvider();
 const actor = { id: null };
 /** The webhook sink listens on 127.0.0.1, which only the operator's allowlist opens. */
 const allowedTargets = parseAllowedTargets("127.0.0.1");
