@@ -7,9 +7,10 @@
 //   many addresses is slowed.
 // What is never throttled is an address that has not failed on the account, or has signed in to it
 // before: an attacker elsewhere can slow their own guesses but cannot lock the real user out of a
-// correct password. Failures are forgotten `forgetAfterMs` after the last one. Callers await the
-// SignInThrottle interface, so a shared implementation (Redis, for several web replicas) can replace
-// the in-memory one, which counts per web process.
+// correct password. Failures are forgotten `forgetAfterMs` after the last one. With REDIS_URL set on the
+// web app every replica counts in Redis (redis-sign-in-throttle.ts); otherwise in its own memory.
+import { getWebRedis, warnRedisUnavailable, webKey } from "@/lib/redis/web-redis";
+import { RedisSignInThrottle } from "./redis-sign-in-throttle";
 
 export interface SignInThrottle {
   /** 0 when this address may try this account now, else the seconds to wait. */
@@ -105,11 +106,50 @@ function pairKey(address: string, account: string): string {
   return `${address}\n${account}`;
 }
 
-export const signInThrottle: SignInThrottle = new MemorySignInThrottle({
+export const SIGN_IN_THROTTLE_RULES: SignInThrottleOptions = {
   freeFailuresPerAddress: 20,
   freeFailuresPerPair: 5,
   freeFailuresPerAccount: 20,
   baseDelayMs: 1_000,
   maxDelayMs: 15 * 60_000,
   forgetAfterMs: 15 * 60_000,
-});
+};
+
+/** Counts in Redis when it answers, else in this process (the limits then loosen to per replica). */
+class SharedWithLocalFallback implements SignInThrottle {
+  constructor(
+    private readonly shared: SignInThrottle,
+    private readonly local: SignInThrottle,
+  ) {}
+
+  private async either<T>(use: (throttle: SignInThrottle) => T | Promise<T>): Promise<T> {
+    try {
+      return await use(this.shared);
+    } catch (error) {
+      warnRedisUnavailable(error);
+      return use(this.local);
+    }
+  }
+
+  retryAfterSec(address: string, account: string) {
+    return this.either((throttle) => throttle.retryAfterSec(address, account));
+  }
+
+  recordFailure(address: string, account: string) {
+    return this.either((throttle) => throttle.recordFailure(address, account));
+  }
+
+  recordSuccess(address: string, account: string) {
+    return this.either((throttle) => throttle.recordSuccess(address, account));
+  }
+}
+
+/** Shared by every web replica through Redis when REDIS_URL is set; per process on the embedded default. */
+function createSignInThrottle(): SignInThrottle {
+  const local = new MemorySignInThrottle(SIGN_IN_THROTTLE_RULES);
+  const redis = getWebRedis();
+  if (!redis) return local;
+  return new SharedWithLocalFallback(new RedisSignInThrottle(redis, (...parts) => webKey("sign-in", ...parts), SIGN_IN_THROTTLE_RULES), local);
+}
+
+export const signInThrottle: SignInThrottle = createSignInThrottle();

@@ -24,7 +24,7 @@ export const FAILED_AUTH_REFILL_PER_SECOND = 1;
 export const API_RATE_LIMIT_MULTIPLES = { key: 1, app: 2, tenant: 4, address: 8 } as const;
 type Scope = keyof typeof API_RATE_LIMIT_MULTIPLES;
 
-const failedAuthBySource = createRateLimiter({ refillPerSecond: FAILED_AUTH_REFILL_PER_SECOND, burst: FAILED_AUTH_BURST });
+const failedAuthBySource = createRateLimiter("v1-failed-auth", { refillPerSecond: FAILED_AUTH_REFILL_PER_SECOND, burst: FAILED_AUTH_BURST });
 let requestLimiters: Record<Scope, RateLimiter> | undefined;
 
 function perSecond(scope: Scope): number {
@@ -33,7 +33,7 @@ function perSecond(scope: Scope): number {
 
 function limiterFor(scope: Scope): RateLimiter {
   if (!requestLimiters) {
-    const limiter = (of: Scope) => createRateLimiter({ refillPerSecond: perSecond(of), burst: perSecond(of) * 2 });
+    const limiter = (of: Scope) => createRateLimiter(`v1-${of}`, { refillPerSecond: perSecond(of), burst: perSecond(of) * 2 });
     requestLimiters = { key: limiter("key"), app: limiter("app"), tenant: limiter("tenant"), address: limiter("address") };
   }
   return requestLimiters[scope];

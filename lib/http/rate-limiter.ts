@@ -1,6 +1,10 @@
-// The one shape of every token-bucket limit in the control plane (/v1, public routes, invitation mail).
-// Callers always await take/peek, so a limiter that counts in a shared store (Redis, for several web
-// replicas) can stand in for the in-memory one behind createRateLimiter without touching them.
+// The one shape of every token-bucket limit in the control plane (/v1, public routes, invitation mail,
+// webhook test events). With REDIS_URL set on the web app every replica counts in one Redis bucket per
+// limit and subject (redis-rate-limiter.ts), so W replicas admit what one would; without it (the embedded
+// default, one web process) the buckets live in the process. If Redis stops answering, a replica counts
+// in its own memory until it answers again: limits loosen to per-replica for that time, requests go on.
+import { getWebRedis, warnRedisUnavailable, webKey } from "@/lib/redis/web-redis";
+import { RedisTokenBucketLimiter } from "./redis-rate-limiter";
 import { TokenBucketLimiter } from "./token-bucket-limiter";
 
 export interface RateLimiter {
@@ -16,7 +20,35 @@ export interface TokenBucketRule {
   refillPerSecond: number;
 }
 
-/** A limiter for one rule; today it counts in this process's memory. */
-export function createRateLimiter(rule: TokenBucketRule): RateLimiter {
-  return new TokenBucketLimiter(rule.refillPerSecond, rule.burst);
+class SharedWithLocalFallback implements RateLimiter {
+  constructor(
+    private readonly shared: RateLimiter,
+    private readonly local: RateLimiter,
+  ) {}
+
+  async take(key: string): Promise<number> {
+    try {
+      return await this.shared.take(key);
+    } catch (error) {
+      warnRedisUnavailable(error);
+      return this.local.take(key);
+    }
+  }
+
+  async peek(key: string): Promise<number> {
+    try {
+      return await this.shared.peek(key);
+    } catch (error) {
+      warnRedisUnavailable(error);
+      return this.local.peek(key);
+    }
+  }
+}
+
+/** A limiter for one rule; `name` keeps its buckets apart from other limits' in a shared store. */
+export function createRateLimiter(name: string, rule: TokenBucketRule): RateLimiter {
+  const local = new TokenBucketLimiter(rule.refillPerSecond, rule.burst);
+  const redis = getWebRedis();
+  if (!redis) return local;
+  return new SharedWithLocalFallback(new RedisTokenBucketLimiter(redis, (subject) => webKey("limit", name, subject), rule), local);
 }

@@ -1,25 +1,72 @@
-import { describe, expect, it } from "vitest";
+// One suite for both token buckets: in memory (one web process) and in Redis (shared by replicas).
+import { randomBytes } from "node:crypto";
+import { Redis } from "ioredis";
+import { afterAll, describe, expect, it } from "vitest";
+import type { RateLimiter, TokenBucketRule } from "./rate-limiter";
+import { RedisTokenBucketLimiter } from "./redis-rate-limiter";
 import { TokenBucketLimiter } from "./token-bucket-limiter";
 
-describe("per-key token bucket", () => {
-  it("allows the burst, then asks the caller to retry after the refill time", () => {
-    const limiter = new TokenBucketLimiter(2, 4);
-    const start = 1_000_000;
-    for (let i = 0; i < 4; i++) expect(limiter.take("k", start)).toBe(0);
-    expect(limiter.take("k", start)).toBe(1);
-    expect(limiter.take("other", start)).toBe(0);
-    expect(limiter.take("k", start + 500)).toBe(0);
-    expect(limiter.take("k", start + 500)).toBeGreaterThan(0);
+const redis = new Redis(process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379", { maxRetriesPerRequest: 1 });
+afterAll(() => redis.quit());
+
+type Clock = { now: number };
+const implementations: [string, (rule: TokenBucketRule, clock: Clock) => RateLimiter][] = [
+  [
+    "in memory",
+    (rule, clock) => {
+      const limiter = new TokenBucketLimiter(rule.refillPerSecond, rule.burst);
+      return { take: (key) => limiter.take(key, clock.now), peek: (key) => limiter.peek(key, clock.now) };
+    },
+  ],
+  [
+    "in Redis",
+    (rule, clock) => {
+      const prefix = `test:${randomBytes(6).toString("hex")}`;
+      return new RedisTokenBucketLimiter(redis, (subject) => `${prefix}:${subject}`, rule, () => clock.now);
+    },
+  ],
+];
+
+describe.each(implementations)("token bucket %s", (_name, make) => {
+  it("allows the burst, then asks the caller to retry after the refill time", async () => {
+    const clock = { now: 1_000_000 };
+    const limiter = make({ refillPerSecond: 2, burst: 4 }, clock);
+    for (let i = 0; i < 4; i++) expect(await limiter.take("k")).toBe(0);
+    expect(await limiter.take("k")).toBe(1);
+    expect(await limiter.take("other")).toBe(0);
+    clock.now += 500;
+    expect(await limiter.take("k")).toBe(0);
+    expect(await limiter.take("k")).toBeGreaterThan(0);
+  });
+
+  it("peek tells the wait without spending a token", async () => {
+    const clock = { now: 0 };
+    const limiter = make({ refillPerSecond: 1, burst: 1 }, clock);
+    expect(await limiter.peek("k")).toBe(0);
+    expect(await limiter.peek("k")).toBe(0);
+    expect(await limiter.take("k")).toBe(0);
+    expect(await limiter.peek("k")).toBe(1);
+    clock.now += 1000;
+    expect(await limiter.peek("k")).toBe(0);
+  });
+
+  it("says how long a slow bucket takes to refill", async () => {
+    const clock = { now: 0 };
+    const limiter = make({ refillPerSecond: 1 / 60, burst: 1 }, clock);
+    expect(await limiter.take("k")).toBe(0);
+    expect(await limiter.take("k")).toBe(60);
+    clock.now += 30_000;
+    expect(await limiter.take("k")).toBe(30);
   });
 });
 
-describe("peek", () => {
-  it("tells the wait without spending a token", () => {
-    const limiter = new TokenBucketLimiter(1, 1);
-    expect(limiter.peek("k", 0)).toBe(0);
-    expect(limiter.peek("k", 0)).toBe(0);
-    expect(limiter.take("k", 0)).toBe(0);
-    expect(limiter.peek("k", 0)).toBe(1);
-    expect(limiter.peek("k", 1000)).toBe(0);
+describe("the Redis token bucket", () => {
+  it("is one bucket for every replica: two limiters on one key admit the burst once", async () => {
+    const prefix = `test:${randomBytes(6).toString("hex")}`;
+    const rule = { refillPerSecond: 0.001, burst: 10 };
+    const replicaA = new RedisTokenBucketLimiter(redis, (subject) => `${prefix}:${subject}`, rule);
+    const replicaB = new RedisTokenBucketLimiter(redis, (subject) => `${prefix}:${subject}`, rule);
+    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 === 0 ? replicaA : replicaB).take("key")));
+    expect(answers.filter((wait) => wait === 0)).toHaveLength(10);
   });
 });

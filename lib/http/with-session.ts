@@ -56,8 +56,8 @@ export const PUBLIC_ROUTE_REFILL_SECONDS = 6;
  * For routes anyone may call from our pages (sign-up, password reset): the same cross-site and JSON
  * rules, no session, and a per-address limit (429 with Retry-After).
  */
-export function withSameSitePublic(handler: (args: { req: NextRequest }) => Promise<Response>) {
-  const perAddress = createRateLimiter({ refillPerSecond: 1 / PUBLIC_ROUTE_REFILL_SECONDS, burst: PUBLIC_ROUTE_BURST });
+export function withSameSitePublic(route: string, handler: (args: { req: NextRequest }) => Promise<Response>) {
+  const perAddress = createRateLimiter(`public-${route}`, { refillPerSecond: 1 / PUBLIC_ROUTE_REFILL_SECONDS, burst: PUBLIC_ROUTE_BURST });
   return async (req: NextRequest): Promise<Response> => {
     try {
       assertSameSiteJson(req, getServerEnv().NEXTAUTH_URL);

@@ -8,7 +8,7 @@ import { createRateLimiter } from "@/lib/http/rate-limiter";
 export const TEST_EVENT_BURST = 5;
 export const TEST_EVENT_REFILL_SECONDS = 10;
 
-const testEventsByEndpoint = createRateLimiter({ burst: TEST_EVENT_BURST, refillPerSecond: 1 / TEST_EVENT_REFILL_SECONDS });
+const testEventsByEndpoint = createRateLimiter("webhook-test-events", { burst: TEST_EVENT_BURST, refillPerSecond: 1 / TEST_EVENT_REFILL_SECONDS });
 
 /** Spends one test event of this endpoint's allowance; throws rate_limited (with Retry-After) when there is none. */
 export async function spendTestEventAllowance(endpointId: string): Promise<void> {

@@ -12,8 +12,8 @@ export const INVITATIONS_PER_TENANT: TokenBucketRule = { burst: 20, refillPerSec
  */
 export const INVITATIONS_PER_INVITEE: TokenBucketRule = { burst: 3, refillPerSecond: 1 / 3600 };
 
-const perTenant = createRateLimiter(INVITATIONS_PER_TENANT);
-const perInvitee = createRateLimiter(INVITATIONS_PER_INVITEE);
+const perTenant = createRateLimiter("invitations-per-tenant", INVITATIONS_PER_TENANT);
+const perInvitee = createRateLimiter("invitations-per-invitee", INVITATIONS_PER_INVITEE);
 
 function inAWhile(waitSec: number): string {
   return waitSec < 60 ? `${waitSec} s` : `${Math.ceil(waitSec / 60)} min`;

@@ -9,7 +9,7 @@ import { readJson, withSameSitePublic } from "@/lib/http/with-session";
 
 export const dynamic = "force-dynamic";
 
-export const POST = withSameSitePublic(async ({ req }) => {
+export const POST = withSameSitePublic("password-reset", async ({ req }) => {
   const { email } = requestPasswordResetSchema.parse(await readJson(req));
   await requestPasswordReset(getDb(), { mailer: getMailer(), baseUrl: publicDashboardUrl() }, { email });
   return NextResponse.json({ sent: true }, { status: 202 });

@@ -5,7 +5,7 @@ import { signUpSchema } from "@/lib/auth/sign-up.types";
 import { getDb } from "@/lib/db";
 import { readJson, withSameSitePublic } from "@/lib/http/with-session";
 
-export const POST = withSameSitePublic(async ({ req }) => {
+export const POST = withSameSitePublic("sign-up", async ({ req }) => {
   const body = signUpSchema.parse(await readJson(req));
   const { user, tenant } = await signUp(getDb(), body);
   return NextResponse.json({ user: { id: user.id, email: user.email }, tenant }, { status: 201 });

@@ -7,7 +7,7 @@ import { readJson, withSameSitePublic } from "@/lib/http/with-session";
 
 export const dynamic = "force-dynamic";
 
-export const POST = withSameSitePublic(async ({ req }) => {
+export const POST = withSameSitePublic("password-reset-confirm", async ({ req }) => {
   const body = resetPasswordSchema.parse(await readJson(req));
   return NextResponse.json(await resetPassword(getDb(), body));
 });
