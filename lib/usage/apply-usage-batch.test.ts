@@ -189,7 +189,16 @@ describe("usage batches", () => {
     const previousStartUnix = toUnixSeconds(addMonthsUtc(new Date(app.periodStartUnix * 1000), -1));
     await applyUsageBatch(database.db, usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 3, peakConcurrent: 2 })]));
     const relayOn = (periodStartUnix: number) =>
-      ({ stats: async () => ({ appId: app.id, periodStartUnix, concurrentNow: 7, peakConcurrent: 40, messagesUsed: 100_000 }) }) as Partial<RelayClient> as RelayClient;
+      ({
+        stats: async () => ({
+          appId: app.id,
+          periodStartUnix,
+          concurrentNow: 7,
+          peakConcurrent: 40,
+          messagesUsed: 100_000,
+          nodes: [{ relayId: "r1", measuredAtUnixMs: Date.now(), periodStartUnix, connections: 7, peakConcurrent: 40, unflushed: [] }],
+        }),
+      }) as Partial<RelayClient> as RelayClient;
     const stale = await getAppUsage(database.db, { appId: app.id, relay: relayOn(previousStartUnix) });
     expect(stale).toMatchObject({ messagesUsed: 3, peakConcurrent: 7, concurrentNow: 7, relayReachable: true });
     const current = await getAppUsage(database.db, { appId: app.id, relay: relayOn(app.periodStartUnix) });

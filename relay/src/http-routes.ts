@@ -18,7 +18,7 @@ import {
   presenceMembersJson,
   relayPublishRequestSchema,
 } from "./protocol";
-import type { SnapshotApp } from "./protocol";
+import type { NodeUsageReport, RelayStatsResponse, SnapshotApp } from "./protocol";
 import type { JsonObject, RelayState } from "./state/types";
 import { OtherNodesUnreachableError } from "./state/types";
 import type { Logger } from "./log";
@@ -37,6 +37,8 @@ export interface InternalApiNode {
   closing(): boolean;
   app(appId: string): SnapshotApp | undefined;
   peakConcurrent(app: SnapshotApp): number;
+  /** This node's live usage of the app (connections, peak, counts not yet acknowledged). */
+  usageReport(appId: string): NodeUsageReport;
   metrics(): Promise<{ contentType: string; body: string }>;
   planChanged(): void;
   restPublish(app: SnapshotApp, channel: string, data: unknown, from: string, peerMetadata: JsonObject | undefined): Promise<{ delivered: number; dropped: boolean }>;
@@ -156,16 +158,18 @@ export async function handleHttpRequest(server: InternalApiNode, req: IncomingMe
   const app = server.app(appId);
   if (!app) return apiError(res, 404, InternalApiError.UnknownApp, "unknown app");
 
-  // GET stats
+  // GET stats: the cluster's counts and each answering node's live usage
   if (rest.length === 1 && rest[0] === "stats" && method === "GET") {
-    const concurrentNow = await server.state.leases.count(appId);
-    return json(res, 200, {
+    const [concurrentNow, otherNodes] = await Promise.all([server.state.leases.count(appId), server.state.bus.gatherUsageReports(appId)]);
+    const stats: RelayStatsResponse = {
       appId,
       periodStartUnix: app.period.startUnix,
       concurrentNow,
       peakConcurrent: Math.max(server.peakConcurrent(app), concurrentNow),
       messagesUsed: server.state.counters.total(appId, app.period.startUnix),
-    });
+      nodes: [server.usageReport(appId), ...otherNodes],
+    };
+    return json(res, 200, stats);
   }
 
   // GET channel peers / POST channel publish

@@ -100,6 +100,16 @@ export class LocalHub implements LocalDelivery {
     for (const app of this.apps.values()) yield* app.byId.values();
   }
 
+  /** The app's open connections on this node. */
+  appConnectionCount(appId: string): number {
+    return this.apps.get(appId)?.byId.size ?? 0;
+  }
+
+  *eachConnectionOf(appId: string): Generator<Connection> {
+    const app = this.apps.get(appId);
+    if (app) yield* app.byId.values();
+  }
+
   /** How many connections the app's peerId holds on this node. */
   peerConnectionCount(appId: string, peerId: string): number {
     const entry = this.apps.get(appId)?.peers.get(peerId);

@@ -140,8 +140,13 @@ export class ConnectionLifecycle {
 
   /** Counts the started minutes of every open connection (before each usage flush and at shutdown). */
   accrueConnectionMinutes(): void {
+    this.accrueConnectionMinutesOf(this.context.hub.eachConnection());
+  }
+
+  /** Counts the started minutes of these connections now (a live report shows a minute once it starts). */
+  accrueConnectionMinutesOf(connections: Iterable<Connection>): void {
     const nowMs = Date.now();
-    for (const connection of this.context.hub.eachConnection()) {
+    for (const connection of connections) {
       this.accrueMinutesFor(connection, currentApp(this.context, connection.appId, connection.identity.app), nowMs);
     }
   }

@@ -68,3 +68,32 @@ describe("Meter cut and retry", () => {
     expect(restarted.pendingMessages()).toEqual([{ appId: "app_a", periodStartUnix: 1_700_000_000, messages: 1 }]);
   });
 });
+
+describe("Meter live reports", () => {
+  it("lists an app's counts not yet acknowledged under the batch id they are sent with, until acknowledged", async () => {
+    const controlPlane = fakeControlPlane();
+    const meter = await meterWith(controlPlane.client, []);
+    meter.messageAccepted("app_a", 1_700_000_000, null);
+    meter.delivered("app_a", 1_700_000_000, 3, 5_000);
+    meter.connectionMinutes("app_a", 1_700_000_000, 2);
+    meter.messageAccepted("app_b", 1_700_000_000, null);
+    const open = meter.unflushed("app_a");
+    expect(open).toEqual([
+      expect.objectContaining({ periodStartUnix: 1_700_000_000, messagesAccepted: 1, deliveredMessages: 3, egressBytes: 15_000, egressBlocks: 6, connectionMinutes: 2 }),
+    ]);
+
+    await meter.flush();
+    expect(controlPlane.posted[0]?.batchId).toBe(open[0]?.batchId);
+    meter.messageAccepted("app_a", 1_700_000_000, null);
+    const afterCut = meter.unflushed("app_a");
+    expect(afterCut.map((entry) => [entry.batchId, entry.messagesAccepted])).toEqual([
+      [open[0]?.batchId, 1],
+      [expect.not.stringMatching(open[0]?.batchId ?? ""), 1],
+    ]);
+
+    controlPlane.recover();
+    await meter.flush();
+    expect(meter.unflushed("app_a")).toEqual([]);
+    expect(meter.unflushed("app_nobody")).toEqual([]);
+  });
+});

@@ -7,7 +7,8 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { Limits, usageBatchSchema } from "./protocol";
-import type { AppUsageDelta, UsageBatch, UsageBatchResponse, UsageSample } from "./protocol";
+import { LIVE_USAGE_MAX_BATCHES } from "./protocol";
+import type { AppUsageDelta, UnflushedUsage, UsageBatch, UsageBatchResponse, UsageSample } from "./protocol";
 import type { Logger } from "./log";
 import type { ControlPlaneClient } from "./control-plane-client";
 
@@ -43,9 +44,35 @@ function minuteOf(nowMs: number): number {
   return Math.floor(nowMs / 60_000) * 60;
 }
 
+function newBatchId(): string {
+  return `ub_${randomUUID()}`;
+}
+
+/** The counts of a delta a stats answer reports (what the control plane adds to its saved totals). */
+function unflushedOf(batchId: string, delta: Omit<AppUsageDelta, "samples" | "closesByCode" | "byKey">): UnflushedUsage {
+  return {
+    batchId,
+    periodStartUnix: delta.periodStartUnix,
+    messagesAccepted: delta.messagesAccepted,
+    deliveredMessages: delta.deliveredMessages,
+    egressBytes: delta.egressBytes,
+    egressBlocks: delta.egressBlocks,
+    connectionMinutes: delta.connectionMinutes,
+    peakConcurrent: delta.peakConcurrent,
+    overageMessages: delta.overageMessages,
+    overageConnections: delta.overageConnections,
+    softDrops: delta.softDrops,
+  };
+}
+
 export class Meter {
   /** Per app, its deltas by period (one, unless a period just rolled over): no composite key to build per count. */
   private deltas = new Map<string, MutableDelta[]>();
+  /**
+   * The id the deltas being accumulated will be sent with: chosen up front so a live report of them and
+   * the batch they end up in name the same id, and the control plane can tell whether it applied them.
+   */
+  private openBatchId = newBatchId();
   private pending: PendingBatch[] = [];
   /** Batches this process has posted at least once (the control plane may have applied them). */
   private readonly sentBatchIds = new Set<string>();
@@ -208,6 +235,16 @@ export class Meter {
     return this.unappliedSpendMilli.get(appId) ?? 0;
   }
 
+  /**
+   * The app's usage not yet acknowledged: each pending batch's entries for it, newest
+   * LIVE_USAGE_MAX_BATCHES, and the deltas still being accumulated.
+   */
+  unflushed(appId: string): UnflushedUsage[] {
+    const pending = this.pending.flatMap((p) => p.batch.apps.filter((a) => a.appId === appId).map((a) => unflushedOf(p.batch.batchId, a)));
+    const open = (this.deltas.get(appId) ?? []).map((delta) => unflushedOf(this.openBatchId, delta));
+    return [...pending.slice(-LIVE_USAGE_MAX_BATCHES), ...open];
+  }
+
   /** Messages accepted per app/period in batches not yet acknowledged (restored from disk). */
   pendingMessages(): Array<{ appId: string; periodStartUnix: number; messages: number }> {
     return this.pending.flatMap((p) =>
@@ -264,8 +301,10 @@ export class Meter {
       if (spendMilli > 0) spendMilliByApp[delta.appId] = (spendMilliByApp[delta.appId] ?? 0) + spendMilli;
     }
     this.deltas = new Map();
+    const batchId = this.openBatchId;
+    this.openBatchId = newBatchId();
     this.pending.push({
-      batch: { batchId: `ub_${randomUUID()}`, relayId: this.options.relayId, sentAtUnixMs: nowMs, apps },
+      batch: { batchId, relayId: this.options.relayId, sentAtUnixMs: nowMs, apps },
       spendMilliByApp,
       firstAttemptAtMs: nowMs,
     });

@@ -37,6 +37,7 @@ import { createMemoryState } from "./state/memory";
 import type { RelayState } from "./state/types";
 import { unrefTimerAt } from "./timer-at";
 import { UpgradePath } from "./upgrade";
+import { nodeUsageReport } from "./usage-report";
 
 const MAX_CLOSE_WAIT_MS = 2_000;
 /** A token may carry 8 KB metadata + 4 KB peerMetadata, base64url-encoded in the query string: more than Node's default 16 KB header limit. */
@@ -150,6 +151,7 @@ class RelayServer {
       closing: () => this.closing,
       app: (appId) => planCache.app(appId),
       peakConcurrent: (app) => this.lifecycle.peakConcurrent(app),
+      usageReport: (appId) => nodeUsageReport(this.context, this.lifecycle, appId),
       metrics: async () => ({ contentType: metricsRegistry.contentType, body: await metricsRegistry.metrics() }),
       planChanged: planChangeNotice,
       restPublish: (app, channel, data, from, peerMetadata) => restPublish(this.context, app, channel, data, from, peerMetadata),
@@ -173,6 +175,7 @@ class RelayServer {
     });
     planCache.onChange((snapshot) => this.applySnapshot(snapshot));
     state.bus.attach(this.hub);
+    state.bus.reportUsageWith((appId) => nodeUsageReport(this.context, this.lifecycle, appId));
     // The control plane's plan-change notices (Redis pub/sub with a shared backend, or POSTed to
     // RelayInternalPath.planChanged) refresh the plan cache at once; the poll stays as the fallback.
     state.onPlanChange?.(planChangeNotice);

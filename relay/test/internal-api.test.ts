@@ -57,12 +57,33 @@ describe("internal endpoints", () => {
     expect(await unknownRoute.json()).toMatchObject({ error: InternalApiError.NotFound });
   });
 
-  it("report stats: the period counted in, concurrentNow, peakConcurrent and messagesUsed from the baseline", async () => {
+  it("report stats: the period counted in, concurrentNow, peakConcurrent and messagesUsed from the baseline, and the node's counts not yet flushed", async () => {
     const a = await TestClient.connect(relay, `token=${await mintToken(firstSecretKey(app))}`);
     const b = await TestClient.connect(relay, `token=${await mintToken(firstSecretKey(app))}`);
+    await b.request({ type: "subscribe", channel: "c" });
     await a.request({ type: "publish", channel: "c", data: 1 });
+    await b.waitFor((frame) => frame.type === "message");
     const stats = relayStatsResponseSchema.parse(await (await get(RelayInternalPath.stats(app.appId))).json());
-    expect(stats).toEqual({ appId: app.appId, periodStartUnix: app.period.startUnix, concurrentNow: 2, peakConcurrent: 2, messagesUsed: 8 });
+    expect(stats).toEqual({
+      appId: app.appId,
+      periodStartUnix: app.period.startUnix,
+      concurrentNow: 2,
+      peakConcurrent: 2,
+      messagesUsed: 8,
+      nodes: [
+        {
+          relayId: expect.any(String),
+          measuredAtUnixMs: expect.any(Number),
+          periodStartUnix: app.period.startUnix,
+          connections: 2,
+          peakConcurrent: 2,
+          unflushed: [expect.objectContaining({ periodStartUnix: app.period.startUnix, messagesAccepted: 1, deliveredMessages: 1, egressBlocks: 1, connectionMinutes: 2 })],
+        },
+      ],
+    });
+    // Once the control plane acknowledged them, the counts are its saved totals, no longer the node's.
+    await relay.flushUsage();
+    expect(relayStatsResponseSchema.parse(await (await get(RelayInternalPath.stats(app.appId))).json()).nodes[0]?.unflushed).toEqual([]);
     a.close();
     b.close();
     await a.closed;

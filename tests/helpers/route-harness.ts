@@ -79,7 +79,8 @@ export async function startFakeRelay(relaySecret: string): Promise<FakeRelay> {
     if (state.unknownApps.has(appId)) return reply(404, { error: InternalApiError.UnknownApp, message: "unknown app" });
     if (resource === "stats") {
       const periodStartUnix = await fake.periodStartOf(appId);
-      return reply(200, { appId, periodStartUnix, concurrentNow: state.concurrentNow, peakConcurrent: state.concurrentNow, messagesUsed: state.messagesUsed });
+      const node = { relayId: "fake-relay", measuredAtUnixMs: Date.now(), periodStartUnix, connections: state.concurrentNow, peakConcurrent: state.concurrentNow, unflushed: [] };
+      return reply(200, { appId, periodStartUnix, concurrentNow: state.concurrentNow, peakConcurrent: state.concurrentNow, messagesUsed: state.messagesUsed, nodes: [node] });
     }
     if (resource === "channels" && name !== undefined && action === "peers") {
       // Pages like the relay: peerId order, a page after the cursor's peer, a cursor while peers follow.

@@ -203,14 +203,62 @@ export const rechargeResponseSchema = z.object({
 });
 export type RechargeResponse = z.infer<typeof rechargeResponseSchema>;
 
+/** Most usage batches one node lists for an app in a stats answer (an hour of 10 s flushes; older ones are left out). */
+export const LIVE_USAGE_MAX_BATCHES = 360;
+/** Most nodes a stats answer lists. */
+export const LIVE_USAGE_MAX_NODES = 256;
+
+const count = z.number().int().nonnegative();
+
+/**
+ * Usage a node counted that the control plane may not have applied yet: one entry per usage batch, the
+ * batch still being filled included (it already carries the id it will be sent with). The control plane
+ * adds the entries whose batch id it has not applied to its saved totals, so a figure is exact whatever
+ * was flushed between the answer and the read, and never counts a batch twice.
+ */
+export const unflushedUsageSchema = z.object({
+  batchId: z.string().min(8).max(128),
+  periodStartUnix: z.number().int(),
+  messagesAccepted: count,
+  deliveredMessages: count,
+  egressBytes: count,
+  egressBlocks: count,
+  connectionMinutes: count,
+  peakConcurrent: count,
+  overageMessages: count,
+  overageConnections: count,
+  softDrops: count,
+});
+export type UnflushedUsage = z.infer<typeof unflushedUsageSchema>;
+
+/** One relay node's live view of an app. */
+export const nodeUsageReportSchema = z.object({
+  relayId: z.string().min(1).max(128),
+  /** The node's clock when it measured: orders one node's reports (not comparable across nodes). */
+  measuredAtUnixMs: z.number().int(),
+  /** The billing period the node counts the app in. */
+  periodStartUnix: z.number().int(),
+  /** The app's connections open on this node. */
+  connections: count,
+  /** The most connections the app had open at once this period, as far as this node knows. */
+  peakConcurrent: count,
+  unflushed: z.array(unflushedUsageSchema).max(LIVE_USAGE_MAX_BATCHES + 1),
+});
+export type NodeUsageReport = z.infer<typeof nodeUsageReportSchema>;
+
 export const relayStatsResponseSchema = z.object({
   appId: z.string(),
   /** The billing period the relay counts in: the control plane uses its live counts only for that period. */
   periodStartUnix: z.number().int(),
-  concurrentNow: z.number().int().nonnegative(),
-  peakConcurrent: z.number().int().nonnegative(),
-  messagesUsed: z.number().int().nonnegative(),
+  /** Connections across all nodes (the shared lease count). */
+  concurrentNow: count,
+  peakConcurrent: count,
+  /** The answering node's quota counter (across nodes, within one counter sync). */
+  messagesUsed: count,
+  /** Every node that answered within the reply timeout (the answering node first); a node missing here is late. */
+  nodes: z.array(nodeUsageReportSchema).min(1).max(LIVE_USAGE_MAX_NODES),
 });
+export type RelayStatsResponse = z.infer<typeof relayStatsResponseSchema>;
 /**
  * `GET /v1/channels/:channel/peers` pages through a channel's peers in peerId order. The cursor is opaque
  * to clients (base64url of the page's last peerId), so a page boundary stays put while peers come and go:

@@ -355,6 +355,21 @@ export function describeStateContract(name: string, createCluster: () => RelaySt
         expect(await b.bus.disconnectPeer(appId, "nobody", 4020, "test")).toBe(0);
       });
 
+      it("gathers the other nodes' usage reports of an app, each answering with its own", async () => {
+        const shared = await cluster();
+        const node = (id: string) => {
+          const state = shared.node(id);
+          state.bus.attach(new RecordingDelivery());
+          state.bus.reportUsageWith((appId) => ({ relayId: id, measuredAtUnixMs: 1, periodStartUnix: 1000, connections: appId.length, peakConcurrent: 0, unflushed: [] }));
+          return state;
+        };
+        const [a] = [node("a"), node("b"), node("c")];
+        const appId = freshApp();
+        const reports = await a.bus.gatherUsageReports(appId);
+        expect(reports.map((report) => report.relayId).sort()).toEqual(["b", "c"]);
+        expect(reports.every((report) => report.connections === appId.length)).toBe(true);
+      });
+
       it("a closed node no longer receives events", async () => {
         const shared = await cluster();
         const a = shared.node("a");

@@ -10,6 +10,8 @@
 // - Connection ids are globally unique (the server prefixes them with its relay id), so they can be
 //   used as lease and presence members across nodes.
 
+import type { NodeUsageReport } from "../protocol";
+
 /** A JSON object (a REST publish's `peerMetadata` before it is serialized). */
 export type JsonObject = Record<string, unknown>;
 
@@ -170,6 +172,14 @@ export interface MessageBus {
   sendDirect(event: DirectEvent): Promise<number>;
   /** Connections closed on all nodes (0 when the peer is offline everywhere); throws like sendDirect. */
   disconnectPeer(appId: string, peerId: string, closeCode: number, reason: string): Promise<number>;
+  /** How this node answers the other nodes' `gatherUsageReports` (every node sets it once). */
+  reportUsageWith(reporter: (appId: string) => NodeUsageReport): void;
+  /**
+   * The other nodes' live usage of the app (the control plane's stats call). A node that does not
+   * answer within the reply timeout is left out, as are all of them while they cannot be asked: the
+   * caller keeps its last report and shows it as late.
+   */
+  gatherUsageReports(appId: string): Promise<NodeUsageReport[]>;
 }
 
 /** The shared backend cannot carry a request to the other nodes (Redis outage), so "not found" would be a guess. */

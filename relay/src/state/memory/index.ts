@@ -1,5 +1,6 @@
 // In-memory state for a single relay node (or several nodes in one process sharing a hub, which is
 // how the contract suite checks cross-node semantics that a Redis implementation must also meet).
+import type { NodeUsageReport } from "../../protocol";
 import type {
   ChannelMessageEvent,
   ConnectionLeaseStore,
@@ -42,6 +43,7 @@ class MemoryHub {
   /** appId → channel → its peers in peerId order (rosters are read a page at a time). */
   readonly presence = new Map<string, Map<string, SortedPeers<PresenceEntry>>>();
   readonly deliveries = new Set<LocalDelivery>();
+  readonly usageReporters = new Map<MemoryMessageBus, (appId: string) => NodeUsageReport>();
 }
 
 class MemoryLeaseStore implements ConnectionLeaseStore {
@@ -195,6 +197,7 @@ class MemoryMessageBus implements MessageBus {
   detach(): void {
     if (this.local) this.hub.deliveries.delete(this.local);
     this.local = null;
+    this.hub.usageReporters.delete(this);
   }
 
   /** Delivers to every other node, then returns what the own node reached. */
@@ -232,6 +235,14 @@ class MemoryMessageBus implements MessageBus {
 
   async disconnectPeer(appId: string, peerId: string, closeCode: number, reason: string): Promise<number> {
     return this.reachAll((delivery) => delivery.disconnectPeer(appId, peerId, closeCode, reason));
+  }
+
+  reportUsageWith(reporter: (appId: string) => NodeUsageReport): void {
+    this.hub.usageReporters.set(this, reporter);
+  }
+
+  async gatherUsageReports(appId: string): Promise<NodeUsageReport[]> {
+    return [...this.hub.usageReporters].filter(([bus]) => bus !== this).map(([, reporter]) => reporter(appId));
   }
 }
 

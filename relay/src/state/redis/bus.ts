@@ -3,8 +3,10 @@
 // burst costs one Redis command, not one per message. Direct sends, disconnects and REST publishes need
 // an answer ("how many connections did it reach?"): they are published on their own, PUBLISH's reply
 // says how many nodes listen, and the call waits for that many replies (or a timeout) on this node's
-// reply channel. During an outage only local delivery happens; a direct send that finds no local peer then
+// reply channel. Live usage reports for the control plane's stats call travel the same way, each reply
+// carrying its node's report. During an outage only local delivery happens; a direct send that finds no local peer then
 // fails with an error (the server answers `backend_error`), since the peer may well be on another node.
+import { type NodeUsageReport, nodeUsageReportSchema } from "../../protocol";
 import { type ChannelMessageEvent, type DirectEvent, type LocalDelivery, type MessageBus, OtherNodesUnreachableError, type PresenceEvent } from "../types";
 import { UNAVAILABLE } from "./link";
 import type { RedisLink } from "./link";
@@ -15,14 +17,20 @@ type Envelope =
   | { o: string; k: "c"; r: string; e: ChannelMessageEvent }
   | { o: string; k: "p"; e: PresenceEvent }
   | { o: string; k: "d"; r: string; e: DirectEvent }
-  | { o: string; k: "x"; r: string; e: { appId: string; peerId: string; closeCode: number; reason: string } };
+  | { o: string; k: "x"; r: string; e: { appId: string; peerId: string; closeCode: number; reason: string } }
+  | { o: string; k: "u"; r: string; e: { appId: string } };
 
-interface PendingRequest {
+/** What the other nodes answered to one request. */
+interface Replies {
   reached: number;
+  usageReports: NodeUsageReport[];
+}
+
+interface PendingRequest extends Replies {
   replies: number;
   /** Replies to wait for; null until PUBLISH has answered. */
   expected: number | null;
-  resolve: (reached: number) => void;
+  resolve: (replies: Replies) => void;
   timer: NodeJS.Timeout;
 }
 
@@ -48,6 +56,8 @@ function isEnvelope(value: unknown): value is Envelope {
       return typeof value.r === "string" && typeof value.e.toPeerId === "string" && typeof value.e.dataJson === "string";
     case "x":
       return typeof value.r === "string" && typeof value.e.peerId === "string" && typeof value.e.closeCode === "number";
+    case "u":
+      return typeof value.r === "string";
     default:
       return false;
   }
@@ -62,6 +72,7 @@ export interface RedisBusStats {
 
 export class RedisMessageBus implements MessageBus {
   private local: LocalDelivery | null = null;
+  private usageReporter: ((appId: string) => NodeUsageReport) | null = null;
   private queue: string[] = [];
   private flushScheduled = false;
   private requestSeq = 0;
@@ -107,7 +118,7 @@ export class RedisMessageBus implements MessageBus {
   async publishChannelMessageCounted(event: ChannelMessageEvent): Promise<number> {
     const local = this.local?.deliverChannelMessage(event) ?? 0;
     const remote = await this.request((r) => ({ o: this.nodeId, k: "c", r, e: event }));
-    return remote === UNAVAILABLE ? local : local + remote;
+    return remote === UNAVAILABLE ? local : local + remote.reached;
   }
 
   publishPresence(event: PresenceEvent): number {
@@ -123,7 +134,7 @@ export class RedisMessageBus implements MessageBus {
       if (local === 0) throw new OtherNodesUnreachableError();
       return local;
     }
-    return local + remote;
+    return local + remote.reached;
   }
 
   async disconnectPeer(appId: string, peerId: string, closeCode: number, reason: string): Promise<number> {
@@ -133,7 +144,16 @@ export class RedisMessageBus implements MessageBus {
       if (local === 0) throw new OtherNodesUnreachableError();
       return local;
     }
-    return local + remote;
+    return local + remote.reached;
+  }
+
+  reportUsageWith(reporter: (appId: string) => NodeUsageReport): void {
+    this.usageReporter = reporter;
+  }
+
+  async gatherUsageReports(appId: string): Promise<NodeUsageReport[]> {
+    const remote = await this.request((r) => ({ o: this.nodeId, k: "u", r, e: { appId } }));
+    return remote === UNAVAILABLE ? [] : remote.usageReports;
   }
 
   private enqueue(envelope: Envelope): void {
@@ -158,18 +178,18 @@ export class RedisMessageBus implements MessageBus {
     if (sent === UNAVAILABLE) this.stats.eventsNotForwarded += batch.length;
   }
 
-  /** Publishes a request and sums the other nodes' replies; UNAVAILABLE when Redis cannot carry it. */
-  private async request(build: (requestId: string) => Envelope): Promise<number | typeof UNAVAILABLE> {
+  /** Publishes a request and collects the other nodes' replies; UNAVAILABLE when Redis cannot carry it. */
+  private async request(build: (requestId: string) => Envelope): Promise<Replies | typeof UNAVAILABLE> {
     if (this.closed || this.link.degraded) return UNAVAILABLE;
     await this.gate();
     const requestId = `${this.nodeId}:${++this.requestSeq}`;
-    const answered = new Promise<number>((resolve) => {
+    const answered = new Promise<Replies>((resolve) => {
       const timer = setTimeout(() => {
         this.stats.replyTimeouts += 1;
         this.settle(requestId);
       }, this.replyTimeoutMs);
       timer.unref();
-      this.pending.set(requestId, { reached: 0, replies: 0, expected: null, resolve, timer });
+      this.pending.set(requestId, { reached: 0, usageReports: [], replies: 0, expected: null, resolve, timer });
     });
     const listeners = await this.link.call((redis) => redis.publish(this.keys.bus, `[${JSON.stringify(build(requestId))}]`));
     const request = this.pending.get(requestId);
@@ -191,7 +211,7 @@ export class RedisMessageBus implements MessageBus {
     if (!request) return;
     clearTimeout(request.timer);
     this.pending.delete(requestId);
-    request.resolve(request.reached);
+    request.resolve({ reached: request.reached, usageReports: request.usageReports });
   }
 
   private onReply(payload: string): void {
@@ -206,6 +226,10 @@ export class RedisMessageBus implements MessageBus {
     if (!request) return;
     request.replies += 1;
     request.reached += parsed.n;
+    if (parsed.u !== undefined) {
+      const report = nodeUsageReportSchema.safeParse(parsed.u);
+      if (report.success) request.usageReports.push(report.data);
+    }
     if (request.expected !== null && request.replies >= request.expected) this.settle(parsed.r);
   }
 
@@ -242,16 +266,21 @@ export class RedisMessageBus implements MessageBus {
       case "x":
         this.reply(envelope.o, envelope.r, local?.disconnectPeer(envelope.e.appId, envelope.e.peerId, envelope.e.closeCode, envelope.e.reason) ?? 0);
         return;
+      case "u":
+        this.reply(envelope.o, envelope.r, 0, this.usageReporter?.(envelope.e.appId));
+        return;
     }
   }
 
-  private reply(origin: string, requestId: string, reached: number): void {
-    void this.link.call((redis) => redis.publish(this.keys.replies(origin), JSON.stringify({ r: requestId, n: reached })));
+  private reply(origin: string, requestId: string, reached: number, usageReport?: NodeUsageReport): void {
+    const body = usageReport === undefined ? { r: requestId, n: reached } : { r: requestId, n: reached, u: usageReport };
+    void this.link.call((redis) => redis.publish(this.keys.replies(origin), JSON.stringify(body)));
   }
 
   async close(): Promise<void> {
     this.closed = true;
     this.local = null;
+    this.usageReporter = null;
     for (const requestId of [...this.pending.keys()]) this.settle(requestId);
     if (this.subscribed) await this.link.subscriber.unsubscribe().catch(() => undefined);
     this.subscribed = false;

@@ -27,12 +27,12 @@ export class RedisKeys {
     return `${this.prefix}msg:${appId}:${periodStartUnix}`;
   }
 
-  /** Pub/sub: channel messages, presence, direct sends and disconnects for every node. */
+  /** Pub/sub: channel messages, presence, direct sends, disconnects and usage-report requests for every node. */
   get bus(): string {
     return `${this.prefix}bus`;
   }
 
-  /** Pub/sub: answers to one node's direct sends and disconnects. */
+  /** Pub/sub: answers to one node's direct sends, disconnects and usage-report requests. */
   replies(nodeId: string): string {
     return `${this.prefix}reply:${nodeId}`;
   }
