@@ -8,6 +8,7 @@
 //   npm start -- --dev   next dev instead of a build
 //   node scripts/start.mjs --build-only   generate + build web app, relay and web server when needed, then exit (the test runner's first step)
 import { spawn, spawnSync } from "node:child_process";
+import net from "node:net";
 import { createHash, randomBytes } from "node:crypto";
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -20,6 +21,9 @@ const root = path.resolve(import.meta.dirname, "..");
 const bin = (name) => path.join(root, "node_modules", ".bin", name);
 const devMode = process.argv.includes("--dev");
 const buildOnly = process.argv.includes("--build-only");
+// `npm run start:web`: one more web replica for a running Tollgate (same database, Redis and secrets): no
+// database server, migrations, seed or relay of its own.
+const webOnly = process.argv.includes("--web-only");
 
 const portSchema = z.coerce.number().int().min(1).max(65535);
 const launcherEnvSchema = z.object({
@@ -50,7 +54,7 @@ const clusterDir = path.join(dataDir, "postgres");
 const embedded = !config.DATABASE_URL;
 // The well-known local credentials are for the embedded default only: against a real database the
 // admin password must be chosen, and a demo tenant with a known password exists only when asked for.
-if (!embedded && !config.ADMIN_PASSWORD && !buildOnly) {
+if (!embedded && !config.ADMIN_PASSWORD && !buildOnly && !webOnly) {
   console.error("Tollgate cannot start: ADMIN_PASSWORD is required when DATABASE_URL is set (at least 8 characters)");
   process.exit(2);
 }
@@ -115,6 +119,21 @@ function run(command, args, env) {
     throw new Error(`${path.basename(command)} ${args.join(" ")} failed (exit ${result.status})`);
   }
   return result.stdout;
+}
+
+function tcpReachable(host, port) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port, timeout: 1_000 });
+    socket.once("connect", () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+    socket.once("timeout", () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
 }
 
 async function waitForHttp(url, timeoutMs) {
@@ -269,7 +288,13 @@ async function main() {
   let databaseUrl = config.DATABASE_URL;
   const baseEnv = { ...process.env, ...secrets, NEXT_TELEMETRY_DISABLED: "1" };
 
-  if (embedded) {
+  if (embedded && webOnly) {
+    databaseUrl = embeddedDatabaseUrl({ port: config.EMBEDDED_PG_PORT, password: databasePassword });
+    if (!(await tcpReachable("127.0.0.1", config.EMBEDDED_PG_PORT))) {
+      throw new Error(`no embedded PostgreSQL on 127.0.0.1:${config.EMBEDDED_PG_PORT}: start Tollgate with \`npm start\` first, or set DATABASE_URL`);
+    }
+    say(`DATABASE_URL not set: joining the embedded PostgreSQL of the running \`npm start\` (127.0.0.1:${config.EMBEDDED_PG_PORT})`);
+  } else if (embedded) {
     say(`DATABASE_URL not set: starting the embedded PostgreSQL (${path.relative(root, clusterDir)}, 127.0.0.1:${config.EMBEDDED_PG_PORT})`);
     const started = Date.now();
     database = spawnEmbeddedPostgres({ clusterDir, port: config.EMBEDDED_PG_PORT, password: databasePassword, onLine: (line) => log("[db]   ", line), env: baseEnv });
@@ -301,6 +326,17 @@ async function main() {
     ADMIN_PASSWORD: adminPassword,
     SEED_DEMO: seedDemo ? "1" : "0",
   };
+
+  if (webOnly) {
+    // A replica serves the build the running Tollgate serves: rebuilding here would rewrite it under it.
+    if (!existsSync(path.join(root, ".next", "BUILD_ID")) || !existsSync(webServerEntryPoint)) {
+      throw new Error("no web app build yet: start Tollgate with `npm start` (or `node scripts/start.mjs --build-only`) first");
+    }
+    startChild("web", process.execPath, ["--enable-source-maps", webServerEntryPoint], env);
+    await waitForHttp(`http://127.0.0.1:${config.PORT}/api/health`, 60_000);
+    say(`web replica running on port ${config.PORT} (${webUrl}); put it behind the load balancer with the others`);
+    return;
+  }
 
   say("generating the Prisma client");
   run(bin("prisma"), ["generate"], env);
