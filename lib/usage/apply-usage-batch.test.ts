@@ -197,6 +197,7 @@ describe("usage batches", () => {
           peakConcurrent: 40,
           messagesUsed: 100_000,
           nodes: [{ relayId: "r1", measuredAtUnixMs: Date.now(), periodStartUnix, connections: 7, peakConcurrent: 40, unflushed: [] }],
+          allNodesAnswered: true,
         }),
       }) as Partial<RelayClient> as RelayClient;
     const stale = await getAppUsage(database.db, { appId: app.id, relay: relayOn(previousStartUnix) });

@@ -80,6 +80,7 @@ describe("internal endpoints", () => {
           unflushed: [expect.objectContaining({ periodStartUnix: app.period.startUnix, messagesAccepted: 1, deliveredMessages: 1, egressBlocks: 1, connectionMinutes: 2 })],
         },
       ],
+      allNodesAnswered: true,
     });
     // Once the control plane acknowledged them, the counts are its saved totals, no longer the node's.
     await relay.flushUsage();

@@ -80,7 +80,7 @@ export async function startFakeRelay(relaySecret: string): Promise<FakeRelay> {
     if (resource === "stats") {
       const periodStartUnix = await fake.periodStartOf(appId);
       const node = { relayId: "fake-relay", measuredAtUnixMs: Date.now(), periodStartUnix, connections: state.concurrentNow, peakConcurrent: state.concurrentNow, unflushed: [] };
-      return reply(200, { appId, periodStartUnix, concurrentNow: state.concurrentNow, peakConcurrent: state.concurrentNow, messagesUsed: state.messagesUsed, nodes: [node] });
+      return reply(200, { appId, periodStartUnix, concurrentNow: state.concurrentNow, peakConcurrent: state.concurrentNow, messagesUsed: state.messagesUsed, nodes: [node], allNodesAnswered: true });
     }
     if (resource === "channels" && name !== undefined && action === "peers") {
       // Pages like the relay: peerId order, a page after the cursor's peer, a cursor while peers follow.

@@ -257,6 +257,8 @@ export const relayStatsResponseSchema = z.object({
   messagesUsed: count,
   /** Every node that answered within the reply timeout (the answering node first); a node missing here is late. */
   nodes: z.array(nodeUsageReportSchema).min(1).max(LIVE_USAGE_MAX_NODES),
+  /** Every node answered: one the caller knew that is not in `nodes` is gone (stopped, restarted under a new id). */
+  allNodesAnswered: z.boolean(),
 });
 export type RelayStatsResponse = z.infer<typeof relayStatsResponseSchema>;
 /**

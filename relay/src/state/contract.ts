@@ -365,9 +365,10 @@ export function describeStateContract(name: string, createCluster: () => RelaySt
         };
         const [a] = [node("a"), node("b"), node("c")];
         const appId = freshApp();
-        const reports = await a.bus.gatherUsageReports(appId);
+        const { reports, complete } = await a.bus.gatherUsageReports(appId);
         expect(reports.map((report) => report.relayId).sort()).toEqual(["b", "c"]);
         expect(reports.every((report) => report.connections === appId.length)).toBe(true);
+        expect(complete).toBe(true);
       });
 
       it("a closed node no longer receives events", async () => {

@@ -176,10 +176,16 @@ export interface MessageBus {
   reportUsageWith(reporter: (appId: string) => NodeUsageReport): void;
   /**
    * The other nodes' live usage of the app (the control plane's stats call). A node that does not
-   * answer within the reply timeout is left out, as are all of them while they cannot be asked: the
-   * caller keeps its last report and shows it as late.
+   * answer within the reply timeout is left out, as are all of them while they cannot be asked; then
+   * `complete` is false and the caller keeps the missing nodes' last reports (shown as late). When it is
+   * true every node answered, so a node the caller knew and that is not listed is gone.
    */
-  gatherUsageReports(appId: string): Promise<NodeUsageReport[]>;
+  gatherUsageReports(appId: string): Promise<GatheredUsageReports>;
+}
+
+export interface GatheredUsageReports {
+  reports: NodeUsageReport[];
+  complete: boolean;
 }
 
 /** The shared backend cannot carry a request to the other nodes (Redis outage), so "not found" would be a guess. */

@@ -111,7 +111,8 @@ describe("several relay nodes through Redis", () => {
     for (const client of clients.filter((c) => !welcomed(c))) expect(await client.closeCodeWithin()).toBe(CloseCode.OverConcurrentLimit);
     for (const relay of nodes) expect((await stats(relay, app.appId)).concurrentNow).toBe(5);
     // Any node's answer carries every node's live report: each node's own connections add up to the lease count.
-    const reports = (await stats(node(1), app.appId)).nodes;
+    const { nodes: reports, allNodesAnswered } = await stats(node(1), app.appId);
+    expect(allNodesAnswered).toBe(true);
     expect(new Set(reports.map((report) => report.relayId)).size).toBe(3);
     expect(reports.reduce((sum, report) => sum + report.connections, 0)).toBe(5);
     // Freed slots are usable from any node.

@@ -5,6 +5,7 @@ import type {
   ChannelMessageEvent,
   ConnectionLeaseStore,
   DirectEvent,
+  GatheredUsageReports,
   LeaseResult,
   LocalDelivery,
   MessageBus,
@@ -241,8 +242,9 @@ class MemoryMessageBus implements MessageBus {
     this.hub.usageReporters.set(this, reporter);
   }
 
-  async gatherUsageReports(appId: string): Promise<NodeUsageReport[]> {
-    return [...this.hub.usageReporters].filter(([bus]) => bus !== this).map(([, reporter]) => reporter(appId));
+  async gatherUsageReports(appId: string): Promise<GatheredUsageReports> {
+    const reports = [...this.hub.usageReporters].filter(([bus]) => bus !== this).map(([, reporter]) => reporter(appId));
+    return { reports, complete: true };
   }
 }
 

@@ -7,7 +7,7 @@
 // carrying its node's report. During an outage only local delivery happens; a direct send that finds no local peer then
 // fails with an error (the server answers `backend_error`), since the peer may well be on another node.
 import { type NodeUsageReport, nodeUsageReportSchema } from "../../protocol";
-import { type ChannelMessageEvent, type DirectEvent, type LocalDelivery, type MessageBus, OtherNodesUnreachableError, type PresenceEvent } from "../types";
+import { type ChannelMessageEvent, type DirectEvent, type GatheredUsageReports, type LocalDelivery, type MessageBus, OtherNodesUnreachableError, type PresenceEvent } from "../types";
 import { UNAVAILABLE } from "./link";
 import type { RedisLink } from "./link";
 import type { RedisKeys } from "./keys";
@@ -24,9 +24,11 @@ type Envelope =
 interface Replies {
   reached: number;
   usageReports: NodeUsageReport[];
+  /** Every node that listened answered before the timeout. */
+  complete: boolean;
 }
 
-interface PendingRequest extends Replies {
+interface PendingRequest extends Omit<Replies, "complete"> {
   replies: number;
   /** Replies to wait for; null until PUBLISH has answered. */
   expected: number | null;
@@ -151,9 +153,9 @@ export class RedisMessageBus implements MessageBus {
     this.usageReporter = reporter;
   }
 
-  async gatherUsageReports(appId: string): Promise<NodeUsageReport[]> {
+  async gatherUsageReports(appId: string): Promise<GatheredUsageReports> {
     const remote = await this.request((r) => ({ o: this.nodeId, k: "u", r, e: { appId } }));
-    return remote === UNAVAILABLE ? [] : remote.usageReports;
+    return remote === UNAVAILABLE ? { reports: [], complete: false } : { reports: remote.usageReports, complete: remote.complete };
   }
 
   private enqueue(envelope: Envelope): void {
@@ -211,7 +213,7 @@ export class RedisMessageBus implements MessageBus {
     if (!request) return;
     clearTimeout(request.timer);
     this.pending.delete(requestId);
-    request.resolve({ reached: request.reached, usageReports: request.usageReports });
+    request.resolve({ reached: request.reached, usageReports: request.usageReports, complete: request.expected !== null && request.replies >= request.expected });
   }
 
   private onReply(payload: string): void {

@@ -50,8 +50,8 @@ class Delivery implements LocalDelivery {
 
 describe("redis state beyond the contract", () => {
   const clusters: Array<{ close(): Promise<void> }> = [];
-  const cluster = (url = REDIS_URL) => {
-    const created = createRedisStateCluster({ url, keyPrefix: prefix(), timing: fastTiming, cleanUp: true });
+  const cluster = (url = REDIS_URL, keyPrefix = prefix()) => {
+    const created = createRedisStateCluster({ url, keyPrefix, timing: fastTiming, cleanUp: true });
     clusters.push(created);
     return created;
   };
@@ -159,6 +159,28 @@ describe("redis state beyond the contract", () => {
     expect(await first.bus.sendDirect(event)).toBe(3);
     expect(await first.bus.disconnectPeer("app_d", "bob", 4020, "test")).toBe(3);
     expect(await first.bus.sendDirect({ ...event, toPeerId: "nobody" })).toBe(0);
+  });
+
+  it("usage reports: a node that does not answer within the reply timeout is left out, and the answer says so", async () => {
+    const keyPrefix = prefix();
+    const shared = cluster(REDIS_URL, keyPrefix);
+    const [a, b] = ["a", "b"].map((id) => {
+      const node = shared.node(id);
+      node.bus.attach(new Delivery());
+      node.bus.reportUsageWith(() => ({ relayId: id, measuredAtUnixMs: 1, periodStartUnix: 1000, connections: 1, peakConcurrent: 1, unflushed: [] }));
+      return node;
+    });
+    if (!a || !b) throw new Error("no node");
+    await Promise.all([a.ready, b.ready]);
+    expect(await a.bus.gatherUsageReports("app_u")).toEqual({ reports: [expect.objectContaining({ relayId: "b" })], complete: true });
+    // A third listener on the bus that never answers: a node whose event loop is busy.
+    const busy = new Redis(REDIS_URL);
+    try {
+      await busy.subscribe(`${keyPrefix}bus`);
+      expect(await a.bus.gatherUsageReports("app_u")).toEqual({ reports: [expect.objectContaining({ relayId: "b" })], complete: false });
+    } finally {
+      busy.disconnect();
+    }
   });
 });
 
