@@ -26,22 +26,21 @@ class SharedWithLocalFallback implements RateLimiter {
     private readonly local: RateLimiter,
   ) {}
 
-  async take(key: string): Promise<number> {
+  private async either(use: (limiter: RateLimiter) => number | Promise<number>): Promise<number> {
     try {
-      return await this.shared.take(key);
+      return await use(this.shared);
     } catch (error) {
       warnRedisUnavailable(error);
-      return this.local.take(key);
+      return use(this.local);
     }
   }
 
-  async peek(key: string): Promise<number> {
-    try {
-      return await this.shared.peek(key);
-    } catch (error) {
-      warnRedisUnavailable(error);
-      return this.local.peek(key);
-    }
+  take(key: string): Promise<number> {
+    return this.either((limiter) => limiter.take(key));
+  }
+
+  peek(key: string): Promise<number> {
+    return this.either((limiter) => limiter.peek(key));
   }
 }
 
