@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
-import type { RateLimiter, TokenBucketRule } from "./rate-limiter";
+import { createRateLimiter, type RateLimiter, type TokenBucketRule } from "./rate-limiter";
 import { RedisTokenBucketLimiter } from "./redis-rate-limiter";
 import { TokenBucketLimiter } from "./token-bucket-limiter";
 
@@ -68,5 +68,25 @@ describe("the Redis token bucket", () => {
     const replicaB = new RedisTokenBucketLimiter(redis, (subject) => `${prefix}:${subject}`, rule);
     const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 === 0 ? replicaA : replicaB).take("key")));
     expect(answers.filter((wait) => wait === 0)).toHaveLength(10);
+  });
+});
+
+describe("a limiter whose Redis does not answer", () => {
+  it("counts in the process instead of failing the request", async () => {
+    const saved = process.env.REDIS_URL;
+    const globals = globalThis as unknown as { tollgateWebRedis?: unknown };
+    process.env.REDIS_URL = "redis://127.0.0.1:1";
+    globals.tollgateWebRedis = undefined;
+    try {
+      const limiter = createRateLimiter("fallback-test", { burst: 2, refillPerSecond: 0.001 });
+      expect(await limiter.take("k")).toBe(0);
+      expect(await limiter.take("k")).toBe(0);
+      expect(await limiter.take("k")).toBeGreaterThan(0);
+    } finally {
+      (globals.tollgateWebRedis as Redis | undefined)?.disconnect();
+      globals.tollgateWebRedis = undefined;
+      if (saved === undefined) delete process.env.REDIS_URL;
+      else process.env.REDIS_URL = saved;
+    }
   });
 });
