@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { emailAddress } from "@/lib/validation/email";
 import { text } from "@/lib/validation/text";
 import { MIN_PASSWORD_LENGTH } from "@/lib/auth/password";
 
@@ -9,7 +10,7 @@ const newPassword = text()
 export const updateProfileSchema = z
   .object({
     name: text().trim().max(100, "Use at most 100 characters").optional(),
-    email: text().trim().toLowerCase().email("Enter a valid email address").max(254).optional(),
+    email: emailAddress().optional(),
     /** Required to change the email: the address is what a password reset goes to. */
     currentPassword: text().max(200).optional(),
   })
@@ -18,7 +19,7 @@ export type UpdateProfileBody = z.infer<typeof updateProfileSchema>;
 
 export const changePasswordSchema = z.object({ currentPassword: text().min(1, "Enter your current password").max(200), newPassword }).strict();
 
-export const requestPasswordResetSchema = z.object({ email: text().trim().toLowerCase().email("Enter a valid email address").max(254) }).strict();
+export const requestPasswordResetSchema = z.object({ email: emailAddress() }).strict();
 
 export const resetPasswordSchema = z.object({ token: text().trim().min(10, "This reset link is incomplete").max(200), password: newPassword }).strict();
 

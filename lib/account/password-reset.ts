@@ -8,6 +8,7 @@ import { bumpSessionVersion } from "@/lib/auth/session-version";
 import type { Db } from "@/lib/db";
 import type { Mailer } from "@/lib/email/mailer";
 import { DomainError } from "@/lib/errors";
+import { normalizeEmail } from "@/lib/validation/email";
 
 export const PASSWORD_RESET_TTL_MS = 60 * 60_000;
 /**
@@ -21,7 +22,7 @@ const TOKEN_PREFIX = "pwr_";
 export async function requestPasswordReset(db: Db, context: { mailer: Mailer | null; baseUrl: string; now?: Date }, input: { email: string }): Promise<void> {
   if (!context.mailer) throw new DomainError("unavailable", "This server cannot send email (SMTP_URL is not set). Ask your administrator to reset your password.");
   const now = context.now ?? new Date();
-  const email = input.email.trim().toLowerCase();
+  const email = normalizeEmail(input.email);
   const user = await db.user.findUnique({ where: { email }, select: { id: true, email: true } });
   if (!user) return;
   const recentLinks = await db.passwordResetToken.count({ where: { userId: user.id, createdAt: { gt: new Date(now.getTime() - 60 * 60_000) } } });

@@ -1,5 +1,6 @@
 import type { Db } from "@/lib/db";
 import { DomainError } from "@/lib/errors";
+import { normalizeEmail } from "@/lib/validation/email";
 import { hashPassword, verifyPassword } from "./password";
 import { type SignInThrottle, signInThrottle } from "./sign-in-rate-limiter";
 
@@ -31,7 +32,7 @@ export async function authenticate(
   input: { email: string; password: string; ip: string },
   throttle: SignInThrottle = signInThrottle,
 ): Promise<AuthenticatedUser | null> {
-  const email = input.email.trim().toLowerCase();
+  const email = normalizeEmail(input.email);
   const waitSec = await throttle.retryAfterSec(input.ip, email);
   if (waitSec > 0) {
     throw new DomainError("rate_limited", `Too many sign-in attempts. Try again in ${waitSec} s.`, { retryAfterSec: waitSec });

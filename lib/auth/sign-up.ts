@@ -1,5 +1,6 @@
 import type { Db } from "@/lib/db";
 import { DomainError } from "@/lib/errors";
+import { normalizeEmail } from "@/lib/validation/email";
 import { hashPassword } from "./password";
 
 export interface SignUpInput {
@@ -10,9 +11,9 @@ export interface SignUpInput {
   isPlatformAdmin?: boolean;
 }
 
-/** Creates a user and the tenant they own. Emails are stored lower-cased. */
+/** Creates a user and the tenant they own. Emails are stored normalised (lib/validation/email.ts). */
 export async function signUp(db: Db, input: SignUpInput) {
-  const email = input.email.trim().toLowerCase();
+  const email = normalizeEmail(input.email);
   const existing = await db.user.findUnique({ where: { email }, select: { id: true } });
   if (existing) throw new DomainError("conflict", "An account with this email already exists", { field: "email" });
   const passwordHash = await hashPassword(input.password);

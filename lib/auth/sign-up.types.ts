@@ -1,9 +1,10 @@
 import { z } from "zod";
+import { emailAddress } from "@/lib/validation/email";
 import { text } from "@/lib/validation/text";
 import { MIN_PASSWORD_LENGTH } from "./password";
 
 export const signUpSchema = z.object({
-  email: text().trim().email("Enter a valid email address").max(254),
+  email: emailAddress(),
   password: text()
     .min(MIN_PASSWORD_LENGTH, `Use at least ${MIN_PASSWORD_LENGTH} characters`)
     .max(200, "Use at most 200 characters"),

@@ -5,6 +5,7 @@ import { hashOneTimeToken } from "@/lib/auth/one-time-token";
 import type { Db } from "@/lib/db";
 import { DomainError } from "@/lib/errors";
 import type { TenantRole } from "@/lib/tenancy/permissions";
+import { normalizeEmail } from "@/lib/validation/email";
 
 export interface InvitationPreview {
   tenantName: string;
@@ -37,7 +38,7 @@ export async function acceptInvitation(db: Db, input: { actor: Actor & { id: str
   return db.$transaction(async (tx) => {
     const invitation = await tx.invitation.findUnique({ where: { tokenHash }, select: { id: true, tenantId: true, email: true, role: true } });
     if (!invitation) throw unusable();
-    if (invitation.email && invitation.email !== input.actor.email.toLowerCase()) {
+    if (invitation.email && invitation.email !== normalizeEmail(input.actor.email)) {
       throw new DomainError("forbidden", `This invitation is for ${invitation.email}. Sign in with that address to accept it.`);
     }
     const existing = await tx.membership.findUnique({ where: { userId_tenantId: { userId: input.actor.id, tenantId: invitation.tenantId } }, select: { id: true } });

@@ -7,6 +7,7 @@ import type { Db } from "@/lib/db";
 import type { Mailer } from "@/lib/email/mailer";
 import { DomainError, notFound } from "@/lib/errors";
 import type { TenantRole } from "@/lib/tenancy/permissions";
+import { normalizeEmail } from "@/lib/validation/email";
 import { takeInvitationAllowance } from "./invitation-limits";
 import type { InvitationView, IssuedInvitation } from "./team.types";
 
@@ -68,7 +69,7 @@ export async function createInvitation(
   input: { actor: Actor; tenantId: string; email?: string; role: TenantRole },
 ): Promise<IssuedInvitation> {
   const now = context.now ?? new Date();
-  const email = input.email?.trim().toLowerCase() || null;
+  const email = input.email?.trim() ? normalizeEmail(input.email) : null;
   const { token, tokenHash } = newOneTimeToken(TOKEN_PREFIX);
   const expiresAt = new Date(now.getTime() + INVITATION_TTL_MS);
   const { invitation, tenantName } = await db.$transaction(async (tx) => {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { emailAddress } from "@/lib/validation/email";
 import { text } from "@/lib/validation/text";
 import type { Permission, TenantRole } from "@/lib/tenancy/permissions";
 
@@ -7,7 +8,7 @@ const roleSchema = z.enum(["owner", "member"], { message: "Choose owner or membe
 export const createInvitationSchema = z
   .object({
     /** Without an email the invitation is a link anyone signed in may accept once. */
-    email: text().trim().toLowerCase().email("Enter a valid email address").max(254).optional(),
+    email: emailAddress().optional(),
     role: roleSchema.default("member"),
   })
   .strict();

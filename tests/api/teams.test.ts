@@ -4,6 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { POST as acceptRoute } from "@/app/api/invitations/accept/route";
+import { POST as signUpRoute } from "@/app/api/auth/sign-up/route";
 import { POST as signOutEverywhereRoute } from "@/app/api/account/sign-out-everywhere/route";
 import { POST as changePasswordRoute } from "@/app/api/account/password/route";
 import { PATCH as patchAccountRoute } from "@/app/api/account/route";
@@ -26,7 +27,7 @@ import { GET as teamRoute } from "@/app/api/tenants/[tenantId]/route";
 import { POST as transferRoute } from "@/app/api/tenants/[tenantId]/transfer/route";
 import type { AppView } from "@/lib/apps/app.types";
 import { authOptions } from "@/lib/auth/auth-options";
-import type { SessionUser } from "@/lib/auth/authenticate";
+import { authenticate, type SessionUser } from "@/lib/auth/authenticate";
 import { hashPassword, verifyPassword } from "@/lib/auth/password";
 import { refreshSessionClaims, SessionRevokedError } from "@/lib/auth/session-version";
 import type { IssuedInvitation, TeamView } from "@/lib/teams/team.types";
@@ -166,6 +167,29 @@ describe("invitations", () => {
     const list = await invoke<{ activeTenantId: string; tenants: { id: string; role: string }[] }>(listAppsRoute);
     expect(list.body.activeTenantId).toBe(owner.tenantId);
     expect(list.body.tenants).toEqual(expect.arrayContaining([expect.objectContaining({ id: owner.tenantId, role: "owner" })]));
+  });
+
+  it("internationalised addresses: sign-up, sign-in and an invitation accept them, one account however the domain is typed", async () => {
+    const tag = randomUUID().slice(0, 8);
+    const signedUp = await invoke<{ user: { id: string; email: string } }>(signUpRoute, {
+      method: "POST",
+      body: { email: `Jörg.${tag}@Bücher.de`, password: "long-enough-password" },
+    });
+    expect(signedUp.status).toBe(201);
+    expect(signedUp.body.user.email).toBe(`jörg.${tag}@xn--bcher-kva.de`);
+    // Chromium's email input sends the domain in punycode; an API client types it in Unicode: one account.
+    const noThrottle = { retryAfterSec: () => 0, recordFailure: () => undefined, recordSuccess: () => undefined };
+    for (const typed of [`JÖRG.${tag}@bücher.de`, `jörg.${tag}@xn--bcher-kva.de`]) {
+      expect((await authenticate(harness.db, { email: typed, password: "long-enough-password", ip: "203.0.113.9" }, noThrottle))?.id, typed).toBe(signedUp.body.user.id);
+    }
+    expect((await invoke(signUpRoute, { method: "POST", body: { email: `jörg.${tag}@xn--bcher-kva.de`, password: "long-enough-password" } })).status).toBe(409);
+
+    const owner = await createUser(harness.db);
+    const issued = await invite(owner, { email: `jörg.${tag}@BÜCHER.de` });
+    expect(issued.status).toBe(201);
+    expect(issued.body.invitation.email).toBe(signedUp.body.user.email);
+    session.user = { id: signedUp.body.user.id, email: signedUp.body.user.email, name: null, isPlatformAdmin: false };
+    expect((await invoke(acceptRoute, { method: "POST", body: { token: tokenOf(issued.body.link) } })).status).toBe(200);
   });
 
   it("by link: anyone signed in may accept it once; concurrent accepts of one link admit exactly one person", async () => {
