@@ -111,6 +111,9 @@ export async function setAppStatus(db: Db, input: { actor: Actor; appId: string;
     });
     if (input.status === "suspended") {
       await emitAppEvent(tx, { appId: app.id, event: { type: "app.suspended", reason: input.reason ?? null, changeId: randomUUID() } });
+    } else {
+      // A suspension's banner lasts while the suspension does: resuming settles it for the whole team.
+      await tx.appEvent.updateMany({ where: { appId: app.id, type: "app.suspended", readAt: null }, data: { readAt: new Date() } });
     }
     await writeAuditLog(tx, {
       actor: input.actor,

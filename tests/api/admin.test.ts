@@ -9,6 +9,11 @@ import { PATCH as patchPlanRoute } from "@/app/api/admin/plans/[planId]/route";
 import { GET as adminPlansRoute, POST as createPlanRoute } from "@/app/api/admin/plans/route";
 import { GET as tenantsRoute } from "@/app/api/admin/tenants/route";
 import { GET as snapshotRoute } from "@/app/api/internal/relay/snapshot/route";
+import { GET as notificationsRoute } from "@/app/api/notifications/route";
+import { getSuspensionNotice } from "@/lib/apps/suspension-notice";
+import { getServerEnv } from "@/lib/env";
+import type { NotificationView } from "@/lib/notifications/app-event.types";
+import { deliverNotification, deliveryConfigFromEnv } from "@/lib/notifications/deliver-notification";
 import type { AuditEntryView } from "@/lib/audit/list-audit-log.types";
 import type { SessionUser } from "@/lib/auth/authenticate";
 import type { PlanView } from "@/lib/plans/plan.types";
@@ -182,6 +187,30 @@ describe("suspend and resume", () => {
       { action: "app.resume", before: { status: "suspended" }, after: { status: "active" } },
       { action: "app.suspend", after: { status: "suspended", reason: "unpaid" } },
     ]);
+  });
+});
+
+describe("what the team is told of a suspension", () => {
+  it("says whether the suspension was emailed, and its banner ends for everyone when the app is resumed", async () => {
+    const admin = await asAdmin();
+    const { owner, app } = await customerApp();
+    await invoke(suspendRoute, { method: "POST", params: { appId: app.id }, body: { reason: "unpaid" } });
+    expect(await getSuspensionNotice(harness.db, { appId: app.id })).toMatchObject({ reason: "unpaid", email: "sending" });
+    // Without SMTP the email is skipped: the dashboard must not point at it.
+    const delivery = await harness.db.notificationDelivery.findFirstOrThrow({ where: { channel: "email", event: { appId: app.id, type: "app.suspended" } } });
+    await deliverNotification(harness.db, { ...deliveryConfigFromEnv(getServerEnv()), smtpUrl: undefined }, delivery.id);
+    expect(await getSuspensionNotice(harness.db, { appId: app.id })).toMatchObject({ email: "not_sent" });
+
+    const suspensionBanners = async () => {
+      session.user = owner;
+      const listed = await invoke<{ notifications: NotificationView[] }>(notificationsRoute, { path: `/x?appId=${app.id}` });
+      return listed.body.notifications.filter((item) => item.type === "app.suspended" && item.banner && !item.readAt);
+    };
+    expect(await suspensionBanners()).toHaveLength(1);
+    session.user = admin;
+    await invoke(resumeRoute, { method: "POST", params: { appId: app.id } });
+    expect(await suspensionBanners()).toEqual([]);
+    expect(await getSuspensionNotice(harness.db, { appId: app.id })).toBeNull();
   });
 });
 
