@@ -29,8 +29,6 @@ const serverEnvSchema = billingEnvSchema.extend({
   TRUSTED_PROXIES: z.string().default(""),
   /** "off": this web process runs no job queue runner (run `npm run start:worker` processes instead). */
   JOB_RUNNER: z.enum(["on", "off"]).default("on"),
-  /** How often the delivery worker drains the notification outbox. */
-  NOTIFICATION_WORKER_INTERVAL_MS: z.coerce.number().int().min(50).max(600_000).default(2_000),
   /** First retry delay of a failed delivery; each further retry doubles it (capped at one hour). */
   NOTIFICATION_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(30_000),
   /** Tries per delivery before it is marked failed. */

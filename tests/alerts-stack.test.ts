@@ -103,7 +103,7 @@ describe("alerts and spend guardrails, end to end", () => {
       planCacheRefreshMs: PLAN_CACHE_REFRESH_MS,
       usageFlushMs: USAGE_FLUSH_MS,
       // The webhook receiver listens on 127.0.0.1, which webhooks reach only when the operator allows it.
-      env: { SMTP_URL: smtp.url, NOTIFICATION_WORKER_INTERVAL_MS: "200", NOTIFICATION_RETRY_BASE_MS: "200", WEBHOOK_ALLOWED_TARGETS: "127.0.0.1" },
+      env: { SMTP_URL: smtp.url, NOTIFICATION_RETRY_BASE_MS: "200", WEBHOOK_ALLOWED_TARGETS: "127.0.0.1" },
     });
     customer = new SessionClient(stack.webUrl);
     customerEmail = `alerts-${Date.now()}@example.com`;

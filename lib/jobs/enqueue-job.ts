@@ -10,15 +10,21 @@ export interface JobOptions {
   /** One pending job per key: adding again replaces it (its payload and run time). */
   jobKey?: string;
   maxAttempts?: number;
+  /** Jobs of one named queue run one at a time, across all runners. */
+  queueName?: string;
+  /** Lower runs first among due jobs (default 0). */
+  priority?: number;
 }
 
 export async function enqueueJob(db: Db | Prisma.TransactionClient, name: JobNameValue, payload: Record<string, unknown>, options: JobOptions = {}): Promise<void> {
   await db.$executeRaw`SELECT graphile_worker.add_job(
     ${name},
     ${JSON.stringify(payload)}::json,
+    queue_name => ${options.queueName ?? null}::text,
     run_at => ${options.runAt ?? null}::timestamptz,
     max_attempts => ${options.maxAttempts ?? null}::int,
-    job_key => ${options.jobKey ?? null}::text
+    job_key => ${options.jobKey ?? null}::text,
+    priority => ${options.priority ?? null}::int
   )`;
 }
 

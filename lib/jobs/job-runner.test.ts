@@ -1,13 +1,14 @@
 // Clock-driven work runs on the job queue: two `npm run start:worker` processes against one database
 // renew an app exactly once at its period end, with no relay polling and nobody reading anything.
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { changePlan } from "@/lib/billing/change-plan";
 import { TestPaymentProvider } from "@/lib/billing/payment-provider";
 import { setAutoRecharge } from "@/lib/billing/set-auto-recharge";
 import { addMonthsUtc } from "@/lib/periods/billing-period";
-import { createTestApp, createUser, seedPlans } from "@/tests/helpers/fixtures";
+import { createTestApp, createUser, seedPlans, TEST_ENCRYPTION_KEY } from "@/tests/helpers/fixtures";
 import { createTestDatabase, type TestDatabase } from "@/tests/helpers/test-database";
 import { cleanupExpiredLinks } from "./cleanup-expired";
 
@@ -29,7 +30,14 @@ afterAll(async () => {
 function startWorker(): ChildProcess {
   const worker = spawn(path.join(root, "node_modules", ".bin", "tsx"), ["scripts/start-worker.ts"], {
     cwd: root,
-    env: { ...process.env, DATABASE_URL: database.url },
+    // What a worker needs: the database and the secrets (it validates the environment a web replica does).
+    env: {
+      ...process.env,
+      DATABASE_URL: database.url,
+      NEXTAUTH_SECRET: randomBytes(32).toString("base64url"),
+      RELAY_SECRET: randomBytes(32).toString("base64url"),
+      KEY_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   worker.stderr?.on("data", (chunk: Buffer) => process.stderr.write(`[worker] ${chunk.toString()}`));

@@ -8,12 +8,19 @@
 //   cleanup-expired  hourly: expired reset links and invitations (cleanup-expired.ts)
 //   auto-recharge    queued by a usage flush that took a balance to its threshold: the card is charged
 //                    here, not while the relay waits for its batch to be acknowledged
+//   deliver-notification  one try of one notification email or webhook, in its tenant's queue (lib/notifications/queue-delivery.ts)
+//   sweep-deliveries every minute: queues pending deliveries that have no job, frees tenants' queues held by a
+//                    runner that is gone (lib/notifications/sweep-deliveries.ts)
 import type { Task, TaskList } from "graphile-worker";
 import { attemptAutoRecharge } from "@/lib/billing/attempt-auto-recharge";
 import { settlePendingCharges } from "@/lib/billing/charge-card";
 import { getPaymentProvider } from "@/lib/billing/payment-provider";
 import { renewApp, renewDueSubscriptions } from "@/lib/billing/renew-subscription";
 import type { Db } from "@/lib/db";
+import { getServerEnv } from "@/lib/env";
+import { deliveryConfigFromEnv } from "@/lib/notifications/deliver-notification";
+import { DELIVERY_CRONTAB, deliveryTasks } from "@/lib/notifications/delivery-tasks";
+import { DeliveryJob } from "@/lib/notifications/queue-delivery";
 import { cleanupExpiredLinks } from "./cleanup-expired";
 
 export const JobName = {
@@ -22,6 +29,8 @@ export const JobName = {
   settleCharges: "settle-charges",
   cleanupExpired: "cleanup-expired",
   autoRecharge: "auto-recharge",
+  deliverNotification: DeliveryJob.deliver,
+  sweepDeliveries: DeliveryJob.sweep,
 } as const;
 export type JobNameValue = (typeof JobName)[keyof typeof JobName];
 
@@ -32,6 +41,7 @@ export const JOB_CRONTAB = [
   `* * * * * ${JobName.sweepRenewals} ?max=1&jobKey=${JobName.sweepRenewals}`,
   `* * * * * ${JobName.settleCharges} ?max=1&jobKey=${JobName.settleCharges}`,
   `17 * * * * ${JobName.cleanupExpired} ?max=1&jobKey=${JobName.cleanupExpired}`,
+  DELIVERY_CRONTAB,
 ].join("\n");
 
 function appIdOf(payload: unknown): string {
@@ -74,5 +84,6 @@ export function jobTasks(db: Db): TaskList {
     [JobName.settleCharges]: settleCharges,
     [JobName.cleanupExpired]: cleanupExpired,
     [JobName.autoRecharge]: autoRecharge,
+    ...deliveryTasks(db, () => deliveryConfigFromEnv(getServerEnv())),
   };
 }

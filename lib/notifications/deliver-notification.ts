@@ -1,13 +1,17 @@
-// The delivery worker: drains the notification outbox (NotificationDelivery rows written with their
-// event by emit-app-event.ts), so the usage flush path never waits on SMTP or a customer's server.
-// It is a continuous pool: up to `maxInFlight` deliveries run at once, at most `maxInFlightPerTenant`
-// of them for one tenant, and a slot is refilled as soon as it frees (claim-deliveries.ts claims due
-// rows fairly per tenant, with a lease), so no delivery waits for another one's timeout.
-// A failure is retried with exponential backoff; every try is logged with its response code.
+// One try of one outbox row (NotificationDelivery, written with its event by emit-app-event.ts): the
+// `deliver-notification` job (queue-delivery.ts) calls this, so the usage flush path never waits on SMTP
+// or a customer's server. A failure is recorded and its retry queued as a new job after the backoff
+// (retryDelayMs); every try is logged with its response code.
+//
+// A job may run twice (a runner that died is released by the sweep, sweep-deliveries.ts), so the try is
+// claimed first: only a pending row that is due is taken, and taking it moves its next attempt a lease
+// ahead. The lease is renewed while the try runs, however long an email takes, so a live try is never
+// given to anyone else; it lapses only when the runner holding it is gone.
 import type { Db } from "@/lib/db";
+import type { ServerEnv } from "@/lib/env";
 import type { AllowedTargets } from "@/lib/net/allowed-targets";
 import type { ResolveHost } from "@/lib/net/target-policy";
-import { claimDueDeliveries, type ClaimedDelivery } from "./claim-deliveries";
+import { countWaitingDeliveries, queueDelivery } from "./queue-delivery";
 import { sendEmail } from "./send-email";
 import { type AttemptResult, attemptWebhook } from "./send-webhook";
 import { ENDPOINT_GONE_SKIP_REASON } from "./webhook-failure";
@@ -25,17 +29,29 @@ export interface DeliveryConfig {
   allowedWebhookTargets: AllowedTargets;
   /** How webhook hosts are resolved: the system's resolver unless a test resolves names itself. */
   resolveWebhookHost?: ResolveHost;
+  /** How long a try's claim holds without renewal (DELIVERY_LEASE_MS unless a test shortens it). */
+  leaseMs?: number;
 }
 
-/** Deliveries one worker (one web process) runs at once. */
-export const MAX_DELIVERIES_IN_FLIGHT = 32;
-/** Deliveries one tenant may have running in one worker: its dead endpoints hold this many slots at most. */
-export const MAX_DELIVERIES_IN_FLIGHT_PER_TENANT = 4;
+/** The delivery settings of a process, from its validated environment (a web replica's or a worker's). */
+export function deliveryConfigFromEnv(env: ServerEnv): DeliveryConfig {
+  return {
+    smtpUrl: env.SMTP_URL,
+    emailFrom: env.MAIL_FROM,
+    dashboardUrl: env.NEXTAUTH_URL ?? "http://localhost:3000",
+    encryptionKey: env.KEY_ENCRYPTION_KEY,
+    retryBaseMs: env.NOTIFICATION_RETRY_BASE_MS,
+    maxAttempts: env.NOTIFICATION_MAX_ATTEMPTS,
+    webhookTimeoutMs: env.WEBHOOK_TIMEOUT_MS,
+    allowedWebhookTargets: env.WEBHOOK_ALLOWED_TARGETS,
+  };
+}
+
+/** A try's claim on its row: renewed every third of it, so only a runner gone for a whole lease loses it. */
+export const DELIVERY_LEASE_MS = 60_000;
 
 const MAX_RETRY_DELAY_MS = 3_600_000;
 const ERROR_TEXT_MAX = 500;
-/** How long past the request timeout a claimed row stays leased to its worker. */
-const LEASE_MARGIN_MS = 30_000;
 
 /** Delay before try n+1 after n failed tries: base, 2·base, 4·base, … capped at one hour. */
 export function retryDelayMs(failedAttempts: number, baseMs: number): number {
@@ -57,114 +73,75 @@ async function attemptEmail(db: Db, config: DeliveryConfig, event: { appId: stri
   }
 }
 
-async function deliverOne(db: Db, config: DeliveryConfig, deliveryId: string): Promise<void> {
-  const delivery = await db.notificationDelivery.findUnique({ where: { id: deliveryId }, include: { event: true, endpoint: true } });
-  if (!delivery || delivery.status !== "pending") return;
+/** Takes the row for one try if it is pending and due (by the database's clock, which also ran the job). */
+async function claimDelivery(db: Db, deliveryId: string, leaseMs: number): Promise<boolean> {
+  const claimed = await db.$executeRaw`
+    UPDATE "NotificationDelivery" SET "nextAttemptAt" = now() + ${leaseMs} * interval '1 millisecond'
+    WHERE id = ${deliveryId} AND status = 'pending' AND "nextAttemptAt" <= now()`;
+  return claimed === 1;
+}
+
+/** Renews the claim until stopped; stop() waits for a renewal in flight, so none lands after the outcome. */
+function holdLease(db: Db, deliveryId: string, leaseMs: number): { stop(): Promise<void> } {
+  let renewal: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    renewal = db.$executeRaw`
+      UPDATE "NotificationDelivery" SET "nextAttemptAt" = now() + ${leaseMs} * interval '1 millisecond'
+      WHERE id = ${deliveryId} AND status = 'pending'`.catch((error: unknown) =>
+      console.error(JSON.stringify({ level: "error", msg: "notification lease renewal failed", deliveryId, error: error instanceof Error ? error.message : String(error) })),
+    );
+  }, leaseMs / 3);
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await renewal;
+    },
+  };
+}
+
+/** Tries a delivery once and records the outcome; a failure with tries left queues its retry. */
+export async function deliverNotification(db: Db, config: DeliveryConfig, deliveryId: string): Promise<void> {
+  const leaseMs = config.leaseMs ?? DELIVERY_LEASE_MS;
+  if (!(await claimDelivery(db, deliveryId, leaseMs))) return;
+  const lease = holdLease(db, deliveryId, leaseMs);
   const startedAt = Date.now();
   let result: AttemptResult;
-  if (delivery.channel === "email") result = await attemptEmail(db, config, delivery.event);
-  else if (!delivery.endpoint || !delivery.endpoint.enabled) result = { ok: true, skipped: ENDPOINT_GONE_SKIP_REASON };
-  else result = await attemptWebhook(config, delivery.endpoint, delivery.event);
-  const attemptNumber = delivery.attempts + 1;
+  let attempts: number;
+  try {
+    const delivery = await db.notificationDelivery.findUniqueOrThrow({ where: { id: deliveryId }, include: { event: true, endpoint: true } });
+    attempts = delivery.attempts;
+    if (delivery.channel === "email") result = await attemptEmail(db, config, delivery.event);
+    else if (!delivery.endpoint || !delivery.endpoint.enabled) result = { ok: true, skipped: ENDPOINT_GONE_SKIP_REASON };
+    else result = await attemptWebhook(config, delivery.endpoint, delivery.event);
+  } finally {
+    await lease.stop();
+  }
+  const attemptNumber = attempts + 1;
   const error = result.ok ? (result.skipped ?? null) : result.error.slice(0, ERROR_TEXT_MAX);
   const finalFailure = !result.ok && attemptNumber >= config.maxAttempts;
-  await db.$transaction([
-    db.notificationDeliveryAttempt.create({
-      data: { deliveryId, attemptNumber, responseStatus: result.responseStatus ?? null, error, durationMs: Date.now() - startedAt },
-    }),
-    db.notificationDelivery.update({
-      where: { id: deliveryId },
+  const retryAt = result.ok || finalFailure ? null : new Date(Date.now() + retryDelayMs(attemptNumber, config.retryBaseMs));
+  await db.$transaction(async (tx) => {
+    const settled = await tx.notificationDelivery.updateManyAndReturn({
+      where: { id: deliveryId, status: "pending" },
       data: {
         attempts: attemptNumber,
         lastResponseStatus: result.responseStatus ?? null,
         lastError: error,
         status: result.ok ? (result.skipped ? "skipped" : "succeeded") : finalFailure ? "failed" : "pending",
         deliveredAt: result.ok && !result.skipped ? new Date() : null,
-        nextAttemptAt: result.ok || finalFailure ? undefined : new Date(Date.now() + retryDelayMs(attemptNumber, config.retryBaseMs)),
+        ...(retryAt ? { nextAttemptAt: retryAt } : {}),
       },
-    }),
-  ]);
-}
-
-export interface DeliveryWorkerOptions {
-  /** How often the worker looks for due rows while it has free slots and nothing woke it. */
-  intervalMs: number;
-  maxInFlight?: number;
-  maxInFlightPerTenant?: number;
-}
-
-export interface DeliveryWorker {
-  /** Claims nothing more and resolves once the deliveries in flight have settled. */
-  stop(): Promise<void>;
-}
-
-function logError(msg: string, error: unknown): void {
-  console.error(JSON.stringify({ level: "error", msg, error: error instanceof Error ? error.message : String(error) }));
-}
-
-/** Starts the pool: claims due rows every `intervalMs` and whenever a slot frees. */
-export function startDeliveryWorker(db: Db, config: DeliveryConfig, options: DeliveryWorkerOptions): DeliveryWorker {
-  const maxInFlight = options.maxInFlight ?? MAX_DELIVERIES_IN_FLIGHT;
-  const maxInFlightPerTenant = options.maxInFlightPerTenant ?? MAX_DELIVERIES_IN_FLIGHT_PER_TENANT;
-  const inFlightByTenant = new Map<string, number>();
-  const running = new Set<Promise<void>>();
-  let claiming: Promise<void> | undefined;
-  let claimAgain = false;
-  let stopped = false;
-
-  const run = (delivery: ClaimedDelivery) => {
-    inFlightByTenant.set(delivery.tenantId, (inFlightByTenant.get(delivery.tenantId) ?? 0) + 1);
-    const settled = deliverOne(db, config, delivery.id)
-      .catch((error: unknown) => logError("notification delivery failed", error))
-      .finally(() => {
-        const left = (inFlightByTenant.get(delivery.tenantId) ?? 1) - 1;
-        if (left > 0) inFlightByTenant.set(delivery.tenantId, left);
-        else inFlightByTenant.delete(delivery.tenantId);
-        running.delete(settled);
-        fill();
-      });
-    running.add(settled);
-  };
-
-  const claim = async () => {
-    const now = new Date();
-    const claimed = await claimDueDeliveries(db, {
-      now,
-      leaseUntil: new Date(now.getTime() + config.webhookTimeoutMs + LEASE_MARGIN_MS),
-      slots: maxInFlight - running.size,
-      maxInFlightPerTenant,
-      inFlightByTenant,
+      select: { tenantId: true },
     });
-    for (const delivery of claimed) run(delivery);
-  };
-
-  // One claim at a time; slots that free while it runs are claimed right after it.
-  const fill = () => {
-    if (stopped || running.size >= maxInFlight) return;
-    if (claiming) {
-      claimAgain = true;
-      return;
+    // The row went away during the try (its event or endpoint was deleted): nothing left to record.
+    const [row] = settled;
+    if (!row) return;
+    await tx.notificationDeliveryAttempt.create({
+      data: { deliveryId, attemptNumber, responseStatus: result.responseStatus ?? null, error, durationMs: Date.now() - startedAt },
+    });
+    if (retryAt) {
+      const waitingAhead = (await countWaitingDeliveries(tx, row.tenantId)) - 1;
+      await queueDelivery(tx, { id: deliveryId, tenantId: row.tenantId, runAt: retryAt, placeInLine: waitingAhead });
     }
-    claiming = claim()
-      .catch((error: unknown) => logError("notification delivery claim failed", error))
-      .finally(() => {
-        claiming = undefined;
-        if (claimAgain) {
-          claimAgain = false;
-          fill();
-        }
-      });
-  };
-
-  const timer = setInterval(fill, options.intervalMs);
-  timer.unref();
-  fill();
-  return {
-    stop: async () => {
-      stopped = true;
-      clearInterval(timer);
-      await claiming;
-      await Promise.all(running);
-    },
-  };
+  });
 }

@@ -6,12 +6,13 @@
 // the plain client. The event row is inserted with ON CONFLICT DO NOTHING on its dedupe key
 // (app-event.types.ts), so calling it again for the same occasion — a retried request, a second
 // usage flush, two flushes at once — is a no-op returning `emitted: false`. Delivery is never done
-// here: the same transaction writes outbox rows (one email, one per enabled webhook endpoint) that the
-// delivery worker drains, so callers on the usage flush path only pay for two inserts.
+// here: the same transaction writes outbox rows (one email, one per enabled webhook endpoint) and the
+// job that tries each (queue-delivery.ts), so callers on the usage flush path pay for a few inserts only.
 import { randomBytes } from "node:crypto";
 import type { Db, Prisma } from "@/lib/db";
 import { type AppEventInput, dedupeKeyOf } from "./app-event.types";
 import { describeAppEvent } from "./describe-app-event";
+import { countWaitingDeliveries, queueDelivery } from "./queue-delivery";
 
 export interface EmitResult {
   emitted: boolean;
@@ -55,12 +56,17 @@ async function insertEvent(tx: Prisma.TransactionClient, input: { appId: string;
     where: input.event.type === "webhook.test" ? { id: input.event.endpointId, appId: input.appId } : { appId: input.appId, enabled: true },
     select: { id: true },
   });
-  await tx.notificationDelivery.createMany({
+  const waitingAhead = await countWaitingDeliveries(tx, app.tenantId);
+  const deliveries = await tx.notificationDelivery.createManyAndReturn({
     data: [
       ...(input.event.type === "webhook.test" ? [] : [{ eventId: id, tenantId: app.tenantId, channel: "email" as const, nextAttemptAt: input.now }]),
       ...endpoints.map((endpoint) => ({ eventId: id, tenantId: app.tenantId, channel: "webhook" as const, endpointId: endpoint.id, nextAttemptAt: input.now })),
     ],
+    select: { id: true },
   });
+  for (const [index, delivery] of deliveries.entries()) {
+    await queueDelivery(tx, { id: delivery.id, tenantId: app.tenantId, runAt: input.now, placeInLine: waitingAhead + index });
+  }
   return { emitted: true, eventId: id };
 }
 

@@ -1,27 +1,32 @@
-// The delivery worker is fair between tenants: one tenant's backlog against an endpoint that never
-// answers holds at most its in-flight share of the slots, another tenant's event goes out meanwhile,
-// and two workers sharing the outbox never send one delivery twice. Real database, real listeners.
-import { randomUUID } from "node:crypto";
+// Notification delivery is fair between tenants: each tenant's deliveries run one at a time in its own
+// job queue across every runner, so its backlog against an endpoint that never answers holds one slot;
+// another tenant's event goes out meanwhile, first in line even when every slot is taken; and two worker
+// processes sharing the queue never send one delivery twice. Real database, runners and listeners.
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes, randomUUID } from "node:crypto";
+import path from "node:path";
+import type { Runner } from "graphile-worker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrismaClient } from "@/lib/db";
 import { parseAllowedTargets } from "@/lib/net/allowed-targets";
 import { createTestApp, createUser, seedPlans, TEST_ENCRYPTION_KEY } from "@/tests/helpers/fixtures";
-import { startSilentEndpoint } from "@/tests/helpers/silent-endpoint";
+import { startDeliveryRunner } from "@/tests/helpers/delivery-runner";
+import { type SilentEndpoint, startSilentEndpoint } from "@/tests/helpers/silent-endpoint";
 import { createTestDatabase, type TestDatabase } from "@/tests/helpers/test-database";
 import { startWebhookSink, type WebhookSink } from "@/tests/helpers/webhook-sink";
-import { type DeliveryConfig, MAX_DELIVERIES_IN_FLIGHT_PER_TENANT, startDeliveryWorker } from "./deliver-notifications";
+import type { DeliveryConfig } from "./deliver-notification";
 import { emitAppEvent, newEventId } from "./emit-app-event";
 import { WebhookHeader } from "./sign-webhook";
+import { sweepDeliveries } from "./sweep-deliveries";
 import { createWebhookEndpoint } from "./webhook-endpoints";
 
+const root = path.resolve(import.meta.dirname, "..", "..");
 let database: TestDatabase;
 let sink: WebhookSink;
 /** The listeners are on 127.0.0.1, which only the operator's allowlist opens. */
 const allowedTargets = parseAllowedTargets("127.0.0.1");
-/** The production default of NOTIFICATION_WORKER_INTERVAL_MS. */
-const WORKER_INTERVAL_MS = 2_000;
 
-const config: DeliveryConfig = {
+const config = (overrides: Partial<DeliveryConfig> = {}): DeliveryConfig => ({
   emailFrom: "Tollgate <notifications@tollgate.test>",
   dashboardUrl: "http://dashboard.test",
   encryptionKey: TEST_ENCRYPTION_KEY,
@@ -30,7 +35,8 @@ const config: DeliveryConfig = {
   maxAttempts: 3,
   webhookTimeoutMs: 2_500,
   allowedWebhookTargets: allowedTargets,
-};
+  ...overrides,
+});
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -48,12 +54,22 @@ interface Target {
   endpointId: string;
 }
 
-/** A new tenant with one app and one webhook endpoint at `url`. */
-async function tenantWithEndpoint(url: string): Promise<Target> {
+/** A new tenant with one app and one webhook endpoint at each of `urls`. */
+async function tenantWithEndpoints(...urls: string[]): Promise<Target[]> {
   const user = await createUser(database.db);
   const app = await createTestApp(database.db, { tenantId: user.tenantId, planSlug: "starter" });
-  const { endpoint } = await createWebhookEndpoint(database.db, { actor: { id: null }, appId: app.id, endpoint: { url }, encryptionKey: TEST_ENCRYPTION_KEY, allowedTargets });
-  return { tenantId: user.tenantId, appId: app.id, endpointId: endpoint.id };
+  const targets: Target[] = [];
+  for (const url of urls) {
+    const { endpoint } = await createWebhookEndpoint(database.db, { actor: { id: null }, appId: app.id, endpoint: { url }, encryptionKey: TEST_ENCRYPTION_KEY, allowedTargets });
+    targets.push({ tenantId: user.tenantId, appId: app.id, endpointId: endpoint.id });
+  }
+  return targets;
+}
+
+async function tenantWithEndpoint(url: string): Promise<Target> {
+  const [target] = await tenantWithEndpoints(url);
+  if (!target) throw new Error("no endpoint");
+  return target;
 }
 
 /** Queues one test event the way the dashboard does. */
@@ -63,8 +79,12 @@ async function queueTestEvent(target: Target): Promise<string> {
   return eventId;
 }
 
-/** Puts a backlog of `count` due test events for the target's endpoint into the outbox at once (emitting them one by one takes long on a busy machine). */
-async function queueBacklog(target: Target, count: number): Promise<string[]> {
+/**
+ * Writes `count` due test events for the target's endpoint straight into the outbox, as rows written
+ * before deliveries were jobs are (emitting them one by one takes long on a busy machine); the sweep
+ * gives them their jobs.
+ */
+async function writeBacklog(target: Target, count: number): Promise<string[]> {
   const events = Array.from({ length: count }, () => {
     const requestId = randomUUID();
     return {
@@ -97,9 +117,15 @@ function receivedAtMs(eventId: string): number | undefined {
   return sink.requests.find((request) => request.headers[WebhookHeader.eventId] === eventId)?.receivedAtMs;
 }
 
-/** Removes a test's leftover backlog so the next test's worker does not deliver it. */
+/** Removes a test's leftover backlog: its jobs then find no row and end at once. */
 async function forget(targets: Target[]): Promise<void> {
   await database.db.appEvent.deleteMany({ where: { appId: { in: targets.map((target) => target.appId) } } });
+}
+
+async function stopAll(runners: Runner[], endpoints: SilentEndpoint[]): Promise<void> {
+  // The listeners go first: the tries hanging on them end, and the runners stop without waiting for a timeout.
+  for (const endpoint of endpoints) await endpoint.stop();
+  await Promise.all(runners.map((runner) => runner.stop()));
 }
 
 describe("fair delivery", () => {
@@ -107,59 +133,134 @@ describe("fair delivery", () => {
     const dead = await startSilentEndpoint();
     const noisy = await tenantWithEndpoint(dead.url);
     const quiet = await tenantWithEndpoint(sink.url);
-    await queueBacklog(noisy, 1_000);
-    const worker = startDeliveryWorker(database.db, config, { intervalMs: WORKER_INTERVAL_MS });
+    await writeBacklog(noisy, 1_000);
+    expect((await sweepDeliveries(database.db)).requeued).toBe(1_000);
+    // A web replica's runner: 4 jobs at once, looking for due jobs every second.
+    const runner = await startDeliveryRunner(database.db, { connectionString: database.url, config: config() });
     try {
-      await waitFor("the noisy tenant's deliveries to hang", () => dead.open >= MAX_DELIVERIES_IN_FLIGHT_PER_TENANT, 5_000);
+      await waitFor("the noisy tenant's delivery to hang", () => dead.open >= 1, 10_000);
       const eventId = await queueTestEvent(quiet);
       const queuedAtMs = Date.now();
       await waitFor("the quiet tenant's event", () => receivedAtMs(eventId) !== undefined, 10_000);
-      expect((receivedAtMs(eventId) ?? Infinity) - queuedAtMs).toBeLessThan(5_000);
-      expect(dead.maxOpen).toBe(MAX_DELIVERIES_IN_FLIGHT_PER_TENANT);
+      const latencyMs = (receivedAtMs(eventId) ?? Infinity) - queuedAtMs;
+      expect(latencyMs).toBeLessThan(5_000);
+      // The noisy tenant's tries ran one after another: never two at once.
+      expect(dead.maxOpen).toBe(1);
     } finally {
-      await dead.stop();
-      await worker.stop();
+      await stopAll([runner], [dead]);
       await forget([noisy, quiet]);
     }
-  }, 30_000);
+  }, 60_000);
 
-  it("never lets one tenant hold more than its in-flight share, also as slots are refilled after timeouts", async () => {
-    const deadEndpoints = [await startSilentEndpoint(), await startSilentEndpoint()];
-    const noisy = await Promise.all(deadEndpoints.map((dead) => tenantWithEndpoint(dead.url)));
-    for (const target of noisy) await queueBacklog(target, 40);
-    const worker = startDeliveryWorker(database.db, config, { intervalMs: 100 });
-    try {
-      // Three rounds: the first claims, then twice the hung ones time out and their slots are refilled.
-      const rounds = 3 * MAX_DELIVERIES_IN_FLIGHT_PER_TENANT;
-      await waitFor("three rounds of tries", () => deadEndpoints.every((dead) => dead.received >= rounds), 15_000);
-      for (const dead of deadEndpoints) expect(dead.maxOpen).toBe(MAX_DELIVERIES_IN_FLIGHT_PER_TENANT);
-    } finally {
-      for (const dead of deadEndpoints) await dead.stop();
-      await worker.stop();
-      await forget(noisy);
-    }
-  }, 30_000);
-
-  it("two workers on one outbox (two web processes) deliver every event exactly once", async () => {
-    const targets = [await tenantWithEndpoint(sink.url), await tenantWithEndpoint(sink.url), await tenantWithEndpoint(sink.url)];
-    const eventIds = (await Promise.all(targets.map((target) => queueBacklog(target, 60)))).flat();
+  it("runs one tenant's deliveries one at a time across two runners, on all its endpoints, while another tenant's run beside them", async () => {
+    const [deadA, deadB, deadOther] = [await startSilentEndpoint(), await startSilentEndpoint(), await startSilentEndpoint()];
+    if (!deadA || !deadB || !deadOther) throw new Error("no listeners");
+    const noisy = await tenantWithEndpoints(deadA.url, deadB.url);
+    const other = await tenantWithEndpoint(deadOther.url);
+    // The noisy tenant's backlog alternates between its two dead endpoints.
+    for (let round = 0; round < 10; round++) for (const target of noisy) await writeBacklog(target, 1);
+    await writeBacklog(other, 20);
+    await sweepDeliveries(database.db);
+    const fast = config({ webhookTimeoutMs: 1_000 });
     const secondProcessDb = createPrismaClient(database.url);
-    const workers = [startDeliveryWorker(database.db, config, { intervalMs: 10 }), startDeliveryWorker(secondProcessDb, config, { intervalMs: 10 })];
+    const runners = [
+      await startDeliveryRunner(database.db, { connectionString: database.url, config: fast }),
+      await startDeliveryRunner(secondProcessDb, { connectionString: database.url, config: fast }),
+    ];
+    let mostAtOnce = 0;
+    const watch = setInterval(() => {
+      mostAtOnce = Math.max(mostAtOnce, deadA.open + deadB.open);
+    }, 5);
+    try {
+      // Several rounds: a try times out after 1 s and the tenant's next one takes its place.
+      await waitFor("six tries of the noisy tenant", () => deadA.received + deadB.received >= 6, 20_000);
+      expect(mostAtOnce).toBe(1);
+      expect(deadA.received).toBeGreaterThan(0);
+      expect(deadB.received).toBeGreaterThan(0);
+      // The other tenant was served alongside, not after.
+      expect(deadOther.received).toBeGreaterThanOrEqual(4);
+      expect(deadOther.maxOpen).toBe(1);
+    } finally {
+      clearInterval(watch);
+      await stopAll(runners, [deadA, deadB, deadOther]);
+      await secondProcessDb.$disconnect();
+      await forget([...noisy, other]);
+    }
+  }, 60_000);
+
+  it("gives the next free slot to a tenant with nothing waiting when dead endpoints of more tenants than slots hold them all", async () => {
+    const deadEndpoints = [await startSilentEndpoint(), await startSilentEndpoint(), await startSilentEndpoint()];
+    const noisy = await Promise.all(deadEndpoints.map((dead) => tenantWithEndpoint(dead.url)));
+    for (const target of noisy) await writeBacklog(target, 30);
+    await sweepDeliveries(database.db);
+    const quiet = await tenantWithEndpoint(sink.url);
+    const runner = await startDeliveryRunner(database.db, { connectionString: database.url, config: config({ webhookTimeoutMs: 1_500 }), concurrency: 2 });
+    try {
+      await waitFor("both slots to hang", () => deadEndpoints.reduce((open, dead) => open + dead.open, 0) === 2, 10_000);
+      const eventId = await queueTestEvent(quiet);
+      const queuedAtMs = Date.now();
+      // First in line: a slot frees within a timeout, and the quiet tenant goes before the 89 older
+      // deliveries waiting behind the noisy tenants (oldest-first would take 89 × 1.5 s / 2 ≈ 67 s).
+      await waitFor("the quiet tenant's event", () => receivedAtMs(eventId) !== undefined, 15_000);
+      expect((receivedAtMs(eventId) ?? Infinity) - queuedAtMs).toBeLessThan(5_000);
+    } finally {
+      await stopAll([runner], deadEndpoints);
+      await forget([...noisy, quiet]);
+    }
+  }, 60_000);
+});
+
+describe("worker processes", () => {
+  const workers: ChildProcess[] = [];
+  afterAll(async () => {
+    for (const worker of workers) worker.kill("SIGTERM");
+    await Promise.all(workers.map((worker) => new Promise((resolve) => (worker.exitCode !== null ? resolve(null) : worker.once("exit", resolve)))));
+  });
+
+  /** `npm run start:worker` with what a worker needs: the database, the secrets and the delivery settings. */
+  function startWorker(): ChildProcess {
+    const worker = spawn(path.join(root, "node_modules", ".bin", "tsx"), ["scripts/start-worker.ts"], {
+      cwd: root,
+      env: {
+        ...process.env,
+        DATABASE_URL: database.url,
+        NEXTAUTH_SECRET: randomBytes(32).toString("base64url"),
+        RELAY_SECRET: randomBytes(32).toString("base64url"),
+        KEY_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+        WEBHOOK_ALLOWED_TARGETS: "127.0.0.1",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    worker.stderr?.on("data", (chunk: Buffer) => process.stderr.write(`[worker] ${chunk.toString()}`));
+    workers.push(worker);
+    return worker;
+  }
+
+  it("two worker processes on one queue deliver every event exactly once, however often the sweep runs", async () => {
+    const targets = [await tenantWithEndpoint(sink.url), await tenantWithEndpoint(sink.url), await tenantWithEndpoint(sink.url)];
+    const eventIds = (await Promise.all(targets.map((target) => writeBacklog(target, 60)))).flat();
+    startWorker();
+    startWorker();
+    // Sweeps racing each other and the workers: jobs are keyed by delivery, and a try claims its row.
+    let settled = false;
+    const sweeping = (async () => {
+      while (!settled) await Promise.all([sweepDeliveries(database.db), sweepDeliveries(database.db)]);
+    })();
     try {
       await waitFor(
         "every delivery to settle",
         async () => (await database.db.notificationDelivery.count({ where: { eventId: { in: eventIds }, status: "pending" } })) === 0,
-        45_000,
+        60_000,
       );
-      const sent = sink.requests.map((request) => String(request.headers[WebhookHeader.eventId])).filter((id) => eventIds.includes(id));
-      expect(sent).toHaveLength(eventIds.length);
-      expect(new Set(sent).size).toBe(eventIds.length);
-      const attempts = await database.db.notificationDeliveryAttempt.count({ where: { delivery: { eventId: { in: eventIds } } } });
-      expect(attempts).toBe(eventIds.length);
     } finally {
-      await Promise.all(workers.map((worker) => worker.stop()));
-      await secondProcessDb.$disconnect();
-      await forget(targets);
+      settled = true;
+      await sweeping;
     }
-  }, 60_000);
+    const sent = sink.requests.map((request) => String(request.headers[WebhookHeader.eventId])).filter((id) => eventIds.includes(id));
+    expect(sent).toHaveLength(eventIds.length);
+    expect(new Set(sent).size).toBe(eventIds.length);
+    const attempts = await database.db.notificationDeliveryAttempt.count({ where: { delivery: { eventId: { in: eventIds } } } });
+    expect(attempts).toBe(eventIds.length);
+    await forget(targets);
+  }, 90_000);
 });

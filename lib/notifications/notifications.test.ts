@@ -4,9 +4,10 @@ import { addMonthsUtc, billingPeriodAt, toUnixSeconds } from "@/lib/periods/bill
 import { applyUsageBatch } from "@/lib/usage/apply-usage-batch";
 import { createTestApp, createUser, seedPlans, TEST_ENCRYPTION_KEY, usageBatch, usageDelta } from "@/tests/helpers/fixtures";
 import { startSmtpSink, type SmtpSink } from "@/tests/helpers/smtp-sink";
+import { startDeliveryRunner } from "@/tests/helpers/delivery-runner";
 import { createTestDatabase, type TestDatabase } from "@/tests/helpers/test-database";
 import { startWebhookSink, type WebhookSink } from "@/tests/helpers/webhook-sink";
-import { type DeliveryConfig, retryDelayMs, startDeliveryWorker } from "./deliver-notifications";
+import { type DeliveryConfig, retryDelayMs } from "./deliver-notification";
 import { emitAppEvent } from "./emit-app-event";
 import { listNotifications, markNotificationsRead } from "./list-notifications";
 import { verifyWebhookSignature, WebhookHeader } from "./sign-webhook";
@@ -56,9 +57,9 @@ async function newApp(options: { maxMessagesPerPeriod?: number; webhook?: boolea
   return { id: app.id, user, period, periodStartUnix: toUnixSeconds(period.start), webhook, anchor: row.billingAnchor };
 }
 
-/** Runs a delivery worker until every delivery of these events is settled (other tests' rows share the table). */
+/** Runs a job queue runner until every delivery of these events is settled (other tests' rows share the table). */
 async function drain(eventIds: string[], deliveryConfig = config(), timeoutMs = 15_000) {
-  const worker = startDeliveryWorker(database.db, deliveryConfig, { intervalMs: 20 });
+  const runner = await startDeliveryRunner(database.db, { connectionString: database.url, config: deliveryConfig, pollIntervalMs: 50 });
   try {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -68,7 +69,7 @@ async function drain(eventIds: string[], deliveryConfig = config(), timeoutMs = 
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   } finally {
-    await worker.stop();
+    await runner.stop();
   }
 }
 

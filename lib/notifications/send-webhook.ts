@@ -9,7 +9,7 @@ import https from "node:https";
 import { decryptSecret } from "@/lib/keys/key-material";
 import { hostOfUrl } from "@/lib/net/address-policy";
 import { pinnedLookup, resolveAllowedAddresses, resolveWithSystemDns, TargetNotAllowedError } from "@/lib/net/target-policy";
-import type { DeliveryConfig } from "./deliver-notifications";
+import type { DeliveryConfig } from "./deliver-notification";
 import { signWebhookPayload, WebhookHeader } from "./sign-webhook";
 import { type ConnectionStage, failureAtStage, httpStatusFailure, timedOutFailure, WebhookFailure } from "./webhook-failure";
 

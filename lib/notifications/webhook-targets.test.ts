@@ -1,4 +1,4 @@
-// Where a tenant's webhooks may point, through the domain functions and the real delivery worker:
+// Where a tenant's webhooks may point, through the domain functions and the real delivery job:
 // literal internal addresses are refused when the endpoint is added, names resolving to one fail
 // their deliveries, and the delivery log shows only the tenant-facing words for any failure.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -6,9 +6,10 @@ import { DomainError } from "@/lib/errors";
 import { type AllowedTargets, NO_ALLOWED_TARGETS, parseAllowedTargets } from "@/lib/net/allowed-targets";
 import type { ResolveHost } from "@/lib/net/target-policy";
 import { createTestApp, createUser, seedPlans, TEST_ENCRYPTION_KEY } from "@/tests/helpers/fixtures";
+import { startDeliveryRunner } from "@/tests/helpers/delivery-runner";
 import { createTestDatabase, type TestDatabase } from "@/tests/helpers/test-database";
 import { startWebhookSink, type WebhookSink } from "@/tests/helpers/webhook-sink";
-import { type DeliveryConfig, startDeliveryWorker } from "./deliver-notifications";
+import type { DeliveryConfig } from "./deliver-notification";
 import { createWebhookEndpoint, listWebhookDeliveries, sendTestWebhookEvent } from "./webhook-endpoints";
 
 let database: TestDatabase;
@@ -47,9 +48,9 @@ const config = (overrides: Partial<DeliveryConfig> = {}): DeliveryConfig => ({
   ...overrides,
 });
 
-/** Runs a delivery worker until these events' deliveries are settled. */
+/** Runs a job queue runner until these events' deliveries are settled. */
 async function drain(eventIds: string[], deliveryConfig: DeliveryConfig) {
-  const worker = startDeliveryWorker(database.db, deliveryConfig, { intervalMs: 20 });
+  const runner = await startDeliveryRunner(database.db, { connectionString: database.url, config: deliveryConfig, pollIntervalMs: 50 });
   try {
     const deadline = Date.now() + 10_000;
     while ((await database.db.notificationDelivery.count({ where: { eventId: { in: eventIds }, status: "pending" } })) > 0) {
@@ -57,7 +58,7 @@ async function drain(eventIds: string[], deliveryConfig: DeliveryConfig) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   } finally {
-    await worker.stop();
+    await runner.stop();
   }
 }
 

@@ -22,9 +22,10 @@ export interface SmtpSink {
 
 /**
  * `dropDir`: also write every message there as JSON (one file each, in arrival order), for readers in
- * other processes (the Playwright workers: `mailFromDrop`).
+ * other processes (the Playwright workers: `mailFromDrop`). `acceptDelayMs`: a slow server, that keeps
+ * each message (counted on arrival) this long before answering that it accepted it.
  */
-export async function startSmtpSink(options: { dropDir?: string } = {}): Promise<SmtpSink> {
+export async function startSmtpSink(options: { dropDir?: string; acceptDelayMs?: number } = {}): Promise<SmtpSink> {
   if (options.dropDir) mkdirSync(options.dropDir, { recursive: true });
   const messages: ReceivedMail[] = [];
   const waiters: (() => void)[] = [];
@@ -47,7 +48,8 @@ export async function startSmtpSink(options: { dropDir?: string } = {}): Promise
         messages.push(mail);
         if (options.dropDir) writeFileSync(path.join(options.dropDir, `${String(messages.length).padStart(6, "0")}.json`), JSON.stringify(mail));
         for (const wake of waiters.splice(0)) wake();
-        callback();
+        if (options.acceptDelayMs) setTimeout(() => callback(), options.acceptDelayMs);
+        else callback();
       });
     },
   });
