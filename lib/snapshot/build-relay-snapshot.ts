@@ -15,12 +15,18 @@ import { pastDueGraceExpired } from "@/lib/billing/renew-subscription";
 import { effectiveLimits } from "@/lib/plans/effective-limits";
 import { DEFAULT_PLAN_SLUG } from "@/lib/plans/plan-catalog";
 
-export async function buildRelaySnapshot(db: Db, input: { encryptionKey: string; now?: Date }): Promise<Snapshot> {
-  const now = input.now ?? new Date();
+/**
+ * Apps are read a page at a time: Prisma loads each page's relations with one bound parameter per app, and
+ * PostgreSQL refuses a statement with more than 65,535 of them.
+ */
+export const SNAPSHOT_PAGE_SIZE = 10_000;
+
+function appsPage(db: Db, now: Date, afterId: string | null, pageSize: number) {
   // A deleted app leaves the snapshot: relays close its connections and refuse its keys.
-  const apps = await db.app.findMany({
-    where: { deletedAt: null },
+  return db.app.findMany({
+    where: { deletedAt: null, ...(afterId === null ? {} : { id: { gt: afterId } }) },
     orderBy: { id: "asc" },
+    take: pageSize,
     select: {
       id: true,
       status: true,
@@ -40,6 +46,19 @@ export async function buildRelaySnapshot(db: Db, input: { encryptionKey: string;
       subscription: { select: { status: true, graceEndsAt: true } },
     },
   });
+}
+
+export async function buildRelaySnapshot(db: Db, input: { encryptionKey: string; now?: Date; pageSize?: number }): Promise<Snapshot> {
+  const now = input.now ?? new Date();
+  const pageSize = input.pageSize ?? SNAPSHOT_PAGE_SIZE;
+  const apps: Awaited<ReturnType<typeof appsPage>> = [];
+  for (let afterId: string | null = null; ; ) {
+    const page = await appsPage(db, now, afterId, pageSize);
+    apps.push(...page);
+    const last = page.at(-1);
+    if (!last || page.length < pageSize) break;
+    afterId = last.id;
+  }
   // A past-due app whose grace period is over gets Free's limits (live connections stay; new ones follow Free).
   const freePlan = await db.plan.findUnique({ where: { slug: DEFAULT_PLAN_SLUG } });
   const oldestPeriodStart = apps.reduce((oldest, app) => Math.min(oldest, billingPeriodAt(app.billingAnchor, now).start.getTime()), now.getTime());
