@@ -13,6 +13,7 @@ import { PATCH as adminUserRoute } from "@/app/api/admin/users/[userId]/route";
 import { DELETE as deleteAppRoute, GET as getAppRoute, PATCH as patchAppRoute } from "@/app/api/apps/[appId]/route";
 import { PUT as autoRechargeRoute } from "@/app/api/apps/[appId]/billing/auto-recharge/route";
 import { GET as billingRoute } from "@/app/api/apps/[appId]/billing/route";
+import { PUT as spendControlsRoute } from "@/app/api/apps/[appId]/billing/spend-controls/route";
 import { POST as topUpRoute } from "@/app/api/apps/[appId]/billing/top-up/route";
 import { DELETE as revokeKeyRoute } from "@/app/api/apps/[appId]/keys/[keyId]/route";
 import { GET as listKeysRoute, POST as createKeyRoute } from "@/app/api/apps/[appId]/keys/route";
@@ -106,6 +107,7 @@ describe("roles: owner does everything, member uses apps and keys", () => {
       invoke(patchAppRoute, { method: "PATCH", params, body: { name: "x", overagesEnabled: true } }),
       invoke(topUpRoute, { method: "POST", params, body: { amountMinor: 1000, cardNumber: "4242424242424242" } }),
       invoke(autoRechargeRoute, { method: "PUT", params, body: { enabled: false, thresholdMinor: 0, amountMinor: 500 } }),
+      invoke(spendControlsRoute, { method: "PUT", params, body: { monthlySpendCapMinor: 100, autoRechargeMonthlyCeilingMinor: null } }),
       invoke(createAppRoute, { method: "POST", body: { name: "member app", tenantId: owner.tenantId } }),
       invoke(inviteRoute, { method: "POST", params: { tenantId: owner.tenantId }, body: { email: "friend@test.local" } }),
       invoke(changeRoleRoute, { method: "PATCH", params: { tenantId: owner.tenantId, userId: owner.id }, body: { role: "member" } }),
@@ -118,6 +120,7 @@ describe("roles: owner does everything, member uses apps and keys", () => {
     }
     const row = await harness.db.app.findUniqueOrThrow({ where: { id: app.id }, include: { plan: true, billingAccount: true } });
     expect(row).toMatchObject({ deletedAt: null, overagesEnabled: false, plan: { slug: "starter" }, billingAccount: { balanceMinor: 0 } });
+    expect(await harness.db.appSpendControls.count({ where: { appId: app.id } })).toBe(0);
     expect(await harness.db.app.count({ where: { tenantId: owner.tenantId } })).toBe(1);
     expect(await harness.db.membership.findUniqueOrThrow({ where: { userId_tenantId: { userId: owner.id, tenantId: owner.tenantId } } })).toMatchObject({ role: "owner" });
     // The member sees the team but not its pending invitations.
