@@ -15,6 +15,10 @@ export function AuthForm({ mode }: AuthFormProps) {
   const searchParams = useSearchParams();
   const [error, setError] = useState<{ message: string; field?: string } | null>(null);
   const [pending, setPending] = useState(false);
+  // An invitation's sign-in and sign-up links name the invited address and bring the user back to it.
+  const invitedEmail = searchParams.get("email") ?? undefined;
+  const otherModeQuery = new URLSearchParams([...searchParams.entries()].filter(([name]) => name === "callbackUrl" || name === "email")).toString();
+  const otherModeHref = (path: string) => (otherModeQuery ? `${path}?${otherModeQuery}` : path);
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -68,6 +72,7 @@ export function AuthForm({ mode }: AuthFormProps) {
           name="email"
           type="email"
           autoComplete="email"
+          defaultValue={invitedEmail}
           required
           aria-invalid={error?.field === "email"}
           aria-describedby={error?.field === "email" ? "email-error" : undefined}
@@ -108,11 +113,11 @@ export function AuthForm({ mode }: AuthFormProps) {
       <p className="muted">
         {mode === "sign-in" ? (
           <>
-            New here? <Link href="/sign-up">Create an account</Link> · <Link href="/reset-password">Forgot your password?</Link>
+            New here? <Link href={otherModeHref("/sign-up")}>Create an account</Link> · <Link href="/reset-password">Forgot your password?</Link>
           </>
         ) : (
           <>
-            Already have an account? <Link href="/sign-in">Sign in</Link>
+            Already have an account? <Link href={otherModeHref("/sign-in")}>Sign in</Link>
           </>
         )}
       </p>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_AFTER_SIGN_IN, safeCallbackPath, safeRedirectUrl } from "./safe-callback";
+import { DEFAULT_AFTER_SIGN_IN, safeCallbackPath, safeRedirectUrl, signInPathFor } from "./safe-callback";
 
 describe("safeCallbackPath (the sign-in form's callbackUrl)", () => {
   it("keeps same-origin relative paths with their query and hash", () => {
@@ -41,5 +41,16 @@ describe("safeRedirectUrl (next-auth's redirect callback)", () => {
     for (const url of ["https://evil.example/phish", "//evil.example", "/\\evil.example", "http://localhost:3001/apps", "http://localhost:3000.evil.example/"]) {
       expect(safeRedirectUrl(url, base), url).toBe("http://localhost:3000/");
     }
+  });
+});
+
+describe("signInPathFor (where a signed-out visitor of a page is sent)", () => {
+  it("comes back to the page asked for, query included", () => {
+    expect(signInPathFor("/apps/app_1/billing")).toBe("/sign-in?callbackUrl=%2Fapps%2Fapp_1%2Fbilling");
+    expect(signInPathFor("/apps/app_1/billing/invoices?page=2")).toBe(`/sign-in?callbackUrl=${encodeURIComponent("/apps/app_1/billing/invoices?page=2")}`);
+  });
+
+  it("adds nothing for the default page, an unknown path or one that leaves the site", () => {
+    for (const path of [null, undefined, "/", "/apps", "//evil.example", "/\\evil.example", "https://evil.example/x"]) expect(signInPathFor(path)).toBe("/sign-in");
   });
 });

@@ -35,3 +35,12 @@ export function safeRedirectUrl(url: string, baseUrl: string): string {
   }
   return new URL(safeCallbackPath(path, "/"), base).toString();
 }
+
+/** Set by proxy.ts on every page request (never taken from the client): the path and query asked for. */
+export const PAGE_PATH_HEADER = "x-tollgate-page-path";
+
+/** The sign-in page for a signed-out visitor of `requestedPath`, coming back there once signed in. */
+export function signInPathFor(requestedPath: string | null | undefined): string {
+  const back = safeCallbackPath(requestedPath, DEFAULT_AFTER_SIGN_IN);
+  return back === DEFAULT_AFTER_SIGN_IN || back === "/" ? "/sign-in" : `/sign-in?callbackUrl=${encodeURIComponent(back)}`;
+}

@@ -17,6 +17,8 @@ export default async function InvitePage({ params }: { params: Promise<{ token: 
   const { token } = await params;
   const [invitation, user] = await Promise.all([previewInvitation(getDb(), { token }), getSessionUser()]);
   const here = `/invite/${encodeURIComponent(token)}`;
+  // Signing in or up comes back here, with the invited address already filled in.
+  const authQuery = new URLSearchParams({ callbackUrl: here, ...(invitation?.email ? { email: invitation.email } : {}) }).toString();
   return (
     <main className="centered">
       <div className="card auth-card stack">
@@ -41,8 +43,7 @@ export default async function InvitePage({ params }: { params: Promise<{ token: 
               <AcceptInvitationButton token={token} signedInAs={user.email} />
             ) : (
               <p>
-                <Link href={`/sign-in?callbackUrl=${encodeURIComponent(here)}`}>Sign in</Link> or{" "}
-                <Link href={`/sign-up?callbackUrl=${encodeURIComponent(here)}`}>create an account</Link> to accept it.
+                <Link href={`/sign-in?${authQuery}`}>Sign in</Link> or <Link href={`/sign-up?${authQuery}`}>create an account</Link> to accept it.
               </p>
             )}
           </>
