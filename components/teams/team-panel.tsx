@@ -6,6 +6,7 @@ import { apiFetch, fieldError } from "@/components/api";
 import type { Invitation, IssuedInvitation, Member, Team } from "@/components/api-types";
 import { useApps } from "@/components/apps/queries";
 import { formatDate, formatDateTime } from "@/components/format";
+import { inviteButtonLabel } from "@/components/teams/invite-button-label";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { CopyButton } from "@/components/ui/copy-button";
 import { ErrorState } from "@/components/ui/error-state";
@@ -95,7 +96,7 @@ function InviteForm({ team }: { team: Team }) {
       <FormError error={invite.error} shownFields={["email", "role"]} />
       <div className="actions">
         <button type="submit" className="primary" disabled={invite.isPending}>
-          {invite.isPending ? "Inviting…" : email.trim() ? "Send invitation" : "Create invitation link"}
+          {inviteButtonLabel({ email, emailEnabled: team.emailEnabled, pending: invite.isPending })}
         </button>
       </div>
       {issued && <IssuedLink issued={issued} />}

@@ -3,6 +3,7 @@
 // stranger's host. Without NEXTAUTH_URL, links point at the documented default, http://localhost:$PORT.
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { POST as resetRequestRoute } from "@/app/api/auth/password-reset/route";
+import { POST as inviteRoute } from "@/app/api/tenants/[tenantId]/invitations/route";
 import type { SessionUser } from "@/lib/auth/authenticate";
 import { createUser } from "@/tests/helpers/fixtures";
 import { invoke, startRouteHarness, type RouteHarness } from "@/tests/helpers/route-harness";
@@ -38,5 +39,15 @@ describe("links in mail without NEXTAUTH_URL", () => {
     expect(response.status).toBe(202);
     const link = firstLink(await smtp.waitFor(user.email));
     expect(link).toMatch(/^http:\/\/localhost:3456\/reset-password\/pwr_/);
+  });
+
+  it("an invitation created under a stranger's Host links to the dashboard's own address, in the answer and in the mail", async () => {
+    const owner = await createUser(harness.db);
+    const invitee = `invitee-${owner.id}@test.local`;
+    session.user = owner;
+    const issued = await invoke<{ link: string }>(inviteRoute, { method: "POST", path: `http://attacker.example/api/tenants/${owner.tenantId}/invitations`, params: { tenantId: owner.tenantId }, body: { email: invitee } });
+    expect(issued.status).toBe(201);
+    expect(issued.body.link).toMatch(/^http:\/\/localhost:3456\/invite\/inv_/);
+    expect(firstLink(await smtp.waitFor(invitee))).toBe(issued.body.link);
   });
 });
