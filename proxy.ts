@@ -17,7 +17,13 @@ function pagePathOf(request: NextRequest): string {
 
 export function proxy(request: NextRequest): NextResponse {
   const nonce = newScriptNonce();
-  const policy = pageContentSecurityPolicy({ nonce, relayPublicUrl: getServerEnv().RELAY_PUBLIC_URL, development: process.env.NODE_ENV === "development" });
+  const env = getServerEnv();
+  const policy = pageContentSecurityPolicy({
+    nonce,
+    relayPublicUrl: env.RELAY_PUBLIC_URL,
+    development: process.env.NODE_ENV === "development",
+    stripe: env.STRIPE_PUBLISHABLE_KEY !== undefined,
+  });
   const requestHeaders = new Headers(request.headers);
   requestHeaders.set(NONCE_HEADER, nonce);
   // Where a signed-out visitor returns after signing in (requirePageUser); always ours, never the client's.

@@ -1,9 +1,10 @@
 // Server environment, validated once. A missing or invalid variable fails with a message naming it.
 import { z } from "zod";
 import { billingEnvSchema } from "@/lib/billing/billing-config";
+import { requireAllStripeSettingsOrNone, stripeEnvSchema } from "@/lib/billing/stripe-config";
 import { parseAllowedTargets } from "@/lib/net/allowed-targets";
 
-const serverEnvSchema = billingEnvSchema.extend({
+const serverEnvSchema = billingEnvSchema.extend(stripeEnvSchema.shape).extend({
   DATABASE_URL: z.string().url("must be a postgresql:// URL"),
   NEXTAUTH_SECRET: z.string().min(32, "must be at least 32 characters"),
   /** Shared secret of the internal relay API (both directions). */
@@ -47,7 +48,7 @@ const serverEnvSchema = billingEnvSchema.extend({
         return z.NEVER;
       }
     }),
-});
+}).superRefine(requireAllStripeSettingsOrNone);
 
 export type ServerEnv = z.infer<typeof serverEnvSchema>;
 

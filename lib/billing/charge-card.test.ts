@@ -71,6 +71,9 @@ class LockProbingProvider implements PaymentProvider {
     }
     return this.inner.charge(input);
   }
+  refund(input: Parameters<PaymentProvider["refund"]>[0]) {
+    return this.inner.refund(input);
+  }
 }
 
 describe("a card charge", () => {

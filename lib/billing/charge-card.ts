@@ -43,8 +43,10 @@ export function creditReference(idempotencyKey: string): string {
   return `charge:${idempotencyKey}`;
 }
 
-function creditDescription(attempt: PaymentAttempt): string {
-  const last4 = attempt.paymentMethodRef?.slice(-4) ?? "";
+function creditDescription(attempt: PaymentAttempt, storedCard: { paymentMethodRef: string | null; paymentMethodLast4: string | null }): string {
+  // A provider that reports the card's digits (Stripe) has them on the account; the test provider's ref ends with them.
+  const reportedLast4 = storedCard.paymentMethodRef === attempt.paymentMethodRef ? storedCard.paymentMethodLast4 : null;
+  const last4 = reportedLast4 ?? attempt.paymentMethodRef?.slice(-4) ?? "";
   switch (attempt.kind) {
     case "top_up":
       return `Top-up with card ending ${last4}`;
@@ -91,7 +93,10 @@ async function recordOutcome(
             billingAccountId: settled.billingAccountId,
             kind: CREDIT_KIND[settled.kind],
             amountMinor: settled.amountMinor,
-            description: creditDescription(settled),
+            description: creditDescription(
+              settled,
+              await tx.billingAccount.findUniqueOrThrow({ where: { id: settled.billingAccountId }, select: { paymentMethodRef: true, paymentMethodLast4: true } }),
+            ),
             reference: creditReference(settled.idempotencyKey ?? settled.id),
           });
     await onSettled?.(tx, await outcomeOf(tx, settled, false), credit);
@@ -157,6 +162,27 @@ export async function chargeCardOnce(
 
 /** Pending attempts older than this are taken to be abandoned (their process died mid-charge). */
 export const ABANDONED_CHARGE_AFTER_MS = 60_000;
+
+export type AnnouncedOutcome = "settled" | "already_settled" | "in_progress" | "unknown_attempt";
+
+/**
+ * Records an outcome the provider announced on its own (a Stripe webhook) for the attempt with this key,
+ * as the settle job would: the credit is posted by whoever flips the row, so it lands once. An attempt
+ * younger than ABANDONED_CHARGE_AFTER_MS is left to the process charging it (its onSettled — a plan
+ * change, the first card saved — must run): `in_progress` tells the provider to announce it again later.
+ */
+export async function settleAnnouncedCharge(
+  db: Db,
+  input: { idempotencyKey: string; result: ChargeResult; now?: Date },
+): Promise<AnnouncedOutcome> {
+  const attempt = await db.paymentAttempt.findUnique({ where: { idempotencyKey: input.idempotencyKey } });
+  if (!attempt) return "unknown_attempt";
+  if (attempt.status !== "pending") return "already_settled";
+  const now = input.now ?? new Date();
+  if (now.getTime() - attempt.createdAt.getTime() < ABANDONED_CHARGE_AFTER_MS) return "in_progress";
+  const recorded = await recordOutcome(db, attempt, input.result);
+  return recorded.settledNow ? "settled" : "already_settled";
+}
 
 /**
  * The settle job: finishes attempts left pending by a process that stopped between writing the attempt

@@ -6,6 +6,7 @@ import { periodTotals } from "@/lib/usage/period-totals";
 import { paygAllowance } from "./payg-allowance";
 import { describePaymentMethod, TEST_CARDS } from "./payment-provider";
 import { planAtPeriod } from "./plan-prices";
+import { getStripeProvider } from "./stripe-provider";
 import { loadUsageProjection } from "./project-usage-charges";
 import { toLedgerEntryView, toPaymentAttemptView } from "./to-billing-views";
 
@@ -56,6 +57,7 @@ export async function getBilling(db: Db, input: { appId: string; now?: Date }) {
     overagesEnabled: limits.overagesAllowed && app.overagesEnabled,
   });
   const subscription = app.subscription;
+  const stripe = getStripeProvider();
   return {
     balanceMinor: account.balanceMinor,
     currency: "USD",
@@ -64,7 +66,7 @@ export async function getBilling(db: Db, input: { appId: string; now?: Date }) {
       thresholdMinor: account.autoRechargeThresholdMinor,
       amountMinor: account.autoRechargeAmountMinor,
     },
-    paymentMethod: describePaymentMethod(account.paymentMethodRef),
+    paymentMethod: describePaymentMethod(account.paymentMethodRef, { brand: account.paymentMethodBrand, last4: account.paymentMethodLast4 }),
     planFee: {
       monthlyPriceMinor: sheet.monthlyPriceMinor,
       status: subscription?.status ?? "active",
@@ -89,6 +91,8 @@ export async function getBilling(db: Db, input: { appId: string; now?: Date }) {
     projectedCostMinor: projection.projectedMinor,
     projection,
     period: { start: period.start.toISOString(), end: period.end.toISOString() },
-    testCards: TEST_CARDS.map((card) => ({ number: card.number, outcome: card.outcome })),
+    // With Stripe, cards are added in Stripe's card form (Elements) with this key, and test cards do not apply.
+    stripe: stripe ? { publishableKey: stripe.publishableKey } : null,
+    testCards: stripe ? [] : TEST_CARDS.map((card) => ({ number: card.number, outcome: card.outcome })),
   };
 }

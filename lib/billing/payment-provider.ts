@@ -6,6 +6,7 @@
 //   4000000000000341  saved, but every later charge declines (card_declined) — to try failing auto-recharge
 // A card is never stored: only a reference (`pm_test_<last4>`) is.
 import { createHash } from "node:crypto";
+import { getStripeProvider } from "./stripe-provider";
 
 export type SavePaymentMethodResult =
   | { status: "saved"; paymentMethodRef: string; brand: string; last4: string }
@@ -14,6 +15,8 @@ export type SavePaymentMethodResult =
 
 export type ChargeResult = { status: "succeeded"; chargeId: string } | { status: "declined"; declineCode: string; message: string };
 
+export type RefundResult = { status: "refunded"; refundId: string } | { status: "failed"; message: string };
+
 export interface PaymentProvider {
   savePaymentMethod(cardNumber: string): Promise<SavePaymentMethodResult>;
   /**
@@ -21,6 +24,8 @@ export interface PaymentProvider {
    * returns the first outcome (charge-card.ts relies on it to finish a charge a crashed process began).
    */
   charge(input: { paymentMethodRef: string; amountMinor: number; idempotencyKey: string; description: string }): Promise<ChargeResult>;
+  /** Returns money of a succeeded charge to its card; like `charge`, a repeated key gets the first outcome. */
+  refund(input: { chargeId: string; amountMinor: number; idempotencyKey: string }): Promise<RefundResult>;
 }
 
 type TestCardBehaviour = "succeeds" | "declines" | "insufficient_funds" | "charges_decline";
@@ -36,9 +41,16 @@ export function normalizeCardNumber(cardNumber: string): string {
   return cardNumber.replace(/[\s-]/g, "");
 }
 
-export function describePaymentMethod(paymentMethodRef: string | null): { ref: string; brand: string; last4: string } | null {
+/**
+ * The stored card as the dashboard shows it. A provider that reports brand and last digits (Stripe) has
+ * them stored beside the reference; the test provider's reference ends with the card's last digits.
+ */
+export function describePaymentMethod(
+  paymentMethodRef: string | null,
+  reported: { brand: string | null; last4: string | null } = { brand: null, last4: null },
+): { ref: string; brand: string; last4: string } | null {
   if (!paymentMethodRef) return null;
-  return { ref: paymentMethodRef, brand: "visa", last4: paymentMethodRef.slice(-4) };
+  return { ref: paymentMethodRef, brand: reported.brand ?? "visa", last4: reported.last4 ?? paymentMethodRef.slice(-4) };
 }
 
 /**
@@ -69,12 +81,19 @@ export class TestPaymentProvider implements PaymentProvider {
     const chargeId = createHash("sha256").update(`${input.paymentMethodRef}\n${input.idempotencyKey}`).digest("base64url").slice(0, 24);
     return { status: "succeeded", chargeId: `ch_test_${chargeId}` };
   }
+
+  async refund(input: { chargeId: string; amountMinor: number; idempotencyKey: string }): Promise<RefundResult> {
+    if (!input.chargeId.startsWith("ch_test_")) return { status: "failed", message: "No such charge" };
+    if (!Number.isInteger(input.amountMinor) || input.amountMinor <= 0) return { status: "failed", message: "A refund must be a positive amount" };
+    const refundId = createHash("sha256").update(`${input.chargeId}\n${input.idempotencyKey}`).digest("base64url").slice(0, 24);
+    return { status: "refunded", refundId: `re_test_${refundId}` };
+  }
 }
 
 let provider: PaymentProvider | undefined;
 
-/** The process's provider. Only the test provider ships; a real one implements the same interface. */
+/** The process's provider: Stripe when STRIPE_SECRET_KEY is set (stripe-provider.ts), else the test provider. */
 export function getPaymentProvider(): PaymentProvider {
-  provider ??= new TestPaymentProvider();
+  provider ??= getStripeProvider() ?? new TestPaymentProvider();
   return provider;
 }

@@ -14,11 +14,13 @@ export async function setAutoRecharge(
   const account = await db.billingAccount.findUnique({ where: { appId: input.appId } });
   if (!account) throw notFound("Billing account");
   let paymentMethodRef = account.paymentMethodRef;
+  let reported = { brand: account.paymentMethodBrand, last4: account.paymentMethodLast4 };
   if (input.settings.cardNumber) {
     const saved = await provider.savePaymentMethod(input.settings.cardNumber);
     if (saved.status === "invalid") throw new DomainError("unprocessable", saved.message, { field: "cardNumber" });
     if (saved.status === "declined") throw new DomainError("payment_failed", `${saved.message} (${saved.declineCode})`, { field: "cardNumber" });
     paymentMethodRef = saved.paymentMethodRef;
+    reported = { brand: null, last4: null };
   }
   if (input.settings.enabled && !paymentMethodRef) {
     throw new DomainError("unprocessable", "Add a card to turn on auto-recharge", { field: "cardNumber" });
@@ -32,7 +34,8 @@ export async function setAutoRecharge(
         autoRechargeEnabled: after.enabled,
         autoRechargeThresholdMinor: after.thresholdMinor,
         autoRechargeAmountMinor: after.amountMinor,
-        paymentMethodRef,
+        // Only a new card is written: a card saved meanwhile (a Stripe webhook) is not put back.
+        ...(input.settings.cardNumber ? { paymentMethodRef, paymentMethodBrand: null, paymentMethodLast4: null } : {}),
       },
     });
     await writeAuditLog(tx, {
@@ -40,10 +43,10 @@ export async function setAutoRecharge(
       action: "billing.auto_recharge",
       targetType: "app",
       targetId: input.appId,
-      before: { ...before, paymentMethod: describePaymentMethod(account.paymentMethodRef)?.last4 ?? null },
-      after: { ...after, paymentMethod: describePaymentMethod(paymentMethodRef)?.last4 ?? null },
+      before: { ...before, paymentMethod: describePaymentMethod(account.paymentMethodRef, { brand: account.paymentMethodBrand, last4: account.paymentMethodLast4 })?.last4 ?? null },
+      after: { ...after, paymentMethod: describePaymentMethod(paymentMethodRef, reported)?.last4 ?? null },
     });
   });
   notifyRelaysOfChange({ appId: input.appId, kind: "billing" });
-  return { autoRecharge: after, paymentMethod: describePaymentMethod(paymentMethodRef) };
+  return { autoRecharge: after, paymentMethod: describePaymentMethod(paymentMethodRef, reported) };
 }

@@ -19,4 +19,14 @@ describe("pageContentSecurityPolicy", () => {
     expect(policy("https://relay.example.com")).toBe("connect-src 'self'");
     expect(policy("not a url")).toBe("connect-src 'self'");
   });
+
+  it("lets Stripe.js, its API and its card-field frames in only when Stripe is configured", () => {
+    const without = pageContentSecurityPolicy({ nonce: "n", relayPublicUrl: "ws://127.0.0.1:8080", development: false });
+    expect(without).not.toContain("stripe.com");
+    expect(directive(without, "frame-src")).toBeUndefined();
+    const withStripe = pageContentSecurityPolicy({ nonce: "n", relayPublicUrl: "ws://127.0.0.1:8080", development: false, stripe: true });
+    expect(directive(withStripe, "script-src")).toBe("script-src 'self' 'nonce-n' 'strict-dynamic' https://js.stripe.com");
+    expect(directive(withStripe, "connect-src")).toBe("connect-src 'self' ws://127.0.0.1:8080 https://api.stripe.com");
+    expect(directive(withStripe, "frame-src")).toBe("frame-src https://js.stripe.com https://hooks.stripe.com");
+  });
 });

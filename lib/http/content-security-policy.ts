@@ -19,7 +19,17 @@ export interface PagePolicyOptions {
   relayPublicUrl: string;
   /** `next dev` needs eval for React's debugging aids. */
   development: boolean;
+  /** Stripe is configured: the billing page loads Stripe.js, whose card fields are frames on Stripe's origins. */
+  stripe?: boolean;
 }
+
+/** Stripe.js's script and API, and the frames of its card fields and 3-D Secure (Stripe's published CSP list). */
+const STRIPE_SOURCES = {
+  script: "https://js.stripe.com",
+  connect: "https://api.stripe.com",
+  frame: "https://js.stripe.com https://hooks.stripe.com",
+  img: "https://*.stripe.com",
+};
 
 /** The relay's origin as a CSP source (`ws://host:port`), or null when the URL is not one. */
 function relaySource(relayPublicUrl: string): string | null {
@@ -31,16 +41,19 @@ function relaySource(relayPublicUrl: string): string | null {
   }
 }
 
-export function pageContentSecurityPolicy({ nonce, relayPublicUrl, development }: PagePolicyOptions): string {
+export function pageContentSecurityPolicy({ nonce, relayPublicUrl, development, stripe = false }: PagePolicyOptions): string {
   const relay = relaySource(relayPublicUrl);
+  const stripeSource = (kind: keyof typeof STRIPE_SOURCES) => (stripe ? ` ${STRIPE_SOURCES[kind]}` : "");
   return [
     "default-src 'self'",
-    `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${development ? " 'unsafe-eval'" : ""}`,
+    // Browsers that understand 'strict-dynamic' ignore the host: it is for those that do not.
+    `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${development ? " 'unsafe-eval'" : ""}${stripeSource("script")}`,
     // React and the charts set style attributes; styles cannot run code.
     "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
+    `img-src 'self' data: blob:${stripeSource("img")}`,
     "font-src 'self' data:",
-    `connect-src 'self'${relay ? ` ${relay}` : ""}`,
+    `connect-src 'self'${relay ? ` ${relay}` : ""}${stripeSource("connect")}`,
+    ...(stripe ? [`frame-src ${STRIPE_SOURCES.frame}`] : []),
     "object-src 'none'",
     "base-uri 'self'",
     "form-action 'self'",
