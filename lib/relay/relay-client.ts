@@ -16,7 +16,8 @@ import type { z } from "zod";
 import { DomainError, DomainErrorCode } from "@/lib/errors";
 
 export interface RelayClient {
-  stats(appId: string): Promise<z.infer<typeof relayStatsResponseSchema>>;
+  /** Every answering node's live usage of the app; gives up after `timeoutMs` (default 1 s). */
+  stats(appId: string, timeoutMs?: number): Promise<z.infer<typeof relayStatsResponseSchema>>;
   /** One page of the channel's peers (the relay pages too, so neither side holds a whole roster). */
   channelPeers(appId: string, channel: string, page: ChannelPeersQuery): Promise<z.infer<typeof channelPeersResponseSchema>>;
   publish(
@@ -71,8 +72,7 @@ export function createRelayClient(options: { baseUrl: string; relaySecret: strin
   }
 
   return {
-    // Stats only decorate a usage response, so a slow relay gets less patience than a publish does.
-    stats: (appId) => call("GET", RelayInternalPath.stats(appId), relayStatsResponseSchema, undefined, Math.min(options.timeoutMs ?? 3_000, 1_000)),
+    stats: (appId, timeoutMs = 1_000) => call("GET", RelayInternalPath.stats(appId), relayStatsResponseSchema, undefined, timeoutMs),
     channelPeers: (appId, channel, page) => call("GET", RelayInternalPath.channelPeers(appId, channel, page), channelPeersResponseSchema),
     publish: (appId, channel, body) => call("POST", RelayInternalPath.publish(appId, channel), relayPublishResponseSchema, body),
     disconnectPeer: (appId, peerId) => call("DELETE", RelayInternalPath.disconnectPeer(appId, peerId), disconnectPeerResponseSchema),

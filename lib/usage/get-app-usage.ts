@@ -1,73 +1,139 @@
+import { createHash } from "node:crypto";
 import { usageStatus } from "@tollgate/relay/protocol";
 import { paygAllowance } from "@/lib/billing/payg-allowance";
 import { planAtPeriod } from "@/lib/billing/plan-prices";
-import { periodCost } from "@/lib/billing/pricing";
+import { incrementalCostMinor, type PeriodTotals } from "@/lib/billing/pricing";
 import { loadUsageProjection } from "@/lib/billing/project-usage-charges";
+import { chargeWithinCapMinor } from "@/lib/billing/spend-cap";
 import type { Db } from "@/lib/db";
 import { notFound } from "@/lib/errors";
 import { billingPeriodAt, toUnixSeconds } from "@/lib/periods/billing-period";
 import { effectiveLimits } from "@/lib/plans/effective-limits";
-import { type RelayClient, RelayUnknownAppError } from "@/lib/relay/relay-client";
+import { combineReports, type LiveFigures, reportedBatchIds } from "./live-figures";
+import type { LiveUsageSource } from "./live-usage";
+import type { ShownFigures } from "./live-usage.types";
 import { periodTotals } from "./period-totals";
 import type { UsageResponse } from "./usage.types";
 
 /**
- * The relay's live view for `periodStartUnix`; a relay that answers but has not loaded the app yet has
- * nothing live for it. One still counting in another period (it learns of a new period moments after
- * it starts) only tells how many connections are open now.
+ * The period's saved row and which of the reported batches it already contains, read in one snapshot: a
+ * batch applied between two separate reads would be counted twice, or not at all.
  */
-async function liveStats(relay: RelayClient, appId: string, periodStartUnix: number) {
-  try {
-    const stats = await relay.stats(appId);
-    return stats.periodStartUnix === periodStartUnix ? stats : { ...stats, peakConcurrent: stats.concurrentNow, messagesUsed: 0 };
-  } catch (error) {
-    if (error instanceof RelayUnknownAppError) return { appId, concurrentNow: 0, peakConcurrent: 0, messagesUsed: 0 };
-    return null;
-  }
+async function savedUsage(db: Db, appId: string, start: Date, batchIds: string[]) {
+  return db.$transaction(
+    async (tx) => {
+      const row = await tx.usagePeriod.findUnique({ where: { appId_start: { appId, start } } });
+      const applied = batchIds.length === 0 ? [] : await tx.usageBatch.findMany({ where: { id: { in: batchIds } }, select: { id: true } });
+      return { row, appliedBatchIds: new Set(applied.map((batch) => batch.id)) };
+    },
+    { isolationLevel: "RepeatableRead" },
+  );
 }
 
+/** Customers see a relay node by a stable opaque name, not by its host name. */
+function nodeLabel(relayId: string): string {
+  return createHash("sha256").update(relayId).digest("hex").slice(0, 8);
+}
+
+const NO_LIVE_FIGURES: LiveFigures = {
+  concurrentNow: 0,
+  peakConcurrent: 0,
+  unapplied: { messagesAccepted: 0, deliveredMessages: 0, egressBytes: 0, egressBlocks: 0, connectionMinutes: 0, overageMessages: 0, overageConnections: 0, softDrops: 0 },
+  nodes: [],
+};
+
 /**
- * The app's usage this period: counters as of the last relay flush, topped up with the relay's live
- * view (connections now, messages not yet flushed) when a relay answers. A relay that is down or slow
- * only costs the live numbers, never the response.
+ * The app's usage this period: the saved totals (as of the last relay flush) plus what the relay nodes
+ * reported counting since (docs/ARCHITECTURE.md §7, "usage freshness"), so every figure is live. A node
+ * that is slow or down keeps its last report on show, marked late; no figure of the period is ever
+ * shown lower than it was before.
  */
-export async function getAppUsage(db: Db, input: { appId: string; relay: RelayClient | null; now?: Date }): Promise<UsageResponse> {
+export async function getAppUsage(db: Db, input: { appId: string; live: LiveUsageSource | null; now?: Date }): Promise<UsageResponse> {
   const now = input.now ?? new Date();
   const app = await db.app.findUnique({
     where: { id: input.appId },
-    select: { id: true, createdAt: true, overagesEnabled: true, billingAnchor: true, plan: true, override: true, billingAccount: { select: { balanceMinor: true } } },
+    select: {
+      id: true,
+      createdAt: true,
+      overagesEnabled: true,
+      billingAnchor: true,
+      plan: true,
+      override: true,
+      billingAccount: { select: { balanceMinor: true } },
+      spendControls: { select: { monthlySpendCapMinor: true } },
+    },
   });
   if (!app) throw notFound("App");
   const period = billingPeriodAt(app.billingAnchor, now);
-  const [row, live] = await Promise.all([
-    db.usagePeriod.findUnique({ where: { appId_start: { appId: app.id, start: period.start } } }),
-    input.relay ? liveStats(input.relay, app.id, toUnixSeconds(period.start)) : Promise.resolve(null),
-  ]);
-  const limits = effectiveLimits(app.plan, app.override);
-  const totals = periodTotals(row);
-  const concurrentNow = live?.concurrentNow ?? 0;
-  const peakConcurrent = Math.max(row?.peakConcurrent ?? 0, live?.peakConcurrent ?? 0);
-  const messagesUsed = Math.max(Number(row?.messagesUsed ?? 0), live?.messagesUsed ?? 0);
+  const periodStartUnix = toUnixSeconds(period.start);
+  const periodEndUnix = toUnixSeconds(period.end);
+  const read = input.live ? await input.live.read(app.id) : null;
+  const { row, appliedBatchIds } = await savedUsage(db, app.id, period.start, read ? reportedBatchIds(read.reports, periodStartUnix) : []);
+  const live = read && input.live ? combineReports(read.reports, { periodStartUnix, appliedBatchIds, nowMs: read.atMs, lateAfterMs: input.live.timing.lateAfterMs }) : NO_LIVE_FIGURES;
+
+  const saved = periodTotals(row);
+  const liveTotals: PeriodTotals = {
+    overageMessages: saved.overageMessages + BigInt(live.unapplied.overageMessages),
+    overageConnections: saved.overageConnections + live.unapplied.overageConnections,
+    connectionMinutes: saved.connectionMinutes + BigInt(live.unapplied.connectionMinutes),
+    deliveredMessages: saved.deliveredMessages + BigInt(live.unapplied.deliveredMessages),
+    egressBlocks: saved.egressBlocks + BigInt(live.unapplied.egressBlocks),
+  };
   const sheet = await planAtPeriod(db, app.plan, period.start);
+  const savedCostMinor = row?.overageCostMinor ?? 0;
+  // What the next flushes will charge for the unapplied counts, priced as applying them will (spend cap included).
+  const pendingCostMinor = chargeWithinCapMinor({
+    chargeMinor: incrementalCostMinor(sheet, saved, liveTotals),
+    capMinor: app.spendControls?.monthlySpendCapMinor ?? null,
+    spentMinor: savedCostMinor,
+  });
+  const figures: ShownFigures = {
+    messagesUsed: Number(row?.messagesUsed ?? 0) + live.unapplied.messagesAccepted,
+    peakConcurrent: Math.max(row?.peakConcurrent ?? 0, live.peakConcurrent, live.concurrentNow),
+    deliveredMessages: Number(liveTotals.deliveredMessages),
+    egressBytes: Number(row?.egressBytes ?? 0) + live.unapplied.egressBytes,
+    egressBlocks: Number(liveTotals.egressBlocks),
+    connectionMinutes: Number(liveTotals.connectionMinutes),
+    overageMessages: Number(liveTotals.overageMessages),
+    overageConnections: liveTotals.overageConnections,
+    softDrops: Number(row?.softDrops ?? 0) + live.unapplied.softDrops,
+    overageCostMinor: savedCostMinor + pendingCostMinor,
+  };
+  const shown = input.live ? await input.live.raiseShown(app.id, { startUnix: periodStartUnix, endUnix: periodEndUnix }, figures) : figures;
+
+  const limits = effectiveLimits(app.plan, app.override);
   const projection = await loadUsageProjection(db, {
     appId: app.id,
     appCreatedAt: app.createdAt,
     sheet,
-    totals: { ...totals, messagesUsed: row?.messagesUsed ?? BigInt(0), egressBytes: row?.egressBytes ?? BigInt(0) },
+    totals: {
+      overageMessages: BigInt(shown.overageMessages),
+      overageConnections: shown.overageConnections,
+      connectionMinutes: BigInt(shown.connectionMinutes),
+      deliveredMessages: BigInt(shown.deliveredMessages),
+      egressBlocks: BigInt(shown.egressBlocks),
+      messagesUsed: BigInt(shown.messagesUsed),
+      egressBytes: BigInt(shown.egressBytes),
+    },
     period,
     now,
     maxMessagesPerPeriod: limits.maxMessagesPerPeriod,
     overagesEnabled: limits.overagesAllowed && app.overagesEnabled,
   });
+
+  const atMs = read?.atMs ?? now.getTime();
+  const stale = live.nodes.some((node) => node.late) || (live.nodes.length === 0 && !read?.relayAnswered);
+  // The figures are as old as the oldest report in them; with none, as old as the saved totals.
+  const measuredAtMs = live.nodes.length > 0 ? Math.min(...live.nodes.map((node) => node.receivedAtMs)) : read?.relayAnswered ? atMs : (row?.updatedAt.getTime() ?? atMs);
   return {
     appId: app.id,
-    periodStartUnix: toUnixSeconds(period.start),
-    periodEndUnix: toUnixSeconds(period.end),
-    concurrentNow,
-    peakConcurrent,
-    messagesUsed,
-    overageMessages: Number(totals.overageMessages),
-    overageConnections: totals.overageConnections,
+    periodStartUnix,
+    periodEndUnix,
+    concurrentNow: live.concurrentNow,
+    peakConcurrent: shown.peakConcurrent,
+    messagesUsed: shown.messagesUsed,
+    overageMessages: shown.overageMessages,
+    overageConnections: shown.overageConnections,
     plan: {
       name: app.plan.name,
       kind: app.plan.kind,
@@ -77,17 +143,24 @@ export async function getAppUsage(db: Db, input: { appId: string; relay: RelayCl
       overagesEnabled: limits.overagesAllowed && app.overagesEnabled,
     },
     status: {
-      connections: usageStatus(concurrentNow, limits.maxConcurrentConnections),
-      messages: usageStatus(messagesUsed, limits.maxMessagesPerPeriod),
+      connections: usageStatus(live.concurrentNow, limits.maxConcurrentConnections),
+      messages: usageStatus(shown.messagesUsed, limits.maxMessagesPerPeriod),
     },
-    deliveredMessages: Number(totals.deliveredMessages),
-    egressBytes: Number(row?.egressBytes ?? 0),
-    connectionMinutes: Number(totals.connectionMinutes),
-    softDrops: Number(row?.softDrops ?? 0),
-    allowance: paygAllowance(sheet, row),
-    overageCostMinor: row?.overageCostMinor ?? periodCost(sheet, totals).totalMinor,
+    deliveredMessages: shown.deliveredMessages,
+    egressBytes: shown.egressBytes,
+    connectionMinutes: shown.connectionMinutes,
+    softDrops: shown.softDrops,
+    allowance: paygAllowance(sheet, {
+      connectionMinutes: BigInt(shown.connectionMinutes),
+      deliveredMessages: BigInt(shown.deliveredMessages),
+      egressBlocks: BigInt(shown.egressBlocks),
+    }),
+    overageCostMinor: shown.overageCostMinor,
     projectedCostMinor: projection.projectedMinor,
     balanceMinor: app.billingAccount?.balanceMinor ?? 0,
-    relayReachable: live !== null,
+    measuredAt: new Date(measuredAtMs).toISOString(),
+    stale,
+    relayNodes: live.nodes.map((node) => ({ node: nodeLabel(node.relayId), measuredAt: new Date(node.receivedAtMs).toISOString(), stale: node.late })),
+    relayReachable: !stale,
   };
 }

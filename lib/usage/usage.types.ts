@@ -37,7 +37,21 @@ export const usageResponseSchema = z.object({
   overageCostMinor: count.describe("Usage charges so far this period: overage on capped plans, usage beyond the free allowance on pay as you go"),
   projectedCostMinor: count,
   balanceMinor: z.number().int(),
-  /** false when no relay answered: concurrentNow is then 0 and the numbers are as of the last flush. */
+  measuredAt: responseText().describe(
+    "When the live figures were measured (ISO 8601): the oldest relay node's last report; the saved totals' time when no relay has reported",
+  ),
+  stale: z.boolean().describe("A relay node's figures are late: its last report is older than 5 s (figures stay at what it last reported, never lower)"),
+  relayNodes: z
+    .array(
+      z.object({
+        node: responseText().describe("A relay node's stable opaque name"),
+        measuredAt: responseText().describe("When its last report arrived (ISO 8601)"),
+        stale: z.boolean(),
+      }),
+    )
+    .max(256)
+    .describe("Each relay node whose figures are included, with its freshness"),
+  /** The opposite of `stale`, kept for clients written before it. */
   relayReachable: z.boolean(),
 });
 export type UsageResponse = z.infer<typeof usageResponseSchema>;

@@ -97,6 +97,8 @@ export function buildOpenApiDocument(serverUrl: string) {
         get: {
           operationId: "getUsage",
           summary: "Usage of the key's app this billing period",
+          description:
+            "Live figures: the saved totals plus what the relay nodes counted since the last usage flush. Within a period no counter is answered lower than before (concurrentNow is a gauge). measuredAt dates the figures; stale is true while a relay node's figures are late (older than 5 s), which then stay at its last report.",
           responses: { "200": { description: "Usage", ...jsonContent({ $ref: "#/components/schemas/Usage" }) }, ...errors(401, 429, 503) },
         },
       },

@@ -11,7 +11,7 @@ import { GET as usageRoute } from "@/app/v1/usage/route";
 import { createApiKey } from "@/lib/keys/create-api-key";
 import { revokeApiKey, rollApiKey } from "@/lib/keys/manage-api-keys";
 import { createTestApp, createUser, TEST_ENCRYPTION_KEY } from "@/tests/helpers/fixtures";
-import { invoke, startRouteHarness, type RouteHarness } from "@/tests/helpers/route-harness";
+import { invoke, startRouteHarness, type RouteHarness, unflushedUsage } from "@/tests/helpers/route-harness";
 
 let harness: RouteHarness;
 const RATE_LIMIT_PER_SECOND = 5;
@@ -162,10 +162,10 @@ describe("GET /v1/usage", () => {
   it("happy: the PROTOCOL fields plus Tollgate's additions, live numbers from the relay", async () => {
     const { app, auth } = await newKey({ planSlug: "starter" });
     harness.relay.state.concurrentNow = 80;
-    harness.relay.state.messagesUsed = 12;
+    harness.relay.state.unflushed = [{ ...unflushedUsage(await harness.relay.periodStartOf(app.id)), messagesAccepted: 12 }];
     const res = await invoke(usageRoute, { headers: auth });
     harness.relay.state.concurrentNow = 0;
-    harness.relay.state.messagesUsed = 0;
+    harness.relay.state.unflushed = [];
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
       appId: app.id,
@@ -181,9 +181,12 @@ describe("GET /v1/usage", () => {
       connectionMinutes: 0,
       overageCostMinor: 0,
       balanceMinor: 0,
+      stale: false,
+      relayNodes: [{ node: expect.any(String), measuredAt: res.body.measuredAt, stale: false }],
       relayReachable: true,
     });
     expect(res.body.periodEndUnix).toBeGreaterThan(res.body.periodStartUnix as number);
+    expect(Math.abs(Date.now() - Date.parse(res.body.measuredAt as string))).toBeLessThan(5_000);
   });
 
   it("degrades gracefully when the relay is down", async () => {

@@ -13,6 +13,7 @@ import {
   type PlanChangeNotice,
   planChangeNoticeSchema,
   RelayInternalPath,
+  type UnflushedUsage,
 } from "@tollgate/relay/protocol";
 import type { Db } from "@/lib/db";
 import { billingPeriodAt, toUnixSeconds } from "@/lib/periods/billing-period";
@@ -34,25 +35,49 @@ export interface FakeRelay {
   periodStartOf: (appId: string) => Promise<number>;
   state: {
     down: boolean;
+    /** Stats requests get no answer (a relay too busy to answer); the caller's timeout ends them. */
+    statsStalled: boolean;
     concurrentNow: number;
-    messagesUsed: number;
+    /** What the fake node reports as counted but not yet flushed. */
+    unflushed: UnflushedUsage[];
     quotaExhausted: boolean;
     peers: Record<string, { peerId: string; metadata?: Record<string, unknown> }[]>;
     unknownApps: Set<string>;
   };
+  /** Stats requests open right now, and the most that were open at once. */
+  statsInFlight: { now: number; max: number };
   stop(): Promise<void>;
+}
+
+/** A usage batch a fake node reports as not yet flushed, all counts 0 unless given. */
+export function unflushedUsage(periodStartUnix: number, counts: Partial<UnflushedUsage> = {}): UnflushedUsage {
+  return {
+    batchId: `ub_${randomBytes(8).toString("hex")}`,
+    periodStartUnix,
+    messagesAccepted: 0,
+    deliveredMessages: 0,
+    egressBytes: 0,
+    egressBlocks: 0,
+    connectionMinutes: 0,
+    peakConcurrent: 0,
+    overageMessages: 0,
+    overageConnections: 0,
+    softDrops: 0,
+    ...counts,
+  };
 }
 
 /** Implements RelayInternalPath the way relay/src/http-routes.ts does, with canned live state. */
 export async function startFakeRelay(relaySecret: string): Promise<FakeRelay> {
   const calls: FakeRelayCall[] = [];
-  const state: FakeRelay["state"] = { down: false, concurrentNow: 0, messagesUsed: 0, quotaExhausted: false, peers: {}, unknownApps: new Set() };
+  const state: FakeRelay["state"] = { down: false, statsStalled: false, concurrentNow: 0, unflushed: [], quotaExhausted: false, peers: {}, unknownApps: new Set() };
   const fake: FakeRelay = {
     url: "",
     calls,
     planChangeNotices: [],
     periodStartOf: async () => 0,
     state,
+    statsInFlight: { now: 0, max: 0 },
     stop: () => new Promise((resolve) => server.close(() => resolve())),
   };
   const server = http.createServer(async (req, res) => {
@@ -78,9 +103,14 @@ export async function startFakeRelay(relaySecret: string): Promise<FakeRelay> {
     const [, , appId = "", resource, name, action] = segments;
     if (state.unknownApps.has(appId)) return reply(404, { error: InternalApiError.UnknownApp, message: "unknown app" });
     if (resource === "stats") {
+      fake.statsInFlight.now += 1;
+      fake.statsInFlight.max = Math.max(fake.statsInFlight.max, fake.statsInFlight.now);
+      res.once("close", () => (fake.statsInFlight.now -= 1));
+      if (state.statsStalled) return;
       const periodStartUnix = await fake.periodStartOf(appId);
-      const node = { relayId: "fake-relay", measuredAtUnixMs: Date.now(), periodStartUnix, connections: state.concurrentNow, peakConcurrent: state.concurrentNow, unflushed: [] };
-      return reply(200, { appId, periodStartUnix, concurrentNow: state.concurrentNow, peakConcurrent: state.concurrentNow, messagesUsed: state.messagesUsed, nodes: [node], allNodesAnswered: true });
+      const node = { relayId: "fake-relay", measuredAtUnixMs: Date.now(), periodStartUnix, connections: state.concurrentNow, peakConcurrent: state.concurrentNow, unflushed: state.unflushed };
+      const messagesUsed = state.unflushed.reduce((sum, usage) => sum + usage.messagesAccepted, 0);
+      return reply(200, { appId, periodStartUnix, concurrentNow: state.concurrentNow, peakConcurrent: state.concurrentNow, messagesUsed, nodes: [node], allNodesAnswered: true });
     }
     if (resource === "channels" && name !== undefined && action === "peers") {
       // Pages like the relay: peerId order, a page after the cursor's peer, a cursor while peers follow.

@@ -2,9 +2,9 @@
 import { NextResponse } from "next/server";
 import { getDb } from "@/lib/db";
 import { withApiKey } from "@/lib/http/with-api-key";
-import { getRelayClient } from "@/lib/relay/get-relay-client";
 import { getAppUsage } from "@/lib/usage/get-app-usage";
+import { getLiveUsageSource } from "@/lib/usage/live-usage";
 
 export const dynamic = "force-dynamic";
 
-export const GET = withApiKey(async ({ key }) => NextResponse.json(await getAppUsage(getDb(), { appId: key.appId, relay: getRelayClient() })));
+export const GET = withApiKey(async ({ key }) => NextResponse.json(await getAppUsage(getDb(), { appId: key.appId, live: getLiveUsageSource() })));

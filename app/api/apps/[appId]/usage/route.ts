@@ -2,11 +2,11 @@
 import { NextResponse } from "next/server";
 import { getDb } from "@/lib/db";
 import { withAppAccess } from "@/lib/http/with-app-access";
-import { getRelayClient } from "@/lib/relay/get-relay-client";
 import { getAppUsage } from "@/lib/usage/get-app-usage";
+import { getLiveUsageSource } from "@/lib/usage/live-usage";
 
 export const dynamic = "force-dynamic";
 
 export const GET = withAppAccess<{ appId: string }>(async ({ access: { appId } }) => {
-  return NextResponse.json(await getAppUsage(getDb(), { appId, relay: getRelayClient() }));
+  return NextResponse.json(await getAppUsage(getDb(), { appId, live: getLiveUsageSource() }));
 }, { permissions: ["usage.read"] });

@@ -2,12 +2,12 @@
 import { NextResponse } from "next/server";
 import { getDb } from "@/lib/db";
 import { withSession } from "@/lib/http/with-session";
-import { getRelayClient } from "@/lib/relay/get-relay-client";
 import { getAppUsage } from "@/lib/usage/get-app-usage";
+import { getLiveUsageSource } from "@/lib/usage/live-usage";
 
 export const dynamic = "force-dynamic";
 
 export const GET = withSession<{ appId: string }>(
-  async ({ params }) => NextResponse.json(await getAppUsage(getDb(), { appId: params.appId, relay: getRelayClient() })),
+  async ({ params }) => NextResponse.json(await getAppUsage(getDb(), { appId: params.appId, live: getLiveUsageSource() })),
   { requireAdmin: true },
 );
