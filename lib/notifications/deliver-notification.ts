@@ -73,11 +73,14 @@ async function attemptEmail(db: Db, config: DeliveryConfig, event: { appId: stri
   }
 }
 
-/** Takes the row for one try if it is pending and due (by the database's clock, which also ran the job). */
+/**
+ * Takes the row for one try if it is pending and due, by the database's clock (the one that ran the job;
+ * the column holds UTC without a zone, as Prisma writes it).
+ */
 async function claimDelivery(db: Db, deliveryId: string, leaseMs: number): Promise<boolean> {
   const claimed = await db.$executeRaw`
-    UPDATE "NotificationDelivery" SET "nextAttemptAt" = now() + ${leaseMs} * interval '1 millisecond'
-    WHERE id = ${deliveryId} AND status = 'pending' AND "nextAttemptAt" <= now()`;
+    UPDATE "NotificationDelivery" SET "nextAttemptAt" = (now() AT TIME ZONE 'UTC') + ${leaseMs} * interval '1 millisecond'
+    WHERE id = ${deliveryId} AND status = 'pending' AND "nextAttemptAt" <= (now() AT TIME ZONE 'UTC')`;
   return claimed === 1;
 }
 
@@ -86,7 +89,7 @@ function holdLease(db: Db, deliveryId: string, leaseMs: number): { stop(): Promi
   let renewal: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
     renewal = db.$executeRaw`
-      UPDATE "NotificationDelivery" SET "nextAttemptAt" = now() + ${leaseMs} * interval '1 millisecond'
+      UPDATE "NotificationDelivery" SET "nextAttemptAt" = (now() AT TIME ZONE 'UTC') + ${leaseMs} * interval '1 millisecond'
       WHERE id = ${deliveryId} AND status = 'pending'`.catch((error: unknown) =>
       console.error(JSON.stringify({ level: "error", msg: "notification lease renewal failed", deliveryId, error: error instanceof Error ? error.message : String(error) })),
     );

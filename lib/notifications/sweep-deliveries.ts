@@ -30,11 +30,11 @@ export async function sweepDeliveries(db: Db, options: { leaseMs?: number } = {}
   const dead = await db.$queryRaw<{ id: bigint; lockedBy: string | null }[]>`
     SELECT jobs.id, jobs.locked_by AS "lockedBy"
     FROM graphile_worker.jobs AS jobs
-    LEFT JOIN "NotificationDelivery" AS delivery ON delivery.id = substring(jobs.key FROM ${keyPrefix.length + 1})
+    LEFT JOIN "NotificationDelivery" AS delivery ON delivery.id = substring(jobs.key FROM ${keyPrefix.length + 1}::int)
     WHERE jobs.task_identifier = ${DeliveryJob.deliver} AND (
       (jobs.locked_at IS NULL AND jobs.attempts >= jobs.max_attempts)
       OR (jobs.locked_at < now() - ${leaseMs} * interval '1 millisecond'
-        AND NOT COALESCE(delivery.status = 'pending' AND delivery."nextAttemptAt" > now(), false))
+        AND NOT COALESCE(delivery.status = 'pending' AND delivery."nextAttemptAt" > (now() AT TIME ZONE 'UTC'), false))
     )`;
   const goneRunners = [...new Set(dead.flatMap((job) => (job.lockedBy ? [job.lockedBy] : [])))];
   if (goneRunners.length > 0) await db.$executeRaw`SELECT graphile_worker.force_unlock_workers(${goneRunners}::text[])`;
