@@ -39,7 +39,8 @@ test("usage thresholds reach the notification centre, and a suspension raises a 
   await page.keyboard.press("Escape");
 
   await adminApi.ok("POST", `/api/admin/apps/${app.id}/suspend`, { reason: "e2e: abuse report #7" });
-  await page.reload();
+  // The app's own pages carry the suspension banner; the notification's banner shows everywhere else.
+  await page.goto("/apps");
   const banner = page.getByRole("alert").filter({ hasText: "was suspended" });
   await expect(banner).toContainText("e2e: abuse report #7");
   await banner.getByRole("button", { name: "Dismiss" }).click();

@@ -7,7 +7,7 @@ import { AllowanceGauges } from "@/components/billing/payg-allowance";
 import { isOnboarded, OnboardingChecklist, onboardingState } from "@/components/apps/onboarding-checklist";
 import { OutcomesTable } from "@/components/apps/outcomes-table";
 import { ProjectedUsageCharges } from "@/components/apps/projected-usage-charges";
-import { useApp, useKeys, useUsage, useUsageSeries } from "@/components/apps/queries";
+import { useKeys, useUsage, useUsageSeries } from "@/components/apps/queries";
 import { TestConsole } from "@/components/apps/test-console";
 import { rangeLabels, UsageCharts } from "@/components/apps/usage-charts";
 import { formatBytes, formatDate, formatMoney, formatNumber } from "@/components/format";
@@ -15,7 +15,6 @@ import { ErrorState } from "@/components/ui/error-state";
 import { Skeleton, SkeletonBlock } from "@/components/ui/skeleton";
 
 export function AppOverview({ appId }: { appId: string }) {
-  const app = useApp(appId);
   const usage = useUsage(appId);
   const [range, setRange] = useState<SeriesRange>("hour");
   const series = useUsageSeries(appId, range);
@@ -26,11 +25,6 @@ export function AppOverview({ appId }: { appId: string }) {
 
   return (
     <div className="stack">
-      {app.data?.status === "suspended" && (
-        <div className="banner banner-critical" role="alert">
-          This app is suspended by the platform administrators: new connections are refused (close code 4012).
-        </div>
-      )}
       {usage.data && !usage.data.relayReachable && (
         <div className="banner banner-warning" role="status">
           No relay answered, so the live connection count is unavailable. Usage totals are still up to date.

@@ -4,6 +4,7 @@ import { useRouter } from "next/navigation";
 import { useEffect, useState, type FormEvent } from "react";
 import { apiFetch, fieldError } from "@/components/api";
 import type { App } from "@/components/api-types";
+import { RequiresPermission } from "@/components/apps/app-permissions";
 import { queryKeys, useApp, useBilling } from "@/components/apps/queries";
 import { formatMoney } from "@/components/format";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
@@ -102,11 +103,13 @@ function DeleteSection({ app }: { app: App }) {
           </>
         )}
       </p>
-      <div className="actions">
-        <button type="button" className="danger" onClick={() => setConfirming(true)}>
-          Delete app
-        </button>
-      </div>
+      <RequiresPermission permission="app.delete" action="delete this app">
+        <div className="actions">
+          <button type="button" className="danger" onClick={() => setConfirming(true)}>
+            Delete app
+          </button>
+        </div>
+      </RequiresPermission>
       <ConfirmDialog
         open={confirming}
         title={`Delete ${app.name}?`}

@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useState, type FormEvent } from "react";
 import { apiFetch, fieldError } from "@/components/api";
 import type { App, AutoRecharge, Billing, LedgerEntry, PaymentMethod } from "@/components/api-types";
+import { RequiresPermission } from "@/components/apps/app-permissions";
 import { ProjectedUsageCharges } from "@/components/apps/projected-usage-charges";
 import { queryKeys, useApp, useBilling } from "@/components/apps/queries";
 import { LedgerSection } from "@/components/billing/ledger-section";
@@ -123,39 +124,41 @@ function TopUpSection({ appId, billing, app }: { appId: string; billing: Billing
           <ProjectedUsageCharges amountMinor={billing.projectedCostMinor} currency={billing.currency} projection={billing.projection} />
         </dl>
       )}
-      <form className="form-grid" onSubmit={onSubmit} aria-label="Top up" noValidate>
-        <Field label="Top-up amount (USD)" error={amountError ?? fieldError(topUp.error, "amountMinor")}>
-          <input inputMode="decimal" value={amount} onChange={(event) => setAmount(event.target.value)} />
-        </Field>
-        {billing.paymentMethod && (
-          <fieldset className="radio-row">
-            <legend>Pay with</legend>
-            <label className="inline">
-              <input type="radio" name="top-up-card" checked={useStoredCard} onChange={() => setUseStoredCard(true)} /> Card ending {billing.paymentMethod.last4}
-            </label>
-            <label className="inline">
-              <input type="radio" name="top-up-card" checked={!useStoredCard} onChange={() => setUseStoredCard(false)} /> Another card
-            </label>
-          </fieldset>
-        )}
-        {!storedCard && (
-          <Field label="Card number" error={fieldError(topUp.error, "cardNumber")} hint="12 to 19 digits; spaces are fine.">
-            <input inputMode="numeric" autoComplete="cc-number" value={cardNumber} onChange={(event) => setCardNumber(event.target.value)} />
+      <RequiresPermission permission="billing.manage" action="top up the balance">
+        <form className="form-grid" onSubmit={onSubmit} aria-label="Top up" noValidate>
+          <Field label="Top-up amount (USD)" error={amountError ?? fieldError(topUp.error, "amountMinor")}>
+            <input inputMode="decimal" value={amount} onChange={(event) => setAmount(event.target.value)} />
           </Field>
-        )}
-        {storedCard && fieldError(topUp.error, "cardNumber") && (
-          <p className="field-error" role="alert">
-            {fieldError(topUp.error, "cardNumber")}
-          </p>
-        )}
-        <FormError error={topUp.error} shownFields={["amountMinor", "cardNumber"]} />
-        <div className="actions">
-          <button type="submit" className="primary" disabled={topUp.isPending}>
-            {topUp.isPending ? "Charging…" : "Top up"}
-          </button>
-        </div>
-        <TestCardsHint billing={billing} />
-      </form>
+          {billing.paymentMethod && (
+            <fieldset className="radio-row">
+              <legend>Pay with</legend>
+              <label className="inline">
+                <input type="radio" name="top-up-card" checked={useStoredCard} onChange={() => setUseStoredCard(true)} /> Card ending {billing.paymentMethod.last4}
+              </label>
+              <label className="inline">
+                <input type="radio" name="top-up-card" checked={!useStoredCard} onChange={() => setUseStoredCard(false)} /> Another card
+              </label>
+            </fieldset>
+          )}
+          {!storedCard && (
+            <Field label="Card number" error={fieldError(topUp.error, "cardNumber")} hint="12 to 19 digits; spaces are fine.">
+              <input inputMode="numeric" autoComplete="cc-number" value={cardNumber} onChange={(event) => setCardNumber(event.target.value)} />
+            </Field>
+          )}
+          {storedCard && fieldError(topUp.error, "cardNumber") && (
+            <p className="field-error" role="alert">
+              {fieldError(topUp.error, "cardNumber")}
+            </p>
+          )}
+          <FormError error={topUp.error} shownFields={["amountMinor", "cardNumber"]} />
+          <div className="actions">
+            <button type="submit" className="primary" disabled={topUp.isPending}>
+              {topUp.isPending ? "Charging…" : "Top up"}
+            </button>
+          </div>
+          <TestCardsHint billing={billing} />
+        </form>
+      </RequiresPermission>
     </section>
   );
 }
@@ -202,31 +205,33 @@ function AutoRechargeSection({ appId, billing, isPayg }: { appId: string; billin
         Tops the balance up when it falls below the threshold, so {isPayg ? "usage beyond the free allowance keeps" : "overages keep"} being admitted.{" "}
         {billing.paymentMethod ? `Card on file: ${billing.paymentMethod.brand} ending ${billing.paymentMethod.last4}.` : "No card on file yet."}
       </p>
-      <form className="form-grid" onSubmit={onSubmit} aria-label="Auto-recharge settings" noValidate>
-        <label className="switch">
-          <input type="checkbox" role="switch" checked={enabled} onChange={(event) => setEnabled(event.target.checked)} />
-          <span>Recharge automatically</span>
-        </label>
-        <Field label="When the balance falls below (USD)" error={localErrors.thresholdMinor ?? fieldError(save.error, "thresholdMinor")}>
-          <input inputMode="decimal" value={threshold} onChange={(event) => setThreshold(event.target.value)} />
-        </Field>
-        <Field label="Add (USD)" error={localErrors.amountMinor ?? fieldError(save.error, "amountMinor")}>
-          <input inputMode="decimal" value={amount} onChange={(event) => setAmount(event.target.value)} />
-        </Field>
-        <Field
-          label={billing.paymentMethod ? "Replace card (optional)" : "Card number"}
-          error={fieldError(save.error, "cardNumber")}
-          hint={billing.paymentMethod ? "Leave empty to keep the card on file." : undefined}
-        >
-          <input inputMode="numeric" autoComplete="cc-number" value={cardNumber} onChange={(event) => setCardNumber(event.target.value)} />
-        </Field>
-        <FormError error={save.error} shownFields={fields} />
-        <div className="actions">
-          <button type="submit" className="primary" disabled={save.isPending}>
-            {save.isPending ? "Saving…" : "Save auto-recharge"}
-          </button>
-        </div>
-      </form>
+      <RequiresPermission permission="billing.manage" action="change auto-recharge">
+        <form className="form-grid" onSubmit={onSubmit} aria-label="Auto-recharge settings" noValidate>
+          <label className="switch">
+            <input type="checkbox" role="switch" checked={enabled} onChange={(event) => setEnabled(event.target.checked)} />
+            <span>Recharge automatically</span>
+          </label>
+          <Field label="When the balance falls below (USD)" error={localErrors.thresholdMinor ?? fieldError(save.error, "thresholdMinor")}>
+            <input inputMode="decimal" value={threshold} onChange={(event) => setThreshold(event.target.value)} />
+          </Field>
+          <Field label="Add (USD)" error={localErrors.amountMinor ?? fieldError(save.error, "amountMinor")}>
+            <input inputMode="decimal" value={amount} onChange={(event) => setAmount(event.target.value)} />
+          </Field>
+          <Field
+            label={billing.paymentMethod ? "Replace card (optional)" : "Card number"}
+            error={fieldError(save.error, "cardNumber")}
+            hint={billing.paymentMethod ? "Leave empty to keep the card on file." : undefined}
+          >
+            <input inputMode="numeric" autoComplete="cc-number" value={cardNumber} onChange={(event) => setCardNumber(event.target.value)} />
+          </Field>
+          <FormError error={save.error} shownFields={fields} />
+          <div className="actions">
+            <button type="submit" className="primary" disabled={save.isPending}>
+              {save.isPending ? "Saving…" : "Save auto-recharge"}
+            </button>
+          </div>
+        </form>
+      </RequiresPermission>
     </section>
   );
 }

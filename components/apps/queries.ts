@@ -36,10 +36,13 @@ export function usePlans() {
   });
 }
 
-export function useApp(appId: string) {
-  return useQuery({
+/** `refetchIntervalFor`: how often to ask again given the app as last seen (false: do not poll). */
+export function useApp(appId: string, options: { refetchIntervalFor?: (app: App | undefined) => number | false } = {}) {
+  const intervalFor = options.refetchIntervalFor;
+  return useQuery<App, Error, App, ReturnType<typeof queryKeys.app>>({
     queryKey: queryKeys.app(appId),
     queryFn: async () => (await apiFetch<{ app: App }>(`/api/apps/${encodeURIComponent(appId)}`)).app,
+    refetchInterval: intervalFor && ((query) => intervalFor(query.state.data)),
   });
 }
 

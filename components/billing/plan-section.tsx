@@ -5,6 +5,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
 import { apiFetch, ApiError, fieldError } from "@/components/api";
 import type { App, Billing, Plan } from "@/components/api-types";
+import { RequiresPermission } from "@/components/apps/app-permissions";
 import { queryKeys, usePlans } from "@/components/apps/queries";
 import { formatDate, formatDateTime, formatLimit, formatMoney } from "@/components/format";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
@@ -126,57 +127,59 @@ export function PlanSection({ app, billing }: { app: App; billing: Billing }) {
         Effective limits: {formatLimit(app.limits.maxConcurrentConnections)} concurrent connections, {formatLimit(app.limits.maxMessagesPerPeriod)} messages per period
         {app.override ? " (adjusted for this app by the platform administrators)" : ""}.
       </p>
-      <form
-        className="inline-form"
-        onSubmit={(event) => {
-          event.preventDefault();
-          if (unchanged) return;
-          idempotencyKey.current = crypto.randomUUID();
-          setConfirming(true);
-        }}
-      >
-        <Field label="Change plan" error={fieldError(update.error, "planSlug")} hint={selectedPlan ? planSummary(selectedPlan) : undefined}>
-          <select value={selected} onChange={(event) => setSelected(event.target.value)} disabled={plans.isPending}>
-            {(plans.data ?? []).map((plan) => (
-              <option key={plan.slug} value={plan.slug}>
-                {plan.name}
-              </option>
-            ))}
-            {!plans.data && <option value={app.plan.slug}>{app.plan.name}</option>}
-          </select>
-        </Field>
-        <button type="submit" className="primary" disabled={unchanged || update.isPending}>
-          Change plan
-        </button>
-      </form>
-      {!isPayg && (
-        <div className="switch-row">
-          <label className="switch">
-            <input
-              type="checkbox"
-              role="switch"
-              checked={pendingOverages ?? (app.overagesEnabled && overagesAllowed)}
-              disabled={!overagesAllowed || update.isPending}
-              aria-describedby="overages-explanation"
-              onChange={(event) => {
-                setPendingOverages(event.target.checked);
-                update.mutate({ overagesEnabled: event.target.checked });
-              }}
-            />
-            <span>Allow overages</span>
-          </label>
-          <p id="overages-explanation" className="muted small">
-            {overagesAllowed
-              ? "When on, connections over the cap and messages over the quota are admitted and billed at the overage rate, paid from the balance below. When off they are refused (4010) or dropped."
-              : `The ${app.plan.name} plan has no overages: connections over the cap are refused (close code 4010) and messages over the quota are dropped. Change to a paid plan to turn overages on.`}
-          </p>
-          {fieldError(update.error, "overagesEnabled") && (
-            <p className="field-error" role="alert">
-              {fieldError(update.error, "overagesEnabled")}
+      <RequiresPermission permission="billing.manage" action="change the plan or overages">
+        <form
+          className="inline-form"
+          onSubmit={(event) => {
+            event.preventDefault();
+            if (unchanged) return;
+            idempotencyKey.current = crypto.randomUUID();
+            setConfirming(true);
+          }}
+        >
+          <Field label="Change plan" error={fieldError(update.error, "planSlug")} hint={selectedPlan ? planSummary(selectedPlan) : undefined}>
+            <select value={selected} onChange={(event) => setSelected(event.target.value)} disabled={plans.isPending}>
+              {(plans.data ?? []).map((plan) => (
+                <option key={plan.slug} value={plan.slug}>
+                  {plan.name}
+                </option>
+              ))}
+              {!plans.data && <option value={app.plan.slug}>{app.plan.name}</option>}
+            </select>
+          </Field>
+          <button type="submit" className="primary" disabled={unchanged || update.isPending}>
+            Change plan
+          </button>
+        </form>
+        {!isPayg && (
+          <div className="switch-row">
+            <label className="switch">
+              <input
+                type="checkbox"
+                role="switch"
+                checked={pendingOverages ?? (app.overagesEnabled && overagesAllowed)}
+                disabled={!overagesAllowed || update.isPending}
+                aria-describedby="overages-explanation"
+                onChange={(event) => {
+                  setPendingOverages(event.target.checked);
+                  update.mutate({ overagesEnabled: event.target.checked });
+                }}
+              />
+              <span>Allow overages</span>
+            </label>
+            <p id="overages-explanation" className="muted small">
+              {overagesAllowed
+                ? "When on, connections over the cap and messages over the quota are admitted and billed at the overage rate, paid from the balance below. When off they are refused (4010) or dropped."
+                : `The ${app.plan.name} plan has no overages: connections over the cap are refused (close code 4010) and messages over the quota are dropped. Change to a paid plan to turn overages on.`}
             </p>
-          )}
-        </div>
-      )}
+            {fieldError(update.error, "overagesEnabled") && (
+              <p className="field-error" role="alert">
+                {fieldError(update.error, "overagesEnabled")}
+              </p>
+            )}
+          </div>
+        )}
+      </RequiresPermission>
       <ConfirmDialog
         open={confirming}
         title={`Switch to ${selectedPlan?.name ?? selected}?`}

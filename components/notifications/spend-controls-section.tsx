@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState, type FormEvent } from "react";
 import { apiFetch, fieldError } from "@/components/api";
+import { RequiresPermission } from "@/components/apps/app-permissions";
 import { formatDate, formatMoney, minorToInput, parseMoneyToMinor } from "@/components/format";
 import { Field, FormError } from "@/components/ui/field";
 import { useToast } from "@/components/ui/toast";
@@ -82,24 +83,26 @@ export function SpendControlsSection({ appId }: { appId: string }) {
         </p>
       )}
       {controls.isError && <p className="small text-critical">{controls.error.message}</p>}
-      <form className="form-grid two-col-form" onSubmit={onSubmit} aria-label="Spend limits" noValidate>
-        <Field label="Monthly spend cap (USD)" hint="Empty: no cap" error={localErrors.monthlySpendCapMinor ?? fieldError(save.error, "monthlySpendCapMinor")}>
-          <input inputMode="decimal" value={cap} onChange={(event) => setCap(event.target.value)} />
-        </Field>
-        <Field
-          label="Monthly auto-recharge ceiling (USD)"
-          hint="Empty: no ceiling"
-          error={localErrors.autoRechargeMonthlyCeilingMinor ?? fieldError(save.error, "autoRechargeMonthlyCeilingMinor")}
-        >
-          <input inputMode="decimal" value={ceiling} onChange={(event) => setCeiling(event.target.value)} />
-        </Field>
-        <FormError error={save.error} shownFields={["monthlySpendCapMinor", "autoRechargeMonthlyCeilingMinor"]} />
-        <div className="actions">
-          <button type="submit" className="primary" disabled={save.isPending || !data}>
-            {save.isPending ? "Saving…" : "Save spend limits"}
-          </button>
-        </div>
-      </form>
+      <RequiresPermission permission="billing.manage" action="change spend limits">
+        <form className="form-grid two-col-form" onSubmit={onSubmit} aria-label="Spend limits" noValidate>
+          <Field label="Monthly spend cap (USD)" hint="Empty: no cap" error={localErrors.monthlySpendCapMinor ?? fieldError(save.error, "monthlySpendCapMinor")}>
+            <input inputMode="decimal" value={cap} onChange={(event) => setCap(event.target.value)} />
+          </Field>
+          <Field
+            label="Monthly auto-recharge ceiling (USD)"
+            hint="Empty: no ceiling"
+            error={localErrors.autoRechargeMonthlyCeilingMinor ?? fieldError(save.error, "autoRechargeMonthlyCeilingMinor")}
+          >
+            <input inputMode="decimal" value={ceiling} onChange={(event) => setCeiling(event.target.value)} />
+          </Field>
+          <FormError error={save.error} shownFields={["monthlySpendCapMinor", "autoRechargeMonthlyCeilingMinor"]} />
+          <div className="actions">
+            <button type="submit" className="primary" disabled={save.isPending || !data}>
+              {save.isPending ? "Saving…" : "Save spend limits"}
+            </button>
+          </div>
+        </form>
+      </RequiresPermission>
     </section>
   );
 }

@@ -2,11 +2,14 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import type { ReactNode } from "react";
+import { AppPermissionsProvider } from "@/components/apps/app-permissions";
+import { SuspendedBadge, SuspensionBanner } from "@/components/apps/suspension-banner";
 import { NavLink } from "@/components/nav-link";
+import { getSuspensionNotice } from "@/lib/apps/suspension-notice";
 import { getDb } from "@/lib/db";
 import { DomainError } from "@/lib/errors";
 import { requirePageUser } from "@/lib/http/session";
-import { roleCan, type TenantRole } from "@/lib/tenancy/permissions";
+import { permissionsOf, roleCan, type TenantRole } from "@/lib/tenancy/permissions";
 import { requireAppAccess } from "@/lib/tenancy/require-app-access";
 
 /** The name of an app the user may see, or null (another tenant's app and a missing one alike). */
@@ -42,44 +45,40 @@ export default async function AppLayout({ children, params }: { children: ReactN
     if (error instanceof DomainError && error.code === "not_found") notFound();
     throw error;
   }
-  const app = await db.app.findFirst({ where: { id: appId, deletedAt: null }, select: { name: true, status: true, suspendedReason: true } });
+  const app = await db.app.findFirst({ where: { id: appId, deletedAt: null }, select: { name: true, status: true } });
   if (!app) notFound();
+  const suspension = await getSuspensionNotice(db, { appId });
   const base = `/apps/${appId}`;
   return (
-    <div className="stack">
-      <div className="app-header">
-        <Link href="/apps" className="muted small">
-          ← All apps
-        </Link>
-        <h1>
-          {app.name} {app.status === "suspended" && <span className="badge suspended">suspended</span>}
-        </h1>
-        <code className="muted small">{appId}</code>
-      </div>
-      {app.status === "suspended" && (
-        <div className="banner banner-critical" role="alert" data-testid="suspension-banner">
-          <strong>This app is suspended by the Tollgate team.</strong> Its live connections were closed (code 4012) and new ones are refused; REST
-          calls answer 403 app_suspended.
-          {app.suspendedReason ? <> Reason: “{app.suspendedReason}”.</> : null} To get it resumed, reply to the suspension email or write to your
-          Tollgate operator&apos;s support address with the app id <code>{appId}</code>.
+    <AppPermissionsProvider permissions={permissionsOf(role)}>
+      <div className="stack">
+        <div className="app-header">
+          <Link href="/apps" className="muted small">
+            ← All apps
+          </Link>
+          <h1>
+            {app.name} <SuspendedBadge appId={appId} suspendedOnServer={app.status === "suspended"} />
+          </h1>
+          <code className="muted small">{appId}</code>
         </div>
-      )}
-      {!roleCan(role, "billing.manage") && (
-        <p className="banner banner-info" data-testid="role-notice">
-          You are a <strong>member</strong> of this team: you can use this app, its keys and its usage. Changing the plan or billing and deleting the
-          app are for the team&apos;s owners.
-        </p>
-      )}
-      <nav aria-label="App sections" className="tabs">
-        <NavLink href={base} exact>
-          Overview
-        </NavLink>
-        <NavLink href={`${base}/keys`}>Keys</NavLink>
-        <NavLink href={`${base}/billing`}>Plan &amp; billing</NavLink>
-        <NavLink href={`${base}/connect`}>Connect</NavLink>
-        <NavLink href={`${base}/settings`}>Settings</NavLink>
-      </nav>
-      {children}
-    </div>
+        <SuspensionBanner appId={appId} notice={suspension} />
+        {!roleCan(role, "billing.manage") && (
+          <p className="banner banner-info" data-testid="role-notice">
+            You are a <strong>member</strong> of this team: you can use this app, its keys and its usage. Changing the plan or billing and deleting the
+            app are for the team&apos;s owners.
+          </p>
+        )}
+        <nav aria-label="App sections" className="tabs">
+          <NavLink href={base} exact>
+            Overview
+          </NavLink>
+          <NavLink href={`${base}/keys`}>Keys</NavLink>
+          <NavLink href={`${base}/billing`}>Plan &amp; billing</NavLink>
+          <NavLink href={`${base}/connect`}>Connect</NavLink>
+          <NavLink href={`${base}/settings`}>Settings</NavLink>
+        </nav>
+        {children}
+      </div>
+    </AppPermissionsProvider>
   );
 }
