@@ -9,8 +9,9 @@ import {
   type Action,
 } from "@tollgate/relay/protocol";
 import { useState, type FormEvent } from "react";
-import { apiFetch, fieldError } from "@/components/api";
+import { ApiError, apiFetch, fieldError } from "@/components/api";
 import type { Key, KeyKind } from "@/components/api-types";
+import { type PatternLine, patternErrorOf, patternLinesOf, patternWarningsOf } from "@/components/apps/channel-pattern-lines";
 import { KeyList } from "@/components/apps/key-list";
 import { queryKeys, useKeys } from "@/components/apps/queries";
 import { CopyButton } from "@/components/ui/copy-button";
@@ -140,14 +141,16 @@ function CreateKeyForm({ appId, onCancel, onCreated }: { appId: string; onCancel
   const [origins, setOrigins] = useState("");
   const [localError, setLocalError] = useState<{ field: string; message: string } | null>(null);
 
+  const patternLines = patternLinesOf(patterns);
   const create = useMutation({
-    mutationFn: () =>
+    // The lines sent stay with the request (create.variables), so an error names the line it was about.
+    mutationFn: (sentPatterns: PatternLine[]) =>
       apiFetch<{ key: Key; secret: string | null }>(`/api/apps/${encodeURIComponent(appId)}/keys`, {
         method: "POST",
         body: {
           kind,
           name: name.trim(),
-          channelPatterns: splitList(patterns),
+          channelPatterns: sentPatterns.map((entry) => entry.pattern),
           actions,
           ...(kind === "publishable" ? { allowedOrigins: splitList(origins) } : {}),
         },
@@ -167,14 +170,17 @@ function CreateKeyForm({ appId, onCancel, onCreated }: { appId: string; onCancel
   function onSubmit(event: FormEvent) {
     event.preventDefault();
     if (!name.trim()) return setLocalError({ field: "name", message: "Give the key a name so you can recognise it later" });
-    if (splitList(patterns).length === 0) return setLocalError({ field: "channelPatterns", message: "Add at least one channel pattern (** allows every channel)" });
+    if (patternLines.length === 0) return setLocalError({ field: "channelPatterns", message: "Add at least one channel pattern (** allows every channel)" });
     if (actions.length === 0) return setLocalError({ field: "actions", message: "Pick at least one action" });
     setLocalError(null);
-    create.mutate();
+    create.mutate(patternLines);
   }
 
   const errorFor = (field: string) => (localError?.field === field ? localError.message : fieldError(create.error, field));
-  const shownFields = ["name", "kind", "channelPatterns", "actions", "allowedOrigins"];
+  const patternError = localError?.field === "channelPatterns" ? localError.message : patternErrorOf(create.error, create.variables ?? []);
+  const patternWarnings = patternWarningsOf(patternLines);
+  // The server names one pattern as `channelPatterns.<index>`: shown under the patterns, not again below the form.
+  const shownFields = ["name", "kind", "channelPatterns", "actions", "allowedOrigins", ...(create.error instanceof ApiError && create.error.field?.startsWith("channelPatterns.") ? [create.error.field] : [])];
 
   return (
     <form className="card form-grid" onSubmit={onSubmit} aria-label="Create key" noValidate>
@@ -191,7 +197,21 @@ function CreateKeyForm({ appId, onCancel, onCreated }: { appId: string; onCancel
       <Field label="Name" error={errorFor("name")}>
         <input value={name} onChange={(event) => setName(event.target.value)} maxLength={100} placeholder="e.g. production backend" autoFocus />
       </Field>
-      <Field label="Channel patterns" hint="One per line. * matches within a segment, ** across segments." error={errorFor("channelPatterns")}>
+      <Field
+        label="Channel patterns"
+        error={patternError}
+        hint={
+          <>
+            One per line. <code>/</code> separates segments, as in <code>chat/room-1</code>: <code>*</code> matches within one segment, <code>**</code> across
+            segments (<code>chat/**</code> matches <code>chat/a/b</code>). Letter case and spaces count.
+            {patternWarnings.map((warning) => (
+              <span key={warning} className="field-warning" data-testid="pattern-warning">
+                {warning}
+              </span>
+            ))}
+          </>
+        }
+      >
         <textarea value={patterns} onChange={(event) => setPatterns(event.target.value)} rows={2} />
       </Field>
       <fieldset className="checkbox-row" aria-describedby={errorFor("actions") ? "actions-error" : undefined}>
