@@ -6,6 +6,8 @@ import { apiFetch, ApiError, fieldError } from "@/components/api";
 import type { AdminApp, App, EffectiveLimits, Override, Plan, Usage } from "@/components/api-types";
 import { AuditLog } from "@/components/admin/audit-log";
 import { PropagationNote } from "@/components/admin/propagation-note";
+import { USAGE_POLL_MS } from "@/components/apps/queries";
+import { UpdatedAgo } from "@/components/apps/usage-freshness";
 import type { RelayPropagation } from "@/components/relay-propagation";
 import { formatBytes, formatDateTime, formatLimit, formatMoney, formatNumber } from "@/components/format";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
@@ -95,14 +97,14 @@ function LiveUsageCard({ appId, limits }: { appId: string; limits: EffectiveLimi
   const usage = useQuery({
     queryKey: ["admin", "app", appId, "usage"],
     queryFn: () => apiFetch<Usage>(`/api/admin/apps/${encodeURIComponent(appId)}/usage`),
-    refetchInterval: 5_000,
+    refetchInterval: USAGE_POLL_MS,
   });
   return (
     <section className="card stack" aria-labelledby="live-usage-heading">
       <h3 id="live-usage-heading">Live usage</h3>
       {usage.isPending ? (
         <SkeletonBlock rows={3} label="Loading usage" />
-      ) : usage.isError ? (
+      ) : !usage.data ? (
         <ErrorState error={usage.error} onRetry={() => void usage.refetch()} />
       ) : (
         <dl className="kv" data-testid="admin-live-usage">
@@ -123,8 +125,11 @@ function LiveUsageCard({ appId, limits }: { appId: string; limits: EffectiveLimi
             </dd>
           </div>
           <div>
-            <dt>Relay view</dt>
-            <dd>{usage.data.relayReachable ? "live from the relay" : "as of the last flush (no relay answered)"}</dd>
+            <dt>Measured</dt>
+            <dd>
+              <UpdatedAgo usage={usage.data} />
+              {usage.isError && <span className="small text-critical"> · refresh failing</span>}
+            </dd>
           </div>
         </dl>
       )}

@@ -10,6 +10,7 @@ import { ProjectedUsageCharges } from "@/components/apps/projected-usage-charges
 import { useKeys, useUsage, useUsageSeries } from "@/components/apps/queries";
 import { TestConsole } from "@/components/apps/test-console";
 import { rangeLabels, UsageCharts } from "@/components/apps/usage-charts";
+import { refreshNote, UpdatedAgo, UsageFreshnessBanner } from "@/components/apps/usage-freshness";
 import { formatBytes, formatDate, formatMoney, formatNumber } from "@/components/format";
 import { ErrorState } from "@/components/ui/error-state";
 import { Skeleton, SkeletonBlock } from "@/components/ui/skeleton";
@@ -25,11 +26,7 @@ export function AppOverview({ appId }: { appId: string }) {
 
   return (
     <div className="stack">
-      {usage.data && !usage.data.relayReachable && (
-        <div className="banner banner-warning" role="status">
-          No relay answered, so the live connection count is unavailable. Usage totals are still up to date.
-        </div>
-      )}
+      <UsageFreshnessBanner query={usage} />
 
       {onboarding && !showCharts && <OnboardingChecklist appId={appId} state={onboarding} />}
 
@@ -39,7 +36,7 @@ export function AppOverview({ appId }: { appId: string }) {
           {usage.data && (
             <span className="muted small">
               Period {formatDate(new Date(usage.data.periodStartUnix * 1000).toISOString())} –{" "}
-              {formatDate(new Date(usage.data.periodEndUnix * 1000).toISOString())} · refreshes every 5 s
+              {formatDate(new Date(usage.data.periodEndUnix * 1000).toISOString())} · {refreshNote(usage)}
             </span>
           )}
         </div>
@@ -51,10 +48,11 @@ export function AppOverview({ appId }: { appId: string }) {
               </div>
             ))}
           </div>
-        ) : usage.isError ? (
-          <ErrorState error={usage.error} onRetry={() => void usage.refetch()} />
-        ) : (
+        ) : usage.data ? (
+          // A failed refresh keeps the last figures on screen; the banner above says so and offers a retry.
           <UsageCards usage={usage.data} appId={appId} />
+        ) : (
+          <ErrorState error={usage.error} onRetry={() => void usage.refetch()} />
         )}
       </section>
 
@@ -103,6 +101,7 @@ function UsageCards({ usage, appId }: { usage: Usage; appId: string }) {
   const isPayg = usage.plan.kind === "pay_as_you_go";
   // Where a balance pays for usage, an empty one stops it: worth showing in red.
   const balancePaysUsage = isPayg || (usage.plan.overagesAllowed && usage.plan.overagesEnabled);
+  const updated = <UpdatedAgo usage={usage} />;
   return (
     <>
       <div className="gauge-grid">
@@ -111,6 +110,7 @@ function UsageCards({ usage, appId }: { usage: Usage; appId: string }) {
           used={usage.concurrentNow}
           limit={usage.plan.maxConcurrentConnections}
           detail={`peak ${formatNumber(usage.peakConcurrent)} this period`}
+          updated={updated}
         />
         <Gauge
           label="Messages this period"
@@ -118,6 +118,7 @@ function UsageCards({ usage, appId }: { usage: Usage; appId: string }) {
           limit={usage.plan.maxMessagesPerPeriod}
           // Pay as you go has no quota: it refuses only once the balance or the spend cap stops usage charges.
           detail={`${formatNumber(usage.softDrops)} refused (${isPayg ? "no balance or spend cap reached" : "over quota"}, not counted)`}
+          updated={updated}
         />
         <div className="card money-card">
           <dl className="kv">
@@ -138,33 +139,39 @@ function UsageCards({ usage, appId }: { usage: Usage; appId: string }) {
               : `overages ${usage.plan.overagesAllowed ? (usage.plan.overagesEnabled ? "on" : "off") : "not available"}`}{" "}
             · <Link href={`/apps/${appId}/billing`}>Plan &amp; billing</Link>
           </p>
+          {updated}
         </div>
       </div>
-      {usage.allowance && <AllowanceGauges allowance={usage.allowance} />}
+      {usage.allowance && <AllowanceGauges allowance={usage.allowance} updated={updated} />}
       <dl className="stat-strip card">
         {!isPayg && (
           <>
             <div>
               <dt>Overage messages</dt>
               <dd>{formatNumber(usage.overageMessages)}</dd>
+              <dd>{updated}</dd>
             </div>
             <div>
               <dt>Overage connections</dt>
               <dd>{formatNumber(usage.overageConnections)}</dd>
+              <dd>{updated}</dd>
             </div>
           </>
         )}
         <div>
           <dt>Delivered</dt>
-          <dd>{formatNumber(usage.deliveredMessages)}</dd>
+          <dd data-testid="delivered">{formatNumber(usage.deliveredMessages)}</dd>
+          <dd>{updated}</dd>
         </div>
         <div>
           <dt>Egress</dt>
           <dd>{formatBytes(usage.egressBytes)}</dd>
+          <dd>{updated}</dd>
         </div>
         <div>
           <dt>Connection-minutes</dt>
           <dd>{formatNumber(usage.connectionMinutes)}</dd>
+          <dd>{updated}</dd>
         </div>
       </dl>
     </>

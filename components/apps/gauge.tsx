@@ -1,4 +1,5 @@
 import { usageStatus, type UsageStatus } from "@tollgate/relay/protocol";
+import type { ReactNode } from "react";
 import { formatLimit, formatNumber } from "@/components/format";
 
 const statusLabel: Record<UsageStatus, string> = { healthy: "Healthy", warning: "Warning", critical: "Critical" };
@@ -11,13 +12,15 @@ interface GaugeProps {
   detail?: string;
   /** How `used` and `limit` are written: counts by default (`formatBytes` for bytes). */
   formatValue?: (value: number) => string;
+  /** When the figure was measured (the usage page's "updated 3 s ago"). */
+  updated?: ReactNode;
 }
 
 /**
  * A usage meter coloured by the protocol's thresholds (warning from 75 %, critical from 90 %). The status
  * is also written out, so colour is never the only signal.
  */
-export function Gauge({ label, used, limit, detail, formatValue = formatNumber }: GaugeProps) {
+export function Gauge({ label, used, limit, detail, formatValue = formatNumber, updated }: GaugeProps) {
   const status = usageStatus(used, limit);
   const limitText = limit === null ? formatLimit(limit) : formatValue(limit);
   const ratio = limit === null || limit <= 0 ? 0 : used / limit;
@@ -45,6 +48,7 @@ export function Gauge({ label, used, limit, detail, formatValue = formatNumber }
         <span className="gauge-fill" style={{ width: used > 0 && limit !== null ? `max(4px, ${Math.min(100, ratio * 100)}%)` : "0%" }} />
       </div>
       <div className="muted small">{limit === null ? "No cap on this plan" : `${percent}% of the limit`}{detail ? ` · ${detail}` : ""}</div>
+      {updated}
     </div>
   );
 }

@@ -5,10 +5,12 @@ import { Gauge } from "@/components/apps/gauge";
 import { Limits } from "@tollgate/relay/protocol";
 import { formatBytes, formatMoney, formatNumber } from "@/components/format";
 import type { PaygAllowance as Allowance } from "@/lib/billing/payg-allowance";
+import type { ReactNode } from "react";
 
 type UnitPrices = Pick<Billing["prices"], "pricePer1000ConnectionMinutesMinor" | "pricePer1000DeliveredMessagesMinor" | "pricePerGbEgressMinor">;
 
-export function AllowanceGauges({ allowance, prices }: { allowance: Allowance; prices?: UnitPrices }) {
+/** `updated`: when the figures were measured (the overview's live usage). */
+export function AllowanceGauges({ allowance, prices, updated }: { allowance: Allowance; prices?: UnitPrices; updated?: ReactNode }) {
   // Without prices (the overview) the gauges only say what is used of the free part.
   const beyondFree = (price: string | undefined) => (price ? `then ${price}` : "free this period");
   return (
@@ -18,12 +20,14 @@ export function AllowanceGauges({ allowance, prices }: { allowance: Allowance; p
         used={allowance.connectionMinutes.used}
         limit={allowance.connectionMinutes.free}
         detail={beyondFree(prices && `${formatMoney(prices.pricePer1000ConnectionMinutesMinor)} per 1,000`)}
+        updated={updated}
       />
       <Gauge
         label="Delivered messages"
         used={allowance.deliveredMessages.used}
         limit={allowance.deliveredMessages.free}
         detail={beyondFree(prices && `${formatMoney(prices.pricePer1000DeliveredMessagesMinor)} per 1,000`)}
+        updated={updated}
       />
       <Gauge
         label="Egress"
@@ -31,6 +35,7 @@ export function AllowanceGauges({ allowance, prices }: { allowance: Allowance; p
         limit={allowance.egressBytes.free}
         formatValue={formatBytes}
         detail={`${beyondFree(prices && `${formatMoney(prices.pricePerGbEgressMinor)} per GB`)}, payloads counted in blocks of ${formatNumber(Limits.egressBlockBytes)} bytes`}
+        updated={updated}
       />
     </div>
   );
