@@ -3,11 +3,18 @@
 // card lands on the account through saveSetupIntentCard (the confirm route or the setup_intent.succeeded
 // webhook, whichever comes first).
 import type { Db } from "@/lib/db";
-import { notFound } from "@/lib/errors";
-import type { StripePaymentProvider } from "./stripe-provider";
+import { DomainError, notFound } from "@/lib/errors";
+import { getStripeProvider, type StripePaymentProvider } from "./stripe-provider";
 
 /** SetupIntent metadata naming the billing account the card is for. */
 export const SETUP_ACCOUNT_METADATA = "tollgate_billing_account_id";
+
+/** The Stripe provider, for the routes that exist only with Stripe. */
+export function requireStripeProvider(): StripePaymentProvider {
+  const stripe = getStripeProvider();
+  if (!stripe) throw new DomainError("conflict", "Stripe is not configured here: cards are added with the card number form");
+  return stripe;
+}
 
 /**
  * The team's Stripe customer, created the first time the team needs one. The customer belongs to the

@@ -39,7 +39,7 @@ export interface StripeSettings {
 }
 
 /** Stripe's settings, or null when Stripe is not configured. Throws on a half or malformed configuration. */
-export function stripeSettingsOf(env: NodeJS.ProcessEnv): StripeSettings | null {
+export function stripeSettingsOf(env: Record<string, string | undefined>): StripeSettings | null {
   const parsed = stripeEnvSchema.superRefine(requireAllStripeSettingsOrNone).parse(env);
   if (!parsed.STRIPE_SECRET_KEY || !parsed.STRIPE_PUBLISHABLE_KEY || !parsed.STRIPE_WEBHOOK_SECRET) return null;
   return { secretKey: parsed.STRIPE_SECRET_KEY, publishableKey: parsed.STRIPE_PUBLISHABLE_KEY, webhookSecret: parsed.STRIPE_WEBHOOK_SECRET };

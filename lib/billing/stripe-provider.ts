@@ -44,6 +44,12 @@ function declined(declineCode: string, message: string): ChargeResult {
   return { status: "declined", declineCode, message };
 }
 
+/** Stripe's own words, without the SDK's request-id prefix (a replay carries another request id). */
+function messageOf(error: InstanceType<typeof Stripe.errors.StripeError>): string {
+  const raw = error.raw as { message?: string } | undefined;
+  return raw?.message ?? error.message;
+}
+
 /** What a PaymentIntent's state means for the attempt it pays; null while the payment is still processing. */
 export function chargeResultOfIntent(intent: Stripe.PaymentIntent): ChargeResult | null {
   switch (intent.status) {
@@ -104,7 +110,7 @@ export class StripePaymentProvider implements PaymentProvider {
       return result;
     } catch (error) {
       if (error instanceof Stripe.errors.StripeCardError) {
-        return declined(error.decline_code ?? error.code ?? "card_declined", error.message);
+        return declined(error.decline_code ?? error.code ?? "card_declined", messageOf(error));
       }
       // A card that no longer exists at Stripe declines for good instead of being retried forever.
       if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === "resource_missing") {
@@ -120,7 +126,7 @@ export class StripePaymentProvider implements PaymentProvider {
       if (refund.status === "failed" || refund.status === "canceled") return { status: "failed", message: refund.failure_reason ?? `The refund ${refund.status}` };
       return { status: "refunded", refundId: refund.id };
     } catch (error) {
-      if (error instanceof Stripe.errors.StripeInvalidRequestError) return { status: "failed", message: error.message };
+      if (error instanceof Stripe.errors.StripeInvalidRequestError) return { status: "failed", message: messageOf(error) };
       throw error;
     }
   }
