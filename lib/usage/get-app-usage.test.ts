@@ -11,8 +11,8 @@ import { type FakeRelay, startFakeRelay, unflushedUsage as unflushed } from "@/t
 import { createTestDatabase, type TestDatabase } from "@/tests/helpers/test-database";
 import { applyUsageBatch } from "./apply-usage-batch";
 import { getAppUsage } from "./get-app-usage";
-import { createLiveUsageSource, type LiveUsageTiming } from "./live-usage";
-import type { LiveUsageStore } from "./live-usage.types";
+import { createLiveUsageSource } from "./live-usage";
+import type { LiveUsageStore, LiveUsageTiming } from "./live-usage.types";
 import { MemoryLiveUsageStore } from "./memory-live-usage-store";
 import { RedisLiveUsageStore } from "./redis-live-usage-store";
 import type { UsageResponse } from "./usage.types";

@@ -6,19 +6,7 @@
 import { getRelayClient } from "@/lib/relay/get-relay-client";
 import { type RelayClient, RelayUnknownAppError } from "@/lib/relay/relay-client";
 import { getLiveUsageStore } from "./live-usage-store";
-import type { KeptReport, LiveUsageStore, ShownFigures } from "./live-usage.types";
-
-export interface LiveUsageTiming {
-  /** A stats call is abandoned after this long (the next read asks again). */
-  callTimeoutMs: number;
-  /** A read waits this long for the call's answer, then answers with the kept reports. */
-  waitMs: number;
-  /** A node's figures are late once its last report arrived longer ago than this. */
-  lateAfterMs: number;
-}
-
-/** The dashboard polls every 2 s: a relay answering within a second keeps every figure under 5 s old. */
-export const DEFAULT_LIVE_USAGE_TIMING: LiveUsageTiming = { callTimeoutMs: 2_500, waitMs: 800, lateAfterMs: 5_000 };
+import { DEFAULT_LIVE_USAGE_TIMING, type KeptReport, type LiveUsageStore, type LiveUsageTiming, type ShownFigures } from "./live-usage.types";
 
 export interface LiveUsageRead {
   reports: KeptReport[];

@@ -25,6 +25,18 @@ export interface KeptReport {
   receivedAtMs: number;
 }
 
+export interface LiveUsageTiming {
+  /** A stats call is abandoned after this long (the next read asks again). */
+  callTimeoutMs: number;
+  /** A read waits this long for the call's answer, then answers with the kept reports. */
+  waitMs: number;
+  /** A node's figures are late once its last report arrived longer ago than this. */
+  lateAfterMs: number;
+}
+
+/** The dashboard polls every 2 s: a relay answering within a second keeps every figure under 5 s old. */
+export const DEFAULT_LIVE_USAGE_TIMING: LiveUsageTiming = { callTimeoutMs: 2_500, waitMs: 800, lateAfterMs: 5_000 };
+
 /** A node's report is kept this long after it arrived (long past the point where it counts as late). */
 export const KEPT_REPORT_TTL_MS = 10 * 60_000;
 /** The shown figures outlive their period by this long (late requests still see them). */

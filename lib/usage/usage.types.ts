@@ -1,5 +1,9 @@
+import { LIVE_USAGE_MAX_NODES } from "@tollgate/relay/protocol";
 import { z } from "zod";
 import { responseText } from "@/lib/validation/text";
+import { DEFAULT_LIVE_USAGE_TIMING } from "./live-usage.types";
+
+const LATE_AFTER_SECONDS = DEFAULT_LIVE_USAGE_TIMING.lateAfterMs / 1000;
 
 const status = z.enum(["healthy", "warning", "critical"]);
 const count = z.number().int().nonnegative();
@@ -40,7 +44,9 @@ export const usageResponseSchema = z.object({
   measuredAt: responseText().describe(
     "When the live figures were measured (ISO 8601): the oldest relay node's last report; the saved totals' time when no relay has reported",
   ),
-  stale: z.boolean().describe("A relay node's figures are late: its last report is older than 5 s (figures stay at what it last reported, never lower)"),
+  stale: z
+    .boolean()
+    .describe(`A relay node's figures are late: its last report is older than ${LATE_AFTER_SECONDS} s (figures stay at what it last reported, never lower)`),
   relayNodes: z
     .array(
       z.object({
@@ -49,7 +55,7 @@ export const usageResponseSchema = z.object({
         stale: z.boolean(),
       }),
     )
-    .max(256)
+    .max(LIVE_USAGE_MAX_NODES)
     .describe("Each relay node whose figures are included, with its freshness"),
   /** The opposite of `stale`, kept for clients written before it. */
   relayReachable: z.boolean(),

@@ -1,6 +1,7 @@
 // The OpenAPI 3.1 document of /v1, generated from the zod schemas the handlers use.
 import { Limits } from "@tollgate/relay/protocol";
 import { z } from "zod";
+import { DEFAULT_LIVE_USAGE_TIMING } from "@/lib/usage/live-usage.types";
 import {
   apiErrorSchema,
   channelPeersSchema,
@@ -98,7 +99,7 @@ export function buildOpenApiDocument(serverUrl: string) {
           operationId: "getUsage",
           summary: "Usage of the key's app this billing period",
           description:
-            "Live figures: the saved totals plus what the relay nodes counted since the last usage flush. Within a period no counter is answered lower than before (concurrentNow is a gauge). measuredAt dates the figures; stale is true while a relay node's figures are late (older than 5 s), which then stay at its last report.",
+            `Live figures: the saved totals plus what the relay nodes counted since the last usage flush. Within a period no counter is answered lower than before (concurrentNow is a gauge). measuredAt dates the figures; stale is true while a relay node's figures are late (older than ${DEFAULT_LIVE_USAGE_TIMING.lateAfterMs / 1000} s), which then stay at its last report.`,
           responses: { "200": { description: "Usage", ...jsonContent({ $ref: "#/components/schemas/Usage" }) }, ...errors(401, 429, 503) },
         },
       },
