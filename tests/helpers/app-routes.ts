@@ -40,6 +40,7 @@ export const PUBLIC_ROUTES: Record<string, string> = {
   "/api/health": "liveness probe for load balancers; says only ok / database_unreachable",
   "/v1/openapi.json": "the public API's own documentation",
   "/api/auth/[...nextauth]": "next-auth's sign-in, sign-out and session endpoints, guarded by next-auth's CSRF token",
+  "/api/stripe/webhook": "Stripe's servers call it: the Stripe-Signature header (HMAC of the body with STRIPE_WEBHOOK_SECRET) is the credential, 400 without it (tests/api/stripe.test.ts)",
 };
 
 /** Public, but only from our own pages: the cross-site and JSON rules apply, no session needed. */
