@@ -236,13 +236,13 @@ export class Meter {
   }
 
   /**
-   * The app's usage not yet acknowledged: each pending batch's entries for it, newest
-   * LIVE_USAGE_MAX_BATCHES, and the deltas still being accumulated.
+   * The app's usage not yet acknowledged: its entries in each pending batch and the deltas still being
+   * accumulated, the newest LIVE_USAGE_MAX_BATCHES of them.
    */
   unflushed(appId: string): UnflushedUsage[] {
     const pending = this.pending.flatMap((p) => p.batch.apps.filter((a) => a.appId === appId).map((a) => unflushedOf(p.batch.batchId, a)));
     const open = (this.deltas.get(appId) ?? []).map((delta) => unflushedOf(this.openBatchId, delta));
-    return [...pending.slice(-LIVE_USAGE_MAX_BATCHES), ...open];
+    return [...pending, ...open].slice(-LIVE_USAGE_MAX_BATCHES);
   }
 
   /** Messages accepted per app/period in batches not yet acknowledged (restored from disk). */

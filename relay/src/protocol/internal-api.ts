@@ -203,7 +203,7 @@ export const rechargeResponseSchema = z.object({
 });
 export type RechargeResponse = z.infer<typeof rechargeResponseSchema>;
 
-/** Most usage batches one node lists for an app in a stats answer (an hour of 10 s flushes; older ones are left out). */
+/** Most usage batch entries one node lists for an app in a stats answer (an hour of 10 s flushes; older ones are left out). */
 export const LIVE_USAGE_MAX_BATCHES = 360;
 /** Most nodes a stats answer lists. */
 export const LIVE_USAGE_MAX_NODES = 256;
@@ -242,7 +242,7 @@ export const nodeUsageReportSchema = z.object({
   connections: count,
   /** The most connections the app had open at once this period, as far as this node knows. */
   peakConcurrent: count,
-  unflushed: z.array(unflushedUsageSchema).max(LIVE_USAGE_MAX_BATCHES + 1),
+  unflushed: z.array(unflushedUsageSchema).max(LIVE_USAGE_MAX_BATCHES),
 });
 export type NodeUsageReport = z.infer<typeof nodeUsageReportSchema>;
 
