@@ -7,9 +7,11 @@ import type { App, AutoRecharge, Billing, LedgerEntry, PaymentMethod } from "@/c
 import { RequiresPermission } from "@/components/apps/app-permissions";
 import { ProjectedUsageCharges } from "@/components/apps/projected-usage-charges";
 import { queryKeys, useApp, useBilling } from "@/components/apps/queries";
+import { cardEntryOf, topUpCardChoice } from "@/components/billing/card-entry";
 import { LedgerSection } from "@/components/billing/ledger-section";
 import { PaygAllowance } from "@/components/billing/payg-allowance";
 import { PlanSection } from "@/components/billing/plan-section";
+import { StripeCardSection } from "@/components/billing/stripe-card-section";
 import { formatMoney, minorToInput, parseMoneyToMinor } from "@/components/format";
 import { ErrorState } from "@/components/ui/error-state";
 import { Field, FormError } from "@/components/ui/field";
@@ -35,6 +37,7 @@ export function BillingPanel({ appId }: { appId: string }) {
     <div className="stack">
       <PlanSection app={app.data} billing={billing.data} />
       <PaygAllowance billing={billing.data} />
+      {billing.data.stripe && <StripeCardSection appId={appId} billing={billing.data} publishableKey={billing.data.stripe.publishableKey} />}
       <div className={isFree ? "stack" : "two-col"}>
         <TopUpSection appId={appId} billing={billing.data} app={app.data} />
         {!isFree && <AutoRechargeSection appId={appId} billing={billing.data} isPayg={app.data.plan.kind === "pay_as_you_go"} />}
@@ -77,14 +80,14 @@ function TopUpSection({ appId, billing, app }: { appId: string; billing: Billing
   const [useStoredCard, setUseStoredCard] = useState(billing.paymentMethod !== null);
   const [cardNumber, setCardNumber] = useState("");
   const [amountError, setAmountError] = useState<string | undefined>();
-  const storedCard = useStoredCard ? billing.paymentMethod : null;
+  const cardChoice = topUpCardChoice(billing, useStoredCard);
 
   const topUp = useMutation({
     // One key per submission: a request the network repeats is answered, never charged twice.
     mutationFn: ({ amountMinor, idempotencyKey }: { amountMinor: number; idempotencyKey: string }) =>
       apiFetch<{ balanceMinor: number; entry: LedgerEntry }>(`/api/apps/${encodeURIComponent(appId)}/billing/top-up`, {
         method: "POST",
-        body: storedCard ? { amountMinor } : { amountMinor, cardNumber },
+        body: cardChoice.chargesStoredCard ? { amountMinor } : { amountMinor, cardNumber },
         headers: { "idempotency-key": idempotencyKey },
       }),
     onSuccess: ({ balanceMinor, entry }) => {
@@ -129,7 +132,7 @@ function TopUpSection({ appId, billing, app }: { appId: string; billing: Billing
           <Field label="Top-up amount (USD)" error={amountError ?? fieldError(topUp.error, "amountMinor")}>
             <input inputMode="decimal" value={amount} onChange={(event) => setAmount(event.target.value)} />
           </Field>
-          {billing.paymentMethod && (
+          {billing.paymentMethod && cardChoice.showsCardChoice && (
             <fieldset className="radio-row">
               <legend>Pay with</legend>
               <label className="inline">
@@ -140,12 +143,12 @@ function TopUpSection({ appId, billing, app }: { appId: string; billing: Billing
               </label>
             </fieldset>
           )}
-          {!storedCard && (
+          {cardChoice.showsCardNumber && (
             <Field label="Card number" error={fieldError(topUp.error, "cardNumber")} hint="12 to 19 digits; spaces are fine.">
               <input inputMode="numeric" autoComplete="cc-number" value={cardNumber} onChange={(event) => setCardNumber(event.target.value)} />
             </Field>
           )}
-          {storedCard && fieldError(topUp.error, "cardNumber") && (
+          {!cardChoice.showsCardNumber && fieldError(topUp.error, "cardNumber") && (
             <p className="field-error" role="alert">
               {fieldError(topUp.error, "cardNumber")}
             </p>
@@ -197,7 +200,9 @@ function AutoRechargeSection({ appId, billing, isPayg }: { appId: string; billin
     save.mutate({ enabled, thresholdMinor, amountMinor, ...(cardNumber.trim() ? { cardNumber } : {}) });
   }
 
-  const fields = ["enabled", "thresholdMinor", "amountMinor", "cardNumber"];
+  const takesCardNumber = cardEntryOf(billing).kind === "card_number";
+  // With Stripe there is no card field here: "add a card first" shows as the form's error.
+  const fields = ["enabled", "thresholdMinor", "amountMinor", ...(takesCardNumber ? ["cardNumber"] : [])];
   return (
     <section className="card stack" aria-labelledby="recharge-heading">
       <h2 id="recharge-heading">Auto-recharge</h2>
@@ -217,13 +222,15 @@ function AutoRechargeSection({ appId, billing, isPayg }: { appId: string; billin
           <Field label="Add (USD)" error={localErrors.amountMinor ?? fieldError(save.error, "amountMinor")}>
             <input inputMode="decimal" value={amount} onChange={(event) => setAmount(event.target.value)} />
           </Field>
-          <Field
-            label={billing.paymentMethod ? "Replace card (optional)" : "Card number"}
-            error={fieldError(save.error, "cardNumber")}
-            hint={billing.paymentMethod ? "Leave empty to keep the card on file." : undefined}
-          >
-            <input inputMode="numeric" autoComplete="cc-number" value={cardNumber} onChange={(event) => setCardNumber(event.target.value)} />
-          </Field>
+          {takesCardNumber && (
+            <Field
+              label={billing.paymentMethod ? "Replace card (optional)" : "Card number"}
+              error={fieldError(save.error, "cardNumber")}
+              hint={billing.paymentMethod ? "Leave empty to keep the card on file." : undefined}
+            >
+              <input inputMode="numeric" autoComplete="cc-number" value={cardNumber} onChange={(event) => setCardNumber(event.target.value)} />
+            </Field>
+          )}
           <FormError error={save.error} shownFields={fields} />
           <div className="actions">
             <button type="submit" className="primary" disabled={save.isPending}>

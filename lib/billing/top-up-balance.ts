@@ -17,7 +17,7 @@ import { toLedgerEntryView } from "./to-billing-views";
  */
 function storedCard(paymentMethodRef: string | null): { status: "saved"; paymentMethodRef: string; last4: string } {
   const card = describePaymentMethod(paymentMethodRef);
-  if (!card) throw new DomainError("unprocessable", "There is no card on file yet: enter a card number", { field: "cardNumber" });
+  if (!card) throw new DomainError("unprocessable", "There is no card on file yet: add a card", { field: "cardNumber" });
   return { status: "saved", paymentMethodRef: card.ref, last4: card.last4 };
 }
 
