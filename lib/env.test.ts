@@ -39,3 +39,20 @@ describe("WEBHOOK_ALLOWED_TARGETS", () => {
     expect(() => getServerEnv()).toThrow('WEBHOOK_ALLOWED_TARGETS: "http://hooks.internal" is not an IP address, a CIDR range');
   });
 });
+
+describe("Stripe settings", () => {
+  it("start without any of them (the test provider) and with all three", async () => {
+    expect((await freshEnv())().STRIPE_SECRET_KEY).toBeUndefined();
+    vi.stubEnv("STRIPE_SECRET_KEY", "sk_live_abc");
+    vi.stubEnv("STRIPE_PUBLISHABLE_KEY", "pk_live_abc");
+    vi.stubEnv("STRIPE_WEBHOOK_SECRET", "whsec_abc");
+    expect((await freshEnv())()).toMatchObject({ STRIPE_SECRET_KEY: "sk_live_abc", STRIPE_PUBLISHABLE_KEY: "pk_live_abc", STRIPE_WEBHOOK_SECRET: "whsec_abc" });
+  });
+
+  it("fail at start when only some are set, naming each missing one", async () => {
+    vi.stubEnv("STRIPE_SECRET_KEY", "sk_test_abc");
+    vi.stubEnv("STRIPE_PUBLISHABLE_KEY", "pk_test_abc");
+    const getServerEnv = await freshEnv();
+    expect(() => getServerEnv()).toThrow(/STRIPE_WEBHOOK_SECRET: must be set too/);
+  });
+});
