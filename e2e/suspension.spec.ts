@@ -3,7 +3,7 @@
 import { expect, test } from "./fixtures";
 
 test("a suspended app shows one banner that tells the truth about mail, and none once resumed", async ({ page, api, adminApi }) => {
-  const app = await api.createApp({ name: `suspended ${Date.now()}` });
+  const app = await api.createApp({ name: `one banner ${Date.now()}` });
   await adminApi.ok("POST", `/api/admin/apps/${app.id}/suspend`, { reason: "e2e: one banner" });
 
   await page.goto(`/apps/${app.id}`);
