@@ -3,7 +3,9 @@
 // frames served by js.stripe.com), confirmed with a SetupIntent in the browser, and only then does our
 // server hear of it, as the SetupIntent's id (it reads the card back from Stripe). The card number never
 // passes through Tollgate.
-import { loadStripe, type Stripe, type StripeCardElement } from "@stripe/stripe-js";
+import type { Stripe, StripeCardElement } from "@stripe/stripe-js";
+// The pure entry point: Stripe.js is fetched when the card form opens, not on every page that imports this.
+import { loadStripe } from "@stripe/stripe-js/pure";
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { apiFetch } from "@/components/api";
