@@ -2,7 +2,8 @@
 //   payment_intent.succeeded / payment_intent.payment_failed  settle the PaymentAttempt named in the
 //     intent's metadata, as the settle job would (charge-card.ts: the credit lands once);
 //   charge.refunded         debit each refund once (record-card-refunds.ts);
-//   setup_intent.succeeded  store the card a SetupIntent saved (save-setup-intent-card.ts).
+//   setup_intent.succeeded  store the card a SetupIntent saved where no card is on file yet
+//     (save-setup-intent-card.ts; a replacement is stored by the page's confirm call).
 // Events about objects Tollgate did not make (no metadata of ours, another team's customer) and every
 // other event type are acknowledged and ignored, so Stripe stops sending them.
 import type Stripe from "stripe";
@@ -37,7 +38,7 @@ async function recordRefunds(db: Db, stripe: StripePaymentProvider, charge: Stri
 
 async function saveCard(db: Db, stripe: StripePaymentProvider, setupIntent: Stripe.SetupIntent): Promise<StripeEventOutcome> {
   try {
-    const saved = await saveSetupIntentCard(db, stripe, { setupIntentId: setupIntent.id, actor: SYSTEM_ACTOR });
+    const saved = await saveSetupIntentCard(db, stripe, { setupIntentId: setupIntent.id, actor: SYSTEM_ACTOR, onlyWithoutCard: true });
     return saved.changed ? "card_saved" : "ignored";
   } catch (error) {
     if (error instanceof DomainError && (error.code === "not_found" || error.code === "unprocessable")) return "ignored";

@@ -15,11 +15,13 @@ export type SavedCardView = NonNullable<ReturnType<typeof describePaymentMethod>
  * `appId` (from the route) must be the app the SetupIntent was made for; the webhook passes none. The
  * SetupIntent's customer must be the account's team's customer, so a SetupIntent id from another team
  * saves nothing. Saving the card already on file changes nothing and writes no audit entry.
+ * `onlyWithoutCard` (the webhook): a card is filled in only where none is on file, because an event can
+ * arrive late — after the owner replaced that card through the page — and must not put the old one back.
  */
 export async function saveSetupIntentCard(
   db: Db,
   stripe: StripePaymentProvider,
-  input: { setupIntentId: string; actor: Actor; appId?: string },
+  input: { setupIntentId: string; actor: Actor; appId?: string; onlyWithoutCard?: boolean },
 ): Promise<{ paymentMethod: SavedCardView; changed: boolean }> {
   const intent = await stripe.retrieveSetupIntent(input.setupIntentId);
   const accountId = intent.metadata[SETUP_ACCOUNT_METADATA];
@@ -38,7 +40,7 @@ export async function saveSetupIntentCard(
   const paymentMethod: SavedCardView = { ref: card.paymentMethodRef, brand: card.brand, last4: card.last4 };
   const changed = await db.$transaction(async (tx) => {
     const updated = await tx.billingAccount.updateMany({
-      where: { id: account.id, OR: [{ paymentMethodRef: null }, { paymentMethodRef: { not: card.paymentMethodRef } }] },
+      where: { id: account.id, OR: input.onlyWithoutCard ? [{ paymentMethodRef: null }] : [{ paymentMethodRef: null }, { paymentMethodRef: { not: card.paymentMethodRef } }] },
       data: { paymentMethodRef: card.paymentMethodRef, paymentMethodBrand: card.brand, paymentMethodLast4: card.last4 },
     });
     if (updated.count === 0) return false;

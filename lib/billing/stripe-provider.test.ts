@@ -111,6 +111,14 @@ describe("StripePaymentProvider setup and refunds", () => {
     expect(await stripe.listRefunds(charge.chargeId)).toEqual([{ id: first.status === "refunded" ? first.refundId : "", amountMinor: 1_000, status: "succeeded" }]);
   });
 
+  it("answers a person waiting on a card setup 503 when Stripe is out of reach, 404 for a SetupIntent it does not know", async () => {
+    const closed = await startStripeStandIn();
+    await closed.stop();
+    const unreachable = new StripePaymentProvider(SETTINGS, closed.location);
+    await expect(unreachable.createSetupIntent({ customerId: "cus_1", metadata: {} })).rejects.toMatchObject({ code: "unavailable" });
+    await expect(stripe.retrieveSetupIntent("seti_nobody")).rejects.toMatchObject({ code: "not_found" });
+  });
+
   it("answers a refund of an unknown charge as failed", async () => {
     expect(await stripe.refund({ chargeId: "pi_unknown", amountMinor: 100, idempotencyKey: "refund:adm_2" })).toMatchObject({ status: "failed" });
   });

@@ -6,6 +6,7 @@
 // settle job finish a charge a crashed process began. Webhook events are verified with the SDK's signature
 // helper before anything in them is believed.
 import Stripe from "stripe";
+import { DomainError, notFound } from "@/lib/errors";
 import type { ChargeResult, PaymentProvider, RefundResult, SavePaymentMethodResult } from "./payment-provider";
 import { type StripeSettings, stripeSettingsOf } from "./stripe-config";
 
@@ -66,6 +67,22 @@ export function chargeResultOfIntent(intent: Stripe.PaymentIntent): ChargeResult
       const error = intent.last_payment_error;
       return declined(error?.decline_code ?? error?.code ?? "card_declined", error?.message ?? "The card was declined");
     }
+  }
+}
+
+/**
+ * For the card-setup calls a person waits on: Stripe out of reach is 503 (try again), an id Stripe does
+ * not know is 404. Charges keep Stripe's errors: charge-card.ts leaves the attempt pending for the settle job.
+ */
+async function answerForPerson<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === "resource_missing") throw notFound("Card setup");
+    if (error instanceof Stripe.errors.StripeConnectionError || error instanceof Stripe.errors.StripeAPIError || error instanceof Stripe.errors.StripeRateLimitError) {
+      throw new DomainError("unavailable", "Stripe did not answer. Try again in a moment; nothing was saved.");
+    }
+    throw error;
   }
 }
 
@@ -133,19 +150,23 @@ export class StripePaymentProvider implements PaymentProvider {
 
   /** The team's customer; the key makes concurrent first saves of one team create a single customer. */
   async createCustomer(input: { tenantId: string; name: string }): Promise<string> {
-    const customer = await this.stripe.customers.create({ name: input.name, metadata: { tollgate_tenant_id: input.tenantId } }, { idempotencyKey: `customer:${input.tenantId}` });
+    const customer = await answerForPerson(() =>
+      this.stripe.customers.create({ name: input.name, metadata: { tollgate_tenant_id: input.tenantId } }, { idempotencyKey: `customer:${input.tenantId}` }),
+    );
     return customer.id;
   }
 
   /** A SetupIntent the browser confirms with Stripe Elements; the card it saves may be charged off-session. */
   async createSetupIntent(input: { customerId: string; metadata: Record<string, string> }): Promise<{ id: string; clientSecret: string }> {
-    const intent = await this.stripe.setupIntents.create({ customer: input.customerId, usage: "off_session", allowed_payment_method_types: ["card"], metadata: input.metadata });
+    const intent = await answerForPerson(() =>
+      this.stripe.setupIntents.create({ customer: input.customerId, usage: "off_session", allowed_payment_method_types: ["card"], metadata: input.metadata }),
+    );
     if (!intent.client_secret) throw new Error(`SetupIntent ${intent.id} came without a client secret`);
     return { id: intent.id, clientSecret: intent.client_secret };
   }
 
   async retrieveSetupIntent(setupIntentId: string): Promise<RetrievedSetupIntent> {
-    const intent = await this.stripe.setupIntents.retrieve(setupIntentId, { expand: ["payment_method"] });
+    const intent = await answerForPerson(() => this.stripe.setupIntents.retrieve(setupIntentId, { expand: ["payment_method"] }));
     const method = typeof intent.payment_method === "object" ? intent.payment_method : null;
     return {
       id: intent.id,

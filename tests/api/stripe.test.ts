@@ -118,7 +118,7 @@ describe("saving a card with a SetupIntent", () => {
     expect(billing.paymentMethod).toMatchObject({ brand: "visa", last4: "4242" });
   });
 
-  it("refuses a SetupIntent not confirmed yet (422) and one made for another team's app (404)", async () => {
+  it("refuses a SetupIntent not confirmed yet (422), one made for another team's app and one Stripe does not know (404)", async () => {
     const { owner, appId } = await ownerWithApp();
     session.user = owner;
     const setup = await invoke<{ clientSecret: string }>(setupIntentRoute, { method: "POST", params: { appId } });
@@ -131,6 +131,8 @@ describe("saving a card with a SetupIntent", () => {
     const foreign = await invoke(confirmSetupRoute, { method: "POST", params: { appId: stranger.appId }, body: { setupIntentId } });
     expect(foreign.status).toBe(404);
     expect((await accountOf(stranger.appId)).paymentMethodRef).toBeNull();
+    const unknown = await invoke(confirmSetupRoute, { method: "POST", params: { appId: stranger.appId }, body: { setupIntentId: "seti_unknown" } });
+    expect(unknown.status).toBe(404);
   });
 });
 
@@ -261,5 +263,16 @@ describe("POST /api/stripe/webhook", () => {
     expect((await billingOf(appId)).paymentMethod).toMatchObject({ brand: "mastercard", last4: "4444" });
     const audits = await harness.db.auditLog.findMany({ where: { targetId: appId, action: "billing.payment_method" } });
     expect(audits).toHaveLength(1);
+  });
+
+  it("never replaces a card on file: a late event must not put back a card the owner has since replaced", async () => {
+    const { owner, appId } = await appWithCard("pm_card_visa");
+    session.user = owner;
+    const older = await invoke<{ clientSecret: string }>(setupIntentRoute, { method: "POST", params: { appId } });
+    const olderId = older.body.clientSecret.split("_secret_")[0] ?? "";
+    standIn.confirmSetupIntent(olderId, "pm_card_mastercard");
+    const res = await deliver({ id: "evt_late", type: "setup_intent.succeeded", data: { object: standIn.setupIntent(olderId) } });
+    expect(res).toMatchObject({ status: 200, body: { outcome: "ignored" } });
+    expect((await billingOf(appId)).paymentMethod).toMatchObject({ brand: "visa", last4: "4242" });
   });
 });
