@@ -45,14 +45,15 @@ afterAll(async () => {
   await database?.drop();
 });
 
-async function newApp(options: { maxMessagesPerPeriod?: number; webhook?: boolean } = {}) {
+/** `webhookUrl`: where the webhook points instead of the shared sink. */
+async function newApp(options: { maxMessagesPerPeriod?: number; webhook?: boolean; webhookUrl?: string } = {}) {
   const user = await createUser(database.db);
   const app = await createTestApp(database.db, { tenantId: user.tenantId, planSlug: "starter" });
   if (options.maxMessagesPerPeriod) await database.db.appLimitOverride.create({ data: { appId: app.id, maxMessagesPerPeriod: options.maxMessagesPerPeriod } });
   const row = await database.db.app.findUniqueOrThrow({ where: { id: app.id } });
   const period = billingPeriodAt(row.billingAnchor, new Date());
   const webhook = options.webhook
-    ? await createWebhookEndpoint(database.db, { actor, appId: app.id, endpoint: { url: sink.url }, encryptionKey: TEST_ENCRYPTION_KEY, allowedTargets })
+    ? await createWebhookEndpoint(database.db, { actor, appId: app.id, endpoint: { url: options.webhookUrl ?? sink.url }, encryptionKey: TEST_ENCRYPTION_KEY, allowedTargets })
     : null;
   return { id: app.id, user, period, periodStartUnix: toUnixSeconds(period.start), webhook, anchor: row.billingAnchor };
 }
@@ -134,32 +135,42 @@ describe("delivery", () => {
   });
 
   it("retries a failing webhook with exponential backoff and logs every response code", async () => {
-    const app = await newApp({ webhook: true });
-    if (!app.webhook) throw new Error("no webhook");
-    sink.respondWith([500, 503, 200]);
-    const { eventId } = await sendTestWebhookEvent(database.db, { appId: app.id, endpointId: app.webhook.endpoint.id });
-    await drain([eventId], config({ retryBaseMs: 200, maxAttempts: 5 }));
-    const [delivery] = await listWebhookDeliveries(database.db, { appId: app.id, endpointId: app.webhook.endpoint.id });
-    expect(delivery).toMatchObject({ status: "succeeded", attempts: 3, lastResponseStatus: 200, eventType: "webhook.test" });
-    expect(delivery?.attemptLog.map((attempt) => attempt.responseStatus)).toEqual([500, 503, 200]);
-    const times = sink.requests.filter((received) => received.headers[WebhookHeader.eventId] === eventId).map((received) => received.receivedAtMs);
-    expect(times).toHaveLength(3);
-    expect((times[1] ?? 0) - (times[0] ?? 0)).toBeGreaterThanOrEqual(200);
-    expect((times[2] ?? 0) - (times[1] ?? 0)).toBeGreaterThanOrEqual(400);
+    // A listener of its own: earlier tests' deliveries to the shared sink, still queued, cannot take its scripted answers.
+    const flaky = await startWebhookSink();
+    try {
+      const app = await newApp({ webhook: true, webhookUrl: flaky.url });
+      if (!app.webhook) throw new Error("no webhook");
+      flaky.respondWith([500, 503, 200]);
+      const { eventId } = await sendTestWebhookEvent(database.db, { appId: app.id, endpointId: app.webhook.endpoint.id });
+      await drain([eventId], config({ retryBaseMs: 200, maxAttempts: 5 }));
+      const [delivery] = await listWebhookDeliveries(database.db, { appId: app.id, endpointId: app.webhook.endpoint.id });
+      expect(delivery).toMatchObject({ status: "succeeded", attempts: 3, lastResponseStatus: 200, eventType: "webhook.test" });
+      expect(delivery?.attemptLog.map((attempt) => attempt.responseStatus)).toEqual([500, 503, 200]);
+      const times = flaky.requests.filter((received) => received.headers[WebhookHeader.eventId] === eventId).map((received) => received.receivedAtMs);
+      expect(times).toHaveLength(3);
+      expect((times[1] ?? 0) - (times[0] ?? 0)).toBeGreaterThanOrEqual(200);
+      expect((times[2] ?? 0) - (times[1] ?? 0)).toBeGreaterThanOrEqual(400);
+    } finally {
+      await flaky.stop();
+    }
     expect(retryDelayMs(1, 1000)).toBe(1000);
     expect(retryDelayMs(4, 1000)).toBe(8000);
     expect(retryDelayMs(30, 1000)).toBe(3_600_000);
   });
 
   it("gives up after the last attempt and marks the delivery failed", async () => {
-    const app = await newApp({ webhook: true });
-    if (!app.webhook) throw new Error("no webhook");
-    sink.respondWith([500]);
-    const { eventId } = await sendTestWebhookEvent(database.db, { appId: app.id, endpointId: app.webhook.endpoint.id });
-    await drain([eventId], config({ retryBaseMs: 20, maxAttempts: 2 }));
-    const [delivery] = await listWebhookDeliveries(database.db, { appId: app.id, endpointId: app.webhook.endpoint.id });
-    expect(delivery).toMatchObject({ status: "failed", attempts: 2, lastResponseStatus: 500, lastError: "HTTP 500" });
-    sink.respondWith([200]);
+    const failing = await startWebhookSink();
+    try {
+      const app = await newApp({ webhook: true, webhookUrl: failing.url });
+      if (!app.webhook) throw new Error("no webhook");
+      failing.respondWith([500]);
+      const { eventId } = await sendTestWebhookEvent(database.db, { appId: app.id, endpointId: app.webhook.endpoint.id });
+      await drain([eventId], config({ retryBaseMs: 20, maxAttempts: 2 }));
+      const [delivery] = await listWebhookDeliveries(database.db, { appId: app.id, endpointId: app.webhook.endpoint.id });
+      expect(delivery).toMatchObject({ status: "failed", attempts: 2, lastResponseStatus: 500, lastError: "HTTP 500" });
+    } finally {
+      await failing.stop();
+    }
   });
 
   it("a test event goes to its endpoint only and is not a notification", async () => {
