@@ -5,6 +5,13 @@ import type { Db, Prisma } from "@/lib/db";
 import { jobLogger } from "./job-logger";
 import type { JobNameValue } from "./job-tasks";
 
+/**
+ * The priority of money and alert jobs: ahead of notification deliveries (whose priority counts up from 0
+ * with their tenant's backlog), so a few tenants' dead webhooks holding the slots never delay a renewal,
+ * a recharge or an alert by more than one try.
+ */
+export const AHEAD_OF_DELIVERIES = -10;
+
 export interface JobOptions {
   runAt?: Date;
   /** One pending job per key: adding again replaces it (its payload and run time). */

@@ -8,6 +8,8 @@
 //   cleanup-expired  hourly: expired reset links and invitations (cleanup-expired.ts)
 //   auto-recharge    queued by a usage flush that took a balance to its threshold: the card is charged
 //                    here, not while the relay waits for its batch to be acknowledged
+//   check-usage-thresholds  queued by a usage flush that moved an app's counts and by an admin's change to its
+//                    limits: raises the 75/90/100 % alerts its period has reached (check-usage-thresholds.ts)
 //   deliver-notification  one try of one notification email or webhook, in its tenant's queue (lib/notifications/queue-delivery.ts)
 //   sweep-deliveries every minute: queues pending deliveries that have no job, frees tenants' queues held by a
 //                    runner that is gone (lib/notifications/sweep-deliveries.ts)
@@ -21,7 +23,9 @@ import { getServerEnv } from "@/lib/env";
 import { deliveryConfigFromEnv } from "@/lib/notifications/deliver-notification";
 import { DELIVERY_CRONTAB, deliveryTasks } from "@/lib/notifications/delivery-tasks";
 import { DeliveryJob } from "@/lib/notifications/queue-delivery";
+import { checkUsageThresholds, USAGE_THRESHOLDS_JOB } from "@/lib/notifications/check-usage-thresholds";
 import { cleanupExpiredLinks } from "./cleanup-expired";
+import { AHEAD_OF_DELIVERIES } from "./enqueue-job";
 
 export const JobName = {
   sweepRenewals: "sweep-renewals",
@@ -29,6 +33,7 @@ export const JobName = {
   settleCharges: "settle-charges",
   cleanupExpired: "cleanup-expired",
   autoRecharge: "auto-recharge",
+  checkUsageThresholds: USAGE_THRESHOLDS_JOB,
   deliverNotification: DeliveryJob.deliver,
   sweepDeliveries: DeliveryJob.sweep,
 } as const;
@@ -38,8 +43,8 @@ export type JobNameValue = (typeof JobName)[keyof typeof JobName];
 const RENEWAL_LOOKAHEAD_MS = 120_000;
 
 export const JOB_CRONTAB = [
-  `* * * * * ${JobName.sweepRenewals} ?max=1&jobKey=${JobName.sweepRenewals}`,
-  `* * * * * ${JobName.settleCharges} ?max=1&jobKey=${JobName.settleCharges}`,
+  `* * * * * ${JobName.sweepRenewals} ?max=1&jobKey=${JobName.sweepRenewals}&priority=${AHEAD_OF_DELIVERIES}`,
+  `* * * * * ${JobName.settleCharges} ?max=1&jobKey=${JobName.settleCharges}&priority=${AHEAD_OF_DELIVERIES}`,
   `17 * * * * ${JobName.cleanupExpired} ?max=1&jobKey=${JobName.cleanupExpired}`,
   DELIVERY_CRONTAB,
 ].join("\n");
@@ -63,7 +68,7 @@ export function jobTasks(db: Db): TaskList {
       // A period end, or the moment a past-due app's grace ends (announced then, when relays give it Free's limits).
       const moments = [renewsAt, graceEndsAt].filter((at): at is Date => at !== null && at > window.gt && at <= window.lte);
       const runAt = new Date(Math.min(...moments.map((at) => at.getTime())));
-      await helpers.addJob(JobName.renewApp, { appId }, { runAt, jobKey: `${JobName.renewApp}:${appId}`, maxAttempts: 5 });
+      await helpers.addJob(JobName.renewApp, { appId }, { runAt, jobKey: `${JobName.renewApp}:${appId}`, maxAttempts: 5, priority: AHEAD_OF_DELIVERIES });
     }
   };
   const renewAppTask: Task = async (payload) => {
@@ -71,6 +76,10 @@ export function jobTasks(db: Db): TaskList {
   };
   const autoRecharge: Task = async (payload) => {
     await attemptAutoRecharge(db, getPaymentProvider(), { appId: appIdOf(payload), trigger: "usage" });
+  };
+  const checkThresholds: Task = async (payload) => {
+    const { periodStartUnix } = payload as { periodStartUnix?: unknown };
+    await checkUsageThresholds(db, { appId: appIdOf(payload), at: typeof periodStartUnix === "number" ? new Date(periodStartUnix * 1000) : undefined });
   };
   const settleCharges: Task = async () => {
     await settlePendingCharges(db, getPaymentProvider());
@@ -84,6 +93,7 @@ export function jobTasks(db: Db): TaskList {
     [JobName.settleCharges]: settleCharges,
     [JobName.cleanupExpired]: cleanupExpired,
     [JobName.autoRecharge]: autoRecharge,
+    [JobName.checkUsageThresholds]: checkThresholds,
     ...deliveryTasks(db, () => deliveryConfigFromEnv(getServerEnv())),
   };
 }

@@ -2,6 +2,7 @@
 // limits customers plan around: concurrent connections or messages per period.
 import type { Prisma } from "@/lib/db";
 import type { EffectiveLimits } from "@/lib/plans/effective-limits";
+import { queueUsageThresholdCheck } from "./check-usage-thresholds";
 import { emitAppEvent } from "./emit-app-event";
 
 export async function announceLimitsChange(
@@ -12,5 +13,7 @@ export async function announceLimitsChange(
   const before = pick(input.before);
   const after = pick(input.after);
   if (before.maxConcurrentConnections === after.maxConcurrentConnections && before.maxMessagesPerPeriod === after.maxMessagesPerPeriod) return;
+  // A limit lowered below the use raises the usage alerts it now calls for, with no flush needed.
+  await queueUsageThresholdCheck(tx, { appId: input.appId });
   await emitAppEvent(tx, { appId: input.appId, event: { type: "limits.changed", source: input.source, changeId: input.changeId, before, after } });
 }

@@ -5,9 +5,11 @@ import { applyUsageBatch } from "@/lib/usage/apply-usage-batch";
 import { createTestApp, createUser, seedPlans, TEST_ENCRYPTION_KEY, usageBatch, usageDelta } from "@/tests/helpers/fixtures";
 import { startSmtpSink, type SmtpSink } from "@/tests/helpers/smtp-sink";
 import { startDeliveryRunner } from "@/tests/helpers/delivery-runner";
+import { queuedJobs } from "@/tests/helpers/queued-jobs";
 import { createTestDatabase, type TestDatabase } from "@/tests/helpers/test-database";
 import { startWebhookSink, type WebhookSink } from "@/tests/helpers/webhook-sink";
 import { type DeliveryConfig, retryDelayMs } from "./deliver-notification";
+import { checkUsageThresholds, USAGE_THRESHOLDS_JOB } from "./check-usage-thresholds";
 import { emitAppEvent } from "./emit-app-event";
 import { listNotifications, markNotificationsRead } from "./list-notifications";
 import { verifyWebhookSignature, WebhookHeader } from "./sign-webhook";
@@ -58,6 +60,13 @@ async function newApp(options: { maxMessagesPerPeriod?: number; webhook?: boolea
   return { id: app.id, user, period, periodStartUnix: toUnixSeconds(period.start), webhook, anchor: row.billingAnchor };
 }
 
+/** Runs the usage alert checks the app's flushes queued (the job's task, as a runner would). */
+async function runQueuedThresholdChecks(appId: string): Promise<void> {
+  const jobs = (await queuedJobs(database.db, USAGE_THRESHOLDS_JOB)).filter((job) => job.payload.appId === appId);
+  expect(jobs.length).toBeGreaterThan(0);
+  for (const { payload } of jobs) await checkUsageThresholds(database.db, { appId, at: new Date(Number(payload.periodStartUnix) * 1000) });
+}
+
 /** Runs a job queue runner until every delivery of these events is settled (other tests' rows share the table). */
 async function drain(eventIds: string[], deliveryConfig = config(), timeoutMs = 15_000) {
   const runner = await startDeliveryRunner(database.db, { connectionString: database.url, config: deliveryConfig, pollIntervalMs: 50 });
@@ -79,9 +88,11 @@ describe("event de-duplication", () => {
     const app = await newApp({ maxMessagesPerPeriod: 100, webhook: true });
     const batches = Array.from({ length: 8 }, () => usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 20 })]));
     await Promise.all(batches.map((batch) => applyUsageBatch(database.db, batch)));
+    await runQueuedThresholdChecks(app.id);
     // A retried batch and further usage raise nothing new.
     await applyUsageBatch(database.db, batches[0] ?? usageBatch([]));
     await applyUsageBatch(database.db, usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 50 })]));
+    await runQueuedThresholdChecks(app.id);
     const events = await database.db.appEvent.findMany({ where: { appId: app.id, type: "usage.threshold" }, include: { deliveries: true } });
     expect(events.map((event) => (event.data as { percent: number }).percent).sort((a, b) => a - b)).toEqual([75, 90, 100]);
     for (const event of events) expect(event.deliveries.map((d) => d.channel).sort()).toEqual(["email", "webhook"]);
@@ -101,6 +112,7 @@ describe("event de-duplication", () => {
     const nextStartUnix = toUnixSeconds(addMonthsUtc(app.period.start, 1));
     await applyUsageBatch(database.db, usageBatch([usageDelta(app.id, app.periodStartUnix, { messagesAccepted: 10 })]));
     await applyUsageBatch(database.db, usageBatch([usageDelta(app.id, nextStartUnix, { messagesAccepted: 10 })]));
+    await runQueuedThresholdChecks(app.id);
     expect(await database.db.appEvent.count({ where: { appId: app.id, type: "usage.threshold" } })).toBe(6);
   });
 

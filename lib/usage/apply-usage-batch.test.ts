@@ -8,6 +8,7 @@ import { TestPaymentProvider } from "@/lib/billing/payment-provider";
 import { topUpBalance } from "@/lib/billing/top-up-balance";
 import { createApiKey } from "@/lib/keys/create-api-key";
 import { addMonthsUtc, billingPeriodAt, toUnixSeconds } from "@/lib/periods/billing-period";
+import { queuedJobs } from "@/tests/helpers/queued-jobs";
 import { createTestDatabase, type TestDatabase } from "@/tests/helpers/test-database";
 import { createTestApp, createUser, seedPlans, TEST_ENCRYPTION_KEY, usageBatch, usageDelta } from "@/tests/helpers/fixtures";
 import { applyUsageBatch } from "./apply-usage-batch";
@@ -160,8 +161,8 @@ describe("usage batches", () => {
     const result = await applyUsageBatch(database.db, usageBatch([usageDelta(app.id, app.periodStartUnix, { overageMessages: 10_000 })]));
     // −100 for 10,000 overage messages; the card is not charged yet
     expect(result.apps).toEqual([{ appId: app.id, balanceMinor: -100 }]);
-    const jobs = await database.db.$queryRaw<{ key: string }[]>`SELECT key FROM graphile_worker._private_jobs WHERE task_id = (SELECT id FROM graphile_worker._private_tasks WHERE identifier = 'auto-recharge')`;
-    expect(jobs).toEqual([{ key: `auto-recharge:${app.id}` }]);
+    const jobs = (await queuedJobs(database.db, JobName.autoRecharge)).filter((job) => job.payload.appId === app.id);
+    expect(jobs.map((job) => job.key)).toEqual([`auto-recharge:${app.id}`]);
 
     // The job: a recharge of 2,000 plus the 100 of debt.
     await jobTasks(database.db)[JobName.autoRecharge]?.({ appId: app.id }, {} as JobHelpers);

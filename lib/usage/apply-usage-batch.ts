@@ -10,11 +10,11 @@ import { capRemainingMinor, chargeWithinCapMinor, loadSpendableBalances, spendCa
 import { databaseNow } from "@/lib/db-clock";
 import type { Db, Prisma } from "@/lib/db";
 import { detectUsageEvents } from "@/lib/notifications/detect-usage-events";
-import { enqueueJob } from "@/lib/jobs/enqueue-job";
+import { AHEAD_OF_DELIVERIES, enqueueJob } from "@/lib/jobs/enqueue-job";
 import { JobName } from "@/lib/jobs/job-tasks";
+import { queueUsageThresholdCheck } from "@/lib/notifications/check-usage-thresholds";
 import { emitAppEvent } from "@/lib/notifications/emit-app-event";
 import { billingPeriodAt, toUnixSeconds } from "@/lib/periods/billing-period";
-import { effectiveLimits } from "@/lib/plans/effective-limits";
 import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
 import { periodTotals } from "./period-totals";
 
@@ -129,12 +129,12 @@ async function applyAppDelta(tx: Prisma.TransactionClient, batch: UsageBatch, de
     });
     balanceMinor = entry.balanceAfterMinor;
   }
-  const limits = effectiveLimits(app.plan, app.override);
+  // Usage alerts follow the counts as a job (check-usage-thresholds.ts), queued with this commit.
+  if (delta.messagesAccepted > 0 || delta.peakConcurrent > row.peakConcurrent) {
+    await queueUsageThresholdCheck(tx, { appId: app.id, periodStartUnix: toUnixSeconds(period.start) });
+  }
   const events = detectUsageEvents({
     periodStartUnix: toUnixSeconds(period.start),
-    limits,
-    messagesUsed: { before: Number(row.messagesUsed), after: Number(row.messagesUsed) + delta.messagesAccepted },
-    peakConcurrent: { before: row.peakConcurrent, after: Math.max(row.peakConcurrent, delta.peakConcurrent) },
     refusedMessages: delta.softDrops,
     refusedConnections: delta.closesByCode[String(CloseCode.OverConcurrentLimit)] ?? 0,
     spend: { capMinor, beforeMinor: row.overageCostMinor, afterMinor: spentAfterMinor },
@@ -193,7 +193,7 @@ export async function applyUsageBatch(db: Db, batch: UsageBatch): Promise<UsageB
     // The card is charged by a job, not while the relay waits for this acknowledgement (a slow provider
     // would turn into a retried batch); the relay learns the new balance from the change notice.
     if (app.chargedMinor > 0 && app.autoRecharge.enabled && app.balanceMinor <= app.autoRecharge.thresholdMinor && app.capRemainingMinor !== 0) {
-      await enqueueJob(db, JobName.autoRecharge, { appId: app.appId }, { jobKey: `${JobName.autoRecharge}:${app.appId}`, maxAttempts: 3 });
+      await enqueueJob(db, JobName.autoRecharge, { appId: app.appId }, { jobKey: `${JobName.autoRecharge}:${app.appId}`, maxAttempts: 3, priority: AHEAD_OF_DELIVERIES });
     }
   }
   // With one delta per app period the last one listed carries the period's final count.
