@@ -18,6 +18,7 @@ import { parseTrustedProxies } from "@tollgate/relay/enforcement/ip-limiter";
 import { DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_MAX_PENDING_REQUESTS_PER_IP, PendingRequests, headersTimeoutOptions } from "@tollgate/relay/enforcement/pending-requests";
 import { socketBudget } from "@tollgate/relay/enforcement/socket-budget";
 import { PEER_ADDRESS_HEADER } from "@/lib/http/client-address";
+import { runShutdownHooks } from "@/lib/shutdown-hooks";
 
 /** The whole request (headers and body) must be in by then; bodies are small (lib/http/read-capped-body.ts). */
 const REQUEST_TIMEOUT_MS = 60_000;
@@ -73,9 +74,14 @@ if (dev) {
 }
 server.listen(port, () => console.log(`web server listening on port ${port}${dev ? " (dev)" : ""}`));
 
+/** How long a stopping server waits for requests in flight and for the job runner to release its jobs. */
+const SHUTDOWN_GRACE_MS = 8_000;
+
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    server.close(() => process.exit(0));
-    setTimeout(() => process.exit(0), 5_000).unref();
+  process.once(signal, () => {
+    setTimeout(() => process.exit(0), SHUTDOWN_GRACE_MS + 1_000).unref();
+    const closed = new Promise((resolve) => server.close(resolve));
+    // The job runner finishes or hands back its jobs: a job left locked would wait hours for another runner.
+    void Promise.all([closed, runShutdownHooks(SHUTDOWN_GRACE_MS)]).then(() => process.exit(0));
   });
 }

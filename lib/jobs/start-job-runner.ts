@@ -5,6 +5,7 @@
 import { parseCrontab, run, type Runner } from "graphile-worker";
 import { type Db, getDb } from "@/lib/db";
 import { getServerEnv } from "@/lib/env";
+import { onShutdown } from "@/lib/shutdown-hooks";
 import { ensureJobSchema } from "./enqueue-job";
 import { jobLogger } from "./job-logger";
 import { JOB_CRONTAB, JobName, jobTasks } from "./job-tasks";
@@ -40,7 +41,9 @@ export function startJobRunnerInProcess(): Promise<Runner | null> {
     const env = getServerEnv();
     // Requests queue jobs (enqueue-job.ts), so the queue's schema must exist even where no runner runs.
     if (env.JOB_RUNNER === "off") return ensureJobSchema(env.DATABASE_URL).then(() => null);
-    return startJobRunner(getDb(), { connectionString: env.DATABASE_URL });
+    const runner = await startJobRunner(getDb(), { connectionString: env.DATABASE_URL });
+    onShutdown(() => runner.stop());
+    return runner;
   })();
   return globalForRunner.tollgateJobRunner;
 }
