@@ -9,6 +9,8 @@ test("a suspended app shows one banner that tells the truth about mail, and none
   await page.goto(`/apps/${app.id}`);
   const suspensionAlerts = page.getByRole("alert").filter({ hasText: /suspended/ });
   await expect(page.getByTestId("suspension-banner")).toContainText("e2e: one banner");
+  // Counted once the notifications (whose banner used to stack on this one) have loaded.
+  await expect(page.getByRole("button", { name: /^Notifications/ })).toHaveAccessibleName(/unread/);
   await expect(suspensionAlerts).toHaveCount(1);
   // The stack runs with SMTP: the banner says the team was (or is being) emailed, never to reply to a mail.
   await expect(page.getByTestId("suspension-banner")).toContainText(/emailed about it|email about it is on its way/);
