@@ -1,11 +1,14 @@
 "use client";
-// App settings: webhook endpoints (add, remove, send a test event) and each endpoint's delivery log.
+// App settings: webhook endpoints (add with the events they receive, change those, remove after a
+// confirmation, send a test event) and each endpoint's delivery log, with resend.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { apiFetch, fieldError } from "@/components/api";
 import { formatDateTime } from "@/components/format";
 import { CopyButton } from "@/components/ui/copy-button";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { Field, FormError } from "@/components/ui/field";
+import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from "@/lib/notifications/app-event.types";
 import { useToast } from "@/components/ui/toast";
 import styles from "./notifications.module.css";
 import { notificationKeys } from "./queries";
@@ -15,7 +18,47 @@ interface Endpoint {
   url: string;
   description: string | null;
   secretPrefix: string;
+  /** Empty: every event type. */
+  eventTypes: WebhookEventType[];
   createdAt: string;
+}
+
+const EVENT_TYPE_LABELS: Record<WebhookEventType, string> = {
+  "usage.threshold": "Usage reached 75, 90 or 100 % of a limit",
+  "quota.reached": "Quota reached: messages or connections refused",
+  "spend_cap.reached": "Spend cap reached",
+  "balance.low": "Balance low",
+  "auto_recharge.declined": "Auto-recharge declined",
+  "auto_recharge.ceiling_reached": "Auto-recharge ceiling reached",
+  "plan_fee.failed": "Plan fee could not be charged",
+  "plan_fee.grace_ended": "Grace period ended (Free limits apply)",
+  "limits.changed": "Limits changed by an admin",
+  "app.suspended": "App suspended",
+};
+
+function describeEventTypes(eventTypes: WebhookEventType[]): string {
+  return eventTypes.length === 0 ? "every event" : eventTypes.map((type) => EVENT_TYPE_LABELS[type]).join(", ");
+}
+
+/** Checkboxes of the event types; none checked means every type. */
+function EventTypeChoice({ legend, chosen, onChange, error }: { legend: string; chosen: WebhookEventType[]; onChange(next: WebhookEventType[]): void; error?: string }) {
+  return (
+    <fieldset className="stack">
+      <legend className="small">{legend}</legend>
+      <span className="muted small">Leave all unchecked to receive every event, including types added later.</span>
+      {WEBHOOK_EVENT_TYPES.map((type) => (
+        <label key={type} className="small">
+          <input
+            type="checkbox"
+            checked={chosen.includes(type)}
+            onChange={(event) => onChange(event.target.checked ? [...chosen, type] : chosen.filter((other) => other !== type))}
+          />{" "}
+          {EVENT_TYPE_LABELS[type]} <code>{type}</code>
+        </label>
+      ))}
+      {error && <span className="small text-critical">{error}</span>}
+    </fieldset>
+  );
 }
 
 interface Delivery {
@@ -36,12 +79,14 @@ export function WebhookEndpointsSection({ appId }: { appId: string }) {
   const queryClient = useQueryClient();
   const endpoints = useQuery({ queryKey: notificationKeys.webhooks(appId), queryFn: async () => (await apiFetch<{ endpoints: Endpoint[] }>(base(appId))).endpoints });
   const [url, setUrl] = useState("");
+  const [eventTypes, setEventTypes] = useState<WebhookEventType[]>([]);
   const [revealed, setRevealed] = useState<{ url: string; secret: string } | null>(null);
   const add = useMutation({
-    mutationFn: () => apiFetch<{ endpoint: Endpoint; secret: string }>(base(appId), { method: "POST", body: { url: url.trim() } }),
+    mutationFn: () => apiFetch<{ endpoint: Endpoint; secret: string }>(base(appId), { method: "POST", body: { url: url.trim(), eventTypes } }),
     onSuccess: ({ endpoint, secret }) => {
       setRevealed({ url: endpoint.url, secret });
       setUrl("");
+      setEventTypes([]);
       void queryClient.invalidateQueries({ queryKey: notificationKeys.webhooks(appId) });
     },
   });
@@ -73,12 +118,13 @@ export function WebhookEndpointsSection({ appId }: { appId: string }) {
         <Field label="Endpoint URL" error={fieldError(add.error, "url")}>
           <input type="url" placeholder="https://example.com/hooks/tollgate" value={url} onChange={(event) => setUrl(event.target.value)} />
         </Field>
+        <EventTypeChoice legend="Events to send" chosen={eventTypes} onChange={setEventTypes} error={fieldError(add.error, "eventTypes")} />
         <div className="actions">
           <button type="submit" className="primary" disabled={add.isPending}>
             {add.isPending ? "Adding…" : "Add endpoint"}
           </button>
         </div>
-        <FormError error={add.error} shownFields={["url"]} />
+        <FormError error={add.error} shownFields={["url", "eventTypes"]} />
       </form>
       {endpoints.isError && <p className="small text-critical">{endpoints.error.message}</p>}
       {endpoints.data?.length === 0 && <p className="muted small">No endpoints yet.</p>}
@@ -91,6 +137,8 @@ function EndpointRow({ appId, endpoint }: { appId: string; endpoint: Endpoint })
   const queryClient = useQueryClient();
   const toast = useToast();
   const [showLog, setShowLog] = useState(false);
+  const [confirmingRemove, setConfirmingRemove] = useState(false);
+  const [editingEvents, setEditingEvents] = useState<WebhookEventType[] | null>(null);
   const path = `${base(appId)}/${encodeURIComponent(endpoint.id)}`;
   const deliveries = useQuery({
     queryKey: notificationKeys.deliveries(appId, endpoint.id),
@@ -108,7 +156,25 @@ function EndpointRow({ appId, endpoint }: { appId: string; endpoint: Endpoint })
   });
   const remove = useMutation({
     mutationFn: () => apiFetch(path, { method: "DELETE" }),
-    onSuccess: () => void queryClient.invalidateQueries({ queryKey: notificationKeys.webhooks(appId) }),
+    onSuccess: () => {
+      setConfirmingRemove(false);
+      void queryClient.invalidateQueries({ queryKey: notificationKeys.webhooks(appId) });
+    },
+  });
+  const saveEvents = useMutation({
+    mutationFn: (chosen: WebhookEventType[]) => apiFetch<{ endpoint: Endpoint }>(path, { method: "PATCH", body: { eventTypes: chosen } }),
+    onSuccess: () => {
+      setEditingEvents(null);
+      toast.show("Events saved");
+      void queryClient.invalidateQueries({ queryKey: notificationKeys.webhooks(appId) });
+    },
+  });
+  const resend = useMutation({
+    mutationFn: (deliveryId: string) => apiFetch<{ deliveryId: string }>(`${path}/deliveries/${encodeURIComponent(deliveryId)}/resend`, { method: "POST" }),
+    onSuccess: () => {
+      toast.show("Delivery queued again");
+      void queryClient.invalidateQueries({ queryKey: notificationKeys.deliveries(appId, endpoint.id) });
+    },
   });
   return (
     <div className="card stack" data-testid="webhook-endpoint">
@@ -116,6 +182,27 @@ function EndpointRow({ appId, endpoint }: { appId: string; endpoint: Endpoint })
         <code>{endpoint.url}</code>
         <span className="muted small">secret {endpoint.secretPrefix}…</span>
       </div>
+      <span className="small">Sends {describeEventTypes(endpoint.eventTypes)}.</span>
+      {editingEvents !== null && (
+        <form
+          className="stack"
+          aria-label={`Events sent to ${endpoint.url}`}
+          onSubmit={(event) => {
+            event.preventDefault();
+            saveEvents.mutate(editingEvents);
+          }}
+        >
+          <EventTypeChoice legend="Events to send" chosen={editingEvents} onChange={setEditingEvents} error={fieldError(saveEvents.error, "eventTypes")} />
+          <div className="actions">
+            <button type="submit" className="primary small-button" disabled={saveEvents.isPending}>
+              {saveEvents.isPending ? "Saving…" : "Save events"}
+            </button>
+            <button type="button" className="small-button" onClick={() => setEditingEvents(null)}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      )}
       <div className="actions">
         <button type="button" className="small-button" onClick={() => test.mutate()} disabled={test.isPending}>
           Send test event
@@ -123,11 +210,31 @@ function EndpointRow({ appId, endpoint }: { appId: string; endpoint: Endpoint })
         <button type="button" className="small-button" onClick={() => setShowLog((value) => !value)} aria-expanded={showLog}>
           {showLog ? "Hide delivery log" : "Delivery log"}
         </button>
-        <button type="button" className="small-button" onClick={() => remove.mutate()} disabled={remove.isPending}>
+        {editingEvents === null && (
+          <button type="button" className="small-button" onClick={() => setEditingEvents(endpoint.eventTypes)}>
+            Choose events
+          </button>
+        )}
+        <button type="button" className="small-button" onClick={() => setConfirmingRemove(true)}>
           Remove
         </button>
       </div>
-      <FormError error={test.error ?? remove.error} shownFields={[]} />
+      <FormError error={test.error ?? resend.error ?? saveEvents.error} shownFields={["eventTypes"]} />
+      <ConfirmDialog
+        open={confirmingRemove}
+        title="Remove this webhook endpoint?"
+        confirmLabel="Remove endpoint"
+        destructive
+        pending={remove.isPending}
+        onCancel={() => setConfirmingRemove(false)}
+        onConfirm={() => remove.mutate()}
+      >
+        <p>
+          Tollgate stops sending events to <code>{endpoint.url}</code> at once, and deliveries still waiting for it are dropped. Its signing secret cannot be
+          recovered.
+        </p>
+        <FormError error={remove.error} shownFields={[]} />
+      </ConfirmDialog>
       {showLog && (
         <div className="table-wrap">
           <table className={`table ${styles.log}`} aria-label={`Deliveries to ${endpoint.url}`}>
@@ -138,6 +245,9 @@ function EndpointRow({ appId, endpoint }: { appId: string; endpoint: Endpoint })
                 <th className="num">Tries</th>
                 <th className="num">Last response</th>
                 <th>Queued</th>
+                <th>
+                  <span className="visually-hidden">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -151,6 +261,13 @@ function EndpointRow({ appId, endpoint }: { appId: string; endpoint: Endpoint })
                   <td className="num">{delivery.attempts}</td>
                   <td className="num">{delivery.lastResponseStatus ?? delivery.lastError ?? "—"}</td>
                   <td>{formatDateTime(delivery.createdAt)}</td>
+                  <td>
+                    {delivery.status !== "pending" && (
+                      <button type="button" className="small-button" onClick={() => resend.mutate(delivery.id)} disabled={resend.isPending}>
+                        Resend
+                      </button>
+                    )}
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -49,6 +49,21 @@ export type AppEventInput =
 
 export type AppEventType = AppEventInput["type"];
 
+/** The event types an endpoint can choose to receive (webhook.test always reaches the endpoint it tests). */
+export const WEBHOOK_EVENT_TYPES = [
+  "usage.threshold",
+  "quota.reached",
+  "spend_cap.reached",
+  "balance.low",
+  "auto_recharge.declined",
+  "auto_recharge.ceiling_reached",
+  "plan_fee.failed",
+  "plan_fee.grace_ended",
+  "limits.changed",
+  "app.suspended",
+] as const satisfies readonly Exclude<AppEventType, "webhook.test">[];
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
 /** Events that raise a banner in the dashboard until read. */
 export const BANNER_EVENT_TYPES: readonly AppEventType[] = ["quota.reached", "spend_cap.reached", "auto_recharge.declined", "plan_fee.failed", "plan_fee.grace_ended", "app.suspended"];
 

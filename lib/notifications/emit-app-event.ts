@@ -53,7 +53,10 @@ async function insertEvent(tx: Prisma.TransactionClient, input: { appId: string;
   });
   if (inserted.count === 0) return { emitted: false, eventId: null };
   const endpoints = await tx.webhookEndpoint.findMany({
-    where: input.event.type === "webhook.test" ? { id: input.event.endpointId, appId: input.appId } : { appId: input.appId, enabled: true },
+    where:
+      input.event.type === "webhook.test"
+        ? { id: input.event.endpointId, appId: input.appId }
+        : { appId: input.appId, enabled: true, OR: [{ eventTypes: { isEmpty: true } }, { eventTypes: { has: input.event.type } }] },
     select: { id: true },
   });
   const waitingAhead = await countWaitingDeliveries(tx, app.tenantId);

@@ -1,5 +1,5 @@
-// An app's webhook endpoints: add (the signing secret is shown once), list, remove, send a test event,
-// and the delivery log.
+// An app's webhook endpoints: add (the signing secret is shown once), choose their event types, list,
+// remove, send a test event, the delivery log, and resending a delivery.
 import { randomBytes, randomUUID } from "node:crypto";
 import { type Actor, writeAuditLog } from "@/lib/audit/write-audit-log";
 import type { Db } from "@/lib/db";
@@ -11,20 +11,24 @@ import { emitAppEvent } from "./emit-app-event";
 import { newWebhookSecret } from "./sign-webhook";
 import { spendTestEventAllowance } from "./test-event-limit";
 import { publicDeliveryError } from "./webhook-failure";
+import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from "./app-event.types";
+import { countWaitingDeliveries, queueDelivery } from "./queue-delivery";
 import {
   type CreateWebhookEndpointBody,
   MAX_WEBHOOK_ENDPOINTS_PER_APP,
+  type UpdateWebhookEndpointBody,
   type WebhookDeliveryView,
   type WebhookEndpointView,
 } from "./webhook.types";
 
-function toEndpointView(endpoint: { id: string; url: string; description: string | null; secretPrefix: string; enabled: boolean; createdAt: Date }): WebhookEndpointView {
+function toEndpointView(endpoint: { id: string; url: string; description: string | null; secretPrefix: string; enabled: boolean; eventTypes: string[]; createdAt: Date }): WebhookEndpointView {
   return {
     id: endpoint.id,
     url: endpoint.url,
     description: endpoint.description,
     secretPrefix: endpoint.secretPrefix,
     enabled: endpoint.enabled,
+    eventTypes: endpoint.eventTypes.filter((type): type is WebhookEventType => (WEBHOOK_EVENT_TYPES as readonly string[]).includes(type)),
     createdAt: endpoint.createdAt.toISOString(),
   };
 }
@@ -55,6 +59,7 @@ export async function createWebhookEndpoint(
         appId: input.appId,
         url: input.endpoint.url,
         description: input.endpoint.description || null,
+        eventTypes: input.endpoint.eventTypes ?? [],
         secretCiphertext: encryptSecret(secret, input.encryptionKey),
         secretPrefix: secret.slice(0, 10),
       },
@@ -63,6 +68,48 @@ export async function createWebhookEndpoint(
     return endpoint;
   });
   return { endpoint: toEndpointView(created), secret };
+}
+
+export async function updateWebhookEndpoint(db: Db, input: { actor: Actor; appId: string; endpointId: string; changes: UpdateWebhookEndpointBody }): Promise<WebhookEndpointView> {
+  return db.$transaction(async (tx) => {
+    const endpoint = await tx.webhookEndpoint.findFirst({ where: { id: input.endpointId, appId: input.appId } });
+    if (!endpoint) throw notFound("Webhook endpoint");
+    const updated = await tx.webhookEndpoint.update({ where: { id: endpoint.id }, data: { eventTypes: input.changes.eventTypes } });
+    await writeAuditLog(tx, {
+      actor: input.actor,
+      action: "webhook.update",
+      targetType: "app",
+      targetId: input.appId,
+      before: { id: endpoint.id, eventTypes: endpoint.eventTypes },
+      after: { id: endpoint.id, eventTypes: updated.eventTypes },
+    });
+    return toEndpointView(updated);
+  });
+}
+
+/**
+ * Sends a settled delivery's event to its endpoint again, as a new delivery (the old one and its log stay).
+ * Counted with test events against the endpoint's allowance (test-event-limit.ts).
+ */
+export async function resendWebhookDelivery(db: Db, input: { appId: string; endpointId: string; deliveryId: string }): Promise<{ deliveryId: string }> {
+  const original = await db.notificationDelivery.findFirst({
+    where: { id: input.deliveryId, endpointId: input.endpointId, endpoint: { appId: input.appId } },
+    select: { eventId: true, tenantId: true, status: true, endpointId: true },
+  });
+  if (!original?.endpointId) throw notFound("Delivery");
+  if (original.status === "pending") throw new DomainError("conflict", "This delivery is still being tried: wait for its outcome before resending it");
+  await spendTestEventAllowance(original.endpointId);
+  const endpointId = original.endpointId;
+  return db.$transaction(async (tx) => {
+    const now = new Date();
+    const waitingAhead = await countWaitingDeliveries(tx, original.tenantId);
+    const delivery = await tx.notificationDelivery.create({
+      data: { eventId: original.eventId, tenantId: original.tenantId, channel: "webhook", endpointId, nextAttemptAt: now },
+      select: { id: true },
+    });
+    await queueDelivery(tx, { id: delivery.id, tenantId: original.tenantId, runAt: now, placeInLine: waitingAhead });
+    return { deliveryId: delivery.id };
+  });
 }
 
 export async function deleteWebhookEndpoint(db: Db, input: { actor: Actor; appId: string; endpointId: string }): Promise<void> {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { text } from "@/lib/validation/text";
+import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from "./app-event.types";
 
 export const MAX_WEBHOOK_ENDPOINTS_PER_APP = 10;
 
@@ -16,13 +17,23 @@ export const webhookUrlSchema = text()
   .refine((value) => !URL.canParse(value) || ["http:", "https:"].includes(new URL(value).protocol), "Only http:// and https:// URLs are accepted")
   .refine((value) => !URL.canParse(value) || (new URL(value).username === "" && new URL(value).password === ""), "Put no user name or password in the URL");
 
+/** The event types an endpoint receives; empty or absent: every type. */
+const eventTypesSchema = z
+  .array(z.enum(WEBHOOK_EVENT_TYPES, { error: `Choose from ${WEBHOOK_EVENT_TYPES.join(", ")}` }))
+  .max(WEBHOOK_EVENT_TYPES.length)
+  .transform((types) => [...new Set(types)]);
+
 export const createWebhookEndpointSchema = z
   .object({
     url: webhookUrlSchema,
     description: text().trim().max(200, "At most 200 characters").optional(),
+    eventTypes: eventTypesSchema.optional(),
   })
   .strict();
 export type CreateWebhookEndpointBody = z.infer<typeof createWebhookEndpointSchema>;
+
+export const updateWebhookEndpointSchema = z.object({ eventTypes: eventTypesSchema }).strict();
+export type UpdateWebhookEndpointBody = z.infer<typeof updateWebhookEndpointSchema>;
 
 export interface WebhookEndpointView {
   id: string;
@@ -30,6 +41,8 @@ export interface WebhookEndpointView {
   description: string | null;
   secretPrefix: string;
   enabled: boolean;
+  /** Empty: every event type. */
+  eventTypes: WebhookEventType[];
   createdAt: string;
 }
 

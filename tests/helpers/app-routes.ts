@@ -80,6 +80,8 @@ export interface Victim {
   apiKeyAuthorization: string;
   planId: string;
   endpointId: string;
+  /** A settled delivery to that endpoint. */
+  deliveryId: string;
   invoiceId: string;
   invitationId: string;
 }
@@ -93,6 +95,12 @@ export async function createVictim(db: Db): Promise<Victim> {
     data: { id: `whe_${randomUUID()}`, appId: app.id, url: "http://127.0.0.1:9/hook", secretCiphertext: "unused", secretPrefix: "whsec_x" },
   });
   const now = new Date();
+  const event = await db.appEvent.create({
+    data: { id: `evt_${randomUUID()}`, appId: app.id, type: "balance.low", severity: "warning", title: "Balance low", message: "Balance low", dedupeKey: randomUUID() },
+  });
+  const delivery = await db.notificationDelivery.create({
+    data: { eventId: event.id, tenantId: owner.tenantId, channel: "webhook", endpointId: endpoint.id, status: "failed", attempts: 1 },
+  });
   const invoice = await db.invoice.create({
     data: { id: `inv_${randomUUID()}`, appId: app.id, periodStart: now, periodEnd: new Date(now.getTime() + 30 * 86_400_000) },
   });
@@ -108,6 +116,7 @@ export async function createVictim(db: Db): Promise<Victim> {
     apiKeyAuthorization: `Bearer ${key.id}:${key.secret}`,
     planId: plan.id,
     endpointId: endpoint.id,
+    deliveryId: delivery.id,
     invoiceId: invoice.id,
     invitationId: invitation.id,
   };
@@ -121,6 +130,7 @@ const PARAM_FIXTURES: Record<string, (victim: Victim) => string | string[]> = {
   tenantId: (victim) => victim.owner.tenantId,
   userId: (victim) => victim.owner.id,
   endpointId: (victim) => victim.endpointId,
+  deliveryId: (victim) => victim.deliveryId,
   invoiceId: (victim) => victim.invoiceId,
   invitationId: (victim) => victim.invitationId,
   channel: () => "chat/room-1",
