@@ -46,7 +46,7 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
   // Mail goes over SMTP to a sink on 127.0.0.1 that drops each message into a folder the specs read.
   const mailDir = path.join(stateDir, "mail");
   const smtp = await startSmtpSink({ dropDir: mailDir });
-  const stack = await startStack({ planCacheRefreshMs: PLAN_CACHE_REFRESH_MS, usageFlushMs: USAGE_FLUSH_MS, env: { SMTP_URL: smtp.url } });
+  const stack = await startStack({ planCacheRefreshMs: PLAN_CACHE_REFRESH_MS, usageFlushMs: USAGE_FLUSH_MS, env: { SMTP_URL: smtp.url, WEBHOOK_ALLOWED_TARGETS: "127.0.0.1" } });
   try {
     const customer: Credentials = { email: `customer-${randomUUID().slice(0, 8)}@e2e.test`, password: "correct-horse-battery" };
     await signUp(stack.webUrl, customer);
