@@ -12,7 +12,6 @@ import { POST as createAppRoute } from "@/app/api/apps/route";
 import type { AppView } from "@/lib/apps/app.types";
 import type { SessionUser } from "@/lib/auth/authenticate";
 import type { InvoiceView } from "@/lib/billing/get-invoice";
-import { TestPaymentProvider } from "@/lib/billing/payment-provider";
 import { toUnixSeconds } from "@/lib/periods/billing-period";
 import { applyUsageBatch } from "@/lib/usage/apply-usage-batch";
 import { createUser, usageBatch, usageDelta } from "@/tests/helpers/fixtures";
@@ -131,7 +130,6 @@ describe("invoices", () => {
     await patchPlan(appId, "starter");
     await invoke(patchAppRoute, { method: "PATCH", params: { appId }, body: { overagesEnabled: true } });
     const periodStartUnix = toUnixSeconds(new Date(body.app.period.start));
-    const provider = new TestPaymentProvider();
     // Uneven batches so per-batch rounding would show: 3 × 3,333 overage messages at 10¢/1,000, plus connections at 5¢.
     for (const overageMessages of [3333, 3333, 3333]) {
       await applyUsageBatch(harness.db, usageBatch([usageDelta(appId, periodStartUnix, { messagesAccepted: overageMessages, overageMessages, overageConnections: 7 })]));
@@ -180,7 +178,6 @@ describe("invoices", () => {
     const capped = await invoke(spendControlsRoute, { method: "PUT", params: { appId }, body: { monthlySpendCapMinor: 150, autoRechargeMonthlyCeilingMinor: null } });
     expect(capped.status).toBe(200);
     const periodStartUnix = toUnixSeconds(new Date(body.app.period.start));
-    const provider = new TestPaymentProvider();
     // 99 + 35 = 134 charged; then 34 + 35 = 69 more priced, of which the cap leaves 16.
     await applyUsageBatch(harness.db, usageBatch([usageDelta(appId, periodStartUnix, { messagesAccepted: 9999, overageMessages: 9999, overageConnections: 7 })]));
     await applyUsageBatch(harness.db, usageBatch([usageDelta(appId, periodStartUnix, { messagesAccepted: 3333, overageMessages: 3333, overageConnections: 7 })]));
