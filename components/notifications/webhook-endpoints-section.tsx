@@ -37,7 +37,7 @@ const EVENT_TYPE_LABELS: Record<WebhookEventType, string> = {
 };
 
 function describeEventTypes(eventTypes: WebhookEventType[]): string {
-  return eventTypes.length === 0 ? "every event" : eventTypes.map((type) => EVENT_TYPE_LABELS[type]).join(", ");
+  return eventTypes.length === 0 ? "every event" : WEBHOOK_EVENT_TYPES.filter((type) => eventTypes.includes(type)).map((type) => EVENT_TYPE_LABELS[type]).join(", ");
 }
 
 /** Checkboxes of the event types; none checked means every type. */

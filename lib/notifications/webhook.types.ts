@@ -17,11 +17,11 @@ export const webhookUrlSchema = text()
   .refine((value) => !URL.canParse(value) || ["http:", "https:"].includes(new URL(value).protocol), "Only http:// and https:// URLs are accepted")
   .refine((value) => !URL.canParse(value) || (new URL(value).username === "" && new URL(value).password === ""), "Put no user name or password in the URL");
 
-/** The event types an endpoint receives; empty or absent: every type. */
+/** The event types an endpoint receives (kept once each, in the list's order); empty or absent: every type. */
 const eventTypesSchema = z
   .array(z.enum(WEBHOOK_EVENT_TYPES, { error: `Choose from ${WEBHOOK_EVENT_TYPES.join(", ")}` }))
   .max(WEBHOOK_EVENT_TYPES.length)
-  .transform((types) => [...new Set(types)]);
+  .transform((types) => WEBHOOK_EVENT_TYPES.filter((type) => types.includes(type)));
 
 export const createWebhookEndpointSchema = z
   .object({
