@@ -78,8 +78,12 @@ export function jobTasks(db: Db): TaskList {
     await attemptAutoRecharge(db, getPaymentProvider(), { appId: appIdOf(payload), trigger: "usage" });
   };
   const checkThresholds: Task = async (payload) => {
-    const { periodStartUnix } = payload as { periodStartUnix?: unknown };
-    await checkUsageThresholds(db, { appId: appIdOf(payload), at: typeof periodStartUnix === "number" ? new Date(periodStartUnix * 1000) : undefined });
+    const { periodStartUnix, cause } = payload as { periodStartUnix?: unknown; cause?: unknown };
+    await checkUsageThresholds(db, {
+      appId: appIdOf(payload),
+      at: typeof periodStartUnix === "number" ? new Date(periodStartUnix * 1000) : undefined,
+      cause: cause === "limit_lowered" ? "limit_lowered" : "usage",
+    });
   };
   const settleCharges: Task = async () => {
     await settlePendingCharges(db, getPaymentProvider());

@@ -14,6 +14,6 @@ export async function announceLimitsChange(
   const after = pick(input.after);
   if (before.maxConcurrentConnections === after.maxConcurrentConnections && before.maxMessagesPerPeriod === after.maxMessagesPerPeriod) return;
   // A limit lowered below the use raises the usage alerts it now calls for, with no flush needed.
-  await queueUsageThresholdCheck(tx, { appId: input.appId });
+  await queueUsageThresholdCheck(tx, { appId: input.appId, cause: "limit_lowered" });
   await emitAppEvent(tx, { appId: input.appId, event: { type: "limits.changed", source: input.source, changeId: input.changeId, before, after } });
 }

@@ -9,8 +9,25 @@ export type UsageThresholdPercent = (typeof USAGE_THRESHOLD_PERCENTS)[number];
 export type LimitAxis = "messages" | "connections";
 
 export type AppEventInput =
-  /** Period usage reached 75, 90 or 100 % of a plan limit (messages per period, peak connections). */
-  | { type: "usage.threshold"; axis: LimitAxis; percent: UsageThresholdPercent; used: number; limit: number; periodStartUnix: number }
+  /**
+   * Period usage reached 75, 90 or 100 % of a limit (messages per period, peak connections): the highest
+   * level reached, once. `passed`: lower levels reached at the same time and not announced on their own;
+   * `cause`: more use, or a limit an admin lowered; `limitSource`: the plan's limit or the app's override;
+   * `overageBilling` (at 100 %): whether use past the limit is now billed (else refused). The last four are
+   * absent on events raised before they existed.
+   */
+  | {
+      type: "usage.threshold";
+      axis: LimitAxis;
+      percent: UsageThresholdPercent;
+      used: number;
+      limit: number;
+      periodStartUnix: number;
+      passed?: UsageThresholdPercent[];
+      cause?: "usage" | "limit_lowered";
+      limitSource?: "plan" | "override";
+      overageBilling?: boolean;
+    }
   /** The relay started refusing: messages with `over_message_quota`, connections with 4010. */
   | { type: "quota.reached"; axis: LimitAxis; refused: number; periodStartUnix: number }
   /** Usage charges reached the app's monthly spend cap; further usage is refused until the next period. */

@@ -33,13 +33,25 @@ describe("reached thresholds", () => {
     expect(reachedThresholds(5, 0)).toEqual([]);
   });
 
-  it("name the axis, level, use and limit of each", () => {
-    expect(usageThresholdEvents({ periodStartUnix: 7, limits: { maxMessagesPerPeriod: 1000, maxConcurrentConnections: 10 }, messagesUsed: 950, peakConcurrent: 10 })).toEqual([
-      { type: "usage.threshold", axis: "messages", percent: 75, used: 950, limit: 1000, periodStartUnix: 7 },
-      { type: "usage.threshold", axis: "messages", percent: 90, used: 950, limit: 1000, periodStartUnix: 7 },
-      { type: "usage.threshold", axis: "connections", percent: 75, used: 10, limit: 10, periodStartUnix: 7 },
-      { type: "usage.threshold", axis: "connections", percent: 90, used: 10, limit: 10, periodStartUnix: 7 },
-      { type: "usage.threshold", axis: "connections", percent: 100, used: 10, limit: 10, periodStartUnix: 7 },
+  const facts = {
+    periodStartUnix: 7,
+    limits: { maxMessagesPerPeriod: 1000, maxConcurrentConnections: 10 },
+    raised: { messages: [], connections: [] },
+    cause: "usage" as const,
+    limitSource: { messages: "plan" as const, connections: "override" as const },
+    overageBilling: false,
+  };
+
+  it("are one alert per axis for the highest level reached, naming the levels passed with it, why, and what happens at 100 %", () => {
+    expect(usageThresholdEvents({ ...facts, messagesUsed: 950, peakConcurrent: 10 })).toEqual([
+      { type: "usage.threshold", axis: "messages", percent: 90, used: 950, limit: 1000, periodStartUnix: 7, passed: [75], cause: "usage", limitSource: "plan" },
+      { type: "usage.threshold", axis: "connections", percent: 100, used: 10, limit: 10, periodStartUnix: 7, passed: [75, 90], cause: "usage", limitSource: "override", overageBilling: false },
+    ]);
+  });
+
+  it("stay quiet for levels at or below one already raised, and name only the levels passed since", () => {
+    expect(usageThresholdEvents({ ...facts, messagesUsed: 950, peakConcurrent: 10, raised: { messages: [90], connections: [75] } })).toEqual([
+      { type: "usage.threshold", axis: "connections", percent: 100, used: 10, limit: 10, periodStartUnix: 7, passed: [90], cause: "usage", limitSource: "override", overageBilling: false },
     ]);
   });
 });
@@ -56,10 +68,14 @@ describe("the usage alert check", () => {
     expect(await checkUsageThresholds(database.db, { appId: app.id })).toBe(1);
     expect(await checkUsageThresholds(database.db, { appId: app.id })).toBe(0);
     await database.db.appLimitOverride.update({ where: { appId: app.id }, data: { maxMessagesPerPeriod: 500 } });
-    expect(await checkUsageThresholds(database.db, { appId: app.id })).toBe(2);
+    expect(await checkUsageThresholds(database.db, { appId: app.id, cause: "limit_lowered" })).toBe(1);
+    expect(await checkUsageThresholds(database.db, { appId: app.id, cause: "limit_lowered" })).toBe(0);
 
     const events = await database.db.appEvent.findMany({ where: { appId: app.id, type: "usage.threshold" }, orderBy: { createdAt: "asc" } });
-    expect(events.map((event) => (event.data as { percent: number; limit: number }).percent)).toEqual([75, 90, 100]);
+    expect(events.map((event) => (event.data as { percent: number }).percent)).toEqual([75, 100]);
+    expect(events[1]?.message).toBe(
+      "800 of 500 messages this period: 100% of the limit an administrator set for this app. An administrator lowered the limit below what the app already uses. (This also passes 90%.) Further messages are refused until the next period or a higher limit.",
+    );
     expect(events.every((event) => (event.data as { periodStartUnix: number }).periodStartUnix === toUnixSeconds(period.start))).toBe(true);
   });
 
@@ -77,6 +93,6 @@ describe("the usage alert check", () => {
     expect(await checksOf()).toMatchObject([{ payload: { appId: app.id, periodStartUnix }, priority: AHEAD_OF_DELIVERIES }]);
 
     await setAppOverride(database.db, { actor: { id: null }, appId: app.id, changes: { maxMessagesPerPeriod: 10 } });
-    expect((await checksOf()).map((job) => job.payload)).toEqual([{ appId: app.id, periodStartUnix }, { appId: app.id }]);
+    expect((await checksOf()).map((job) => job.payload)).toEqual([{ appId: app.id, periodStartUnix }, { appId: app.id, cause: "limit_lowered" }]);
   });
 });

@@ -6,7 +6,7 @@ import type { Db, Prisma } from "@/lib/db";
 import { AHEAD_OF_DELIVERIES, enqueueJob } from "@/lib/jobs/enqueue-job";
 import { billingPeriodAt, toUnixSeconds } from "@/lib/periods/billing-period";
 import { effectiveLimits } from "@/lib/plans/effective-limits";
-import { type AppEventInput, USAGE_THRESHOLD_PERCENTS, type UsageThresholdPercent } from "./app-event.types";
+import { type AppEventInput, dedupeKeyOf, type LimitAxis, USAGE_THRESHOLD_PERCENTS, type UsageThresholdPercent } from "./app-event.types";
 import { emitAppEvent } from "./emit-app-event";
 
 export const USAGE_THRESHOLDS_JOB = "check-usage-thresholds";
@@ -14,7 +14,10 @@ export const USAGE_THRESHOLDS_JOB = "check-usage-thresholds";
 /**
  * Queues the check for an app (one pending per app and period: more flushes before it runs add nothing).
  */
-export async function queueUsageThresholdCheck(tx: Db | Prisma.TransactionClient, input: { appId: string; periodStartUnix?: number }): Promise<void> {
+export async function queueUsageThresholdCheck(
+  tx: Db | Prisma.TransactionClient,
+  input: { appId: string; periodStartUnix?: number; cause?: UsageLevelCause },
+): Promise<void> {
   await enqueueJob(tx, USAGE_THRESHOLDS_JOB, input, { jobKey: `${USAGE_THRESHOLDS_JOB}:${input.appId}:${input.periodStartUnix ?? "now"}`, maxAttempts: 5, priority: AHEAD_OF_DELIVERIES });
 }
 
@@ -29,40 +32,79 @@ export function reachedThresholds(used: number, limit: number | null): UsageThre
   return USAGE_THRESHOLD_PERCENTS.filter((percent) => used >= thresholdCount(limit, percent));
 }
 
-/** The alerts an app's current period calls for (already raised ones included: emitting them again is a no-op). */
+export type UsageLevelCause = "usage" | "limit_lowered";
+
+/**
+ * The alerts an app's period calls for: per axis, the highest level reached unless that level or a higher
+ * one was raised already (`raised`); lower levels reached at the same time are named in it, not raised
+ * on their own, so a jump past several levels (a big flush, a lowered limit) is one alert.
+ */
 export function usageThresholdEvents(input: {
   periodStartUnix: number;
   limits: { maxMessagesPerPeriod: number | null; maxConcurrentConnections: number | null };
   messagesUsed: number;
   peakConcurrent: number;
+  raised: { messages: UsageThresholdPercent[]; connections: UsageThresholdPercent[] };
+  cause: UsageLevelCause;
+  limitSource: { messages: "plan" | "override"; connections: "plan" | "override" };
+  overageBilling: boolean;
 }): AppEventInput[] {
-  const { periodStartUnix, limits } = input;
-  return [
-    ...reachedThresholds(input.messagesUsed, limits.maxMessagesPerPeriod).map(
-      (percent): AppEventInput => ({ type: "usage.threshold", axis: "messages", percent, used: input.messagesUsed, limit: limits.maxMessagesPerPeriod ?? 0, periodStartUnix }),
-    ),
-    ...reachedThresholds(input.peakConcurrent, limits.maxConcurrentConnections).map(
-      (percent): AppEventInput => ({ type: "usage.threshold", axis: "connections", percent, used: input.peakConcurrent, limit: limits.maxConcurrentConnections ?? 0, periodStartUnix }),
-    ),
+  const axes = [
+    { axis: "messages" as const, used: input.messagesUsed, limit: input.limits.maxMessagesPerPeriod },
+    { axis: "connections" as const, used: input.peakConcurrent, limit: input.limits.maxConcurrentConnections },
   ];
+  return axes.flatMap(({ axis, used, limit }): AppEventInput[] => {
+    const reached = reachedThresholds(used, limit);
+    const top = reached.at(-1);
+    const highestRaised = Math.max(0, ...input.raised[axis]);
+    if (top === undefined || top <= highestRaised) return [];
+    return [
+      {
+        type: "usage.threshold",
+        axis,
+        percent: top,
+        used,
+        limit: limit ?? 0,
+        periodStartUnix: input.periodStartUnix,
+        passed: reached.filter((percent) => percent < top && percent > highestRaised),
+        cause: input.cause,
+        limitSource: input.limitSource[axis],
+        ...(top === 100 ? { overageBilling: input.overageBilling } : {}),
+      },
+    ];
+  });
 }
 
 /**
- * Raises the usage alerts a period of the app (the one containing `at`: by default now) has reached and
- * not raised yet. Returns how many it raised.
+ * Raises the usage alert a period of the app (the one containing `at`: by default now) calls for.
+ * Returns how many it raised.
  */
-export async function checkUsageThresholds(db: Db, input: { appId: string; at?: Date }): Promise<number> {
+export async function checkUsageThresholds(db: Db, input: { appId: string; at?: Date; cause?: UsageLevelCause }): Promise<number> {
   const now = new Date();
-  const app = await db.app.findUnique({ where: { id: input.appId }, select: { billingAnchor: true, plan: true, override: true, deletedAt: true } });
+  const app = await db.app.findUnique({ where: { id: input.appId }, select: { billingAnchor: true, plan: true, override: true, overagesEnabled: true, deletedAt: true } });
   if (!app || app.deletedAt) return 0;
   const period = billingPeriodAt(app.billingAnchor, input.at ?? now);
   const row = await db.usagePeriod.findUnique({ where: { appId_start: { appId: input.appId, start: period.start } }, select: { messagesUsed: true, peakConcurrent: true } });
   if (!row) return 0;
+  const periodStartUnix = toUnixSeconds(period.start);
+  const limits = effectiveLimits(app.plan, app.override);
+  const raisedOf = async (axis: LimitAxis): Promise<UsageThresholdPercent[]> => {
+    const keys = USAGE_THRESHOLD_PERCENTS.map((percent) => dedupeKeyOf(input.appId, { type: "usage.threshold", axis, percent, used: 0, limit: 0, periodStartUnix }));
+    const rows = await db.appEvent.findMany({ where: { dedupeKey: { in: keys } }, select: { dedupeKey: true } });
+    return USAGE_THRESHOLD_PERCENTS.filter((_, index) => rows.some((event) => event.dedupeKey === keys[index]));
+  };
   const events = usageThresholdEvents({
-    periodStartUnix: toUnixSeconds(period.start),
-    limits: effectiveLimits(app.plan, app.override),
+    periodStartUnix,
+    limits,
     messagesUsed: Number(row.messagesUsed),
     peakConcurrent: row.peakConcurrent,
+    raised: { messages: await raisedOf("messages"), connections: await raisedOf("connections") },
+    cause: input.cause ?? "usage",
+    limitSource: {
+      messages: app.override?.maxMessagesPerPeriod != null ? "override" : "plan",
+      connections: app.override?.maxConcurrentConnections != null ? "override" : "plan",
+    },
+    overageBilling: limits.overagesAllowed && app.overagesEnabled,
   });
   let raised = 0;
   for (const event of events) if ((await emitAppEvent(db, { appId: input.appId, event, now })).emitted) raised++;

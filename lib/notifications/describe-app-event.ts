@@ -12,13 +12,26 @@ const money = (minor: number) => new Intl.NumberFormat("en-US", { style: "curren
 const count = (value: number | null) => (value === null ? "unlimited" : new Intl.NumberFormat("en-US").format(value));
 const axisName = { messages: "messages this period", connections: "concurrent connections" } as const;
 
+function describeUsageLevel(event: Extract<AppEventInput, { type: "usage.threshold" }>): string {
+  const limitName = event.limitSource === "override" ? "the limit an administrator set for this app" : "the plan limit";
+  const reached = `${count(event.used)} of ${count(event.limit)} ${axisName[event.axis]}: ${event.percent}% of ${limitName}.`;
+  const why = event.cause === "limit_lowered" ? " An administrator lowered the limit below what the app already uses." : "";
+  const passed = event.passed?.length ? ` (This also passes ${event.passed.map((percent) => `${percent}%`).join(" and ")}.)` : "";
+  let next = "";
+  if (event.percent === 100 && event.overageBilling !== undefined) {
+    const unit = event.axis === "messages" ? "messages" : "connections";
+    next = event.overageBilling ? ` Overage billing has started: further ${unit} are charged from the balance.` : ` Further ${unit} are refused until the next period or a higher limit.`;
+  }
+  return `${reached}${why}${passed}${next}`;
+}
+
 export function describeAppEvent(event: AppEventInput, appName: string): EventDescription {
   switch (event.type) {
     case "usage.threshold":
       return {
         severity: event.percent === 100 ? "critical" : event.percent === 90 ? "warning" : "info",
         title: `${appName}: ${event.percent}% of ${axisName[event.axis]} used`,
-        message: `${count(event.used)} of ${count(event.limit)} ${axisName[event.axis]} (${event.percent}% of the plan limit).`,
+        message: describeUsageLevel(event),
       };
     case "quota.reached":
       return {
