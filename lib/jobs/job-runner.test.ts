@@ -1,59 +1,28 @@
 // Clock-driven work runs on the job queue: two `npm run start:worker` processes against one database
 // renew an app exactly once at its period end, with no relay polling and nobody reading anything.
-import { type ChildProcess, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { changePlan } from "@/lib/billing/change-plan";
 import { TestPaymentProvider } from "@/lib/billing/payment-provider";
 import { setAutoRecharge } from "@/lib/billing/set-auto-recharge";
 import { addMonthsUtc } from "@/lib/periods/billing-period";
-import { createTestApp, createUser, seedPlans, TEST_ENCRYPTION_KEY } from "@/tests/helpers/fixtures";
+import { createTestApp, createUser, seedPlans } from "@/tests/helpers/fixtures";
 import { createTestDatabase, type TestDatabase } from "@/tests/helpers/test-database";
+import { waitFor } from "@/tests/helpers/wait-for";
+import { workerProcesses } from "@/tests/helpers/worker-processes";
 import { cleanupExpiredLinks } from "./cleanup-expired";
 
-const root = path.resolve(import.meta.dirname, "..", "..");
 const actor = { id: null };
 let database: TestDatabase;
-const workers: ChildProcess[] = [];
+const workers = workerProcesses();
 
 beforeAll(async () => {
   database = await createTestDatabase();
   await seedPlans(database.db);
 });
 afterAll(async () => {
-  for (const worker of workers) worker.kill("SIGTERM");
-  await Promise.all(workers.map((worker) => new Promise((resolve) => (worker.exitCode !== null ? resolve(null) : worker.once("exit", resolve)))));
+  await workers.stopAll();
   await database?.drop();
 });
-
-function startWorker(): ChildProcess {
-  const worker = spawn(path.join(root, "node_modules", ".bin", "tsx"), ["scripts/start-worker.ts"], {
-    cwd: root,
-    // What a worker needs: the database and the secrets (it validates the environment a web replica does).
-    env: {
-      ...process.env,
-      DATABASE_URL: database.url,
-      NEXTAUTH_SECRET: randomBytes(32).toString("base64url"),
-      RELAY_SECRET: randomBytes(32).toString("base64url"),
-      KEY_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  worker.stderr?.on("data", (chunk: Buffer) => process.stderr.write(`[worker] ${chunk.toString()}`));
-  workers.push(worker);
-  return worker;
-}
-
-async function waitFor<T>(probe: () => Promise<T | null>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error("timed out waiting");
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 describe("the job queue", () => {
   it("renews an app at its period end exactly once with two worker processes, no relay and no reads", async () => {
@@ -68,12 +37,11 @@ describe("the job queue", () => {
     await database.db.app.update({ where: { id: app.id }, data: { billingAnchor: periodStart } });
     await database.db.appSubscription.update({ where: { appId: app.id }, data: { renewedPeriodStart: periodStart, renewsAt: periodEnd } });
 
-    startWorker();
-    startWorker();
-    const renewed = await waitFor(async () => {
-      const subscription = await database.db.appSubscription.findUniqueOrThrow({ where: { appId: app.id } });
-      return subscription.renewedPeriodStart.getTime() === periodEnd.getTime() ? subscription : null;
-    }, 40_000);
+    workers.start(database.url);
+    workers.start(database.url);
+    const subscriptionOf = () => database.db.appSubscription.findUniqueOrThrow({ where: { appId: app.id } });
+    await waitFor("the renewal", async () => (await subscriptionOf()).renewedPeriodStart.getTime() === periodEnd.getTime(), 40_000, 250);
+    const renewed = await subscriptionOf();
 
     expect(renewed).toMatchObject({ status: "active", renewsAt: addMonthsUtc(periodEnd, 1) });
     expect(Date.now()).toBeGreaterThanOrEqual(periodEnd.getTime());

@@ -8,6 +8,7 @@ import { createTestApp, createUser, seedPlans, TEST_ENCRYPTION_KEY } from "@/tes
 import { startDeliveryRunner } from "@/tests/helpers/delivery-runner";
 import { startSmtpSink } from "@/tests/helpers/smtp-sink";
 import { createTestDatabase, type TestDatabase } from "@/tests/helpers/test-database";
+import { waitFor } from "@/tests/helpers/wait-for";
 import { startWebhookSink, type WebhookSink } from "@/tests/helpers/webhook-sink";
 import type { DeliveryConfig } from "./deliver-notification";
 import { emitAppEvent } from "./emit-app-event";
@@ -43,14 +44,6 @@ afterAll(async () => {
   await sink?.stop();
   await database?.drop();
 });
-
-async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 const pendingOf = (eventIds: string[]) => database.db.notificationDelivery.count({ where: { eventId: { in: eventIds }, status: "pending" } });
 

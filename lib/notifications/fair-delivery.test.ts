@@ -2,9 +2,7 @@
 // job queue across every runner, so its backlog against an endpoint that never answers holds one slot;
 // another tenant's event goes out meanwhile, first in line even when every slot is taken; and two worker
 // processes sharing the queue never send one delivery twice. Real database, runners and listeners.
-import { type ChildProcess, spawn } from "node:child_process";
-import { randomBytes, randomUUID } from "node:crypto";
-import path from "node:path";
+import { randomUUID } from "node:crypto";
 import type { Runner } from "graphile-worker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrismaClient } from "@/lib/db";
@@ -13,14 +11,15 @@ import { createTestApp, createUser, seedPlans, TEST_ENCRYPTION_KEY } from "@/tes
 import { startDeliveryRunner } from "@/tests/helpers/delivery-runner";
 import { type SilentEndpoint, startSilentEndpoint } from "@/tests/helpers/silent-endpoint";
 import { createTestDatabase, type TestDatabase } from "@/tests/helpers/test-database";
+import { waitFor } from "@/tests/helpers/wait-for";
 import { startWebhookSink, type WebhookSink } from "@/tests/helpers/webhook-sink";
+import { workerProcesses } from "@/tests/helpers/worker-processes";
 import type { DeliveryConfig } from "./deliver-notification";
 import { emitAppEvent, newEventId } from "./emit-app-event";
 import { WebhookHeader } from "./sign-webhook";
 import { sweepDeliveries } from "./sweep-deliveries";
 import { createWebhookEndpoint } from "./webhook-endpoints";
 
-const root = path.resolve(import.meta.dirname, "..", "..");
 let database: TestDatabase;
 let sink: WebhookSink;
 /** The listeners are on 127.0.0.1, which only the operator's allowlist opens. */
@@ -103,14 +102,6 @@ async function writeBacklog(target: Target, count: number): Promise<string[]> {
     data: events.map((event) => ({ eventId: event.id, tenantId: target.tenantId, channel: "webhook" as const, endpointId: target.endpointId })),
   });
   return events.map((event) => event.id);
-}
-
-async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 function receivedAtMs(eventId: string): number | undefined {
@@ -211,30 +202,9 @@ describe("fair delivery", () => {
 });
 
 describe("worker processes", () => {
-  const workers: ChildProcess[] = [];
-  afterAll(async () => {
-    for (const worker of workers) worker.kill("SIGTERM");
-    await Promise.all(workers.map((worker) => new Promise((resolve) => (worker.exitCode !== null ? resolve(null) : worker.once("exit", resolve)))));
-  });
-
-  /** `npm run start:worker` with what a worker needs: the database, the secrets and the delivery settings. */
-  function startWorker(): ChildProcess {
-    const worker = spawn(path.join(root, "node_modules", ".bin", "tsx"), ["scripts/start-worker.ts"], {
-      cwd: root,
-      env: {
-        ...process.env,
-        DATABASE_URL: database.url,
-        NEXTAUTH_SECRET: randomBytes(32).toString("base64url"),
-        RELAY_SECRET: randomBytes(32).toString("base64url"),
-        KEY_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
-        WEBHOOK_ALLOWED_TARGETS: "127.0.0.1",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    worker.stderr?.on("data", (chunk: Buffer) => process.stderr.write(`[worker] ${chunk.toString()}`));
-    workers.push(worker);
-    return worker;
-  }
+  const workers = workerProcesses();
+  afterAll(() => workers.stopAll());
+  const startWorker = () => workers.start(database.url, { WEBHOOK_ALLOWED_TARGETS: "127.0.0.1" });
 
   it("two worker processes on one queue deliver every event exactly once, however often the sweep runs", async () => {
     const targets = [await tenantWithEndpoint(sink.url), await tenantWithEndpoint(sink.url), await tenantWithEndpoint(sink.url)];

@@ -33,19 +33,24 @@ export async function createTestApp(db: Db, options: { tenantId: string; planSlu
   return createApp(db, { tenantId: options.tenantId, name: options.name ?? `App ${randomUUID().slice(0, 8)}`, planSlug: options.planSlug });
 }
 
+/** Every count a usage report carries, at 0. */
+export const ZERO_USAGE_COUNTS = {
+  messagesAccepted: 0,
+  deliveredMessages: 0,
+  egressBytes: 0,
+  egressBlocks: 0,
+  connectionMinutes: 0,
+  peakConcurrent: 0,
+  overageMessages: 0,
+  overageConnections: 0,
+  softDrops: 0,
+} as const satisfies Partial<AppUsageDelta>;
+
 export function usageDelta(appId: string, periodStartUnix: number, partial: Partial<AppUsageDelta> = {}): AppUsageDelta {
   return {
     appId,
     periodStartUnix,
-    messagesAccepted: 0,
-    deliveredMessages: 0,
-    egressBytes: 0,
-    egressBlocks: 0,
-    connectionMinutes: 0,
-    peakConcurrent: 0,
-    overageMessages: 0,
-    overageConnections: 0,
-    softDrops: 0,
+    ...ZERO_USAGE_COUNTS,
     closesByCode: {},
     byKey: {},
     samples: [],

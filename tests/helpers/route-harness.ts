@@ -17,7 +17,7 @@ import {
 } from "@tollgate/relay/protocol";
 import type { Db } from "@/lib/db";
 import { billingPeriodAt, toUnixSeconds } from "@/lib/periods/billing-period";
-import { seedPlans, TEST_ENCRYPTION_KEY } from "./fixtures";
+import { seedPlans, TEST_ENCRYPTION_KEY, ZERO_USAGE_COUNTS } from "./fixtures";
 import { createTestDatabase, type TestDatabase } from "./test-database";
 
 export interface FakeRelayCall {
@@ -54,15 +54,7 @@ export function unflushedUsage(periodStartUnix: number, counts: Partial<Unflushe
   return {
     batchId: `ub_${randomBytes(8).toString("hex")}`,
     periodStartUnix,
-    messagesAccepted: 0,
-    deliveredMessages: 0,
-    egressBytes: 0,
-    egressBlocks: 0,
-    connectionMinutes: 0,
-    peakConcurrent: 0,
-    overageMessages: 0,
-    overageConnections: 0,
-    softDrops: 0,
+    ...ZERO_USAGE_COUNTS,
     ...counts,
   };
 }
