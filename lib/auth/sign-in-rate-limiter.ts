@@ -9,7 +9,7 @@
 // before: an attacker elsewhere can slow their own guesses but cannot lock the real user out of a
 // correct password. Failures are forgotten `forgetAfterMs` after the last one. With REDIS_URL set on the
 // web app every replica counts in Redis (redis-sign-in-throttle.ts); otherwise in its own memory.
-import { getWebRedis, warnRedisUnavailable, webKey } from "@/lib/redis/web-redis";
+import { getWebRedis, sharedOrLocal, webKey } from "@/lib/redis/web-redis";
 import { RedisSignInThrottle } from "./redis-sign-in-throttle";
 
 export interface SignInThrottle {
@@ -115,41 +115,17 @@ export const SIGN_IN_THROTTLE_RULES: SignInThrottleOptions = {
   forgetAfterMs: 15 * 60_000,
 };
 
-/** Counts in Redis when it answers, else in this process (the limits then loosen to per replica). */
-class SharedWithLocalFallback implements SignInThrottle {
-  constructor(
-    private readonly shared: SignInThrottle,
-    private readonly local: SignInThrottle,
-  ) {}
-
-  private async either<T>(use: (throttle: SignInThrottle) => T | Promise<T>): Promise<T> {
-    try {
-      return await use(this.shared);
-    } catch (error) {
-      warnRedisUnavailable(error);
-      return use(this.local);
-    }
-  }
-
-  retryAfterSec(address: string, account: string) {
-    return this.either((throttle) => throttle.retryAfterSec(address, account));
-  }
-
-  recordFailure(address: string, account: string) {
-    return this.either((throttle) => throttle.recordFailure(address, account));
-  }
-
-  recordSuccess(address: string, account: string) {
-    return this.either((throttle) => throttle.recordSuccess(address, account));
-  }
-}
-
 /** Shared by every web replica through Redis when REDIS_URL is set; per process on the embedded default. */
 function createSignInThrottle(): SignInThrottle {
   const local = new MemorySignInThrottle(SIGN_IN_THROTTLE_RULES);
   const redis = getWebRedis();
   if (!redis) return local;
-  return new SharedWithLocalFallback(new RedisSignInThrottle(redis, (...parts) => webKey("sign-in", ...parts), SIGN_IN_THROTTLE_RULES), local);
+  const shared = new RedisSignInThrottle(redis, (...parts) => webKey("sign-in", ...parts), SIGN_IN_THROTTLE_RULES);
+  return {
+    retryAfterSec: (address, account) => sharedOrLocal<SignInThrottle, number>(shared, local, (throttle) => throttle.retryAfterSec(address, account)),
+    recordFailure: (address, account) => sharedOrLocal<SignInThrottle, void>(shared, local, (throttle) => throttle.recordFailure(address, account)),
+    recordSuccess: (address, account) => sharedOrLocal<SignInThrottle, void>(shared, local, (throttle) => throttle.recordSuccess(address, account)),
+  };
 }
 
 export const signInThrottle: SignInThrottle = createSignInThrottle();

@@ -3,7 +3,7 @@
 // limit and subject (redis-rate-limiter.ts), so W replicas admit what one would; without it (the embedded
 // default, one web process) the buckets live in the process. If Redis stops answering, a replica counts
 // in its own memory until it answers again: limits loosen to per-replica for that time, requests go on.
-import { getWebRedis, warnRedisUnavailable, webKey } from "@/lib/redis/web-redis";
+import { getWebRedis, sharedOrLocal, webKey } from "@/lib/redis/web-redis";
 import { RedisTokenBucketLimiter } from "./redis-rate-limiter";
 import { TokenBucketLimiter } from "./token-bucket-limiter";
 
@@ -20,34 +20,14 @@ export interface TokenBucketRule {
   refillPerSecond: number;
 }
 
-class SharedWithLocalFallback implements RateLimiter {
-  constructor(
-    private readonly shared: RateLimiter,
-    private readonly local: RateLimiter,
-  ) {}
-
-  private async either(use: (limiter: RateLimiter) => number | Promise<number>): Promise<number> {
-    try {
-      return await use(this.shared);
-    } catch (error) {
-      warnRedisUnavailable(error);
-      return use(this.local);
-    }
-  }
-
-  take(key: string): Promise<number> {
-    return this.either((limiter) => limiter.take(key));
-  }
-
-  peek(key: string): Promise<number> {
-    return this.either((limiter) => limiter.peek(key));
-  }
-}
-
 /** A limiter for one rule; `name` keeps its buckets apart from other limits' in a shared store. */
 export function createRateLimiter(name: string, rule: TokenBucketRule): RateLimiter {
   const local = new TokenBucketLimiter(rule.refillPerSecond, rule.burst);
   const redis = getWebRedis();
   if (!redis) return local;
-  return new SharedWithLocalFallback(new RedisTokenBucketLimiter(redis, (subject) => webKey("limit", name, subject), rule), local);
+  const shared = new RedisTokenBucketLimiter(redis, (subject) => webKey("limit", name, subject), rule);
+  return {
+    take: (key) => sharedOrLocal<RateLimiter, number>(shared, local, (limiter) => limiter.take(key)),
+    peek: (key) => sharedOrLocal<RateLimiter, number>(shared, local, (limiter) => limiter.peek(key)),
+  };
 }

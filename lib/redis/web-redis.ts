@@ -25,6 +25,23 @@ export function webKey(...parts: string[]): string {
   return `${process.env.REDIS_KEY_PREFIX || "tollgate:"}web:${parts.map(encodeURIComponent).join(":")}`;
 }
 
+/**
+ * Runs `use` on the shared (Redis) implementation, or on the process's own when Redis does not answer:
+ * limits loosen to per replica for that time rather than refuse every request.
+ */
+export async function sharedOrLocal<Implementation, Result>(
+  shared: Implementation,
+  local: Implementation,
+  use: (implementation: Implementation) => Result | Promise<Result>,
+): Promise<Result> {
+  try {
+    return await use(shared);
+  } catch (error) {
+    warnRedisUnavailable(error);
+    return use(local);
+  }
+}
+
 let warned = false;
 
 /** Logs a Redis failure once per process (the fallback then counts locally until Redis answers again). */

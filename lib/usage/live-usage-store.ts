@@ -4,7 +4,7 @@
 // every web replica shares them (redis-live-usage-store.ts); without it (one web process) they live in
 // the process. If Redis stops answering, a replica keeps them in its own memory until it answers again.
 import type { NodeUsageReport } from "@tollgate/relay/protocol";
-import { getWebRedis, warnRedisUnavailable } from "@/lib/redis/web-redis";
+import { getWebRedis, sharedOrLocal, warnRedisUnavailable } from "@/lib/redis/web-redis";
 import type { KeptReport, LiveUsageStore, ShownFigures } from "./live-usage.types";
 import { MemoryLiveUsageStore } from "./memory-live-usage-store";
 import { RedisLiveUsageStore } from "./redis-live-usage-store";
@@ -15,13 +15,8 @@ class SharedWithLocalFallback implements LiveUsageStore {
     private readonly local: LiveUsageStore,
   ) {}
 
-  private async either<T>(run: (store: LiveUsageStore) => Promise<T>): Promise<T> {
-    try {
-      return await run(this.shared);
-    } catch (error) {
-      warnRedisUnavailable(error);
-      return run(this.local);
-    }
+  private either<T>(run: (store: LiveUsageStore) => Promise<T>): Promise<T> {
+    return sharedOrLocal(this.shared, this.local, run);
   }
 
   async keep(appId: string, reports: NodeUsageReport[], options: { receivedAtMs: number; allNodes: boolean }): Promise<void> {
