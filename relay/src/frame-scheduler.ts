@@ -49,6 +49,8 @@ export interface FrameSchedulerOptions<C extends ScheduledConnection> {
   run(connection: C, text: string): Promise<void> | undefined;
   /** The backlog passed its byte cap (the caller closes the connection). */
   onOverflow(connection: C): void;
+  /** Milliseconds on a monotonic clock; the event loop's own by default (tests give a clock they advance). */
+  now?: () => number;
 }
 
 /** Frames of one connection run in a row before the batch moves on to the app's next waiting connection. */
@@ -68,7 +70,11 @@ export class FrameScheduler<C extends ScheduledConnection> {
   /** Other work of an app that waits for its share (upgrades of its connections), oldest first. */
   private readonly deferred = new Map<string, Array<() => void>>();
 
-  constructor(private readonly options: FrameSchedulerOptions<C>) {}
+  private readonly now: () => number;
+
+  constructor(private readonly options: FrameSchedulerOptions<C>) {
+    this.now = options.now ?? (() => performance.now());
+  }
 
   /** A text frame arrived: handled now, or queued behind the connection's backlog or its app's allowance. */
   accept(connection: C, text: string): void {
@@ -119,7 +125,7 @@ export class FrameScheduler<C extends ScheduledConnection> {
 
   /** Charges the time since the last checkpoint to the app that ran then; `appId` runs from now on. */
   private checkpoint(appId: string | null): void {
-    const nowMs = performance.now();
+    const nowMs = this.now();
     if (this.chargedApp !== null) this.spentMs.set(this.chargedApp, (this.spentMs.get(this.chargedApp) ?? 0) + nowMs - this.checkpointMs);
     this.chargedApp = appId;
     this.checkpointMs = nowMs;
