@@ -51,6 +51,12 @@ export default function DocsPage() {
         <p>
           Authenticate with <code>Authorization: Bearer sk_id_…:sk_secret_…</code>. The full schema is the <a href="/v1/openapi.json">OpenAPI document</a>.
         </p>
+        <p>
+          A page can show its own usage: <code>GET /v1/usage</code> also accepts a token your backend minted with <code>permissions</code> including{" "}
+          <code>usage</code> (from a secret key created with the <code>usage</code> action), as <code>Authorization: Bearer &lt;JWT&gt;</code> or{" "}
+          <code>?token=</code>. Any origin may call it; the answer is <code>{"{tenantId, appId, usage: {connections, channels, messages}, timestamp}"}</code>, each
+          axis with <code>current</code>, <code>limit</code>, <code>percent</code> and a <code>status</code> (healthy, warning from 75 %, critical from 90 %).
+        </p>
         <div className="table-wrap">
           <table className="table responsive" aria-label="REST endpoints">
             <thead>

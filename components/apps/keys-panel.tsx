@@ -5,6 +5,7 @@ import {
   DEFAULT_CHANNEL_PATTERNS,
   DEFAULT_PUBLISHABLE_KEY_ACTIONS,
   DEFAULT_SECRET_KEY_ACTIONS,
+  SECRET_KEY_ONLY_ACTIONS,
   Limits,
   type Action,
 } from "@tollgate/relay/protocol";
@@ -216,7 +217,7 @@ function CreateKeyForm({ appId, onCancel, onCreated }: { appId: string; onCancel
       </Field>
       <fieldset className="checkbox-row" aria-describedby={errorFor("actions") ? "actions-error" : undefined}>
         <legend>Allowed actions</legend>
-        {ACTIONS.map((action) => (
+        {ACTIONS.filter((action) => kind === "secret" || !SECRET_KEY_ONLY_ACTIONS.includes(action)).map((action) => (
           <label className="inline" key={action}>
             <input
               type="checkbox"

@@ -62,7 +62,7 @@ export async function recordFailedAuthentication(source: string): Promise<void> 
 }
 
 /** Spends one request of the key, then of its app, then of its tenant. */
-export async function admitAuthenticated(key: AuthenticatedKey): Promise<void> {
+export async function admitAuthenticated(key: Pick<AuthenticatedKey, "keyId" | "appId" | "tenantId">): Promise<void> {
   await admit("key", key.keyId, true);
   await admit("app", key.appId, true);
   await admit("tenant", key.tenantId, true);

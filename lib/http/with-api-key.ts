@@ -2,11 +2,15 @@
 // api-rate-limits.ts (checked before the key's lookup where they can be), the 32 KB body cap, no-store
 // and error mapping in the /v1 dialect. A handler receives the authenticated key and the parsed JSON body and only does: zod → domain call → JSON.
 // No CSRF rule here: the key travels in the Authorization header, which a browser never adds by itself
-// and which another site's page cannot send to us without a CORS preflight we never grant.
+// and which another site's page cannot send to us without a CORS preflight, granted only on the one
+// route a browser may call with a usage token (GET /v1/usage), whose answers carry no cookie-based
+// authority.
 import type { NextRequest } from "next/server";
 import { getDb } from "@/lib/db";
 import { DomainError } from "@/lib/errors";
+import { getServerEnv } from "@/lib/env";
 import { type AuthenticatedKey, authenticateSecretKey, presentedKeyId } from "@/lib/keys/authenticate-secret-key";
+import { authenticateUsageToken, presentedTokenKeyId, presentedUsageToken, type UsageTokenKey } from "@/lib/keys/authenticate-usage-token";
 import { admitAuthenticated, admitBeforeAuthentication, recordFailedAuthentication } from "./api-rate-limits";
 import { clientLimitKey } from "./client-address";
 import { handleApiError } from "./handle-api-error";
@@ -19,32 +23,85 @@ interface RouteContext<Params> {
 }
 
 type ApiKeyHandler<Params> = (args: { req: NextRequest; key: AuthenticatedKey; params: Params; body: unknown }) => Promise<Response>;
+type UsageTokenHandler = (args: { req: NextRequest; key: UsageTokenKey }) => Promise<Response>;
 
-async function authenticate(req: NextRequest): Promise<AuthenticatedKey> {
+/** Refuses an address or a presented key id out of budget, then runs `authenticate`, counting its failures per address. */
+async function authenticateWithin<Key>(req: NextRequest, presented: string | null, authenticate: () => Promise<Key>): Promise<Key> {
   const source = clientLimitKey(req.headers);
-  const authorization = req.headers.get("authorization");
-  await admitBeforeAuthentication({ source, presentedKeyId: presentedKeyId(authorization) });
+  await admitBeforeAuthentication({ source, presentedKeyId: presented });
   try {
-    return await authenticateSecretKey(getDb(), authorization);
+    return await authenticate();
   } catch (error) {
     if (error instanceof DomainError && error.code === "unauthorized") await recordFailedAuthentication(source);
     throw error;
   }
 }
 
-export function withApiKey<Params = Record<string, string>>(handler: ApiKeyHandler<Params>) {
-  return async (req: NextRequest, context: RouteContext<Params>): Promise<Response> => noStore(await guarded(req, context));
+function authenticateKey(req: NextRequest): Promise<AuthenticatedKey> {
+  const authorization = req.headers.get("authorization");
+  return authenticateWithin(req, presentedKeyId(authorization), () => authenticateSecretKey(getDb(), authorization));
+}
 
-  async function guarded(req: NextRequest, context: RouteContext<Params>): Promise<Response> {
-    try {
-      const key = await authenticate(req);
-      await admitAuthenticated(key);
-      const params = await context.params;
-      assertParamsAreText(params);
-      const body = req.method === "GET" || req.method === "DELETE" || req.method === "HEAD" ? undefined : await readCappedJson(req);
-      return await handler({ req, key, params, body });
-    } catch (error) {
-      return handleApiError(error, "v1");
-    }
+async function runGuarded(work: () => Promise<Response>): Promise<Response> {
+  try {
+    return noStore(await work());
+  } catch (error) {
+    return noStore(handleApiError(error, "v1"));
   }
+}
+
+function secretKeyRoute<Params>(req: NextRequest, context: RouteContext<Params>, handler: ApiKeyHandler<Params>): Promise<Response> {
+  return runGuarded(async () => {
+    const key = await authenticateKey(req);
+    await admitAuthenticated(key);
+    const params = await context.params;
+    assertParamsAreText(params);
+    const body = req.method === "GET" || req.method === "DELETE" || req.method === "HEAD" ? undefined : await readCappedJson(req);
+    return handler({ req, key, params, body });
+  });
+}
+
+export function withApiKey<Params = Record<string, string>>(handler: ApiKeyHandler<Params>) {
+  return (req: NextRequest, context: RouteContext<Params>): Promise<Response> => secretKeyRoute(req, context, handler);
+}
+
+/** Any page may read the answers of a route a browser calls with a token: the token is the credential, no cookie is. */
+function allowAnyOrigin(response: Response): Response {
+  response.headers.set("Access-Control-Allow-Origin", "*");
+  response.headers.set("Access-Control-Expose-Headers", "Retry-After");
+  return response;
+}
+
+/**
+ * A GET route for servers (a secret key, as withApiKey) and for browsers: a connection token of the app
+ * claiming `usage` (PROTOCOL §8), in the Authorization header or the `token` query parameter, with CORS.
+ * Both spend the same request limits.
+ */
+export function withApiKeyOrUsageToken(handlers: { secretKey: ApiKeyHandler<Record<string, string>>; usageToken: UsageTokenHandler }) {
+  return async (req: NextRequest, context: RouteContext<Record<string, string>>): Promise<Response> => {
+    const token = presentedUsageToken(req.headers.get("authorization"), new URL(req.url));
+    if (token === null) return allowAnyOrigin(await secretKeyRoute(req, context, handlers.secretKey));
+    return allowAnyOrigin(
+      await runGuarded(async () => {
+        const key = await authenticateWithin(req, presentedTokenKeyId(token), () =>
+          authenticateUsageToken(getDb(), token, { encryptionKey: getServerEnv().KEY_ENCRYPTION_KEY }),
+        );
+        await admitAuthenticated(key);
+        return handlers.usageToken({ req, key });
+      }),
+    );
+  };
+}
+
+/** The preflight of a route wrapped in withApiKeyOrUsageToken: a page may send it the Authorization header. */
+export function usageTokenPreflight(): Response {
+  return new Response(null, {
+    status: 204,
+    headers: {
+      "Access-Control-Allow-Origin": "*",
+      "Access-Control-Allow-Methods": "GET",
+      "Access-Control-Allow-Headers": "Authorization",
+      "Access-Control-Max-Age": "600",
+    },
+  });
 }

@@ -1,4 +1,4 @@
-import { ACTIONS, type Action, Limits } from "@tollgate/relay/protocol";
+import { ACTIONS, type Action, Limits, SECRET_KEY_ONLY_ACTIONS } from "@tollgate/relay/protocol";
 import { z } from "zod";
 import { text } from "@/lib/validation/text";
 
@@ -36,6 +36,10 @@ export const createKeySchema = z
   .refine((body) => body.kind === "publishable" || body.allowedOrigins === undefined || body.allowedOrigins.length === 0, {
     message: "Only publishable keys have allowed origins",
     path: ["allowedOrigins"],
+  })
+  .refine((body) => body.kind === "secret" || !body.actions?.some((action) => SECRET_KEY_ONLY_ACTIONS.includes(action)), {
+    message: `Only secret keys grant ${SECRET_KEY_ONLY_ACTIONS.join(", ")} (their tokens claim it)`,
+    path: ["actions"],
   });
 export type CreateKeyBody = z.infer<typeof createKeySchema>;
 

@@ -37,6 +37,7 @@ function nodeLabel(relayId: string): string {
 
 const NO_LIVE_FIGURES: LiveFigures = {
   concurrentNow: 0,
+  activeChannels: 0,
   peakConcurrent: 0,
   unapplied: { messagesAccepted: 0, deliveredMessages: 0, egressBytes: 0, egressBlocks: 0, connectionMinutes: 0, overageMessages: 0, overageConnections: 0, softDrops: 0 },
   nodes: [],
@@ -130,6 +131,7 @@ export async function getAppUsage(db: Db, input: { appId: string; live: LiveUsag
     periodStartUnix,
     periodEndUnix,
     concurrentNow: live.concurrentNow,
+    activeChannels: live.activeChannels,
     peakConcurrent: shown.peakConcurrent,
     messagesUsed: shown.messagesUsed,
     overageMessages: shown.overageMessages,

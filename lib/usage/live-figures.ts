@@ -18,6 +18,8 @@ export interface NodeFreshness {
 export interface LiveFigures {
   /** Connections open now: the sum of each node's last report (a late node's as it last said). */
   concurrentNow: number;
+  /** Channels with a subscriber now, summed the same way: a channel with subscribers on two nodes counts on each. */
+  activeChannels: number;
   /** The highest peak a report of the period names. */
   peakConcurrent: number;
   unapplied: UnappliedCounts;
@@ -54,6 +56,7 @@ export function combineReports(
   for (const { report } of kept) if (report.periodStartUnix === options.periodStartUnix) peakConcurrent = Math.max(peakConcurrent, report.peakConcurrent);
   return {
     concurrentNow: kept.reduce((sum, entry) => sum + entry.report.connections, 0),
+    activeChannels: kept.reduce((sum, entry) => sum + entry.report.activeChannels, 0),
     peakConcurrent,
     unapplied,
     nodes: kept.map((entry) => ({ relayId: entry.report.relayId, receivedAtMs: entry.receivedAtMs, late: options.nowMs - entry.receivedAtMs > options.lateAfterMs })),

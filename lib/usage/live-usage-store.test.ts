@@ -22,7 +22,7 @@ const implementations: [string, () => LiveUsageStore][] = [
 ];
 
 function report(relayId: string, measuredAtUnixMs: number, connections: number): NodeUsageReport {
-  return { relayId, measuredAtUnixMs, periodStartUnix: 1_000, connections, peakConcurrent: connections, unflushed: [] };
+  return { relayId, measuredAtUnixMs, periodStartUnix: 1_000, connections, activeChannels: 0, peakConcurrent: connections, unflushed: [] };
 }
 
 const zero = Object.fromEntries(MONOTONIC_FIGURES.map((figure) => [figure, 0])) as ShownFigures;

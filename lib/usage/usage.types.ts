@@ -16,6 +16,9 @@ export const usageResponseSchema = z.object({
   periodEndUnix: z.number().int(),
   concurrentNow: count,
   peakConcurrent: count.describe("The most connections open at any moment of the period"),
+  activeChannels: count.describe(
+    "Channels with at least one subscriber now (wildcard subscriptions aside), summed over relay nodes: a channel with subscribers on two nodes counts on each",
+  ),
   messagesUsed: count.describe(
     "Accepted publish/send this period (WebSocket and REST), those billed as overage included. Refused ones (over_message_quota) are counted only in softDrops, never here",
   ),

@@ -1,6 +1,7 @@
 // The OpenAPI 3.1 document of /v1, generated from the zod schemas the handlers use.
 import { Limits } from "@tollgate/relay/protocol";
 import { z } from "zod";
+import { browserUsageResponseSchema } from "@/lib/usage/browser-usage";
 import { DEFAULT_LIVE_USAGE_TIMING } from "@/lib/usage/live-usage.types";
 import {
   apiErrorSchema,
@@ -69,7 +70,15 @@ export function buildOpenApiDocument(serverUrl: string) {
     servers: [{ url: serverUrl }],
     security: [{ secretKey: [] }],
     components: {
-      securitySchemes: { secretKey: { type: "http", scheme: "bearer", description: "sk_id_…:sk_secret_…" } },
+      securitySchemes: {
+        secretKey: { type: "http", scheme: "bearer", description: "sk_id_…:sk_secret_…" },
+        usageToken: {
+          type: "http",
+          scheme: "bearer",
+          bearerFormat: "JWT",
+          description: "GET /v1/usage only: a token from POST /v1/tokens whose permissions include usage (its secret key must allow usage); also accepted as ?token=",
+        },
+      },
       schemas: {
         ...componentSchemas({ MintTokenRequest: mintTokenRequestSchema, PublishRequest: publishRequestSchema }, "input"),
         ...componentSchemas(
@@ -77,6 +86,7 @@ export function buildOpenApiDocument(serverUrl: string) {
             Error: apiErrorSchema,
             MintTokenResponse: mintTokenResponseSchema,
             Usage: usageResponseSchema,
+            BrowserUsage: browserUsageResponseSchema,
             ChannelPeers: channelPeersSchema,
             PublishResponse: publishResponseSchema,
             DisconnectPeerResponse: disconnectPeerSchema,
@@ -97,10 +107,26 @@ export function buildOpenApiDocument(serverUrl: string) {
       "/v1/usage": {
         get: {
           operationId: "getUsage",
-          summary: "Usage of the key's app this billing period",
+          summary: "Usage of the key's app this billing period (servers: Usage; browsers with a usage token: BrowserUsage, CORS allowed)",
+          security: [{ secretKey: [] }, { usageToken: [] }],
+          parameters: [
+            {
+              name: "token",
+              in: "query",
+              required: false,
+              description: "A usage token, for callers that cannot set the Authorization header",
+              schema: { type: "string" },
+            },
+          ],
           description:
             `Live figures: the saved totals plus what the relay nodes counted since the last usage flush. Within a period no counter is answered lower than before (concurrentNow is a gauge). measuredAt dates the figures; stale is true while a relay node's figures are late (older than ${DEFAULT_LIVE_USAGE_TIMING.lateAfterMs / 1000} s), which then stay at its last report.`,
-          responses: { "200": { description: "Usage", ...jsonContent({ $ref: "#/components/schemas/Usage" }) }, ...errors(401, 429, 503) },
+          responses: {
+            "200": {
+              description: "Usage: the Usage shape with a secret key, the BrowserUsage shape with a usage token",
+              ...jsonContent({ oneOf: [{ $ref: "#/components/schemas/Usage" }, { $ref: "#/components/schemas/BrowserUsage" }] }),
+            },
+            ...errors(401, 403, 429, 503),
+          },
         },
       },
       "/v1/channels/{channel}/peers": {

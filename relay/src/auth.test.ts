@@ -78,6 +78,11 @@ describe("authenticate: the token's claims (PROTOCOL §1)", () => {
     expect(narrowed.ok && [...narrowed.identity.permissions]).toEqual(["subscribe"]);
   });
 
+  it("admits a token that also claims usage (read by the control plane's GET /v1/usage): it grants nothing here", async () => {
+    const withUsage = await attempt({ ...valid, permissions: ["subscribe", "usage"] });
+    expect(withUsage.ok && [...withUsage.identity.permissions]).toEqual(["subscribe"]);
+  });
+
   it.each([
     ["no sub", { exp: nowSec + 600 }],
     ["an empty sub", { ...valid, sub: "" }],

@@ -105,6 +105,11 @@ export class LocalHub implements LocalDelivery {
     return this.apps.get(appId)?.byId.size ?? 0;
   }
 
+  /** The app's channels with at least one exact subscriber on this node. */
+  activeChannelCount(appId: string): number {
+    return this.apps.get(appId)?.channels.size ?? 0;
+  }
+
   *eachConnectionOf(appId: string): Generator<Connection> {
     const app = this.apps.get(appId);
     if (app) yield* app.byId.values();

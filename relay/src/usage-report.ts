@@ -16,6 +16,7 @@ export function nodeUsageReport(context: NodeContext, lifecycle: ConnectionLifec
     // 0: the app is not in this node's snapshot (nothing of it is open here).
     periodStartUnix: app?.period.startUnix ?? 0,
     connections: context.hub.appConnectionCount(appId),
+    activeChannels: context.hub.activeChannelCount(appId),
     peakConcurrent: app ? lifecycle.peakConcurrent(app) : 0,
     unflushed: context.meter.unflushed(appId),
   };

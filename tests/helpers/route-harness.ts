@@ -38,6 +38,8 @@ export interface FakeRelay {
     /** Stats requests get no answer (a relay too busy to answer); the caller's timeout ends them. */
     statsStalled: boolean;
     concurrentNow: number;
+    /** Channels with a subscriber, as the fake node reports them. */
+    activeChannels: number;
     /** What the fake node reports as counted but not yet flushed. */
     unflushed: UnflushedUsage[];
     quotaExhausted: boolean;
@@ -62,7 +64,7 @@ export function unflushedUsage(periodStartUnix: number, counts: Partial<Unflushe
 /** Implements RelayInternalPath the way relay/src/http-routes.ts does, with canned live state. */
 export async function startFakeRelay(relaySecret: string): Promise<FakeRelay> {
   const calls: FakeRelayCall[] = [];
-  const state: FakeRelay["state"] = { down: false, statsStalled: false, concurrentNow: 0, unflushed: [], quotaExhausted: false, peers: {}, unknownApps: new Set() };
+  const state: FakeRelay["state"] = { down: false, statsStalled: false, concurrentNow: 0, activeChannels: 0, unflushed: [], quotaExhausted: false, peers: {}, unknownApps: new Set() };
   const fake: FakeRelay = {
     url: "",
     calls,
@@ -100,7 +102,7 @@ export async function startFakeRelay(relaySecret: string): Promise<FakeRelay> {
       res.once("close", () => (fake.statsInFlight.now -= 1));
       if (state.statsStalled) return;
       const periodStartUnix = await fake.periodStartOf(appId);
-      const node = { relayId: "fake-relay", measuredAtUnixMs: Date.now(), periodStartUnix, connections: state.concurrentNow, peakConcurrent: state.concurrentNow, unflushed: state.unflushed };
+      const node = { relayId: "fake-relay", measuredAtUnixMs: Date.now(), periodStartUnix, connections: state.concurrentNow, activeChannels: state.activeChannels, peakConcurrent: state.concurrentNow, unflushed: state.unflushed };
       const messagesUsed = state.unflushed.reduce((sum, usage) => sum + usage.messagesAccepted, 0);
       return reply(200, { appId, periodStartUnix, concurrentNow: state.concurrentNow, peakConcurrent: state.concurrentNow, messagesUsed, nodes: [node], allNodesAnswered: true });
     }

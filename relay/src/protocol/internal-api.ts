@@ -240,6 +240,8 @@ export const nodeUsageReportSchema = z.object({
   periodStartUnix: z.number().int(),
   /** The app's connections open on this node. */
   connections: count,
+  /** The app's channels with at least one exact (not wildcard) subscriber on this node. */
+  activeChannels: count,
   /** The most connections the app had open at once this period, as far as this node knows. */
   peakConcurrent: count,
   unflushed: z.array(unflushedUsageSchema).max(LIVE_USAGE_MAX_BATCHES),

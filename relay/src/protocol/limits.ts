@@ -68,8 +68,14 @@ export const FrameBudgetRules = {
 /** Channel prefixes no client may use (case-insensitive). */
 export const RESERVED_CHANNEL_PREFIXES = ["_metered/", "_internal/", "_system/"] as const;
 
-export const ACTIONS = ["publish", "subscribe", "presence", "send"] as const;
+/**
+ * What a key may grant and a token may claim. `usage` lets a token of a secret key read its app's usage
+ * from a browser (`GET /v1/usage`, PROTOCOL §8); the relay ignores it. No default grants it.
+ */
+export const ACTIONS = ["publish", "subscribe", "presence", "send", "usage"] as const;
 export type Action = (typeof ACTIONS)[number];
+/** Actions only a secret key may grant: they are claimed by tokens, which only secret keys mint. */
+export const SECRET_KEY_ONLY_ACTIONS: readonly Action[] = ["usage"];
 
 export const DEFAULT_SECRET_KEY_ACTIONS: readonly Action[] = ["publish", "subscribe", "presence", "send"];
 export const DEFAULT_PUBLISHABLE_KEY_ACTIONS: readonly Action[] = ["subscribe", "publish", "presence"];

@@ -360,7 +360,7 @@ export function describeStateContract(name: string, createCluster: () => RelaySt
         const node = (id: string) => {
           const state = shared.node(id);
           state.bus.attach(new RecordingDelivery());
-          state.bus.reportUsageWith((appId) => ({ relayId: id, measuredAtUnixMs: 1, periodStartUnix: 1000, connections: appId.length, peakConcurrent: 0, unflushed: [] }));
+          state.bus.reportUsageWith((appId) => ({ relayId: id, measuredAtUnixMs: 1, periodStartUnix: 1000, connections: appId.length, activeChannels: 0, peakConcurrent: 0, unflushed: [] }));
           return state;
         };
         const [a] = [node("a"), node("b"), node("c")];

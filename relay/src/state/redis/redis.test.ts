@@ -167,7 +167,7 @@ describe("redis state beyond the contract", () => {
     const [a, b] = ["a", "b"].map((id) => {
       const node = shared.node(id);
       node.bus.attach(new Delivery());
-      node.bus.reportUsageWith(() => ({ relayId: id, measuredAtUnixMs: 1, periodStartUnix: 1000, connections: 1, peakConcurrent: 1, unflushed: [] }));
+      node.bus.reportUsageWith(() => ({ relayId: id, measuredAtUnixMs: 1, periodStartUnix: 1000, connections: 1, activeChannels: 0, peakConcurrent: 1, unflushed: [] }));
       return node;
     });
     if (!a || !b) throw new Error("no node");
