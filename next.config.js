@@ -15,7 +15,7 @@ const securityHeaders = [
 const nextConfig = {
   // The relay package is TypeScript source shared with the app (protocol constants, internal API schemas).
   transpilePackages: ["@tollgate/relay"],
-  serverExternalPackages: ["pg", "@prisma/adapter-pg", "bcryptjs"],
+  serverExternalPackages: ["pg", "@prisma/adapter-pg", "bcryptjs", "pdfkit"],
   poweredByHeader: false,
   async headers() {
     const apiPolicy = [{ key: "Content-Security-Policy", value: apiContentSecurityPolicy }];

@@ -20,7 +20,10 @@ export function AppShell({ user, children, alerts }: { user: SessionUser; childr
         </Link>
         <nav aria-label="Main" className="main-nav">
           <NavLink href="/apps">Apps</NavLink>
-          <NavLink href="/team">Team</NavLink>
+          <NavLink href="/team" exact>
+            Team
+          </NavLink>
+          <NavLink href="/team/invoices">Invoices</NavLink>
           <NavLink href="/account">Account</NavLink>
           {user.isPlatformAdmin && <NavLink href="/admin">Admin</NavLink>}
         </nav>

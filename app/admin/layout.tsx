@@ -18,6 +18,7 @@ export default async function AdminLayout({ children }: { children: ReactNode })
           </NavLink>
           <NavLink href="/admin/plans">Plans</NavLink>
           <NavLink href="/admin/audit">Audit log</NavLink>
+          <NavLink href="/admin/settings">Invoicing</NavLink>
         </nav>
         {children}
       </div>

@@ -5,6 +5,7 @@ import { useEffect, useState, type FormEvent } from "react";
 import { apiFetch, ApiError, fieldError } from "@/components/api";
 import type { AdminApp, App, EffectiveLimits, Override, Plan, Usage } from "@/components/api-types";
 import { AuditLog } from "@/components/admin/audit-log";
+import { BillingCorrections } from "@/components/admin/billing-corrections";
 import { PropagationNote } from "@/components/admin/propagation-note";
 import { USAGE_POLL_MS } from "@/components/apps/queries";
 import { UpdatedAgo } from "@/components/apps/usage-freshness";
@@ -87,6 +88,7 @@ export function AdminAppDetail({ appId, propagation }: { appId: string; propagat
         <LiveUsageCard appId={app.data.id} limits={app.data.limits} />
       </div>
       {!app.data.deletedAt && <SuspendCard app={app.data} propagation={propagation} />}
+      <BillingCorrections appId={appId} />
       <AuditLog appId={appId} title="Audit log for this app (with its keys)" />
     </div>
   );

@@ -45,9 +45,9 @@ export function BillingPanel({ appId }: { appId: string }) {
       {!isFree && <SpendControlsSection appId={appId} />}
       <section className="card stack" aria-labelledby="invoices-link-heading">
         <h2 id="invoices-link-heading">Invoices</h2>
-        <p className="muted small">One invoice per billing period: plan fee, usage charges and credits, with a printable view and CSV.</p>
+        <p className="muted small">One invoice a month for all of the team&apos;s apps: a line per app for plan fees, usage charges and credits, as a PDF, a printable view and CSV.</p>
         <div className="actions">
-          <Link className="small-button" href={`/apps/${encodeURIComponent(appId)}/billing/invoices`}>
+          <Link className="small-button" href="/team/invoices">
             View invoices
           </Link>
         </div>

@@ -1,45 +1,76 @@
 "use client";
-// Invoices of an app: the list (one per billing period) and one invoice with its lines, a printable
-// view and CSV. The lines are the period's ledger entries, so the totals are the ledger's.
-import { useQuery } from "@tanstack/react-query";
+// The team's invoices: the upcoming one (what the month has so far), the issued invoices and credit
+// notes with their numbers, one invoice with its lines per app (PDF, printable view, CSV), and the billing
+// details invoices are issued to (editable by owners).
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
-import { apiFetch } from "@/components/api";
-import { formatDate, formatDateTime, formatMoney } from "@/components/format";
+import { useState, type FormEvent } from "react";
+import { apiFetch, fieldError } from "@/components/api";
+import type { Team } from "@/components/api-types";
+import { useApps } from "@/components/apps/queries";
+import { formatDate, formatMoney } from "@/components/format";
 import { ErrorState } from "@/components/ui/error-state";
+import { Field, FormError } from "@/components/ui/field";
 import { SkeletonBlock } from "@/components/ui/skeleton";
+import { useToast } from "@/components/ui/toast";
 import type { InvoiceView } from "@/lib/billing/get-invoice";
+import type { PartyDetails } from "@/lib/billing/invoice-parties.types";
 
-const statusLabel: Record<InvoiceView["status"], string> = { draft: "Draft", issued: "Issued", paid: "Paid", past_due: "Past due" };
-const statusClass: Record<InvoiceView["status"], string> = { draft: "status-warning", issued: "status-warning", paid: "status-healthy", past_due: "status-critical" };
+const statusLabel: Record<InvoiceView["status"], string> = { upcoming: "Upcoming", open: "Open", paid: "Paid", void: "Void" };
+const statusClass: Record<InvoiceView["status"], string> = { upcoming: "status-warning", open: "status-warning", paid: "status-healthy", void: "status-critical" };
 
-function base(appId: string) {
-  return `/api/apps/${encodeURIComponent(appId)}/invoices`;
+function base(tenantId: string) {
+  return `/api/tenants/${encodeURIComponent(tenantId)}/invoices`;
 }
 
-export function InvoiceStatus({ status }: { status: InvoiceView["status"] }) {
-  return <span className={`status-pill ${statusClass[status]}`}>{statusLabel[status]}</span>;
+function titleOf(invoice: InvoiceView): string {
+  if (!invoice.number) return "Upcoming invoice";
+  return `${invoice.kind === "credit_note" ? "Credit note" : "Invoice"} ${invoice.number}`;
 }
 
-export function InvoicesList({ appId }: { appId: string }) {
-  const invoices = useQuery({ queryKey: ["apps", appId, "invoices"], queryFn: async () => (await apiFetch<{ invoices: InvoiceView[] }>(base(appId))).invoices });
+/** Periods end at midnight, exclusive: the last day shown is the day before. */
+function periodOf(invoice: InvoiceView): string {
+  return `${formatDate(invoice.periodStart)} – ${formatDate(new Date(new Date(invoice.periodEnd).getTime() - 1).toISOString())}`;
+}
+
+export function InvoiceStatus({ invoice }: { invoice: InvoiceView }) {
+  const label = invoice.kind === "credit_note" ? "Credited" : statusLabel[invoice.status];
+  return <span className={`status-pill ${statusClass[invoice.status]}`}>{label}</span>;
+}
+
+function useActiveTenant() {
+  const apps = useApps();
+  return { apps, tenantId: apps.data?.activeTenantId ?? null };
+}
+
+export function TeamInvoices() {
+  const { apps, tenantId } = useActiveTenant();
+  const invoices = useQuery({
+    queryKey: ["team", tenantId, "invoices"],
+    queryFn: () => apiFetch<{ upcoming: InvoiceView; invoices: InvoiceView[] }>(base(tenantId ?? "")),
+    enabled: tenantId !== null,
+  });
+  if (apps.isPending || (tenantId && invoices.isPending)) return <SkeletonBlock rows={4} label="Loading invoices" />;
+  if (apps.isError) return <ErrorState error={apps.error} onRetry={() => void apps.refetch()} />;
+  if (invoices.isError) return <ErrorState error={invoices.error} onRetry={() => void invoices.refetch()} />;
+  if (!tenantId || !invoices.data) return <p className="empty">You are not a member of any team.</p>;
+  const all = [invoices.data.upcoming, ...invoices.data.invoices];
   return (
-    <section className="card stack" aria-labelledby="invoices-heading">
-      <Link href={`/apps/${encodeURIComponent(appId)}/billing`} className="muted small">
-        ← Plan &amp; billing
-      </Link>
-      <h2 id="invoices-heading">Invoices</h2>
-      <p className="muted small">A draft collects the running period&apos;s charges; it is issued when the period ends (paid, or past due if the plan fee could not be charged).</p>
-      {invoices.isPending ? (
-        <SkeletonBlock rows={3} label="Loading invoices" />
-      ) : invoices.isError ? (
-        <ErrorState error={invoices.error} onRetry={() => void invoices.refetch()} />
-      ) : invoices.data.length === 0 ? (
-        <p className="empty">No invoices yet.</p>
-      ) : (
+    <div className="stack">
+      <section className="card stack" aria-labelledby="invoices-heading">
+        <Link href="/team" className="muted small">
+          ← Team
+        </Link>
+        <h1 id="invoices-heading">Invoices</h1>
+        <p className="muted small">
+          One invoice per calendar month (UTC) for all of the team&apos;s apps, numbered and issued in the first hour of the next month. The upcoming invoice collects the charges and
+          credits no invoice lists yet.
+        </p>
         <div className="table-wrap">
           <table className="table responsive" aria-label="Invoices">
             <thead>
               <tr>
+                <th scope="col">Number</th>
                 <th scope="col">Period</th>
                 <th scope="col">Status</th>
                 <th scope="col" className="num">
@@ -51,19 +82,18 @@ export function InvoicesList({ appId }: { appId: string }) {
               </tr>
             </thead>
             <tbody>
-              {invoices.data.map((invoice) => (
+              {all.map((invoice) => (
                 <tr key={invoice.id}>
-                  <td data-label="Period">
-                    {formatDate(invoice.periodStart)} – {formatDate(invoice.periodEnd)}
-                  </td>
+                  <td data-label="Number">{invoice.number ?? "Upcoming"}</td>
+                  <td data-label="Period">{periodOf(invoice)}</td>
                   <td data-label="Status">
-                    <InvoiceStatus status={invoice.status} />
+                    <InvoiceStatus invoice={invoice} />
                   </td>
                   <td data-label="Total" className="num">
                     {formatMoney(invoice.totalMinor)}
                   </td>
                   <td className="row-actions">
-                    <Link className="small-button" href={`/apps/${encodeURIComponent(appId)}/billing/invoices/${encodeURIComponent(invoice.id)}`} aria-label={`Invoice ${formatDate(invoice.periodStart)}`}>
+                    <Link className="small-button" href={`/team/invoices/${encodeURIComponent(invoice.id)}`} aria-label={titleOf(invoice)}>
                       Open
                     </Link>
                   </td>
@@ -72,30 +102,119 @@ export function InvoicesList({ appId }: { appId: string }) {
             </tbody>
           </table>
         </div>
-      )}
-    </section>
+      </section>
+      <BillingDetailsSection tenantId={tenantId} />
+    </div>
   );
 }
 
-export function InvoiceDetail({ appId, invoiceId }: { appId: string; invoiceId: string }) {
-  const url = `${base(appId)}/${encodeURIComponent(invoiceId)}`;
-  const invoice = useQuery({ queryKey: ["apps", appId, "invoices", invoiceId], queryFn: async () => (await apiFetch<{ invoice: InvoiceView }>(url)).invoice });
-  if (invoice.isPending) return <SkeletonBlock rows={5} label="Loading invoice" />;
+const DETAIL_FIELDS = ["name", "address", "taxId", "email"] as const;
+
+function BillingDetailsSection({ tenantId }: { tenantId: string }) {
+  const queryClient = useQueryClient();
+  const toast = useToast();
+  const url = `/api/tenants/${encodeURIComponent(tenantId)}/billing-details`;
+  const team = useQuery({ queryKey: ["team", tenantId], queryFn: () => apiFetch<Team>(`/api/tenants/${encodeURIComponent(tenantId)}`) });
+  const details = useQuery({ queryKey: ["team", tenantId, "billing-details"], queryFn: async () => (await apiFetch<{ billingDetails: PartyDetails }>(url)).billingDetails });
+  const [draft, setDraft] = useState<PartyDetails | null>(null);
+  const save = useMutation({
+    mutationFn: (body: PartyDetails) => apiFetch<{ billingDetails: PartyDetails }>(url, { method: "PUT", body }),
+    onSuccess: (result) => {
+      queryClient.setQueryData(["team", tenantId, "billing-details"], result.billingDetails);
+      void queryClient.invalidateQueries({ queryKey: ["team", tenantId, "invoices"] });
+      setDraft(null);
+      toast.show("Billing details saved: invoices issued from now on carry them");
+    },
+  });
+  if (details.isPending || team.isPending) return <SkeletonBlock rows={3} label="Loading billing details" />;
+  if (details.isError) return <ErrorState error={details.error} onRetry={() => void details.refetch()} />;
+  const canEdit = team.data?.permissions.includes("billing.manage") ?? false;
+  const shown = draft ?? details.data;
+  const set = (field: keyof PartyDetails) => (event: { target: { value: string } }) => setDraft({ ...shown, [field]: event.target.value });
+  function onSubmit(event: FormEvent) {
+    event.preventDefault();
+    save.mutate(shown);
+  }
+  return (
+    <form className="card form-grid" aria-label="Billing details" onSubmit={onSubmit} noValidate>
+      <h2>Billing details</h2>
+      <p className="muted small">
+        {canEdit ? "Printed on every invoice issued from now on; issued invoices keep the details they were issued with." : "Only an owner of this team can change these."}
+      </p>
+      <Field label="Name on invoices" error={fieldError(save.error, "name")}>
+        <input value={shown.name} onChange={set("name")} disabled={!canEdit} maxLength={200} />
+      </Field>
+      <Field label="Address" error={fieldError(save.error, "address")}>
+        <textarea value={shown.address} onChange={set("address")} disabled={!canEdit} rows={3} maxLength={1000} />
+      </Field>
+      <Field label="Tax id" hint="VAT, GST or similar, if the team has one" error={fieldError(save.error, "taxId")}>
+        <input value={shown.taxId} onChange={set("taxId")} disabled={!canEdit} maxLength={64} />
+      </Field>
+      <Field label="Billing email" error={fieldError(save.error, "email")}>
+        <input type="email" value={shown.email} onChange={set("email")} disabled={!canEdit} maxLength={254} />
+      </Field>
+      <FormError error={save.error} shownFields={DETAIL_FIELDS} />
+      {canEdit && (
+        <div className="actions">
+          <button type="submit" disabled={save.isPending || draft === null}>
+            {save.isPending ? "Saving…" : "Save billing details"}
+          </button>
+        </div>
+      )}
+    </form>
+  );
+}
+
+function PartyBlock({ title, party }: { title: string; party: PartyDetails }) {
+  const lines = [party.name, ...party.address.split(/\r?\n/), party.taxId ? `Tax id: ${party.taxId}` : "", party.email].filter((line) => line.trim() !== "");
+  return (
+    <div>
+      <h3>{title}</h3>
+      <p className="small">
+        {lines.length === 0
+          ? "—"
+          : lines.map((line, index) => (
+              <span key={index}>
+                {line}
+                <br />
+              </span>
+            ))}
+      </p>
+    </div>
+  );
+}
+
+export function InvoiceDetail({ invoiceId }: { invoiceId: string }) {
+  const { apps, tenantId } = useActiveTenant();
+  const url = `${base(tenantId ?? "")}/${encodeURIComponent(invoiceId)}`;
+  const invoice = useQuery({
+    queryKey: ["team", tenantId, "invoices", invoiceId],
+    queryFn: async () => (await apiFetch<{ invoice: InvoiceView }>(url)).invoice,
+    enabled: tenantId !== null,
+  });
+  if (apps.isPending || (tenantId && invoice.isPending)) return <SkeletonBlock rows={5} label="Loading invoice" />;
+  if (apps.isError) return <ErrorState error={apps.error} onRetry={() => void apps.refetch()} />;
   if (invoice.isError) return <ErrorState error={invoice.error} onRetry={() => void invoice.refetch()} />;
+  if (!invoice.data) return <p className="empty">You are not a member of any team.</p>;
   const data = invoice.data;
   return (
     <section className="card stack" aria-labelledby="invoice-heading">
-      <Link href={`/apps/${encodeURIComponent(appId)}/billing/invoices`} className="muted small">
+      <Link href="/team/invoices" className="muted small">
         ← Invoices
       </Link>
-      <h2 id="invoice-heading">
-        Invoice {formatDate(data.periodStart)} – {formatDate(data.periodEnd)} <InvoiceStatus status={data.status} />
-      </h2>
+      <h1 id="invoice-heading">
+        {titleOf(data)} <InvoiceStatus invoice={data} />
+      </h1>
       <p className="muted small">
-        <code>{data.id}</code>
-        {data.issuedAt ? ` · issued ${formatDateTime(data.issuedAt)}` : " · the period is still running"}
+        Period {periodOf(data)}
+        {data.issuedAt ? ` · issued ${formatDate(data.issuedAt)}` : " · the month is still running: this invoice has no number yet"}
+        {data.dueAt && data.kind === "invoice" ? ` · due ${formatDate(data.dueAt)}` : ""}
+        {data.correctsNumber ? ` · corrects invoice ${data.correctsNumber}` : ""}
       </p>
       <div className="actions">
+        <a className="small-button" href={`${url}?format=pdf`} download>
+          Download PDF
+        </a>
         <a className="small-button" href={`${url}?format=html`} target="_blank" rel="noopener">
           Printable view
         </a>
@@ -103,10 +222,15 @@ export function InvoiceDetail({ appId, invoiceId }: { appId: string; invoiceId: 
           Export CSV
         </a>
       </div>
+      <div className="two-col">
+        <PartyBlock title="From" party={data.seller} />
+        <PartyBlock title="Bill to" party={data.buyer} />
+      </div>
       <div className="table-wrap">
         <table className="table" aria-label="Invoice lines">
           <thead>
             <tr>
+              <th scope="col">App</th>
               <th scope="col">Description</th>
               <th scope="col" className="num">
                 Amount
@@ -116,13 +240,14 @@ export function InvoiceDetail({ appId, invoiceId }: { appId: string; invoiceId: 
           <tbody>
             {data.lines.length === 0 && (
               <tr>
-                <td colSpan={2} className="muted">
-                  No charges this period.
+                <td colSpan={3} className="muted">
+                  No charges.
                 </td>
               </tr>
             )}
             {data.lines.map((line, index) => (
-              <tr key={`${line.kind}-${index}`}>
+              <tr key={`${line.appId}-${line.kind}-${index}`}>
+                <td>{line.appName}</td>
                 <td>{line.description}</td>
                 <td className={`num ${line.amountMinor < 0 ? "text-healthy" : ""}`}>{formatMoney(line.amountMinor)}</td>
               </tr>
@@ -130,14 +255,18 @@ export function InvoiceDetail({ appId, invoiceId }: { appId: string; invoiceId: 
           </tbody>
           <tfoot>
             <tr>
-              <th scope="row">Total</th>
+              <th scope="row" colSpan={2}>
+                Total
+              </th>
               <td className="num" data-testid="invoice-total">
                 {formatMoney(data.totalMinor)}
               </td>
             </tr>
             {data.amountDueMinor > 0 && (
               <tr>
-                <th scope="row">Unpaid plan fee (past due)</th>
+                <th scope="row" colSpan={2}>
+                  Amount due
+                </th>
                 <td className="num text-critical">{formatMoney(data.amountDueMinor)}</td>
               </tr>
             )}
@@ -146,11 +275,11 @@ export function InvoiceDetail({ appId, invoiceId }: { appId: string; invoiceId: 
       </div>
       {data.payments.length > 0 && (
         <details>
-          <summary>Payments into the balance this period ({data.payments.length})</summary>
+          <summary>Payments and refunds ({data.payments.length})</summary>
           <ul className="plain-list">
             {data.payments.map((payment, index) => (
               <li key={index}>
-                {formatDateTime(payment.at)} — {payment.description}: {formatMoney(payment.amountMinor)}
+                {formatDate(payment.at)} — {payment.appName}: {payment.description}: {formatMoney(payment.amountMinor)}
               </li>
             ))}
           </ul>

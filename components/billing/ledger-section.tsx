@@ -30,6 +30,7 @@ export const ledgerKindLabel: Record<LedgerEntry["kind"], string> = {
   plan_fee: "Plan fee",
   plan_credit: "Plan credit",
   card_payment: "Card payment",
+  credit: "Credit",
 };
 
 export function LedgerSection({ appId, billing }: { appId: string; billing: Billing }) {
@@ -77,7 +78,18 @@ export function LedgerSection({ appId, billing }: { appId: string; billing: Bill
                 day.groups.map((group, index) => (
                   <tr key={`${day.day}-${group.kind}`}>
                     <td data-label="Day">{index === 0 ? formatDate(`${day.day}T00:00:00Z`) : ""}</td>
-                    <td data-label="Kind">{ledgerKindLabel[group.kind]}</td>
+                    <td data-label="Kind">
+                      {ledgerKindLabel[group.kind]}
+                      {group.entries && (
+                        <ul className="plain-list small muted">
+                          {group.entries.map((entry, entryIndex) => (
+                            <li key={entryIndex}>
+                              {entry.description} ({formatMoney(entry.amountMinor, billing.currency)})
+                            </li>
+                          ))}
+                        </ul>
+                      )}
+                    </td>
                     <td data-label="Entries" className="num">
                       {formatNumber(group.count)}
                     </td>

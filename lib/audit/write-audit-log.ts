@@ -12,7 +12,7 @@ export const SYSTEM_ACTOR: Actor = { id: null, email: null };
 export interface AuditInput {
   actor: Actor;
   action: string;
-  targetType: "app" | "plan" | "api_key" | "app_override" | "billing_account" | "tenant" | "user";
+  targetType: "app" | "plan" | "api_key" | "app_override" | "billing_account" | "tenant" | "user" | "operator_settings";
   targetId: string;
   before?: unknown;
   after?: unknown;

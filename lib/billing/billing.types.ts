@@ -30,7 +30,7 @@ export type AutoRechargeBody = z.infer<typeof autoRechargeSchema>;
 
 export interface LedgerEntryView {
   id: string;
-  kind: "top_up" | "overage_debit" | "auto_recharge" | "refund" | "adjustment" | "plan_fee" | "plan_credit" | "card_payment";
+  kind: "top_up" | "overage_debit" | "auto_recharge" | "refund" | "adjustment" | "plan_fee" | "plan_credit" | "card_payment" | "credit";
   amountMinor: number;
   balanceAfterMinor: number;
   description: string;
@@ -63,7 +63,7 @@ export function idempotencyKeyOf(headers: Headers): string | undefined {
   return value === null ? undefined : idempotencyKeySchema.parse(value);
 }
 
-export const documentFormatSchema = z.object({ format: z.enum(["json", "csv", "html"]).default("json") });
+export const documentFormatSchema = z.object({ format: z.enum(["json", "csv", "html", "pdf"]).default("json") });
 
 export const ledgerQuerySchema = z.object({
   page: z.coerce.number().int().min(1).max(10_000).default(1),
@@ -71,7 +71,7 @@ export const ledgerQuerySchema = z.object({
 });
 
 /** A download: the filename is built from ids we issued, never from customer text. */
-export function attachment(body: string, options: { contentType: string; filename: string }): Response {
+export function attachment(body: string | Uint8Array<ArrayBuffer>, options: { contentType: string; filename: string }): Response {
   return new Response(body, {
     headers: { "content-type": options.contentType, "content-disposition": `attachment; filename="${options.filename}"`, "cache-control": "no-store" },
   });

@@ -1,118 +1,115 @@
-// An invoice's lines are its period's ledger entries (plan fees, credits, usage debits split by their
-// recorded breakdown), so its total is the ledger's to the cent. Payments into the balance during the
-// period (top-ups, auto-recharges, card payments of a fee) are listed apart: they pay, they are not charges.
+// A team's invoices as the dashboard, the API and the documents (CSV, HTML, PDF) show them: the issued
+// ones exactly as issued (issue-invoices.ts), and the upcoming one, read from the entries no invoice lists
+// yet (it changes until the month closes and has no number).
 import type { Db } from "@/lib/db";
 import { notFound } from "@/lib/errors";
-import type { LedgerEntry } from "@/lib/generated/prisma/client";
-import { COST_COMPONENTS, type CostComponent } from "./pricing";
+import type { Invoice } from "@/lib/generated/prisma/client";
+import { amountOwedMinor, calendarMonthAt, entriesOf } from "./issue-invoices";
+import { composeInvoice, type InvoiceLine, type InvoicePayment, invoiceTotals } from "./invoice-lines";
+import { getBillingDetails, getOperatorSettings } from "./invoice-parties";
+import type { PartyDetails } from "./invoice-parties.types";
 
-const PAYMENT_KINDS = new Set(["top_up", "auto_recharge", "card_payment"]);
+export type { InvoiceLine, InvoicePayment } from "./invoice-lines";
 
-const componentLabel: Record<CostComponent, string> = {
-  overageMessagesMinor: "Overage messages",
-  overageConnectionsMinor: "Overage connections",
-  connectionMinutesMinor: "Pay-as-you-go connection-minutes beyond the free allowance",
-  deliveredMessagesMinor: "Pay-as-you-go delivered messages beyond the free allowance",
-  egressMinor: "Pay-as-you-go egress beyond the free allowance",
-};
-
-export interface InvoiceLine {
-  kind: "plan_fee" | "usage" | "credit";
-  description: string;
-  /** Charges positive, credits negative. */
-  amountMinor: number;
-}
+/** The id the upcoming invoice answers to in routes and pages. */
+export const UPCOMING_INVOICE_ID = "upcoming";
 
 export interface InvoiceView {
   id: string;
-  appId: string;
-  appName: string;
+  /** null: the upcoming invoice, not issued yet. */
+  number: string | null;
+  kind: "invoice" | "credit_note";
+  tenantId: string;
   periodStart: string;
   periodEnd: string;
-  status: "draft" | "issued" | "paid" | "past_due";
+  status: "upcoming" | "open" | "paid" | "void";
   issuedAt: string | null;
+  dueAt: string | null;
   paidAt: string | null;
+  voidReason: string | null;
+  /** A credit note's invoice number. */
+  correctsNumber: string | null;
+  seller: PartyDetails;
+  buyer: PartyDetails;
   currency: "USD";
   lines: InvoiceLine[];
+  payments: InvoicePayment[];
   chargesMinor: number;
   creditsMinor: number;
   totalMinor: number;
-  /** A plan fee the renewal could not charge (past due), not in the total until paid. */
+  /** What the team owed when the invoice was issued (the upcoming one: owes now). */
   amountDueMinor: number;
-  payments: { description: string; amountMinor: number; at: string }[];
 }
 
-function isBreakdown(value: unknown): value is Partial<Record<CostComponent, number>> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** Lines of a period's entries, in a stable order: plan fees, usage by component, credits. */
-export function invoiceLines(entries: Pick<LedgerEntry, "kind" | "amountMinor" | "description" | "breakdown">[]): InvoiceLine[] {
-  const planFees: InvoiceLine[] = [];
-  const credits: InvoiceLine[] = [];
-  const usage = new Map<string, number>();
-  for (const entry of entries) {
-    if (PAYMENT_KINDS.has(entry.kind)) continue;
-    if (entry.kind === "plan_fee") planFees.push({ kind: "plan_fee", description: entry.description, amountMinor: -entry.amountMinor });
-    else if (entry.kind === "overage_debit") {
-      const breakdown = isBreakdown(entry.breakdown) ? entry.breakdown : null;
-      const parts = breakdown ? COST_COMPONENTS.map((component) => [component, breakdown[component] ?? 0] as const) : [];
-      const itemised = parts.reduce((sum, [, amount]) => sum + amount, 0);
-      for (const [component, amount] of parts) if (amount > 0) usage.set(componentLabel[component], (usage.get(componentLabel[component]) ?? 0) + amount);
-      // Entries from before breakdowns were recorded (or any rest) stay one line, so the sum still holds.
-      const rest = -entry.amountMinor - itemised;
-      if (rest !== 0) usage.set("Usage charges", (usage.get("Usage charges") ?? 0) + rest);
-    } else credits.push({ kind: "credit", description: entry.description, amountMinor: -entry.amountMinor });
-  }
-  const usageLines = [...usage].map(([description, amountMinor]): InvoiceLine => ({ kind: "usage", description, amountMinor }));
-  return [...planFees, ...usageLines, ...credits];
-}
-
-async function periodEntries(db: Db, input: { appId: string; periodStart: Date; periodEnd: Date }) {
-  return db.ledgerEntry.findMany({
-    where: {
-      billingAccount: { appId: input.appId },
-      OR: [{ periodStart: input.periodStart }, { periodStart: null, createdAt: { gte: input.periodStart, lt: input.periodEnd } }],
-    },
-    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
-  });
-}
-
-export async function getInvoice(db: Db, input: { appId: string; invoiceId: string }): Promise<InvoiceView> {
-  const invoice = await db.invoice.findFirst({
-    where: { id: input.invoiceId, appId: input.appId },
-    include: { app: { select: { name: true, subscription: { select: { status: true, amountDueMinor: true, renewedPeriodStart: true } } } } },
-  });
-  if (!invoice) throw notFound("Invoice");
-  const entries = await periodEntries(db, invoice);
-  const lines = invoiceLines(entries);
-  const chargesMinor = lines.filter((line) => line.amountMinor > 0).reduce((sum, line) => sum + line.amountMinor, 0);
-  const creditsMinor = -lines.filter((line) => line.amountMinor < 0).reduce((sum, line) => sum + line.amountMinor, 0);
-  const subscription = invoice.app.subscription;
-  const feeDueHere = subscription?.status === "past_due" && subscription.renewedPeriodStart.getTime() === invoice.periodStart.getTime();
+function toView(invoice: Invoice, correctsNumber: string | null): InvoiceView {
+  const lines = invoice.lines as unknown as InvoiceLine[];
   return {
     id: invoice.id,
-    appId: invoice.appId,
-    appName: invoice.app.name,
+    number: invoice.number,
+    kind: invoice.kind,
+    tenantId: invoice.tenantId,
     periodStart: invoice.periodStart.toISOString(),
     periodEnd: invoice.periodEnd.toISOString(),
-    status: feeDueHere ? "past_due" : invoice.status,
-    issuedAt: invoice.issuedAt?.toISOString() ?? null,
+    status: invoice.status,
+    issuedAt: invoice.issuedAt.toISOString(),
+    dueAt: invoice.dueAt.toISOString(),
     paidAt: invoice.paidAt?.toISOString() ?? null,
+    voidReason: invoice.voidReason,
+    correctsNumber,
+    seller: invoice.seller as unknown as PartyDetails,
+    buyer: invoice.buyer as unknown as PartyDetails,
     currency: "USD",
     lines,
-    chargesMinor,
-    creditsMinor,
-    totalMinor: chargesMinor - creditsMinor,
-    amountDueMinor: feeDueHere ? (subscription?.amountDueMinor ?? 0) : 0,
-    payments: entries
-      .filter((entry) => PAYMENT_KINDS.has(entry.kind))
-      .map((entry) => ({ description: entry.description, amountMinor: entry.amountMinor, at: entry.createdAt.toISOString() })),
+    payments: invoice.payments as unknown as InvoicePayment[],
+    ...invoiceTotals(lines),
+    amountDueMinor: invoice.amountDueMinor,
   };
 }
 
-/** Every invoice of the app, newest first, with its totals. */
-export async function listInvoices(db: Db, input: { appId: string }): Promise<InvoiceView[]> {
-  const invoices = await db.invoice.findMany({ where: { appId: input.appId }, orderBy: { periodStart: "desc" }, select: { id: true } });
-  return Promise.all(invoices.map((invoice) => getInvoice(db, { appId: input.appId, invoiceId: invoice.id })));
+/** What the team's next invoice holds so far: every entry no invoice lists yet. */
+export async function getUpcomingInvoice(db: Db, input: { tenantId: string; now?: Date }): Promise<InvoiceView> {
+  const month = calendarMonthAt(input.now ?? new Date());
+  const [entries, seller, buyer, owed] = await Promise.all([
+    entriesOf(db, { invoiceId: null, billingAccount: { app: { tenantId: input.tenantId } } }),
+    getOperatorSettings(db),
+    getBillingDetails(db, input.tenantId),
+    amountOwedMinor(db, input.tenantId),
+  ]);
+  const { lines, payments } = composeInvoice(entries);
+  return {
+    id: UPCOMING_INVOICE_ID,
+    number: null,
+    kind: "invoice",
+    tenantId: input.tenantId,
+    periodStart: month.start.toISOString(),
+    periodEnd: month.end.toISOString(),
+    status: "upcoming",
+    issuedAt: null,
+    dueAt: null,
+    paidAt: null,
+    voidReason: null,
+    correctsNumber: null,
+    seller: { name: seller.name, address: seller.address, taxId: seller.taxId, email: seller.email },
+    buyer,
+    currency: "USD",
+    lines,
+    payments,
+    ...invoiceTotals(lines),
+    amountDueMinor: owed,
+  };
+}
+
+export async function getInvoice(db: Db, input: { tenantId: string; invoiceId: string }): Promise<InvoiceView> {
+  if (input.invoiceId === UPCOMING_INVOICE_ID) return getUpcomingInvoice(db, { tenantId: input.tenantId });
+  const invoice = await db.invoice.findFirst({ where: { id: input.invoiceId, tenantId: input.tenantId } });
+  if (!invoice) throw notFound("Invoice");
+  const corrects = invoice.correctsInvoiceId ? await db.invoice.findUnique({ where: { id: invoice.correctsInvoiceId }, select: { number: true } }) : null;
+  return toView(invoice, corrects?.number ?? null);
+}
+
+/** The team's issued invoices and credit notes, newest first. */
+export async function listInvoices(db: Db, input: { tenantId: string }): Promise<InvoiceView[]> {
+  const invoices = await db.invoice.findMany({ where: { tenantId: input.tenantId }, orderBy: [{ issuedAt: "desc" }, { number: "desc" }] });
+  const numbers = new Map(invoices.map((invoice) => [invoice.id, invoice.number]));
+  return invoices.map((invoice) => toView(invoice, invoice.correctsInvoiceId ? (numbers.get(invoice.correctsInvoiceId) ?? null) : null));
 }

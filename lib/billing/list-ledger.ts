@@ -7,9 +7,12 @@ import { csvRows } from "./invoice-documents";
 
 export const LEDGER_DAYS_PER_PAGE = 14;
 
+/** Kinds an admin posts with a reason (billing-corrections.ts): listed one by one, reasons shown, never only summed. */
+const ITEMISED_KINDS: LedgerEntryView["kind"][] = ["credit", "adjustment", "refund"];
+
 export interface LedgerDay {
   day: string;
-  groups: { kind: LedgerEntryView["kind"]; count: number; amountMinor: number }[];
+  groups: { kind: LedgerEntryView["kind"]; count: number; amountMinor: number; entries?: { description: string; amountMinor: number }[] }[];
   netMinor: number;
   /** The balance after the day's last entry. */
   balanceAfterMinor: number;
@@ -40,13 +43,28 @@ export async function listLedgerDays(db: Db, input: { appId: string; page: numbe
     FROM "LedgerEntry" WHERE "billingAccountId" = ${accountId} AND "createdAt" >= ${oldest} AND "createdAt" < ${newestEnd}
     ORDER BY date_trunc('day', "createdAt"), "createdAt" DESC, id DESC`;
   const balanceByDay = new Map(closing.map((row) => [row.day.getTime(), row.balance]));
+  const itemised = await db.ledgerEntry.findMany({
+    where: { billingAccountId: accountId, kind: { in: ITEMISED_KINDS }, createdAt: { gte: oldest, lt: newestEnd } },
+    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+    select: { kind: true, createdAt: true, description: true, amountMinor: true },
+  });
+  const itemsOf = (day: string, kind: LedgerEntryView["kind"]) =>
+    itemised.filter((entry) => entry.kind === kind && entry.createdAt.toISOString().slice(0, 10) === day).map(({ description, amountMinor }) => ({ description, amountMinor }));
   return {
     page: input.page,
     hasMore: days.length > LEDGER_DAYS_PER_PAGE,
     days: shown.map(({ day }) => {
-      const ofDay = groups.filter((group) => group.day.getTime() === day.getTime()).map((group) => ({ kind: group.kind, count: Number(group.count), amountMinor: Number(group.amount) }));
+      const dayText = day.toISOString().slice(0, 10);
+      const ofDay = groups
+        .filter((group) => group.day.getTime() === day.getTime())
+        .map((group) => ({
+          kind: group.kind,
+          count: Number(group.count),
+          amountMinor: Number(group.amount),
+          ...(ITEMISED_KINDS.includes(group.kind) ? { entries: itemsOf(dayText, group.kind) } : {}),
+        }));
       return {
-        day: day.toISOString().slice(0, 10),
+        day: dayText,
         groups: ofDay,
         netMinor: ofDay.reduce((sum, group) => sum + group.amountMinor, 0),
         balanceAfterMinor: balanceByDay.get(day.getTime()) ?? 0,

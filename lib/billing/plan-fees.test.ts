@@ -188,10 +188,6 @@ describe("renewals", () => {
       [-2900, period.start.toISOString()],
       [-2900, nextStart.toISOString()],
     ]);
-    const previousInvoice = await database.db.invoice.findUniqueOrThrow({ where: { appId_periodStart: { appId: app.id, periodStart: period.start } } });
-    expect(previousInvoice.status).toBe("paid");
-    const nextInvoice = await database.db.invoice.findUniqueOrThrow({ where: { appId_periodStart: { appId: app.id, periodStart: nextStart } } });
-    expect(nextInvoice.status).toBe("draft");
   });
 
   it("that cannot be paid make the app past due; after the grace period the relay gets Free's limits; paying restores the plan", async () => {
@@ -206,8 +202,6 @@ describe("renewals", () => {
       graceEndsAt: new Date(nextStart.getTime() + GRACE_MS),
       declinedPaymentMethodRef: "pm_test_0341",
     });
-    const previousInvoice = await database.db.invoice.findUniqueOrThrow({ where: { appId_periodStart: { appId: app.id, periodStart: period.start } } });
-    expect(previousInvoice.status).toBe("paid");
     // The team is told once (dashboard, email and webhooks drain from the outbox), however often sweeps run.
     await renewDueSubscriptions(database.db, provider, { now: new Date(nextStart.getTime() + 2000), graceMs: GRACE_MS });
     const failedEvents = await database.db.appEvent.findMany({ where: { appId: app.id, type: "plan_fee.failed" } });

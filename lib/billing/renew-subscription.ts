@@ -15,7 +15,6 @@ import { billingPeriodAt, toUnixSeconds } from "@/lib/periods/billing-period";
 import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
 import { emitAppEvent } from "@/lib/notifications/emit-app-event";
 import { pastDueGraceMs } from "./billing-config";
-import { closeInvoicesBefore, ensureInvoice } from "./invoice-status";
 import type { PaymentProvider } from "./payment-provider";
 import { payPlanFee, withCardFallback } from "./pay-plan-fee";
 import { planAtPeriod } from "./plan-prices";
@@ -31,7 +30,6 @@ export async function ensureSubscription(tx: Prisma.TransactionClient, appId: st
   if (!app) return;
   const period = billingPeriodAt(app.billingAnchor, now);
   await tx.appSubscription.createMany({ data: [{ appId, renewedPeriodStart: period.start, renewsAt: period.end }], skipDuplicates: true });
-  await ensureInvoice(tx, { appId, period });
 }
 
 /** Locks the subscription row for the rest of the transaction (creating it first when missing). */
@@ -96,10 +94,10 @@ export async function renewApp(db: Db, provider: PaymentProvider, input: { appId
         return { outcome: "paid_after_due" as const, changed: true };
       }
 
-      // A new period: close the previous invoices, apply a scheduled downgrade, charge the fee.
-      // A past-due period no sweep saw past its grace still gets its announcement (a no-op when made).
+      // A new period: apply a scheduled downgrade, charge the fee (the team's invoices are issued per
+      // calendar month by issue-invoices.ts). A past-due period no sweep saw past its grace still gets
+      // its announcement (a no-op when made).
       await announceGraceEnded(tx, { appId: app.id, subscription, planName: app.plan.name, now });
-      await closeInvoicesBefore(tx, { appId: app.id, before: period.start, unpaidFeeMinor: subscription.status === "past_due" ? subscription.amountDueMinor : 0, now });
       let plan = app.plan;
       if (subscription.scheduledPlanId) {
         const next = await tx.plan.findUnique({ where: { id: subscription.scheduledPlanId } });
@@ -119,7 +117,6 @@ export async function renewApp(db: Db, provider: PaymentProvider, input: { appId
       }
       const priced = await planAtPeriod(tx, plan, period.start);
       const feeMinor = priced.monthlyPriceMinor;
-      await ensureInvoice(tx, { appId: app.id, period });
       const settled = { renewedPeriodStart: period.start, renewsAt: period.end, scheduledPlanId: null };
       if (feeMinor === 0) {
         await tx.appSubscription.update({ where: { appId: app.id }, data: { ...settled, status: "active", amountDueMinor: 0, graceEndsAt: null, declinedPaymentMethodRef: null } });

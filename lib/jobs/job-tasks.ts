@@ -4,8 +4,11 @@
 //                    are retried from the balance; the grace end is announced once), and schedules
 //                    `renew-app` at the exact period end of every app renewing within the next two minutes
 //   renew-app        one app's renewal (renew-subscription.ts: locks and re-checks, so a duplicate is a no-op)
-//   settle-charges   every minute: card charges a stopped process left pending (charge-card.ts)
+//   settle-charges   every minute: card charges and admin refunds a stopped process left pending
+//                    (charge-card.ts, billing-corrections.ts)
 //   cleanup-expired  hourly: expired reset links and invitations (cleanup-expired.ts)
+//   issue-invoices   hourly: issues each team's numbered invoice for every closed calendar month, and marks
+//                    paid the open invoices of teams that owe nothing any more (issue-invoices.ts)
 //   auto-recharge    queued by a usage flush that took a balance to its threshold: the card is charged
 //                    here, not while the relay waits for its batch to be acknowledged
 //   check-usage-thresholds  queued by a usage flush that moved an app's counts and by an admin's change to its
@@ -15,8 +18,10 @@
 //                    runner that is gone (lib/notifications/sweep-deliveries.ts)
 import type { Task, TaskList } from "graphile-worker";
 import { attemptAutoRecharge } from "@/lib/billing/attempt-auto-recharge";
+import { settlePendingRefunds } from "@/lib/billing/billing-corrections";
 import { settlePendingCharges } from "@/lib/billing/charge-card";
 import { getPaymentProvider } from "@/lib/billing/payment-provider";
+import { issueDueInvoices } from "@/lib/billing/issue-invoices";
 import { renewApp, renewDueSubscriptions } from "@/lib/billing/renew-subscription";
 import type { Db } from "@/lib/db";
 import { getServerEnv } from "@/lib/env";
@@ -32,6 +37,7 @@ export const JobName = {
   renewApp: "renew-app",
   settleCharges: "settle-charges",
   cleanupExpired: "cleanup-expired",
+  issueInvoices: "issue-invoices",
   autoRecharge: "auto-recharge",
   checkUsageThresholds: USAGE_THRESHOLDS_JOB,
   deliverNotification: DeliveryJob.deliver,
@@ -46,6 +52,7 @@ export const JOB_CRONTAB = [
   `* * * * * ${JobName.sweepRenewals} ?max=1&jobKey=${JobName.sweepRenewals}&priority=${AHEAD_OF_DELIVERIES}`,
   `* * * * * ${JobName.settleCharges} ?max=1&jobKey=${JobName.settleCharges}&priority=${AHEAD_OF_DELIVERIES}`,
   `17 * * * * ${JobName.cleanupExpired} ?max=1&jobKey=${JobName.cleanupExpired}`,
+  `3 * * * * ${JobName.issueInvoices} ?max=1&jobKey=${JobName.issueInvoices}&priority=${AHEAD_OF_DELIVERIES}`,
   DELIVERY_CRONTAB,
 ].join("\n");
 
@@ -87,15 +94,20 @@ export function jobTasks(db: Db): TaskList {
   };
   const settleCharges: Task = async () => {
     await settlePendingCharges(db, getPaymentProvider());
+    await settlePendingRefunds(db, getPaymentProvider());
   };
   const cleanupExpired: Task = async () => {
     await cleanupExpiredLinks(db);
+  };
+  const issueInvoices: Task = async () => {
+    await issueDueInvoices(db);
   };
   return {
     [JobName.sweepRenewals]: sweepRenewals,
     [JobName.renewApp]: renewAppTask,
     [JobName.settleCharges]: settleCharges,
     [JobName.cleanupExpired]: cleanupExpired,
+    [JobName.issueInvoices]: issueInvoices,
     [JobName.autoRecharge]: autoRecharge,
     [JobName.checkUsageThresholds]: checkThresholds,
     ...deliveryTasks(db, () => deliveryConfigFromEnv(getServerEnv())),

@@ -6,9 +6,9 @@ import { GET as ledgerRoute } from "@/app/api/apps/[appId]/billing/ledger/route"
 import { GET as billingRoute } from "@/app/api/apps/[appId]/billing/route";
 import { PUT as spendControlsRoute } from "@/app/api/apps/[appId]/billing/spend-controls/route";
 import { POST as topUpRoute } from "@/app/api/apps/[appId]/billing/top-up/route";
-import { GET as invoiceRoute } from "@/app/api/apps/[appId]/invoices/[invoiceId]/route";
-import { GET as invoicesRoute } from "@/app/api/apps/[appId]/invoices/route";
 import { POST as createAppRoute } from "@/app/api/apps/route";
+import { GET as invoiceRoute } from "@/app/api/tenants/[tenantId]/invoices/[invoiceId]/route";
+import { GET as invoicesRoute } from "@/app/api/tenants/[tenantId]/invoices/route";
 import type { AppView } from "@/lib/apps/app.types";
 import type { SessionUser } from "@/lib/auth/authenticate";
 import type { InvoiceView } from "@/lib/billing/get-invoice";
@@ -134,28 +134,28 @@ describe("invoices", () => {
     for (const overageMessages of [3333, 3333, 3333]) {
       await applyUsageBatch(harness.db, usageBatch([usageDelta(appId, periodStartUnix, { messagesAccepted: overageMessages, overageMessages, overageConnections: 7 })]));
     }
-    const list = await invoke<{ invoices: InvoiceView[] }>(invoicesRoute, { params: { appId } });
+    const tenantId = body.app.tenantId;
+    const list = await invoke<{ upcoming: InvoiceView; invoices: InvoiceView[] }>(invoicesRoute, { params: { tenantId } });
     expect(list.status).toBe(200);
-    expect(list.body.invoices).toHaveLength(1);
-    const invoice = list.body.invoices[0];
-    if (!invoice) throw new Error("no invoice");
-    expect(invoice.status).toBe("draft");
+    expect(list.body.invoices).toHaveLength(0);
+    const invoice = list.body.upcoming;
+    expect(invoice).toMatchObject({ status: "upcoming", number: null });
     expect(invoice.lines.map((line) => line.description)).toEqual([expect.stringMatching(/^Starter plan for \d+ of \d+ days$/), "Overage messages", "Overage connections"]);
     const byDescription = Object.fromEntries(invoice.lines.map((line) => [line.description, line.amountMinor]));
     expect(byDescription["Overage messages"]).toBe(99); // 9,999 × 10 / 1,000 = 99.99 → 99 (cumulative pricing, not 3 × 33)
     expect(byDescription["Overage connections"]).toBe(105);
     const ledger = await harness.db.ledgerEntry.findMany({ where: { billingAccount: { appId } } });
-    const chargedByLedger = -ledger.filter((entry) => !["top_up", "auto_recharge", "card_payment"].includes(entry.kind)).reduce((sum, entry) => sum + entry.amountMinor, 0);
+    const chargedByLedger = -ledger.filter((entry) => !["top_up", "auto_recharge", "card_payment", "refund"].includes(entry.kind)).reduce((sum, entry) => sum + entry.amountMinor, 0);
     expect(invoice.totalMinor).toBe(chargedByLedger);
     const account = await harness.db.billingAccount.findUniqueOrThrow({ where: { appId } });
     expect(account.balanceMinor).toBe(20_000 - invoice.totalMinor);
 
     // CSV and HTML are not JSON: called without the JSON-reading harness.
-    const raw = await invoiceRoute(new NextRequest("http://localhost/?format=csv"), { params: Promise.resolve({ appId, invoiceId: invoice.id }) });
+    const raw = await invoiceRoute(new NextRequest("http://localhost/?format=csv"), { params: Promise.resolve({ tenantId, invoiceId: invoice.id }) });
     expect(raw.headers.get("content-type")).toContain("text/csv");
     const rows = (await raw.text()).trim().split("\r\n");
     expect(rows.at(-1)).toContain(`total,Total,${invoice.totalMinor}`);
-    const html = await invoiceRoute(new NextRequest("http://localhost/?format=html"), { params: Promise.resolve({ appId, invoiceId: invoice.id }) });
+    const html = await invoiceRoute(new NextRequest("http://localhost/?format=html"), { params: Promise.resolve({ tenantId, invoiceId: invoice.id }) });
     const page = await html.text();
     expect(page).toContain("Invoiced &lt;b&gt;&amp;");
     expect(page).toContain(`$${(invoice.totalMinor / 100).toFixed(2)}`);
@@ -184,9 +184,8 @@ describe("invoices", () => {
     const debits = await harness.db.ledgerEntry.findMany({ where: { billingAccount: { appId }, kind: "overage_debit" }, orderBy: { createdAt: "asc" } });
     expect(debits.map((entry) => entry.amountMinor)).toEqual([-134, -16]);
 
-    const [invoice] = (await invoke<{ invoices: InvoiceView[] }>(invoicesRoute, { params: { appId } })).body.invoices;
-    if (!invoice) throw new Error("no invoice");
-    const usageLines = invoice.lines.filter((line) => line.kind === "usage");
+    const invoice = (await invoke<{ upcoming: InvoiceView }>(invoicesRoute, { params: { tenantId: body.app.tenantId } })).body.upcoming;
+    const usageLines = invoice.lines.filter((line) => line.kind === "overage");
     expect(usageLines.every((line) => line.amountMinor > 0)).toBe(true);
     expect(usageLines.reduce((sum, line) => sum + line.amountMinor, 0)).toBe(150);
     // The second debit's 16 split 8 / 8 (largest remainder of 34 : 35).
@@ -199,11 +198,11 @@ describe("invoices", () => {
     }
   });
 
-  it("another tenant's invoice is 404", async () => {
+  it("another team's invoices are 404", async () => {
     const { body } = await newApp();
-    const [invoice] = (await invoke<{ invoices: InvoiceView[] }>(invoicesRoute, { params: { appId: body.app.id } })).body.invoices;
     session.user = await createUser(harness.db);
-    expect((await invoke(invoiceRoute, { params: { appId: body.app.id, invoiceId: invoice?.id ?? "" } })).status).toBe(404);
+    expect((await invoke(invoicesRoute, { params: { tenantId: body.app.tenantId } })).status).toBe(404);
+    expect((await invoke(invoiceRoute, { params: { tenantId: body.app.tenantId, invoiceId: "upcoming" } })).status).toBe(404);
   });
 });
 
@@ -261,14 +260,14 @@ describe("reads", () => {
     const before = {
       subscription: await harness.db.appSubscription.findUniqueOrThrow({ where: { appId: body.app.id } }),
       ledger: await harness.db.ledgerEntry.count({ where: { billingAccount: { appId: body.app.id } } }),
-      invoices: await harness.db.invoice.count({ where: { appId: body.app.id } }),
+      invoices: await harness.db.invoice.count({ where: { tenantId: body.app.tenantId } }),
     };
 
     expect((await invoke(billingRoute, { params: { appId: body.app.id } })).status).toBe(200);
-    expect((await invoke(invoicesRoute, { params: { appId: body.app.id } })).status).toBe(200);
+    expect((await invoke(invoicesRoute, { params: { tenantId: body.app.tenantId } })).status).toBe(200);
 
     expect(await harness.db.appSubscription.findUniqueOrThrow({ where: { appId: body.app.id } })).toEqual(before.subscription);
     expect(await harness.db.ledgerEntry.count({ where: { billingAccount: { appId: body.app.id } } })).toBe(before.ledger);
-    expect(await harness.db.invoice.count({ where: { appId: body.app.id } })).toBe(before.invoices);
+    expect(await harness.db.invoice.count({ where: { tenantId: body.app.tenantId } })).toBe(before.invoices);
   });
 });

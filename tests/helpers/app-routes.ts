@@ -102,7 +102,20 @@ export async function createVictim(db: Db): Promise<Victim> {
     data: { eventId: event.id, tenantId: owner.tenantId, channel: "webhook", endpointId: endpoint.id, status: "failed", attempts: 1 },
   });
   const invoice = await db.invoice.create({
-    data: { id: `inv_${randomUUID()}`, appId: app.id, periodStart: now, periodEnd: new Date(now.getTime() + 30 * 86_400_000) },
+    data: {
+      id: `inv_${randomUUID()}`,
+      tenantId: owner.tenantId,
+      number: `INV-${randomUUID()}`,
+      periodStart: now,
+      periodEnd: new Date(now.getTime() + 30 * 86_400_000),
+      status: "open",
+      issuedAt: now,
+      dueAt: new Date(now.getTime() + 14 * 86_400_000),
+      seller: {},
+      buyer: {},
+      lines: [],
+      totalMinor: 0,
+    },
   });
   const invitation = await db.invitation.create({
     data: { tenantId: owner.tenantId, email: `invited-${randomUUID()}@example.com`, tokenHash: randomUUID(), expiresAt: new Date(now.getTime() + 86_400_000) },

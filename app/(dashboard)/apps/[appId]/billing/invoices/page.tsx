@@ -1,8 +1,0 @@
-import { InvoicesList } from "@/components/billing/invoices";
-
-export const metadata = { title: "Invoices" };
-
-export default async function InvoicesPage({ params }: { params: Promise<{ appId: string }> }) {
-  const { appId } = await params;
-  return <InvoicesList appId={appId} />;
-}

@@ -1,0 +1,162 @@
+// Issuing a team's invoices, run by the issue-invoices job (lib/jobs/job-tasks.ts), never by a read.
+// A team is invoiced per calendar month (UTC). Each invoice claims the team's ledger entries not yet on
+// an invoice and created before its month's end (LedgerEntry.invoiceId), so every entry is on exactly one
+// invoice: one that lands after its month was invoiced (a late usage flush) goes on the next one. The lines,
+// the seller's and buyer's details and the totals are copied into the invoice when it is issued.
+//
+// Numbers are gapless per deployment and series: the DocumentCounter row is incremented in the issuing
+// transaction, whose row lock orders concurrent issuers and whose rollback gives the number back.
+import { randomBytes } from "node:crypto";
+import type { Db, Prisma } from "@/lib/db";
+import type { BillingPeriod } from "@/lib/periods/billing-period";
+import { composeInvoice, type InvoicedEntry, invoiceTotals } from "./invoice-lines";
+import { getBillingDetails, getOperatorSettings } from "./invoice-parties";
+
+export type DocumentSeries = "invoice" | "credit_note";
+
+const SERIES_PREFIX: Record<DocumentSeries, string> = { invoice: "INV", credit_note: "CN" };
+
+const DAY_MS = 86_400_000;
+
+export function newInvoiceId(): string {
+  return `inv_${randomBytes(9).toString("base64url")}`;
+}
+
+/** The next number of the series, taken in the caller's transaction (held until it commits). */
+export async function nextDocumentNumber(tx: Prisma.TransactionClient, series: DocumentSeries): Promise<string> {
+  const [row] = await tx.$queryRaw<{ lastNumber: number }[]>`
+    INSERT INTO "DocumentCounter" ("series", "lastNumber") VALUES (${series}, 1)
+    ON CONFLICT ("series") DO UPDATE SET "lastNumber" = "DocumentCounter"."lastNumber" + 1
+    RETURNING "lastNumber"`;
+  if (!row) throw new Error("the document counter returned no row");
+  return `${SERIES_PREFIX[series]}-${String(row.lastNumber).padStart(6, "0")}`;
+}
+
+export function calendarMonthAt(at: Date): BillingPeriod {
+  return { start: new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), 1)), end: new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1, 1)) };
+}
+
+/** What the team owes now: balances below zero and plan fees past due. */
+export async function amountOwedMinor(db: Db | Prisma.TransactionClient, tenantId: string): Promise<number> {
+  const [negative, pastDue] = await Promise.all([
+    db.billingAccount.aggregate({ where: { app: { tenantId }, balanceMinor: { lt: 0 } }, _sum: { balanceMinor: true } }),
+    db.appSubscription.aggregate({ where: { app: { tenantId }, status: "past_due" }, _sum: { amountDueMinor: true } }),
+  ]);
+  return -(negative._sum.balanceMinor ?? 0) + (pastDue._sum.amountDueMinor ?? 0);
+}
+
+/** The ledger entries an invoice lists, with their apps. */
+export async function entriesOf(db: Db | Prisma.TransactionClient, where: Prisma.LedgerEntryWhereInput): Promise<InvoicedEntry[]> {
+  const entries = await db.ledgerEntry.findMany({
+    where,
+    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+    select: { kind: true, amountMinor: true, description: true, breakdown: true, createdAt: true, billingAccount: { select: { app: { select: { id: true, name: true } } } } },
+  });
+  return entries.map(({ billingAccount, ...entry }) => ({ ...entry, appId: billingAccount.app.id, appName: billingAccount.app.name }));
+}
+
+/**
+ * Writes a numbered document for the given entries (already chosen by the caller) and claims them. Runs
+ * in the caller's transaction, which holds the team's row lock.
+ */
+export async function writeDocument(
+  tx: Prisma.TransactionClient,
+  input: { tenantId: string; series: DocumentSeries; period: BillingPeriod; claim: Prisma.LedgerEntryWhereInput; now: Date; correctsInvoiceId?: string },
+): Promise<{ id: string; number: string; totalMinor: number } | null> {
+  const claimable = { ...input.claim, invoiceId: null, billingAccount: { app: { tenantId: input.tenantId } } };
+  if ((await tx.ledgerEntry.count({ where: claimable })) === 0) return null;
+  const [seller, buyer, number] = [await getOperatorSettings(tx), await getBillingDetails(tx, input.tenantId), await nextDocumentNumber(tx, input.series)];
+  const id = newInvoiceId();
+  await tx.invoice.create({
+    data: {
+      id,
+      tenantId: input.tenantId,
+      kind: input.series,
+      number,
+      periodStart: input.period.start,
+      periodEnd: input.period.end,
+      status: "open",
+      issuedAt: input.now,
+      dueAt: new Date(input.now.getTime() + seller.paymentTermsDays * DAY_MS),
+      seller: { name: seller.name, address: seller.address, taxId: seller.taxId, email: seller.email },
+      buyer: { ...buyer },
+      lines: [],
+      totalMinor: 0,
+      correctsInvoiceId: input.correctsInvoiceId ?? null,
+    },
+  });
+  await tx.ledgerEntry.updateMany({ where: claimable, data: { invoiceId: id } });
+  const { lines, payments } = composeInvoice(await entriesOf(tx, { invoiceId: id }));
+  const { totalMinor } = invoiceTotals(lines);
+  const amountDueMinor = input.series === "invoice" && totalMinor > 0 ? await amountOwedMinor(tx, input.tenantId) : 0;
+  await tx.invoice.update({
+    where: { id },
+    data: {
+      lines: lines.map((line) => ({ ...line })),
+      payments: payments.map((payment) => ({ ...payment })),
+      totalMinor,
+      amountDueMinor,
+      ...(amountDueMinor > 0 ? {} : { status: "paid", paidAt: input.now }),
+    },
+  });
+  return { id, number, totalMinor };
+}
+
+/** Locks the team's row for the rest of the transaction: one issuer per team at a time. */
+export async function lockTenant(tx: Prisma.TransactionClient, tenantId: string): Promise<void> {
+  await tx.$queryRaw`SELECT id FROM "Tenant" WHERE id = ${tenantId} FOR UPDATE`;
+}
+
+/**
+ * Issues the team's invoices for every closed month that has entries and no invoice yet, oldest first.
+ * Idempotent: a month already invoiced is skipped (its late entries wait for the next invoice).
+ */
+export async function issueTeamInvoices(db: Db, input: { tenantId: string; now?: Date }): Promise<string[]> {
+  const now = input.now ?? new Date();
+  const currentMonth = calendarMonthAt(now);
+  return db.$transaction(
+    async (tx) => {
+      await lockTenant(tx, input.tenantId);
+      const oldest = await tx.ledgerEntry.findFirst({
+        where: { invoiceId: null, createdAt: { lt: currentMonth.start }, billingAccount: { app: { tenantId: input.tenantId } } },
+        orderBy: { createdAt: "asc" },
+        select: { createdAt: true },
+      });
+      const issued: string[] = [];
+      for (let month = oldest ? calendarMonthAt(oldest.createdAt) : currentMonth; month.start < currentMonth.start; month = calendarMonthAt(month.end)) {
+        const invoiced = await tx.invoice.findFirst({ where: { tenantId: input.tenantId, kind: "invoice", periodStart: month.start }, select: { id: true } });
+        if (invoiced) continue;
+        const document = await writeDocument(tx, { tenantId: input.tenantId, series: "invoice", period: month, claim: { createdAt: { lt: month.end } }, now });
+        if (document) issued.push(document.number);
+      }
+      return issued;
+    },
+    { timeout: 60_000 },
+  );
+}
+
+/**
+ * The job: issues the invoices of every team with entries from a closed month not yet invoiced, then marks
+ * paid the open invoices of teams that owe nothing any more. Returns the numbers issued.
+ */
+export async function issueDueInvoices(db: Db, input: { now?: Date } = {}): Promise<string[]> {
+  const now = input.now ?? new Date();
+  const teams = await db.app.findMany({
+    where: { billingAccount: { ledgerEntries: { some: { invoiceId: null, createdAt: { lt: calendarMonthAt(now).start } } } } },
+    distinct: ["tenantId"],
+    select: { tenantId: true },
+  });
+  const issued: string[] = [];
+  for (const { tenantId } of teams) {
+    try {
+      issued.push(...(await issueTeamInvoices(db, { tenantId, now })));
+    } catch (error) {
+      console.error(JSON.stringify({ level: "error", msg: "issuing invoices failed", tenantId, error: error instanceof Error ? error.message : String(error) }));
+    }
+  }
+  const open = await db.invoice.findMany({ where: { status: "open", kind: "invoice" }, distinct: ["tenantId"], select: { tenantId: true } });
+  for (const { tenantId } of open) {
+    if ((await amountOwedMinor(db, tenantId)) === 0) await db.invoice.updateMany({ where: { tenantId, status: "open", kind: "invoice" }, data: { status: "paid", paidAt: now } });
+  }
+  return issued;
+}
