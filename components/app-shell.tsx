@@ -1,14 +1,27 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
 import type { SessionUser } from "@/lib/auth/authenticate";
+import { ViewAsBanner } from "@/components/admin/view-as-banner";
 import { NavLink } from "@/components/nav-link";
+import type { ViewingAs } from "@/lib/tenancy/view-as";
 import { SignOutButton } from "@/components/sign-out-button";
 import { TenantSwitcher } from "@/components/teams/tenant-switcher";
 import { ThemeToggle } from "@/components/theme/theme-toggle";
 
 /** The signed-in frame shared by the customer dashboard and the admin pages. */
 /** `alerts` is the notification slot: a bell in the top bar and banners above the page. */
-export function AppShell({ user, children, alerts }: { user: SessionUser; children: ReactNode; alerts?: { bell: ReactNode; banners: ReactNode } }) {
+/** `viewingAs`: a platform admin viewing as a customer (lib/tenancy/view-as.ts), announced above every page. */
+export function AppShell({
+  user,
+  children,
+  alerts,
+  viewingAs,
+}: {
+  user: SessionUser;
+  children: ReactNode;
+  alerts?: { bell: ReactNode; banners: ReactNode };
+  viewingAs?: ViewingAs | null;
+}) {
   return (
     <div className="shell">
       <a href="#main" className="skip-link">
@@ -34,6 +47,7 @@ export function AppShell({ user, children, alerts }: { user: SessionUser; childr
         <SignOutButton />
       </header>
       <main id="main" className="content">
+        {viewingAs && <ViewAsBanner viewingAs={viewingAs} />}
         {alerts?.banners}
         {children}
       </main>

@@ -7,6 +7,8 @@ export const DomainErrorCode = {
   forbidden: 403,
   /** A cookie-authenticated request from another site's page (CSRF), see lib/http/request-guard.ts. */
   cross_site_request: 403,
+  /** A write while a platform admin views as a customer (lib/tenancy/view-as.ts). */
+  read_only_view: 403,
   app_suspended: 403,
   channel_not_authorized: 403,
   action_not_permitted: 403,

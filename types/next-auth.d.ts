@@ -16,5 +16,7 @@ declare module "next-auth/jwt" {
     isPlatformAdmin: boolean;
     /** Must equal the user's sessionVersion, or the session is over (lib/auth/session-version.ts). */
     sessionVersion: number;
+    /** Re-read on every request: the tenant a platform admin views as, read-only. */
+    viewingTenantId?: string | null;
   }
 }

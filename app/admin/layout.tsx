@@ -1,7 +1,9 @@
 import type { ReactNode } from "react";
 import { AppShell } from "@/components/app-shell";
 import { NavLink } from "@/components/nav-link";
+import { getDb } from "@/lib/db";
 import { requirePageAdmin } from "@/lib/http/session";
+import { viewingAsOf } from "@/lib/tenancy/view-as";
 
 export const metadata = { title: { default: "Admin", template: "%s · Admin · Tollgate" } };
 
@@ -9,7 +11,7 @@ export const metadata = { title: { default: "Admin", template: "%s · Admin · T
 export default async function AdminLayout({ children }: { children: ReactNode }) {
   const user = await requirePageAdmin();
   return (
-    <AppShell user={user}>
+    <AppShell user={user} viewingAs={await viewingAsOf(getDb(), user)}>
       <div className="stack">
         <h1>Platform admin</h1>
         <nav aria-label="Admin sections" className="tabs">

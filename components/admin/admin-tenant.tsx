@@ -16,6 +16,26 @@ import { SkeletonBlock } from "@/components/ui/skeleton";
 import { useToast } from "@/components/ui/toast";
 import type { TenantAppLimitView } from "@/lib/tenants/tenant.types";
 
+/** Opens the team's dashboard as its owners see it, read-only (audited; a banner says so on every page). */
+function ViewAsButton({ tenantId }: { tenantId: string }) {
+  const start = useMutation({
+    mutationFn: () => apiFetch(`/api/admin/tenants/${encodeURIComponent(tenantId)}/view-as`, { method: "POST" }),
+    onSuccess: () => window.location.assign("/apps"),
+  });
+  return (
+    <div className="actions">
+      <button type="button" className="small-button" onClick={() => start.mutate()} disabled={start.isPending}>
+        View as customer
+      </button>
+      {start.isError && (
+        <p className="form-error" role="alert">
+          {start.error.message}
+        </p>
+      )}
+    </div>
+  );
+}
+
 export function AdminTenantPage({ tenantId, propagation }: { tenantId: string; propagation: RelayPropagation }) {
   const tenant = useQuery({
     queryKey: ["admin", "tenant", tenantId],
@@ -34,6 +54,7 @@ export function AdminTenantPage({ tenantId, propagation }: { tenantId: string; p
         <p className="muted small">
           <code>{t.id}</code> · created {formatDate(t.createdAt)} · total balance {formatMoney(t.balanceMinor)}
         </p>
+        <ViewAsButton tenantId={t.id} />
       </div>
       <section className="card stack" aria-labelledby="tenant-members-heading">
         <h3 id="tenant-members-heading">Members</h3>

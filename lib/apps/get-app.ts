@@ -22,7 +22,8 @@ export interface TenantOfUser {
  * Apps of every tenant the user belongs to (or of one of them), plus those tenants with the user's role
  * and the tenant the dashboard shows (the one last switched to, else the first).
  */
-export async function listAppsOfUser(db: Db, input: { userId: string; relayUrl: string; tenantId?: string }) {
+export async function listAppsOfUser(db: Db, input: { userId: string; relayUrl: string; tenantId?: string; viewingTenantId?: string | null }) {
+  if (input.viewingTenantId) return listAppsOfViewedTenant(db, { ...input, viewingTenantId: input.viewingTenantId });
   const [apps, memberships, user] = await Promise.all([
     db.app.findMany({
       where: { deletedAt: null, ...(input.tenantId ? { tenantId: input.tenantId } : {}), tenant: { memberships: { some: { userId: input.userId } } } },
@@ -39,4 +40,14 @@ export async function listAppsOfUser(db: Db, input: { userId: string; relayUrl: 
   const tenants: TenantOfUser[] = memberships.map((m) => ({ id: m.tenant.id, name: m.tenant.name, role: m.role, permissions: permissionsOf(m.role) }));
   const activeTenantId = tenants.find((tenant) => tenant.id === user?.activeTenantId)?.id ?? tenants[0]?.id ?? null;
   return { apps: apps.map((app) => toAppView(app, { relayUrl: input.relayUrl })), tenants, activeTenantId };
+}
+
+/** What the viewed tenant's owners see: its apps only, the tenant as the one team (lib/tenancy/view-as.ts). */
+async function listAppsOfViewedTenant(db: Db, input: { relayUrl: string; viewingTenantId: string }) {
+  const [apps, tenant] = await Promise.all([
+    db.app.findMany({ where: { deletedAt: null, tenantId: input.viewingTenantId }, select: appViewSelect, orderBy: { createdAt: "asc" } }),
+    db.tenant.findUnique({ where: { id: input.viewingTenantId }, select: { id: true, name: true } }),
+  ]);
+  const tenants: TenantOfUser[] = tenant ? [{ id: tenant.id, name: tenant.name, role: "owner", permissions: permissionsOf("owner") }] : [];
+  return { apps: apps.map((app) => toAppView(app, { relayUrl: input.relayUrl })), tenants, activeTenantId: tenant?.id ?? null };
 }

@@ -57,6 +57,7 @@ export const authOptions: NextAuthOptions = {
       token.email = claims.email;
       token.name = claims.name;
       token.isPlatformAdmin = claims.isPlatformAdmin;
+      token.viewingTenantId = claims.viewingTenantId;
       return token;
     },
     session({ session, token }) {
@@ -65,6 +66,7 @@ export const authOptions: NextAuthOptions = {
         email: token.email ?? "",
         name: token.name ?? null,
         isPlatformAdmin: token.isPlatformAdmin,
+        viewingTenantId: token.viewingTenantId ?? null,
       };
       return session;
     },

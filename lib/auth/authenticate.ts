@@ -9,6 +9,8 @@ export interface SessionUser {
   email: string;
   name: string | null;
   isPlatformAdmin: boolean;
+  /** A platform admin viewing the dashboard as this tenant's customer (read-only, lib/tenancy/view-as.ts). */
+  viewingTenantId?: string | null;
 }
 
 export interface AuthenticatedUser extends SessionUser {

@@ -17,6 +17,8 @@ export interface SessionClaims {
   name: string | null;
   isPlatformAdmin: boolean;
   sessionVersion: number;
+  /** Only ever set for a platform admin (a demoted admin stops viewing at once). */
+  viewingTenantId: string | null;
 }
 
 /**
@@ -27,10 +29,17 @@ export async function refreshSessionClaims(db: Db, token: { userId?: string; ses
   if (!token.userId) throw new SessionRevokedError();
   const user = await db.user.findUnique({
     where: { id: token.userId },
-    select: { id: true, email: true, name: true, isPlatformAdmin: true, sessionVersion: true },
+    select: { id: true, email: true, name: true, isPlatformAdmin: true, sessionVersion: true, viewingTenantId: true },
   });
   if (!user || user.sessionVersion !== (token.sessionVersion ?? 0)) throw new SessionRevokedError();
-  return { userId: user.id, email: user.email, name: user.name, isPlatformAdmin: user.isPlatformAdmin, sessionVersion: user.sessionVersion };
+  return {
+    userId: user.id,
+    email: user.email,
+    name: user.name,
+    isPlatformAdmin: user.isPlatformAdmin,
+    sessionVersion: user.sessionVersion,
+    viewingTenantId: user.isPlatformAdmin ? user.viewingTenantId : null,
+  };
 }
 
 /** Ends every session of these users (inside the caller's transaction, with the change that calls for it). */

@@ -12,7 +12,7 @@ type AppHandler<Params> = (args: { req: NextRequest; user: SessionUser; params: 
 
 export function withAppAccess<Params extends { appId: string }>(handler: AppHandler<Params>, options: { permissions: Permission[] }) {
   return withSession<Params>(async ({ req, user, params }) => {
-    const access = await requireAppAccess(getDb(), { userId: user.id, appId: params.appId, permissions: options.permissions });
+    const access = await requireAppAccess(getDb(), { userId: user.id, viewingTenantId: user.viewingTenantId, appId: params.appId, permissions: options.permissions });
     return handler({ req, user, params, access });
   });
 }

@@ -1,7 +1,7 @@
 // Wraps a route handler: refuses cross-site and non-JSON writes (request-guard.ts) and bodies over 32 KB
 // (read-capped-body.ts; readJson below reads with that cap), requires a signed-in user (and optionally a
 // platform admin) or, on public routes, limits each address; keeps every answer out of caches and maps
-// errors once.
+// errors once. While a platform admin views as a customer (lib/tenancy/view-as.ts) every write is refused.
 import type { NextRequest } from "next/server";
 import type { SessionUser } from "@/lib/auth/authenticate";
 import { getServerEnv } from "@/lib/env";
@@ -10,7 +10,8 @@ import { clientLimitKey } from "./client-address";
 import { errorResponse, handleApiError } from "./handle-api-error";
 import { noStore } from "./no-store";
 import { assertDeclaredBodyWithinCap, readCappedJson } from "./read-capped-body";
-import { assertParamsAreText, assertSameSiteJson } from "./request-guard";
+import { refuseWhileViewing } from "@/lib/tenancy/view-as";
+import { assertParamsAreText, assertSameSiteJson, isStateChanging } from "./request-guard";
 import { getSessionUser } from "./session";
 import { createRateLimiter } from "./rate-limiter";
 
@@ -22,7 +23,7 @@ type SessionHandler<Params> = (args: { req: NextRequest; user: SessionUser; para
 
 export function withSession<Params = Record<string, string>>(
   handler: SessionHandler<Params>,
-  options: { requireAdmin?: boolean } = {},
+  options: { requireAdmin?: boolean; allowWhileViewing?: boolean } = {},
 ) {
   return async (req: NextRequest, context: RouteContext<Params>): Promise<Response> =>
     noStore(await guarded(req, context));
@@ -35,6 +36,8 @@ export function withSession<Params = Record<string, string>>(
       if (!user) return errorResponse(401, { error: "unauthorized", message: "Sign in first" });
       // Non-admins must not learn that admin endpoints exist.
       if (options.requireAdmin && !user.isPlatformAdmin) return errorResponse(404, { error: "not_found", message: "Not found" });
+      // An admin viewing as a customer changes nothing, anywhere, until they stop viewing.
+      if (user.viewingTenantId && isStateChanging(req.method) && !options.allowWhileViewing) refuseWhileViewing();
       const params = await context.params;
       assertParamsAreText(params);
       return await handler({ req, user, params });

@@ -11,7 +11,7 @@ type TenantHandler<Params> = (args: { req: NextRequest; user: SessionUser; param
 
 export function withTenantAccess<Params extends { tenantId: string }>(handler: TenantHandler<Params>, options: { permissions: Permission[] }) {
   return withSession<Params>(async ({ req, user, params }) => {
-    const access = await requireTenantAccess(getDb(), { userId: user.id, tenantId: params.tenantId, permissions: options.permissions });
+    const access = await requireTenantAccess(getDb(), { userId: user.id, viewingTenantId: user.viewingTenantId, tenantId: params.tenantId, permissions: options.permissions });
     return handler({ req, user, params, access });
   });
 }

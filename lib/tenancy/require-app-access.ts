@@ -12,10 +12,21 @@ export interface AppAccess {
   role: TenantRole;
 }
 
+/**
+ * A platform admin viewing as a tenant (view-as.ts) reaches that tenant's apps as an owner would see them;
+ * withSession refuses their writes, so the role only decides what they can read.
+ */
+const VIEWER_ROLE: TenantRole = "owner";
+
 export async function requireAppAccess(
   db: Db,
-  input: { userId: string; appId: string; permissions?: Permission[] },
+  input: { userId: string; appId: string; permissions?: Permission[]; viewingTenantId?: string | null },
 ): Promise<AppAccess> {
+  if (input.viewingTenantId) {
+    const viewed = await db.app.findFirst({ where: { id: input.appId, deletedAt: null, tenantId: input.viewingTenantId }, select: { id: true, tenantId: true } });
+    if (!viewed) throw notFound("App");
+    return { appId: viewed.id, tenantId: viewed.tenantId, role: VIEWER_ROLE };
+  }
   const app = await db.app.findFirst({
     where: { id: input.appId, deletedAt: null, tenant: { memberships: { some: { userId: input.userId } } } },
     select: { id: true, tenantId: true, tenant: { select: { memberships: { where: { userId: input.userId }, select: { role: true } } } } },
@@ -34,8 +45,12 @@ export interface TenantAccess {
 /** A tenant the user belongs to, with their role; another tenant reads as not found. */
 export async function requireTenantAccess(
   db: Db,
-  input: { userId: string; tenantId: string; permissions?: Permission[] },
+  input: { userId: string; tenantId: string; permissions?: Permission[]; viewingTenantId?: string | null },
 ): Promise<TenantAccess> {
+  if (input.viewingTenantId) {
+    if (input.viewingTenantId !== input.tenantId) throw notFound("Team");
+    return { tenantId: input.tenantId, role: VIEWER_ROLE };
+  }
   const membership = await db.membership.findUnique({
     where: { userId_tenantId: { userId: input.userId, tenantId: input.tenantId } },
     select: { role: true },

@@ -18,7 +18,7 @@ const listAppsQuerySchema = z.object({ tenantId: text().trim().min(1).max(100).o
 
 export const GET = withSession(async ({ req, user }) => {
   const { tenantId } = listAppsQuerySchema.parse({ tenantId: req.nextUrl.searchParams.get("tenantId") ?? undefined });
-  return NextResponse.json(await listAppsOfUser(getDb(), { userId: user.id, relayUrl: getServerEnv().RELAY_PUBLIC_URL, tenantId }));
+  return NextResponse.json(await listAppsOfUser(getDb(), { userId: user.id, viewingTenantId: user.viewingTenantId, relayUrl: getServerEnv().RELAY_PUBLIC_URL, tenantId }));
 });
 
 export const POST = withSession(async ({ req, user }) => {

@@ -6,6 +6,7 @@ import { AppPermissionsProvider } from "@/components/apps/app-permissions";
 import { SuspendedBadge, SuspensionBanner } from "@/components/apps/suspension-banner";
 import { NavLink } from "@/components/nav-link";
 import { getSuspensionNotice } from "@/lib/apps/suspension-notice";
+import type { SessionUser } from "@/lib/auth/authenticate";
 import { getDb } from "@/lib/db";
 import { DomainError } from "@/lib/errors";
 import { requirePageUser } from "@/lib/http/session";
@@ -13,10 +14,10 @@ import { permissionsOf, roleCan, type TenantRole } from "@/lib/tenancy/permissio
 import { requireAppAccess } from "@/lib/tenancy/require-app-access";
 
 /** The name of an app the user may see, or null (another tenant's app and a missing one alike). */
-async function visibleAppName(userId: string, appId: string): Promise<string | null> {
+async function visibleAppName(user: SessionUser, appId: string): Promise<string | null> {
   const db = getDb();
   try {
-    await requireAppAccess(db, { userId, appId });
+    await requireAppAccess(db, { userId: user.id, viewingTenantId: user.viewingTenantId, appId });
   } catch (error) {
     if (error instanceof DomainError && error.code === "not_found") return null;
     throw error;
@@ -29,7 +30,7 @@ async function visibleAppName(userId: string, appId: string): Promise<string | n
 export async function generateMetadata({ params }: { params: Promise<{ appId: string }> }): Promise<Metadata> {
   const { appId } = await params;
   const user = await requirePageUser();
-  const name = await visibleAppName(user.id, appId);
+  const name = await visibleAppName(user, appId);
   return name ? { title: { default: `Overview · ${name}`, template: `%s · ${name} · Tollgate` } } : {};
 }
 
@@ -40,7 +41,7 @@ export default async function AppLayout({ children, params }: { children: ReactN
   const db = getDb();
   let role: TenantRole;
   try {
-    ({ role } = await requireAppAccess(db, { userId: user.id, appId }));
+    ({ role } = await requireAppAccess(db, { userId: user.id, viewingTenantId: user.viewingTenantId, appId }));
   } catch (error) {
     if (error instanceof DomainError && error.code === "not_found") notFound();
     throw error;

@@ -11,12 +11,12 @@ import { requireAppAccess } from "@/lib/tenancy/require-app-access";
 export const dynamic = "force-dynamic";
 
 export const GET = withSession<{ appId: string }>(async ({ user, params }) => {
-  const { appId } = await requireAppAccess(getDb(), { userId: user.id, appId: params.appId });
+  const { appId } = await requireAppAccess(getDb(), { userId: user.id, viewingTenantId: user.viewingTenantId, appId: params.appId });
   return NextResponse.json({ endpoints: await listWebhookEndpoints(getDb(), { appId }) });
 });
 
 export const POST = withSession<{ appId: string }>(async ({ req, user, params }) => {
-  const { appId } = await requireAppAccess(getDb(), { userId: user.id, appId: params.appId });
+  const { appId } = await requireAppAccess(getDb(), { userId: user.id, viewingTenantId: user.viewingTenantId, appId: params.appId });
   const endpoint = createWebhookEndpointSchema.parse(await readJson(req));
   const env = getServerEnv();
   const created = await createWebhookEndpoint(getDb(), {

@@ -10,13 +10,13 @@ import { requireAppAccess } from "@/lib/tenancy/require-app-access";
 export const dynamic = "force-dynamic";
 
 export const DELETE = withSession<{ appId: string; endpointId: string }>(async ({ user, params }) => {
-  const { appId } = await requireAppAccess(getDb(), { userId: user.id, appId: params.appId });
+  const { appId } = await requireAppAccess(getDb(), { userId: user.id, viewingTenantId: user.viewingTenantId, appId: params.appId });
   await deleteWebhookEndpoint(getDb(), { actor: actorOf(user), appId, endpointId: params.endpointId });
   return NextResponse.json({ deleted: true });
 });
 
 export const PATCH = withSession<{ appId: string; endpointId: string }>(async ({ req, user, params }) => {
-  const { appId } = await requireAppAccess(getDb(), { userId: user.id, appId: params.appId });
+  const { appId } = await requireAppAccess(getDb(), { userId: user.id, viewingTenantId: user.viewingTenantId, appId: params.appId });
   const changes = updateWebhookEndpointSchema.parse(await readJson(req));
   return NextResponse.json({ endpoint: await updateWebhookEndpoint(getDb(), { actor: actorOf(user), appId, endpointId: params.endpointId, changes }) });
 });

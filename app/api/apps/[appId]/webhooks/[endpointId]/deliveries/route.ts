@@ -8,6 +8,6 @@ import { requireAppAccess } from "@/lib/tenancy/require-app-access";
 export const dynamic = "force-dynamic";
 
 export const GET = withSession<{ appId: string; endpointId: string }>(async ({ user, params }) => {
-  const { appId } = await requireAppAccess(getDb(), { userId: user.id, appId: params.appId });
+  const { appId } = await requireAppAccess(getDb(), { userId: user.id, viewingTenantId: user.viewingTenantId, appId: params.appId });
   return NextResponse.json({ deliveries: await listWebhookDeliveries(getDb(), { appId, endpointId: params.endpointId }) });
 });

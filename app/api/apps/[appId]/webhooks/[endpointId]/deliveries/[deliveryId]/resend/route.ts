@@ -8,6 +8,6 @@ import { requireAppAccess } from "@/lib/tenancy/require-app-access";
 export const dynamic = "force-dynamic";
 
 export const POST = withSession<{ appId: string; endpointId: string; deliveryId: string }>(async ({ user, params }) => {
-  const { appId } = await requireAppAccess(getDb(), { userId: user.id, appId: params.appId });
+  const { appId } = await requireAppAccess(getDb(), { userId: user.id, viewingTenantId: user.viewingTenantId, appId: params.appId });
   return NextResponse.json(await resendWebhookDelivery(getDb(), { appId, endpointId: params.endpointId, deliveryId: params.deliveryId }), { status: 202 });
 });

@@ -31,6 +31,9 @@ ALTER TABLE "Invoice" DROP CONSTRAINT "Invoice_appId_fkey";
 DROP INDEX "Invoice_appId_periodStart_key";
 
 -- AlterTable
+ALTER TABLE "User" ADD COLUMN     "viewingTenantId" TEXT;
+
+-- AlterTable
 ALTER TABLE "Tenant" ADD COLUMN     "billingAddress" TEXT,
 ADD COLUMN     "billingEmail" TEXT,
 ADD COLUMN     "billingName" TEXT,
