@@ -7,6 +7,7 @@ import type { AdminTenantDetail } from "@/components/api-types";
 import { AppNameCell, AppStatusCell } from "@/components/admin/app-cells";
 import { AuditLog } from "@/components/admin/audit-log";
 import { PropagationNote } from "@/components/admin/propagation-note";
+import { TenantInvoices } from "@/components/admin/tenant-invoices";
 import type { RelayPropagation } from "@/components/relay-propagation";
 import { formatDate, formatMoney } from "@/components/format";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
@@ -88,6 +89,7 @@ export function AdminTenantPage({ tenantId, propagation }: { tenantId: string; p
           </p>
         )}
       </section>
+      <TenantInvoices tenantId={t.id} />
       <section className="card stack" aria-labelledby="tenant-apps-heading">
         <h3 id="tenant-apps-heading">Apps</h3>
         {t.apps.length === 0 ? (

@@ -7,7 +7,9 @@
 // Numbers are gapless per deployment and series: the DocumentCounter row is incremented in the issuing
 // transaction, whose row lock orders concurrent issuers and whose rollback gives the number back.
 import { randomBytes } from "node:crypto";
+import { type Actor, writeAuditLog } from "@/lib/audit/write-audit-log";
 import type { Db, Prisma } from "@/lib/db";
+import { DomainError, notFound } from "@/lib/errors";
 import type { BillingPeriod } from "@/lib/periods/billing-period";
 import { composeInvoice, type InvoicedEntry, invoiceTotals } from "./invoice-lines";
 import { getBillingDetails, getOperatorSettings } from "./invoice-parties";
@@ -124,7 +126,8 @@ export async function issueTeamInvoices(db: Db, input: { tenantId: string; now?:
       });
       const issued: string[] = [];
       for (let month = oldest ? calendarMonthAt(oldest.createdAt) : currentMonth; month.start < currentMonth.start; month = calendarMonthAt(month.end)) {
-        const invoiced = await tx.invoice.findFirst({ where: { tenantId: input.tenantId, kind: "invoice", periodStart: month.start }, select: { id: true } });
+        // A voided month is issued again, under a new number, with the entries the void released.
+        const invoiced = await tx.invoice.findFirst({ where: { tenantId: input.tenantId, kind: "invoice", periodStart: month.start, status: { not: "void" } }, select: { id: true } });
         if (invoiced) continue;
         const document = await writeDocument(tx, { tenantId: input.tenantId, series: "invoice", period: month, claim: { createdAt: { lt: month.end } }, now });
         if (document) issued.push(document.number);
@@ -159,4 +162,26 @@ export async function issueDueInvoices(db: Db, input: { now?: Date } = {}): Prom
     if ((await amountOwedMinor(db, tenantId)) === 0) await db.invoice.updateMany({ where: { tenantId, status: "open", kind: "invoice" }, data: { status: "paid", paidAt: now } });
   }
   return issued;
+}
+
+/**
+ * Voids an issued invoice (an admin's mistake to undo, with the reason printed on it): it keeps its number,
+ * so the series stays gapless, and its entries are released: the next run of the job issues the month again
+ * under a new number. An invoice a credit note corrects cannot be voided (the credit note would correct nothing).
+ */
+export async function voidInvoice(db: Db, input: { actor: Actor; invoiceId: string; reason: string; now?: Date }): Promise<void> {
+  await db.$transaction(async (tx) => {
+    const found = await tx.invoice.findUnique({ where: { id: input.invoiceId }, select: { tenantId: true } });
+    if (!found) throw notFound("Invoice");
+    await lockTenant(tx, found.tenantId);
+    const invoice = await tx.invoice.findUniqueOrThrow({ where: { id: input.invoiceId } });
+    if (invoice.kind !== "invoice") throw new DomainError("unprocessable", "A credit note cannot be voided");
+    if (invoice.status === "void") throw new DomainError("conflict", `Invoice ${invoice.number} is already void`);
+    if ((await tx.invoice.count({ where: { correctsInvoiceId: invoice.id } })) > 0) {
+      throw new DomainError("conflict", `Invoice ${invoice.number} has credit notes: correct it with another credit instead`);
+    }
+    await tx.ledgerEntry.updateMany({ where: { invoiceId: invoice.id }, data: { invoiceId: null } });
+    await tx.invoice.update({ where: { id: invoice.id }, data: { status: "void", voidedAt: input.now ?? new Date(), voidReason: input.reason } });
+    await writeAuditLog(tx, { actor: input.actor, action: "billing.invoice_void", targetType: "tenant", targetId: invoice.tenantId, before: { number: invoice.number, status: invoice.status }, after: { status: "void", reason: input.reason } });
+  });
 }

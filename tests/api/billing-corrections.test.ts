@@ -3,6 +3,7 @@
 // Idempotency-Key, the reason in the customer's ledger, and where each lands on the team's invoices.
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { GET as correctionsList, POST as correctionsRoute } from "@/app/api/admin/apps/[appId]/corrections/route";
+import { POST as voidRoute } from "@/app/api/admin/invoices/[invoiceId]/void/route";
 import { PUT as operatorRoute } from "@/app/api/admin/settings/operator/route";
 import { GET as ledgerRoute } from "@/app/api/apps/[appId]/billing/ledger/route";
 import { POST as topUpRoute } from "@/app/api/apps/[appId]/billing/top-up/route";
@@ -197,5 +198,33 @@ describe("billing details and operator details", () => {
     expect(await harness.db.auditLog.count({ where: { action: "billing.operator_details", actorId: admin.id } })).toBe(1);
     const { owner, tenantId } = await paidTeam();
     expect((await upcoming(owner, tenantId)).seller).toEqual({ name: "Operator Inc", address: "9 Ops Way", taxId: "OP-1", email: "billing@ops.test" });
+  });
+});
+
+describe("POST /api/admin/invoices/:invoiceId/void", () => {
+  it("voids an issued invoice with its reason, keeps its number, and the month is issued again with the same lines under the next number", async () => {
+    const { owner, appId, tenantId } = await paidTeam();
+    expect((await correct(appId, { kind: "adjustment", amountMinor: -600, reason: "Setup fee" })).status).toBe(200);
+    const nextMonth = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth() + 1, 2));
+    const [number] = await issueTeamInvoices(harness.db, { tenantId, now: nextMonth });
+    const issued = await harness.db.invoice.findUniqueOrThrow({ where: { number } });
+
+    session.user = owner;
+    expect((await invoke(voidRoute, { method: "POST", params: { invoiceId: issued.id }, body: { reason: "Wrong buyer address" } })).status).toBe(404);
+    session.user = admin;
+    expect((await invoke(voidRoute, { method: "POST", params: { invoiceId: issued.id }, body: {} })).status).toBe(422);
+    expect((await invoke(voidRoute, { method: "POST", params: { invoiceId: issued.id }, body: { reason: "Wrong buyer address" } })).status).toBe(200);
+    expect((await invoke(voidRoute, { method: "POST", params: { invoiceId: issued.id }, body: { reason: "Again" } })).status).toBe(409);
+    expect(await harness.db.auditLog.count({ where: { action: "billing.invoice_void", targetId: tenantId } })).toBe(1);
+
+    const [reissued] = await issueTeamInvoices(harness.db, { tenantId, now: nextMonth });
+    expect(Number(reissued?.slice(4))).toBeGreaterThan(Number(number?.slice(4)));
+    session.user = owner;
+    const list = (await invoke<{ invoices: InvoiceView[] }>(invoicesRoute, { params: { tenantId } })).body.invoices;
+    expect(list.map((invoice) => [invoice.number, invoice.status, invoice.totalMinor])).toEqual([
+      [reissued, "paid", 600],
+      [number, "void", 600],
+    ].sort((a, b) => String(b[0]).localeCompare(String(a[0]))));
+    expect(list.find((invoice) => invoice.number === number)?.voidReason).toBe("Wrong buyer address");
   });
 });
