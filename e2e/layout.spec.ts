@@ -54,10 +54,12 @@ test("customer and admin pages fit a 1280 px desktop and a 390 px phone", async 
     `/apps/${app.id}/connect`,
     `/apps/${app.id}/settings`,
     "/team",
+    "/team/invoices",
+    "/team/invoices/upcoming",
     "/account",
     "/docs",
   ];
-  const adminPages = ["/admin", `/admin/apps/${app.id}`, `/admin/tenants/${app.tenantId}`, "/admin/plans", "/admin/audit"];
+  const adminPages = ["/admin", `/admin/apps/${app.id}`, `/admin/tenants/${app.tenantId}`, "/admin/plans", "/admin/audit", "/admin/settings"];
   for (const viewport of viewports) {
     await page.setViewportSize(viewport);
     await adminPage.setViewportSize(viewport);
