@@ -1,6 +1,6 @@
 // Money returned to a card leaves the balance that charge credited: one `refund` debit per refund at the
 // provider, however often the provider announces it (its reference is the refund's id, unique per
-// account). An admin refund made through the provider (lib/billing, issue 27 deliverable 3) posts the
+// account). An admin refund made through the provider (billing-corrections.ts) posts the
 // same reference, so the webhook that follows it moves nothing again.
 import type { Db } from "@/lib/db";
 import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
