@@ -42,7 +42,7 @@ test("switching to Starter is refused without funds, then charged from the balan
   const invoices = page.getByRole("table", { name: "Invoices" });
   await expect(invoices).toContainText("Upcoming");
   await invoices.getByRole("link", { name: "Upcoming invoice" }).click();
-  const feeLine = page.getByRole("table", { name: "Invoice lines" }).getByRole("row").filter({ hasText: app.name });
+  const feeLine = page.getByRole("table", { name: "Invoice lines" }).getByRole("rowgroup", { name: app.name }).getByRole("row").filter({ hasText: "Starter plan" });
   await expect(feeLine).toContainText(/Starter plan for \d+ of \d+ days/);
   await expect(feeLine).toContainText(`$${(chargedMinor / 100).toFixed(2)}`);
 

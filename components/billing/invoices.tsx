@@ -184,6 +184,17 @@ function PartyBlock({ title, party }: { title: string; party: PartyDetails }) {
   );
 }
 
+/** The lines grouped by app, in the order the invoice lists them. */
+function linesByApp(lines: InvoiceView["lines"]): { appId: string; appName: string; lines: InvoiceView["lines"] }[] {
+  const groups: { appId: string; appName: string; lines: InvoiceView["lines"] }[] = [];
+  for (const line of lines) {
+    const group = groups.find((candidate) => candidate.appId === line.appId);
+    if (group) group.lines.push(line);
+    else groups.push({ appId: line.appId, appName: line.appName, lines: [line] });
+  }
+  return groups;
+}
+
 export function InvoiceDetail({ invoiceId }: { invoiceId: string }) {
   const { apps, tenantId } = useActiveTenant();
   const url = `${base(tenantId ?? "")}/${encodeURIComponent(invoiceId)}`;
@@ -230,43 +241,46 @@ export function InvoiceDetail({ invoiceId }: { invoiceId: string }) {
         <table className="table" aria-label="Invoice lines">
           <thead>
             <tr>
-              <th scope="col">App</th>
               <th scope="col">Description</th>
               <th scope="col" className="num">
                 Amount
               </th>
             </tr>
           </thead>
-          <tbody>
-            {data.lines.length === 0 && (
+          {data.lines.length === 0 && (
+            <tbody>
               <tr>
-                <td colSpan={3} className="muted">
+                <td colSpan={2} className="muted">
                   No charges.
                 </td>
               </tr>
-            )}
-            {data.lines.map((line, index) => (
-              <tr key={`${line.appId}-${line.kind}-${index}`}>
-                <td>{line.appName}</td>
-                <td>{line.description}</td>
-                <td className={`num ${line.amountMinor < 0 ? "text-healthy" : ""}`}>{formatMoney(line.amountMinor)}</td>
+            </tbody>
+          )}
+          {linesByApp(data.lines).map(({ appId, appName, lines }) => (
+            <tbody key={appId} aria-label={appName}>
+              <tr>
+                <th scope="rowgroup" colSpan={2}>
+                  {appName} <code className="muted small breakable">{appId}</code>
+                </th>
               </tr>
-            ))}
-          </tbody>
+              {lines.map((line, index) => (
+                <tr key={`${line.kind}-${index}`}>
+                  <td>{line.description}</td>
+                  <td className={`num ${line.amountMinor < 0 ? "text-healthy" : ""}`}>{formatMoney(line.amountMinor)}</td>
+                </tr>
+              ))}
+            </tbody>
+          ))}
           <tfoot>
             <tr>
-              <th scope="row" colSpan={2}>
-                Total
-              </th>
+              <th scope="row">Total</th>
               <td className="num" data-testid="invoice-total">
                 {formatMoney(data.totalMinor)}
               </td>
             </tr>
             {data.amountDueMinor > 0 && (
               <tr>
-                <th scope="row" colSpan={2}>
-                  Amount due
-                </th>
+                <th scope="row">Amount due</th>
                 <td className="num text-critical">{formatMoney(data.amountDueMinor)}</td>
               </tr>
             )}
