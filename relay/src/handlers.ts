@@ -39,10 +39,15 @@ export async function subscribe(context: NodeContext, connection: Connection, fr
     if (wildcard) subscription.glob = compileGlob(channel);
     // From the moment the hub delivers to it: presence changes wait for the roster's first page (roster-pages.ts).
     else if (connection.canPresence) subscription.heldPresence = [];
-    context.hub.subscribe(connection, subscription);
+    // The first subscriber of an app on this node waits until the node hears the app's traffic, so
+    // nothing published after the acknowledgement can miss it.
+    await context.hub.subscribe(connection, subscription);
   }
   const subscription = connection.subscriptions.get(channel);
-  if (!subscription || subscription.wildcard) return connection.sendAck(requestId);
+  if (!subscription || subscription.wildcard) {
+    if (!connection.closed) connection.sendAck(requestId);
+    return;
+  }
 
   const member = connection.peerMetadataJson === undefined ? { peerId: connection.peerId } : { peerId: connection.peerId, metadataJson: connection.peerMetadataJson };
   // The subscription's channel, not the frame's: the hub keeps one string per channel name.

@@ -9,7 +9,7 @@ import type { Meter } from "./metering";
 import type { PlanCache } from "./plan-cache";
 import { ServerFrame, ServerFrameType } from "./protocol";
 import { textFrame } from "./raw-frame";
-import type { ChannelMessageEvent, DirectEvent, LocalDelivery, PresenceEvent } from "./state/types";
+import type { ChannelMessageEvent, DirectEvent, LocalDelivery, MessageBus, PresenceEvent } from "./state/types";
 
 /**
  * A channel's exact subscribers: the connection itself while it is the only one (its subscription is
@@ -27,6 +27,8 @@ interface AppConnections {
   peers: Map<string, Connection | Set<Connection>>;
   /** Every connection of the app on this node, by connection id. */
   byId: Map<string, Connection>;
+  /** Subscriptions (exact and wildcard) of the app on this node: while any, the node watches the app's traffic. */
+  subscriptionCount: number;
 }
 
 interface OutboundFrame {
@@ -75,6 +77,8 @@ function sharedChannelName(channel: string, subscribers: ChannelSubscribers | un
 }
 
 export interface LocalHubOptions {
+  /** Told when the node's interest in an app's traffic or in a peer's direct sends starts and ends (the message bus). */
+  interest: Pick<MessageBus, "watchApp" | "unwatchApp" | "peerArrived" | "peerDeparted">;
   counters: RelayCounters;
   planCache: PlanCache;
   meter: Meter;
@@ -138,7 +142,7 @@ export class LocalHub implements LocalDelivery {
   private appConnections(appId: string): AppConnections {
     let app = this.apps.get(appId);
     if (!app) {
-      app = { channels: new Map(), wildcards: new Set(), peers: new Map(), byId: new Map() };
+      app = { channels: new Map(), wildcards: new Set(), peers: new Map(), byId: new Map(), subscriptionCount: 0 };
       this.apps.set(appId, app);
     }
     return app;
@@ -148,7 +152,11 @@ export class LocalHub implements LocalDelivery {
     const app = this.appConnections(connection.appId);
     app.byId.set(connection.id, connection);
     const existing = app.peers.get(connection.peerId);
-    if (!existing) app.peers.set(connection.peerId, connection);
+    if (!existing) {
+      app.peers.set(connection.peerId, connection);
+      // Issued before the welcome is sent, so a peer that learns of this one can already reach it.
+      void this.options.interest.peerArrived(connection.appId, connection.peerId);
+    }
     else if (existing instanceof Set) existing.add(connection);
     else app.peers.set(connection.peerId, new Set([existing, connection]));
   }
@@ -158,8 +166,10 @@ export class LocalHub implements LocalDelivery {
     if (!app) return;
     app.byId.delete(connection.id);
     const peerConnections = app.peers.get(connection.peerId);
-    if (peerConnections === connection) app.peers.delete(connection.peerId);
-    else if (peerConnections instanceof Set) {
+    if (peerConnections === connection) {
+      app.peers.delete(connection.peerId);
+      this.options.interest.peerDeparted(connection.appId, connection.peerId);
+    } else if (peerConnections instanceof Set) {
       peerConnections.delete(connection);
       if (peerConnections.size === 1) app.peers.set(connection.peerId, peerConnections.values().next().value as Connection);
     }
@@ -167,12 +177,18 @@ export class LocalHub implements LocalDelivery {
     if (app.byId.size === 0) this.apps.delete(connection.appId);
   }
 
-  subscribe(connection: Connection, subscription: Subscription): void {
+  /**
+   * Indexes the subscription; the promise resolves once messages published anywhere reach it (the
+   * caller acknowledges the subscribe only then).
+   */
+  subscribe(connection: Connection, subscription: Subscription): Promise<void> {
     const app = this.appConnections(connection.appId);
+    app.subscriptionCount += 1;
+    const heard = this.options.interest.watchApp(connection.appId);
     if (subscription.wildcard && subscription.glob) {
       connection.addSubscription(subscription);
       app.wildcards.add({ connection, subscription, glob: subscription.glob });
-      return;
+      return heard;
     }
     const subscribers = app.channels.get(subscription.channel);
     subscription.channel = sharedChannelName(subscription.channel, subscribers, connection);
@@ -187,6 +203,7 @@ export class LocalHub implements LocalDelivery {
       both.set(connection, subscription);
       app.channels.set(subscription.channel, both);
     }
+    return heard;
   }
 
   unsubscribe(connection: Connection, subscription: Subscription): void {
@@ -196,18 +213,22 @@ export class LocalHub implements LocalDelivery {
   }
 
   private unindexSubscription(app: AppConnections, connection: Connection, subscription: Subscription): void {
+    if (this.unindexed(app, connection, subscription) && --app.subscriptionCount === 0) this.options.interest.unwatchApp(connection.appId);
+  }
+
+  /** Removes the subscription from the app's index; false when it was not indexed. */
+  private unindexed(app: AppConnections, connection: Connection, subscription: Subscription): boolean {
     if (subscription.wildcard) {
       for (const entry of app.wildcards) {
-        if (entry.connection === connection && entry.subscription === subscription) app.wildcards.delete(entry);
+        if (entry.connection === connection && entry.subscription === subscription) return app.wildcards.delete(entry);
       }
-      return;
+      return false;
     }
     const subscribers = app.channels.get(subscription.channel);
-    if (subscribers === connection) app.channels.delete(subscription.channel);
-    else if (subscribers instanceof Map && subscribers.delete(connection) && subscribers.size === 1) {
-      const remaining = subscribers.keys().next().value as Connection;
-      app.channels.set(subscription.channel, remaining);
-    }
+    if (subscribers === connection) return app.channels.delete(subscription.channel);
+    if (!(subscribers instanceof Map) || !subscribers.delete(connection)) return false;
+    if (subscribers.size === 1) app.channels.set(subscription.channel, subscribers.keys().next().value as Connection);
+    return true;
   }
 
   private metered(appId: string, reached: number, averageBytes: number): void {

@@ -125,7 +125,7 @@ class RelayServer {
     };
     this.planCache = planCache;
     this.meter = meter;
-    this.hub = new LocalHub({ counters, planCache, meter });
+    this.hub = new LocalHub({ interest: state.bus, counters, planCache, meter });
     const frames = createFrameScheduler(() => this.context);
     this.context = { config, state, planCache, meter, gate, counters, logger, hub: this.hub, connectionContext, frames };
     this.lifecycle = new ConnectionLifecycle(this.context);

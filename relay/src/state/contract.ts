@@ -56,11 +56,11 @@ export async function readWholeRoster(presence: PresenceStore, appId: string, ch
 }
 
 /** Waits until `check` passes: cross-node delivery may be asynchronous in networked implementations. */
-async function eventually(check: () => void, timeoutMs = 2_000): Promise<void> {
+async function eventually(check: () => void | Promise<void>, timeoutMs = 2_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      check();
+      await check();
       return;
     } catch (error) {
       if (Date.now() > deadline) throw error;
@@ -318,9 +318,10 @@ export function describeStateContract(name: string, createCluster: () => RelaySt
         return { a, b, deliveryA, deliveryB };
       }
 
-      it("delivers channel messages to every node, the own node synchronously", async () => {
+      it("delivers channel messages to every node watching the app, the own node synchronously", async () => {
         const { a, b, deliveryA, deliveryB } = await twoAttachedNodes();
         const event: ChannelMessageEvent = { appId: freshApp(), channel: "room", fromPeerId: "alice", dataJson: '{"x":1}', excludeConnectionId: "a:1" };
+        await Promise.all([a.bus.watchApp(event.appId), b.bus.watchApp(event.appId)]);
         expect(a.bus.publishChannelMessage(event)).toBe(1);
         expect(deliveryA.channelMessages).toEqual([event]);
         await eventually(() => expect(deliveryB.channelMessages).toEqual([event]));
@@ -330,8 +331,9 @@ export function describeStateContract(name: string, createCluster: () => RelaySt
       });
 
       it("a counted channel message (REST publish) reports the connections reached on all nodes", async () => {
-        const { a, deliveryA, deliveryB } = await twoAttachedNodes();
+        const { a, b, deliveryA, deliveryB } = await twoAttachedNodes();
         const event: ChannelMessageEvent = { appId: freshApp(), channel: "room", fromPeerId: "server", dataJson: '"rest"' };
+        await b.bus.watchApp(event.appId);
         expect(await a.bus.publishChannelMessageCounted(event)).toBe(2);
         expect(deliveryA.channelMessages).toEqual([event]);
         expect(deliveryB.channelMessages).toEqual([event]);
@@ -339,7 +341,8 @@ export function describeStateContract(name: string, createCluster: () => RelaySt
 
       it("direct sends report the connections reached on all nodes; 0 only when no node has the peer", async () => {
         const appId = freshApp();
-        const { a, deliveryB } = await twoAttachedNodes(new RecordingDelivery(), new RecordingDelivery({ [`${appId}/bob`]: 2 }));
+        const { a, b, deliveryB } = await twoAttachedNodes(new RecordingDelivery(), new RecordingDelivery({ [`${appId}/bob`]: 2 }));
+        await b.bus.peerArrived(appId, "bob");
         const toBob: DirectEvent = { appId, toPeerId: "bob", fromPeerId: "alice", dataJson: "null" };
         expect(await a.bus.sendDirect(toBob)).toBe(2);
         expect(deliveryB.directs.some((d) => d.toPeerId === "bob")).toBe(true);
@@ -349,7 +352,8 @@ export function describeStateContract(name: string, createCluster: () => RelaySt
 
       it("disconnects a peer on every node and reports how many connections closed", async () => {
         const appId = freshApp();
-        const { b, deliveryA } = await twoAttachedNodes(new RecordingDelivery({ [`${appId}/bob`]: 1 }), new RecordingDelivery({ [`${appId}/bob`]: 1 }));
+        const { a, b, deliveryA } = await twoAttachedNodes(new RecordingDelivery({ [`${appId}/bob`]: 1 }), new RecordingDelivery({ [`${appId}/bob`]: 1 }));
+        await Promise.all([a.bus.peerArrived(appId, "bob"), b.bus.peerArrived(appId, "bob")]);
         expect(await b.bus.disconnectPeer(appId, "bob", 4020, "test")).toBe(2);
         expect(deliveryA.disconnects).toEqual([{ appId, peerId: "bob", closeCode: 4020 }]);
         expect(await b.bus.disconnectPeer(appId, "nobody", 4020, "test")).toBe(0);
@@ -371,6 +375,43 @@ export function describeStateContract(name: string, createCluster: () => RelaySt
         expect(complete).toBe(true);
       });
 
+      it("a node hears an app's channel traffic only while it watches the app", async () => {
+        const { a, b, deliveryB } = await twoAttachedNodes();
+        const [watchedApp, otherApp] = [freshApp(), freshApp()];
+        await b.bus.watchApp(watchedApp);
+        const message = (appId: string, dataJson: string): ChannelMessageEvent => ({ appId, channel: "room", fromPeerId: "alice", dataJson });
+        a.bus.publishChannelMessage(message(otherApp, "1"));
+        a.bus.publishPresence({ appId: otherApp, channel: "room", joined: [{ peerId: "alice" }], left: [] });
+        a.bus.publishChannelMessage(message(watchedApp, "2"));
+        await eventually(() => expect(deliveryB.channelMessages.map((m) => m.dataJson)).toEqual(["2"]));
+        expect(deliveryB.presenceEvents).toEqual([]);
+        b.bus.unwatchApp(watchedApp);
+        // Published after the unwatch, and after a message to a watched app that shows delivery is done.
+        await b.bus.watchApp(otherApp);
+        a.bus.publishChannelMessage(message(watchedApp, "3"));
+        a.bus.publishChannelMessage(message(otherApp, "4"));
+        await eventually(() => expect(deliveryB.channelMessages.map((m) => m.dataJson)).toEqual(["2", "4"]));
+      });
+
+      it("direct sends and disconnects reach only the nodes where the peer arrived, until it departs", async () => {
+        const appId = freshApp();
+        const shared = await cluster();
+        const [a, b, c] = [shared.node("a"), shared.node("b"), shared.node("c")];
+        const [deliveryB, deliveryC] = [new RecordingDelivery({ [`${appId}/bob`]: 1 }), new RecordingDelivery()];
+        a.bus.attach(new RecordingDelivery());
+        b.bus.attach(deliveryB);
+        c.bus.attach(deliveryC);
+        await b.bus.peerArrived(appId, "bob");
+        const toBob: DirectEvent = { appId, toPeerId: "bob", fromPeerId: "alice", dataJson: "1" };
+        expect(await a.bus.sendDirect(toBob)).toBe(1);
+        expect(await a.bus.disconnectPeer(appId, "bob", 4020, "test")).toBe(1);
+        expect(deliveryC.directs).toEqual([]);
+        expect(deliveryC.disconnects).toEqual([]);
+        b.bus.peerDeparted(appId, "bob");
+        await eventually(async () => expect(await a.bus.sendDirect(toBob)).toBe(0));
+        expect(deliveryC.directs).toEqual([]);
+      });
+
       it("a closed node no longer receives events", async () => {
         const shared = await cluster();
         const a = shared.node("a");
@@ -378,8 +419,10 @@ export function describeStateContract(name: string, createCluster: () => RelaySt
         const deliveryB = new RecordingDelivery();
         a.bus.attach(new RecordingDelivery());
         b.bus.attach(deliveryB);
+        const appId = freshApp();
+        await b.bus.watchApp(appId);
         await b.close();
-        a.bus.publishChannelMessage({ appId: freshApp(), channel: "room", fromPeerId: "x", dataJson: "1" });
+        a.bus.publishChannelMessage({ appId, channel: "room", fromPeerId: "x", dataJson: "1" });
         await new Promise((resolve) => setTimeout(resolve, 50));
         expect(deliveryB.channelMessages).toEqual([]);
       });

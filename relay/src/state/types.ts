@@ -150,11 +150,24 @@ export interface LocalDelivery {
 
 /**
  * Fan-out, direct sends and peer disconnects across nodes. Every node calls `attach` once with its
- * local delivery; an event reaches the local delivery of every attached node (including the
- * sender's own, synchronously, before the call returns).
+ * local delivery. A channel message or presence event reaches the sender's own delivery
+ * (synchronously, before the call returns) and that of every node watching the app; a direct send or
+ * disconnect reaches the nodes where the peer arrived. A node that does not watch an app hears none of
+ * its channel traffic (fan-out only where there is interest).
  */
 export interface MessageBus {
   attach(delivery: LocalDelivery): void;
+  /**
+   * This node has subscribers of the app (called for the first): from when the returned promise
+   * resolves, every channel message and presence event of the app published anywhere reaches it.
+   */
+  watchApp(appId: string): Promise<void>;
+  /** The app's last subscriber on this node left: stop hearing its traffic. */
+  unwatchApp(appId: string): void;
+  /** The peer's first connection on this node opened: direct sends and disconnects for it reach this node once this resolves. */
+  peerArrived(appId: string, peerId: string): Promise<void>;
+  /** The peer's last connection on this node closed. */
+  peerDeparted(appId: string, peerId: string): void;
   /** Fire-and-forget; returns the number of connections reached on this node. */
   publishChannelMessage(event: ChannelMessageEvent): number;
   /**

@@ -43,7 +43,8 @@ class MemoryHub {
   readonly counters = new Map<string, PeriodCounter>();
   /** appId → channel → its peers in peerId order (rosters are read a page at a time). */
   readonly presence = new Map<string, Map<string, SortedPeers<PresenceEntry>>>();
-  readonly deliveries = new Set<LocalDelivery>();
+  /** Every attached node's bus. */
+  readonly buses = new Set<MemoryMessageBus>();
   readonly usageReporters = new Map<MemoryMessageBus, (appId: string) => NodeUsageReport>();
 }
 
@@ -186,56 +187,78 @@ class MemoryPresenceStore implements PresenceStore {
 
 class MemoryMessageBus implements MessageBus {
   private local: LocalDelivery | null = null;
+  /** Apps this node watches, and its peers as appId\0peerId: what other nodes deliver to it. */
+  private readonly watched = new Set<string>();
+  private readonly peers = new Set<string>();
 
   constructor(private readonly hub: MemoryHub) {}
 
   attach(delivery: LocalDelivery): void {
-    if (this.local) this.hub.deliveries.delete(this.local);
     this.local = delivery;
-    this.hub.deliveries.add(delivery);
+    this.hub.buses.add(this);
   }
 
   detach(): void {
-    if (this.local) this.hub.deliveries.delete(this.local);
+    this.hub.buses.delete(this);
     this.local = null;
     this.hub.usageReporters.delete(this);
   }
 
-  /** Delivers to every other node, then returns what the own node reached. */
-  private fanOut(deliver: (delivery: LocalDelivery) => number): number {
-    let localReached = 0;
-    for (const delivery of this.hub.deliveries) {
-      const reached = deliver(delivery);
-      if (delivery === this.local) localReached = reached;
-    }
-    return localReached;
+  watchApp(appId: string): Promise<void> {
+    this.watched.add(appId);
+    return Promise.resolve();
   }
 
-  /** Delivers on every node and returns what all of them reached. */
-  private reachAll(deliver: (delivery: LocalDelivery) => number): number {
-    let reached = 0;
-    for (const delivery of this.hub.deliveries) reached += deliver(delivery);
+  unwatchApp(appId: string): void {
+    this.watched.delete(appId);
+  }
+
+  peerArrived(appId: string, peerId: string): Promise<void> {
+    this.peers.add(`${appId}\u0000${peerId}`);
+    return Promise.resolve();
+  }
+
+  peerDeparted(appId: string, peerId: string): void {
+    this.peers.delete(`${appId}\u0000${peerId}`);
+  }
+
+  /** Delivers on this node and on every node watching the app; returns [this node's reach, all nodes' reach]. */
+  private fanOut(appId: string, deliver: (delivery: LocalDelivery) => number): [number, number] {
+    const own = this.local ? deliver(this.local) : 0;
+    let all = own;
+    for (const bus of this.hub.buses) {
+      if (bus !== this && bus.local && bus.watched.has(appId)) all += deliver(bus.local);
+    }
+    return [own, all];
+  }
+
+  /** Delivers on this node and on the nodes where the peer arrived; returns what all of them reached. */
+  private reachPeer(appId: string, peerId: string, deliver: (delivery: LocalDelivery) => number): number {
+    let reached = this.local ? deliver(this.local) : 0;
+    for (const bus of this.hub.buses) {
+      if (bus !== this && bus.local && bus.peers.has(`${appId}\u0000${peerId}`)) reached += deliver(bus.local);
+    }
     return reached;
   }
 
   publishChannelMessage(event: ChannelMessageEvent): number {
-    return this.fanOut((delivery) => delivery.deliverChannelMessage(event));
+    return this.fanOut(event.appId, (delivery) => delivery.deliverChannelMessage(event))[0];
   }
 
   async publishChannelMessageCounted(event: ChannelMessageEvent): Promise<number> {
-    return this.reachAll((delivery) => delivery.deliverChannelMessage(event));
+    return this.fanOut(event.appId, (delivery) => delivery.deliverChannelMessage(event))[1];
   }
 
   publishPresence(event: PresenceEvent): number {
-    return this.fanOut((delivery) => delivery.deliverPresence(event));
+    return this.fanOut(event.appId, (delivery) => delivery.deliverPresence(event))[0];
   }
 
   async sendDirect(event: DirectEvent): Promise<number> {
-    return this.reachAll((delivery) => delivery.deliverDirect(event));
+    return this.reachPeer(event.appId, event.toPeerId, (delivery) => delivery.deliverDirect(event));
   }
 
   async disconnectPeer(appId: string, peerId: string, closeCode: number, reason: string): Promise<number> {
-    return this.reachAll((delivery) => delivery.disconnectPeer(appId, peerId, closeCode, reason));
+    return this.reachPeer(appId, peerId, (delivery) => delivery.disconnectPeer(appId, peerId, closeCode, reason));
   }
 
   reportUsageWith(reporter: (appId: string) => NodeUsageReport): void {
@@ -271,7 +294,7 @@ export function createMemoryStateCluster(): RelayStateCluster {
   return {
     node: () => new MemoryRelayState(hub),
     close: async () => {
-      hub.deliveries.clear();
+      hub.buses.clear();
     },
   };
 }

@@ -1,16 +1,26 @@
-// Fan-out across nodes over Redis pub/sub. Channel messages and presence events are delivered locally
-// at once and queued for the other nodes; the queue goes out as one PUBLISH per event-loop turn, so a
-// burst costs one Redis command, not one per message. Direct sends, disconnects and REST publishes need
-// an answer ("how many connections did it reach?"): they are published on their own, PUBLISH's reply
-// says how many nodes listen, and the call waits for that many replies (or a timeout) on this node's
-// reply channel. Live usage reports for the control plane's stats call travel the same way, each reply
-// carrying its node's report. During an outage only local delivery happens; a direct send that finds no local peer then
-// fails with an error (the server answers `backend_error`), since the peer may well be on another node.
+// Fan-out across nodes over Redis pub/sub, only where there is interest (docs/ARCHITECTURE.md "Fan-out").
+// Each app has a topic that only the nodes with a subscriber of the app listen to: channel messages and
+// presence events are delivered locally at once and queued per topic; each topic's queue goes out as
+// one PUBLISH per event-loop turn, so a burst costs one Redis command per app, not one per message.
+// A node starts listening to an app's topic when its first subscriber of the app arrives, and the
+// subscribe is acknowledged only once Redis confirmed the subscription, so no message published after
+// the acknowledgement can miss it; it stops when the last one leaves.
+//
+// Direct sends, disconnects and usage-report requests go to the inboxes of the nodes concerned only: the
+// nodes holding the peer (found in the peer directory, ./directory.ts) or, for usage reports, the live
+// nodes. They need an answer ("how many connections did it reach?"): each PUBLISH's reply says whether
+// the target listens, and the call waits for that many replies (or a timeout) on this node's inbox; an
+// unrelated node, slow or stopped, is never asked, so it never slows a send. REST publishes are answered
+// by the nodes listening to the app's topic. During an outage only local delivery happens; a direct send
+// that finds no local peer then fails with an error (the server answers `backend_error`), since the peer
+// may well be on another node. On Redis Cluster the topics are sharded (SPUBLISH/SSUBSCRIBE, ./link.ts).
 import { type NodeUsageReport, nodeUsageReportSchema } from "../../protocol";
 import { type ChannelMessageEvent, type DirectEvent, type GatheredUsageReports, type LocalDelivery, type MessageBus, OtherNodesUnreachableError, type PresenceEvent } from "../types";
+import type { RedisPeerDirectory } from "./directory";
 import { UNAVAILABLE } from "./link";
-import type { RedisLink } from "./link";
+import type { RedisClient, RedisLink } from "./link";
 import type { RedisKeys } from "./keys";
+import { LIVE_NODES } from "./scripts";
 
 type Envelope =
   | { o: string; k: "m"; e: ChannelMessageEvent }
@@ -19,6 +29,14 @@ type Envelope =
   | { o: string; k: "d"; r: string; e: DirectEvent }
   | { o: string; k: "x"; r: string; e: { appId: string; peerId: string; closeCode: number; reason: string } }
   | { o: string; k: "u"; r: string; e: { appId: string } };
+
+/** An answer to a request, sent to the requesting node's inbox. */
+interface Reply {
+  k: "r";
+  r: string;
+  n: number;
+  u?: NodeUsageReport;
+}
 
 /** What the other nodes answered to one request. */
 interface Replies {
@@ -42,6 +60,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function isChannelMessage(event: Record<string, unknown>): boolean {
   return typeof event.channel === "string" && typeof event.dataJson === "string" && typeof event.fromPeerId === "string";
+}
+
+function isReply(value: Record<string, unknown>): value is Record<string, unknown> & Reply {
+  return value.k === "r" && typeof value.r === "string" && typeof value.n === "number";
 }
 
 /** Envelopes come from other nodes of this deployment; checking their outline guards against foreign publishers on a shared Redis. */
@@ -70,68 +92,115 @@ export interface RedisBusStats {
   eventsNotForwarded: number;
   /** Direct sends/disconnects that stopped waiting for some node's reply. */
   replyTimeouts: number;
+  /** Channel messages and presence events this node received from other nodes (what fan-out costs it). */
+  eventsReceived: number;
 }
 
 export class RedisMessageBus implements MessageBus {
   private local: LocalDelivery | null = null;
   private usageReporter: ((appId: string) => NodeUsageReport) | null = null;
-  private queue: string[] = [];
+  /** Topic → envelopes (JSON) waiting for this turn's PUBLISH. */
+  private queue = new Map<string, string[]>();
   private flushScheduled = false;
   private requestSeq = 0;
   private readonly pending = new Map<string, PendingRequest>();
-  private subscribed = false;
+  /** Apps this node listens to, each with its subscription's confirmation. */
+  private readonly watched = new Map<string, Promise<void>>();
+  /** Topics whose subscription Redis confirmed (this node hears its own publishes there). */
+  private readonly listening = new Set<string>();
+  private readonly inbox: string;
   private closed = false;
-  readonly stats: RedisBusStats = { eventsNotForwarded: 0, replyTimeouts: 0 };
-  /** Resolves once this node listens on the bus; `gate` may also wait for sibling nodes (tests). */
-  readonly listening: Promise<void>;
+  readonly stats: RedisBusStats = { eventsNotForwarded: 0, replyTimeouts: 0, eventsReceived: 0 };
+  /** Resolves once this node listens to its inbox; `gate` may also wait for sibling nodes (tests). */
+  readonly ready: Promise<void>;
 
   constructor(
     private readonly link: RedisLink,
     private readonly keys: RedisKeys,
+    private readonly directory: RedisPeerDirectory,
     private readonly nodeId: string,
     private readonly replyTimeoutMs: number,
     private readonly gate: () => Promise<void>,
     extraChannels: Record<string, (payload: string) => void>,
   ) {
     const subscriber = link.subscriber;
-    const replyChannel = keys.replies(nodeId);
-    subscriber.on("message", (channel: string, payload: string) => {
-      if (channel === keys.bus) this.onBusMessage(payload);
-      else if (channel === replyChannel) this.onReply(payload);
-      else extraChannels[channel]?.(payload);
-    });
-    this.listening = subscriber.subscribe(keys.bus, replyChannel, ...Object.keys(extraChannels)).then(() => {
-      this.subscribed = true;
-    });
+    this.inbox = keys.inbox(nodeId);
+    const onMessage = (topic: string, payload: string) => {
+      if (topic === this.inbox) this.onInboxMessage(payload);
+      else if (Object.hasOwn(extraChannels, topic)) extraChannels[topic]?.(payload);
+      else this.onAppMessage(payload);
+    };
+    subscriber.on("message", onMessage);
+    if (link.cluster) subscriber.on("smessage", onMessage);
+    const extras = Object.keys(extraChannels);
+    // Notices from the control plane are plain PUBLISHes (a cluster forwards them to every shard).
+    const listeningToExtras = extras.length > 0 ? subscriber.subscribe(...extras) : Promise.resolve();
+    this.ready = Promise.all([this.listenTo(this.inbox), listeningToExtras]).then(() => undefined);
     // Retried by the subscriber's reconnect; the link reports the outage.
-    this.listening.catch(() => undefined);
+    this.ready.catch(() => undefined);
+  }
+
+  private async listenTo(topic: string): Promise<void> {
+    await this.link.listen(topic);
+    if (!this.closed) this.listening.add(topic);
   }
 
   attach(delivery: LocalDelivery): void {
     this.local = delivery;
   }
 
+  watchApp(appId: string): Promise<void> {
+    const existing = this.watched.get(appId);
+    if (existing) return existing;
+    const topic = this.keys.appTopic(appId);
+    const subscribed = this.listenTo(topic).catch(() => undefined);
+    // During an outage the subscriber resubscribes on reconnect; the subscriber is not kept waiting.
+    const bounded = this.link.degraded ? Promise.resolve() : Promise.race([subscribed, new Promise<void>((resolve) => setTimeout(resolve, this.replyTimeoutMs).unref())]);
+    this.watched.set(appId, bounded);
+    return bounded;
+  }
+
+  unwatchApp(appId: string): void {
+    if (!this.watched.delete(appId)) return;
+    const topic = this.keys.appTopic(appId);
+    this.listening.delete(topic);
+    void this.link.unlisten(topic).catch(() => undefined);
+  }
+
+  peerArrived(appId: string, peerId: string): Promise<void> {
+    return this.directory.arrived(appId, peerId);
+  }
+
+  peerDeparted(appId: string, peerId: string): void {
+    void this.directory.departed(appId, peerId);
+  }
+
   publishChannelMessage(event: ChannelMessageEvent): number {
     const reached = this.local?.deliverChannelMessage(event) ?? 0;
-    this.enqueue({ o: this.nodeId, k: "m", e: event });
+    this.enqueue(event.appId, { o: this.nodeId, k: "m", e: event });
     return reached;
   }
 
   async publishChannelMessageCounted(event: ChannelMessageEvent): Promise<number> {
     const local = this.local?.deliverChannelMessage(event) ?? 0;
-    const remote = await this.request((r) => ({ o: this.nodeId, k: "c", r, e: event }));
+    const remote = await this.request((r) => ({ o: this.nodeId, k: "c", r, e: event }), async () => [this.keys.appTopic(event.appId)]);
     return remote === UNAVAILABLE ? local : local + remote.reached;
   }
 
   publishPresence(event: PresenceEvent): number {
     const reached = this.local?.deliverPresence(event) ?? 0;
-    this.enqueue({ o: this.nodeId, k: "p", e: event });
+    this.enqueue(event.appId, { o: this.nodeId, k: "p", e: event });
     return reached;
+  }
+
+  /** The inboxes of the other nodes holding the peer. */
+  private peerInboxes(appId: string, peerId: string): (redis: RedisClient) => Promise<string[]> {
+    return async (redis) => (await this.directory.nodesOf(redis, appId, peerId)).map((nodeId) => this.keys.inbox(nodeId));
   }
 
   async sendDirect(event: DirectEvent): Promise<number> {
     const local = this.local?.deliverDirect(event) ?? 0;
-    const remote = await this.request((r) => ({ o: this.nodeId, k: "d", r, e: event }));
+    const remote = await this.request((r) => ({ o: this.nodeId, k: "d", r, e: event }), this.peerInboxes(event.appId, event.toPeerId));
     if (remote === UNAVAILABLE) {
       if (local === 0) throw new OtherNodesUnreachableError();
       return local;
@@ -141,7 +210,7 @@ export class RedisMessageBus implements MessageBus {
 
   async disconnectPeer(appId: string, peerId: string, closeCode: number, reason: string): Promise<number> {
     const local = this.local?.disconnectPeer(appId, peerId, closeCode, reason) ?? 0;
-    const remote = await this.request((r) => ({ o: this.nodeId, k: "x", r, e: { appId, peerId, closeCode, reason } }));
+    const remote = await this.request((r) => ({ o: this.nodeId, k: "x", r, e: { appId, peerId, closeCode, reason } }), this.peerInboxes(appId, peerId));
     if (remote === UNAVAILABLE) {
       if (local === 0) throw new OtherNodesUnreachableError();
       return local;
@@ -154,17 +223,25 @@ export class RedisMessageBus implements MessageBus {
   }
 
   async gatherUsageReports(appId: string): Promise<GatheredUsageReports> {
-    const remote = await this.request((r) => ({ o: this.nodeId, k: "u", r, e: { appId } }));
+    const liveInboxes = async (redis: RedisClient) => {
+      const live = await this.link.script(redis, LIVE_NODES, [this.keys.nodes], []);
+      if (!Array.isArray(live)) throw new Error("unexpected live nodes reply");
+      return live.filter((nodeId): nodeId is string => typeof nodeId === "string" && nodeId !== this.nodeId).map((nodeId) => this.keys.inbox(nodeId));
+    };
+    const remote = await this.request((r) => ({ o: this.nodeId, k: "u", r, e: { appId } }), liveInboxes);
     return remote === UNAVAILABLE ? { reports: [], complete: false } : { reports: remote.usageReports, complete: remote.complete };
   }
 
-  private enqueue(envelope: Envelope): void {
+  private enqueue(appId: string, envelope: Envelope): void {
     if (this.closed) return;
     if (this.link.degraded) {
       this.stats.eventsNotForwarded += 1;
       return;
     }
-    this.queue.push(JSON.stringify(envelope));
+    const topic = this.keys.appTopic(appId);
+    const queued = this.queue.get(topic);
+    if (queued) queued.push(JSON.stringify(envelope));
+    else this.queue.set(topic, [JSON.stringify(envelope)]);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     setImmediate(() => void this.flush());
@@ -173,15 +250,18 @@ export class RedisMessageBus implements MessageBus {
   private async flush(): Promise<void> {
     await this.gate();
     this.flushScheduled = false;
-    const batch = this.queue;
-    this.queue = [];
-    if (batch.length === 0) return;
-    const sent = await this.link.call((redis) => redis.publish(this.keys.bus, `[${batch.join(",")}]`));
-    if (sent === UNAVAILABLE) this.stats.eventsNotForwarded += batch.length;
+    const batches = this.queue;
+    this.queue = new Map();
+    await Promise.all(
+      [...batches].map(async ([topic, batch]) => {
+        const sent = await this.link.call((redis) => this.link.publish(redis, topic, `[${batch.join(",")}]`));
+        if (sent === UNAVAILABLE) this.stats.eventsNotForwarded += batch.length;
+      }),
+    );
   }
 
-  /** Publishes a request and collects the other nodes' replies; UNAVAILABLE when Redis cannot carry it. */
-  private async request(build: (requestId: string) => Envelope): Promise<Replies | typeof UNAVAILABLE> {
+  /** Publishes a request on the target topics and collects the answers; UNAVAILABLE when Redis cannot carry it. */
+  private async request(build: (requestId: string) => Envelope, targets: (redis: RedisClient) => Promise<string[]>): Promise<Replies | typeof UNAVAILABLE> {
     if (this.closed || this.link.degraded) return UNAVAILABLE;
     await this.gate();
     const requestId = `${this.nodeId}:${++this.requestSeq}`;
@@ -193,7 +273,14 @@ export class RedisMessageBus implements MessageBus {
       timer.unref();
       this.pending.set(requestId, { reached: 0, usageReports: [], replies: 0, expected: null, resolve, timer });
     });
-    const listeners = await this.link.call((redis) => redis.publish(this.keys.bus, `[${JSON.stringify(build(requestId))}]`));
+    const listeners = await this.link.call(async (redis) => {
+      const topics = await targets(redis);
+      const payload = `[${JSON.stringify(build(requestId))}]`;
+      const reached = await Promise.all(topics.map((topic) => this.link.publish(redis, topic, payload)));
+      // This node hears its own publish on a topic it listens to, and does not answer itself.
+      const ownEcho = topics.filter((topic) => this.listening.has(topic)).length;
+      return reached.reduce((sum, count) => sum + count, 0) - ownEcho;
+    });
     const request = this.pending.get(requestId);
     if (listeners === UNAVAILABLE) {
       if (request) clearTimeout(request.timer);
@@ -201,8 +288,7 @@ export class RedisMessageBus implements MessageBus {
       return UNAVAILABLE;
     }
     if (request) {
-      // Every node (this one included, while subscribed) has one subscriber on the bus.
-      request.expected = Math.max(0, listeners - (this.subscribed ? 1 : 0));
+      request.expected = Math.max(0, listeners);
       if (request.replies >= request.expected) this.settle(requestId);
     }
     return answered;
@@ -216,67 +302,78 @@ export class RedisMessageBus implements MessageBus {
     request.resolve({ reached: request.reached, usageReports: request.usageReports, complete: request.expected !== null && request.replies >= request.expected });
   }
 
-  private onReply(payload: string): void {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(payload);
-    } catch {
-      return;
-    }
-    if (!isRecord(parsed) || typeof parsed.r !== "string" || typeof parsed.n !== "number") return;
-    const request = this.pending.get(parsed.r);
+  private onReply(reply: Reply): void {
+    const request = this.pending.get(reply.r);
     if (!request) return;
     request.replies += 1;
-    request.reached += parsed.n;
-    if (parsed.u !== undefined) {
-      const report = nodeUsageReportSchema.safeParse(parsed.u);
+    request.reached += reply.n;
+    if (reply.u !== undefined) {
+      const report = nodeUsageReportSchema.safeParse(reply.u);
       if (report.success) request.usageReports.push(report.data);
     }
-    if (request.expected !== null && request.replies >= request.expected) this.settle(parsed.r);
+    if (request.expected !== null && request.replies >= request.expected) this.settle(reply.r);
   }
 
-  private onBusMessage(payload: string): void {
-    if (this.closed) return;
-    let parsed: unknown;
+  private parseBatch(payload: string): unknown[] {
+    if (this.closed) return [];
     try {
-      parsed = JSON.parse(payload);
+      const parsed: unknown = JSON.parse(payload);
+      return Array.isArray(parsed) ? parsed : [];
     } catch {
-      return;
+      return [];
     }
-    if (!Array.isArray(parsed)) return;
-    for (const envelope of parsed) {
+  }
+
+  private onAppMessage(payload: string): void {
+    for (const envelope of this.parseBatch(payload)) {
       if (!isEnvelope(envelope) || envelope.o === this.nodeId) continue;
-      this.deliver(envelope);
+      this.stats.eventsReceived += 1;
+      const local = this.local;
+      switch (envelope.k) {
+        case "m":
+          local?.deliverChannelMessage(envelope.e);
+          break;
+        case "c":
+          this.reply(envelope.o, { k: "r", r: envelope.r, n: local?.deliverChannelMessage(envelope.e) ?? 0 });
+          break;
+        case "p":
+          local?.deliverPresence(envelope.e);
+          break;
+        default:
+          // Requests for one node never travel on an app topic.
+          break;
+      }
     }
   }
 
-  private deliver(envelope: Envelope): void {
-    const local = this.local;
-    switch (envelope.k) {
-      case "m":
-        local?.deliverChannelMessage(envelope.e);
-        return;
-      case "c":
-        this.reply(envelope.o, envelope.r, local?.deliverChannelMessage(envelope.e) ?? 0);
-        return;
-      case "p":
-        local?.deliverPresence(envelope.e);
-        return;
-      case "d":
-        this.reply(envelope.o, envelope.r, local?.deliverDirect(envelope.e) ?? 0);
-        return;
-      case "x":
-        this.reply(envelope.o, envelope.r, local?.disconnectPeer(envelope.e.appId, envelope.e.peerId, envelope.e.closeCode, envelope.e.reason) ?? 0);
-        return;
-      case "u":
-        this.reply(envelope.o, envelope.r, 0, this.usageReporter?.(envelope.e.appId));
-        return;
+  private onInboxMessage(payload: string): void {
+    for (const message of this.parseBatch(payload)) {
+      if (isRecord(message) && isReply(message)) {
+        this.onReply(message);
+        continue;
+      }
+      if (!isEnvelope(message) || message.o === this.nodeId) continue;
+      const local = this.local;
+      switch (message.k) {
+        case "d":
+          this.reply(message.o, { k: "r", r: message.r, n: local?.deliverDirect(message.e) ?? 0 });
+          break;
+        case "x":
+          this.reply(message.o, { k: "r", r: message.r, n: local?.disconnectPeer(message.e.appId, message.e.peerId, message.e.closeCode, message.e.reason) ?? 0 });
+          break;
+        case "u": {
+          const usage = this.usageReporter?.(message.e.appId);
+          this.reply(message.o, usage === undefined ? { k: "r", r: message.r, n: 0 } : { k: "r", r: message.r, n: 0, u: usage });
+          break;
+        }
+        default:
+          break;
+      }
     }
   }
 
-  private reply(origin: string, requestId: string, reached: number, usageReport?: NodeUsageReport): void {
-    const body = usageReport === undefined ? { r: requestId, n: reached } : { r: requestId, n: reached, u: usageReport };
-    void this.link.call((redis) => redis.publish(this.keys.replies(origin), JSON.stringify(body)));
+  private reply(origin: string, reply: Reply): void {
+    void this.link.call((redis) => this.link.publish(redis, this.keys.inbox(origin), `[${JSON.stringify(reply)}]`));
   }
 
   async close(): Promise<void> {
@@ -284,7 +381,9 @@ export class RedisMessageBus implements MessageBus {
     this.local = null;
     this.usageReporter = null;
     for (const requestId of [...this.pending.keys()]) this.settle(requestId);
-    if (this.subscribed) await this.link.subscriber.unsubscribe().catch(() => undefined);
-    this.subscribed = false;
+    const topics = [...this.listening];
+    this.listening.clear();
+    this.watched.clear();
+    await Promise.all(topics.map((topic) => this.link.unlisten(topic).catch(() => undefined)));
   }
 }

@@ -24,9 +24,10 @@
 // when Redis was last seen.
 import type { MessageCounterStore } from "../types";
 import { UNAVAILABLE } from "./link";
+import type { RedisClient } from "./link";
 import type { RedisLink } from "./link";
 import type { RedisKeys } from "./keys";
-import { COUNTER_SYNC } from "./scripts";
+import { COUNTER_SYNC, LIVE_NODES } from "./scripts";
 
 interface PeriodView {
   periodStartUnix: number;
@@ -163,37 +164,47 @@ export class RedisMessageCounterStore implements MessageCounterStore {
     for (const view of this.views.values()) {
       if (reconciling || view.dirty || this.round - view.usedInRound <= ACTIVE_ROUNDS) due.push(view);
     }
-    for (let start = 0; start < due.length; start += SYNC_BATCH) {
-      const batch = due.slice(start, start + SYNC_BATCH);
-      const args: Array<string | number> = [this.nodeId, KEY_TTL_SECONDS];
-      // What is pushed, per view: changes made during the round trip stay local until the next push.
-      const pushed = batch.map((view) => {
-        view.dirty = false;
-        args.push(view.key, view.own, view.baseline ?? -1);
-        return { view, incrementsTotal: view.incrementsTotal };
-      });
-      const run = (redis: RedisLink["command"]) => this.link.script(redis, COUNTER_SYNC, [this.keys.nodes], args);
-      let reply: unknown;
-      if (reconciling) {
-        reply = await run(this.link.command);
-      } else {
-        reply = await this.link.call(run);
-        if (reply === UNAVAILABLE) {
-          for (const { view } of pushed) view.dirty = true;
-          return;
-        }
-      }
-      if (!Array.isArray(reply) || reply.length !== 1 + pushed.length * 2) throw new Error("unexpected counter sync reply");
-      this.link.otherLiveNodes = Math.max(0, Number(reply[0]));
-      pushed.forEach(({ view, incrementsTotal }, index) => {
-        const baseline = Number(reply[1 + index * 2]);
-        const others = Number(reply[2 + index * 2]);
-        if (!Number.isFinite(baseline) || !Number.isFinite(others)) return;
-        view.incrementsAtReply = incrementsTotal;
-        if (baseline >= 0 && (view.baseline === null || baseline > view.baseline)) view.baseline = baseline;
-        view.others = others;
-      });
-    }
+    if (due.length === 0) return;
+    const live = reconciling ? await this.liveNodes(this.link.command) : await this.link.call((redis) => this.liveNodes(redis));
+    if (live === UNAVAILABLE) return;
+    this.link.otherLiveNodes = live.filter((nodeId) => nodeId !== this.nodeId).length;
+    // One script call per slot (a standalone Redis: per batch), each bounded so it never blocks Redis long.
+    const batches = this.link.bySlot(due, (view) => view.key).flatMap((group) => {
+      const chunks: PeriodView[][] = [];
+      for (let start = 0; start < group.length; start += SYNC_BATCH) chunks.push(group.slice(start, start + SYNC_BATCH));
+      return chunks;
+    });
+    const results = await Promise.all(batches.map((batch) => this.syncBatch(batch, live, reconciling)));
+    if (results.includes(UNAVAILABLE)) for (const view of due) view.dirty = true;
+  }
+
+  private async liveNodes(redis: RedisClient): Promise<string[]> {
+    const reply = await this.link.script(redis, LIVE_NODES, [this.keys.nodes], []);
+    if (!Array.isArray(reply)) throw new Error("unexpected live nodes reply");
+    return reply.filter((nodeId): nodeId is string => typeof nodeId === "string");
+  }
+
+  private async syncBatch(batch: PeriodView[], live: readonly string[], reconciling: boolean): Promise<void | typeof UNAVAILABLE> {
+    const args: Array<string | number> = [this.nodeId, KEY_TTL_SECONDS, live.length, ...live];
+    // What is pushed, per view: changes made during the round trip stay local until the next push.
+    const pushed = batch.map((view) => {
+      view.dirty = false;
+      args.push(view.own, view.baseline ?? -1);
+      return { view, incrementsTotal: view.incrementsTotal };
+    });
+    const keys = batch.map((view) => view.key);
+    const run = (redis: RedisClient) => this.link.script(redis, COUNTER_SYNC, keys, args);
+    const reply = reconciling ? await run(this.link.command) : await this.link.call(run);
+    if (reply === UNAVAILABLE) return UNAVAILABLE;
+    if (!Array.isArray(reply) || reply.length !== pushed.length * 2) throw new Error("unexpected counter sync reply");
+    pushed.forEach(({ view, incrementsTotal }, index) => {
+      const baseline = Number(reply[index * 2]);
+      const others = Number(reply[1 + index * 2]);
+      if (!Number.isFinite(baseline) || !Number.isFinite(others)) return;
+      view.incrementsAtReply = incrementsTotal;
+      if (baseline >= 0 && (view.baseline === null || baseline > view.baseline)) view.baseline = baseline;
+      view.others = others;
+    });
   }
 
   /** After an outage: push every view (Redis may have lost them) before the link is healthy again. */

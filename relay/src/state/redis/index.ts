@@ -2,18 +2,20 @@
 // local and fast; counting is global: leases with heartbeats, counters synced in background batches,
 // presence and fan-out through Redis. When Redis is unreachable the node keeps serving with its local
 // view (see ./link.ts) and pushes that view back when Redis returns.
-import { Redis } from "ioredis";
+import { Cluster, Redis } from "ioredis";
 import { silentLogger } from "../../log";
 import { PLAN_CHANGE_CHANNEL } from "../../protocol";
 import type { Logger } from "../../log";
 import type { RelayState, RelayStateCluster, StateHealth } from "../types";
 import { RedisMessageBus } from "./bus";
 import { RedisMessageCounterStore } from "./counters";
+import { RedisPeerDirectory, reapDirectory } from "./directory";
 import { RedisKeys } from "./keys";
 import { RedisLeaseStore } from "./leases";
 import { RedisLink, UNAVAILABLE } from "./link";
-import { RedisPresenceStore } from "./presence";
-import { HEARTBEAT, REAP } from "./scripts";
+import type { RedisTarget } from "./link";
+import { RedisPresenceStore, reapPresence } from "./presence";
+import { HEARTBEAT, REAP_CLAIM } from "./scripts";
 
 /** The control plane's plan-change notice channel (lib/relay/notify-relays.ts publishes on it). */
 
@@ -41,7 +43,10 @@ export const defaultRedisTiming: RedisStateTiming = {
 };
 
 export interface RedisStateOptions {
+  /** A standalone Redis (or Sentinel-fronted) URL; ignored when `clusterNodes` is set. */
   url: string;
+  /** Seed nodes of a Redis Cluster ("host:port"): sharded pub/sub and hash-tagged keys. */
+  clusterNodes?: readonly string[];
   nodeId: string;
   /** Prefix of every key and pub/sub channel (default "tollgate:"). */
   keyPrefix?: string;
@@ -54,6 +59,10 @@ export interface RedisStateOptions {
 }
 
 const REAP_BATCH = 10;
+
+function targetOf(options: { url: string; clusterNodes?: readonly string[] | undefined }): RedisTarget {
+  return options.clusterNodes && options.clusterNodes.length > 0 ? { clusterNodes: options.clusterNodes } : { url: options.url };
+}
 
 export class RedisRelayState implements RelayState {
   readonly leases: RedisLeaseStore;
@@ -78,7 +87,7 @@ export class RedisRelayState implements RelayState {
     this.logger = options.logger ?? silentLogger;
     this.keys = new RedisKeys(options.keyPrefix ?? "tollgate:");
     this.link = new RedisLink({
-      url: options.url,
+      target: targetOf(options),
       nodeId: this.nodeId,
       commandTimeoutMs: this.timing.commandTimeoutMs,
       probeIntervalMs: this.timing.probeIntervalMs,
@@ -89,17 +98,18 @@ export class RedisRelayState implements RelayState {
     this.leases = new RedisLeaseStore(this.link, this.keys, this.nodeId, this.timing.leaseTtlMs);
     this.counters = new RedisMessageCounterStore(this.link, this.keys, this.nodeId, this.timing.counterSyncMs);
     this.presence = new RedisPresenceStore(this.link, this.keys, this.nodeId);
+    const directory = new RedisPeerDirectory(this.link, this.keys, this.nodeId);
     const listening = { promise: Promise.resolve() };
     const gate = options.gate ?? (() => listening.promise);
-    this.bus = new RedisMessageBus(this.link, this.keys, this.nodeId, this.timing.replyTimeoutMs, gate, {
+    this.bus = new RedisMessageBus(this.link, this.keys, directory, this.nodeId, this.timing.replyTimeoutMs, gate, {
       [options.planChangeChannel ?? PLAN_CHANGE_CHANNEL]: () => {
         for (const listener of this.planChangeListeners) listener();
       },
     });
-    listening.promise = this.bus.listening.catch(() => undefined);
+    listening.promise = this.bus.ready.catch(() => undefined);
     // Re-registration is part of every reconcile (Redis may have lost the node or reaped it).
     this.link.onReconcile(async () => {
-      await this.link.script(this.link.command, HEARTBEAT, [this.keys.nodes, this.keys.nodeLeaseApps(this.nodeId)], [this.nodeId, this.timing.leaseTtlMs, this.keys.leasePrefix]);
+      await this.link.script(this.link.command, HEARTBEAT, [this.keys.nodes], [this.nodeId, this.timing.leaseTtlMs]);
       this.registered = true;
     });
     this.heartbeatTimer = setInterval(() => void this.heartbeat().then(() => this.reap()), this.timing.heartbeatMs);
@@ -118,33 +128,41 @@ export class RedisRelayState implements RelayState {
   }
 
   private async heartbeat(): Promise<void> {
-    const reply = await this.link.call((redis) =>
-      this.link.script(redis, HEARTBEAT, [this.keys.nodes, this.keys.nodeLeaseApps(this.nodeId)], [this.nodeId, this.timing.leaseTtlMs, this.keys.leasePrefix]),
-    );
+    const reply = await this.link.call((redis) => this.link.script(redis, HEARTBEAT, [this.keys.nodes], [this.nodeId, this.timing.leaseTtlMs]));
     if (reply === UNAVAILABLE || !Array.isArray(reply)) return;
-    const [known, ...counts]: unknown[] = reply;
-    for (let i = 0; i + 1 < counts.length; i += 2) {
-      const appId = counts[i];
-      const count = counts[i + 1];
-      if (typeof appId === "string" && typeof count === "number") this.leases.observe(appId, count);
-    }
+    const [known, ...live]: unknown[] = reply;
+    this.link.otherLiveNodes = live.filter((nodeId) => nodeId !== this.nodeId).length;
     if (known === 0 && this.registered) {
       // Reaped after a stall, or Redis lost its data: push the local view again.
       this.link.markDegraded("node registration lost");
+      return;
     }
     this.registered = true;
+    await this.leases.renew();
   }
 
-  /** Any live node reaps dead ones and announces the peers that left with them. */
+  /**
+   * Any live node reaps dead ones: claims them (atomically, so each is announced once), removes their
+   * presence, announcing the peers that left with them, and their directory entries.
+   */
   private async reap(): Promise<void> {
-    const left = await this.link.call((redis) => this.link.script(redis, REAP, [this.keys.nodes], [this.keys.prefix, REAP_BATCH]));
-    if (left === UNAVAILABLE || !Array.isArray(left) || left.length === 0) return;
-    for (let i = 0; i + 2 < left.length; i += 3) {
-      const [appId, channel, peerId]: unknown[] = left.slice(i, i + 3);
-      if (typeof appId !== "string" || typeof channel !== "string" || typeof peerId !== "string") continue;
-      this.bus.publishPresence({ appId, channel, joined: [], left: [{ peerId }], excludePeerId: peerId });
+    const dead = await this.link.call((redis) => this.link.script(redis, REAP_CLAIM, [this.keys.nodes, this.keys.reaping], [REAP_BATCH]));
+    if (dead === UNAVAILABLE || !Array.isArray(dead) || dead.length === 0) return;
+    let peersLeft = 0;
+    for (const nodeId of dead) {
+      if (typeof nodeId !== "string") continue;
+      const done = await this.link.call(async (redis) => {
+        const left = await reapPresence(this.link, this.keys, nodeId);
+        await reapDirectory(this.link, this.keys, nodeId);
+        await redis.del(this.keys.nodeLeaseApps(nodeId));
+        await redis.srem(this.keys.reaping, nodeId);
+        return left;
+      });
+      if (done === UNAVAILABLE) return;
+      peersLeft += done.length;
+      for (const [appId, channel, peerId] of done) this.bus.publishPresence({ appId, channel, joined: [], left: [{ peerId }], excludePeerId: peerId });
     }
-    this.logger.info("reaped presence of dead relay nodes", { peersLeft: left.length / 3 });
+    if (peersLeft > 0) this.logger.info("reaped presence of dead relay nodes", { peersLeft });
   }
 
   close(): Promise<void> {
@@ -197,24 +215,44 @@ export function createRedisStateCluster(options: RedisStateClusterOptions): Redi
     },
     async close(): Promise<void> {
       await Promise.all(nodes.splice(0).map((node) => node.close()));
-      if (options.cleanUp && options.keyPrefix) await deleteKeys(options.url, options.keyPrefix);
+      if (options.cleanUp && options.keyPrefix) await deleteKeys(targetOf(options), options.keyPrefix);
     },
   };
 }
 
-/** Deletes every key under `prefix` (SCAN, never KEYS, so a shared Redis is not blocked). */
-export async function deleteKeys(url: string, prefix: string): Promise<number> {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
-  let deleted = 0;
-  try {
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 500);
-      cursor = next;
-      if (keys.length > 0) deleted += await redis.del(...keys);
-    } while (cursor !== "0");
-  } finally {
-    redis.disconnect();
+/** Deletes every key under `prefix` (SCAN, never KEYS, so a shared Redis is not blocked; every master of a cluster). */
+export async function deleteKeys(target: RedisTarget | string, prefix: string): Promise<number> {
+  const where = typeof target === "string" ? { url: target } : target;
+  if ("url" in where) {
+    const redis = new Redis(where.url, { maxRetriesPerRequest: 1 });
+    try {
+      return await deleteKeysOn(redis, prefix);
+    } finally {
+      redis.disconnect();
+    }
   }
+  const cluster = new Cluster(where.clusterNodes.map((address) => ({ host: address.split(":")[0] ?? "127.0.0.1", port: Number(address.split(":")[1]) })));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      cluster.once("ready", resolve);
+      cluster.once("error", reject);
+    });
+    const deleted = await Promise.all(cluster.nodes("master").map((master) => deleteKeysOn(master, prefix)));
+    return deleted.reduce((sum, count) => sum + count, 0);
+  } finally {
+    cluster.disconnect();
+  }
+}
+
+async function deleteKeysOn(redis: Redis, prefix: string): Promise<number> {
+  let deleted = 0;
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 500);
+    cursor = next;
+    // One key per command: the keys of a page may sit in different slots.
+    const counts = await Promise.all(keys.map((key) => redis.del(key)));
+    deleted += counts.reduce((sum, count) => sum + count, 0);
+  } while (cursor !== "0");
   return deleted;
 }

@@ -1,39 +1,69 @@
-// Key and pub/sub channel names under one prefix (see the layout in ./scripts.ts). Tests use a unique
+// Key and pub/sub channel names under one prefix (see the layout in ./scripts.ts). Every key of one app
+// carries the hash tag `{<app>}` and every key of one node `{node:<id>}`, so on Redis Cluster each
+// script's keys live in one slot; the fleet's node registry is tagged `{fleet}`. Tests use a unique
 // prefix per run so they share a Redis with everything else and clean up after themselves.
 export class RedisKeys {
   constructor(readonly prefix: string) {}
 
-  get nodes(): string {
-    return `${this.prefix}nodes`;
+  private app(appId: string): string {
+    return `${this.prefix}{${appId}}`;
   }
 
-  get leasePrefix(): string {
-    return `${this.prefix}lease:`;
+  private node(nodeId: string): string {
+    return `${this.prefix}{node:${nodeId}}`;
+  }
+
+  /** ZSET nodeId → liveness deadline (ms). */
+  get nodes(): string {
+    return `${this.prefix}{fleet}:nodes`;
+  }
+
+  /** SET of dead nodes being reaped (same slot as `nodes`, so a reap claims them atomically). */
+  get reaping(): string {
+    return `${this.prefix}{fleet}:reaping`;
   }
 
   lease(appId: string): string {
-    return `${this.prefix}lease:${appId}`;
+    return `${this.app(appId)}:lease`;
   }
 
   nodeLeaseApps(nodeId: string): string {
-    return `${this.prefix}node:${nodeId}:lease-apps`;
+    return `${this.node(nodeId)}:lease-apps`;
   }
 
   nodePresence(nodeId: string): string {
-    return `${this.prefix}node:${nodeId}:presence`;
+    return `${this.node(nodeId)}:presence`;
+  }
+
+  /** SET of [app, peer] JSON this node registered in the peer directory (reaped when the node dies). */
+  nodePeers(nodeId: string): string {
+    return `${this.node(nodeId)}:peers`;
+  }
+
+  presence(appId: string, channel: string): string {
+    return `${this.app(appId)}:pres:${channel}`;
+  }
+
+  presencePeers(appId: string, channel: string): string {
+    return `${this.app(appId)}:prespeers:${channel}`;
   }
 
   messages(appId: string, periodStartUnix: number): string {
-    return `${this.prefix}msg:${appId}:${periodStartUnix}`;
+    return `${this.app(appId)}:msg:${periodStartUnix}`;
   }
 
-  /** Pub/sub: channel messages, presence, direct sends, disconnects and usage-report requests for every node. */
-  get bus(): string {
-    return `${this.prefix}bus`;
+  /** SET of the nodes holding a connection of the peer: the directory direct sends and disconnects route by. */
+  peer(appId: string, peerId: string): string {
+    return `${this.app(appId)}:peer:${peerId}`;
   }
 
-  /** Pub/sub: answers to one node's direct sends, disconnects and usage-report requests. */
-  replies(nodeId: string): string {
-    return `${this.prefix}reply:${nodeId}`;
+  /** Pub/sub: the app's channel messages and presence, heard only by nodes with a subscriber of the app. */
+  appTopic(appId: string): string {
+    return `${this.app(appId)}:bus`;
+  }
+
+  /** Pub/sub: direct sends, disconnects and usage-report requests for one node, and the answers to its own. */
+  inbox(nodeId: string): string {
+    return `${this.node(nodeId)}:inbox`;
   }
 }

@@ -8,7 +8,7 @@ import type { ConnectionLeaseStore, LeaseResult } from "../types";
 import { UNAVAILABLE } from "./link";
 import type { RedisLink } from "./link";
 import type { RedisKeys } from "./keys";
-import { LEASE_ACQUIRE, LEASE_COUNT, LEASE_RELEASE, LEASE_REPLACE } from "./scripts";
+import { LEASE_ACQUIRE, LEASE_COUNT, LEASE_RELEASE, LEASE_RENEW, LEASE_REPLACE } from "./scripts";
 
 function isPair(value: unknown): value is [number, number] {
   return Array.isArray(value) && value.length === 2 && typeof value[0] === "number" && typeof value[1] === "number";
@@ -62,9 +62,12 @@ export class RedisLeaseStore implements ConnectionLeaseStore {
   }
 
   async acquire(appId: string, connectionId: string, limit: number | null): Promise<LeaseResult> {
-    const result = await this.link.call((redis) =>
-      this.link.script(redis, LEASE_ACQUIRE, [this.keys.lease(appId), this.keys.nodeLeaseApps(this.nodeId)], [this.nodeId, connectionId, limit ?? -1, this.leaseTtlMs, appId]),
-    );
+    const firstOfApp = !this.own.has(appId);
+    const result = await this.link.call((redis) => {
+      // The app is listed before its lease exists, so a reconcile never misses a lease in Redis.
+      if (firstOfApp) void redis.sadd(this.keys.nodeLeaseApps(this.nodeId), appId).catch(() => undefined);
+      return this.link.script(redis, LEASE_ACQUIRE, [this.keys.lease(appId)], [this.nodeId, connectionId, limit ?? -1, this.leaseTtlMs]);
+    });
     if (result !== UNAVAILABLE) {
       if (!isPair(result)) throw new Error("unexpected lease reply");
       const [acquired, count] = result;
@@ -85,7 +88,21 @@ export class RedisLeaseStore implements ConnectionLeaseStore {
 
   async release(appId: string, connectionId: string): Promise<void> {
     this.forget(appId, connectionId);
-    await this.link.call((redis) => this.link.script(redis, LEASE_RELEASE, [this.keys.lease(appId), this.keys.nodeLeaseApps(this.nodeId)], [this.nodeId, connectionId, appId]));
+    const lastOfApp = !this.own.has(appId);
+    await this.link.call(async (redis) => {
+      await this.link.script(redis, LEASE_RELEASE, [this.keys.lease(appId)], [this.nodeId, connectionId]);
+      if (lastOfApp) await redis.srem(this.keys.nodeLeaseApps(this.nodeId), appId);
+    });
+  }
+
+  /** Extends this node's leases (the heartbeat) and refreshes the outage view with each app's global count. */
+  async renew(): Promise<void> {
+    await Promise.all(
+      [...this.own.keys()].map(async (appId) => {
+        const count = await this.link.call((redis) => this.link.script(redis, LEASE_RENEW, [this.keys.lease(appId)], [this.nodeId, this.leaseTtlMs]));
+        if (typeof count === "number") this.seen(appId, count);
+      }),
+    );
   }
 
   async count(appId: string): Promise<number> {
@@ -96,11 +113,18 @@ export class RedisLeaseStore implements ConnectionLeaseStore {
     return result;
   }
 
-  /** Replaces this node's leases in Redis with the local set (idempotent). */
+  /** Replaces this node's leases in Redis with the local set (idempotent), app by app. */
   private async reconcile(): Promise<void> {
-    const args: Array<string | number> = [this.nodeId, this.leaseTtlMs, this.keys.leasePrefix];
-    for (const [appId, leases] of this.own) args.push(appId, leases.size, ...leases);
-    await this.link.script(this.link.command, LEASE_REPLACE, [this.keys.nodeLeaseApps(this.nodeId)], args);
+    const redis = this.link.command;
+    const appsKey = this.keys.nodeLeaseApps(this.nodeId);
+    const listed = await redis.smembers(appsKey);
+    const apps = new Set([...listed, ...this.own.keys()]);
+    if (this.own.size > 0) await redis.sadd(appsKey, ...this.own.keys());
+    await Promise.all(
+      [...apps].map((appId) => this.link.script(redis, LEASE_REPLACE, [this.keys.lease(appId)], [this.nodeId, this.leaseTtlMs, ...(this.own.get(appId) ?? [])])),
+    );
+    const gone = listed.filter((appId) => !this.own.has(appId));
+    if (gone.length > 0) await redis.srem(appsKey, ...gone);
     this.acquiredInOutage.clear();
   }
 }

@@ -4,15 +4,25 @@
 // by the command timeout; a dead one by the connection closing. A probe then waits for Redis to answer
 // again and runs every store's reconciler (pushing the node's local view, which is idempotent) before
 // the link is declared healthy.
+//
+// The link speaks to a standalone Redis (one URL) or to a Redis Cluster (a list of seed nodes). On a
+// cluster, pub/sub is sharded (SPUBLISH/SSUBSCRIBE): a topic lives on the shard that owns its slot, so
+// a message crosses one shard instead of being broadcast to every cluster node.
 import { createHash } from "node:crypto";
-import { Redis } from "ioredis";
+import { Cluster, Redis } from "ioredis";
 import type { Logger } from "../../log";
 
 export const UNAVAILABLE: unique symbol = Symbol("redis unavailable");
 export type Unavailable = typeof UNAVAILABLE;
 
+/** A connection to a standalone Redis or to a cluster: the stores use only commands both route. */
+export type RedisClient = Redis | Cluster;
+
+/** Where Redis is: one URL, or the seed nodes of a cluster ("host:port" or "redis://host:port"). */
+export type RedisTarget = { url: string } | { clusterNodes: readonly string[] };
+
 export interface RedisLinkOptions {
-  url: string;
+  target: RedisTarget;
   nodeId: string;
   commandTimeoutMs: number;
   probeIntervalMs: number;
@@ -51,9 +61,23 @@ function isNoScript(error: unknown): boolean {
   return isReplyError(error) && message(error).startsWith("NOSCRIPT");
 }
 
+function clusterNode(address: string): { host: string; port: number } {
+  const url = new URL(address.includes("://") ? address : `redis://${address}`);
+  return { host: url.hostname, port: Number(url.port || 6379) };
+}
+
+/** The hash tag of a key (what decides its cluster slot), or the key itself when it has none. */
+export function hashTag(key: string): string {
+  const open = key.indexOf("{");
+  const close = open < 0 ? -1 : key.indexOf("}", open + 1);
+  return close > open + 1 ? key.slice(open + 1, close) : key;
+}
+
 export class RedisLink {
-  readonly command: Redis;
-  readonly subscriber: Redis;
+  readonly command: RedisClient;
+  readonly subscriber: RedisClient;
+  /** Sharded pub/sub and one script call per slot instead of one per batch. */
+  readonly cluster: boolean;
   private degradedSinceMs: number | null = null;
   private outages = 0;
   private reconciles = 0;
@@ -70,23 +94,60 @@ export class RedisLink {
 
   constructor(private readonly options: RedisLinkOptions) {
     const retryStrategy = (times: number) => Math.min(50 * times, RECONNECT_MAX_DELAY_MS);
-    this.command = new Redis(options.url, {
+    const commandOptions = {
       connectionName: `tollgate-relay:${options.nodeId}`,
       commandTimeout: options.commandTimeoutMs,
       // Commands never wait for a reconnect: the stores answer from their local view instead.
       maxRetriesPerRequest: 0,
-      retryStrategy,
-    });
-    this.subscriber = new Redis(options.url, {
-      connectionName: `tollgate-relay-sub:${options.nodeId}`,
-      maxRetriesPerRequest: null,
-      autoResubscribe: true,
-      retryStrategy,
-    });
+    };
+    const subscriberOptions = { connectionName: `tollgate-relay-sub:${options.nodeId}`, maxRetriesPerRequest: null, autoResubscribe: true };
+    const { target } = options;
+    if ("clusterNodes" in target) {
+      const seeds = target.clusterNodes.map(clusterNode);
+      this.cluster = true;
+      this.command = new Cluster(seeds, { redisOptions: commandOptions, clusterRetryStrategy: retryStrategy });
+      this.subscriber = new Cluster(seeds, { redisOptions: subscriberOptions, clusterRetryStrategy: retryStrategy, shardedSubscribers: true });
+      for (const connection of [this.command, this.subscriber]) {
+        connection.on("node error", (error: unknown) => this.markDegraded(message(error)));
+      }
+    } else {
+      this.cluster = false;
+      this.command = new Redis(target.url, { ...commandOptions, retryStrategy });
+      this.subscriber = new Redis(target.url, { ...subscriberOptions, retryStrategy });
+    }
     for (const connection of [this.command, this.subscriber]) {
       connection.on("error", (error: unknown) => this.markDegraded(message(error)));
       connection.on("close", () => this.markDegraded("connection closed"));
     }
+  }
+
+  /** Publishes on a topic; resolves with the number of subscribers it reached. */
+  async publish(redis: RedisClient, topic: string, payload: string): Promise<number> {
+    return this.cluster ? Number(await redis.spublish(topic, payload)) : redis.publish(topic, payload);
+  }
+
+  /** Listens to topics (all of one slot on a cluster); resolves once Redis confirmed the subscription. */
+  async listen(...topics: string[]): Promise<void> {
+    if (this.cluster) await this.subscriber.ssubscribe(...topics);
+    else await this.subscriber.subscribe(...topics);
+  }
+
+  async unlisten(...topics: string[]): Promise<void> {
+    if (this.cluster) await this.subscriber.sunsubscribe(...topics);
+    else await this.subscriber.unsubscribe(...topics);
+  }
+
+  /** Splits work by slot on a cluster (keys sharing a hash tag share a slot); a standalone Redis takes it in one go. */
+  bySlot<T>(items: readonly T[], keyOf: (item: T) => string): T[][] {
+    if (!this.cluster) return items.length === 0 ? [] : [[...items]];
+    const groups = new Map<string, T[]>();
+    for (const item of items) {
+      const tag = hashTag(keyOf(item));
+      const group = groups.get(tag);
+      if (group) group.push(item);
+      else groups.set(tag, [item]);
+    }
+    return [...groups.values()];
   }
 
   get degraded(): boolean {
@@ -111,7 +172,7 @@ export class RedisLink {
   }
 
   /** Runs a Redis operation unless the link is degraded; failures degrade the link. */
-  async call<T>(operation: (redis: Redis) => Promise<T>): Promise<T | Unavailable> {
+  async call<T>(operation: (redis: RedisClient) => Promise<T>): Promise<T | Unavailable> {
     if (this.degradedSinceMs !== null || this.closed) return UNAVAILABLE;
     try {
       return await operation(this.command);
@@ -124,7 +185,7 @@ export class RedisLink {
   }
 
   /** EVALSHA with a fallback to EVAL when Redis does not know the script (first use, or after a restart). */
-  async script(redis: Redis, source: string, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
+  async script(redis: RedisClient, source: string, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
     let sha = this.shas.get(source);
     if (!sha) {
       sha = createHash("sha1").update(source).digest("hex");

@@ -5,7 +5,7 @@
 import { SortedPeers } from "../sorted-peers";
 import type { PresenceMember, PresenceStore, RosterPage } from "../types";
 import { UNAVAILABLE } from "./link";
-import type { RedisLink } from "./link";
+import type { RedisClient, RedisLink } from "./link";
 import type { RedisKeys } from "./keys";
 import { PRESENCE_JOIN, PRESENCE_LEAVE, PRESENCE_ROSTER_PAGE } from "./scripts";
 
@@ -83,13 +83,25 @@ export class RedisPresenceStore implements PresenceStore {
     return true;
   }
 
-  private joinArgs(appId: string, channel: string, member: PresenceMember, connectionId: string): string[] {
-    return [this.keys.prefix, appId, channel, member.peerId, connectionId, member.metadataJson ?? "", this.keys.nodePresence(this.nodeId)];
+  private channelKeys(appId: string, channel: string): string[] {
+    return [this.keys.presence(appId, channel), this.keys.presencePeers(appId, channel)];
+  }
+
+  /** Joins in Redis; the node's index (another slot on a cluster) lists the membership first, so a reaper finds it. */
+  private joinInRedis(redis: RedisClient, appId: string, channel: string, member: PresenceMember, connectionId: string): Promise<unknown> {
+    void redis.sadd(this.keys.nodePresence(this.nodeId), JSON.stringify([appId, channel, member.peerId, connectionId])).catch(() => undefined);
+    return this.link.script(redis, PRESENCE_JOIN, this.channelKeys(appId, channel), [member.peerId, connectionId, member.metadataJson ?? ""]);
+  }
+
+  private async leaveInRedis(redis: RedisClient, appId: string, channel: string, peerId: string, connectionId: string, indexEntry: string): Promise<unknown> {
+    const result = await this.link.script(redis, PRESENCE_LEAVE, this.channelKeys(appId, channel), [peerId, connectionId]);
+    await redis.srem(this.keys.nodePresence(this.nodeId), indexEntry);
+    return result;
   }
 
   async join(appId: string, channel: string, member: PresenceMember, connectionId: string): Promise<{ firstForPeer: boolean }> {
     const firstLocally = this.remember(appId, channel, member, connectionId);
-    const result = await this.link.call((redis) => this.link.script(redis, PRESENCE_JOIN, [], this.joinArgs(appId, channel, member, connectionId)));
+    const result = await this.link.call((redis) => this.joinInRedis(redis, appId, channel, member, connectionId));
     // Outage: other nodes' memberships are unknown, so the local view decides whom to announce.
     if (result === UNAVAILABLE) return { firstForPeer: firstLocally };
     return { firstForPeer: result === 1 };
@@ -97,16 +109,14 @@ export class RedisPresenceStore implements PresenceStore {
 
   async leave(appId: string, channel: string, peerId: string, connectionId: string): Promise<{ lastForPeer: boolean }> {
     const lastLocally = this.forget(appId, channel, peerId, connectionId);
-    const result = await this.link.call((redis) =>
-      this.link.script(redis, PRESENCE_LEAVE, [], [this.keys.prefix, appId, channel, peerId, connectionId, this.keys.nodePresence(this.nodeId)]),
-    );
+    const result = await this.link.call((redis) => this.leaveInRedis(redis, appId, channel, peerId, connectionId, JSON.stringify([appId, channel, peerId, connectionId])));
     if (result === UNAVAILABLE) return { lastForPeer: lastLocally };
     return { lastForPeer: result === 1 };
   }
 
   async rosterPage(appId: string, channel: string, afterPeerId: string | null, limit: number): Promise<RosterPage> {
     const result = await this.link.call((redis) =>
-      this.link.script(redis, PRESENCE_ROSTER_PAGE, [], [this.keys.prefix, appId, channel, afterPeerId ?? "", String(limit)]),
+      this.link.script(redis, PRESENCE_ROSTER_PAGE, this.channelKeys(appId, channel), [afterPeerId ?? "", String(limit)]),
     );
     if (result === UNAVAILABLE) {
       const page = this.own.get(channelKey(appId, channel))?.page(afterPeerId, limit);
@@ -128,11 +138,9 @@ export class RedisPresenceStore implements PresenceStore {
   /** Makes Redis hold exactly this node's local memberships (idempotent; no announcements). */
   private async reconcile(): Promise<void> {
     const redis = this.link.command;
-    const indexKey = this.keys.nodePresence(this.nodeId);
-    const indexed = await redis.smembers(indexKey);
+    const indexed = await redis.smembers(this.keys.nodePresence(this.nodeId));
     const wanted = new Set<string>();
-    const pipeline = redis.pipeline();
-    let queued = 0;
+    const pending: Array<Promise<unknown>> = [];
     for (const [key, peers] of this.own) {
       const separator = key.indexOf("\u0000");
       const appId = key.slice(0, separator);
@@ -140,9 +148,7 @@ export class RedisPresenceStore implements PresenceStore {
       for (const [peerId, entry] of peers) {
         for (const connectionId of entry.connectionIds) {
           wanted.add(JSON.stringify([appId, channel, peerId, connectionId]));
-          const member = memberOf(peerId, entry.metadataJson);
-          pipeline.eval(PRESENCE_JOIN, 0, ...this.joinArgs(appId, channel, member, connectionId));
-          queued += 1;
+          pending.push(this.joinInRedis(redis, appId, channel, memberOf(peerId, entry.metadataJson), connectionId));
         }
       }
     }
@@ -151,12 +157,30 @@ export class RedisPresenceStore implements PresenceStore {
       // Lua's cjson escapes "/" where JSON.stringify does not, so compare decoded entries.
       if (!entry || wanted.has(JSON.stringify(entry))) continue;
       const [appId, channel, peerId, connectionId] = entry;
-      pipeline.eval(PRESENCE_LEAVE, 0, this.keys.prefix, appId, channel, peerId, connectionId, indexKey);
-      queued += 1;
+      pending.push(this.leaveInRedis(redis, appId, channel, peerId, connectionId, text));
     }
-    if (queued === 0) return;
-    const results = await pipeline.exec();
-    const failed = results?.find(([error]) => error !== null);
-    if (failed?.[0]) throw failed[0];
+    await Promise.all(pending);
   }
+}
+
+/**
+ * Removes a dead node's memberships (any live node does it, see RedisRelayState.reap); returns the
+ * [app, channel, peer] of each peer that thereby left, for the caller to announce. Idempotent: a
+ * membership already removed is not announced twice.
+ */
+export async function reapPresence(link: RedisLink, keys: RedisKeys, deadNodeId: string): Promise<Array<[string, string, string]>> {
+  const redis = link.command;
+  const indexKey = keys.nodePresence(deadNodeId);
+  const left: Array<[string, string, string]> = [];
+  await Promise.all(
+    (await redis.smembers(indexKey)).map(async (text) => {
+      const entry = parseIndexEntry(text);
+      if (!entry) return;
+      const [appId, channel, peerId, connectionId] = entry;
+      const result = await link.script(redis, PRESENCE_LEAVE, [keys.presence(appId, channel), keys.presencePeers(appId, channel)], [peerId, connectionId]);
+      if (result === 1) left.push([appId, channel, peerId]);
+    }),
+  );
+  await redis.del(indexKey);
+  return left;
 }

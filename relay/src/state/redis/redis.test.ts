@@ -155,6 +155,7 @@ describe("redis state beyond the contract", () => {
     nodes[2]?.bus.attach(new Delivery({ bob: 2 }));
     const [first] = nodes;
     if (!first) throw new Error("no node");
+    await Promise.all(nodes.slice(1).map((node) => node.bus.peerArrived("app_d", "bob")));
     const event: DirectEvent = { appId: "app_d", toPeerId: "bob", fromPeerId: "alice", dataJson: "1" };
     expect(await first.bus.sendDirect(event)).toBe(3);
     expect(await first.bus.disconnectPeer("app_d", "bob", 4020, "test")).toBe(3);
@@ -173,10 +174,11 @@ describe("redis state beyond the contract", () => {
     if (!a || !b) throw new Error("no node");
     await Promise.all([a.ready, b.ready]);
     expect(await a.bus.gatherUsageReports("app_u")).toEqual({ reports: [expect.objectContaining({ relayId: "b" })], complete: true });
-    // A third listener on the bus that never answers: a node whose event loop is busy.
+    // A third live node that never answers: a node whose event loop is busy.
     const busy = new Redis(REDIS_URL);
     try {
-      await busy.subscribe(`${keyPrefix}bus`);
+      await busy.zadd(`${keyPrefix}{fleet}:nodes`, Date.now() + 60_000, "busy");
+      await busy.subscribe(`${keyPrefix}{node:busy}:inbox`);
       expect(await a.bus.gatherUsageReports("app_u")).toEqual({ reports: [expect.objectContaining({ relayId: "b" })], complete: false });
     } finally {
       busy.disconnect();
@@ -210,6 +212,7 @@ describe("redis outages", () => {
     a.bus.attach(new Delivery());
     b.bus.attach(new Delivery({ bob: 1 }));
     await Promise.all([a.ready, b.ready]);
+    await b.bus.peerArrived("app_o", "bob");
     return [a, b];
   }
 
