@@ -29,6 +29,16 @@ describe("relay configuration from the environment", () => {
     expect(config.relayId).toBe("node-a");
   });
 
+  it("reads a Redis Cluster's seed nodes and refuses a list that is not host:port", () => {
+    expect(loadConfigFromEnv({ RELAY_SECRET: secret }).redisClusterNodes).toBeUndefined();
+    expect(loadConfigFromEnv({ RELAY_SECRET: secret, REDIS_CLUSTER_NODES: "10.0.0.1:7000, redis-b:7001,redis://redis-c:7002" }).redisClusterNodes).toEqual([
+      "10.0.0.1:7000",
+      "redis-b:7001",
+      "redis://redis-c:7002",
+    ]);
+    expect(() => loadConfigFromEnv({ RELAY_SECRET: secret, REDIS_CLUSTER_NODES: "10.0.0.1" })).toThrow(/REDIS_CLUSTER_NODES/);
+  });
+
   it("takes the node-wide socket caps from the open-file limit unless set", () => {
     const budget = socketBudget();
     expect(loadConfigFromEnv({ RELAY_SECRET: secret })).toMatchObject({ maxConnections: budget.maxConnections, maxPendingConnections: budget.maxPendingConnections });

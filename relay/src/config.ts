@@ -28,8 +28,15 @@ const envSchema = z.object({
   // /metrics lists every tenant's app ids: served only to `Authorization: Bearer <METRICS_TOKEN>`, and
   // refused (403) while no token is configured.
   METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
-  // Selects the multi-node state (relay/src/state/redis); its REDIS_* settings are read there.
+  // Select the multi-node state (relay/src/state/redis); its REDIS_* settings are read there. A cluster's
+  // seed nodes ("host:port,host:port") take precedence over a standalone Redis's URL.
   REDIS_URL: z.string().optional(),
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .max(4_000)
+    .optional()
+    .transform((value) => (value ?? "").split(",").map((node) => node.trim()).filter((node) => node.length > 0))
+    .refine((nodes) => nodes.every((node) => /^(redis:\/\/)?[A-Za-z0-9.\-\[\]:]+:\d{1,5}$/.test(node)), "must be a comma-separated list of host:port"),
 });
 
 /** Timers that tests shorten; production uses the protocol values. */
@@ -66,6 +73,8 @@ export interface RelayConfig {
   connectRateWindowMs: number;
   relayId: string;
   redisUrl?: string;
+  /** Seed nodes of a Redis Cluster (REDIS_CLUSTER_NODES); when set, the relay uses the cluster. */
+  redisClusterNodes?: string[];
   /** Bearer token for /metrics; unset: /metrics is refused. */
   metricsToken?: string;
   /** Bytes buffered for one connection before it is closed as a slow consumer (1008). */
@@ -127,6 +136,7 @@ export function loadConfigFromEnv(env: NodeJS.ProcessEnv = process.env): RelayCo
     connectRateWindowMs: e.CONNECT_RATE_WINDOW_MS,
     relayId: e.RELAY_ID ?? `${os.hostname()}-${process.pid}`,
     ...(e.REDIS_URL ? { redisUrl: e.REDIS_URL } : {}),
+    ...(e.REDIS_CLUSTER_NODES.length > 0 ? { redisClusterNodes: e.REDIS_CLUSTER_NODES } : {}),
     ...(e.METRICS_TOKEN ? { metricsToken: e.METRICS_TOKEN } : {}),
     sendBufferLimitBytes: DEFAULT_SEND_BUFFER_LIMIT_BYTES,
     maxPendingRequestsPerIp: DEFAULT_MAX_PENDING_REQUESTS_PER_IP,

@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   let redisSettings: RedisSettings | null = null;
   try {
     config = loadConfigFromEnv();
-    if (config.redisUrl) redisSettings = redisSettingsFromEnv();
+    if (config.redisUrl || config.redisClusterNodes) redisSettings = redisSettingsFromEnv();
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: "error", msg: error.message, service: "relay" })}\n`);
@@ -25,12 +25,12 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger({ base: { service: "relay", relayId: config.relayId } });
-  // REDIS_URL selects the multi-node state; without it the relay is a single node with in-memory state.
-  const state =
-    config.redisUrl && redisSettings
-      ? await createRedisState({ url: config.redisUrl, nodeId: config.relayId, ...redisSettings, logger })
-      : undefined;
-  if (state) logger.info("multi-node state through redis", { keyPrefix: redisSettings?.keyPrefix, degraded: state.health().degraded });
+  // REDIS_URL (or REDIS_CLUSTER_NODES) selects the multi-node state; without either the relay is a single
+  // node with in-memory state.
+  const state = redisSettings
+    ? await createRedisState({ ...(config.redisUrl ? { url: config.redisUrl } : {}), ...(config.redisClusterNodes ? { clusterNodes: config.redisClusterNodes } : {}), nodeId: config.relayId, ...redisSettings, logger })
+    : undefined;
+  if (state) logger.info("multi-node state through redis", { keyPrefix: redisSettings?.keyPrefix, cluster: Boolean(config.redisClusterNodes), degraded: state.health().degraded });
   const relay = await startRelay(config, { logger, defaultMetrics: true, ...(state ? { state } : {}) });
   let stopping = false;
   const stop = (signal: string) => {

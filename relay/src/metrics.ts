@@ -200,5 +200,6 @@ function registerStateHealth(registry: Registry, health: () => StateHealth | nul
   counter("relay_redis_outages_total", "Redis outages seen by this node", (h) => h.outages);
   counter("relay_redis_reconciles_total", "Times this node pushed its local view back to Redis after an outage", (h) => h.reconciles);
   counter("relay_redis_events_not_forwarded_total", "Channel messages and presence events not sent to other nodes during an outage", (h) => h.eventsNotForwarded);
+  counter("relay_redis_events_received_total", "Channel messages and presence events received from other nodes (only for apps with a subscriber here)", (h) => h.eventsReceived);
   counter("relay_redis_reply_timeouts_total", "Direct sends or disconnects that stopped waiting for another node's answer", (h) => h.replyTimeouts);
 }

@@ -222,6 +222,8 @@ export interface StateHealth {
   eventsNotForwarded: number;
   /** Direct sends or disconnects that stopped waiting for some node's answer. */
   replyTimeouts: number;
+  /** Channel messages and presence events received from other nodes (what fan-out costs this node). */
+  eventsReceived: number;
 }
 
 /** One node's view of the shared state. */

@@ -24,7 +24,8 @@ export interface RelayNode {
 }
 
 export interface ClusterOptions {
-  redisUrl: string;
+  /** A standalone Redis; or point the nodes at a cluster through `env` (REDIS_CLUSTER_NODES). */
+  redisUrl?: string;
   controlPlaneUrl: string;
   relaySecret: string;
   keyPrefix: string;
@@ -59,12 +60,15 @@ export class RelayCluster {
       RELAY_DATA_DIR: dataDir,
       CONTROL_PLANE_URL: this.options.controlPlaneUrl,
       CONNECT_RATE_PER_IP: "1000000",
-      REDIS_URL: this.options.redisUrl,
+      ...(this.options.redisUrl ? { REDIS_URL: this.options.redisUrl } : {}),
       REDIS_KEY_PREFIX: this.options.keyPrefix,
       ...this.options.env,
       ...extraEnv,
     };
-    if (options.memoryState) delete env.REDIS_URL;
+    if (options.memoryState) {
+      delete env.REDIS_URL;
+      delete env.REDIS_CLUSTER_NODES;
+    }
     // `node --import tsx` keeps the relay in this one process, so its pid is the relay's (CPU, SIGKILL).
     const args = options.builtEntryPoint ? [options.builtEntryPoint] : ["--import", "tsx", mainScript];
     const child = spawn(process.execPath, args, { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"] });

@@ -1,9 +1,8 @@
 // Three relay processes on 127.0.0.1 sharing a private redis-server (started on a free port, so it can
-// be frozen and restarted without touching the shared Redis), with a fake control plane serving the
-// snapshot and applying usage batches. Timers are shortened through the environment; every wait is
-// bounded.
+// be frozen and restarted without touching the shared Redis), or a private three-master Redis Cluster,
+// with a fake control plane serving the snapshot and applying usage batches. Every guarantee is checked
+// on both. Timers are shortened through the environment; every wait is bounded.
 import { randomBytes } from "node:crypto";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CloseCode, ErrorCode, RelayInternalPath, relayStatsResponseSchema } from "../../src/protocol";
 import type { SnapshotApp } from "../../src/protocol";
@@ -11,14 +10,15 @@ import { FakeControlPlane, RELAY_SECRET, TestClient, appFixture, eventually, fet
 import type { Frame } from "../helpers";
 import { RelayCluster } from "./cluster";
 import type { RelayNode } from "./cluster";
-import { PrivateRedis } from "./redis-server";
+import { testRedisBackends } from "./test-redis";
+import type { TestRedis } from "./test-redis";
 
 const COUNTER_SYNC_MS = 50;
 const LEASE_TTL_MS = 1_500;
 const HEARTBEAT_MS = 300;
 const PLAN_CHANGE_CHANNEL = `tg-multinode:${process.pid}:${randomBytes(4).toString("hex")}:plan-changes`;
 
-const redis = new PrivateRedis();
+let redis: TestRedis;
 let controlPlane: FakeControlPlane;
 let cluster: RelayCluster;
 let nodes: RelayNode[] = [];
@@ -51,11 +51,11 @@ async function stats(relay: RelayNode, appId: string) {
   return relayStatsResponseSchema.parse(await response.json());
 }
 
-beforeAll(async () => {
+async function startNodes(backend: TestRedis): Promise<void> {
+  redis = backend;
   await redis.start();
   controlPlane = await new FakeControlPlane().start();
   cluster = new RelayCluster({
-    redisUrl: redis.url,
     controlPlaneUrl: controlPlane.url,
     relaySecret: RELAY_SECRET,
     keyPrefix: `tg-multinode:${randomBytes(4).toString("hex")}:`,
@@ -69,16 +69,17 @@ beforeAll(async () => {
       REDIS_COUNTER_SYNC_MS: String(COUNTER_SYNC_MS),
       REDIS_COMMAND_TIMEOUT_MS: "300",
       REDIS_PROBE_INTERVAL_MS: "100",
+      ...redis.relayEnv(),
     },
   });
   nodes = await cluster.start(3);
-}, 60_000);
+}
 
-afterAll(async () => {
+async function stopNodes(): Promise<void> {
   await cluster?.stop();
   await controlPlane?.stop();
-  await redis.stop();
-}, 30_000);
+  await redis?.stop();
+}
 
 /** Registers an app with the fake control plane and tells every node (the plan-change notice). */
 async function addApp(app: SnapshotApp): Promise<void> {
@@ -93,7 +94,7 @@ async function addApp(app: SnapshotApp): Promise<void> {
 }
 
 async function notifyPlanChange(): Promise<void> {
-  const publisher = new Redis(redis.url);
+  const publisher = redis.client();
   try {
     await publisher.publish(PLAN_CHANGE_CHANNEL, JSON.stringify({ kind: "plan", atUnixMs: Date.now() }));
   } finally {
@@ -101,7 +102,10 @@ async function notifyPlanChange(): Promise<void> {
   }
 }
 
-describe("several relay nodes through Redis", () => {
+describe.each(testRedisBackends)("several relay nodes through $name", ({ create }) => {
+  beforeAll(() => startNodes(create()), 60_000);
+  afterAll(() => stopNodes(), 30_000);
+
   it("a tenant spreading connections across nodes is admitted at most its limit", async () => {
     const app = appFixture({ limits: { maxConcurrentConnections: 5 } });
     await addApp(app);
@@ -194,6 +198,56 @@ describe("several relay nodes through Redis", () => {
     expect(await alice.waitFor((f) => f.type === "presence" && Array.isArray(f.left) && f.left.length === 1)).toMatchObject({ left: [{ peerId: "bob" }] });
     alice.close();
     carol.close();
+  });
+
+  it("a node hears an app's traffic only while it has a subscriber of the app", async () => {
+    const app = appFixture({ limits: { tokenBucketRefillPerSecond: 1_000_000, tokenBucketBurst: 1_000_000 } });
+    await addApp(app);
+    const received = async (relay: RelayNode) => Number((await fetchMetrics(relay.httpUrl)).match(/^relay_redis_events_received_total (\d+)$/m)?.[1] ?? NaN);
+    const listener = await connect(node(1), app, "listener");
+    expect((await listener.request({ type: "subscribe", channel: "news" })).type).toBe("ack");
+    // Node 2 holds a connection of the app, but no subscriber.
+    const bystander = await connect(node(2), app, "bystander");
+    const publisher = await connect(node(0), app, "publisher");
+    const before = await Promise.all([received(node(1)), received(node(2))]);
+    for (let i = 0; i < 50; i++) expect((await publisher.request({ type: "publish", channel: "news", data: i })).type).toBe("ack");
+    await eventually(() => expect(listener.framesOf("message")).toHaveLength(50));
+    const after = await Promise.all([received(node(1)), received(node(2))]);
+    expect(after[0] - before[0]).toBeGreaterThanOrEqual(50);
+    expect(after[1] - before[1]).toBe(0);
+
+    // Subscribed: the acknowledgement means the node hears the app from then on (wildcards too).
+    expect((await bystander.request({ type: "subscribe", channel: "ne*" })).type).toBe("ack");
+    expect((await publisher.request({ type: "publish", channel: "news", data: "now" })).type).toBe("ack");
+    expect(await bystander.waitFor((f) => f.type === "message")).toMatchObject({ channel: "news", data: "now" });
+    // The last subscriber gone, the node stops hearing it.
+    expect((await bystander.request({ type: "unsubscribe", channel: "ne*" })).type).toBe("ack");
+    const unsubscribed = await received(node(2));
+    for (let i = 0; i < 20; i++) expect((await publisher.request({ type: "publish", channel: "news", data: i })).type).toBe("ack");
+    await eventually(() => expect(listener.framesOf("message")).toHaveLength(71));
+    expect(await received(node(2))).toBe(unsubscribed);
+    for (const client of [listener, bystander, publisher]) client.close();
+  });
+
+  it("a direct send reaches a peer on another node without waiting for a stopped unrelated node", async () => {
+    const app = appFixture();
+    await addApp(app);
+    const alice = await connect(node(0), app, "alice");
+    const bob = await connect(node(1), app, "bob");
+    const timeouts = async () => Number((await fetchMetrics(node(0).httpUrl)).match(/^relay_redis_reply_timeouts_total (\d+)$/m)?.[1] ?? NaN);
+    const timeoutsBefore = await timeouts();
+    // A stopped process keeps its Redis connections: a broadcast would wait for its answer.
+    node(2).child.kill("SIGSTOP");
+    try {
+      expect((await alice.request({ type: "send", to: "bob", data: "psst" })).type).toBe("ack");
+      expect(await bob.waitFor((f) => f.type === "direct")).toEqual({ type: "direct", from: "alice", data: "psst" });
+      expect(await alice.request({ type: "send", to: "nobody", data: 1 })).toMatchObject({ type: "error", code: ErrorCode.PeerNotFound });
+    } finally {
+      node(2).child.kill("SIGCONT");
+    }
+    expect(await timeouts()).toBe(timeoutsBefore);
+    alice.close();
+    bob.close();
   });
 
   it("a key revoked in the control plane closes its connections on every node within 2 s", async () => {

@@ -26,6 +26,9 @@ export class PrivateRedis {
   private dir = "";
   port = 0;
 
+  /** `extraArgs`: more redis-server options (a cluster node's). */
+  constructor(private readonly extraArgs: readonly string[] = []) {}
+
   /** The server's process id (for CPU accounting), or undefined when it is not running. */
   get pid(): number | undefined {
     return this.child?.pid;
@@ -40,7 +43,7 @@ export class PrivateRedis {
     if (this.port === 0) this.port = await freePort();
     const child = spawn(
       "redis-server",
-      ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", this.dir, "--logfile", ""],
+      ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", this.dir, "--logfile", "", ...this.extraArgs],
       { stdio: "ignore" },
     );
     this.child = child;

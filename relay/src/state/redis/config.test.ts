@@ -27,5 +27,7 @@ describe("redisSettingsFromEnv", () => {
     expect(() => redisSettingsFromEnv({ REDIS_COUNTER_SYNC_MS: "soon" })).toThrow(ConfigError);
     expect(() => redisSettingsFromEnv({ REDIS_COUNTER_SYNC_MS: "soon" })).toThrow(/REDIS_COUNTER_SYNC_MS/);
     expect(() => redisSettingsFromEnv({ REDIS_LEASE_TTL_MS: "1000", REDIS_HEARTBEAT_MS: "800" })).toThrow(/REDIS_HEARTBEAT_MS: must be at most half of REDIS_LEASE_TTL_MS/);
+    // A brace in the prefix would move keys out of their app's cluster slot.
+    expect(() => redisSettingsFromEnv({ REDIS_KEY_PREFIX: "tg{x}:" })).toThrow(/REDIS_KEY_PREFIX/);
   });
 });

@@ -1,5 +1,5 @@
 // Multi-node settings from the environment, validated once at startup (STYLE habit 3). Only read when
-// REDIS_URL is set; every timer has a production default and tests shorten them.
+// REDIS_URL or REDIS_CLUSTER_NODES is set; every timer has a production default and tests shorten them.
 import { z } from "zod";
 import { ConfigError } from "../../config";
 import { PLAN_CHANGE_CHANNEL } from "../../protocol";
@@ -10,7 +10,8 @@ const ms = (fallback: number) => z.coerce.number().int().min(10).max(600_000).de
 
 const redisEnvSchema = z
   .object({
-    REDIS_KEY_PREFIX: z.string().min(1).max(100).default("tollgate:"),
+    // Braces would change the keys' cluster hash tags (one slot per app and per node).
+    REDIS_KEY_PREFIX: z.string().min(1).max(100).regex(/^[^{}]*$/, "must not contain { or }").default("tollgate:"),
     REDIS_PLAN_CHANGE_CHANNEL: z.string().min(1).default(PLAN_CHANGE_CHANNEL),
     REDIS_LEASE_TTL_MS: ms(defaultRedisTiming.leaseTtlMs),
     REDIS_HEARTBEAT_MS: ms(defaultRedisTiming.heartbeatMs),

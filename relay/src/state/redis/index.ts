@@ -43,8 +43,8 @@ export const defaultRedisTiming: RedisStateTiming = {
 };
 
 export interface RedisStateOptions {
-  /** A standalone Redis (or Sentinel-fronted) URL; ignored when `clusterNodes` is set. */
-  url: string;
+  /** A standalone Redis URL; ignored when `clusterNodes` is set. */
+  url?: string;
   /** Seed nodes of a Redis Cluster ("host:port"): sharded pub/sub and hash-tagged keys. */
   clusterNodes?: readonly string[];
   nodeId: string;
@@ -60,8 +60,10 @@ export interface RedisStateOptions {
 
 const REAP_BATCH = 10;
 
-function targetOf(options: { url: string; clusterNodes?: readonly string[] | undefined }): RedisTarget {
-  return options.clusterNodes && options.clusterNodes.length > 0 ? { clusterNodes: options.clusterNodes } : { url: options.url };
+function targetOf(options: { url?: string | undefined; clusterNodes?: readonly string[] | undefined }): RedisTarget {
+  if (options.clusterNodes && options.clusterNodes.length > 0) return { clusterNodes: options.clusterNodes };
+  if (options.url) return { url: options.url };
+  throw new Error("redis state needs a url or cluster nodes");
 }
 
 export class RedisRelayState implements RelayState {

@@ -4,7 +4,8 @@
 // TEST_REDIS_URL (default 127.0.0.1:6379); outage tests start their own redis-server on a free port.
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { PrivateRedisCluster } from "../../../test/multinode/redis-cluster";
 import { PrivateRedis, freePort } from "../../../test/multinode/redis-server";
 import { describeStateContract, readWholeRoster } from "../contract";
 import type { DirectEvent, LocalDelivery, PresenceEvent } from "../types";
@@ -16,6 +17,13 @@ const fastTiming = { leaseTtlMs: 1_000, heartbeatMs: 200, counterSyncMs: 20, com
 const prefix = () => `tg-test:${process.pid}:${randomBytes(6).toString("hex")}:`;
 
 describeStateContract("redis", () => createRedisStateCluster({ url: REDIS_URL, keyPrefix: prefix(), timing: fastTiming, cleanUp: true }));
+
+describe("on a Redis Cluster (three masters, sharded pub/sub)", () => {
+  const servers = new PrivateRedisCluster();
+  beforeAll(() => servers.start(), 30_000);
+  afterAll(() => servers.stop());
+  describeStateContract("redis cluster", () => createRedisStateCluster({ clusterNodes: servers.nodes, keyPrefix: prefix(), timing: fastTiming, cleanUp: true }));
+});
 
 async function eventually(check: () => void | Promise<void>, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
