@@ -36,7 +36,7 @@ const envSchema = z.object({
     .max(4_000)
     .optional()
     .transform((value) => (value ?? "").split(",").map((node) => node.trim()).filter((node) => node.length > 0))
-    .refine((nodes) => nodes.every((node) => /^(redis:\/\/)?[A-Za-z0-9.\-\[\]:]+:\d{1,5}$/.test(node)), "must be a comma-separated list of host:port"),
+    .refine((nodes) => nodes.every((node) => /^(redis:\/\/)?[A-Za-z0-9.\-[\]:]+:\d{1,5}$/.test(node)), "must be a comma-separated list of host:port"),
 });
 
 /** Timers that tests shorten; production uses the protocol values. */
