@@ -155,7 +155,7 @@ export class LocalHub implements LocalDelivery {
     if (!existing) {
       app.peers.set(connection.peerId, connection);
       // Issued before the welcome is sent, so a peer that learns of this one can already reach it.
-      void this.options.interest.peerArrived(connection.appId, connection.peerId);
+      this.options.interest.peerArrived(connection.appId, connection.peerId).catch(() => undefined);
     }
     else if (existing instanceof Set) existing.add(connection);
     else app.peers.set(connection.peerId, new Set([existing, connection]));

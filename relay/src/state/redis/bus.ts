@@ -135,14 +135,15 @@ export class RedisMessageBus implements MessageBus {
     const extras = Object.keys(extraChannels);
     // Notices from the control plane are plain PUBLISHes (a cluster forwards them to every shard).
     const listeningToExtras = extras.length > 0 ? subscriber.subscribe(...extras) : Promise.resolve();
-    this.ready = Promise.all([this.listenTo(this.inbox), listeningToExtras]).then(() => undefined);
+    this.ready = Promise.all([this.listenTo(this.inbox, () => true), listeningToExtras]).then(() => undefined);
     // Retried by the subscriber's reconnect; the link reports the outage.
     this.ready.catch(() => undefined);
   }
 
-  private async listenTo(topic: string): Promise<void> {
+  /** Subscribes; the topic counts as heard once Redis confirmed it, unless it was given up meanwhile. */
+  private async listenTo(topic: string, stillWanted: () => boolean): Promise<void> {
     await this.link.listen(topic);
-    if (!this.closed) this.listening.add(topic);
+    if (!this.closed && stillWanted()) this.listening.add(topic);
   }
 
   attach(delivery: LocalDelivery): void {
@@ -153,9 +154,11 @@ export class RedisMessageBus implements MessageBus {
     const existing = this.watched.get(appId);
     if (existing) return existing;
     const topic = this.keys.appTopic(appId);
-    const subscribed = this.listenTo(topic).catch(() => undefined);
+    const subscribed = this.listenTo(topic, () => this.watched.get(appId) === bounded).catch(() => undefined);
     // During an outage the subscriber resubscribes on reconnect; the subscriber is not kept waiting.
-    const bounded = this.link.degraded ? Promise.resolve() : Promise.race([subscribed, new Promise<void>((resolve) => setTimeout(resolve, this.replyTimeoutMs).unref())]);
+    const bounded: Promise<void> = this.link.degraded
+      ? Promise.resolve()
+      : Promise.race([subscribed, new Promise<void>((resolve) => setTimeout(resolve, this.replyTimeoutMs).unref())]);
     this.watched.set(appId, bounded);
     return bounded;
   }

@@ -78,6 +78,8 @@ export class RedisRelayState implements RelayState {
   private readonly logger: Logger;
   private readonly heartbeatTimer: NodeJS.Timeout;
   private readonly planChangeListeners: Array<() => void> = [];
+  /** On a cluster with REDIS_URL also given: the web app's standalone Redis, where it publishes plan-change notices. */
+  private readonly noticeSubscriber: Redis | null = null;
   private registered = false;
   private closed: Promise<void> | null = null;
   /** Resolves when the node is registered and listening (or once Redis failed to answer in time). */
@@ -103,11 +105,20 @@ export class RedisRelayState implements RelayState {
     const directory = new RedisPeerDirectory(this.link, this.keys, this.nodeId);
     const listening = { promise: Promise.resolve() };
     const gate = options.gate ?? (() => listening.promise);
-    this.bus = new RedisMessageBus(this.link, this.keys, directory, this.nodeId, this.timing.replyTimeoutMs, gate, {
-      [options.planChangeChannel ?? PLAN_CHANGE_CHANNEL]: () => {
-        for (const listener of this.planChangeListeners) listener();
-      },
-    });
+    const planChangeChannel = options.planChangeChannel ?? PLAN_CHANGE_CHANNEL;
+    const planChanged = () => {
+      for (const listener of this.planChangeListeners) listener();
+    };
+    this.bus = new RedisMessageBus(this.link, this.keys, directory, this.nodeId, this.timing.replyTimeoutMs, gate, { [planChangeChannel]: planChanged });
+    if (options.clusterNodes && options.clusterNodes.length > 0 && options.url) {
+      this.noticeSubscriber = new Redis(options.url, { connectionName: `tollgate-relay-notices:${this.nodeId}`, maxRetriesPerRequest: null, retryStrategy: (times) => Math.min(50 * times, 1_000) });
+      // A notice missed while it is away is caught by the periodic refresh.
+      this.noticeSubscriber.on("error", () => undefined);
+      this.noticeSubscriber.on("message", (channel: string) => {
+        if (channel === planChangeChannel) planChanged();
+      });
+      this.noticeSubscriber.subscribe(planChangeChannel).catch(() => undefined);
+    }
     listening.promise = this.bus.ready.catch(() => undefined);
     // Re-registration is part of every reconcile (Redis may have lost the node or reaped it).
     this.link.onReconcile(async () => {
@@ -180,6 +191,7 @@ export class RedisRelayState implements RelayState {
     await this.bus.close();
     // Marked dead rather than removed, so the next reap clears any presence the server did not leave.
     await this.link.call((redis) => redis.zadd(this.keys.nodes, 0, this.nodeId));
+    this.noticeSubscriber?.disconnect();
     await this.link.close();
   }
 }

@@ -23,6 +23,31 @@ describe("on a Redis Cluster (three masters, sharded pub/sub)", () => {
   beforeAll(() => servers.start(), 30_000);
   afterAll(() => servers.stop());
   describeStateContract("redis cluster", () => createRedisStateCluster({ clusterNodes: servers.nodes, keyPrefix: prefix(), timing: fastTiming, cleanUp: true }));
+
+  it("hears plan-change notices published on the cluster, and on the web app's standalone Redis when given one too", async () => {
+    const channel = `${prefix()}plan-changes`;
+    const created = createRedisStateCluster({ clusterNodes: servers.nodes, url: REDIS_URL, keyPrefix: prefix(), timing: fastTiming, cleanUp: true, planChangeChannel: channel });
+    const node = created.node("a");
+    let notices = 0;
+    node.onPlanChange(() => (notices += 1));
+    await node.ready;
+    const standalone = new Redis(REDIS_URL);
+    const cluster = servers.client();
+    try {
+      // The notice subscription on the standalone Redis is not part of `ready`: publish until heard.
+      await eventually(async () => {
+        await standalone.publish(channel, JSON.stringify({ kind: "plan", atUnixMs: Date.now() }));
+        expect(notices).toBeGreaterThanOrEqual(1);
+      });
+      const heard = notices;
+      await cluster.publish(channel, JSON.stringify({ kind: "plan", atUnixMs: Date.now() }));
+      await eventually(() => expect(notices).toBeGreaterThan(heard));
+    } finally {
+      standalone.disconnect();
+      cluster.disconnect();
+      await created.close();
+    }
+  });
 });
 
 async function eventually(check: () => void | Promise<void>, timeoutMs = 5_000): Promise<void> {
