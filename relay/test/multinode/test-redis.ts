@@ -13,6 +13,8 @@ export interface TestRedis {
   restart(): Promise<void>;
   /** The environment that points a relay at it. */
   relayEnv(): Record<string, string>;
+  /** Where the state (createRedisState) finds it. */
+  stateTarget(): { url: string } | { clusterNodes: string[] };
   /** A client for the test's own commands (the caller disconnects it). */
   client(): Redis | Cluster;
   /** Its redis-server processes (CPU accounting). */
@@ -27,6 +29,7 @@ class StandaloneTestRedis implements TestRedis {
   thaw = () => this.server.thaw();
   restart = () => this.server.restart();
   relayEnv = () => ({ REDIS_URL: this.server.url });
+  stateTarget = () => ({ url: this.server.url });
   client = () => new Redis(this.server.url);
   pids = () => (this.server.pid === undefined ? [] : [this.server.pid]);
 }
@@ -39,6 +42,7 @@ class ClusterTestRedis implements TestRedis {
   thaw = () => this.cluster.thaw();
   restart = () => this.cluster.restart();
   relayEnv = () => ({ REDIS_CLUSTER_NODES: this.cluster.nodes.join(",") });
+  stateTarget = () => ({ clusterNodes: this.cluster.nodes });
   client = () => this.cluster.client();
   pids = () => this.cluster.pids;
 }

@@ -7,6 +7,7 @@ import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { PrivateRedisCluster } from "../../../test/multinode/redis-cluster";
 import { PrivateRedis, freePort } from "../../../test/multinode/redis-server";
+import { testRedisBackends } from "../../../test/multinode/test-redis";
 import { describeStateContract, readWholeRoster } from "../contract";
 import type { DirectEvent, LocalDelivery, PresenceEvent } from "../types";
 import { createRedisStateCluster, deleteKeys } from "./index";
@@ -219,8 +220,9 @@ describe("redis state beyond the contract", () => {
   });
 });
 
-describe("redis outages", () => {
-  const redis = new PrivateRedis();
+describe.each(testRedisBackends)("redis outages on $name", ({ create }) => {
+  const redis = create();
+  let started = false;
   let close: (() => Promise<void>) | null = null;
 
   afterEach(async () => {
@@ -229,16 +231,18 @@ describe("redis outages", () => {
     close = null;
   });
   afterAll(async () => {
-    await redis.stop();
+    if (started) await redis.stop();
   });
 
   async function startCluster(): Promise<[RedisRelayState, RedisRelayState]> {
-    if (redis.port === 0) await redis.start();
+    if (!started) await redis.start();
+    started = true;
     const keyPrefix = prefix();
-    const shared = createRedisStateCluster({ url: redis.url, keyPrefix, timing: fastTiming });
+    const target = redis.stateTarget();
+    const shared = createRedisStateCluster({ ...target, keyPrefix, timing: fastTiming });
     close = async () => {
       await shared.close();
-      await deleteKeys(redis.url, keyPrefix).catch(() => undefined);
+      await deleteKeys(target, keyPrefix).catch(() => undefined);
     };
     const a = shared.node("a");
     const b = shared.node("b");
@@ -286,6 +290,30 @@ describe("redis outages", () => {
     expect(await a.bus.sendDirect({ appId: "app_o", toPeerId: "bob", fromPeerId: "x", dataJson: "1" })).toBe(1);
   });
 
+  it("a Redis restart that lost every key is rebuilt from the nodes' local views", async () => {
+    const [a, b] = await startCluster();
+    a.counters.setBaseline("app_r", 1000, 50);
+    b.counters.setBaseline("app_r", 1000, 50);
+    await a.leases.acquire("app_r", "a:1", null);
+    await b.leases.acquire("app_r", "b:1", null);
+    await b.presence.join("app_r", "room", { peerId: "bob", metadataJson: '{"n":1}' }, "b:1");
+    a.counters.increment("app_r", 1000, 3);
+    b.counters.increment("app_r", 1000, 2);
+    a.counters.sent("app_r", 1000, 3);
+    a.counters.acknowledge("app_r", 1000, 3, 53);
+    await eventually(() => expect([a.counters.total("app_r", 1000), b.counters.total("app_r", 1000)]).toEqual([55, 55]));
+
+    await redis.restart();
+    await eventually(() => expect(a.health().outages).toBeGreaterThanOrEqual(1), 3_000);
+    await eventually(() => expect([a.health().degraded, b.health().degraded]).toEqual([false, false]), 5_000);
+    expect(await a.leases.count("app_r")).toBe(2);
+    expect(await readWholeRoster(a.presence, "app_r", "room")).toEqual([{ peerId: "bob", metadataJson: '{"n":1}' }]);
+    a.counters.increment("app_r", 1000, 1);
+    await eventually(() => expect([a.counters.total("app_r", 1000), b.counters.total("app_r", 1000)]).toEqual([56, 56]));
+  });
+});
+
+describe("redis outages before the first connection", () => {
   it("starts degraded when Redis is unreachable and joins once it appears", async () => {
     const late = new PrivateRedis();
     late.port = await freePort();
@@ -313,27 +341,5 @@ describe("redis outages", () => {
       await shared.close();
       await late.stop();
     }
-  });
-
-  it("a Redis restart that lost every key is rebuilt from the nodes' local views", async () => {
-    const [a, b] = await startCluster();
-    a.counters.setBaseline("app_r", 1000, 50);
-    b.counters.setBaseline("app_r", 1000, 50);
-    await a.leases.acquire("app_r", "a:1", null);
-    await b.leases.acquire("app_r", "b:1", null);
-    await b.presence.join("app_r", "room", { peerId: "bob", metadataJson: '{"n":1}' }, "b:1");
-    a.counters.increment("app_r", 1000, 3);
-    b.counters.increment("app_r", 1000, 2);
-    a.counters.sent("app_r", 1000, 3);
-    a.counters.acknowledge("app_r", 1000, 3, 53);
-    await eventually(() => expect([a.counters.total("app_r", 1000), b.counters.total("app_r", 1000)]).toEqual([55, 55]));
-
-    await redis.restart();
-    await eventually(() => expect(a.health().outages).toBeGreaterThanOrEqual(1), 3_000);
-    await eventually(() => expect([a.health().degraded, b.health().degraded]).toEqual([false, false]), 5_000);
-    expect(await a.leases.count("app_r")).toBe(2);
-    expect(await readWholeRoster(a.presence, "app_r", "room")).toEqual([{ peerId: "bob", metadataJson: '{"n":1}' }]);
-    a.counters.increment("app_r", 1000, 1);
-    await eventually(() => expect([a.counters.total("app_r", 1000), b.counters.total("app_r", 1000)]).toEqual([56, 56]));
   });
 });
