@@ -12,7 +12,7 @@ import { RedisMessageCounterStore } from "./counters";
 import { RedisPeerDirectory, reapDirectory } from "./directory";
 import { RedisKeys } from "./keys";
 import { RedisLeaseStore } from "./leases";
-import { RedisLink, UNAVAILABLE } from "./link";
+import { RedisLink, UNAVAILABLE, clusterNode } from "./link";
 import type { RedisTarget } from "./link";
 import { RedisPresenceStore, reapPresence } from "./presence";
 import { HEARTBEAT, REAP_CLAIM } from "./scripts";
@@ -245,7 +245,7 @@ export async function deleteKeys(target: RedisTarget | string, prefix: string): 
       redis.disconnect();
     }
   }
-  const cluster = new Cluster(where.clusterNodes.map((address) => ({ host: address.split(":")[0] ?? "127.0.0.1", port: Number(address.split(":")[1]) })));
+  const cluster = new Cluster(where.clusterNodes.map(clusterNode));
   try {
     await new Promise<void>((resolve, reject) => {
       cluster.once("ready", resolve);

@@ -61,7 +61,7 @@ function isNoScript(error: unknown): boolean {
   return isReplyError(error) && message(error).startsWith("NOSCRIPT");
 }
 
-function clusterNode(address: string): { host: string; port: number } {
+export function clusterNode(address: string): { host: string; port: number } {
   const url = new URL(address.includes("://") ? address : `redis://${address}`);
   return { host: url.hostname, port: Number(url.port || 6379) };
 }
