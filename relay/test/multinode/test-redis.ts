@@ -41,7 +41,9 @@ class ClusterTestRedis implements TestRedis {
   freeze = () => this.cluster.freeze();
   thaw = () => this.cluster.thaw();
   restart = () => this.cluster.restart();
-  relayEnv = () => ({ REDIS_CLUSTER_NODES: this.cluster.nodes.join(",") });
+  // A cluster client discovers the topology (CLUSTER SLOTS) under the command timeout too: a suite's
+  // shortened 300 ms is too tight for that on a loaded machine (the node would start degraded).
+  relayEnv = () => ({ REDIS_CLUSTER_NODES: this.cluster.nodes.join(","), REDIS_COMMAND_TIMEOUT_MS: "1000" });
   stateTarget = () => ({ clusterNodes: this.cluster.nodes });
   client = () => this.cluster.client();
   pids = () => this.cluster.pids;

@@ -105,11 +105,11 @@ export class RedisLink {
     if ("clusterNodes" in target) {
       const seeds = target.clusterNodes.map(clusterNode);
       this.cluster = true;
-      this.command = new Cluster(seeds, { redisOptions: commandOptions, clusterRetryStrategy: retryStrategy });
-      this.subscriber = new Cluster(seeds, { redisOptions: subscriberOptions, clusterRetryStrategy: retryStrategy, shardedSubscribers: true });
-      for (const connection of [this.command, this.subscriber]) {
-        connection.on("node error", (error: unknown) => this.markDegraded(message(error)));
-      }
+      // A slow topology refresh is not an outage (its "node error" is not listened to, and a loaded host
+      // gets seconds for it): failing commands and a cluster that cannot be reached ("error", "close") are.
+      const clusterOptions = { clusterRetryStrategy: retryStrategy, slotsRefreshTimeout: Math.max(3_000, 2 * options.commandTimeoutMs) };
+      this.command = new Cluster(seeds, { ...clusterOptions, redisOptions: commandOptions });
+      this.subscriber = new Cluster(seeds, { ...clusterOptions, redisOptions: subscriberOptions, shardedSubscribers: true });
     } else {
       this.cluster = false;
       this.command = new Redis(target.url, { ...commandOptions, retryStrategy });
