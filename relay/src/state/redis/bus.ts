@@ -155,7 +155,7 @@ export class RedisMessageBus implements MessageBus {
     if (existing) return existing;
     const topic = this.keys.appTopic(appId);
     const subscribed = this.listenTo(topic, () => this.watched.get(appId) === bounded).catch(() => undefined);
-    // During an outage the subscriber resubscribes on reconnect; the subscriber is not kept waiting.
+    // During an outage the Redis client subscribes once it reconnects; the client's subscribe is not kept waiting.
     const bounded: Promise<void> = this.link.degraded
       ? Promise.resolve()
       : Promise.race([subscribed, new Promise<void>((resolve) => setTimeout(resolve, this.replyTimeoutMs).unref())]);
@@ -175,7 +175,7 @@ export class RedisMessageBus implements MessageBus {
   }
 
   peerDeparted(appId: string, peerId: string): void {
-    void this.directory.departed(appId, peerId);
+    this.directory.departed(appId, peerId).catch(() => undefined);
   }
 
   publishChannelMessage(event: ChannelMessageEvent): number {
