@@ -47,6 +47,14 @@ const NO_SUBSCRIPTIONS: ReadonlyMap<string, Subscription> = new Map();
 /** What a connection keeps of its identity: not the token's `metadata`, which the welcome sends once. */
 export type ConnectionIdentity = Omit<Identity, "metadataJson">;
 
+/** Where a connection came from, for the dashboard's connection inspector. */
+export interface ConnectionSource {
+  /** The client's address as the per-IP limit saw it. */
+  address: string;
+  /** The upgrade's Origin header; undefined when the client sent none. */
+  origin: string | undefined;
+}
+
 export class Connection {
   readonly appId: string;
   readonly peerId: string;
@@ -74,6 +82,8 @@ export class Connection {
   readonly closeAtMs: number | null;
   /** The close code this server chose, recorded before the close handshake completes. */
   closeCode: number | null = null;
+  /** The reason sent with `closeCode`. */
+  closeReason: string | null = null;
   closed = false;
   // Created on first use: most connections of a connect storm are idle, and every byte counts per connection.
   private subscriptionsByChannel: Map<string, Subscription> | null = null;
@@ -86,6 +96,7 @@ export class Connection {
     identity: Identity,
     private readonly context: ConnectionContext,
     tokenExpiryLeadMs: number,
+    readonly source: ConnectionSource,
   ) {
     const { metadataJson: _sentOnceInWelcome, ...kept } = identity;
     this.identity = kept;
@@ -188,6 +199,7 @@ export class Connection {
   close(disconnect: { code: number; reason: string }): void {
     if (this.isClosing) return;
     this.closeCode = disconnect.code;
+    this.closeReason = disconnect.reason;
     this.ws.close(disconnect.code, disconnect.reason);
     // A peer that never answers the close handshake must not hold its lease.
     const terminate = setTimeout(() => this.ws.terminate(), disconnect.code === CloseCode.PolicyViolation ? this.context.slowConsumerTerminateMs : this.context.closeWaitMs);

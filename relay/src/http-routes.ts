@@ -12,13 +12,15 @@ import {
   Limits,
   RelayInternalPath,
   channelPeersQuerySchema,
+  connectionsQuerySchema,
   decodeChannelPeersCursor,
   encodeChannelPeersCursor,
+  peerDisconnectQuerySchema,
   planChangeNoticeSchema,
   presenceMembersJson,
   relayPublishRequestSchema,
 } from "./protocol";
-import type { NodeUsageReport, RelayStatsResponse, SnapshotApp } from "./protocol";
+import type { NodeConnections, NodeUsageReport, RelayConnectionsResponse, RelayStatsResponse, SnapshotApp } from "./protocol";
 import type { JsonObject, RelayState } from "./state/types";
 import { OtherNodesUnreachableError } from "./state/types";
 import type { Logger } from "./log";
@@ -39,6 +41,8 @@ export interface InternalApiNode {
   peakConcurrent(app: SnapshotApp): number;
   /** This node's live usage of the app (connections, peak, counts not yet acknowledged). */
   usageReport(appId: string): NodeUsageReport;
+  /** This node's open connections of the app (at most `limit`) and its recent closes. */
+  connections(appId: string, limit: number): NodeConnections;
   metrics(): Promise<{ contentType: string; body: string }>;
   planChanged(): void;
   restPublish(app: SnapshotApp, channel: string, data: unknown, from: string, peerMetadata: JsonObject | undefined): Promise<{ delivered: number; dropped: boolean }>;
@@ -103,6 +107,11 @@ async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<Jso
   } catch {
     return { ok: false, status: 400, message: "body is not JSON" };
   }
+}
+
+/** The query string of a request URL as an object (for zod). */
+function queryOf(req: IncomingMessage): Record<string, string> {
+  return Object.fromEntries(new URLSearchParams((req.url ?? "").split("?")[1] ?? ""));
 }
 
 /** Splits `/internal/apps/:appId/...` into decoded segments; null when a segment is not valid percent-encoding. */
@@ -173,6 +182,15 @@ export async function handleHttpRequest(server: InternalApiNode, req: IncomingMe
     return json(res, 200, stats);
   }
 
+  // GET connections: every answering node's open connections of the app (a bounded page each) and recent closes
+  if (rest.length === 1 && rest[0] === "connections" && method === "GET") {
+    const query = connectionsQuerySchema.safeParse(queryOf(req));
+    if (!query.success) return apiError(res, 400, InternalApiError.InvalidRequest, `limit is 1–${Limits.connectionsMaxLimit}`);
+    const others = await server.state.bus.gatherConnections(appId, query.data.limit);
+    const answer: RelayConnectionsResponse = { appId, nodes: [server.connections(appId, query.data.limit), ...others.nodes], allNodesAnswered: others.complete };
+    return json(res, 200, answer);
+  }
+
   // GET channel peers / POST channel publish
   if (rest.length === 3 && rest[0] === "channels" && rest[1] !== undefined) {
     const channel = rest[1];
@@ -181,7 +199,7 @@ export async function handleHttpRequest(server: InternalApiNode, req: IncomingMe
     if (problem !== null) return apiError(res, 400, InternalApiError.InvalidRequest, "invalid channel name");
     if (rest[2] === "peers" && method === "GET") {
       // One page per call: a channel of thousands of peers is never read or serialized whole.
-      const query = channelPeersQuerySchema.safeParse(Object.fromEntries(new URLSearchParams((req.url ?? "").split("?")[1] ?? "")));
+      const query = channelPeersQuerySchema.safeParse(queryOf(req));
       if (!query.success) return apiError(res, 400, InternalApiError.InvalidRequest, `limit is 1–${Limits.channelPeersMaxLimit}; cursor comes from a previous page's nextCursor`);
       const after = query.data.cursor === undefined ? null : decodeChannelPeersCursor(query.data.cursor);
       const page = await server.state.presence.rosterPage(appId, channel, after, query.data.limit);
@@ -204,11 +222,14 @@ export async function handleHttpRequest(server: InternalApiNode, req: IncomingMe
     }
   }
 
-  // DELETE peer
+  // DELETE peer (?by=owner from the dashboard, else the app's backend)
   if (rest.length === 2 && rest[0] === "peers" && rest[1] !== undefined && method === "DELETE") {
     const peerId = rest[1];
+    const query = peerDisconnectQuerySchema.safeParse(queryOf(req));
+    if (!query.success) return apiError(res, 400, InternalApiError.InvalidRequest, "by is backend or owner");
+    const disconnect = query.data.by === "owner" ? Disconnect.OwnerDisconnect : Disconnect.AdminDisconnect;
     try {
-      const closed = await server.state.bus.disconnectPeer(appId, peerId, Disconnect.AdminDisconnect.code, Disconnect.AdminDisconnect.reason);
+      const closed = await server.state.bus.disconnectPeer(appId, peerId, disconnect.code, disconnect.reason);
       return json(res, 200, { peerId, closed });
     } catch (error) {
       if (error instanceof OtherNodesUnreachableError) return apiError(res, 503, InternalApiError.Unavailable, error.message);

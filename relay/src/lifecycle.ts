@@ -3,7 +3,7 @@
 // connection-minutes, presence, lease). Also the node's own view of each app's peak concurrency.
 import type { RawData, WebSocket } from "ws";
 import type { Identity } from "./auth";
-import { Connection } from "./connection";
+import { Connection, type ConnectionSource } from "./connection";
 import { ExpirySchedule } from "./expiry-schedule";
 import { leaveAllPresence } from "./handlers";
 import { RelayCounters } from "./metrics";
@@ -68,9 +68,9 @@ export class ConnectionLifecycle {
     return Math.max(app.usage.peakConcurrent, observed && observed.periodStartUnix === app.period.startUnix ? observed.peak : 0);
   }
 
-  open(ws: WebSocket, identity: Identity, connectionId: string, concurrentCount: number): void {
+  open(ws: WebSocket, identity: Identity, connectionId: string, concurrentCount: number, source: ConnectionSource): void {
     const { context } = this;
-    const connection = new Connection(connectionId, ws, identity, context.connectionContext, context.config.timing.tokenExpiryLeadMs);
+    const connection = new Connection(connectionId, ws, identity, context.connectionContext, context.config.timing.tokenExpiryLeadMs, source);
     context.hub.add(connection);
     context.counters.connectionsOpen += 1;
     RelayCounters.bump(context.counters.appConnections, connection.appId);
@@ -109,6 +109,7 @@ export class ConnectionLifecycle {
     if (appCount > 0) context.counters.appConnections.set(connection.appId, appCount);
     else context.counters.appConnections.delete(connection.appId);
     RelayCounters.bump(context.counters.closes, String(code));
+    context.recentCloses.record(connection, code);
     const snapshotApp = currentApp(context, connection.appId, connection.identity.app);
     this.accrueMinutesFor(connection, snapshotApp);
     context.meter.closed(connection.appId, snapshotApp.period.startUnix, code);

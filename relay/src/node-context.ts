@@ -5,6 +5,7 @@ import type { ConnectionContext } from "./connection";
 import type { BillingGate } from "./enforcement/billing-gate";
 import type { FrameScheduler } from "./frame-scheduler";
 import type { Connection } from "./connection";
+import type { RecentCloses } from "./connection-inspector";
 import type { LocalHub } from "./hub";
 import type { Logger } from "./log";
 import type { Meter } from "./metering";
@@ -22,6 +23,8 @@ export interface NodeContext {
   readonly counters: RelayCounters;
   readonly logger: Logger;
   readonly hub: LocalHub;
+  /** Each app's recently closed connections on this node (the connection inspector). */
+  readonly recentCloses: RecentCloses;
   readonly connectionContext: ConnectionContext;
   /** Runs client frames in each app's fair share of the event loop. */
   readonly frames: FrameScheduler<Connection>;

@@ -12,6 +12,7 @@ import type { Duplex } from "node:stream";
 import { WebSocket } from "ws";
 import type { RelayConfig } from "./config";
 import type { ConnectionContext } from "./connection";
+import { RecentCloses, nodeConnections } from "./connection-inspector";
 import { ControlPlaneClient } from "./control-plane-client";
 import { enforceCredentials, nextKeyExpiryMs } from "./credential-checks";
 import { BillingGate } from "./enforcement/billing-gate";
@@ -127,7 +128,7 @@ class RelayServer {
     this.meter = meter;
     this.hub = new LocalHub({ interest: state.bus, counters, planCache, meter });
     const frames = createFrameScheduler(() => this.context);
-    this.context = { config, state, planCache, meter, gate, counters, logger, hub: this.hub, connectionContext, frames };
+    this.context = { config, state, planCache, meter, gate, counters, logger, hub: this.hub, recentCloses: new RecentCloses(), connectionContext, frames };
     this.lifecycle = new ConnectionLifecycle(this.context);
     this.upgrades = new UpgradePath(this.context, this.lifecycle);
 
@@ -152,6 +153,7 @@ class RelayServer {
       app: (appId) => planCache.app(appId),
       peakConcurrent: (app) => this.lifecycle.peakConcurrent(app),
       usageReport: (appId) => nodeUsageReport(this.context, this.lifecycle, appId),
+      connections: (appId, limit) => nodeConnections(this.context, appId, limit),
       metrics: async () => ({ contentType: metricsRegistry.contentType, body: await metricsRegistry.metrics() }),
       planChanged: planChangeNotice,
       restPublish: (app, channel, data, from, peerMetadata) => restPublish(this.context, app, channel, data, from, peerMetadata),
@@ -176,6 +178,7 @@ class RelayServer {
     planCache.onChange((snapshot) => this.applySnapshot(snapshot));
     state.bus.attach(this.hub);
     state.bus.reportUsageWith((appId) => nodeUsageReport(this.context, this.lifecycle, appId));
+    state.bus.listConnectionsWith((appId, limit) => nodeConnections(this.context, appId, limit));
     // The control plane's plan-change notices (Redis pub/sub with a shared backend, or POSTed to
     // RelayInternalPath.planChanged) refresh the plan cache at once; the poll stays as the fallback.
     state.onPlanChange?.(planChangeNotice);

@@ -48,7 +48,7 @@ interface PendingUpgrade {
   req: IncomingMessage;
   socket: Duplex;
   head: Buffer;
-  /** The client's address, as the per-IP limit saw it (for the log). */
+  /** The client's address, as the per-IP limit saw it (for the log and the connection inspector). */
   ip: string;
 }
 
@@ -216,7 +216,9 @@ export class UpgradePath {
     if (this.peerIsFull(identity)) return context.state.leases.release(app.appId, connectionId).then(() => this.refuseTooManyPeerConnections(upgrade, identity));
     // Corked, the 101 response and the welcome frame leave in one write (one syscall, one segment).
     socket.cork();
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.lifecycle.open(ws, identity, connectionId, admission.count));
+    const origin = req.headers.origin;
+    const source = { address: upgrade.ip, origin: typeof origin === "string" ? origin : undefined };
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.lifecycle.open(ws, identity, connectionId, admission.count, source));
     socket.uncork();
   }
 

@@ -1,10 +1,10 @@
 // The relay's internal endpoints (RelayInternalPath) the control plane calls, plus health,
 // readiness and metrics.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CloseCode, InternalApiError, RelayInternalPath, channelPeersResponseSchema, relayStatsResponseSchema } from "../src/protocol";
+import { CloseCode, Disconnect, InternalApiError, Limits, RelayInternalPath, channelPeersResponseSchema, relayConnectionsResponseSchema, relayStatsResponseSchema } from "../src/protocol";
 import type { SnapshotApp } from "../src/protocol";
 import type { RelayHandle } from "../src/server";
-import { FakeControlPlane, METRICS_TOKEN, RELAY_SECRET, TestClient, appFixture, fetchMetrics, firstSecretKey, internalHeaders, mintToken, removeTempDirs, startTestRelay } from "./helpers";
+import { FakeControlPlane, METRICS_TOKEN, RELAY_SECRET, TestClient, appFixture, eventually, fetchMetrics, firstSecretKey, internalHeaders, mintToken, removeTempDirs, startTestRelay } from "./helpers";
 
 let controlPlane: FakeControlPlane;
 let relay: RelayHandle;
@@ -141,6 +141,51 @@ describe("internal endpoints", () => {
     expect((await post("ok", exact)).status).toBe(200);
     const tooBig = await post("ok", JSON.stringify({ data: "x".repeat(32 * 1024) }));
     expect(tooBig.status).toBe(413);
+  });
+
+  it("list the app's open connections (peer, address, origin, key, since) and its recent closes with code and reason", async () => {
+    const inspected = appFixture();
+    controlPlane.setApps([app, inspected]);
+    await relay.refreshNow();
+    const key = firstSecretKey(inspected);
+    const before = Date.now();
+    const browser = await TestClient.connect(relay, `token=${await mintToken(key, { sub: "alice" })}`, { origin: "https://chat.example" });
+    const server = await TestClient.connect(relay, `token=${await mintToken(key, { sub: "bob" })}`);
+    const listed = relayConnectionsResponseSchema.parse(await (await get(RelayInternalPath.connections(inspected.appId))).json());
+    expect(listed.allNodesAnswered).toBe(true);
+    expect(listed.nodes).toHaveLength(1);
+    const [node] = listed.nodes;
+    expect(node?.open).toBe(2);
+    expect(node?.connections.map((c) => ({ peerId: c.peerId, keyId: c.keyId, address: c.address, origin: c.origin }))).toEqual([
+      { peerId: "alice", keyId: key.keyId, address: "127.0.0.1", origin: "https://chat.example" },
+      { peerId: "bob", keyId: key.keyId, address: "127.0.0.1", origin: null },
+    ]);
+    expect(node?.connections[0]?.connectedAtUnixMs).toBeGreaterThanOrEqual(before);
+    const onePerPage = relayConnectionsResponseSchema.parse(await (await get(RelayInternalPath.connections(inspected.appId, { limit: 1 }))).json());
+    expect(onePerPage.nodes[0]).toMatchObject({ open: 2, connections: [{ peerId: "alice" }] });
+
+    // The dashboard's kick: 4020 with the owner's reason; the backend's DELETE keeps its own reason.
+    const kicked = await fetch(relay.httpUrl + RelayInternalPath.disconnectPeer(inspected.appId, "alice", "owner"), { method: "DELETE", headers: internalHeaders() });
+    expect(await kicked.json()).toEqual({ peerId: "alice", closed: 1 });
+    expect(await browser.closed).toEqual({ code: CloseCode.AdminDisconnect, reason: Disconnect.OwnerDisconnect.reason });
+    server.close();
+    await server.closeCodeWithin();
+    await eventually(async () => {
+      const after = relayConnectionsResponseSchema.parse(await (await get(RelayInternalPath.connections(inspected.appId))).json());
+      expect(after.nodes[0]?.open).toBe(0);
+      expect(after.nodes[0]?.recentlyClosed.map((c) => ({ peerId: c.peerId, code: c.code, reason: c.reason }))).toEqual([
+        { peerId: "bob", code: 1005, reason: null },
+        { peerId: "alice", code: CloseCode.AdminDisconnect, reason: "disconnected_by_owner" },
+      ]);
+    });
+  });
+
+  it("refuse a connections query over the page limit and an unknown disconnect author", async () => {
+    expect((await get(`/internal/apps/${app.appId}/connections?limit=${Limits.connectionsMaxLimit + 1}`)).status).toBe(400);
+    expect((await get(`/internal/apps/${app.appId}/connections?limit=0`)).status).toBe(400);
+    const badBy = await fetch(`${relay.httpUrl}/internal/apps/${app.appId}/peers/alice?by=stranger`, { method: "DELETE", headers: internalHeaders() });
+    expect(badBy.status).toBe(400);
+    expect((await get(RelayInternalPath.connections("app_nope"))).status).toBe(404);
   });
 
   it("serve /healthz, /readyz and Prometheus /metrics", async () => {

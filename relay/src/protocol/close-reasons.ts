@@ -30,7 +30,7 @@ export const CLOSE_REASONS: Readonly<Record<CloseCode | PeerCloseCode, string>> 
   [CloseCode.OverConcurrentLimit]: "over the concurrent-connection limit",
   [CloseCode.OverMessageRate]: "over the per-connection message or frame rate",
   [CloseCode.AppSuspended]: "app suspended",
-  [CloseCode.AdminDisconnect]: "disconnected by your backend",
+  [CloseCode.AdminDisconnect]: "disconnected by your backend or a team owner",
 };
 
 /** The reason a close code stands for, or null for a code Tollgate does not name. */

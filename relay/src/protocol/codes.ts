@@ -17,7 +17,7 @@ export const CloseCode = {
   /** Per-connection token bucket empty. */
   OverMessageRate: 4011,
   AppSuspended: 4012,
-  /** Disconnected by the app's backend (DELETE /v1/peers/:id). */
+  /** Disconnected by the app's backend (DELETE /v1/peers/:id) or by a team owner from the dashboard. */
   AdminDisconnect: 4020,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];

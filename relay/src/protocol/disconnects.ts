@@ -39,6 +39,8 @@ export const Disconnect = {
   AppSuspended: kind(CloseCode.AppSuspended, "app_suspended", false),
   /** DELETE /v1/peers/:id from the app's backend. */
   AdminDisconnect: kind(CloseCode.AdminDisconnect, "disconnected_by_backend", false),
+  /** A team owner disconnected the peer from the dashboard's connection inspector. */
+  OwnerDisconnect: kind(CloseCode.AdminDisconnect, "disconnected_by_owner", false),
 } as const satisfies Record<string, DisconnectKind>;
 
 /** Close codes after which a client should not reconnect with the same credential. */

@@ -23,8 +23,12 @@ export const RelayInternalPath = {
     `/internal/apps/${encodeURIComponent(appId)}/channels/${encodeURIComponent(channel)}/peers?${channelPeersQueryString(page)}`,
   publish: (appId: string, channel: string) =>
     `/internal/apps/${encodeURIComponent(appId)}/channels/${encodeURIComponent(channel)}/publish`,
-  disconnectPeer: (appId: string, peerId: string) =>
-    `/internal/apps/${encodeURIComponent(appId)}/peers/${encodeURIComponent(peerId)}`,
+  /** DELETE: closes the peer's connections on every node, with 4020 and the reason of `by` (default: the app's backend). */
+  disconnectPeer: (appId: string, peerId: string, by: PeerDisconnectBy = "backend") =>
+    `/internal/apps/${encodeURIComponent(appId)}/peers/${encodeURIComponent(peerId)}${by === "backend" ? "" : `?by=${by}`}`,
+  /** GET: every node's open connections of the app (ConnectionsQuery) and its recently closed ones. */
+  connections: (appId: string, query: ConnectionsQuery = { limit: Limits.connectionsDefaultLimit }) =>
+    `/internal/apps/${encodeURIComponent(appId)}/connections?limit=${query.limit}`,
 } as const;
 
 /** `error` codes of the internal API's `{error, message}` answers (callers branch on these, never on the message). */
@@ -313,4 +317,52 @@ export const relayPublishResponseSchema = z.object({
   delivered: z.number().int().nonnegative(),
   dropped: z.enum(["over_message_quota"]).optional(),
 });
+/** Who asked a peer to be disconnected: the app's backend (`DELETE /v1/peers/:id`) or a team owner in the dashboard. */
+export const peerDisconnectBySchema = z.enum(["backend", "owner"]);
+export type PeerDisconnectBy = z.infer<typeof peerDisconnectBySchema>;
+export const peerDisconnectQuerySchema = z.object({ by: peerDisconnectBySchema.default("backend") });
+
+export const connectionsQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(Limits.connectionsMaxLimit).default(Limits.connectionsDefaultLimit),
+});
+export type ConnectionsQuery = z.infer<typeof connectionsQuerySchema>;
+
+/** One open connection as the dashboard's inspector shows it. */
+export const liveConnectionSchema = z.object({
+  connectionId: z.string().max(256),
+  peerId: z.string().max(Limits.maxPeerIdBytes),
+  keyId: z.string().max(256),
+  /** The client's address as the relay saw it (X-Forwarded-For only from trusted proxies). */
+  address: z.string().max(256),
+  /** The upgrade's Origin header; null when the client sent none (a server-side client). */
+  origin: z.string().max(2048).nullable(),
+  connectedAtUnixMs: z.number().int(),
+});
+export type LiveConnection = z.infer<typeof liveConnectionSchema>;
+
+export const closedConnectionSchema = liveConnectionSchema.extend({
+  closedAtUnixMs: z.number().int(),
+  code: z.number().int(),
+  /** The reason sent in the close frame when this relay closed it (a Disconnect reason), else null. */
+  reason: z.string().max(128).nullable(),
+});
+export type ClosedConnection = z.infer<typeof closedConnectionSchema>;
+
+/** One node's part of the inspector: its oldest `limit` open connections of the app, how many it has, its recent closes (newest first). */
+export const nodeConnectionsSchema = z.object({
+  relayId: z.string().min(1).max(128),
+  open: count,
+  connections: z.array(liveConnectionSchema).max(Limits.connectionsMaxLimit),
+  recentlyClosed: z.array(closedConnectionSchema).max(Limits.recentClosesPerApp),
+});
+export type NodeConnections = z.infer<typeof nodeConnectionsSchema>;
+
+export const relayConnectionsResponseSchema = z.object({
+  appId: z.string(),
+  /** Every node that answered in time, the answering node first. */
+  nodes: z.array(nodeConnectionsSchema).min(1).max(LIVE_USAGE_MAX_NODES),
+  allNodesAnswered: z.boolean(),
+});
+export type RelayConnectionsResponse = z.infer<typeof relayConnectionsResponseSchema>;
+
 export const disconnectPeerResponseSchema = z.object({ peerId: z.string(), closed: z.number().int().nonnegative() });

@@ -36,6 +36,12 @@ export const Limits = {
   /** `GET /v1/channels/:channel/peers`: peers per page when `limit` is not given, and the largest `limit`. */
   channelPeersDefaultLimit: 256,
   channelPeersMaxLimit: 1_000,
+  /** The dashboard's connection inspector: open connections one node lists per call, when `limit` is not given and at most. */
+  connectionsDefaultLimit: 50,
+  connectionsMaxLimit: 200,
+  /** Recently closed connections a node keeps per app (with their close code and reason), and apps it keeps them for. */
+  recentClosesPerApp: 20,
+  recentClosesMaxApps: 2_000,
   /** The server closes a token's connection this long before its `exp`. */
   tokenExpiryLeadMs: 250,
   serverPingIntervalMs: 30_000,

@@ -117,6 +117,27 @@ export function describeBusContract(cluster: () => Promise<RelayStateCluster>, f
       expect(complete).toBe(true);
     });
 
+    it("gathers the other nodes' connection lists of an app, with the requested limit", async () => {
+      const shared = await cluster();
+      const node = (id: string) => {
+        const state = shared.node(id);
+        state.bus.attach(new RecordingDelivery());
+        state.bus.listConnectionsWith((appId, limit) => ({
+          relayId: id,
+          open: limit,
+          connections: [{ connectionId: `${id}:1`, peerId: appId, keyId: "pk_x", address: "127.0.0.1", origin: null, connectedAtUnixMs: 1 }],
+          recentlyClosed: [],
+        }));
+        return state;
+      };
+      const [a] = [node("a"), node("b"), node("c")];
+      const appId = freshApp();
+      const { nodes, complete } = await a.bus.gatherConnections(appId, 7);
+      expect(nodes.map((listed) => listed.relayId).sort()).toEqual(["b", "c"]);
+      expect(nodes.every((listed) => listed.open === 7 && listed.connections[0]?.peerId === appId)).toBe(true);
+      expect(complete).toBe(true);
+    });
+
     it("a node hears an app's channel traffic only while it watches the app", async () => {
       const { a, b, deliveryB } = await twoAttachedNodes();
       const [watchedApp, otherApp] = [freshApp(), freshApp()];

@@ -10,7 +10,7 @@
 // - Connection ids are globally unique (the server prefixes them with its relay id), so they can be
 //   used as lease and presence members across nodes.
 
-import type { NodeUsageReport } from "../protocol";
+import type { NodeConnections, NodeUsageReport } from "../protocol";
 
 /** A JSON object (a REST publish's `peerMetadata` before it is serialized). */
 export type JsonObject = Record<string, unknown>;
@@ -194,10 +194,21 @@ export interface MessageBus {
    * true every node answered, so a node the caller knew and that is not listed is gone.
    */
   gatherUsageReports(appId: string): Promise<GatheredUsageReports>;
+  /** How this node answers the other nodes' `gatherConnections` (every node sets it once). */
+  listConnectionsWith(lister: ConnectionLister): void;
+  /** The other nodes' connection lists of the app (the dashboard's inspector); late nodes are left out like in `gatherUsageReports`. */
+  gatherConnections(appId: string, limit: number): Promise<GatheredConnections>;
 }
+
+export type ConnectionLister = (appId: string, limit: number) => NodeConnections;
 
 export interface GatheredUsageReports {
   reports: NodeUsageReport[];
+  complete: boolean;
+}
+
+export interface GatheredConnections {
+  nodes: NodeConnections[];
   complete: boolean;
 }
 

@@ -4,7 +4,9 @@ import type { NodeUsageReport } from "../../protocol";
 import type {
   ChannelMessageEvent,
   ConnectionLeaseStore,
+  ConnectionLister,
   DirectEvent,
+  GatheredConnections,
   GatheredUsageReports,
   LeaseResult,
   LocalDelivery,
@@ -46,6 +48,7 @@ class MemoryHub {
   /** Every attached node's bus. */
   readonly buses = new Set<MemoryMessageBus>();
   readonly usageReporters = new Map<MemoryMessageBus, (appId: string) => NodeUsageReport>();
+  readonly connectionListers = new Map<MemoryMessageBus, ConnectionLister>();
 }
 
 class MemoryLeaseStore implements ConnectionLeaseStore {
@@ -202,6 +205,7 @@ class MemoryMessageBus implements MessageBus {
     this.hub.buses.delete(this);
     this.local = null;
     this.hub.usageReporters.delete(this);
+    this.hub.connectionListers.delete(this);
   }
 
   watchApp(appId: string): Promise<void> {
@@ -268,6 +272,15 @@ class MemoryMessageBus implements MessageBus {
   async gatherUsageReports(appId: string): Promise<GatheredUsageReports> {
     const reports = [...this.hub.usageReporters].filter(([bus]) => bus !== this).map(([, reporter]) => reporter(appId));
     return { reports, complete: true };
+  }
+
+  listConnectionsWith(lister: ConnectionLister): void {
+    this.hub.connectionListers.set(this, lister);
+  }
+
+  async gatherConnections(appId: string, limit: number): Promise<GatheredConnections> {
+    const nodes = [...this.hub.connectionListers].filter(([bus]) => bus !== this).map(([, lister]) => lister(appId, limit));
+    return { nodes, complete: true };
   }
 }
 

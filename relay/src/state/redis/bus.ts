@@ -6,16 +6,26 @@
 // subscribe is acknowledged only once Redis confirmed the subscription, so no message published after
 // the acknowledgement can miss it; it stops when the last one leaves.
 //
-// Direct sends, disconnects and usage-report requests go to the inboxes of the nodes concerned only: the
-// nodes holding the peer (found in the peer directory, ./directory.ts) or, for usage reports, the live
-// nodes. They need an answer ("how many connections did it reach?"): each PUBLISH's reply says whether
+// Direct sends, disconnects, usage-report and connection-list requests go to the inboxes of the nodes
+// concerned only: the nodes holding the peer (found in the peer directory, ./directory.ts) or, for usage
+// reports and the dashboard's connection lists, the live nodes. They need an answer ("how many connections did it reach?"): each PUBLISH's reply says whether
 // the target listens, and the call waits for that many replies (or a timeout) on this node's inbox; an
 // unrelated node, slow or stopped, is never asked, so it never slows a send. REST publishes are answered
 // by the nodes listening to the app's topic. During an outage only local delivery happens; a direct send
 // that finds no local peer then fails with an error (the server answers `backend_error`), since the peer
 // may well be on another node. On Redis Cluster the topics are sharded (SPUBLISH/SSUBSCRIBE, ./link.ts).
-import { type NodeUsageReport, nodeUsageReportSchema } from "../../protocol";
-import { type ChannelMessageEvent, type DirectEvent, type GatheredUsageReports, type LocalDelivery, type MessageBus, OtherNodesUnreachableError, type PresenceEvent } from "../types";
+import { type NodeConnections, nodeConnectionsSchema, type NodeUsageReport, nodeUsageReportSchema } from "../../protocol";
+import {
+  type ChannelMessageEvent,
+  type ConnectionLister,
+  type DirectEvent,
+  type GatheredConnections,
+  type GatheredUsageReports,
+  type LocalDelivery,
+  type MessageBus,
+  OtherNodesUnreachableError,
+  type PresenceEvent,
+} from "../types";
 import type { RedisPeerDirectory } from "./directory";
 import { UNAVAILABLE } from "./link";
 import type { RedisClient, RedisLink } from "./link";
@@ -28,7 +38,8 @@ type Envelope =
   | { o: string; k: "p"; e: PresenceEvent }
   | { o: string; k: "d"; r: string; e: DirectEvent }
   | { o: string; k: "x"; r: string; e: { appId: string; peerId: string; closeCode: number; reason: string } }
-  | { o: string; k: "u"; r: string; e: { appId: string } };
+  | { o: string; k: "u"; r: string; e: { appId: string } }
+  | { o: string; k: "l"; r: string; e: { appId: string; limit: number } };
 
 /** An answer to a request, sent to the requesting node's inbox. */
 interface Reply {
@@ -36,12 +47,14 @@ interface Reply {
   r: string;
   n: number;
   u?: NodeUsageReport;
+  l?: NodeConnections;
 }
 
 /** What the other nodes answered to one request. */
 interface Replies {
   reached: number;
   usageReports: NodeUsageReport[];
+  connectionLists: NodeConnections[];
   /** Every node that listened answered before the timeout. */
   complete: boolean;
 }
@@ -82,6 +95,8 @@ function isEnvelope(value: unknown): value is Envelope {
       return typeof value.r === "string" && typeof value.e.peerId === "string" && typeof value.e.closeCode === "number";
     case "u":
       return typeof value.r === "string";
+    case "l":
+      return typeof value.r === "string" && typeof value.e.limit === "number";
     default:
       return false;
   }
@@ -99,6 +114,7 @@ export interface RedisBusStats {
 export class RedisMessageBus implements MessageBus {
   private local: LocalDelivery | null = null;
   private usageReporter: ((appId: string) => NodeUsageReport) | null = null;
+  private connectionLister: ConnectionLister | null = null;
   /** Topic → envelopes (JSON) waiting for this turn's PUBLISH. */
   private queue = new Map<string, string[]>();
   private flushScheduled = false;
@@ -225,14 +241,25 @@ export class RedisMessageBus implements MessageBus {
     this.usageReporter = reporter;
   }
 
+  /** The inboxes of every other live node. */
+  private readonly liveInboxes = async (redis: RedisClient): Promise<string[]> => {
+    const live = await this.link.script(redis, LIVE_NODES, [this.keys.nodes], []);
+    if (!Array.isArray(live)) throw new Error("unexpected live nodes reply");
+    return live.filter((nodeId): nodeId is string => typeof nodeId === "string" && nodeId !== this.nodeId).map((nodeId) => this.keys.inbox(nodeId));
+  };
+
   async gatherUsageReports(appId: string): Promise<GatheredUsageReports> {
-    const liveInboxes = async (redis: RedisClient) => {
-      const live = await this.link.script(redis, LIVE_NODES, [this.keys.nodes], []);
-      if (!Array.isArray(live)) throw new Error("unexpected live nodes reply");
-      return live.filter((nodeId): nodeId is string => typeof nodeId === "string" && nodeId !== this.nodeId).map((nodeId) => this.keys.inbox(nodeId));
-    };
-    const remote = await this.request((r) => ({ o: this.nodeId, k: "u", r, e: { appId } }), liveInboxes);
+    const remote = await this.request((r) => ({ o: this.nodeId, k: "u", r, e: { appId } }), this.liveInboxes);
     return remote === UNAVAILABLE ? { reports: [], complete: false } : { reports: remote.usageReports, complete: remote.complete };
+  }
+
+  listConnectionsWith(lister: ConnectionLister): void {
+    this.connectionLister = lister;
+  }
+
+  async gatherConnections(appId: string, limit: number): Promise<GatheredConnections> {
+    const remote = await this.request((r) => ({ o: this.nodeId, k: "l", r, e: { appId, limit } }), this.liveInboxes);
+    return remote === UNAVAILABLE ? { nodes: [], complete: false } : { nodes: remote.connectionLists, complete: remote.complete };
   }
 
   private enqueue(appId: string, envelope: Envelope): void {
@@ -274,7 +301,7 @@ export class RedisMessageBus implements MessageBus {
         this.settle(requestId);
       }, this.replyTimeoutMs);
       timer.unref();
-      this.pending.set(requestId, { reached: 0, usageReports: [], replies: 0, expected: null, resolve, timer });
+      this.pending.set(requestId, { reached: 0, usageReports: [], connectionLists: [], replies: 0, expected: null, resolve, timer });
     });
     const listeners = await this.link.call(async (redis) => {
       const topics = await targets(redis);
@@ -302,7 +329,7 @@ export class RedisMessageBus implements MessageBus {
     if (!request) return;
     clearTimeout(request.timer);
     this.pending.delete(requestId);
-    request.resolve({ reached: request.reached, usageReports: request.usageReports, complete: request.expected !== null && request.replies >= request.expected });
+    request.resolve({ reached: request.reached, usageReports: request.usageReports, connectionLists: request.connectionLists, complete: request.expected !== null && request.replies >= request.expected });
   }
 
   private onReply(reply: Reply): void {
@@ -313,6 +340,10 @@ export class RedisMessageBus implements MessageBus {
     if (reply.u !== undefined) {
       const report = nodeUsageReportSchema.safeParse(reply.u);
       if (report.success) request.usageReports.push(report.data);
+    }
+    if (reply.l !== undefined) {
+      const list = nodeConnectionsSchema.safeParse(reply.l);
+      if (list.success) request.connectionLists.push(list.data);
     }
     if (request.expected !== null && request.replies >= request.expected) this.settle(reply.r);
   }
@@ -369,6 +400,11 @@ export class RedisMessageBus implements MessageBus {
           this.reply(message.o, usage === undefined ? { k: "r", r: message.r, n: 0 } : { k: "r", r: message.r, n: 0, u: usage });
           break;
         }
+        case "l": {
+          const list = this.connectionLister?.(message.e.appId, message.e.limit);
+          this.reply(message.o, list === undefined ? { k: "r", r: message.r, n: 0 } : { k: "r", r: message.r, n: 0, l: list });
+          break;
+        }
         default:
           break;
       }
@@ -383,6 +419,7 @@ export class RedisMessageBus implements MessageBus {
     this.closed = true;
     this.local = null;
     this.usageReporter = null;
+    this.connectionLister = null;
     for (const requestId of [...this.pending.keys()]) this.settle(requestId);
     const topics = [...this.listening];
     this.listening.clear();
