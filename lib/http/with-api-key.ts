@@ -4,13 +4,15 @@
 // No CSRF rule here: the key travels in the Authorization header, which a browser never adds by itself
 // and which another site's page cannot send to us without a CORS preflight, granted only on the one
 // route a browser may call with a usage token (GET /v1/usage), whose answers carry no cookie-based
-// authority.
+// authority. Every request whose key or token was authenticated is entered in its app's request log
+// (lib/v1/request-log.ts) once its answer is known, without waiting for the write.
 import type { NextRequest } from "next/server";
 import { getDb } from "@/lib/db";
 import { DomainError } from "@/lib/errors";
 import { getServerEnv } from "@/lib/env";
 import { type AuthenticatedKey, authenticateSecretKey, presentedKeyId } from "@/lib/keys/authenticate-secret-key";
 import { authenticateUsageToken, presentedTokenKeyId, presentedUsageToken, type UsageTokenKey } from "@/lib/keys/authenticate-usage-token";
+import { getRequestLogWriter } from "@/lib/v1/request-log";
 import { admitAuthenticated, admitBeforeAuthentication, recordFailedAuthentication } from "./api-rate-limits";
 import { clientLimitKey } from "./client-address";
 import { handleApiError } from "./handle-api-error";
@@ -42,17 +44,38 @@ function authenticateKey(req: NextRequest): Promise<AuthenticatedKey> {
   return authenticateWithin(req, presentedKeyId(authorization), () => authenticateSecretKey(getDb(), authorization));
 }
 
-async function runGuarded(work: () => Promise<Response>): Promise<Response> {
+/** Runs a route's work with the /v1 error mapping; `authenticated` names the app and key the request is logged under. */
+async function runGuarded(req: NextRequest, work: (authenticated: (key: { appId: string; keyId: string }) => void) => Promise<Response>): Promise<Response> {
+  const startedAt = new Date();
+  const started = performance.now();
+  const logged: { as: { appId: string; keyId: string } | null } = { as: null };
+  let response: Response;
   try {
-    return noStore(await work());
+    response = await work((key) => {
+      logged.as = key;
+    });
   } catch (error) {
-    return noStore(handleApiError(error, "v1"));
+    response = handleApiError(error, "v1");
   }
+  const key = logged.as;
+  if (key) {
+    getRequestLogWriter(getDb).record({
+      appId: key.appId,
+      keyId: key.keyId,
+      method: req.method,
+      path: req.nextUrl.pathname,
+      status: response.status,
+      durationMs: performance.now() - started,
+      at: startedAt,
+    });
+  }
+  return noStore(response);
 }
 
 function secretKeyRoute<Params>(req: NextRequest, context: RouteContext<Params>, handler: ApiKeyHandler<Params>): Promise<Response> {
-  return runGuarded(async () => {
+  return runGuarded(req, async (authenticated) => {
     const key = await authenticateKey(req);
+    authenticated(key);
     await admitAuthenticated(key);
     const params = await context.params;
     assertParamsAreText(params);
@@ -82,10 +105,11 @@ export function withApiKeyOrUsageToken(handlers: { secretKey: ApiKeyHandler<Reco
     const token = presentedUsageToken(req.headers.get("authorization"), new URL(req.url));
     if (token === null) return allowAnyOrigin(await secretKeyRoute(req, context, handlers.secretKey));
     return allowAnyOrigin(
-      await runGuarded(async () => {
+      await runGuarded(req, async (authenticated) => {
         const key = await authenticateWithin(req, presentedTokenKeyId(token), () =>
           authenticateUsageToken(getDb(), token, { encryptionKey: getServerEnv().KEY_ENCRYPTION_KEY }),
         );
+        authenticated(key);
         await admitAuthenticated(key);
         return handlers.usageToken({ req, key });
       }),

@@ -9,6 +9,8 @@
 //   cleanup-expired  hourly: expired reset links and invitations (cleanup-expired.ts)
 //   issue-invoices   hourly: issues each team's numbered invoice for every closed calendar month, and marks
 //                    paid the open invoices of teams that owe nothing any more (issue-invoices.ts)
+//   prune-request-log every 10 minutes: /v1 request log entries older than a day or past the newest 500
+//                    of their app (lib/v1/request-log.ts)
 //   auto-recharge    queued by a usage flush that took a balance to its threshold: the card is charged
 //                    here, not while the relay waits for its batch to be acknowledged
 //   check-usage-thresholds  queued by a usage flush that moved an app's counts and by an admin's change to its
@@ -29,6 +31,7 @@ import { deliveryConfigFromEnv } from "@/lib/notifications/deliver-notification"
 import { DELIVERY_CRONTAB, deliveryTasks } from "@/lib/notifications/delivery-tasks";
 import { DeliveryJob } from "@/lib/notifications/queue-delivery";
 import { checkUsageThresholds, USAGE_THRESHOLDS_JOB } from "@/lib/notifications/check-usage-thresholds";
+import { pruneRequestLog } from "@/lib/v1/request-log";
 import { cleanupExpiredLinks } from "./cleanup-expired";
 import { AHEAD_OF_DELIVERIES } from "./enqueue-job";
 
@@ -38,6 +41,7 @@ export const JobName = {
   settleCharges: "settle-charges",
   cleanupExpired: "cleanup-expired",
   issueInvoices: "issue-invoices",
+  pruneRequestLog: "prune-request-log",
   autoRecharge: "auto-recharge",
   checkUsageThresholds: USAGE_THRESHOLDS_JOB,
   deliverNotification: DeliveryJob.deliver,
@@ -53,6 +57,7 @@ export const JOB_CRONTAB = [
   `* * * * * ${JobName.settleCharges} ?max=1&jobKey=${JobName.settleCharges}&priority=${AHEAD_OF_DELIVERIES}`,
   `17 * * * * ${JobName.cleanupExpired} ?max=1&jobKey=${JobName.cleanupExpired}`,
   `3 * * * * ${JobName.issueInvoices} ?max=1&jobKey=${JobName.issueInvoices}&priority=${AHEAD_OF_DELIVERIES}`,
+  `*/10 * * * * ${JobName.pruneRequestLog} ?max=1&jobKey=${JobName.pruneRequestLog}`,
   DELIVERY_CRONTAB,
 ].join("\n");
 
@@ -102,12 +107,16 @@ export function jobTasks(db: Db): TaskList {
   const issueInvoices: Task = async () => {
     await issueDueInvoices(db);
   };
+  const pruneRequests: Task = async () => {
+    await pruneRequestLog(db);
+  };
   return {
     [JobName.sweepRenewals]: sweepRenewals,
     [JobName.renewApp]: renewAppTask,
     [JobName.settleCharges]: settleCharges,
     [JobName.cleanupExpired]: cleanupExpired,
     [JobName.issueInvoices]: issueInvoices,
+    [JobName.pruneRequestLog]: pruneRequests,
     [JobName.autoRecharge]: autoRecharge,
     [JobName.checkUsageThresholds]: checkThresholds,
     ...deliveryTasks(db, () => deliveryConfigFromEnv(getServerEnv())),

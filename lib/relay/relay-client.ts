@@ -4,10 +4,13 @@ import {
   acceptedResponseSchema,
   type ChannelPeersQuery,
   channelPeersResponseSchema,
+  type ConnectionsQuery,
   disconnectPeerResponseSchema,
   INTERNAL_AUTH_HEADER,
   InternalApiError,
+  type PeerDisconnectBy,
   type PlanChangeNotice,
+  relayConnectionsResponseSchema,
   RelayInternalPath,
   relayPublishResponseSchema,
   relayStatsResponseSchema,
@@ -25,7 +28,9 @@ export interface RelayClient {
     channel: string,
     body: { data: unknown; from?: string; peerMetadata?: Record<string, unknown> },
   ): Promise<z.infer<typeof relayPublishResponseSchema>>;
-  disconnectPeer(appId: string, peerId: string): Promise<z.infer<typeof disconnectPeerResponseSchema>>;
+  disconnectPeer(appId: string, peerId: string, by?: PeerDisconnectBy): Promise<z.infer<typeof disconnectPeerResponseSchema>>;
+  /** Every answering node's open connections of the app (a bounded page each) and recent closes. */
+  connections(appId: string, query: ConnectionsQuery): Promise<z.infer<typeof relayConnectionsResponseSchema>>;
   /** Tells the node the snapshot changed so it refreshes now rather than at its next poll. */
   notifyPlanChanged(notice: PlanChangeNotice): Promise<void>;
 }
@@ -75,7 +80,8 @@ export function createRelayClient(options: { baseUrl: string; relaySecret: strin
     stats: (appId, timeoutMs = 1_000) => call("GET", RelayInternalPath.stats(appId), relayStatsResponseSchema, undefined, timeoutMs),
     channelPeers: (appId, channel, page) => call("GET", RelayInternalPath.channelPeers(appId, channel, page), channelPeersResponseSchema),
     publish: (appId, channel, body) => call("POST", RelayInternalPath.publish(appId, channel), relayPublishResponseSchema, body),
-    disconnectPeer: (appId, peerId) => call("DELETE", RelayInternalPath.disconnectPeer(appId, peerId), disconnectPeerResponseSchema),
+    disconnectPeer: (appId, peerId, by) => call("DELETE", RelayInternalPath.disconnectPeer(appId, peerId, by), disconnectPeerResponseSchema),
+    connections: (appId, query) => call("GET", RelayInternalPath.connections(appId, query), relayConnectionsResponseSchema),
     notifyPlanChanged: async (notice) => {
       await call("POST", RelayInternalPath.planChanged, acceptedResponseSchema, notice, 1_000);
     },

@@ -12,6 +12,8 @@ export const Permissions = [
   "keys.read",
   "keys.manage",
   "usage.read",
+  /** Disconnecting a live peer from the dashboard's connection inspector. */
+  "connections.manage",
   "billing.read",
   /** Plan changes, overages, top-ups, auto-recharge: anything that moves or commits money. */
   "billing.manage",
@@ -36,6 +38,7 @@ const DENIED_MESSAGES: Record<Permission, string> = {
   "keys.read": "Your role cannot see this app's keys",
   "keys.manage": "Your role cannot manage keys",
   "usage.read": "Your role cannot see usage",
+  "connections.manage": "Only an owner of this team can disconnect peers",
   "billing.read": "Your role cannot see billing",
   "billing.manage": "Only an owner of this team can change plans and billing",
   "members.read": "Your role cannot see the team",

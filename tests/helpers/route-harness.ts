@@ -10,6 +10,7 @@ import {
   decodeChannelPeersCursor,
   encodeChannelPeersCursor,
   InternalApiError,
+  type NodeConnections,
   type PlanChangeNotice,
   planChangeNoticeSchema,
   RelayInternalPath,
@@ -23,6 +24,8 @@ import { createTestDatabase, type TestDatabase } from "./test-database";
 export interface FakeRelayCall {
   method: string;
   segments: string[];
+  /** The query string (without `?`). */
+  query: string;
   body: unknown;
 }
 
@@ -45,6 +48,8 @@ export interface FakeRelay {
     quotaExhausted: boolean;
     peers: Record<string, { peerId: string; metadata?: Record<string, unknown> }[]>;
     unknownApps: Set<string>;
+    /** What the fake's nodes answer to the connection inspector. */
+    connectionNodes: NodeConnections[];
   };
   /** Stats requests open right now, and the most that were open at once. */
   statsInFlight: { now: number; max: number };
@@ -64,7 +69,17 @@ export function unflushedUsage(periodStartUnix: number, counts: Partial<Unflushe
 /** Implements RelayInternalPath the way relay/src/http-routes.ts does, with canned live state. */
 export async function startFakeRelay(relaySecret: string): Promise<FakeRelay> {
   const calls: FakeRelayCall[] = [];
-  const state: FakeRelay["state"] = { down: false, statsStalled: false, concurrentNow: 0, activeChannels: 0, unflushed: [], quotaExhausted: false, peers: {}, unknownApps: new Set() };
+  const state: FakeRelay["state"] = {
+    down: false,
+    statsStalled: false,
+    concurrentNow: 0,
+    activeChannels: 0,
+    unflushed: [],
+    quotaExhausted: false,
+    peers: {},
+    unknownApps: new Set(),
+    connectionNodes: [],
+  };
   const fake: FakeRelay = {
     url: "",
     calls,
@@ -93,7 +108,7 @@ export async function startFakeRelay(relaySecret: string): Promise<FakeRelay> {
       return reply(202, { accepted: true });
     }
     const body: unknown = text ? JSON.parse(text) : undefined;
-    calls.push({ method: req.method ?? "GET", segments, body });
+    calls.push({ method: req.method ?? "GET", segments, query: (req.url ?? "").split("?")[1] ?? "", body });
     const [, , appId = "", resource, name, action] = segments;
     if (state.unknownApps.has(appId)) return reply(404, { error: InternalApiError.UnknownApp, message: "unknown app" });
     if (resource === "stats") {
@@ -121,6 +136,10 @@ export async function startFakeRelay(relaySecret: string): Promise<FakeRelay> {
       return reply(200, state.quotaExhausted ? { channel: name, delivered: 0, dropped: "over_message_quota" } : { channel: name, delivered: 2 });
     }
     if (resource === "peers" && name !== undefined && req.method === "DELETE") return reply(200, { peerId: name, closed: 1 });
+    if (resource === "connections" && req.method === "GET") {
+      const nodes = state.connectionNodes.length > 0 ? state.connectionNodes : [{ relayId: "fake-relay", open: 0, connections: [], recentlyClosed: [] }];
+      return reply(200, { appId, nodes, allNodesAnswered: true });
+    }
     return reply(404, { error: "not_found", message: "no such route" });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
