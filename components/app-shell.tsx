@@ -38,6 +38,7 @@ export function AppShell({
           </NavLink>
           <NavLink href="/team/invoices">Invoices</NavLink>
           <NavLink href="/account">Account</NavLink>
+          <NavLink href="/docs">Docs</NavLink>
           {user.isPlatformAdmin && <NavLink href="/admin">Admin</NavLink>}
         </nav>
         <TenantSwitcher />

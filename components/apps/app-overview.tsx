@@ -10,6 +10,7 @@ import { ProjectedUsageCharges } from "@/components/apps/projected-usage-charges
 import { useKeys, useUsage, useUsageSeries } from "@/components/apps/queries";
 import { TestConsole } from "@/components/apps/test-console";
 import { rangeLabels, UsageCharts } from "@/components/apps/usage-charts";
+import { UsageExport } from "@/components/apps/usage-export";
 import { refreshNote, UpdatedAgo, UsageFreshnessBanner } from "@/components/apps/usage-freshness";
 import { formatBytes, formatDate, formatMoney, formatNumber } from "@/components/format";
 import { ErrorState } from "@/components/ui/error-state";
@@ -86,6 +87,8 @@ export function AppOverview({ appId }: { appId: string }) {
 
       {/* Closes are worth seeing before the first message too (a refused 4010, a revoked key). */}
       {usage.data && series.data && <OutcomesTable usage={usage.data} closesByCode={series.data.outcomes.closesByCode} />}
+
+      <UsageExport appId={appId} />
 
       <TestConsole appId={appId} />
     </div>

@@ -5,14 +5,14 @@ import { z } from "zod";
 import { csvRows } from "@/lib/billing/invoice-documents";
 import type { Db } from "@/lib/db";
 import { notFound } from "@/lib/errors";
+import { text } from "@/lib/validation/text";
 
 const DAY_MS = 86_400_000;
 /** The longest range one export covers. */
 export const USAGE_EXPORT_MAX_DAYS = 366;
 const DEFAULT_DAYS = 30;
 
-const isoDay = z
-  .string()
+const isoDay = text()
   .max(10)
   .regex(/^\d{4}-\d{2}-\d{2}$/, "Use a date as YYYY-MM-DD")
   .refine((day) => !Number.isNaN(Date.parse(`${day}T00:00:00Z`)) && new Date(`${day}T00:00:00Z`).toISOString().startsWith(day), "Not a calendar date");

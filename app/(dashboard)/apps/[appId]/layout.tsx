@@ -74,6 +74,7 @@ export default async function AppLayout({ children, params }: { children: ReactN
             Overview
           </NavLink>
           <NavLink href={`${base}/keys`}>Keys</NavLink>
+          <NavLink href={`${base}/activity`}>Activity</NavLink>
           <NavLink href={`${base}/billing`}>Plan &amp; billing</NavLink>
           <NavLink href={`${base}/connect`}>Connect</NavLink>
           <NavLink href={`${base}/settings`}>Settings</NavLink>
