@@ -1,9 +1,9 @@
 "use client";
-import { useMemo } from "react";
+import { useId, useMemo, useState } from "react";
 import { Area, AreaChart, Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import type { SeriesRange, UsageSeries } from "@/components/api-types";
 import { ChartTooltip } from "@/components/apps/chart-tooltip";
-import { bucketNote, summarize, toChartPoints, type ChartValueKey } from "@/components/apps/chart-points";
+import { bucketNote, summarize, toChartPoints, type ChartPoint, type ChartValueKey } from "@/components/apps/chart-points";
 import { browserTimeZone, niceTicks, timeTicks, zoneLabel, zoneOffsetMs } from "@/components/chart-scale";
 import { byteUnitFor, formatBytes, formatCompact, formatNumber } from "@/components/format";
 
@@ -84,9 +84,25 @@ function valueAxis(chart: ChartSpec, peak: number) {
   return { ticks, formatTick, labelChars: Math.max(...ticks.map((tick) => formatTick(tick).length)) };
 }
 
+/** What a screen reader hears about a chart: the range, each series' headline and when it peaked. */
+function describeChart(chart: ChartSpec, points: readonly ChartPoint[], range: SeriesRange, formatValue: (value: number) => string, formatBucket: (ms: number) => string): string {
+  const lines = chart.series.map((line) => {
+    const { peak, total } = summarize(points, line.key);
+    if (peak === 0) return `${line.name}: none`;
+    const peakAt = points.find((point) => point[line.key] === peak);
+    const headline = chart.summary === "peak" ? `peak ${formatValue(peak)}` : `total ${formatValue(total)}, most ${formatValue(peak)}`;
+    return `${line.name}: ${headline}${peakAt ? ` at ${formatBucket(peakAt.t)}` : ""}`;
+  });
+  return `${rangeLabels[range]}, ${bucketLabels[range]}. ${lines.join(". ")}. The table view lists every point.`;
+}
+
+type ChartView = "chart" | "table";
+
 export function UsageCharts({ series }: { series: UsageSeries }) {
   const points = useMemo(() => toChartPoints(series, Date.now()), [series]);
   const axis = useTimeAxis(series);
+  const [view, setView] = useState<ChartView>("chart");
+  const idPrefix = useId();
   const specs = charts.map((chart) => {
     const summaries = chart.series.map((line) => ({ line, ...summarize(points, line.key) }));
     const peak = Math.max(0, ...summaries.map((entry) => entry.peak));
@@ -96,9 +112,18 @@ export function UsageCharts({ series }: { series: UsageSeries }) {
   const yWidth = Math.max(32, ...specs.map((spec) => spec.y.labelChars * 7 + 16));
   return (
     <div className="stack">
-      <p className="muted small" data-testid="chart-zone">
-        Times in {axis.zone}, {bucketLabels[series.range]}.
-      </p>
+      <div className="section-header">
+        <p className="muted small" data-testid="chart-zone">
+          Times in {axis.zone}, {bucketLabels[series.range]}.
+        </p>
+        <div className="segmented" role="group" aria-label="Show usage as">
+          {(["chart", "table"] as const).map((option) => (
+            <button key={option} type="button" aria-pressed={view === option} onClick={() => setView(option)}>
+              {option === "chart" ? "Charts" : "Tables"}
+            </button>
+          ))}
+        </div>
+      </div>
       <div className="chart-grid">
         {specs.map(({ chart, summaries, y }) => {
           const formatValue = (value: number) => (chart.bytes ? formatBytes(value) : formatNumber(value));
@@ -109,7 +134,9 @@ export function UsageCharts({ series }: { series: UsageSeries }) {
             })
             .join(" · ");
           const note = chart.perMinute ? bucketNote(series.bucketSec) : "";
-          const common = { data: points, margin: { top: 8, right: 20, bottom: 0, left: 0 } };
+          const descriptionId = `${idPrefix}-${chart.id}-description`;
+          // No keyboard layer: the chart is a picture of the table view, not a second Tab stop per chart.
+          const common = { data: points, margin: { top: 8, right: 20, bottom: 0, left: 0 }, accessibilityLayer: false };
           const grid = <CartesianGrid strokeDasharray="3 3" stroke="var(--grid)" vertical={false} />;
           const xAxis = (
             <XAxis dataKey="t" type="number" scale="time" domain={axis.domain} ticks={axis.ticks} interval={0} tickFormatter={axis.formatTick} tick={{ fontSize: 11, fill: "var(--muted)" }} stroke="var(--border)" />
@@ -124,7 +151,13 @@ export function UsageCharts({ series }: { series: UsageSeries }) {
             />
           );
           return (
-            <figure className="card chart" key={chart.id} aria-label={`${chart.title}, ${rangeLabels[series.range].toLowerCase()}: ${summary}`} data-chart={chart.id}>
+            <figure
+              className="card chart"
+              key={chart.id}
+              aria-label={`${chart.title}, ${rangeLabels[series.range].toLowerCase()}: ${summary}`}
+              aria-describedby={descriptionId}
+              data-chart={chart.id}
+            >
               <figcaption>
                 <span>
                   {chart.title}
@@ -132,35 +165,75 @@ export function UsageCharts({ series }: { series: UsageSeries }) {
                 </span>
                 <span className="muted small">{summary}</span>
               </figcaption>
-              <div className="chart-body">
-                <ResponsiveContainer width="100%" height={180}>
-                  {chart.kind === "area" ? (
-                    <AreaChart {...common}>
-                      {grid}
-                      {xAxis}
-                      {yAxis}
-                      {tooltip}
-                      {chart.series.map((line) => (
-                        <Area key={line.key} type="linear" dataKey={line.key} name={line.name} stroke={line.color} fill={line.color} fillOpacity={0.15} isAnimationActive={false} connectNulls={false} />
-                      ))}
-                    </AreaChart>
-                  ) : (
-                    <BarChart {...common} barCategoryGap={1}>
-                      {grid}
-                      {xAxis}
-                      {yAxis}
-                      {tooltip}
-                      {chart.series.map((line) => (
-                        <Bar key={line.key} dataKey={line.key} name={line.name} fill={line.color} isAnimationActive={false} />
-                      ))}
-                    </BarChart>
-                  )}
-                </ResponsiveContainer>
-              </div>
+              <p id={descriptionId} className="visually-hidden">
+                {describeChart(chart, points, series.range, formatValue, axis.formatBucket)}
+              </p>
+              {view === "table" ? (
+                <ChartTable chart={chart} points={points} formatValue={formatValue} formatBucket={axis.formatBucket} />
+              ) : (
+                <div className="chart-body" aria-hidden="true">
+                  <ResponsiveContainer width="100%" height={180}>
+                    {chart.kind === "area" ? (
+                      <AreaChart {...common}>
+                        {grid}
+                        {xAxis}
+                        {yAxis}
+                        {tooltip}
+                        {chart.series.map((line) => (
+                          <Area key={line.key} type="linear" dataKey={line.key} name={line.name} stroke={line.color} fill={line.color} fillOpacity={0.15} isAnimationActive={false} connectNulls={false} />
+                        ))}
+                      </AreaChart>
+                    ) : (
+                      <BarChart {...common} barCategoryGap={1}>
+                        {grid}
+                        {xAxis}
+                        {yAxis}
+                        {tooltip}
+                        {chart.series.map((line) => (
+                          <Bar key={line.key} dataKey={line.key} name={line.name} fill={line.color} isAnimationActive={false} />
+                        ))}
+                      </BarChart>
+                    )}
+                  </ResponsiveContainer>
+                </div>
+              )}
             </figure>
           );
         })}
       </div>
+    </div>
+  );
+}
+
+/** Every point of one chart as rows (the buckets that have begun), for reading rather than looking. */
+function ChartTable({ chart, points, formatValue, formatBucket }: { chart: ChartSpec; points: readonly ChartPoint[]; formatValue: (value: number) => string; formatBucket: (ms: number) => string }) {
+  const rows = points.filter((point) => chart.series.some((line) => point[line.key] !== null));
+  return (
+    <div className="table-wrap chart-table">
+      <table className="table compact" aria-label={chart.title}>
+        <thead>
+          <tr>
+            <th scope="col">Time</th>
+            {chart.series.map((line) => (
+              <th scope="col" className="num" key={line.key}>
+                {line.name}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((point) => (
+            <tr key={point.t}>
+              <th scope="row">{formatBucket(point.t)}</th>
+              {chart.series.map((line) => (
+                <td className="num" key={line.key}>
+                  {formatValue(point[line.key] ?? 0)}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </div>
   );
 }
