@@ -33,6 +33,7 @@ const EVENT_TYPE_LABELS: Record<WebhookEventType, string> = {
   "plan_fee.failed": "Plan fee could not be charged",
   "plan_fee.grace_ended": "Grace period ended (Free limits apply)",
   "limits.changed": "Limits changed by an admin",
+  "plan.prices_changed": "Plan prices changed by an admin",
   "app.suspended": "App suspended",
 };
 

@@ -2,6 +2,7 @@
 // occasion it belongs to (`dedupeKeyOf`): the database keeps one event per key, so a threshold fires
 // once per period however many usage flushes detect it, and concurrently.
 import { z } from "zod";
+import type { PriceField as PlanPriceField } from "@/lib/billing/plan-prices";
 import { text } from "@/lib/validation/text";
 
 export const USAGE_THRESHOLD_PERCENTS = [75, 90, 100] as const;
@@ -59,6 +60,17 @@ export type AppEventInput =
       before: { maxConcurrentConnections: number | null; maxMessagesPerPeriod: number | null };
       after: { maxConcurrentConnections: number | null; maxMessagesPerPeriod: number | null };
     }
+  /**
+   * A platform admin changed the prices of the app's plan. `changes` lists each price that moved (minor
+   * units); `appliesFrom`: the app's next billing period, or `now` (the running period too).
+   */
+  | {
+      type: "plan.prices_changed";
+      planName: string;
+      changeId: string;
+      appliesFrom: "next_period" | "now";
+      changes: { field: PlanPriceField; before: number; after: number }[];
+    }
   /** A platform admin suspended the app; `changeId` is unique per suspension. */
   | { type: "app.suspended"; reason: string | null; changeId: string }
   /** "Send test event" on a webhook endpoint: delivered to that endpoint only, not listed in the dashboard. */
@@ -77,6 +89,7 @@ export const WEBHOOK_EVENT_TYPES = [
   "plan_fee.failed",
   "plan_fee.grace_ended",
   "limits.changed",
+  "plan.prices_changed",
   "app.suspended",
 ] as const satisfies readonly Exclude<AppEventType, "webhook.test">[];
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
@@ -99,6 +112,7 @@ export function dedupeKeyOf(appId: string, event: AppEventInput): string {
     case "auto_recharge.declined":
       return `${appId}:${event.type}:${event.cardLast4}:${event.periodStartUnix}`;
     case "limits.changed":
+    case "plan.prices_changed":
     case "app.suspended":
       return `${appId}:${event.type}:${event.changeId}`;
     case "webhook.test":

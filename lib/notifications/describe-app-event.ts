@@ -1,5 +1,6 @@
 // The words of each event: the notification centre, the email and the webhook's `title`/`message`
 // all say the same thing.
+import type { PriceField } from "@/lib/billing/plan-prices";
 import type { AppEventInput } from "./app-event.types";
 
 export interface EventDescription {
@@ -10,6 +11,14 @@ export interface EventDescription {
 
 const money = (minor: number) => new Intl.NumberFormat("en-US", { style: "currency", currency: "USD" }).format(minor / 100);
 const count = (value: number | null) => (value === null ? "unlimited" : new Intl.NumberFormat("en-US").format(value));
+const PRICE_NAMES: Record<PriceField, string> = {
+  monthlyPriceMinor: "monthly price",
+  overagePricePer1000MessagesMinor: "overage per 1,000 messages",
+  overagePricePerConnectionMinor: "overage per connection over the cap",
+  pricePer1000ConnectionMinutesMinor: "per 1,000 connection-minutes",
+  pricePer1000DeliveredMessagesMinor: "per 1,000 delivered messages",
+  pricePerGbEgressMinor: "per GB of egress",
+};
 const axisName = { messages: "messages this period", connections: "concurrent connections" } as const;
 
 function describeUsageLevel(event: Extract<AppEventInput, { type: "usage.threshold" }>): string {
@@ -90,6 +99,15 @@ export function describeAppEvent(event: AppEventInput, appName: string): EventDe
           `Concurrent connections ${count(event.before.maxConcurrentConnections)} → ${count(event.after.maxConcurrentConnections)}, ` +
           `messages per period ${count(event.before.maxMessagesPerPeriod)} → ${count(event.after.maxMessagesPerPeriod)}.`,
       };
+    case "plan.prices_changed": {
+      const changes = event.changes.map((change) => `${PRICE_NAMES[change.field]} ${money(change.before)} → ${money(change.after)}`).join(", ");
+      const when = event.appliesFrom === "now" ? "They apply now, to the running billing period too." : "They apply from the app's next billing period; this period keeps its prices.";
+      return {
+        severity: "warning",
+        title: `${appName}: ${event.planName} plan prices change`,
+        message: `An administrator changed the prices of the ${event.planName} plan: ${changes}. ${when}`,
+      };
+    }
     case "app.suspended":
       return {
         severity: "critical",

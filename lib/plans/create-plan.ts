@@ -21,7 +21,8 @@ export async function createPlan(db: Db, input: { actor: Actor; plan: CreatePlan
       throw new DomainError("conflict", `A plan with slug "${fields.slug}" already exists`, { field: "slug" });
     }
     const plan = await tx.plan.create({
-      data: { ...fields, ...(freeEgressBytes === undefined ? {} : { freeEgressBytes: BigInt(freeEgressBytes) }) },
+      // A new plan is hidden from customers until an admin offers it.
+      data: { isPublic: false, ...fields, ...(freeEgressBytes === undefined ? {} : { freeEgressBytes: BigInt(freeEgressBytes) }) },
     });
     const view = toPlanView(plan);
     await writeAuditLog(tx, { actor: input.actor, action: "plan.create", targetType: "plan", targetId: plan.id, after: view });

@@ -2,6 +2,7 @@ import { type Actor, writeAuditLog } from "@/lib/audit/write-audit-log";
 import type { Db } from "@/lib/db";
 import { DomainError, notFound } from "@/lib/errors";
 import { announceLimitsChange } from "@/lib/notifications/announce-limits-change";
+import { emitAppEvent } from "@/lib/notifications/emit-app-event";
 import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
 import { PRICE_FIELDS, pricesOf } from "@/lib/billing/plan-prices";
 import { effectiveLimits, toPlanView } from "./effective-limits";
@@ -15,7 +16,7 @@ export interface PlanUpdateResult {
 }
 
 /**
- * Edits a plan. Limits apply at once. Price edits apply to each app from its next billing period (the
+ * Edits a plan. Limits apply at once; the apps on the plan are told of changed limits and prices. Price edits apply to each app from its next billing period (the
  * replaced prices are kept in PlanPriceChange, see lib/billing/plan-prices.ts) unless `applyPricesNow`.
  * Apps that enabled overages keep the flag only while the plan still allows them: turning overages off
  * on a plan switches them off for its apps in the same transaction.
@@ -53,6 +54,10 @@ export async function updatePlan(db: Db, input: { actor: Actor; planId: string; 
     const affectedApps = apps.length;
     if (pricesChanged) {
       await tx.planPriceChange.create({ data: { planId: plan.id, previousPrices: pricesOf(before), appliedImmediately: applyPricesNow } });
+      // Customers hear of a price change before they are billed at it.
+      const changes = PRICE_FIELDS.filter((field) => before[field] !== plan[field]).map((field) => ({ field, before: before[field], after: plan[field] }));
+      const event = { type: "plan.prices_changed" as const, planName: plan.name, changeId: `${plan.id}-${plan.updatedAt.getTime()}`, appliesFrom: applyPricesNow ? ("now" as const) : ("next_period" as const), changes };
+      for (const app of apps) await emitAppEvent(tx, { appId: app.id, event });
     }
     const view = toPlanView(plan, affectedApps);
     const priceChange = pricesChanged ? { affectedApps, appliesFrom: applyPricesNow ? ("now" as const) : ("next_period" as const) } : null;

@@ -85,7 +85,8 @@ describe("plans", () => {
       body: { slug: "team", name: "Team", kind: "tiered", maxConcurrentConnections: 500, maxMessagesPerPeriod: 1_000_000, overagesAllowed: true, overagePricePer1000MessagesMinor: 12 },
     });
     expect(created.status).toBe(201);
-    expect(created.body.plan).toMatchObject({ slug: "team", tokenBucketRefillPerSecond: 100, tokenBucketBurst: 200, isPublic: true });
+    // Not offered to customers until an admin says so.
+    expect(created.body.plan).toMatchObject({ slug: "team", tokenBucketRefillPerSecond: 100, tokenBucketBurst: 200, isPublic: false });
     // The database's column defaults are the relay's defaults.
     expect(created.body.plan).toMatchObject({
       controlFrameRefillPerSecond: PlanDefaults.controlFrameRefillPerSecond,
@@ -121,6 +122,29 @@ describe("plans", () => {
     await harness.db.app.update({ where: { id: app.id }, data: { overagesEnabled: true } });
     await invoke(patchPlanRoute, { method: "PATCH", params: { planId: created.body.plan.id }, body: { overagesAllowed: false } });
     expect((await harness.db.app.findUniqueOrThrow({ where: { id: app.id } })).overagesEnabled).toBe(false);
+  });
+
+  it("a price edit tells the team of every app on the plan which prices change and from when; a limits edit sends no price notice", async () => {
+    await asAdmin();
+    const created = await invoke<{ plan: PlanView }>(createPlanRoute, {
+      method: "POST",
+      body: { slug: "priced", name: "Priced", kind: "tiered", overagesAllowed: true, monthlyPriceMinor: 0, overagePricePer1000MessagesMinor: 10 },
+    });
+    const { owner, app } = await customerApp("priced");
+    const planId = created.body.plan.id;
+    await invoke(patchPlanRoute, { method: "PATCH", params: { planId }, body: { maxMessagesPerPeriod: 5_000 } });
+    const edited = await invoke<{ priceChange: unknown }>(patchPlanRoute, { method: "PATCH", params: { planId }, body: { overagePricePer1000MessagesMinor: 25, monthlyPriceMinor: 900 } });
+    expect(edited.body.priceChange).toEqual({ affectedApps: 1, appliesFrom: "next_period" });
+    session.user = owner;
+    const listed = await invoke<{ notifications: NotificationView[] }>(notificationsRoute, { path: `/?appId=${app.id}` });
+    const notices = listed.body.notifications.filter((notification) => notification.type === "plan.prices_changed");
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatchObject({
+      title: `${app.name}: Priced plan prices change`,
+      message:
+        "An administrator changed the prices of the Priced plan: monthly price $0.00 → $9.00, overage per 1,000 messages $0.10 → $0.25. They apply from the app's next billing period; this period keeps its prices.",
+      data: { appliesFrom: "next_period", changes: [{ field: "monthlyPriceMinor", before: 0, after: 900 }, { field: "overagePricePer1000MessagesMinor", before: 10, after: 25 }] },
+    });
   });
 
   it("errors: invalid plans are 422 naming the field; duplicate slug 409; unknown plan 404", async () => {
