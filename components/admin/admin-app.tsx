@@ -247,6 +247,13 @@ function OverrideForm({ app, plan, propagation }: { app: AdminApp; plan: Plan | 
     if (Object.keys(errors).length === 0) save.mutate(body);
   }
 
+  // A complaint described the value it was about: editing the field (emptying it included) clears it.
+  function setNumericField(field: NumericOverrideField, value: string) {
+    setDraft((current) => ({ ...current, [field]: value }));
+    setLocalErrors((current) => (field in current ? Object.fromEntries(Object.entries(current).filter(([name]) => name !== field)) : current));
+    if (save.error && fieldError(save.error, field)) save.reset();
+  }
+
   const planValue = (field: NumericOverrideField) => (plan ? `plan: ${formatLimit(plan[field])}` : "plan value");
   const shownFields = [...numericFields.map(({ field }) => field), "overagesAllowed", "note"];
 
@@ -261,7 +268,7 @@ function OverrideForm({ app, plan, propagation }: { app: AdminApp; plan: Plan | 
               inputMode="numeric"
               value={draft[field]}
               placeholder={planValue(field)}
-              onChange={(event) => setDraft((current) => ({ ...current, [field]: event.target.value }))}
+              onChange={(event) => setNumericField(field, event.target.value)}
             />
           </Field>
         ))}

@@ -1,95 +1,17 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { PlanDefaults } from "@tollgate/relay/protocol";
 import { useState, type FormEvent } from "react";
 import { apiFetch, fieldError } from "@/components/api";
 import type { Plan, PlanKind } from "@/components/api-types";
+import { blankPlan, type Draft, draftFromPlan, groupTitles, kinds, type NumberSpec, numberSpecs, planChanges, priceFields, validate } from "@/components/admin/plan-draft";
 import { PropagationNote } from "@/components/admin/propagation-note";
 import type { RelayPropagation } from "@/components/relay-propagation";
-import { formatBytes, formatLimit, formatMoney, minorToInput, parseMoneyToMinor } from "@/components/format";
+import { formatBytes, formatLimit, formatMoney } from "@/components/format";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { ErrorState } from "@/components/ui/error-state";
 import { Field, FormError } from "@/components/ui/field";
 import { SkeletonBlock } from "@/components/ui/skeleton";
 import { useToast } from "@/components/ui/toast";
-
-type NumberField = Exclude<
-  { [K in keyof Plan]: Plan[K] extends number | null ? K : never }[keyof Plan],
-  undefined | "appCount"
->;
-
-interface NumberSpec {
-  field: NumberField;
-  label: string;
-  min: number;
-  /** Empty means "no cap" (null) rather than invalid. */
-  nullable?: boolean;
-  group: "limits" | "prices" | "included" | "display";
-  /** Typed in dollars (stored in cents) or in GB (stored in bytes); a whole count otherwise. */
-  unit?: "dollars" | "gb";
-}
-
-const BYTES_PER_GB = 1_000_000_000;
-
-// Every limit a plan carries, with the bounds the API enforces, so most mistakes are caught before saving.
-const numberSpecs: NumberSpec[] = [
-  { field: "maxConcurrentConnections", label: "Max concurrent connections", min: 0, nullable: true, group: "limits" },
-  { field: "maxMessagesPerPeriod", label: "Max messages per period", min: 0, nullable: true, group: "limits" },
-  { field: "tokenBucketRefillPerSecond", label: "Token bucket refill / s", min: 1, group: "limits" },
-  { field: "tokenBucketBurst", label: "Token bucket burst", min: 1, group: "limits" },
-  { field: "connectAttemptsPerIpPerMinute", label: "Connect attempts per IP / min", min: 1, group: "limits" },
-  { field: "controlFrameRefillPerSecond", label: "Control frames refill / s", min: 1, group: "limits" },
-  { field: "controlFrameBurst", label: "Control frames burst", min: 1, group: "limits" },
-  { field: "inboundBytesPerSecond", label: "Inbound bytes per connection / s", min: 16_384, group: "limits" },
-  { field: "monthlyPriceMinor", label: "Monthly price ($)", min: 0, group: "prices", unit: "dollars" },
-  { field: "overagePricePer1000MessagesMinor", label: "Overage per 1,000 messages ($)", min: 0, group: "prices", unit: "dollars" },
-  { field: "overagePricePerConnectionMinor", label: "Overage per connection over cap ($)", min: 0, group: "prices", unit: "dollars" },
-  { field: "pricePer1000ConnectionMinutesMinor", label: "Per 1,000 connection-minutes ($)", min: 0, group: "prices", unit: "dollars" },
-  { field: "pricePer1000DeliveredMessagesMinor", label: "Per 1,000 delivered messages ($)", min: 0, group: "prices", unit: "dollars" },
-  { field: "pricePerGbEgressMinor", label: "Per GB egress ($)", min: 0, group: "prices", unit: "dollars" },
-  { field: "freeConnectionMinutes", label: "Included connection-minutes", min: 0, group: "included" },
-  { field: "freeDeliveredMessages", label: "Included delivered messages", min: 0, group: "included" },
-  { field: "freeEgressBytes", label: "Included egress (GB)", min: 0, group: "included", unit: "gb" },
-  { field: "sortOrder", label: "Sort order", min: -1000, group: "display" },
-];
-
-const groupTitles: Record<NumberSpec["group"], string> = {
-  limits: "Limits",
-  prices: "Prices",
-  included: "Included usage",
-  display: "Display",
-};
-
-const kinds: PlanKind[] = ["free", "tiered", "unlimited", "pay_as_you_go"];
-
-type Draft = Record<NumberField, string> & { slug: string; name: string; kind: PlanKind; overagesAllowed: boolean; isPublic: boolean };
-
-const blankPlan: Draft = {
-  slug: "",
-  name: "",
-  kind: "tiered",
-  overagesAllowed: true,
-  isPublic: true,
-  maxConcurrentConnections: "100",
-  maxMessagesPerPeriod: "100000",
-  tokenBucketRefillPerSecond: "100",
-  tokenBucketBurst: "200",
-  connectAttemptsPerIpPerMinute: "60",
-  controlFrameRefillPerSecond: String(PlanDefaults.controlFrameRefillPerSecond),
-  controlFrameBurst: String(PlanDefaults.controlFrameBurst),
-  inboundBytesPerSecond: String(PlanDefaults.inboundBytesPerSecond),
-  monthlyPriceMinor: "0.00",
-  overagePricePer1000MessagesMinor: "0.00",
-  overagePricePerConnectionMinor: "0.00",
-  pricePer1000ConnectionMinutesMinor: "0.00",
-  pricePer1000DeliveredMessagesMinor: "0.00",
-  pricePerGbEgressMinor: "0.00",
-  freeConnectionMinutes: "0",
-  freeDeliveredMessages: "0",
-  freeEgressBytes: "0",
-  sortOrder: "0",
-};
-
-const priceFields: NumberField[] = numberSpecs.filter((spec) => spec.group === "prices").map((spec) => spec.field);
 
 /** What a customer pays on the plan, in the terms of its kind. */
 export function planPriceSummary(plan: Plan): { price: string; usage: string } {
@@ -102,62 +24,6 @@ export function planPriceSummary(plan: Plan): { price: string; usage: string } {
   }
   if (!plan.overagesAllowed) return { price, usage: "no overages" };
   return { price, usage: `overage ${formatMoney(plan.overagePricePer1000MessagesMinor)} / 1k msg, ${formatMoney(plan.overagePricePerConnectionMinor)} / connection over cap` };
-}
-
-function draftFromPlan(plan: Plan): Draft {
-  const draft: Draft = { ...blankPlan, slug: plan.slug, name: plan.name, kind: plan.kind, overagesAllowed: plan.overagesAllowed, isPublic: plan.isPublic };
-  for (const { field, unit } of numberSpecs) {
-    const value = plan[field];
-    draft[field] = value === null ? "" : unit === "dollars" ? minorToInput(value) : unit === "gb" ? String(value / BYTES_PER_GB) : String(value);
-  }
-  return draft;
-}
-
-/** A typed value in the spec's unit as the integer the API stores; null when it is not one. */
-function parseSpecValue(spec: NumberSpec, text: string): number | null {
-  if (spec.unit === "dollars") return parseMoneyToMinor(text.replaceAll(",", ""));
-  const value = Number(text.replaceAll(",", ""));
-  if (text === "" || !Number.isFinite(value)) return null;
-  if (spec.unit === "gb") return Math.round(value * BYTES_PER_GB);
-  return Number.isSafeInteger(value) ? value : null;
-}
-
-function validate(draft: Draft, creating: boolean): { errors: Record<string, string>; body: Record<string, unknown> } {
-  const errors: Record<string, string> = {};
-  const body: Record<string, unknown> = { name: draft.name.trim(), kind: draft.kind, overagesAllowed: draft.overagesAllowed, isPublic: draft.isPublic };
-  if (creating) {
-    body.slug = draft.slug.trim();
-    if (!/^[a-z0-9][a-z0-9-]{0,39}$/.test(draft.slug.trim())) errors.slug = "Use 1–40 lowercase letters, digits and dashes";
-  }
-  if (!draft.name.trim()) errors.name = "A plan needs a name";
-  for (const spec of numberSpecs) {
-    const { field, label, min, nullable, unit } = spec;
-    const text = draft[field].trim();
-    if (text === "" && nullable) {
-      body[field] = null;
-      continue;
-    }
-    const value = parseSpecValue(spec, text);
-    if (value === null || value < min) {
-      errors[field] =
-        unit === "dollars"
-          ? `${label}: an amount in dollars such as 12.50`
-          : unit === "gb"
-            ? `${label}: a number of GB such as 1.5`
-            : nullable
-              ? `${label}: a whole number ≥ ${min}, or empty for no cap`
-              : `${label}: a whole number ≥ ${min}`;
-    } else body[field] = value;
-  }
-  const burst = Number(draft.tokenBucketBurst);
-  const refill = Number(draft.tokenBucketRefillPerSecond);
-  if (!errors.tokenBucketBurst && !errors.tokenBucketRefillPerSecond && burst < refill) {
-    errors.tokenBucketBurst = "The burst should be at least the refill rate, or clients are throttled below the rate";
-  }
-  if (!errors.controlFrameBurst && !errors.controlFrameRefillPerSecond && Number(draft.controlFrameBurst) < Number(draft.controlFrameRefillPerSecond)) {
-    errors.controlFrameBurst = "The burst should be at least the refill rate, or clients are throttled below the rate";
-  }
-  return { errors, body };
 }
 
 export function PlanCatalog({ propagation }: { propagation: RelayPropagation }) {
@@ -253,7 +119,11 @@ function PlanForm({ plan, onDone }: { plan: Plan | null; onDone(saved: boolean):
   const [draft, setDraft] = useState<Draft>(() => (plan ? draftFromPlan(plan) : blankPlan));
   const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
   const [applyPricesNow, setApplyPricesNow] = useState(false);
-  const pricesEdited = plan !== null && priceFields.some((field) => draft[field].trim() !== String(plan[field]));
+  /** The body waiting for the admin to confirm the listed changes (edits only). */
+  const [confirming, setConfirming] = useState<Record<string, unknown> | null>(null);
+  const [unchanged, setUnchanged] = useState(false);
+  const changes = plan && Object.keys(validate(draft, false).errors).length === 0 ? planChanges(plan, draft) : [];
+  const pricesEdited = changes.some((change) => (priceFields as readonly string[]).includes(change.field));
 
   const save = useMutation({
     mutationFn: (body: Record<string, unknown>): Promise<PlanSaved> =>
@@ -275,13 +145,18 @@ function PlanForm({ plan, onDone }: { plan: Plan | null; onDone(saved: boolean):
     event.preventDefault();
     const { errors, body } = validate(draft, creating);
     setLocalErrors(errors);
-    if (Object.keys(errors).length === 0) save.mutate(pricesEdited ? { ...body, applyPricesNow } : body);
+    if (Object.keys(errors).length > 0) return;
+    if (creating) return save.mutate(body);
+    // An edit reaches every app on the plan: it is saved only once the admin has seen what changes.
+    if (changes.length === 0) return setUnchanged(true);
+    setConfirming(pricesEdited ? { ...body, applyPricesNow } : body);
   }
 
   const errorFor = (field: string) => localErrors[field] ?? fieldError(save.error, field);
   // Editing a field the server complained about clears that complaint: it described the old value.
   function setField<K extends keyof Draft>(field: K, value: Draft[K]) {
     setDraft((current) => ({ ...current, [field]: value }));
+    setUnchanged(false);
     setLocalErrors((current) => (field in current ? Object.fromEntries(Object.entries(current).filter(([name]) => name !== field)) : current));
     if (save.error && fieldError(save.error, field)) save.reset();
   }
@@ -315,10 +190,10 @@ function PlanForm({ plan, onDone }: { plan: Plan | null; onDone(saved: boolean):
           </select>
         </Field>
         <label className="inline">
-          <input type="checkbox" checked={draft.overagesAllowed} onChange={(event) => setDraft((current) => ({ ...current, overagesAllowed: event.target.checked }))} /> Overages allowed
+          <input type="checkbox" checked={draft.overagesAllowed} onChange={(event) => setField("overagesAllowed", event.target.checked)} /> Overages allowed
         </label>
         <label className="inline">
-          <input type="checkbox" checked={draft.isPublic} onChange={(event) => setDraft((current) => ({ ...current, isPublic: event.target.checked }))} /> Offered to customers
+          <input type="checkbox" checked={draft.isPublic} onChange={(event) => setField("isPublic", event.target.checked)} /> Offered to customers
         </label>
       </div>
       {groups.map(({ group, specs }) => (
@@ -352,6 +227,11 @@ function PlanForm({ plan, onDone }: { plan: Plan | null; onDone(saved: boolean):
           Fix the {Object.keys(localErrors).length === 1 ? "field" : `${Object.keys(localErrors).length} fields`} marked above.
         </p>
       )}
+      {unchanged && (
+        <p className="form-error" role="alert">
+          Nothing to save: no field differs from the saved plan.
+        </p>
+      )}
       <div className="actions">
         <button type="submit" className="primary" disabled={save.isPending}>
           {save.isPending ? "Saving…" : creating ? "Create plan" : "Save plan"}
@@ -360,6 +240,44 @@ function PlanForm({ plan, onDone }: { plan: Plan | null; onDone(saved: boolean):
           Cancel
         </button>
       </div>
+      {plan && (
+        <ConfirmDialog
+          open={confirming !== null}
+          title={`Save changes to ${plan.name}?`}
+          confirmLabel="Save plan"
+          pending={save.isPending}
+          onConfirm={() => {
+            if (confirming) save.mutate(confirming, { onSettled: () => setConfirming(null) });
+          }}
+          onCancel={() => setConfirming(null)}
+        >
+          <p data-testid="plan-apps-affected">
+            <strong>
+              {plan.appCount} app{plan.appCount === 1 ? " is" : "s are"} on {plan.name}.
+            </strong>{" "}
+            Changed limits apply to {plan.appCount === 1 ? "it" : "them"} at once
+            {pricesEdited ? `; new prices ${applyPricesNow ? "apply now, to the running period too" : "from each app's next billing period"}, and each team is notified` : ""}.
+          </p>
+          <table className="table compact" aria-label="Changes">
+            <thead>
+              <tr>
+                <th scope="col">Field</th>
+                <th scope="col">Now</th>
+                <th scope="col">After saving</th>
+              </tr>
+            </thead>
+            <tbody>
+              {changes.map((change) => (
+                <tr key={change.field}>
+                  <th scope="row">{change.label}</th>
+                  <td className="diff-before">{change.before}</td>
+                  <td className="diff-after">{change.after}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </ConfirmDialog>
+      )}
     </form>
   );
 }

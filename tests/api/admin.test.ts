@@ -187,6 +187,25 @@ describe("overrides", () => {
     expect(audit.body.entries.map((e) => e.action).slice(0, 3)).toEqual(["app_override.clear", "app_override.set", "app_override.set"]);
   });
 
+  it("an override saved with every field empty is no override: the app is not flagged, and emptying a set override removes it", async () => {
+    await asAdmin();
+    const { app } = await customerApp("starter");
+    const params = { appId: app.id };
+    const empty = { maxConcurrentConnections: null, maxMessagesPerPeriod: null, overagesAllowed: null, tokenBucketBurst: null, note: null };
+    const saved = await invoke(overrideRoute, { method: "PUT", params, body: empty });
+    expect(saved).toMatchObject({ status: 200, body: { override: null, limits: { maxConcurrentConnections: 1000 } } });
+    expect(await harness.db.appLimitOverride.count({ where: { appId: app.id } })).toBe(0);
+    const listed = await invoke<{ apps: { id: string; override: unknown }[] }>(adminAppsRoute, { path: `/?q=${app.id}` });
+    expect(listed.body.apps.find((entry) => entry.id === app.id)?.override).toBeNull();
+
+    await invoke(overrideRoute, { method: "PUT", params, body: { maxConcurrentConnections: 5 } });
+    const emptied = await invoke(overrideRoute, { method: "PUT", params, body: { ...empty, note: "only a note" } });
+    expect(emptied.body).toMatchObject({ override: null, limits: { maxConcurrentConnections: 1000 } });
+    expect(await harness.db.appLimitOverride.count({ where: { appId: app.id } })).toBe(0);
+    const audit = await invoke<{ entries: AuditEntryView[] }>(auditRoute, { path: `/x?targetType=app&targetId=${app.id}` });
+    expect(audit.body.entries.map((e) => e.action).slice(0, 2)).toEqual(["app_override.clear", "app_override.set"]);
+  });
+
   it("errors: bad values 422 naming the field; unknown app 404", async () => {
     await asAdmin();
     const { app } = await customerApp();
