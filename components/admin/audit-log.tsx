@@ -127,7 +127,10 @@ export function AuditLog({ appId, tenantFilter, title = "Audit log" }: { appId?:
                     <code className="nowrap">{entry.action}</code>
                   </td>
                   <td data-label="Target" className="small">
-                    {entry.targetType} <code className="breakable">{entry.targetId}</code>
+                    {entry.targetName ?? entry.targetType}
+                    <div className="muted">
+                      <code className="breakable">{entry.targetId}</code>
+                    </div>
                   </td>
                   <td data-label="Change" className="wide audit-change">
                     <AuditDiff changes={entry.changes} />

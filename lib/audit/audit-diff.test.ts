@@ -17,10 +17,18 @@ describe("audit diffs a person can read", () => {
     expect(describeChanges(changes.slice(0, 1))).toBe("balance: $1,500.00 → $2,500.50");
   });
 
+  it("names the ids it knows and reads nested records as fields, never as JSON", () => {
+    const names = new Map([["cm_plan1", "plan Pro"]]);
+    expect(auditChanges({ planId: "cm_plan1" }, { planId: "cm_unknown", priceChange: { affectedApps: 62, appliesFrom: "next_period" } }, names)).toEqual([
+      { field: "plan", before: "plan Pro", after: "cm_unknown" },
+      { field: "price change", before: null, after: "affected apps 62, applies from next_period" },
+    ]);
+  });
+
   it("a creation or a deletion lists the non-empty side; an entry without data has no rows", () => {
     expect(auditChanges(undefined, { name: "New", tenantId: "t1", deletedAt: null })).toEqual([
       { field: "name", before: null, after: "New" },
-      { field: "tenant id", before: null, after: "t1" },
+      { field: "tenant", before: null, after: "t1" },
     ]);
     expect(auditChanges(null, null)).toEqual([]);
   });

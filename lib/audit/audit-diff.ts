@@ -24,27 +24,40 @@ export function humanFieldName(field: string): string {
     .toLowerCase();
 }
 
-export function formatAuditValue(field: string, value: unknown): string | null {
+/** Ids a page resolved to names (lib/audit/audit-names.ts): a `…Id` field shows the name. */
+export type AuditNames = ReadonlyMap<string, string>;
+const NO_NAMES: AuditNames = new Map();
+
+export function formatAuditValue(field: string, value: unknown, names: AuditNames = NO_NAMES): string | null {
   if (value === null || value === undefined || value === "") return null;
+  if (typeof value === "string" && /Id$/.test(field)) return names.get(value) ?? value;
   if (typeof value === "number" && field.endsWith("Minor")) return money.format(value / 100);
   if (typeof value === "number" && /Bytes$/.test(field)) return `${number.format(value / 1e9)} GB`;
   if (typeof value === "number") return number.format(value);
   if (typeof value === "boolean") return value ? "yes" : "no";
   if (typeof value === "string") return value;
-  if (Array.isArray(value)) return value.length === 0 ? null : value.map((item) => (typeof item === "string" ? item : JSON.stringify(item))).join(", ");
-  return JSON.stringify(value);
+  if (Array.isArray(value)) return value.length === 0 ? null : value.map((item) => (typeof item === "string" ? item : formatAuditValue(field, item, names))).join(", ");
+  // A nested record reads as its fields ("affected apps 3, applies from next_period"), never as JSON.
+  if (isRecord(value)) {
+    const parts = Object.entries(value).flatMap(([key, nested]) => {
+      const shown = formatAuditValue(key, nested, names);
+      return shown === null ? [] : [`${humanFieldName(key)} ${shown}`];
+    });
+    return parts.length === 0 ? null : parts.join(", ");
+  }
+  return String(value);
 }
 
-export function auditChanges(before: unknown, after: unknown): AuditChange[] {
+export function auditChanges(before: unknown, after: unknown, names: AuditNames = NO_NAMES): AuditChange[] {
   const left = isRecord(before) ? before : {};
   const right = isRecord(after) ? after : {};
   const fields = [...new Set([...Object.keys(left), ...Object.keys(right)])];
   const changes: AuditChange[] = [];
   for (const field of fields) {
-    const was = formatAuditValue(field, left[field]);
-    const now = formatAuditValue(field, right[field]);
+    const was = formatAuditValue(field, left[field], names);
+    const now = formatAuditValue(field, right[field], names);
     if (was === now) continue;
-    changes.push({ field: humanFieldName(field), before: was, after: now });
+    changes.push({ field: humanFieldName(field.replace(/Id$/, "")), before: was, after: now });
   }
   return changes;
 }

@@ -1,5 +1,6 @@
 import type { Db, Prisma } from "@/lib/db";
-import { auditChanges, describeChanges } from "./audit-diff";
+import { type AuditNames, auditChanges, describeChanges } from "./audit-diff";
+import { auditNames } from "./audit-names";
 import type { AuditEntryView, ListAuditLogQuery } from "./list-audit-log.types";
 
 const PAGE_SIZE = 50;
@@ -34,7 +35,7 @@ async function auditWhere(db: Db, query: ListAuditLogQuery): Promise<Prisma.Audi
 
 type AuditRow = Prisma.AuditLogGetPayload<object>;
 
-function toEntryView(row: AuditRow): AuditEntryView {
+function toEntryView(row: AuditRow, names: AuditNames): AuditEntryView {
   return {
     id: row.id,
     actorId: row.actorId,
@@ -42,9 +43,10 @@ function toEntryView(row: AuditRow): AuditEntryView {
     action: row.action,
     targetType: row.targetType,
     targetId: row.targetId,
+    targetName: names.get(row.targetId) ?? null,
     before: row.before,
     after: row.after,
-    changes: auditChanges(row.before, row.after),
+    changes: auditChanges(row.before, row.after, names),
     at: row.at.toISOString(),
   };
 }
@@ -58,7 +60,8 @@ export async function listAuditLog(db: Db, query: ListAuditLogQuery): Promise<{ 
     ...(query.cursor ? { cursor: { id: query.cursor }, skip: 1 } : {}),
   });
   const page = rows.slice(0, PAGE_SIZE);
-  return { entries: page.map(toEntryView), nextCursor: rows.length > PAGE_SIZE ? (page.at(-1)?.id ?? null) : null };
+  const names = await auditNames(db, page);
+  return { entries: page.map((row) => toEntryView(row, names)), nextCursor: rows.length > PAGE_SIZE ? (page.at(-1)?.id ?? null) : null };
 }
 
 function csvCell(value: string): string {
@@ -70,10 +73,11 @@ function csvCell(value: string): string {
 /** The filtered log as CSV (newest first, at most CSV_EXPORT_MAX_ROWS rows), changes as readable text. */
 export async function exportAuditLogCsv(db: Db, query: Omit<ListAuditLogQuery, "cursor">): Promise<string> {
   const rows = await db.auditLog.findMany({ where: await auditWhere(db, query), orderBy: [{ at: "desc" }, { id: "desc" }], take: CSV_EXPORT_MAX_ROWS });
-  const lines = [["at", "actor", "action", "target type", "target id", "changes"].join(",")];
+  const names = await auditNames(db, rows);
+  const lines = [["at", "actor", "action", "target type", "target id", "target", "changes"].join(",")];
   for (const row of rows) {
-    const entry = toEntryView(row);
-    lines.push([entry.at, entry.actorEmail ?? "system", entry.action, entry.targetType, entry.targetId, describeChanges(entry.changes)].map(csvCell).join(","));
+    const entry = toEntryView(row, names);
+    lines.push([entry.at, entry.actorEmail ?? "system", entry.action, entry.targetType, entry.targetId, entry.targetName ?? "", describeChanges(entry.changes)].map(csvCell).join(","));
   }
   return `${lines.join("\r\n")}\r\n`;
 }

@@ -33,6 +33,8 @@ export interface AuditEntryView {
   action: string;
   targetType: string;
   targetId: string;
+  /** What the target is called now ("app Chat", "plan Pro", a user's email); null when it no longer resolves. */
+  targetName: string | null;
   before: unknown;
   after: unknown;
   /** The changed fields, formatted (lib/audit/audit-diff.ts). */

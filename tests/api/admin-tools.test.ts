@@ -134,6 +134,10 @@ describe("audit log", () => {
     expect(forApp.body.entries.find((e) => e.targetId === key.body.key.id)).toBeDefined();
     const rename = forApp.body.entries.find((e) => e.action === "app.update");
     expect(rename?.changes).toEqual([{ field: "name", before: "Audited", after: "Audited, renamed" }]);
+    // Targets and the ids an entry names read as names.
+    expect(rename?.targetName).toBe("app Audited, renamed");
+    const created = forApp.body.entries.find((e) => e.action === "app.create");
+    expect(created?.changes.find((change) => change.field === "tenant")?.after).toMatch(/^team /);
 
     const byActor = await invoke<{ entries: AuditEntry[] }>(auditRoute, { path: `/?actor=${encodeURIComponent(owner.email.toUpperCase())}&action=app.` });
     expect(byActor.body.entries.map((e) => e.action)).toEqual(["app.update"]);
@@ -146,7 +150,7 @@ describe("audit log", () => {
     const csv = await exportRoute(new (await import("next/server")).NextRequest(`http://localhost/?appId=${app.id}`), { params: Promise.resolve({}) });
     expect(csv.headers.get("content-type")).toContain("text/csv");
     const lines = (await csv.text()).trim().split("\r\n");
-    expect(lines[0]).toBe("at,actor,action,target type,target id,changes");
+    expect(lines[0]).toBe("at,actor,action,target type,target id,target,changes");
     expect(lines).toHaveLength(4);
     expect(lines.find((line) => line.includes("app.update"))).toContain('"name: Audited → Audited, renamed"');
   });
