@@ -19,19 +19,30 @@ test("search finds a customer's app by name and by the owner's email", async ({ 
   await expect(adminPage.getByText("No apps match “no-such-thing-anywhere”")).toBeVisible();
 });
 
-test("plan catalog: a new plan is created, an invalid limit is refused inline, a valid edit says when relays get it", async ({ adminPage }) => {
+test("plan catalog: a new plan starts hidden with no overages and needs its prices; an edit lists its changes and the apps on the plan before saving", async ({ adminPage }) => {
   const slug = `e2e-${randomUUID().slice(0, 6)}`;
   await adminPage.goto("/admin/plans");
   await adminPage.getByRole("button", { name: "New plan" }).click();
   const form = adminPage.getByRole("form", { name: "New plan" });
+  await expect(form.getByLabel("Offered to customers")).not.toBeChecked();
+  await expect(form.getByLabel("Overages allowed")).not.toBeChecked();
+  await expect(form.getByLabel("Monthly price ($)")).toHaveValue("");
   await form.getByLabel("Slug").fill(slug);
   await form.getByLabel("Name", { exact: true }).fill(`E2E ${slug}`);
-  await form.getByLabel("Offered to customers").uncheck();
   await form.getByRole("button", { name: "Create plan" }).click();
-  await expect(adminPage.getByRole("table", { name: "Plans" })).toContainText(slug);
+  await expect(form.getByText("Monthly price ($): enter a price (0.00 if it is free)")).toBeVisible();
+  for (const label of ["Monthly price ($)", "Overage per 1,000 messages ($)", "Overage per connection over cap ($)", "Per 1,000 connection-minutes ($)", "Per 1,000 delivered messages ($)", "Per GB egress ($)"]) {
+    await form.getByLabel(label).fill("0.00");
+  }
+  await form.getByLabel("Monthly price ($)").fill("9.00");
+  await form.getByRole("button", { name: "Create plan" }).click();
+  const row = adminPage.getByRole("table", { name: "Plans" }).getByRole("row", { name: new RegExp(slug) });
+  await expect(row).toContainText("hidden");
 
   await adminPage.getByRole("button", { name: `Edit plan E2E ${slug}` }).click();
   const edit = adminPage.getByRole("form", { name: `Edit plan E2E ${slug}` });
+  await edit.getByRole("button", { name: "Save plan" }).click();
+  await expect(edit.getByText("Nothing to save: no field differs from the saved plan.")).toBeVisible();
   const connections = edit.getByLabel("Max concurrent connections");
   await connections.fill("-5");
   await edit.getByRole("button", { name: "Save plan" }).click();
@@ -39,12 +50,27 @@ test("plan catalog: a new plan is created, an invalid limit is refused inline, a
   await expect(edit.getByText("Max concurrent connections: a whole number ≥ 0, or empty for no cap")).toBeVisible();
 
   await connections.fill("250");
+  await edit.getByLabel("Monthly price ($)").fill("12.50");
   await edit.getByRole("button", { name: "Save plan" }).click();
+  const confirm = adminPage.getByRole("dialog", { name: `Save changes to E2E ${slug}?` });
+  const changes = confirm.getByRole("table", { name: "Changes" });
+  await expect(changes.getByRole("row", { name: /Max concurrent connections/ })).toContainText("100");
+  await expect(changes.getByRole("row", { name: /Max concurrent connections/ })).toContainText("250");
+  await expect(changes.getByRole("row", { name: /Monthly price/ })).toContainText("$9.00");
+  await expect(changes.getByRole("row", { name: /Monthly price/ })).toContainText("$12.50");
+  await expect(changes.getByRole("row")).toHaveCount(3);
+  await confirm.getByRole("button", { name: "Cancel" }).click();
+  await expect(row).not.toContainText("250");
+  await edit.getByRole("button", { name: "Save plan" }).click();
+  await expect(confirm.getByTestId("plan-apps-affected")).toContainText(`0 apps are on E2E ${slug}.`);
+  await confirm.getByRole("button", { name: "Save plan" }).click();
   await expect(adminPage.getByTestId("propagation-note")).toContainText("Relays are notified at once");
-  await expect(adminPage.getByRole("table", { name: "Plans" }).getByRole("row", { name: new RegExp(slug) })).toContainText("250");
+  await expect(row).toContainText("250");
 
   await adminPage.goto("/admin/audit");
-  await expect(adminPage.getByRole("table", { name: "Audit entries" })).toContainText("max concurrent connections");
+  const audit = adminPage.getByRole("table", { name: "Audit entries" });
+  await expect(audit).toContainText("max concurrent connections");
+  await expect(audit).toContainText(`plan E2E ${slug}`);
 });
 
 test("suspending an app closes its live client with 4012 and shows the team the reason; resuming lets clients back in", async ({ adminPage, page, api, stack }) => {
@@ -104,4 +130,25 @@ test("app limit: an admin gives a team its own limit on the tenant page, the aud
   await field.fill("");
   await card.getByRole("button", { name: "Save app limit" }).click();
   await expect(card).toContainText(`0 of ${DEFAULT_MAX_APPS_PER_TENANT} live apps (the default limit)`);
+});
+
+test("override form: a field's error clears once the field is emptied, and saving it empty leaves the app without an override", async ({ adminPage, api }) => {
+  const app = await api.createApp({ name: `override ${Date.now()}` });
+  await adminPage.goto(`/admin/apps/${app.id}`);
+  const form = adminPage.getByRole("form", { name: "Override limits" });
+  const messages = form.getByLabel("Max messages per period");
+  await messages.fill("-1");
+  await form.getByRole("button", { name: "Save override" }).click();
+  await expect(messages).toHaveAttribute("aria-invalid", "true");
+  await messages.fill("");
+  await expect(messages).not.toHaveAttribute("aria-invalid", "true");
+  await expect(form.getByRole("alert")).toHaveCount(0);
+  await form.getByRole("button", { name: "Save override" }).click();
+  await expect(adminPage.getByRole("status").filter({ hasText: "Override saved" })).toBeVisible();
+  await expect(form.getByRole("button", { name: "Remove override" })).toHaveCount(0);
+  await adminPage.goto("/admin");
+  await adminPage.getByRole("searchbox", { name: "Search tenants and apps" }).fill(app.name);
+  const listed = adminPage.getByRole("table", { name: "Apps" }).getByRole("row", { name: new RegExp(app.name) });
+  await expect(listed).toBeVisible();
+  await expect(listed.getByText("override", { exact: true })).toHaveCount(0);
 });
