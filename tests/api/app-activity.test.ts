@@ -7,6 +7,7 @@ import { GET as connectionsRoute } from "@/app/api/apps/[appId]/connections/rout
 import { DELETE as kickRoute } from "@/app/api/apps/[appId]/peers/[peerId]/route";
 import { GET as requestsRoute } from "@/app/api/apps/[appId]/requests/route";
 import { GET as exportRoute } from "@/app/api/apps/[appId]/usage/export/route";
+import { POST as v1TokensRoute } from "@/app/v1/tokens/route";
 import { GET as v1UsageRoute } from "@/app/v1/usage/route";
 import type { SessionUser } from "@/lib/auth/authenticate";
 import type { LiveConnectionsView } from "@/lib/connections/live-connections.types";
@@ -174,6 +175,21 @@ describe("recent /v1 requests", () => {
     as(stranger);
     expect((await invoke(requestsRoute, { params: { appId: app.id } })).status).toBe(404);
     expect((await invoke<{ requests: unknown[] }>(requestsRoute, { params: { appId: other.id } })).body.requests).toEqual([]);
+  });
+
+  it("a browser's usage-token request and a refused body are logged too, without the token in the path; an unauthenticated one is not", async () => {
+    const { owner, app } = await team();
+    const key = await createApiKey(harness.db, { appId: app.id, kind: "secret", name: "backend", encryptionKey: TEST_ENCRYPTION_KEY, actions: ["subscribe", "usage"] });
+    const authorization = `Bearer ${key.id}:${key.secret}`;
+    const minted = await invoke<{ token: string }>(v1TokensRoute, { method: "POST", path: "/v1/tokens", headers: { authorization }, body: { peerId: "", permissions: ["usage"] } });
+    expect(minted.status).toBe(400);
+    const token = (await invoke<{ token: string }>(v1TokensRoute, { method: "POST", path: "/v1/tokens", headers: { authorization }, body: { peerId: "viewer", permissions: ["usage"] } })).body.token;
+    expect((await invoke(v1UsageRoute, { path: `/v1/usage?token=${token}` })).status).toBe(200);
+    expect((await invoke(v1UsageRoute, { path: "/v1/usage", headers: { authorization: `Bearer ${key.id}:sk_secret_wrong` } })).status).toBe(401);
+    await getRequestLogWriter(getDb).flush();
+    as(owner);
+    const log = await invoke<{ requests: ApiRequestView[] }>(requestsRoute, { params: { appId: app.id } });
+    expect(log.body.requests.map((request) => `${request.method} ${request.path} ${request.status}`)).toEqual(["GET /v1/usage 200", "POST /v1/tokens 200", "POST /v1/tokens 400"]);
   });
 
   it("the prune job keeps a day and at most the newest 500 per app", async () => {
