@@ -129,8 +129,8 @@ export function ConnectionInspector({ appId }: { appId: string }) {
         onCancel={() => setConfirming(null)}
       >
         <p>
-          Every connection of this peer closes now, on every relay node, with code 4020 (<code>disconnected_by_owner</code>). Tollgate&apos;s SDK does not
-          reconnect after it; your app may open a new connection with a fresh token.
+          Every connection of this peer closes now, on every relay node, with code 4020 (<code>disconnected_by_owner</code>). Clients are told not to
+          reconnect after 4020; the peer can connect again with a new token from your backend.
         </p>
       </ConfirmDialog>
     </section>
