@@ -27,8 +27,11 @@ test("the usage export downloads a CSV whose row for today counts the messages j
     .toContain(`${today()},${app.id},`);
 
   await page.goto(`/apps/${app.id}`);
+  // The gauges come from the client's first fetch: the page is hydrated, so typed dates reach its state.
+  await expect(page.getByRole("meter", { name: "Messages this period" })).toBeVisible();
   const exporter = page.getByRole("region", { name: "Export usage" });
   await exporter.getByLabel("From").fill(today());
+  await expect(exporter.getByLabel("From")).toHaveValue(today());
   await exporter.getByLabel("To").fill("2020-01-01");
   await expect(exporter.getByText("The start date must not be after the end date.")).toBeVisible();
   await expect(exporter.getByRole("button", { name: "Download CSV" })).toBeDisabled();
