@@ -4,7 +4,7 @@
 // on both. Timers are shortened through the environment; every wait is bounded.
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CloseCode, ErrorCode, RelayInternalPath, relayStatsResponseSchema } from "../../src/protocol";
+import { CloseCode, Disconnect, ErrorCode, RelayInternalPath, relayConnectionsResponseSchema, relayStatsResponseSchema } from "../../src/protocol";
 import type { SnapshotApp } from "../../src/protocol";
 import { FakeControlPlane, RELAY_SECRET, TestClient, appFixture, eventually, fetchMetrics, firstSecretKey, internalHeaders, mintToken, sleep } from "../helpers";
 import type { Frame } from "../helpers";
@@ -198,6 +198,28 @@ describe.each(testRedisBackends)("several relay nodes through $name", ({ create 
     expect(await alice.waitFor((f) => f.type === "presence" && Array.isArray(f.left) && f.left.length === 1)).toMatchObject({ left: [{ peerId: "bob" }] });
     alice.close();
     carol.close();
+  });
+
+  it("any node lists the app's connections on every node, and an owner's disconnect there closes a peer held by another node", async () => {
+    const app = appFixture();
+    await addApp(app);
+    const alice = await connect(node(0), app, "alice");
+    const bob = await connect(node(1), app, "bob");
+    const listed = relayConnectionsResponseSchema.parse(await (await fetch(node(2).httpUrl + RelayInternalPath.connections(app.appId), { headers: internalHeaders() })).json());
+    expect(listed.allNodesAnswered).toBe(true);
+    expect(listed.nodes).toHaveLength(3);
+    expect(listed.nodes.flatMap((listedNode) => listedNode.connections.map((connection) => connection.peerId)).sort()).toEqual(["alice", "bob"]);
+    expect(new Set(listed.nodes.map((listedNode) => listedNode.relayId)).size).toBe(3);
+
+    const kicked = await fetch(node(2).httpUrl + RelayInternalPath.disconnectPeer(app.appId, "alice", "owner"), { method: "DELETE", headers: internalHeaders() });
+    expect(await kicked.json()).toEqual({ peerId: "alice", closed: 1 });
+    expect(await alice.closed).toEqual({ code: CloseCode.AdminDisconnect, reason: Disconnect.OwnerDisconnect.reason });
+    await eventually(async () => {
+      const after = relayConnectionsResponseSchema.parse(await (await fetch(node(1).httpUrl + RelayInternalPath.connections(app.appId), { headers: internalHeaders() })).json());
+      expect(after.nodes.flatMap((listedNode) => listedNode.connections.map((connection) => connection.peerId))).toEqual(["bob"]);
+      expect(after.nodes.flatMap((listedNode) => listedNode.recentlyClosed.map((closed) => [closed.peerId, closed.reason]))).toEqual([["alice", "disconnected_by_owner"]]);
+    });
+    bob.close();
   });
 
   it("a node hears an app's traffic only while it has a subscriber of the app", async () => {
