@@ -2,7 +2,7 @@
 // token with POST /v1/tokens that the relay accepts; relay traffic shows in GET /v1/usage within a
 // flush; the live /v1 operations reach the relay; an admin's plan edit is enforced at once (plan-change
 // notice), not at the relay's next poll.
-import { CloseCode, type Snapshot } from "@tollgate/relay/protocol";
+import { CloseCode, type AppStatesResponse } from "@tollgate/relay/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { SessionClient } from "./helpers/session-client";
@@ -183,8 +183,12 @@ describe("control plane ⇄ relay, end to end", () => {
     // alice and carol are connected; a cap of 2 leaves no room for a third (overages are off).
     const edit = await admin.json(`/api/admin/plans/${starter.id}`, { method: "PATCH", body: JSON.stringify({ maxConcurrentConnections: 2 }) });
     expect(edit.status).toBe(200);
-    const snapshot = await fetch(`${stack.webUrl}/api/internal/relay/snapshot`, { headers: { authorization: `Bearer ${stack.secrets.RELAY_SECRET}` } });
-    const snapshotApp = ((await snapshot.json()) as Snapshot).apps.find((app) => app.appId === appId);
+    const states = await fetch(`${stack.webUrl}/api/internal/relay/app-states`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${stack.secrets.RELAY_SECRET}`, "content-type": "application/json" },
+      body: JSON.stringify({ appIds: [appId] }),
+    });
+    const snapshotApp = ((await states.json()) as AppStatesResponse).apps.find((app) => app.appId === appId);
     expect(snapshotApp?.limits.maxConcurrentConnections).toBe(2);
     const editedAt = Date.now();
     const refused = await eventually(async () => {

@@ -3,6 +3,7 @@ import type { Db } from "@/lib/db";
 import { DomainError } from "@/lib/errors";
 import { newAppId } from "@/lib/keys/key-material";
 import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
+import { recordRelayChange } from "@/lib/relay/relay-feed";
 import { DEFAULT_PLAN_SLUG } from "@/lib/plans/plan-catalog";
 import { ensureSubscription } from "@/lib/billing/renew-subscription";
 import { assertRoomForAnotherApp } from "./app-limit";
@@ -48,6 +49,7 @@ export async function createApp(db: Db, input: CreateAppInput) {
       select: { id: true, name: true, tenantId: true, planId: true, status: true, createdAt: true },
     });
     await ensureSubscription(tx, app.id, billingAnchor);
+    await recordRelayChange(tx, { appId: app.id });
     await writeAuditLog(tx, {
       actor,
       action: "app.create",

@@ -5,6 +5,7 @@ import { DomainError, notFound } from "@/lib/errors";
 import { emitAppEvent } from "@/lib/notifications/emit-app-event";
 import { effectiveLimits } from "@/lib/plans/effective-limits";
 import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
+import { recordRelayChange } from "@/lib/relay/relay-feed";
 import type { UpdateAppBody } from "./app.types";
 
 type PlanFields = Parameters<typeof effectiveLimits>[0] & { kind: string; name: string };
@@ -59,6 +60,7 @@ export async function updateApp(db: Db, input: { actor: Actor; appId: string; ch
       before: { name: app.name, overagesEnabled: app.overagesEnabled },
       after: { name, overagesEnabled },
     });
+    if (overagesEnabled !== app.overagesEnabled) await recordRelayChange(tx, { appId: app.id });
   });
   notifyRelaysOfChange({ appId: input.appId, kind: "app" });
 }
@@ -93,6 +95,7 @@ export async function deleteApp(db: Db, input: { actor: Actor; appId: string; co
       before: { name: app.name, tenantId: app.tenantId, planSlug: app.plan.slug, balanceMinor: app.billingAccount?.balanceMinor ?? 0 },
       after: { forfeitedBalanceMinor: balanceMinor },
     });
+    await recordRelayChange(tx, { appId: app.id });
     return { forfeitedBalanceMinor: balanceMinor };
   });
   notifyRelaysOfChange({ appId: input.appId, kind: "app" });
@@ -123,6 +126,7 @@ export async function setAppStatus(db: Db, input: { actor: Actor; appId: string;
       before: { status: app.status },
       after: { status: input.status, ...(input.reason ? { reason: input.reason } : {}) },
     });
+    await recordRelayChange(tx, { appId: app.id });
   });
   notifyRelaysOfChange({ appId: input.appId, kind: "status" });
 }

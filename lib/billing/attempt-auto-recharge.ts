@@ -5,6 +5,7 @@ import { notFound } from "@/lib/errors";
 import { emitAppEvent } from "@/lib/notifications/emit-app-event";
 import { billingPeriodAt, toUnixSeconds } from "@/lib/periods/billing-period";
 import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
+import { recordRelayChange } from "@/lib/relay/relay-feed";
 import type { PaymentProvider } from "./payment-provider";
 import { completeCharge, writePendingCharge } from "./charge-card";
 import { spendCapReached } from "./spend-cap";
@@ -100,6 +101,7 @@ export async function attemptAutoRecharge(
   if ("refused" in decision) return decision.refused;
   const { attempt, periodStartUnix } = decision;
   const charge = await completeCharge(db, provider, attempt, async (tx, outcome) => {
+    if (outcome.status === "succeeded") await recordRelayChange(tx, { appId: input.appId });
     if (outcome.status !== "declined") return;
     await emitAppEvent(tx, {
       appId: input.appId,

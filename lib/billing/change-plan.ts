@@ -16,6 +16,7 @@ import { DomainError, notFound } from "@/lib/errors";
 import { effectiveLimits } from "@/lib/plans/effective-limits";
 import { billingPeriodAt } from "@/lib/periods/billing-period";
 import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
+import { recordRelayChange } from "@/lib/relay/relay-feed";
 import type { PaymentProvider } from "./payment-provider";
 import { payPlanFee, type PlanFeeLine, withCardFallback } from "./pay-plan-fee";
 import { planAtPeriod } from "./plan-prices";
@@ -140,6 +141,7 @@ export async function changePlan(
         before: { planSlug: app.plan.slug, overagesEnabled: app.overagesEnabled, status: subscription.status },
         after: { planSlug: target.slug, overagesEnabled, chargedMinor: charge.chargeMinor, creditedMinor: charge.creditMinor, paidWith: payment.source },
       });
+      await recordRelayChange(tx, { appId: app.id });
       return {
         refusal: null,
         value: {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/tests/helpers/test-database";
 import { createTestApp, createUser, seedPlans, TEST_ENCRYPTION_KEY } from "@/tests/helpers/fixtures";
 import { addMonthsUtc, billingPeriodAt } from "@/lib/periods/billing-period";
-import { buildRelaySnapshot } from "@/lib/snapshot/build-relay-snapshot";
+import { loadRelayAppStates } from "@/lib/relay/load-app-states";
 import { changePlan } from "./change-plan";
 import { TestPaymentProvider } from "./payment-provider";
 import { proratedMinor } from "./proration";
@@ -59,7 +59,7 @@ async function starterAppWhoseRenewalDeclines() {
 }
 
 async function snapshotApp(appId: string, now: Date) {
-  const snapshot = await buildRelaySnapshot(database.db, { encryptionKey: TEST_ENCRYPTION_KEY, now });
+  const snapshot = await loadRelayAppStates(database.db, { appIds: [appId] }, { encryptionKey: TEST_ENCRYPTION_KEY, now });
   const found = snapshot.apps.find((app) => app.appId === appId);
   if (!found) throw new Error("app missing from the snapshot");
   return found;

@@ -4,6 +4,7 @@
 // same reference, so the webhook that follows it moves nothing again.
 import type { Db } from "@/lib/db";
 import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
+import { recordRelayChange } from "@/lib/relay/relay-feed";
 import { postLedgerEntry } from "./post-ledger-entry";
 
 export function refundReference(refundId: string): string {
@@ -42,6 +43,7 @@ export async function recordCardRefunds(
           description: `Refund to the card ending ${last4}`,
           reference,
         });
+        await recordRelayChange(tx, { appId: attempt.billingAccount.appId });
         return true;
       });
       if (posted) recorded++;

@@ -13,6 +13,7 @@ import type { Db, Prisma } from "@/lib/db";
 import { effectiveLimits } from "@/lib/plans/effective-limits";
 import { billingPeriodAt, toUnixSeconds } from "@/lib/periods/billing-period";
 import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
+import { recordRelayChange } from "@/lib/relay/relay-feed";
 import { emitAppEvent } from "@/lib/notifications/emit-app-event";
 import { pastDueGraceMs } from "./billing-config";
 import type { PaymentProvider } from "./payment-provider";
@@ -76,7 +77,8 @@ export async function renewApp(db: Db, provider: PaymentProvider, input: { appId
         if (!payment.paid) {
           await tx.appSubscription.update({ where: { appId: app.id }, data: { declinedPaymentMethodRef: payment.declinedPaymentMethodRef } });
           const announced = await announceGraceEnded(tx, { appId: app.id, subscription, planName: plan.name, now });
-          // The first sweep past the grace tells the relays at once rather than at their next poll.
+          // The first sweep past the grace puts the fall back to Free in the relay feed.
+          if (announced) await recordRelayChange(tx, { appId: app.id });
           return { outcome: "still_past_due" as const, changed: announced };
         }
         await tx.appSubscription.update({
@@ -91,6 +93,7 @@ export async function renewApp(db: Db, provider: PaymentProvider, input: { appId
           before: { status: "past_due", amountDueMinor: subscription.amountDueMinor },
           after: { status: "active", paidWith: payment.source },
         });
+        await recordRelayChange(tx, { appId: app.id });
         return { outcome: "paid_after_due" as const, changed: true };
       }
 
@@ -120,7 +123,9 @@ export async function renewApp(db: Db, provider: PaymentProvider, input: { appId
       const settled = { renewedPeriodStart: period.start, renewsAt: period.end, scheduledPlanId: null };
       if (feeMinor === 0) {
         await tx.appSubscription.update({ where: { appId: app.id }, data: { ...settled, status: "active", amountDueMinor: 0, graceEndsAt: null, declinedPaymentMethodRef: null } });
-        return { outcome: "renewed" as const, changed: plan.id !== app.plan.id || subscription.status === "past_due" };
+        const changed = plan.id !== app.plan.id || subscription.status === "past_due";
+        if (changed) await recordRelayChange(tx, { appId: app.id });
+        return { outcome: "renewed" as const, changed };
       }
       const payment = await payPlanFee(tx, {
         account,
@@ -140,6 +145,7 @@ export async function renewApp(db: Db, provider: PaymentProvider, input: { appId
           targetId: app.id,
           after: { planSlug: priced.slug, feeMinor, paidWith: payment.source, periodStart: period.start.toISOString() },
         });
+        await recordRelayChange(tx, { appId: app.id });
         return { outcome: "renewed" as const, changed: true };
       }
       const graceEndsAt = new Date(period.start.getTime() + graceMs);
@@ -160,6 +166,7 @@ export async function renewApp(db: Db, provider: PaymentProvider, input: { appId
       });
       // A renewal that runs late (nothing swept for longer than the grace) finds the grace already over.
       await announceGraceEnded(tx, { appId: app.id, subscription: { status: "past_due", graceEndsAt, amountDueMinor: feeMinor, renewedPeriodStart: period.start }, planName: priced.name, now });
+      await recordRelayChange(tx, { appId: app.id });
       return { outcome: "past_due" as const, changed: true };
     },
     { timeout: 20_000 },

@@ -5,6 +5,7 @@ import { type Actor, writeAuditLog } from "@/lib/audit/write-audit-log";
 import type { Db } from "@/lib/db";
 import { DomainError, notFound } from "@/lib/errors";
 import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
+import { recordRelayChange } from "@/lib/relay/relay-feed";
 import { SETUP_ACCOUNT_METADATA } from "./create-card-setup";
 import { describePaymentMethod } from "./payment-provider";
 import type { StripePaymentProvider } from "./stripe-provider";
@@ -52,6 +53,7 @@ export async function saveSetupIntentCard(
       before: { paymentMethod: account.paymentMethodLast4 ?? account.paymentMethodRef?.slice(-4) ?? null },
       after: { paymentMethod: card.last4, brand: card.brand },
     });
+    await recordRelayChange(tx, { appId: account.appId });
     return true;
   });
   if (changed) notifyRelaysOfChange({ appId: account.appId, kind: "billing" });

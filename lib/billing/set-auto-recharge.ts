@@ -2,6 +2,7 @@ import { type Actor, writeAuditLog } from "@/lib/audit/write-audit-log";
 import type { Db } from "@/lib/db";
 import { DomainError, notFound } from "@/lib/errors";
 import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
+import { recordRelayChange } from "@/lib/relay/relay-feed";
 import type { AutoRechargeBody, AutoRechargeView } from "./billing.types";
 import { describePaymentMethod, type PaymentProvider } from "./payment-provider";
 
@@ -46,6 +47,7 @@ export async function setAutoRecharge(
       before: { ...before, paymentMethod: describePaymentMethod(account.paymentMethodRef, { brand: account.paymentMethodBrand, last4: account.paymentMethodLast4 })?.last4 ?? null },
       after: { ...after, paymentMethod: describePaymentMethod(paymentMethodRef, reported)?.last4 ?? null },
     });
+    await recordRelayChange(tx, { appId: input.appId });
   });
   notifyRelaysOfChange({ appId: input.appId, kind: "billing" });
   return { autoRecharge: after, paymentMethod: describePaymentMethod(paymentMethodRef, reported) };

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildRelaySnapshot } from "@/lib/snapshot/build-relay-snapshot";
+import { loadRelayAppStates } from "@/lib/relay/load-app-states";
 import { applyUsageBatch } from "@/lib/usage/apply-usage-batch";
 import { billingPeriodAt, toUnixSeconds } from "@/lib/periods/billing-period";
 import { createTestApp, createUser, seedPlans, TEST_ENCRYPTION_KEY, usageBatch, usageDelta } from "@/tests/helpers/fixtures";
@@ -32,7 +32,7 @@ async function newApp(planSlug = "starter") {
 }
 
 const eventsOf = (appId: string, type: string) => database.db.appEvent.findMany({ where: { appId, type } });
-const snapshotAppOf = async (appId: string) => (await buildRelaySnapshot(database.db, { encryptionKey: TEST_ENCRYPTION_KEY })).apps.find((app) => app.appId === appId);
+const snapshotAppOf = async (appId: string) => (await loadRelayAppStates(database.db, { appIds: [appId] }, { encryptionKey: TEST_ENCRYPTION_KEY })).apps.find((app) => app.appId === appId);
 
 describe("the spendable balance relays see", () => {
   it("is the balance without a cap, and never more than what the cap leaves with one", () => {

@@ -4,6 +4,7 @@ import type { Db } from "@/lib/db";
 import { notFound } from "@/lib/errors";
 import { billingPeriodAt } from "@/lib/periods/billing-period";
 import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
+import { recordRelayChange } from "@/lib/relay/relay-feed";
 import { spendCapReached } from "./spend-cap";
 import type { SpendControlsBody, SpendControlsView } from "./spend-controls.types";
 
@@ -56,6 +57,7 @@ export async function setSpendControls(db: Db, input: { actor: Actor; appId: str
       },
       after: input.controls,
     });
+    await recordRelayChange(tx, { appId: app.id });
   });
   notifyRelaysOfChange({ appId: input.appId, kind: "billing" });
   return getSpendControls(db, { appId: input.appId });

@@ -3,6 +3,7 @@ import { type Actor, writeAuditLog } from "@/lib/audit/write-audit-log";
 import type { Db } from "@/lib/db";
 import { DomainError, notFound } from "@/lib/errors";
 import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
+import { recordRelayChange } from "@/lib/relay/relay-feed";
 import type { LedgerEntryView } from "./billing.types";
 import { describePaymentMethod, type PaymentProvider } from "./payment-provider";
 import { chargeCardOnce, creditReference } from "./charge-card";
@@ -55,6 +56,7 @@ export async function topUpBalance(
     },
     async (tx, outcome) => {
       if (outcome.status !== "succeeded") return;
+      await recordRelayChange(tx, { appId: input.appId });
       if (!account.paymentMethodRef) await tx.billingAccount.update({ where: { id: account.id }, data: { paymentMethodRef: saved.paymentMethodRef } });
       await writeAuditLog(tx, {
         actor: input.actor,

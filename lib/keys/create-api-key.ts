@@ -9,6 +9,7 @@ import { type Actor, writeAuditLog } from "@/lib/audit/write-audit-log";
 import type { Db, Prisma } from "@/lib/db";
 import { DomainError, notFound } from "@/lib/errors";
 import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
+import { recordRelayChange } from "@/lib/relay/relay-feed";
 import { encryptSecret, hashSecret, newPublishableKeyId, newSecretKeyPair, visiblePrefix } from "./key-material";
 import type { KeyView } from "./key.types";
 import { assertTenantKeyBudget } from "./tenant-key-budget";
@@ -103,7 +104,9 @@ export async function insertApiKey(tx: Prisma.TransactionClient, input: CreateAp
 export async function createApiKey(db: Db, input: CreateApiKeyInput): Promise<CreatedApiKey> {
   const created = await db.$transaction(async (tx) => {
     const { tenantId } = await lockForKeyChange(tx, input.appId);
-    return insertApiKey(tx, { ...input, tenantId });
+    const key = await insertApiKey(tx, { ...input, tenantId });
+    await recordRelayChange(tx, { appId: input.appId });
+    return key;
   });
   notifyRelaysOfChange({ appId: input.appId, kind: "key" });
   return created;

@@ -3,6 +3,7 @@ import { type Actor, writeAuditLog } from "@/lib/audit/write-audit-log";
 import type { Db } from "@/lib/db";
 import { DomainError, notFound } from "@/lib/errors";
 import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
+import { recordRelayChange } from "@/lib/relay/relay-feed";
 import { type CreatedApiKey, insertApiKey, keysCountingTowardCap, lockForKeyChange } from "./create-api-key";
 import type { KeyView } from "./key.types";
 import { isAction, keyIsUsable, keyViewSelect, toKeyView } from "./to-key-view";
@@ -31,6 +32,7 @@ export async function revokeApiKey(db: Db, input: { actor: Actor; appId: string;
       before: toKeyView(key),
       after: toKeyView(revoked),
     });
+    await recordRelayChange(tx, { appId: input.appId });
     return toKeyView(revoked);
   });
   notifyRelaysOfChange({ appId: input.appId, kind: "key" });
@@ -75,6 +77,7 @@ export async function rollApiKey(
       before: toKeyView(old, now),
       after: { ...toKeyView(previous, now), replacedBy: key.id },
     });
+    await recordRelayChange(tx, { appId: input.appId });
     return { key, previous: toKeyView(previous, now) };
   });
   notifyRelaysOfChange({ appId: input.appId, kind: "key" });

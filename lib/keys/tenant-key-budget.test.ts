@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildRelaySnapshot } from "@/lib/snapshot/build-relay-snapshot";
+import { loadRelayAppStates } from "@/lib/relay/load-app-states";
 import { createTestApp, createUser, seedPlans, TEST_ENCRYPTION_KEY } from "@/tests/helpers/fixtures";
 import { createTestDatabase, type TestDatabase } from "@/tests/helpers/test-database";
 import { createApiKey } from "./create-api-key";
@@ -119,7 +119,7 @@ describe("retired keys in the relay snapshot", () => {
     await database.db.apiKey.update({ where: { id: revokedLongAgo.id }, data: { revokedAt: longAgo } });
     await database.db.apiKey.update({ where: { id: expiredRecently.id }, data: { expiresAt: recently } });
     await database.db.apiKey.update({ where: { id: expiredLongAgo.id }, data: { expiresAt: longAgo } });
-    const snapshot = await buildRelaySnapshot(database.db, { encryptionKey: TEST_ENCRYPTION_KEY, now });
+    const snapshot = await loadRelayAppStates(database.db, { appIds: [team.app.id] }, { encryptionKey: TEST_ENCRYPTION_KEY, now });
     const keys = snapshot.apps.find((app) => app.appId === team.app.id)?.keys ?? [];
     expect(keys.map((key) => key.keyId).sort()).toEqual([revokedRecently.id, expiredRecently.id].sort());
     expect(keys.every((key) => key.revoked)).toBe(true);

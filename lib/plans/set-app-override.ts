@@ -4,6 +4,7 @@ import { notFound } from "@/lib/errors";
 import type { AppLimitOverride, Plan } from "@/lib/generated/prisma/client";
 import { announceLimitsChange } from "@/lib/notifications/announce-limits-change";
 import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
+import { recordRelayChange } from "@/lib/relay/relay-feed";
 import { type EffectiveLimits, effectiveLimits, toOverrideView } from "./effective-limits";
 import type { OverrideBody, OverrideView } from "./plan.types";
 
@@ -50,6 +51,7 @@ async function removeOverride(tx: Prisma.TransactionClient, app: AppWithOverride
     });
     if (!app.plan.overagesAllowed) await tx.app.update({ where: { id: app.id }, data: { overagesEnabled: false } });
     await writeAuditLog(tx, { actor, action: "app_override.clear", targetType: "app", targetId: app.id, before: toOverrideView(app.override) });
+    await recordRelayChange(tx, { appId: app.id });
   }
   return { override: null, limits: effectiveLimits(app.plan, null) };
 }
@@ -87,6 +89,7 @@ export async function setAppOverride(db: Db, input: { actor: Actor; appId: strin
       before: toOverrideView(app.override),
       after: view,
     });
+    await recordRelayChange(tx, { appId: app.id });
     return { override: view, limits: effectiveLimits(app.plan, override) };
   });
   notifyRelaysOfChange({ appId: input.appId, kind: "override" });

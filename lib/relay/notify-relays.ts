@@ -1,10 +1,11 @@
-// Tells relay nodes that something in the plan snapshot changed (plan, override, key, app status,
-// billing), so they refresh at once instead of at their next poll (PLAN_CACHE_REFRESH_MS, the fallback).
-// With REDIS_URL every node hears the notice on Redis pub/sub; without it (the single-node default) the
-// notice is POSTed to the one relay at RELAY_INTERNAL_URL.
+// Tells relay nodes that the change feed (relay-feed.ts) has a new version, so they poll it at once
+// instead of at their next poll (PLAN_CACHE_REFRESH_MS, the fallback). The feed is the source of truth,
+// written in the change's transaction; this notice only shortens the wait, and a lost one costs nothing
+// but that. With REDIS_URL every node hears the notice on Redis pub/sub; without it (the single-node
+// default) the notice is POSTed to the one relay at RELAY_INTERNAL_URL.
 //
-// Each notice makes every relay rebuild its whole plan cache, so notices are debounced per app: the first
-// of a burst goes out at once, the rest within NOTICE_INTERVAL_MS coalesce into one trailing notice.
+// Notices are debounced per app: the first of a burst goes out at once, the rest within
+// NOTICE_INTERVAL_MS coalesce into one trailing notice.
 import { PLAN_CHANGE_CHANNEL, type PlanChangeNotice } from "@tollgate/relay/protocol";
 import { Redis } from "ioredis";
 import { getRelayClient } from "./get-relay-client";

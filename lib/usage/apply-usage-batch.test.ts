@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { JobHelpers } from "graphile-worker";
 import { databaseNow } from "@/lib/db-clock";
 import { JobName, jobTasks } from "@/lib/jobs/job-tasks";
-import { buildRelaySnapshot } from "@/lib/snapshot/build-relay-snapshot";
+import { loadRelayAppStates } from "@/lib/relay/load-app-states";
 import { setAutoRecharge } from "@/lib/billing/set-auto-recharge";
 import { TestPaymentProvider } from "@/lib/billing/payment-provider";
 import { topUpBalance } from "@/lib/billing/top-up-balance";
@@ -60,7 +60,7 @@ describe("usage batches", () => {
     } finally {
       vi.useRealTimers();
     }
-    const snapshot = await buildRelaySnapshot(database.db, { encryptionKey: TEST_ENCRYPTION_KEY, now: await databaseNow(database.db) });
+    const snapshot = await loadRelayAppStates(database.db, { appIds: [app.id] }, { encryptionKey: TEST_ENCRYPTION_KEY, now: await databaseNow(database.db) });
 
     expect(Math.abs(ack.asOfUnixMs - realNow)).toBeLessThan(60_000);
     expect(snapshot.generatedAtUnixMs).toBeGreaterThanOrEqual(ack.asOfUnixMs);

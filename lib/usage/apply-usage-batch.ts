@@ -16,6 +16,7 @@ import { queueUsageThresholdCheck } from "@/lib/notifications/check-usage-thresh
 import { emitAppEvent } from "@/lib/notifications/emit-app-event";
 import { billingPeriodAt, toUnixSeconds } from "@/lib/periods/billing-period";
 import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
+import { recordRelayChange } from "@/lib/relay/relay-feed";
 import { periodTotals } from "./period-totals";
 
 interface AppliedApp {
@@ -148,15 +149,19 @@ async function applyAppDelta(tx: Prisma.TransactionClient, batch: UsageBatch, de
   // Inside the batch's transaction and behind the period row lock: an event exists exactly when the
   // usage that raised it was counted, and its dedupe key absorbs any repeat.
   for (const event of events) await emitAppEvent(tx, { appId: app.id, event, now: new Date(batch.sentAtUnixMs) });
+  const allowanceUsedUp = app.plan.kind === "pay_as_you_go" && row.overageCostMinor === 0 && chargeMinor > 0;
+  const capReachedNow = !spendCapReached(capMinor, row.overageCostMinor) && spendCapReached(capMinor, spentAfterMinor);
+  // Usage counts never version what relays enforce; these two turns of the billing state do.
+  if (allowanceUsedUp || capReachedNow) await recordRelayChange(tx, { appId: app.id });
   return {
     appId: app.id,
     periodStartUnix: delta.periodStartUnix,
     messagesUsed: Number(messagesUsed),
     balanceMinor,
     chargedMinor: chargeMinor,
-    allowanceUsedUp: app.plan.kind === "pay_as_you_go" && row.overageCostMinor === 0 && chargeMinor > 0,
+    allowanceUsedUp,
     capRemainingMinor: capRemainingMinor(capMinor, spentAfterMinor),
-    capReachedNow: !spendCapReached(capMinor, row.overageCostMinor) && spendCapReached(capMinor, spentAfterMinor),
+    capReachedNow,
     autoRecharge: { enabled: app.billingAccount.autoRechargeEnabled, thresholdMinor: app.billingAccount.autoRechargeThresholdMinor },
   };
 }
@@ -191,7 +196,7 @@ export async function applyUsageBatch(db: Db, batch: UsageBatch): Promise<UsageB
     balances.set(app.appId, spendable(app, app.balanceMinor));
     if (app.allowanceUsedUp || app.capReachedNow) notifyRelaysOfChange({ appId: app.appId, kind: "billing" });
     // The card is charged by a job, not while the relay waits for this acknowledgement (a slow provider
-    // would turn into a retried batch); the relay learns the new balance from the change notice.
+    // would turn into a retried batch); the relay learns the new balance from the change feed.
     if (app.chargedMinor > 0 && app.autoRecharge.enabled && app.balanceMinor <= app.autoRecharge.thresholdMinor && app.capRemainingMinor !== 0) {
       await enqueueJob(db, JobName.autoRecharge, { appId: app.appId }, { jobKey: `${JobName.autoRecharge}:${app.appId}`, maxAttempts: 3, priority: AHEAD_OF_DELIVERIES });
     }

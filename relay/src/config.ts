@@ -52,8 +52,14 @@ export interface RelayTiming {
   rechargeTimeoutMs: number;
   /** After a refused recharge, messages are dropped without asking again for this long. */
   rechargeRetryCooldownMs: number;
-  /** Timeout of each control-plane HTTP call (snapshot, usage). */
+  /** Timeout of each control-plane HTTP call (app state, change feed, usage). */
   controlPlaneTimeoutMs: number;
+  /** An app's enforcement state is dropped this long after its last connection here left. */
+  appLingerMs: number;
+  /** A key id the control plane does not know is refused without asking again for this long. */
+  unknownKeyCacheMs: number;
+  /** Relays holding an app ask for it again at its period's end after a random delay up to this (spread in time). */
+  periodEndSpreadMs: number;
   /** A slow consumer that does not read its close frame is terminated after this long. */
   slowConsumerTerminateMs: number;
   /** A connection must have sent its whole request (an upgrade's headers) within this long, or it is answered 408. */
@@ -97,6 +103,9 @@ export const defaultTiming: RelayTiming = {
   rechargeTimeoutMs: 3_000,
   rechargeRetryCooldownMs: 5_000,
   controlPlaneTimeoutMs: 5_000,
+  appLingerMs: 120_000,
+  unknownKeyCacheMs: 5_000,
+  periodEndSpreadMs: 1_000,
   slowConsumerTerminateMs: 2_000,
   handshakeTimeoutMs: DEFAULT_HEADERS_TIMEOUT_MS,
 };

@@ -8,13 +8,13 @@ import { ControlPlanePath } from "./protocol";
 const SECRET = "relay-secret-0123456789abcdef0123456789";
 let server: Server;
 let baseUrl: string;
-let answer: (res: ServerResponse, headers: Record<string, string | string[] | undefined>) => void = () => undefined;
+let answer: (res: ServerResponse, headers: Record<string, string | string[] | undefined>, url: string) => void = () => undefined;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
     req.resume();
     if (req.headers.authorization !== `Bearer ${SECRET}`) return void res.writeHead(401).end();
-    answer(res, req.headers);
+    answer(res, req.headers, req.url ?? "");
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -25,24 +25,24 @@ afterAll(() => {
 });
 
 const client = () => new ControlPlaneClient({ baseUrl, relaySecret: SECRET, timeoutMs: 5_000 });
-const snapshot = { version: "v1", generatedAtUnixMs: 1, apps: [] };
+const page = { cursor: "7:app_b", changes: [{ appId: "app_b", version: "7" }], more: true };
 
 describe("ControlPlaneClient", () => {
-  it("sends the secret and the ETag, and answers notModified on 304", async () => {
-    let seen: string | undefined;
-    answer = (res, headers) => {
-      seen = headers["if-none-match"] as string | undefined;
-      if (seen === '"v1"') return void res.writeHead(304).end();
-      res.writeHead(200, { "content-type": "application/json", etag: '"v1"' }).end(JSON.stringify(snapshot));
+  it("sends the secret and the feed cursor (escaped), and parses the page", async () => {
+    let seen = "";
+    answer = (res, _headers, url) => {
+      seen = url;
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(page));
     };
-    expect(await client().snapshot(null)).toEqual({ ok: true, notModified: false, snapshot, etag: '"v1"' });
-    expect(await client().snapshot('"v1"')).toEqual({ ok: true, notModified: true });
-    expect(seen).toBe('"v1"');
+    expect(await client().changes("7:app_a")).toEqual({ ok: true, value: page });
+    expect(seen).toBe(`${ControlPlanePath.changes}?since=7%3Aapp_a`);
+    expect(await client().changes(null)).toEqual({ ok: true, value: page });
+    expect(seen).toBe(ControlPlanePath.changes);
   });
 
   it("types every failure: a status, a body off the contract, no answer in time", async () => {
     answer = (res) => void res.writeHead(503).end("busy");
-    expect(await client().snapshot(null)).toEqual({ ok: false, kind: "status", status: 503 });
+    expect(await client().appStates({ keyId: "pk_live_x" })).toEqual({ ok: false, kind: "status", status: 503 });
     answer = (res) => void res.writeHead(200, { "content-type": "application/json" }).end('{"applied":"yes"}');
     expect(await client().postUsage({ batchId: "ub_12345678", relayId: "n", sentAtUnixMs: 1, apps: [] })).toMatchObject({ ok: false, kind: "contract" });
     answer = (res) => void res.writeHead(200, { "content-type": "application/json" }).end("not json");

@@ -1,13 +1,13 @@
-// The relay's one client of the control plane's internal API (ARCHITECTURE §1): the plan snapshot
-// (with ETag), usage batches and recharge requests. Authentication, the timeout, draining or cancelling
+// The relay's one client of the control plane's internal API (docs/ARCHITECTURE.md §1): app states,
+// the change feed, usage batches and recharge requests. Authentication, the timeout, draining or cancelling
 // the body and parsing the answer against the contract's schema happen here, once; callers get a
 // typed value or a typed failure to log and act on, never an exception.
 import type { z } from "zod";
-import { ControlPlanePath, INTERNAL_AUTH_HEADER, rechargeResponseSchema, snapshotSchema, usageBatchResponseSchema } from "./protocol";
-import type { RechargeResponse, Snapshot, UsageBatch, UsageBatchResponse } from "./protocol";
+import { ControlPlanePath, INTERNAL_AUTH_HEADER, appStatesResponseSchema, changeFeedResponseSchema, rechargeResponseSchema, usageBatchResponseSchema } from "./protocol";
+import type { AppStateRequest, AppStatesResponse, ChangeFeedResponse, RechargeResponse, UsageBatch, UsageBatchResponse } from "./protocol";
 
 export type ControlPlaneFailure =
-  /** Answered with a non-2xx status (other than a snapshot's 304). */
+  /** Answered with a non-2xx status. */
   | { ok: false; kind: "status"; status: number }
   /** Answered 2xx with a body that does not match the contract. */
   | { ok: false; kind: "contract"; issues: string[] }
@@ -15,8 +15,6 @@ export type ControlPlaneFailure =
   | { ok: false; kind: "unreachable"; error: string };
 
 export type ControlPlaneResult<T> = { ok: true; value: T } | ControlPlaneFailure;
-
-export type SnapshotResult = { ok: true; notModified: true } | { ok: true; notModified: false; snapshot: Snapshot; etag: string } | ControlPlaneFailure;
 
 export interface ControlPlaneClientOptions {
   baseUrl: string;
@@ -38,11 +36,10 @@ export class ControlPlaneClient {
   private async call<T>(
     path: string,
     schema: z.ZodType<T>,
-    init: { method?: "GET" | "POST"; body?: unknown; ifNoneMatch?: string | null; timeoutMs?: number },
-  ): Promise<{ ok: true; value: T; etag: string | null } | { ok: true; notModified: true } | ControlPlaneFailure> {
+    init: { method?: "GET" | "POST"; body?: unknown; timeoutMs?: number },
+  ): Promise<ControlPlaneResult<T>> {
     const headers: Record<string, string> = { [INTERNAL_AUTH_HEADER]: `Bearer ${this.options.relaySecret}` };
     if (init.body !== undefined) headers["content-type"] = "application/json";
-    if (init.ifNoneMatch) headers["if-none-match"] = init.ifNoneMatch;
     let response: Response;
     try {
       response = await fetch(this.options.baseUrl + path, {
@@ -55,17 +52,13 @@ export class ControlPlaneClient {
       return { ok: false, kind: "unreachable", error: error instanceof Error ? error.message : String(error) };
     }
     try {
-      if (response.status === 304 && init.ifNoneMatch) {
-        await response.body?.cancel();
-        return { ok: true, notModified: true };
-      }
       if (!response.ok) {
         await response.body?.cancel();
         return { ok: false, kind: "status", status: response.status };
       }
       const parsed = schema.safeParse(await response.json());
       if (!parsed.success) return { ok: false, kind: "contract", issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join(".")}: ${i.message}`) };
-      return { ok: true, value: parsed.data, etag: response.headers.get("etag") };
+      return { ok: true, value: parsed.data };
     } catch (error) {
       // The body broke off or was not JSON.
       await response.body?.cancel().catch(() => undefined);
@@ -73,21 +66,22 @@ export class ControlPlaneClient {
     }
   }
 
-  /** GET the snapshot; with the previous ETag a 304 answers `notModified`. */
-  async snapshot(etag: string | null): Promise<SnapshotResult> {
-    const result = await this.call(ControlPlanePath.snapshot, snapshotSchema, { ifNoneMatch: etag });
-    if (!result.ok) return result;
-    if ("notModified" in result) return result;
-    return { ok: true, notModified: false, snapshot: result.value, etag: result.etag ?? result.value.version };
+  /** The enforcement state of the app a key id names, or of these app ids. */
+  appStates(request: AppStateRequest): Promise<ControlPlaneResult<AppStatesResponse>> {
+    return this.call(ControlPlanePath.appStates, appStatesResponseSchema, { method: "POST", body: request });
   }
 
-  async postUsage(batch: UsageBatch): Promise<ControlPlaneResult<UsageBatchResponse>> {
-    const result = await this.call(ControlPlanePath.usage, usageBatchResponseSchema, { method: "POST", body: batch });
-    return result.ok && "value" in result ? { ok: true, value: result.value } : (result as ControlPlaneFailure);
+  /** The apps changed after `since`; without it, the feed's head cursor. */
+  changes(since: string | null): Promise<ControlPlaneResult<ChangeFeedResponse>> {
+    const query = since === null ? "" : `?since=${encodeURIComponent(since)}`;
+    return this.call(ControlPlanePath.changes + query, changeFeedResponseSchema, {});
   }
 
-  async recharge(appId: string, reason: "connection" | "message", timeoutMs: number): Promise<ControlPlaneResult<RechargeResponse>> {
-    const result = await this.call(ControlPlanePath.recharge, rechargeResponseSchema, { method: "POST", body: { appId, reason }, timeoutMs });
-    return result.ok && "value" in result ? { ok: true, value: result.value } : (result as ControlPlaneFailure);
+  postUsage(batch: UsageBatch): Promise<ControlPlaneResult<UsageBatchResponse>> {
+    return this.call(ControlPlanePath.usage, usageBatchResponseSchema, { method: "POST", body: batch });
+  }
+
+  recharge(appId: string, reason: "connection" | "message", timeoutMs: number): Promise<ControlPlaneResult<RechargeResponse>> {
+    return this.call(ControlPlanePath.recharge, rechargeResponseSchema, { method: "POST", body: { appId, reason }, timeoutMs });
   }
 }

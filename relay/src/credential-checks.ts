@@ -1,7 +1,7 @@
 // Live-credential checks: closes connections whose key was revoked or has expired (4001), whose app
-// left the snapshot (4001) or was suspended (4012), and hands the others their key as of the latest
-// snapshot (patterns and actions may change while connected). Runs on every new snapshot and on
-// the moment a key expires (a rolled key expires by the clock without the snapshot changing).
+// was deleted (4001) or suspended (4012), and hands the others their key as of the app's latest state
+// (patterns and actions may change while connected). Runs whenever app states change and at the moment
+// a key expires (a rolled key expires by the clock without its app's state changing).
 import type { LocalHub } from "./hub";
 import type { PlanCache } from "./plan-cache";
 import { Disconnect } from "./protocol";
@@ -27,10 +27,10 @@ export function enforceCredentials(hub: LocalHub, planCache: PlanCache, nowMs: n
   }
 }
 
-/** When the next key in the snapshot expires by the clock (ms), or null when none will. */
+/** When the next key of a held app expires by the clock (ms), or null when none will. */
 export function nextKeyExpiryMs(planCache: PlanCache, nowMs: number = Date.now()): number | null {
   let next = Infinity;
-  for (const app of planCache.current?.apps ?? []) {
+  for (const app of planCache.apps()) {
     for (const key of app.keys) {
       if (key.revoked || key.expiresAtUnix === null) continue;
       const expiresAtMs = key.expiresAtUnix * 1000;

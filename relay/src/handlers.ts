@@ -3,7 +3,7 @@
 import type { Connection, Subscription } from "./connection";
 import { compileGlob, isWildcard } from "./glob";
 import type { NodeContext } from "./node-context";
-import { snapshotGeneratedAtMs } from "./node-context";
+import { stateGeneratedAtMs } from "./node-context";
 import { ErrorCode, Limits, ServerFrame, ServerFrameType } from "./protocol";
 import type { PingFrame, PublishFrame, SendFrame, SnapshotApp, SubscribeFrame, UnsubscribeFrame } from "./protocol";
 import { sendRoster } from "./roster-pages";
@@ -102,7 +102,7 @@ export async function restPublish(
   from: string,
   peerMetadata: JsonObject | undefined,
 ): Promise<{ delivered: number; dropped: boolean }> {
-  const admission = await context.gate.admitMessage(app, null, snapshotGeneratedAtMs(context));
+  const admission = await context.gate.admitMessage(app, null, stateGeneratedAtMs(context, app.appId));
   if (!admission.allowed) {
     context.counters.softDrops += 1;
     return { delivered: 0, dropped: true };

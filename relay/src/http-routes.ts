@@ -24,6 +24,7 @@ import type { NodeConnections, NodeUsageReport, RelayConnectionsResponse, RelayS
 import type { JsonObject, RelayState } from "./state/types";
 import { OtherNodesUnreachableError } from "./state/types";
 import type { Logger } from "./log";
+import type { Lookup } from "./plan-cache";
 import { peersFittingAPage } from "./roster-pages";
 import { channelProblem } from "./validation";
 
@@ -34,10 +35,11 @@ export interface InternalApiNode {
   readonly metricsToken: string | undefined;
   readonly state: RelayState;
   readonly logger: Logger;
-  /** The first snapshot is loaded. */
-  snapshotLoaded(): boolean;
+  /** The node knows where it stands in the change feed (from the control plane or its copy on disk). */
+  planCacheReady(): boolean;
   closing(): boolean;
-  app(appId: string): SnapshotApp | undefined;
+  /** The app's state, looked up when this node does not hold it. */
+  app(appId: string): Promise<Lookup<SnapshotApp>> | Lookup<SnapshotApp>;
   peakConcurrent(app: SnapshotApp): number;
   /** This node's live usage of the app (connections, peak, counts not yet acknowledged). */
   usageReport(appId: string): NodeUsageReport;
@@ -130,11 +132,11 @@ export async function handleHttpRequest(server: InternalApiNode, req: IncomingMe
 
   if (rawPath === "/healthz" && method === "GET") return json(res, 200, { status: "ok" });
   if (rawPath === "/readyz" && method === "GET") {
-    const ready = server.snapshotLoaded() && !server.closing();
+    const ready = server.planCacheReady() && !server.closing();
     // A node whose Redis is down still serves (with its local view), so it stays ready; the body says so.
     const shared = server.state.health?.();
     const redis = shared ? { redis: shared.degraded ? "degraded" : "ok" } : {};
-    return json(res, ready ? 200 : 503, { status: ready ? "ready" : "not_ready", snapshotLoaded: server.snapshotLoaded(), closing: server.closing(), ...redis });
+    return json(res, ready ? 200 : 503, { status: ready ? "ready" : "not_ready", snapshotLoaded: server.planCacheReady(), closing: server.closing(), ...redis });
   }
   if (rawPath === "/metrics" && method === "GET") {
     // It names every tenant's apps and their usage, and this port faces the internet.
@@ -164,8 +166,10 @@ export async function handleHttpRequest(server: InternalApiNode, req: IncomingMe
   }
   const appId = segments[2];
   const rest = segments.slice(3);
-  const app = server.app(appId);
-  if (!app) return apiError(res, 404, InternalApiError.UnknownApp, "unknown app");
+  const lookup = await server.app(appId);
+  if (lookup.kind === "unavailable") return apiError(res, 503, InternalApiError.Unavailable, "the control plane did not answer for this app");
+  if (lookup.kind === "unknown") return apiError(res, 404, InternalApiError.UnknownApp, "unknown app");
+  const app = lookup.value;
 
   // GET stats: the cluster's counts and each answering node's live usage
   if (rest.length === 1 && rest[0] === "stats" && method === "GET") {

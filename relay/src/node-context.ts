@@ -30,12 +30,12 @@ export interface NodeContext {
   readonly frames: FrameScheduler<Connection>;
 }
 
-/** When the current snapshot was generated (0 before the first): balances reported later supersede it. */
-export function snapshotGeneratedAtMs(context: NodeContext): number {
-  return context.planCache.current?.generatedAtUnixMs ?? 0;
+/** When the app's held state was produced (0 when not held): balances reported later supersede it. */
+export function stateGeneratedAtMs(context: NodeContext, appId: string): number {
+  return context.planCache.generatedAtMs(appId);
 }
 
-/** The connection's app as of the latest snapshot, or as it authenticated if the snapshot lost it. */
+/** The connection's app as of its latest state, or as it authenticated if it is no longer held. */
 export function currentApp(context: NodeContext, appId: string, fallback: SnapshotApp): SnapshotApp {
   return context.planCache.app(appId) ?? fallback;
 }

@@ -15,7 +15,7 @@ import { DEFAULT_FRAME_SCHEDULER, FrameScheduler } from "./frame-scheduler";
 import * as handlers from "./handlers";
 import { RelayCounters } from "./metrics";
 import type { NodeContext } from "./node-context";
-import { currentApp, snapshotGeneratedAtMs } from "./node-context";
+import { currentApp, stateGeneratedAtMs } from "./node-context";
 import { parseClientFrame } from "./parse-frame";
 import { Disconnect, ErrorCode } from "./protocol";
 import type { Action, ClientFrame, ClientFrameOf, ClientFrameType, SnapshotApp } from "./protocol";
@@ -115,7 +115,7 @@ export function runFrame(context: NodeContext, connection: Connection, text: str
     context.counters.softDrops += 1;
     connection.sendError(ErrorCode.OverMessageQuota, "message quota used up", requestId);
   };
-  const admission = context.gate.admitMessage(app, connection.keyId, snapshotGeneratedAtMs(context));
+  const admission = context.gate.admitMessage(app, connection.keyId, stateGeneratedAtMs(context, app.appId));
   if (admission instanceof Promise) return admission.then((decision) => decided(decision.allowed));
   return pendingOf(decided(admission.allowed));
 }

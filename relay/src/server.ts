@@ -32,8 +32,7 @@ import type { NodeContext } from "./node-context";
 import { createFrameScheduler } from "./pipeline";
 import { PlanCache } from "./plan-cache";
 import { Disconnect, ServerFrame, ServerFrameType } from "./protocol";
-import type { Snapshot } from "./protocol";
-import { refreshOnNotice } from "./refresh-on-notice";
+import type { SnapshotApp } from "./protocol";
 import { createMemoryState } from "./state/memory";
 import type { RelayState } from "./state/types";
 import { unrefTimerAt } from "./timer-at";
@@ -59,7 +58,7 @@ export interface RelayHandle {
   httpUrl: string;
   /** Graceful: going_away, 1001, final usage flush. */
   close(): Promise<void>;
-  /** Pull the plan snapshot now. */
+  /** Poll the change feed now (and ask again for the held apps it names). */
   refreshNow(): Promise<boolean>;
   /** Cut and post the current usage now. */
   flushUsage(): Promise<void>;
@@ -90,7 +89,16 @@ class RelayServer {
   ) {
     const counters = new RelayCounters();
     const controlPlane = new ControlPlaneClient({ baseUrl: config.controlPlaneUrl, relaySecret: config.relaySecret, timeoutMs: config.timing.controlPlaneTimeoutMs });
-    const planCache = new PlanCache({ controlPlane, relaySecret: config.relaySecret, dataDir: config.dataDir, logger });
+    const planCache = new PlanCache({
+      controlPlane,
+      relaySecret: config.relaySecret,
+      dataDir: config.dataDir,
+      logger,
+      appLingerMs: config.timing.appLingerMs,
+      unknownKeyCacheMs: config.timing.unknownKeyCacheMs,
+      periodEndSpreadMs: config.timing.periodEndSpreadMs,
+      inUse: (appId) => this.hub.hasApp(appId),
+    });
     const meter: Meter = new Meter({
       relayId: config.relayId,
       controlPlane,
@@ -137,20 +145,21 @@ class RelayServer {
         counters,
         planCacheAgeSeconds: () => (planCache.lastConfirmedAtMs === null ? -1 : (Date.now() - planCache.lastConfirmedAtMs) / 1000),
         usageFlushLagSeconds: () => meter.flushLagMs() / 1000,
-        appMessagesUsed: () => (planCache.current?.apps ?? []).map((app) => ({ appId: app.appId, used: state.counters.total(app.appId, app.period.startUnix) })),
+        appMessagesUsed: () => [...planCache.apps()].map((app) => ({ appId: app.appId, used: state.counters.total(app.appId, app.period.startUnix) })),
         ...(state.health ? { stateHealth: () => state.health?.() ?? null } : {}),
       },
       { defaultMetrics },
     );
-    const planChangeNotice = refreshOnNotice(() => planCache.refreshNow());
+    // A notice during a poll queues one more poll after it (the running one may predate the change).
+    const planChangeNotice = () => void planCache.refreshNow();
     const internalApi: InternalApiNode = {
       relaySecret: config.relaySecret,
       metricsToken: config.metricsToken,
       state,
       logger,
-      snapshotLoaded: () => planCache.ready,
+      planCacheReady: () => planCache.ready,
       closing: () => this.closing,
-      app: (appId) => planCache.app(appId),
+      app: (appId) => planCache.lookupApp(appId),
       peakConcurrent: (app) => this.lifecycle.peakConcurrent(app),
       usageReport: (appId) => nodeUsageReport(this.context, this.lifecycle, appId),
       connections: (appId, limit) => nodeConnections(this.context, appId, limit),
@@ -175,12 +184,12 @@ class RelayServer {
       pendingRequests.settled(req.socket);
       this.upgrades.onUpgrade(req, socket, head);
     });
-    planCache.onChange((snapshot) => this.applySnapshot(snapshot));
+    planCache.onChange((loaded) => this.applyLoaded(loaded));
     state.bus.attach(this.hub);
     state.bus.reportUsageWith((appId) => nodeUsageReport(this.context, this.lifecycle, appId));
     state.bus.listConnectionsWith((appId, limit) => nodeConnections(this.context, appId, limit));
-    // The control plane's plan-change notices (Redis pub/sub with a shared backend, or POSTed to
-    // RelayInternalPath.planChanged) refresh the plan cache at once; the poll stays as the fallback.
+    // The control plane's change notices (Redis pub/sub with a shared backend, or POSTed to
+    // RelayInternalPath.planChanged) poll the change feed at once; the periodic poll stays as the fallback.
     state.onPlanChange?.(planChangeNotice);
   }
 
@@ -193,6 +202,7 @@ class RelayServer {
     }
     await this.planCache.loadFromDisk();
     await this.planCache.refreshNow();
+    this.planCache.start();
     await this.meter.flush();
     const { timing } = this.config;
     this.every(this.config.planCacheRefreshMs, () => void this.planCache.refreshNow().then(() => this.enforceCredentials()));
@@ -221,7 +231,7 @@ class RelayServer {
     return address?.port ?? 0;
   }
 
-  get snapshotLoaded(): boolean {
+  get planCacheReady(): boolean {
     return this.planCache.ready;
   }
 
@@ -237,12 +247,12 @@ class RelayServer {
     return this.meter.flush();
   }
 
-  private applySnapshot(snapshot: Snapshot): void {
-    for (const app of snapshot.apps) this.state.counters.setBaseline(app.appId, app.period.startUnix, app.usage.messagesUsed);
+  private applyLoaded(apps: SnapshotApp[]): void {
+    for (const app of apps) this.state.counters.setBaseline(app.appId, app.period.startUnix, app.usage.messagesUsed);
     this.enforceCredentials();
   }
 
-  /** Closes what the snapshot and the clock no longer allow, and again when the next key expires. */
+  /** Closes what the held app states and the clock no longer allow, and again when the next key expires. */
   private enforceCredentials(): void {
     enforceCredentials(this.hub, this.planCache);
     if (this.keyExpiryTimer) clearTimeout(this.keyExpiryTimer);
@@ -265,7 +275,7 @@ class RelayServer {
     this.upgrades.stopAccepting();
     for (const timer of this.timers) clearInterval(timer);
     if (this.keyExpiryTimer) clearTimeout(this.keyExpiryTimer);
-    this.planCache.close();
+    const planCacheClosed = this.planCache.close();
     const connections = this.hub.connections();
     if (connections.length > 0) {
       const goingAway = ServerFrame.goingAway(this.config.timing.goingAwayRetryAfterMs);
@@ -288,6 +298,7 @@ class RelayServer {
       this.httpServer.close(() => resolve());
       this.httpServer.closeAllConnections();
     });
+    await planCacheClosed;
     if (this.ownsState) await this.state.close();
     this.logger.info("relay stopped", { pendingUsageBatches: this.meter.pendingBatchCount });
   }
@@ -300,7 +311,7 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
   await server.start();
   const port = server.port;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
-  logger.info("relay listening", { host: config.host, port, snapshotLoaded: server.snapshotLoaded });
+  logger.info("relay listening", { host: config.host, port, planCacheReady: server.planCacheReady });
   return {
     port,
     url: `ws://${host}:${port}`,

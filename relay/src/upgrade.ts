@@ -3,8 +3,9 @@
 // the app's share of the event loop (frame-scheduler.ts) → credential and claims → app status →
 // connections of the peerId on this node → concurrency gate →
 // welcome. Refusals after the per-IP limit complete the handshake and close with the code, so browsers
-// see it (PROTOCOL §1 Decision). Nothing on this path waits except a fetch for an unknown key
-// (rate-limited) and the concurrency gate.
+// see it (PROTOCOL §1 Decision). Nothing on this path waits except the lookup of a key no app held
+// here has (one per key id at a time, answered from a short negative cache for unknown ids, and bounded
+// per source by the per-IP limit before it) and the concurrency gate.
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
@@ -17,17 +18,15 @@ import { socketBudget } from "./enforcement/socket-budget";
 import type { ConnectionLifecycle } from "./lifecycle";
 import { RelayCounters } from "./metrics";
 import type { NodeContext } from "./node-context";
-import { snapshotGeneratedAtMs } from "./node-context";
-import { Disconnect, Limits } from "./protocol";
+import { stateGeneratedAtMs } from "./node-context";
+import { Disconnect, KeyPrefix, Limits } from "./protocol";
 import type { DisconnectKind, SnapshotApp } from "./protocol";
 
-/** A connect with a key the snapshot lacks pulls a fresh snapshot at most this often (bogus keys cost little). */
-const UNKNOWN_KEY_REFRESH_INTERVAL_MS = 1_000;
 const URL_BASE = "http://relay.invalid";
 const CONNECT_PATH = "/v1";
 /** `Retry-After` of the 503 from a node at its connection cap: soon enough to find a freed slot, slow enough to spare it. */
 const NODE_FULL_RETRY_AFTER_SEC = 5;
-/** Upgrades whose credential names no app of the snapshot share one turn (they are refused or looked up). */
+/** Upgrades whose credential names no held app share one turn (they are refused). */
 const UNNAMED_APP = "";
 
 /** The request target's path and query; the plain `/v1?…` of every client is split without a URL parse. */
@@ -36,6 +35,11 @@ function splitTarget(target: string): { pathname: string; query: string } {
   if (plain) return { pathname: CONNECT_PATH, query: target.slice(CONNECT_PATH.length + 1) };
   const url = new URL(target, URL_BASE);
   return { pathname: url.pathname, query: url.search.slice(1) };
+}
+
+/** Only what could be a key id is looked up: anything else is refused with 4001 without a round trip. */
+function mayBeKeyId(keyId: string): boolean {
+  return keyId.length <= Limits.maxKeyIdBytes && (keyId.startsWith(KeyPrefix.publishableKey) || keyId.startsWith(KeyPrefix.secretKeyId));
 }
 
 /** A socket error during or after the upgrade ends the socket (one shared listener: no closure per connect). */
@@ -62,8 +66,6 @@ export class UpgradePath {
    * process's connections from a previous run with the same RELAY_ID (leases may outlive a crash).
    */
   private readonly connectionIdPrefix: string;
-  private lastUnknownKeyRefreshAtMs = 0;
-  private nextUnknownKeyRefresh: Promise<boolean> | null = null;
   private closing = false;
   /** Upgrades past the node-wide cap check and not yet opened or refused: they count against the cap. */
   private upgradesInFlight = 0;
@@ -111,24 +113,17 @@ export class UpgradePath {
   }
 
   /**
-   * A key created a moment ago may not be in the snapshot yet (its change notice is still in flight, or
-   * was lost): look again before refusing it with 4001, with a fetch that starts after the connect
-   * arrived. At most one such fetch starts per UNKNOWN_KEY_REFRESH_INTERVAL_MS (unknown keys cannot
-   * hammer the control plane): a connect that comes too soon after the last one shares the next, due
-   * when the interval ends.
+   * A key no held app has: its app is looked up (the first connect of an app this node does not serve
+   * yet). Unknown keys are refused with 4001; when the control plane does not answer (an outage), the
+   * connect is refused with 1013 rather than admitted unchecked.
    */
-  private refreshForUnknownKey(): Promise<boolean> {
-    const start = () => {
-      this.lastUnknownKeyRefreshAtMs = Date.now();
-      return this.context.planCache.refreshFromNow();
-    };
-    const waitMs = this.lastUnknownKeyRefreshAtMs + UNKNOWN_KEY_REFRESH_INTERVAL_MS - Date.now();
-    if (waitMs <= 0 && !this.nextUnknownKeyRefresh) return start();
-    this.nextUnknownKeyRefresh ??= new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, waitMs)).unref()).then(() => {
-      this.nextUnknownKeyRefresh = null;
-      return start();
-    });
-    return this.nextUnknownKeyRefresh;
+  private async lookUpAndAdmit(upgrade: PendingUpgrade, credential: Credential, keyId: string): Promise<void> {
+    const lookup = await this.context.planCache.lookupKey(keyId);
+    if (lookup.kind === "unavailable") {
+      this.context.logger.warn("connection refused: control plane unavailable for an app not held here", { ip: upgrade.ip, keyId });
+      return this.refuseAfterHandshake(upgrade, Disconnect.ControlPlaneUnavailable, undefined);
+    }
+    return this.authenticateAndAdmit(upgrade, credential);
   }
 
   /** Runs synchronously to the welcome unless it must wait (an unknown key's refresh, a shared lease store). */
@@ -152,7 +147,7 @@ export class UpgradePath {
       return this.reject(socket, 429, "Too Many Requests", { "Retry-After": String(Math.ceil(retryAfterMs / 1000)) });
     }
     const upgrade: PendingUpgrade = { req, socket, head, ip };
-    if (namedKey && !namedApp) return this.inFlight(() => this.refreshForUnknownKey().then(() => this.authenticateAndAdmit(upgrade, credential)));
+    if (namedKey && !namedApp && mayBeKeyId(namedKey)) return this.inFlight(() => this.lookUpAndAdmit(upgrade, credential, namedKey));
     // An app's upgrades (token checks, claims, handshake) take their turn with its frames (frame-scheduler.ts).
     return this.inFlight(() => context.frames.runInTurn(namedApp?.appId ?? UNNAMED_APP, () => this.authenticateAndAdmit(upgrade, credential)));
   }
@@ -198,7 +193,7 @@ export class UpgradePath {
     // Before the gate, so a refused connection takes no lease.
     if (this.peerIsFull(identity)) return this.refuseTooManyPeerConnections(upgrade, identity);
     const connectionId = this.connectionIdPrefix + ++this.connectionSeq;
-    const admission = context.gate.admitConnection(app, connectionId, snapshotGeneratedAtMs(context));
+    const admission = context.gate.admitConnection(app, connectionId, stateGeneratedAtMs(context, app.appId));
     if (admission instanceof Promise) return admission.then((admitted) => this.welcome(upgrade, identity, connectionId, admitted));
     return this.welcome(upgrade, identity, connectionId, admission);
   }

@@ -1,10 +1,11 @@
-// The control plane's internal API, faked over real HTTP for relay tests: snapshots with ETag (and
-// periods that renew by the clock), exactly-once usage batches folded into the snapshot, recharge.
+// The control plane's internal API, faked over real HTTP for relay tests: app states by key id or app
+// ids (with periods that renew by the clock), the change feed (a version per app), exactly-once usage
+// batches folded into the apps' usage, recharge.
 import { createServer } from "node:http";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import { ControlPlanePath, usageBatchSchema } from "../src/protocol";
+import { ControlPlanePath, appStateRequestSchema, usageBatchSchema } from "../src/protocol";
 import type { SnapshotApp, UsageBatch } from "../src/protocol";
 
 export const RELAY_SECRET = "test-relay-secret-0123456789abcdef0123456789";
@@ -15,10 +16,12 @@ export interface RechargeBehaviour {
   delayMs?: number;
 }
 
-/** The control plane's internal API, faked: snapshots with ETag, exactly-once usage batches, recharge. */
+/** The control plane's internal API, faked: app states, the change feed, exactly-once usage batches, recharge. */
 export class FakeControlPlane {
   apps: SnapshotApp[] = [];
+  /** The change feed's head; each app's entry is the version of its last change. */
   version = 1;
+  private readonly appVersions = new Map<string, number>();
   down = false;
   readonly batches: UsageBatch[] = [];
   readonly appliedBatchIds = new Set<string>();
@@ -27,10 +30,12 @@ export class FakeControlPlane {
   readonly rechargeRequests: Array<{ appId: string; reason: string }> = [];
   recharge: RechargeBehaviour = { recharged: false, balanceMinor: 0 };
   usageStatus = 200;
-  snapshotRequests = 0;
-  /** Answers snapshot requests this much later, with the apps as they were when the request came in. */
-  snapshotDelayMs = 0;
-  notModifiedResponses = 0;
+  /** App-state requests, and the app ids / key ids they named. */
+  appStateRequests = 0;
+  readonly appStateRequestsFor: string[] = [];
+  feedPolls = 0;
+  /** Answers app-state requests this much later, with the apps as they were when the request came in. */
+  appStateDelayMs = 0;
   /** Apps whose billing period renews when it ends (`renewPeriodsOf`), as the real control plane's clock makes it. */
   private readonly renewingApps = new Set<string>();
   /** How far the control plane's clock is behind the relay's when it renews periods. */
@@ -57,13 +62,17 @@ export class FakeControlPlane {
     });
   }
 
+  /** Replaces the apps; the ones added, removed or replaced enter the change feed. */
   setApps(apps: SnapshotApp[]): void {
-    this.apps = apps;
     this.version += 1;
+    const before = new Map(this.apps.map((app) => [app.appId, app]));
+    for (const app of apps) if (before.get(app.appId) !== app) this.appVersions.set(app.appId, this.version);
+    for (const appId of before.keys()) if (!apps.some((app) => app.appId === appId)) this.appVersions.set(appId, this.version);
+    this.apps = apps;
   }
 
   /**
-   * From now on the app's period renews when it ends: a snapshot served after its end shows the next
+   * From now on the app's period renews when it ends: a state served after its end shows the next
    * period (same length) with fresh usage, and usage batches still naming the ended period count there.
    */
   renewPeriodsOf(appId: string): void {
@@ -77,17 +86,21 @@ export class FakeControlPlane {
         this.endedPeriodMessages.set(`${app.appId}:${app.period.startUnix}`, app.usage.messagesUsed);
         app.period = { startUnix: app.period.endUnix, endUnix: 2 * app.period.endUnix - app.period.startUnix };
         app.usage = { messagesUsed: 0, overageMessages: 0, overageConnections: 0, peakConcurrent: 0 };
-        this.version += 1;
       }
     }
   }
 
-  /** Mutates one app and bumps the snapshot version. */
+  /** Mutates one app and records the change in the feed. */
   update(appId: string, change: (app: SnapshotApp) => void): void {
     const app = this.apps.find((a) => a.appId === appId);
     if (!app) throw new Error(`no app ${appId}`);
     change(app);
     this.version += 1;
+    this.appVersions.set(appId, this.version);
+  }
+
+  private stateOf(app: SnapshotApp): SnapshotApp {
+    return { ...app, version: String(this.appVersions.get(app.appId) ?? 0) };
   }
 
   /** Applied usage of an app summed over accepted batches. */
@@ -119,18 +132,22 @@ export class FakeControlPlane {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
     const body = Buffer.concat(chunks).toString("utf8");
-    if (req.url === ControlPlanePath.snapshot) {
-      this.snapshotRequests += 1;
+    if (req.url === ControlPlanePath.appStates && req.method === "POST") {
+      this.appStateRequests += 1;
+      const request = appStateRequestSchema.parse(JSON.parse(body));
+      this.appStateRequestsFor.push(...("keyId" in request ? [request.keyId] : request.appIds));
       this.renewEndedPeriods(Date.now() - this.clockLagMs);
-      const etag = `"v${this.version}"`;
-      if (req.headers["if-none-match"] === etag) {
-        this.notModifiedResponses += 1;
-        res.writeHead(304, { etag }).end();
-        return;
-      }
-      const snapshot = JSON.stringify({ version: `v${this.version}`, generatedAtUnixMs: Date.now(), apps: this.apps });
-      if (this.snapshotDelayMs > 0) await sleep(this.snapshotDelayMs);
-      res.writeHead(200, { etag, "content-type": "application/json" }).end(snapshot);
+      const apps = "keyId" in request ? this.apps.filter((app) => app.keys.some((key) => key.keyId === request.keyId)) : this.apps.filter((app) => request.appIds.includes(app.appId));
+      const answer = JSON.stringify({ generatedAtUnixMs: Date.now(), apps: apps.map((app) => this.stateOf(app)) });
+      if (this.appStateDelayMs > 0) await sleep(this.appStateDelayMs);
+      res.writeHead(200, { "content-type": "application/json" }).end(answer);
+      return;
+    }
+    if (req.url?.startsWith(ControlPlanePath.changes) && req.method === "GET") {
+      this.feedPolls += 1;
+      const since = new URL(req.url, "http://fake.invalid").searchParams.get("since");
+      const changes = since === null ? [] : [...this.appVersions].filter(([, version]) => version > Number(since)).map(([appId, version]) => ({ appId, version: String(version) }));
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ cursor: String(this.version), changes, more: false }));
       return;
     }
     if (req.url === ControlPlanePath.usage && req.method === "POST") {
@@ -144,8 +161,9 @@ export class FakeControlPlane {
       if (applied) {
         this.appliedBatchIds.add(batch.batchId);
         this.batches.push(batch);
-        // Fold usage into the snapshot as the real control plane does, so the next snapshot's
-        // baseline contains it, and debit overage units at the plan's prices (lib/billing/pricing.ts).
+        // Fold usage into the apps as the real control plane does, so the next app state's baseline
+        // contains it, and debit overage units at the plan's prices (lib/billing/pricing.ts). Usage is
+        // not a change in the feed.
         for (const delta of batch.apps) {
           const app = this.apps.find((a) => a.appId === delta.appId);
           if (!app) continue;
@@ -163,7 +181,6 @@ export class FakeControlPlane {
           const messagesMinor = Math.floor((app.usage.overageMessages * price) / 1000) - Math.floor((overageMessagesBefore * price) / 1000);
           app.billing.balanceMinor -= messagesMinor + delta.overageConnections * app.billing.overagePricePerConnectionMinor;
         }
-        this.version += 1;
       }
       const apps = batch.apps.map((a) => ({ appId: a.appId, balanceMinor: this.apps.find((x) => x.appId === a.appId)?.billing.balanceMinor ?? 0 }));
       const periods = batch.apps.flatMap((a) => {

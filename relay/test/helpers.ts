@@ -1,4 +1,4 @@
-// Test harness: snapshot fixtures, token minting, a relay on port 0 with short timers against the fake
+// Test harness: app-state fixtures, token minting, a relay on port 0 with short timers against the fake
 // control plane (fake-control-plane.ts), and a raw `ws` client that records every frame and the close code.
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -75,6 +75,8 @@ export function appFixture(overrides: AppOverrides = {}): SnapshotApp {
     status: "active",
     planName: "test",
     period: { startUnix: PERIOD_START_UNIX, endUnix: PERIOD_START_UNIX + 30 * 86_400 },
+    changesAtUnix: null,
+    version: "0",
     keys: [secretKey(), publishableKey()],
     ...rest,
     limits: {

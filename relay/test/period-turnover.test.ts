@@ -1,5 +1,5 @@
 // A billing period that ends while the relay runs: the next period's quota is there as soon as the
-// period turns, not at the next plan-cache poll (60 s here, as in production), and what happens after
+// period turns (the relay asks for the app's state then), and what happens after
 // the turn is counted and billed in the new period. The periods here end a few seconds after the test
 // starts, and the fake control plane renews them from its clock as the real one does.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -50,7 +50,8 @@ const sum = (rows: UsageBatch["apps"], field: "messagesAccepted" | "overageMessa
 
 beforeAll(async () => {
   controlPlane = await new FakeControlPlane().start();
-  relay = await startTestRelay(controlPlane, { planCacheRefreshMs: 60_000, usageFlushMs: 60_000 });
+  // No spread of the period-end lookups: this one relay's timing is what is measured.
+  relay = await startTestRelay(controlPlane, { planCacheRefreshMs: 60_000, usageFlushMs: 60_000, timing: { periodEndSpreadMs: 0 } });
 });
 
 afterEach(() => {
@@ -109,17 +110,17 @@ describe("a billing period that ends while clients are connected", () => {
     const { app, nextStart } = await appEndingIn(2, { limits: { maxMessagesPerPeriod: 1 } });
     const client = await connect(app);
     expect((await client.request({ type: "publish", channel: "c", data: 1 })).type).toBe("ack");
-    const requestsBefore = controlPlane.snapshotRequests;
+    const requestsBefore = controlPlane.appStateRequests;
 
     const endMs = nextStart * 1000;
     await sleep(endMs - Date.now());
     const acceptedAt = await firstAcceptedPublish(client, endMs + 10_000);
     expect(acceptedAt - endMs).toBeLessThanOrEqual(controlPlane.clockLagMs + TURNOVER_BOUND_MS);
     // Asked at +0.5 s (still the old period over there), again 1 s later (turned); then no more.
-    const requestsToTurn = controlPlane.snapshotRequests - requestsBefore;
+    const requestsToTurn = controlPlane.appStateRequests - requestsBefore;
     expect(requestsToTurn).toBeGreaterThanOrEqual(2);
     expect(requestsToTurn).toBeLessThanOrEqual(3);
     await sleep(3_000);
-    expect(controlPlane.snapshotRequests - requestsBefore).toBe(requestsToTurn);
+    expect(controlPlane.appStateRequests - requestsBefore).toBe(requestsToTurn);
   });
 });

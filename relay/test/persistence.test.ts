@@ -1,10 +1,10 @@
-// Plan cache and metering across outages and restarts: ETag polling, enforcing the last snapshot
-// when the control plane is down (also after a restart, from the disk copy), quotas that survive
+// Plan cache and metering across outages and restarts: change-feed polling, enforcing the held app
+// states when the control plane is down (also after a restart, from the disk copy), quotas that survive
 // restarts, usage batches retried with the same id, persisted on shutdown and resent on start.
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ErrorCode, KeyPrefix } from "../src/protocol";
+import { CloseCode, ErrorCode, KeyPrefix } from "../src/protocol";
 import type { SnapshotApp } from "../src/protocol";
 import type { RelayHandle } from "../src/server";
 import { FakeControlPlane, TestClient, appFixture, firstSecretKey, mintToken, removeTempDirs, sleep, startTestRelay, tempDataDir } from "./helpers";
@@ -48,23 +48,27 @@ afterAll(async () => {
 });
 
 describe("plan cache", () => {
-  it("polls with If-None-Match and gets 304 while nothing changed", async () => {
+  it("polls the change feed and asks for no app state while nothing changed", async () => {
     const app = appFixture();
     controlPlane.setApps([...controlPlane.apps, app]);
     const relay = await start({ planCacheRefreshMs: 100 });
-    const before = controlPlane.notModifiedResponses;
+    const client = await connect(relay, app);
+    const polls = controlPlane.feedPolls;
+    const states = controlPlane.appStateRequests;
     await sleep(350);
-    expect(controlPlane.notModifiedResponses - before).toBeGreaterThanOrEqual(2);
+    expect(controlPlane.feedPolls - polls).toBeGreaterThanOrEqual(2);
+    expect(controlPlane.appStateRequests - states).toBe(0);
     expect((await fetch(`${relay.httpUrl}/readyz`)).status).toBe(200);
+    client.close();
   });
 
-  it("keeps enforcing the last snapshot while the control plane is unreachable", async () => {
+  it("keeps enforcing what it holds while the control plane is unreachable", async () => {
     const app = appFixture({ limits: { maxMessagesPerPeriod: 2, maxConcurrentConnections: 1 } });
     controlPlane.setApps([...controlPlane.apps, app]);
     const relay = await start();
+    const client = await connect(relay, app);
     controlPlane.down = true;
     expect(await relay.refreshNow()).toBe(false);
-    const client = await connect(relay, app);
     expect(await publishOutcomes(client, 3)).toEqual(["ack", "ack", ErrorCode.OverMessageQuota]);
     const refused = new TestClient(`${relay.url}/v1?token=${await mintToken(firstSecretKey(app))}`);
     expect(await refused.closeCodeWithin()).toBe(4010);
@@ -72,11 +76,12 @@ describe("plan cache", () => {
     client.close();
   });
 
-  it("a restart during an outage enforces the snapshot copy on disk", async () => {
+  it("a restart during an outage enforces the copy on disk of the apps it held", async () => {
     const app = appFixture({ limits: { maxMessagesPerPeriod: 1 } });
     controlPlane.setApps([...controlPlane.apps, app]);
     const dataDir = await tempDataDir();
     const first = await start({ dataDir });
+    (await connect(first, app)).close();
     await first.close();
     controlPlane.down = true;
     const second = await start({ dataDir });
@@ -86,14 +91,15 @@ describe("plan cache", () => {
     client.close();
   });
 
-  it("the snapshot copy on disk is sealed: no signing secret in clear, mode 0600, and another RELAY_SECRET cannot use it", async () => {
+  it("the copy on disk is sealed: no signing secret in clear, mode 0600, and another RELAY_SECRET cannot use it", async () => {
     const app = appFixture({ limits: { maxMessagesPerPeriod: 1 } });
     controlPlane.setApps([...controlPlane.apps, app]);
     // A directory the relay creates itself, so its mode is the relay's doing rather than mkdtemp's.
     const dataDir = path.join(await tempDataDir(), "relay");
     const first = await start({ dataDir });
+    (await connect(first, app)).close();
     await first.close();
-    const file = path.join(dataDir, "snapshot.json");
+    const file = path.join(dataDir, "app-states.json");
     const text = await readFile(file, "utf8");
     expect(text).not.toContain(firstSecretKey(app).signingSecret);
     expect(text).not.toContain(KeyPrefix.secretKeySecret);
@@ -105,14 +111,16 @@ describe("plan cache", () => {
     expect((await fetch(`${otherSecret.httpUrl}/readyz`)).status).toBe(503);
   });
 
-  it("without any snapshot the relay is not ready and refuses credentials with 4001", async () => {
+  it("started during an outage with nothing on disk, the relay is not ready and refuses an app it cannot look up with 1013, not 4001", async () => {
     controlPlane.down = true;
     const relay = await start();
     expect((await fetch(`${relay.httpUrl}/readyz`)).status).toBe(503);
     expect((await fetch(`${relay.httpUrl}/healthz`)).status).toBe(200);
     const app = appFixture();
     const client = new TestClient(`${relay.url}/v1?token=${await mintToken(firstSecretKey(app))}`);
-    expect(await client.closeCodeWithin()).toBe(4001);
+    expect(await client.closeCodeWithin()).toBe(CloseCode.TryAgainLater);
+    const malformed = new TestClient(`${relay.url}/v1?key=not-a-key`);
+    expect(await malformed.closeCodeWithin()).toBe(CloseCode.InvalidToken);
   });
 });
 

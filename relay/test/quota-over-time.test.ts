@@ -1,5 +1,5 @@
 // The quota over time on one relay node: steady traffic across many usage flushes (200 ms) and
-// snapshot refreshes (500 ms) gets exactly the plan's quota accepted, what the control plane recorded
+// app-state refreshes (500 ms) gets exactly the plan's quota accepted, what the control plane recorded
 // equals what the clients saw, and over-cap connections on a paid plan stop exactly where the
 // balance runs out. Short-lived tests (a handful of messages inside one flush) cannot see a count
 // that falls back after an acknowledgement; these cross the timers dozens of times.
@@ -46,19 +46,21 @@ afterAll(async () => {
 });
 
 describe("the message quota under steady traffic on one node", () => {
-  it("accepts exactly the quota across many flushes and snapshot refreshes; refused messages do not count", async () => {
+  it("accepts exactly the quota across many flushes and app-state refreshes; refused messages do not count", async () => {
     const quota = 300;
     const app = await addApp({ limits: { maxMessagesPerPeriod: quota } });
     const clients = await Promise.all(Array.from({ length: 4 }, () => connect(app)));
     const flushesBefore = controlPlane.attemptedBatchIds.length;
-    const snapshotsBefore = controlPlane.snapshotRequests;
+    const statesBefore = controlPlane.appStateRequests;
     // 4 clients × 40/s for 5 s: 800 publishes, the quota is used up after about 2 s.
-    const crossed = () => ({ flushes: controlPlane.attemptedBatchIds.length - flushesBefore, refreshes: controlPlane.snapshotRequests - snapshotsBefore });
+    const crossed = () => ({ flushes: controlPlane.attemptedBatchIds.length - flushesBefore, refreshes: controlPlane.appStateRequests - statesBefore });
+    // The app changes in the feed at every poll, so each poll asks for its state (and usage baseline) again.
+    const changing = setInterval(() => controlPlane.update(app.appId, () => undefined), PLAN_CACHE_REFRESH_MS);
     const tally = await publishSteadily(clients, {
       ratePerSecond: 40,
       durationMs: 5_000,
       keepGoing: () => crossed().flushes < 10 || crossed().refreshes < 5,
-    });
+    }).finally(() => clearInterval(changing));
     expect(crossed().flushes).toBeGreaterThanOrEqual(10);
     expect(crossed().refreshes).toBeGreaterThanOrEqual(5);
     expect(tally.other).toBe(0);

@@ -16,7 +16,7 @@ import { GET as listAppsRoute } from "@/app/api/apps/route";
 import { POST as resetConfirmRoute } from "@/app/api/auth/password-reset/confirm/route";
 import { POST as resetRequestRoute } from "@/app/api/auth/password-reset/route";
 import { POST as signUpRoute } from "@/app/api/auth/sign-up/route";
-import { GET as snapshotRoute } from "@/app/api/internal/relay/snapshot/route";
+import { POST as appStatesRoute } from "@/app/api/internal/relay/app-states/route";
 import { GET as v1UsageRoute } from "@/app/v1/usage/route";
 import type { AdminApp, AuditEntry } from "@/components/api-types";
 import type { AppView } from "@/lib/apps/app.types";
@@ -28,7 +28,7 @@ import { PUBLIC_ROUTE_BURST } from "@/lib/http/with-session";
 import { createTestApp, createUser } from "@/tests/helpers/fixtures";
 import { invoke, startRouteHarness, type RouteHarness } from "@/tests/helpers/route-harness";
 import { firstLink, startSmtpSink, type SmtpSink } from "@/tests/helpers/smtp-sink";
-import type { Snapshot } from "@tollgate/relay/protocol";
+import type { AppStatesResponse } from "@tollgate/relay/protocol";
 
 const session = vi.hoisted(() => ({ user: null as SessionUser | null }));
 vi.mock("@/lib/http/session", () => ({ getSessionUser: async () => session.user }));
@@ -47,8 +47,9 @@ afterAll(async () => {
   await smtp?.stop();
 });
 
-async function snapshotAppIds(): Promise<string[]> {
-  const res = await invoke<Snapshot>(snapshotRoute, { headers: { authorization: `Bearer ${harness.relaySecret}` } });
+/** The apps relays are answered for, among these. */
+async function relayAppIds(appIds: string[]): Promise<string[]> {
+  const res = await invoke<AppStatesResponse>(appStatesRoute, { method: "POST", headers: { authorization: `Bearer ${harness.relaySecret}` }, body: { appIds } });
   return res.body.apps.map((a) => a.appId);
 }
 
@@ -60,7 +61,7 @@ describe("soft-deleted apps", () => {
     const key = await invoke<{ key: { id: string }; secret: string }>(createKeyRoute, { method: "POST", params: { appId: app.id }, body: { kind: "secret", name: "backend" } });
     const auth = { authorization: `Bearer ${key.body.key.id}:${key.body.secret}` };
     expect((await invoke(v1UsageRoute, { headers: auth })).status).toBe(200);
-    expect(await snapshotAppIds()).toContain(app.id);
+    expect(await relayAppIds([app.id])).toContain(app.id);
 
     expect((await invoke(deleteAppRoute, { method: "DELETE", params: { appId: app.id } })).status).toBe(200);
     expect((await invoke<{ apps: AppView[] }>(listAppsRoute)).body.apps).toEqual([]);
@@ -68,7 +69,7 @@ describe("soft-deleted apps", () => {
     expect((await invoke(patchAppRoute, { method: "PATCH", params: { appId: app.id }, body: { name: "back" } })).status).toBe(404);
     expect((await invoke(deleteAppRoute, { method: "DELETE", params: { appId: app.id } })).status).toBe(404);
     expect((await invoke(v1UsageRoute, { headers: auth })).status).toBe(401);
-    expect(await snapshotAppIds()).not.toContain(app.id);
+    expect(await relayAppIds([app.id])).not.toContain(app.id);
 
     session.user = await createUser(harness.db, { admin: true });
     const found = await invoke<{ apps: AdminApp[] }>(adminAppsRoute, { path: `/?q=${encodeURIComponent(owner.email)}` });

@@ -8,7 +8,7 @@ import { GET as auditRoute } from "@/app/api/admin/audit/route";
 import { PATCH as patchPlanRoute } from "@/app/api/admin/plans/[planId]/route";
 import { GET as adminPlansRoute, POST as createPlanRoute } from "@/app/api/admin/plans/route";
 import { GET as tenantsRoute } from "@/app/api/admin/tenants/route";
-import { GET as snapshotRoute } from "@/app/api/internal/relay/snapshot/route";
+import { POST as appStatesRoute } from "@/app/api/internal/relay/app-states/route";
 import { GET as notificationsRoute } from "@/app/api/notifications/route";
 import { getSuspensionNotice } from "@/lib/apps/suspension-notice";
 import { getServerEnv } from "@/lib/env";
@@ -19,7 +19,7 @@ import type { SessionUser } from "@/lib/auth/authenticate";
 import type { PlanView } from "@/lib/plans/plan.types";
 import { createTestApp, createUser } from "@/tests/helpers/fixtures";
 import { invoke, startRouteHarness, type RouteHarness } from "@/tests/helpers/route-harness";
-import { PlanDefaults, type Snapshot } from "@tollgate/relay/protocol";
+import { PlanDefaults, type AppStatesResponse } from "@tollgate/relay/protocol";
 
 const session = vi.hoisted(() => ({ user: null as SessionUser | null }));
 vi.mock("@/lib/http/session", () => ({ getSessionUser: async () => session.user }));
@@ -43,7 +43,7 @@ async function customerApp(planSlug = "starter") {
 }
 
 async function snapshotApp(appId: string) {
-  const res = await invoke<Snapshot>(snapshotRoute, { headers: { authorization: `Bearer ${harness.relaySecret}` } });
+  const res = await invoke<AppStatesResponse>(appStatesRoute, { method: "POST", headers: { authorization: `Bearer ${harness.relaySecret}` }, body: { appIds: [appId] } });
   return res.body.apps.find((a) => a.appId === appId);
 }
 

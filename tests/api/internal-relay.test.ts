@@ -1,8 +1,9 @@
-// The internal relay API: snapshot (ETag/304), usage (exactly once), recharge. Only the relay secret
-// gets in — not sessions, not customer keys, not a near-miss secret.
-import { PlanDefaults, snapshotSchema, usageBatchResponseSchema, type Snapshot } from "@tollgate/relay/protocol";
+// The internal relay API: app states (by key id or app ids), the change feed, usage (exactly once),
+// recharge. Only the relay secret gets in — not sessions, not customer keys, not a near-miss secret.
+import { PlanDefaults, appStatesResponseSchema, changeFeedResponseSchema, usageBatchResponseSchema, type SnapshotApp } from "@tollgate/relay/protocol";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { GET as snapshotRoute } from "@/app/api/internal/relay/snapshot/route";
+import { POST as appStatesRoute } from "@/app/api/internal/relay/app-states/route";
+import { GET as changesRoute } from "@/app/api/internal/relay/changes/route";
 import { POST as usageRoute } from "@/app/api/internal/relay/usage/route";
 import { POST as rechargeRoute } from "@/app/api/internal/relay/recharge/route";
 import type { SessionUser } from "@/lib/auth/authenticate";
@@ -35,20 +36,25 @@ async function newApp(planSlug = "starter") {
   return { user, app };
 }
 
-async function fetchSnapshot(): Promise<Snapshot> {
-  const res = await invoke(snapshotRoute, { headers: relayAuth() });
+async function fetchAppState(appId: string): Promise<SnapshotApp | undefined> {
+  const res = await invoke(appStatesRoute, { method: "POST", headers: relayAuth(), body: { appIds: [appId] } });
   expect(res.status).toBe(200);
-  return snapshotSchema.parse(res.body);
+  return appStatesResponseSchema.parse(res.body).apps.find((a) => a.appId === appId);
 }
 
-describe("snapshot — happy path", () => {
+async function changesSince(since?: string) {
+  const res = await invoke(changesRoute, { path: `/api/internal/relay/changes${since === undefined ? "" : `?since=${encodeURIComponent(since)}`}`, headers: relayAuth() });
+  expect(res.status).toBe(200);
+  return changeFeedResponseSchema.parse(res.body);
+}
+
+describe("app states — happy path", () => {
   it("carries each app's effective limits, billing, period, usage baseline and decrypted signing secrets", async () => {
     const { app } = await newApp("starter");
     const key = await createApiKey(harness.db, { appId: app.id, kind: "secret", name: "k", encryptionKey: TEST_ENCRYPTION_KEY });
     const pk = await createApiKey(harness.db, { appId: app.id, kind: "publishable", name: "p", encryptionKey: TEST_ENCRYPTION_KEY, allowedOrigins: ["https://x.test"] });
     await setAppOverride(harness.db, { actor, appId: app.id, changes: { maxConcurrentConnections: 7, controlFrameBurst: 300 } });
-    const snapshot = await fetchSnapshot();
-    const entry = snapshot.apps.find((a) => a.appId === app.id);
+    const entry = await fetchAppState(app.id);
     expect(entry).toMatchObject({
       status: "active",
       planName: "Starter",
@@ -72,34 +78,70 @@ describe("snapshot — happy path", () => {
     expect(publishable).not.toHaveProperty("signingSecret");
   });
 
-  it("answers 304 to a matching If-None-Match, and a new version after any change", async () => {
+  it("finds an app by one of its key ids, and answers no app for an unknown or deleted one", async () => {
     const { app } = await newApp("starter");
-    const first = await invoke(snapshotRoute, { headers: relayAuth() });
-    const etag = first.headers.get("etag");
-    expect(etag).toBe(`"${(first.body as { version: string }).version}"`);
-    expect(first.headers.get("cache-control")).toBe("no-store");
-    const unchanged = await invoke(snapshotRoute, { headers: { ...relayAuth(), "if-none-match": etag ?? "" } });
-    expect(unchanged.status).toBe(304);
-    expect(unchanged.body).toBeNull();
+    const key = await createApiKey(harness.db, { appId: app.id, kind: "publishable", name: "p", encryptionKey: TEST_ENCRYPTION_KEY });
+    const byKey = await invoke(appStatesRoute, { method: "POST", headers: relayAuth(), body: { keyId: key.id } });
+    expect(appStatesResponseSchema.parse(byKey.body).apps.map((a) => a.appId)).toEqual([app.id]);
+    const unknown = await invoke(appStatesRoute, { method: "POST", headers: relayAuth(), body: { keyId: "pk_live_nope" } });
+    expect(appStatesResponseSchema.parse(unknown.body).apps).toEqual([]);
+    await harness.db.app.update({ where: { id: app.id }, data: { deletedAt: new Date() } });
+    expect(await fetchAppState(app.id)).toBeUndefined();
+    const tooMany = await invoke(appStatesRoute, { method: "POST", headers: relayAuth(), body: { appIds: Array.from({ length: 501 }, (_, i) => `app_${i}`) } });
+    expect(tooMany.status).toBe(422);
+  });
+});
+
+describe("change feed", () => {
+  it("lists an app after each change to what relays enforce (key create and revoke, override), never after usage, from a cursor", async () => {
+    const { app } = await newApp("starter");
+    const head = await changesSince();
+    expect(head.changes).toEqual([]);
     const key = await createApiKey(harness.db, { appId: app.id, kind: "secret", name: "k", encryptionKey: TEST_ENCRYPTION_KEY });
-    const changed = await invoke(snapshotRoute, { headers: { ...relayAuth(), "if-none-match": etag ?? "" } });
-    expect(changed.status).toBe(200);
+    const afterCreate = await changesSince(head.cursor);
+    expect(afterCreate.changes.map((c) => c.appId)).toEqual([app.id]);
+    expect(await changesSince(afterCreate.cursor)).toMatchObject({ changes: [], cursor: afterCreate.cursor });
+
+    const periodStart = (await fetchAppState(app.id))?.period.startUnix ?? 0;
+    await invoke(usageRoute, { method: "POST", headers: relayAuth(), body: usageBatch([usageDelta(app.id, periodStart, { messagesAccepted: 5 })]) });
+    expect((await changesSince(afterCreate.cursor)).changes).toEqual([]);
+
     await revokeApiKey(harness.db, { actor, appId: app.id, keyId: key.id });
-    const afterRevoke = await fetchSnapshot();
-    const revoked = afterRevoke.apps.find((a) => a.appId === app.id)?.keys.find((k) => k.keyId === key.id);
-    expect(revoked).toMatchObject({ revoked: true });
-    expect(revoked).not.toHaveProperty("signingSecret");
+    await setAppOverride(harness.db, { actor, appId: app.id, changes: { maxConcurrentConnections: 3 } });
+    const later = await changesSince(afterCreate.cursor);
+    // One entry per app, at its latest version: the state a relay then asks for has both changes.
+    expect(later.changes.map((c) => c.appId)).toEqual([app.id]);
+    const state = await fetchAppState(app.id);
+    expect(state?.version).toBe(later.changes[0]?.version);
+    expect(state?.keys.find((k) => k.keyId === key.id)).toMatchObject({ revoked: true });
+    expect(state?.limits.maxConcurrentConnections).toBe(3);
   });
 
+  it("a plan edit lists every app on the plan, a page at a time, and refuses a cursor it did not issue", async () => {
+    const plan = await harness.db.plan.create({ data: { ...(await harness.db.plan.findUniqueOrThrow({ where: { slug: "starter" }, omit: { id: true, createdAt: true, updatedAt: true } })), slug: `feed-${Date.now()}`, name: "Feed", isPublic: false } });
+    const apps = await Promise.all(Array.from({ length: 3 }, async () => (await newApp()).app));
+    await harness.db.app.updateMany({ where: { id: { in: apps.map((a) => a.id) } }, data: { planId: plan.id } });
+    const head = await changesSince();
+    await updatePlan(harness.db, { actor, planId: plan.id, changes: { maxMessagesPerPeriod: 777 } });
+    const listed = await changesSince(head.cursor);
+    expect(listed.changes.map((c) => c.appId).sort()).toEqual(apps.map((a) => a.id).sort());
+    expect(new Set(listed.changes.map((c) => c.version)).size).toBe(1);
+    expect((await fetchAppState(apps[0]?.id ?? ""))?.limits.maxMessagesPerPeriod).toBe(777);
+    const bad = await invoke(changesRoute, { path: "/api/internal/relay/changes?since=not-a-cursor", headers: relayAuth() });
+    expect(bad.status).toBe(400);
+  });
+});
+
+describe("app states — keys, plans and usage", () => {
   it("keeps a rolled key valid with its expiry, and marks it revoked once the grace period is over", async () => {
     const { app } = await newApp();
     const key = await createApiKey(harness.db, { appId: app.id, kind: "secret", name: "k", encryptionKey: TEST_ENCRYPTION_KEY });
     const { key: next, previous } = await rollApiKey(harness.db, { actor, appId: app.id, keyId: key.id, gracePeriodSec: 3600, encryptionKey: TEST_ENCRYPTION_KEY });
-    const during = (await fetchSnapshot()).apps.find((a) => a.appId === app.id)?.keys ?? [];
+    const during = (await fetchAppState(app.id))?.keys ?? [];
     expect(during.find((k) => k.keyId === key.id)).toMatchObject({ revoked: false, signingSecret: key.secret, expiresAtUnix: Math.floor(Date.parse(previous.expiresAt ?? "") / 1000) });
     expect(during.find((k) => k.keyId === next.id)).toMatchObject({ revoked: false, signingSecret: next.secret, expiresAtUnix: null });
     await harness.db.apiKey.update({ where: { id: key.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
-    const after = (await fetchSnapshot()).apps.find((a) => a.appId === app.id)?.keys ?? [];
+    const after = (await fetchAppState(app.id))?.keys ?? [];
     expect(after.find((k) => k.keyId === key.id)).toMatchObject({ revoked: true });
     expect(after.find((k) => k.keyId === key.id)).not.toHaveProperty("signingSecret");
   });
@@ -108,39 +150,37 @@ describe("snapshot — happy path", () => {
     const { app } = await newApp("growth");
     const growth = await harness.db.plan.findUniqueOrThrow({ where: { slug: "growth" } });
     await updatePlan(harness.db, { actor, planId: growth.id, changes: { maxMessagesPerPeriod: 1234 } });
-    const before = (await fetchSnapshot()).apps.find((a) => a.appId === app.id);
+    const before = (await fetchAppState(app.id));
     expect(before?.limits.maxMessagesPerPeriod).toBe(1234);
     await invoke(usageRoute, {
       method: "POST",
       headers: relayAuth(),
       body: usageBatch([usageDelta(app.id, before?.period.startUnix ?? 0, { messagesAccepted: 99, peakConcurrent: 3 })]),
     });
-    const after = (await fetchSnapshot()).apps.find((a) => a.appId === app.id);
+    const after = (await fetchAppState(app.id));
     expect(after?.usage).toMatchObject({ messagesUsed: 99, peakConcurrent: 3 });
   });
 
   it("marks a pay-as-you-go app's usage as billed from the balance once the free allowance is used up, and tells the relay", async () => {
     const { app } = await newApp("payg");
-    const before = (await fetchSnapshot()).apps.find((a) => a.appId === app.id);
+    const before = (await fetchAppState(app.id));
     expect(before?.billing.usageBilledFromBalance).toBe(false);
     const startUnix = before?.period.startUnix ?? 0;
     // Within the allowance (1,000,000 delivered messages): still free.
     await invoke(usageRoute, { method: "POST", headers: relayAuth(), body: usageBatch([usageDelta(app.id, startUnix, { deliveredMessages: 999_000 })]) });
-    expect((await fetchSnapshot()).apps.find((a) => a.appId === app.id)?.billing.usageBilledFromBalance).toBe(false);
+    expect((await fetchAppState(app.id))?.billing.usageBilledFromBalance).toBe(false);
     await invoke(usageRoute, { method: "POST", headers: relayAuth(), body: usageBatch([usageDelta(app.id, startUnix, { deliveredMessages: 3_000 })]) });
-    const after = (await fetchSnapshot()).apps.find((a) => a.appId === app.id);
+    const after = (await fetchAppState(app.id));
     // 2,000 deliveries over the allowance at 5 per 1,000: billed after the fact, so the balance may dip below zero once.
     expect(after?.billing).toMatchObject({ usageBilledFromBalance: true, balanceMinor: -10 });
     await vi.waitFor(() => expect(harness.relay.planChangeNotices.some((n) => n.appId === app.id && n.kind === "billing")).toBe(true), { timeout: 3 * NOTICE_INTERVAL_MS });
-    // Other plans never need it, whatever they cost.
-    expect((await fetchSnapshot()).apps.filter((a) => a.planName !== "Pay as you go").every((a) => !a.billing.usageBilledFromBalance)).toBe(true);
   });
 });
 
 describe("usage — happy and error paths", () => {
   it("applies a batch once and acknowledges the retry with applied: false", async () => {
     const { app } = await newApp();
-    const snapshotApp = (await fetchSnapshot()).apps.find((a) => a.appId === app.id);
+    const snapshotApp = (await fetchAppState(app.id));
     const batch = usageBatch([usageDelta(app.id, snapshotApp?.period.startUnix ?? 0, { messagesAccepted: 10 })]);
     const first = await invoke(usageRoute, { method: "POST", headers: relayAuth(), body: batch });
     const retry = await invoke(usageRoute, { method: "POST", headers: relayAuth(), body: batch });
@@ -199,9 +239,10 @@ describe("security: only the relay secret gets in", () => {
       { authorization: `Bearer ${key.id}:${key.secret}` },
     ];
     for (const headers of attempts) {
-      const snapshot = await invoke(snapshotRoute, { headers });
-      expect(snapshot.status).toBe(401);
-      expect(JSON.stringify(snapshot.body)).not.toContain("sk_secret_");
+      const states = await invoke(appStatesRoute, { method: "POST", headers, body: { appIds: [app.id] } });
+      expect(states.status).toBe(401);
+      expect(JSON.stringify(states.body)).not.toContain("sk_secret_");
+      expect((await invoke(changesRoute, { headers })).status).toBe(401);
       const usage = await invoke(usageRoute, { method: "POST", headers, body: usageBatch([usageDelta(app.id, 0, { messagesAccepted: 1 })]) });
       expect(usage.status).toBe(401);
       const recharge = await invoke(rechargeRoute, { method: "POST", headers, body: { appId: app.id, reason: "message" } });

@@ -23,6 +23,7 @@ export const CLOSE_REASONS: Readonly<Record<CloseCode | PeerCloseCode, string>> 
   [CloseCode.GoingAway]: "relay restarting",
   [CloseCode.PolicyViolation]: "policy violation or slow consumer",
   [CloseCode.MessageTooBig]: "message over 64 KB",
+  [CloseCode.TryAgainLater]: "control plane unavailable for an app the relay did not hold",
   // One code covers every refused credential (PROTOCOL §1): a revoked key is as likely as a bad token.
   [CloseCode.InvalidToken]: "credential refused (bad token, unknown or revoked key, origin not allowed)",
   [CloseCode.TokenExpired]: "token expired",

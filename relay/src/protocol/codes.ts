@@ -8,6 +8,8 @@ export const CloseCode = {
   PolicyViolation: 1008,
   /** Inbound frame over the 64 KB ceiling. */
   MessageTooBig: 1009,
+  /** Try again later (RFC 6455's registered 1013): the relay could not look the credential's app up. */
+  TryAgainLater: 1013,
   /** Invalid token or key: bad signature, unknown/revoked key, bad claims, origin not allowed. */
   InvalidToken: 4001,
   TokenExpired: 4002,

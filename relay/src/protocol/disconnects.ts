@@ -24,7 +24,7 @@ export const Disconnect = {
   InvalidCredential: kind(CloseCode.InvalidToken, "invalid_credential", false),
   /** The key of a live connection was revoked or expired. */
   KeyRevoked: kind(CloseCode.InvalidToken, "key_revoked", false),
-  /** The app of a live connection left the snapshot. */
+  /** The app of a live connection was deleted. */
   AppRemoved: kind(CloseCode.InvalidToken, "app_removed", false),
   /** At connect, or ~250 ms before the token's exp: reconnect with a fresh token. */
   TokenExpired: kind(CloseCode.TokenExpired, "token_expired", true),
@@ -37,6 +37,11 @@ export const Disconnect = {
   /** The peerId already holds the most connections one peer may have on this node. */
   TooManyPeerConnections: kind(CloseCode.OverConcurrentLimit, "too_many_peer_connections", true),
   AppSuspended: kind(CloseCode.AppSuspended, "app_suspended", false),
+  /**
+   * The credential names an app this node does not hold and the control plane did not answer its
+   * lookup (an outage): it is neither admitted unchecked nor called invalid. Reconnect with a back-off.
+   */
+  ControlPlaneUnavailable: kind(CloseCode.TryAgainLater, "control_plane_unavailable", true),
   /** DELETE /v1/peers/:id from the app's backend. */
   AdminDisconnect: kind(CloseCode.AdminDisconnect, "disconnected_by_backend", false),
   /** A team owner disconnected the peer from the dashboard's connection inspector. */

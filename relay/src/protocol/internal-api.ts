@@ -1,4 +1,4 @@
-// The contract between the control plane and relay nodes (ARCHITECTURE §1). Both sides parse with these
+// The contract between the control plane and relay nodes (docs/ARCHITECTURE.md §1). Both sides parse with these
 // schemas, so a change here is a change to both. All internal calls carry
 // `Authorization: Bearer <RELAY_SECRET>`.
 import { z } from "zod";
@@ -8,14 +8,17 @@ export const INTERNAL_AUTH_HEADER = "authorization";
 
 /** Control plane paths the relay calls. */
 export const ControlPlanePath = {
-  snapshot: "/api/internal/relay/snapshot",
+  /** POST: the enforcement state of the app a key id names, or of a few app ids (AppStateRequest). */
+  appStates: "/api/internal/relay/app-states",
+  /** GET `?since=<cursor>`: which apps changed after the cursor (without one: the feed's head cursor). */
+  changes: "/api/internal/relay/changes",
   usage: "/api/internal/relay/usage",
   recharge: "/api/internal/relay/recharge",
 } as const;
 
 /** Relay paths the control plane calls (on RELAY_INTERNAL_URL), for /v1 REST operations that need live state. */
 export const RelayInternalPath = {
-  /** POST: something in the snapshot changed; the node refreshes its plan cache at once (202). */
+  /** POST: the change feed has a new version; the node polls it at once (202). */
   planChanged: "/internal/plan-changes",
   stats: (appId: string) => `/internal/apps/${encodeURIComponent(appId)}/stats`,
   /** GET: one page of the channel's peers (ChannelPeersQuery in the query string). */
@@ -33,7 +36,7 @@ export const RelayInternalPath = {
 
 /** `error` codes of the internal API's `{error, message}` answers (callers branch on these, never on the message). */
 export const InternalApiError = {
-  /** 404: the app is not in this node's plan snapshot. */
+  /** 404: the control plane knows no such app (or it was deleted). */
   UnknownApp: "unknown_app",
   /** 404: no such route. */
   NotFound: "not_found",
@@ -49,8 +52,8 @@ export type InternalApiError = (typeof InternalApiError)[keyof typeof InternalAp
 export const PLAN_CHANGE_CHANNEL = "tollgate:plan-changes";
 
 /**
- * "Something in the snapshot changed": published on PLAN_CHANGE_CHANNEL with Redis, or POSTed to
- * RelayInternalPath.planChanged without it. Relays refresh their whole plan cache; the fields are for logs.
+ * "The change feed has a new version": published on PLAN_CHANGE_CHANNEL with Redis, or POSTed to
+ * RelayInternalPath.planChanged without it. Relays poll the feed at once; the fields are for logs.
  */
 export const planChangeNoticeSchema = z.object({
   kind: z.enum(["plan", "override", "app", "status", "key", "billing"]),
@@ -73,7 +76,7 @@ export const snapshotKeySchema = z.object({
   revoked: z.boolean(),
   /** Unix seconds; a rolled key stays valid until then. */
   expiresAtUnix: z.number().int().nullable(),
-  /** The `sk_secret_…` signing secret (secret keys only), decrypted only for this call. */
+  /** The `sk_secret_…` signing secret (secret keys only), decrypted only for the app-state call. */
   signingSecret: z.string().optional(),
 });
 export type SnapshotKey = z.infer<typeof snapshotKeySchema>;
@@ -113,6 +116,13 @@ export const snapshotAppSchema = z.object({
     usageBilledFromBalance: z.boolean().default(false),
   }),
   period: z.object({ startUnix: z.number().int(), endUnix: z.number().int() }),
+  /**
+   * The next moment (Unix seconds) this state changes by the clock alone, before the period's end: a
+   * past-due plan's grace ending. The relay asks for the app again then (and at the period's end).
+   */
+  changesAtUnix: z.number().int().nullable().default(null),
+  /** The change-feed version this state reflects (a feed entry at or below it is already applied). */
+  version: z.string().max(64),
   /** Usage already counted this period (the relay's counters start here, so restarts keep quotas). */
   usage: z.object({
     messagesUsed: z.number().int().nonnegative(),
@@ -124,13 +134,34 @@ export const snapshotAppSchema = z.object({
 });
 export type SnapshotApp = z.infer<typeof snapshotAppSchema>;
 
-export const snapshotSchema = z.object({
-  /** Changes whenever any field of any app changes; also sent as the ETag. */
-  version: z.string(),
+/** Most app ids one app-state request names (a relay asks for the apps it holds that the feed says changed). */
+export const APP_STATES_MAX_APPS = 500;
+/** Most entries one change-feed answer lists; `more` says to ask again from its cursor. */
+export const CHANGE_FEED_PAGE_SIZE = 2_000;
+
+export const appStateRequestSchema = z.union([
+  z.object({ keyId: z.string().min(1).max(Limits.maxKeyIdBytes) }),
+  z.object({ appIds: z.array(z.string().min(1).max(64)).min(1).max(APP_STATES_MAX_APPS) }),
+]);
+export type AppStateRequest = z.infer<typeof appStateRequestSchema>;
+
+/** The apps asked for that exist (a deleted or unknown one is absent), as of the database clock's `generatedAtUnixMs`. */
+export const appStatesResponseSchema = z.object({
   generatedAtUnixMs: z.number().int(),
-  apps: z.array(snapshotAppSchema),
+  apps: z.array(snapshotAppSchema).max(APP_STATES_MAX_APPS),
 });
-export type Snapshot = z.infer<typeof snapshotSchema>;
+export type AppStatesResponse = z.infer<typeof appStatesResponseSchema>;
+
+/**
+ * A page of the change feed: the apps whose enforcement state changed after the asked cursor, in feed
+ * order, with the version of each one's latest change. `cursor` is opaque: pass it as the next `since`.
+ */
+export const changeFeedResponseSchema = z.object({
+  cursor: z.string().min(1).max(160),
+  changes: z.array(z.object({ appId: z.string().max(64), version: z.string().max(64) })).max(CHANGE_FEED_PAGE_SIZE),
+  more: z.boolean(),
+});
+export type ChangeFeedResponse = z.infer<typeof changeFeedResponseSchema>;
 
 export const usageSampleSchema = z.object({
   minuteUnix: z.number().int(),

@@ -6,6 +6,8 @@ export const Limits = {
   maxSubscriptionsPerConnection: 100,
   maxChannelNameBytes: 256,
   maxPeerIdBytes: 128,
+  /** A key id (`sk_id_…`, `pk_live_…`) is at most this long; a longer one is refused without a lookup. */
+  maxKeyIdBytes: 128,
   maxRequestIdChars: 128,
   maxPeerMetadataBytes: 4 * 1024,
   /**

@@ -1,6 +1,6 @@
 // The quota over time on three relay processes sharing a private redis-server (and again a private
 // Redis Cluster): steady traffic from
-// clients on every node across many usage flushes (200 ms) and snapshot refreshes (500 ms) gets the
+// clients on every node across many usage flushes (200 ms) and app-state refreshes (500 ms) gets the
 // quota accepted within the documented bound (README "Several relay nodes"), and over-cap
 // connections on a paid plan stop where the balance runs out, within the same kind of bound.
 import { randomBytes } from "node:crypto";
@@ -70,21 +70,23 @@ describe.each(testRedisBackends)("three nodes through $name", ({ create }) => {
   afterAll(() => stopNodes(), 30_000);
 
   describe("the message quota under steady traffic on three nodes", () => {
-    it("accepts the quota within one counter sync of traffic, across many flushes and snapshot refreshes", async () => {
+    it("accepts the quota within one counter sync of traffic, across many flushes and app-state refreshes", async () => {
       const quota = 600;
       const app = appFixture({ limits: { maxMessagesPerPeriod: quota } });
       await addApp(app);
       // Two clients per node, 40 publishes/s each: 240/s, about 2.5 times the quota over 6 s.
       const clients = await Promise.all(nodes.flatMap((relay) => [connect(relay, app), connect(relay, app)]));
       const flushesBefore = controlPlane.attemptedBatchIds.length;
-      const snapshotsBefore = controlPlane.snapshotRequests;
+      const statesBefore = controlPlane.appStateRequests;
       const startedAtMs = Date.now();
-      const crossed = () => ({ flushes: controlPlane.attemptedBatchIds.length - flushesBefore, refreshes: controlPlane.snapshotRequests - snapshotsBefore });
+      const crossed = () => ({ flushes: controlPlane.attemptedBatchIds.length - flushesBefore, refreshes: controlPlane.appStateRequests - statesBefore });
+      // The app changes in the feed at every poll, so each poll asks for its state (and usage baseline) again.
+      const changing = setInterval(() => controlPlane.update(app.appId, () => undefined), PLAN_CACHE_REFRESH_MS);
       const tally = await publishSteadily(clients, {
         ratePerSecond: 40,
         durationMs: 6_000,
         keepGoing: () => crossed().flushes < 3 * 10 || crossed().refreshes < 3 * 5,
-      });
+      }).finally(() => clearInterval(changing));
       const elapsedMs = Date.now() - startedAtMs;
       expect(crossed().flushes).toBeGreaterThanOrEqual(3 * 10);
       expect(crossed().refreshes).toBeGreaterThanOrEqual(3 * 5);

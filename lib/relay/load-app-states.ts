@@ -1,9 +1,8 @@
-// The plan snapshot relays poll (ARCHITECTURE §1, internal-api.ts): every app's effective limits,
-// billing state, current period with the usage already counted, and its keys — secret keys with
-// their signing secret, decrypted here and nowhere else. The version is a hash of the content, so it
-// changes exactly when something a relay enforces changes, and doubles as the ETag.
-import { createHash } from "node:crypto";
-import type { Snapshot, SnapshotApp, SnapshotKey } from "@tollgate/relay/protocol";
+// The enforcement state of the apps a relay asks for (docs/ARCHITECTURE.md §1, internal-api.ts): by the
+// key id a connection presents, or by the app ids the change feed named. Each app's effective limits,
+// billing state, current period with the usage already counted, and its keys — secret keys with their
+// signing secret, decrypted here and nowhere else. A relay asks only for apps it serves.
+import type { AppStateRequest, AppStatesResponse, SnapshotApp, SnapshotKey } from "@tollgate/relay/protocol";
 import type { Db } from "@/lib/db";
 import { spendableBalanceMinor, spendCapReached } from "@/lib/billing/spend-cap";
 import { decryptSecret } from "@/lib/keys/key-material";
@@ -15,20 +14,15 @@ import { pastDueGraceExpired } from "@/lib/billing/renew-subscription";
 import { effectiveLimits } from "@/lib/plans/effective-limits";
 import { DEFAULT_PLAN_SLUG } from "@/lib/plans/plan-catalog";
 
-/**
- * Apps are read a page at a time: Prisma loads each page's relations with one bound parameter per app, and
- * PostgreSQL refuses a statement with more than 65,535 of them.
- */
-export const SNAPSHOT_PAGE_SIZE = 10_000;
-
-function appsPage(db: Db, now: Date, afterId: string | null, pageSize: number) {
-  // A deleted app leaves the snapshot: relays close its connections and refuse its keys.
+function loadApps(db: Db, request: AppStateRequest, now: Date) {
+  // A deleted app is not answered: relays close its connections and refuse its keys. At most
+  // APP_STATES_MAX_APPS ids per request, so Prisma's relation loads bind a bounded number of parameters.
+  const chosen = "keyId" in request ? { apiKeys: { some: { id: request.keyId } } } : { id: { in: request.appIds } };
   return db.app.findMany({
-    where: { deletedAt: null, ...(afterId === null ? {} : { id: { gt: afterId } }) },
-    orderBy: { id: "asc" },
-    take: pageSize,
+    where: { deletedAt: null, ...chosen },
     select: {
       id: true,
+      relayVersion: true,
       status: true,
       overagesEnabled: true,
       billingAnchor: true,
@@ -48,17 +42,10 @@ function appsPage(db: Db, now: Date, afterId: string | null, pageSize: number) {
   });
 }
 
-export async function buildRelaySnapshot(db: Db, input: { encryptionKey: string; now?: Date; pageSize?: number }): Promise<Snapshot> {
+export async function loadRelayAppStates(db: Db, request: AppStateRequest, input: { encryptionKey: string; now?: Date }): Promise<AppStatesResponse> {
   const now = input.now ?? new Date();
-  const pageSize = input.pageSize ?? SNAPSHOT_PAGE_SIZE;
-  const apps: Awaited<ReturnType<typeof appsPage>> = [];
-  for (let afterId: string | null = null; ; ) {
-    const page = await appsPage(db, now, afterId, pageSize);
-    apps.push(...page);
-    const last = page.at(-1);
-    if (!last || page.length < pageSize) break;
-    afterId = last.id;
-  }
+  const apps = await loadApps(db, request, now);
+  if (apps.length === 0) return { generatedAtUnixMs: now.getTime(), apps: [] };
   // A past-due app whose grace period is over gets Free's limits (live connections stay; new ones follow Free).
   const freePlan = await db.plan.findUnique({ where: { slug: DEFAULT_PLAN_SLUG } });
   const oldestPeriodStart = apps.reduce((oldest, app) => Math.min(oldest, billingPeriodAt(app.billingAnchor, now).start.getTime()), now.getTime());
@@ -67,6 +54,9 @@ export async function buildRelaySnapshot(db: Db, input: { encryptionKey: string;
   const snapshotApps: SnapshotApp[] = apps.map((app) => {
     const period = billingPeriodAt(app.billingAnchor, now);
     const fellBackToFree = freePlan !== null && pastDueGraceExpired(app.subscription, now);
+    // Still within a past-due grace: the plan falls back to Free by the clock, before the period ends.
+    const grace = app.subscription?.status === "past_due" && !fellBackToFree ? app.subscription.graceEndsAt : null;
+    const graceEndsAt = grace && grace < period.end ? grace : null;
     const plan = fellBackToFree ? freePlan : { ...app.plan, ...pricesInForce(app.plan, priceChanges.get(app.plan.id) ?? [], period.start) };
     const limits = fellBackToFree ? effectiveLimits(freePlan, null) : effectiveLimits(app.plan, app.override);
     const usage = app.usagePeriods.find((row) => row.start.getTime() === period.start.getTime());
@@ -111,6 +101,8 @@ export async function buildRelaySnapshot(db: Db, input: { encryptionKey: string;
         usageBilledFromBalance: plan.kind === "pay_as_you_go" && (usage?.overageCostMinor ?? 0) > 0,
       },
       period: { startUnix: toUnixSeconds(period.start), endUnix: toUnixSeconds(period.end) },
+      changesAtUnix: graceEndsAt ? Math.ceil(graceEndsAt.getTime() / 1000) : null,
+      version: app.relayVersion.toString(),
       usage: {
         messagesUsed: Number(usage?.messagesUsed ?? 0),
         overageMessages: Number(usage?.overageMessages ?? 0),
@@ -120,6 +112,5 @@ export async function buildRelaySnapshot(db: Db, input: { encryptionKey: string;
       keys,
     };
   });
-  const version = createHash("sha256").update(JSON.stringify(snapshotApps)).digest("base64url").slice(0, 32);
-  return { version, generatedAtUnixMs: now.getTime(), apps: snapshotApps };
+  return { generatedAtUnixMs: now.getTime(), apps: snapshotApps };
 }
