@@ -1,12 +1,13 @@
 // What the relay benchmarks share: one app with one secret key, an HTTP stand-in for the control
-// plane that serves that app's snapshot (with an ETag) and acknowledges usage, and tokens for the key.
+// plane that serves that app's state (by its key id) and an unchanging change feed and acknowledges
+// usage, and tokens for the key.
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { SignJWT } from "jose";
 import type { z } from "zod";
 import { ControlPlanePath, effectiveLimitsSchema } from "../relay/src/protocol";
-import type { Snapshot, SnapshotApp } from "../relay/src/protocol";
+import type { AppStatesResponse, SnapshotApp } from "../relay/src/protocol";
 import { secretKey } from "../relay/test/helpers";
 
 export interface BenchApp {
@@ -22,10 +23,9 @@ export function benchApp(appId: string, limits: z.input<typeof effectiveLimitsSc
   return { appId, keyId: `sk_id_${randomBytes(8).toString("hex")}`, signingSecret: `sk_secret_${randomBytes(24).toString("hex")}`, limits: effectiveLimitsSchema.parse(limits) };
 }
 
-function snapshot(app: BenchApp, version: string): Snapshot {
+function appStates(app: BenchApp): AppStatesResponse {
   const nowSec = Math.floor(Date.now() / 1000);
   return {
-    version,
     generatedAtUnixMs: Date.now(),
     apps: [
       {
@@ -43,6 +43,8 @@ function snapshot(app: BenchApp, version: string): Snapshot {
           usageBilledFromBalance: false,
         },
         period: { startUnix: nowSec - 3600, endUnix: nowSec + 86_400 },
+        changesAtUnix: null,
+        version: "1",
         usage: { messagesUsed: 0, overageMessages: 0, overageConnections: 0, peakConcurrent: 0 },
         keys: [secretKey({ keyId: app.keyId, signingSecret: app.signingSecret })],
       },
@@ -50,16 +52,16 @@ function snapshot(app: BenchApp, version: string): Snapshot {
   };
 }
 
-/** Serves the app's snapshot (304 while the relay's ETag matches) and acknowledges every usage batch. */
+/** Serves the app's state and a change feed where nothing changes, and acknowledges every usage batch. */
 export async function startBenchControlPlane(app: BenchApp): Promise<{ url: string; close(): void }> {
-  const version = "bench-1";
-  const body = JSON.stringify(snapshot(app, version));
+  const body = JSON.stringify(appStates(app));
   const server = createServer((req, res) => {
     req.resume();
     req.on("end", () => {
-      if (req.url === ControlPlanePath.snapshot) {
-        if (req.headers["if-none-match"] === `"${version}"`) return void res.writeHead(304).end();
-        res.writeHead(200, { "content-type": "application/json", etag: `"${version}"` }).end(body);
+      if (req.url === ControlPlanePath.appStates) {
+        res.writeHead(200, { "content-type": "application/json" }).end(body);
+      } else if (req.url?.startsWith(ControlPlanePath.changes)) {
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ cursor: "1", changes: [], more: false }));
       } else if (req.url === ControlPlanePath.usage) {
         res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ applied: true, apps: [{ appId: app.appId, balanceMinor: 0 }] }));
       } else {

@@ -5,10 +5,11 @@ import { getDb } from "@/lib/db";
 import { DomainError } from "@/lib/errors";
 import { withRelaySecret } from "@/lib/http/with-relay-secret";
 import { decodeFeedCursor, relayChangesSince } from "@/lib/relay/relay-feed";
+import { text } from "@/lib/validation/text";
 
 export const dynamic = "force-dynamic";
 
-const querySchema = z.object({ since: z.string().min(1).max(160).optional() });
+const querySchema = z.object({ since: text().min(1).max(160).optional() });
 
 export const GET = withRelaySecret(async ({ req }) => {
   const query = querySchema.parse(Object.fromEntries(req.nextUrl.searchParams));
