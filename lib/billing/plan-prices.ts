@@ -51,9 +51,9 @@ export async function planAtPeriod<P extends Plan>(db: PriceReader, plan: P, per
   return changes.length === 0 ? plan : { ...plan, ...pricesInForce(plan, changes, periodStart) };
 }
 
-/** Every plan's edits, for callers pricing many apps at once (the relay snapshot). */
-export async function priceChangesByPlan(db: PriceReader, since: Date): Promise<Map<string, PriceChangeRecord[]>> {
-  const rows = await db.planPriceChange.findMany({ where: { changedAt: { gt: since } } });
+/** These plans' edits since `since`, for callers pricing several apps at once (relay app states). */
+export async function priceChangesByPlan(db: PriceReader, since: Date, planIds: string[]): Promise<Map<string, PriceChangeRecord[]>> {
+  const rows = await db.planPriceChange.findMany({ where: { changedAt: { gt: since }, planId: { in: planIds } } });
   const byPlan = new Map<string, PriceChangeRecord[]>();
   for (const row of rows) byPlan.set(row.planId, [...(byPlan.get(row.planId) ?? []), row]);
   return byPlan;

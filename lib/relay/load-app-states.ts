@@ -14,12 +14,18 @@ import { pastDueGraceExpired } from "@/lib/billing/renew-subscription";
 import { effectiveLimits } from "@/lib/plans/effective-limits";
 import { DEFAULT_PLAN_SLUG } from "@/lib/plans/plan-catalog";
 
-function loadApps(db: Db, request: AppStateRequest, now: Date) {
+/** The app ids asked for: a key id is resolved through its primary key first (never a scan of apps). */
+async function requestedAppIds(db: Db, request: AppStateRequest): Promise<string[]> {
+  if ("appIds" in request) return request.appIds;
+  const key = await db.apiKey.findUnique({ where: { id: request.keyId }, select: { appId: true } });
+  return key ? [key.appId] : [];
+}
+
+function loadApps(db: Db, appIds: string[], now: Date) {
   // A deleted app is not answered: relays close its connections and refuse its keys. At most
   // APP_STATES_MAX_APPS ids per request, so Prisma's relation loads bind a bounded number of parameters.
-  const chosen = "keyId" in request ? { apiKeys: { some: { id: request.keyId } } } : { id: { in: request.appIds } };
   return db.app.findMany({
-    where: { deletedAt: null, ...chosen },
+    where: { deletedAt: null, id: { in: appIds } },
     select: {
       id: true,
       relayVersion: true,
@@ -44,12 +50,14 @@ function loadApps(db: Db, request: AppStateRequest, now: Date) {
 
 export async function loadRelayAppStates(db: Db, request: AppStateRequest, input: { encryptionKey: string; now?: Date }): Promise<AppStatesResponse> {
   const now = input.now ?? new Date();
-  const apps = await loadApps(db, request, now);
+  const appIds = await requestedAppIds(db, request);
+  const apps = appIds.length === 0 ? [] : await loadApps(db, appIds, now);
   if (apps.length === 0) return { generatedAtUnixMs: now.getTime(), apps: [] };
   // A past-due app whose grace period is over gets Free's limits (live connections stay; new ones follow Free).
-  const freePlan = await db.plan.findUnique({ where: { slug: DEFAULT_PLAN_SLUG } });
+  const anyFellBack = apps.some((app) => pastDueGraceExpired(app.subscription, now));
+  const freePlan = anyFellBack ? await db.plan.findUnique({ where: { slug: DEFAULT_PLAN_SLUG } }) : null;
   const oldestPeriodStart = apps.reduce((oldest, app) => Math.min(oldest, billingPeriodAt(app.billingAnchor, now).start.getTime()), now.getTime());
-  const priceChanges = await priceChangesByPlan(db, new Date(oldestPeriodStart));
+  const priceChanges = await priceChangesByPlan(db, new Date(oldestPeriodStart), [...new Set(apps.map((app) => app.plan.id))]);
 
   const snapshotApps: SnapshotApp[] = apps.map((app) => {
     const period = billingPeriodAt(app.billingAnchor, now);

@@ -24,6 +24,11 @@ const PERIOD_END_REFRESH_DELAY_MS = 500;
 /** While the answer still shows the moment that should have passed, it is asked for again after 1, 2, 4, … s, up to this. */
 const PERIOD_END_RETRY_MAX_MS = 32_000;
 const PERIOD_END_RETRY_FIRST_MS = 1_000;
+/**
+ * Changes to what is held are written to disk at most this often (and at shutdown): each write
+ * serializes every held app, so a burst of first connects costs one write, not one each.
+ */
+const PERSIST_INTERVAL_MS = 1_000;
 /** Most unknown key ids remembered at once (the oldest is forgotten first): random ids cannot grow memory. */
 const MAX_UNKNOWN_KEYS = 10_000;
 
@@ -90,8 +95,8 @@ export class PlanCache {
   private pollAgain = false;
   private lastPollOk = false;
   private sweepTimer: NodeJS.Timeout | null = null;
+  private persistTimer: NodeJS.Timeout | null = null;
   private persisting: Promise<void> | null = null;
-  private persistAgain = false;
   private closed = false;
   /** When the control plane last answered a poll. */
   lastConfirmedAtMs: number | null = null;
@@ -438,30 +443,33 @@ export class PlanCache {
     this.closed = true;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     for (const held of this.held.values()) if (held.timer) clearTimeout(held.timer);
+    if (this.persistTimer) clearTimeout(this.persistTimer);
+    this.persistTimer = null;
     await this.persisting;
+    await this.write();
   }
 
-  /** Writes what is held and the cursor, one write at a time (a change during one queues one more). */
+  /** Writes what is held and the cursor within PERSIST_INTERVAL_MS (one write for the changes until then). */
   private persist(): void {
-    if (this.persisting) {
-      this.persistAgain = true;
-      return;
+    if (this.persistTimer || this.closed) return;
+    this.persistTimer = setTimeout(() => {
+      this.persistTimer = null;
+      this.persisting = this.write().finally(() => {
+        this.persisting = null;
+      });
+    }, PERSIST_INTERVAL_MS);
+    this.persistTimer.unref();
+  }
+
+  private async write(): Promise<void> {
+    const stored: z.infer<typeof heldFileSchema> = {
+      cursor: this.cursor,
+      apps: [...this.held.values()].map((held) => ({ app: held.app, generatedAtMs: held.generatedAtMs })),
+    };
+    try {
+      await writeSealedFile(this.filePath, JSON.stringify(stored), this.options.relaySecret, HELD_FILE_PURPOSE);
+    } catch (error) {
+      this.options.logger.error("could not persist app state copy", { error: error instanceof Error ? error.message : String(error) });
     }
-    this.persisting = (async () => {
-      do {
-        this.persistAgain = false;
-        const stored: z.infer<typeof heldFileSchema> = {
-          cursor: this.cursor,
-          apps: [...this.held.values()].map((held) => ({ app: held.app, generatedAtMs: held.generatedAtMs })),
-        };
-        try {
-          await writeSealedFile(this.filePath, JSON.stringify(stored), this.options.relaySecret, HELD_FILE_PURPOSE);
-        } catch (error) {
-          this.options.logger.error("could not persist app state copy", { error: error instanceof Error ? error.message : String(error) });
-        }
-      } while (this.persistAgain);
-    })().finally(() => {
-      this.persisting = null;
-    });
   }
 }
