@@ -18,7 +18,6 @@ import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { WebSocket } from "ws";
-import { createPrismaClient } from "../lib/db";
 import type { Db } from "../lib/db";
 import { encryptSecret, hashSecret, newPublishableKeyId, newSecretKeyPair, visiblePrefix } from "../lib/keys/key-material";
 import { recordRelayChange } from "../lib/relay/relay-feed";
