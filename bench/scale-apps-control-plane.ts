@@ -3,6 +3,7 @@
 // (a NextRequest in, a Response out) behind a plain HTTP server, so the benchmark reads this process's CPU
 // apart from its clients' and the relays'. Next's router and page machinery are not in it. Reads the web
 // app's environment (DATABASE_URL, RELAY_SECRET, KEY_ENCRYPTION_KEY, …) and prints `{"port":N}` when ready.
+// `GET /bench/requests` answers how many requests each route has taken, so a figure can be read per request.
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ControlPlanePath } from "@tollgate/relay/protocol";
@@ -21,13 +22,18 @@ const routes = new Map<string, Handler>([
   [`POST ${ControlPlanePath.recharge}`, recharge],
 ]);
 
+const requests: Record<string, number> = {};
+
 const server = createServer((req, res) => {
+  if (req.url === "/bench/requests") return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(requests));
   const chunks: Buffer[] = [];
   req.on("data", (chunk: Buffer) => chunks.push(chunk));
   req.on("end", () => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
-    const handler = routes.get(`${req.method ?? "GET"} ${url.pathname}`);
+    const route = `${req.method ?? "GET"} ${url.pathname}`;
+    const handler = routes.get(route);
     if (!handler) return void res.writeHead(404).end();
+    requests[route] = (requests[route] ?? 0) + 1;
     const headers = new Headers();
     for (const [name, value] of Object.entries(req.headers)) if (typeof value === "string") headers.set(name, value);
     const body = chunks.length > 0 ? Buffer.concat(chunks) : undefined;

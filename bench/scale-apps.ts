@@ -194,6 +194,24 @@ async function untilReady(relay: RelayNode, startedAt: number): Promise<number> 
   }
 }
 
+/** Requests per route the control plane has taken. */
+async function requestCounts(controlPlaneUrl: string): Promise<Record<string, number>> {
+  return (await (await fetch(`${controlPlaneUrl}/bench/requests`)).json()) as Record<string, number>;
+}
+
+/** What the control plane was asked between two counts, e.g. "3 feed polls, 18 usage batches". */
+function requestsBetween(before: Record<string, number>, after: Record<string, number>): string {
+  const names: Record<string, string> = {
+    [`GET ${ControlPlanePath.changes}`]: "feed polls",
+    [`POST ${ControlPlanePath.appStates}`]: "app-state lookups",
+    [`POST ${ControlPlanePath.usage}`]: "usage batches",
+    [`POST ${ControlPlanePath.recharge}`]: "recharges",
+  };
+  return Object.entries(names)
+    .map(([route, name]) => `${(after[route] ?? 0) - (before[route] ?? 0)} ${name}`)
+    .join(", ");
+}
+
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 const ms = (value: number) => `${value.toFixed(1)} ms`;
 const verdict = (ok: boolean) => (ok ? "met" : "MISSED");
@@ -280,11 +298,12 @@ async function main(): Promise<void> {
       await Promise.all(served.map((app) => connect(steadyRelay, app.publishableKeyId, publishers)));
     }
     const idleBefore = await cpuSeconds(cpPid);
+    const idleRequests = await requestCounts(cpUrl);
     await new Promise((resolve) => setTimeout(resolve, STEADY_MS));
     const idleShare = ((await cpuSeconds(cpPid)) - idleBefore) / (STEADY_MS / 1000);
     rows.push([
       `control-plane CPU, ${STEADY_RELAYS} relays, connections idle (${STEADY_MS / 1000} s)`,
-      `${(idleShare * 100).toFixed(2)} % of a core (${publishers.length} apps connected)`,
+      `${(idleShare * 100).toFixed(2)} % of a core (${publishers.length} apps connected; ${requestsBetween(idleRequests, await requestCounts(cpUrl))})`,
       `goal ≤ ${GOALS.steadyCoreShare * 100} %: ${verdict(idleShare <= GOALS.steadyCoreShare)}`,
     ]);
     let published = 0;
@@ -295,12 +314,13 @@ async function main(): Promise<void> {
       }
     }, STEADY_PUBLISH_INTERVAL_MS);
     const cpuBefore = await cpuSeconds(cpPid);
+    const steadyRequests = await requestCounts(cpUrl);
     await new Promise((resolve) => setTimeout(resolve, STEADY_MS));
     const share = ((await cpuSeconds(cpPid)) - cpuBefore) / (STEADY_MS / 1000);
     clearInterval(traffic);
     rows.push([
       `control-plane CPU, ${STEADY_RELAYS} relays, steady traffic (${STEADY_MS / 1000} s)`,
-      `${(share * 100).toFixed(2)} % of a core (${published.toLocaleString("en")} publishes from ${publishers.length} apps)`,
+      `${(share * 100).toFixed(2)} % of a core (${published.toLocaleString("en")} publishes from ${publishers.length} apps; ${requestsBetween(steadyRequests, await requestCounts(cpUrl))})`,
       `goal ≤ ${GOALS.steadyCoreShare * 100} %: ${verdict(share <= GOALS.steadyCoreShare)}`,
     ]);
     for (const ws of publishers) ws.terminate();
