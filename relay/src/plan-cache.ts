@@ -111,10 +111,6 @@ export class PlanCache {
     return this.cursor !== null;
   }
 
-  get heldCount(): number {
-    return this.held.size;
-  }
-
   onChange(listener: HeldAppsListener): void {
     this.listeners.push(listener);
   }
