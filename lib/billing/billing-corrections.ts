@@ -14,6 +14,7 @@ import type { Db, Prisma } from "@/lib/db";
 import { DomainError, notFound } from "@/lib/errors";
 import type { BillingCorrection } from "@/lib/generated/prisma/client";
 import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
+import { recordRelayChange } from "@/lib/relay/relay-feed";
 import type { CorrectionBody, CorrectionView, RefundableChargeView } from "./billing-corrections.types";
 import { lockTenant, writeDocument } from "./issue-invoices";
 import type { PaymentProvider, RefundResult } from "./payment-provider";
@@ -106,6 +107,7 @@ async function creditOrAdjust(db: Db, input: { actor: Actor; account: { id: stri
       targetId: account.appId,
       after: { amountMinor: body.amountMinor, reason: body.reason, balanceAfterMinor: entry.balanceAfterMinor, creditNote: creditNote?.number ?? null },
     });
+    await recordRelayChange(tx, { appId: account.appId });
     return toView(tx, settled, false);
   });
 }
@@ -176,6 +178,7 @@ export async function completeRefund(db: Db, provider: PaymentProvider, pending:
           description: `Refund to the card ending ${charge.paymentMethodRef?.slice(-4) ?? ""}: ${row.reason}`,
           reference,
         });
+        await recordRelayChange(tx, { appId: account.appId });
       }
     }
     await writeAuditLog(tx, {
