@@ -66,7 +66,7 @@ export async function updateApp(db: Db, input: { actor: Actor; appId: string; ch
 }
 
 /**
- * Soft delete: the app leaves every customer view, the relay snapshot (its connections close, its keys
+ * Soft delete: the app leaves every customer view, what relays are told (its connections close, its keys
  * stop working) and /v1, but admins still find it with who deleted it and when. A positive balance is not
  * refunded (it was prepaid for this app's usage): the caller must confirm the exact amount being
  * forfeited, so nobody loses money by a click made before a top-up landed. The forfeited amount is audited.

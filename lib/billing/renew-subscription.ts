@@ -1,6 +1,6 @@
 // Plan-fee renewals. At each period start the app's fee (the price in force at that start) is charged
 // from the balance or the stored card; when neither can pay the app is `past_due` for a grace period
-// (PAST_DUE_GRACE_HOURS), after which the relay snapshot gives it Free's limits until the fee is paid.
+// (PAST_DUE_GRACE_HOURS), after which relays give it Free's limits until the fee is paid.
 // The sweep that first finds the grace over announces it (plan_fee.grace_ended), once per period.
 // A scheduled downgrade takes effect at the period start, before the fee is charged.
 //
@@ -177,7 +177,7 @@ export async function renewApp(db: Db, provider: PaymentProvider, input: { appId
 
 /**
  * Raises plan_fee.grace_ended when the subscription is past due and its grace is over, i.e. exactly when
- * the relay snapshot starts giving the app Free's limits (pastDueGraceExpired). Called with the
+ * relays start giving the app Free's limits (pastDueGraceExpired). Called with the
  * subscription row locked; the event's dedupe key (app, past-due period) keeps it to one however many
  * sweeps and page loads find the grace over. Returns whether this call raised it.
  */

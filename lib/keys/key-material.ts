@@ -1,4 +1,4 @@
-// Key ids, signing secrets, their SHA-256 for REST auth and AES-256-GCM ciphertext for the relay snapshot.
+// Key ids, signing secrets, their SHA-256 for REST auth and AES-256-GCM ciphertext for relays (app states).
 import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { KeyPrefix } from "@tollgate/relay/protocol";
 

@@ -2,7 +2,7 @@ import { ACTIONS, type Action, Limits, SECRET_KEY_ONLY_ACTIONS } from "@tollgate
 import { z } from "zod";
 import { text } from "@/lib/validation/text";
 
-/** What one key may list (a key's share of the relay snapshot is also bounded per team: tenant-key-budget.ts). */
+/** What one key may list (a key's share of its app's state on relays is also bounded per team: tenant-key-budget.ts). */
 export const KeyFieldLimits = {
   channelPatterns: 50,
   allowedOrigins: 50,

@@ -6,10 +6,10 @@
 import type { Prisma } from "@/lib/db";
 import { DomainError } from "@/lib/errors";
 
-/** A revoked key, or one whose roll grace period has ended, stays in the relay snapshot this long. */
+/** A revoked key, or one whose roll grace period has ended, stays in its app's state for relays this long. */
 export const RETIRED_KEY_RETENTION_MS = 7 * 86_400_000;
 
-/** The keys the relay snapshot carries at `now`: usable ones, and retired ones for RETIRED_KEY_RETENTION_MS. */
+/** The keys an app's state for relays carries at `now`: usable ones, and retired ones for RETIRED_KEY_RETENTION_MS. */
 export function keysInRelaySnapshot(now: Date): Prisma.ApiKeyWhereInput {
   const retiredSince = new Date(now.getTime() - RETIRED_KEY_RETENTION_MS);
   return {
@@ -18,7 +18,7 @@ export function keysInRelaySnapshot(now: Date): Prisma.ApiKeyWhereInput {
 }
 
 /**
- * Per team, over the keys of all its apps in the relay snapshot (retired ones included). Far above
+ * Per team, over the keys of all its apps that relays are given (retired ones included). Far above
  * what a team uses (a key typically lists a few short patterns and origins; 2,000 keys are every app of
  * the default 25-app limit at the 50-key cap, and 750 retired keys besides), yet a team's share of every
  * snapshot stays near 0.6 MB.
