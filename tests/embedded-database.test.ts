@@ -297,7 +297,7 @@ describe("npm start's embedded PostgreSQL, on the real stack", () => {
       for (const secret of secrets) if (content.includes(secret)) problems.push(`${path.relative(stack.dataDir, file)} holds a secret in clear`);
     });
     expect(problems).toEqual([]);
-    // The relay's snapshot (which carries every signing secret) is on disk, sealed.
-    expect(readFileSync(path.join(stack.dataDir, "relay", "snapshot.json"), "utf8")).toContain("tollgate-sealed-v1");
+    // The app states the relay holds (which carry their signing secrets) are on disk, sealed.
+    expect(readFileSync(path.join(stack.dataDir, "relay", "app-states.json"), "utf8")).toContain("tollgate-sealed-v1");
   });
 });
