@@ -39,7 +39,8 @@ function retryingDeadlocks(client: PrismaClient): PrismaClient {
       }
     }
   };
-  Object.defineProperty(client, "$transaction", { value: retrying });
+  // Configurable, as a plain assignment would make it: a transaction client is a Proxy of this one whose `has` trap hides `$transaction`.
+  Object.defineProperty(client, "$transaction", { value: retrying, configurable: true, writable: true });
   return client;
 }
 
