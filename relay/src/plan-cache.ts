@@ -29,6 +29,9 @@ const PERIOD_END_RETRY_FIRST_MS = 1_000;
  * serializes every held app, so a burst of first connects costs one write, not one each.
  */
 const PERSIST_INTERVAL_MS = 1_000;
+/** A relay that does not know where it stands in the change feed (started before the control plane answered) asks again after this, doubling. */
+const NOT_READY_RETRY_FIRST_MS = 250;
+const NOT_READY_RETRY_MAX_MS = 5_000;
 /** Most unknown key ids remembered at once (the oldest is forgotten first): random ids cannot grow memory. */
 const MAX_UNKNOWN_KEYS = 10_000;
 
@@ -95,6 +98,7 @@ export class PlanCache {
   private pollAgain = false;
   private lastPollOk = false;
   private sweepTimer: NodeJS.Timeout | null = null;
+  private notReadyRetryTimer: NodeJS.Timeout | null = null;
   private persistTimer: NodeJS.Timeout | null = null;
   private persisting: Promise<void> | null = null;
   private closed = false;
@@ -356,6 +360,20 @@ export class PlanCache {
   start(): void {
     this.sweepTimer = setInterval(() => this.dropIdle(), Math.max(10, Math.floor(this.options.appLingerMs / 2)));
     this.sweepTimer.unref();
+    this.retryUntilReady(NOT_READY_RETRY_FIRST_MS);
+  }
+
+  /**
+   * Until the relay knows where it stands in the change feed it serves nobody new, so it asks again soon
+   * (doubling up to 5 s) instead of waiting for the next regular poll: a relay started beside a control
+   * plane that is still starting is ready moments after the control plane is.
+   */
+  private retryUntilReady(delayMs: number): void {
+    if (this.ready || this.closed) return;
+    this.notReadyRetryTimer = setTimeout(() => {
+      void this.refreshNow().then(() => this.retryUntilReady(Math.min(delayMs * 2, NOT_READY_RETRY_MAX_MS)));
+    }, delayMs);
+    this.notReadyRetryTimer.unref();
   }
 
   /** Drops apps without connections here since `appLingerMs`; never during an outage (they could not come back). */
@@ -438,6 +456,7 @@ export class PlanCache {
   async close(): Promise<void> {
     this.closed = true;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    if (this.notReadyRetryTimer) clearTimeout(this.notReadyRetryTimer);
     for (const held of this.held.values()) if (held.timer) clearTimeout(held.timer);
     if (this.persistTimer) clearTimeout(this.persistTimer);
     this.persistTimer = null;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { CloseCode, ErrorCode, KeyPrefix } from "../src/protocol";
 import type { SnapshotApp } from "../src/protocol";
 import type { RelayHandle } from "../src/server";
-import { FakeControlPlane, TestClient, appFixture, firstSecretKey, mintToken, removeTempDirs, sleep, startTestRelay, tempDataDir } from "./helpers";
+import { FakeControlPlane, TestClient, appFixture, eventually, firstSecretKey, mintToken, removeTempDirs, sleep, startTestRelay, tempDataDir } from "./helpers";
 
 let controlPlane: FakeControlPlane;
 const relays: RelayHandle[] = [];
@@ -111,7 +111,7 @@ describe("plan cache", () => {
     expect((await fetch(`${otherSecret.httpUrl}/readyz`)).status).toBe(503);
   });
 
-  it("started during an outage with nothing on disk, the relay is not ready and refuses an app it cannot look up with 1013, not 4001", async () => {
+  it("started during an outage with nothing on disk, the relay is not ready and refuses an app it cannot look up with 1013, not 4001; it is ready moments after the control plane answers", async () => {
     controlPlane.down = true;
     const relay = await start();
     expect((await fetch(`${relay.httpUrl}/readyz`)).status).toBe(503);
@@ -121,6 +121,9 @@ describe("plan cache", () => {
     expect(await client.closeCodeWithin()).toBe(CloseCode.TryAgainLater);
     const malformed = new TestClient(`${relay.url}/v1?key=not-a-key`);
     expect(await malformed.closeCodeWithin()).toBe(CloseCode.InvalidToken);
+    // The control plane comes up: the relay is ready within seconds, not at its next regular poll (60 s here).
+    controlPlane.down = false;
+    await eventually(async () => expect((await fetch(`${relay.httpUrl}/readyz`)).status).toBe(200), 8_000);
   });
 });
 
