@@ -7,28 +7,19 @@
 // held keys are synchronous Map reads on the hot path.
 import { createSecretKey } from "node:crypto";
 import type { KeyObject } from "node:crypto";
-import path from "node:path";
-import { z } from "zod";
 import type { ControlPlaneClient, ControlPlaneFailure } from "./control-plane-client";
 import { describeFailure } from "./control-plane-client";
-import { APP_STATES_MAX_APPS, snapshotAppSchema } from "./protocol";
+import { HeldAppsCopy } from "./held-apps-copy";
+import { APP_STATES_MAX_APPS } from "./protocol";
 import type { AppStateRequest, SnapshotApp, SnapshotKey } from "./protocol";
 import type { Logger } from "./log";
-import { readSealedFile, writeSealedFile } from "./sealed-file";
 import { unrefTimerAt } from "./timer-at";
 
-const HELD_FILE_PURPOSE = "relay app states";
-const HELD_FILE_NAME = "app-states.json";
 /** A period's end (or a state's clock-driven change) is looked up this long after it passes, so the control plane's clock has passed it too. */
 const PERIOD_END_REFRESH_DELAY_MS = 500;
 /** While the answer still shows the moment that should have passed, it is asked for again after 1, 2, 4, … s, up to this. */
 const PERIOD_END_RETRY_MAX_MS = 32_000;
 const PERIOD_END_RETRY_FIRST_MS = 1_000;
-/**
- * Changes to what is held are written to disk at most this often (and at shutdown): each write
- * serializes every held app, so a burst of first connects costs one write, not one each.
- */
-const PERSIST_INTERVAL_MS = 1_000;
 /** A relay that does not know where it stands in the change feed (started before the control plane answered) asks again after this, doubling. */
 const NOT_READY_RETRY_FIRST_MS = 250;
 const NOT_READY_RETRY_MAX_MS = 5_000;
@@ -59,10 +50,6 @@ interface HeldApp {
   retryMs: number;
 }
 
-const heldFileSchema = z.object({
-  cursor: z.string().nullable(),
-  apps: z.array(z.object({ app: snapshotAppSchema, generatedAtMs: z.number().int() })),
-});
 
 export interface PlanCacheOptions {
   controlPlane: ControlPlaneClient;
@@ -99,15 +86,16 @@ export class PlanCache {
   private lastPollOk = false;
   private sweepTimer: NodeJS.Timeout | null = null;
   private notReadyRetryTimer: NodeJS.Timeout | null = null;
-  private persistTimer: NodeJS.Timeout | null = null;
-  private persisting: Promise<void> | null = null;
   private closed = false;
   /** When the control plane last answered a poll. */
   lastConfirmedAtMs: number | null = null;
-  private readonly filePath: string;
+  private readonly copy: HeldAppsCopy;
 
   constructor(private readonly options: PlanCacheOptions) {
-    this.filePath = path.join(options.dataDir, HELD_FILE_NAME);
+    this.copy = new HeldAppsCopy(options, () => ({
+      cursor: this.cursor,
+      apps: [...this.held.values()].map((held) => ({ app: held.app, generatedAtMs: held.generatedAtMs })),
+    }));
   }
 
   /** Ready once it knows where it stands in the change feed (from the control plane or the copy on disk). */
@@ -249,7 +237,7 @@ export class PlanCache {
       this.stale.delete(appId);
     }
     if (deleted) this.changed([], appIds);
-    else this.persist();
+    else this.copy.schedule();
   }
 
   private changed(loaded: SnapshotApp[], removed: string[]): void {
@@ -260,7 +248,7 @@ export class PlanCache {
         this.options.logger.error("plan cache listener failed", { error: error instanceof Error ? error.message : String(error) });
       }
     }
-    this.persist();
+    this.copy.schedule();
   }
 
   /**
@@ -330,24 +318,8 @@ export class PlanCache {
 
   /** Loads the copy on disk (used until the control plane answers). Returns whether one was found. */
   async loadFromDisk(): Promise<boolean> {
-    const sealed = await readSealedFile(this.filePath, this.options.relaySecret, HELD_FILE_PURPOSE);
-    if (sealed.status === "missing") return false;
-    if (sealed.status === "unreadable") {
-      this.options.logger.warn("ignoring app state copy on disk: not sealed with this RELAY_SECRET", { file: this.filePath });
-      return false;
-    }
-    let stored: z.infer<typeof heldFileSchema>;
-    try {
-      const parsed = heldFileSchema.safeParse(JSON.parse(sealed.plaintext));
-      if (!parsed.success) {
-        this.options.logger.warn("ignoring unreadable app state copy on disk", { file: this.filePath });
-        return false;
-      }
-      stored = parsed.data;
-    } catch {
-      this.options.logger.warn("ignoring unparsable app state copy on disk", { file: this.filePath });
-      return false;
-    }
+    const stored = await this.copy.read();
+    if (!stored) return false;
     this.cursor = stored.cursor;
     for (const { app, generatedAtMs } of stored.apps) this.hold([app], generatedAtMs);
     // Their usage baselines and anything the feed missed are brought up to date at the first poll.
@@ -442,7 +414,7 @@ export class PlanCache {
     this.lastConfirmedAtMs = Date.now();
     if (cursor !== this.cursor) {
       this.cursor = cursor;
-      this.persist();
+      this.copy.schedule();
     }
     return true;
   }
@@ -458,33 +430,6 @@ export class PlanCache {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     if (this.notReadyRetryTimer) clearTimeout(this.notReadyRetryTimer);
     for (const held of this.held.values()) if (held.timer) clearTimeout(held.timer);
-    if (this.persistTimer) clearTimeout(this.persistTimer);
-    this.persistTimer = null;
-    await this.persisting;
-    await this.write();
-  }
-
-  /** Writes what is held and the cursor within PERSIST_INTERVAL_MS (one write for the changes until then). */
-  private persist(): void {
-    if (this.persistTimer || this.closed) return;
-    this.persistTimer = setTimeout(() => {
-      this.persistTimer = null;
-      this.persisting = this.write().finally(() => {
-        this.persisting = null;
-      });
-    }, PERSIST_INTERVAL_MS);
-    this.persistTimer.unref();
-  }
-
-  private async write(): Promise<void> {
-    const stored: z.infer<typeof heldFileSchema> = {
-      cursor: this.cursor,
-      apps: [...this.held.values()].map((held) => ({ app: held.app, generatedAtMs: held.generatedAtMs })),
-    };
-    try {
-      await writeSealedFile(this.filePath, JSON.stringify(stored), this.options.relaySecret, HELD_FILE_PURPOSE);
-    } catch (error) {
-      this.options.logger.error("could not persist app state copy", { error: error instanceof Error ? error.message : String(error) });
-    }
+    await this.copy.close();
   }
 }
