@@ -16,6 +16,7 @@ import { startRelay } from "../src/server";
 import { createMemoryState } from "../src/state/memory";
 import type { RelayState } from "../src/state/types";
 import type { RelayHandle, StartRelayOptions } from "../src/server";
+import { eventuallyWithin } from "./eventually";
 import { FakeControlPlane, RELAY_SECRET } from "./fake-control-plane";
 
 export { FakeControlPlane, RELAY_SECRET };
@@ -284,17 +285,9 @@ export async function sleep(ms: number): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-export async function eventually(check: () => void | Promise<void>, timeoutMs = 3_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(15);
-    }
-  }
+/** Waits until `check` passes (3 s at most by default): relay tests cross processes and timers. */
+export function eventually(check: () => void | Promise<void>, timeoutMs = 3_000): Promise<void> {
+  return eventuallyWithin(check, timeoutMs);
 }
 
 export function internalHeaders(): Record<string, string> {

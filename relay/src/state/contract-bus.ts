@@ -1,6 +1,7 @@
 // The message bus part of the state contract (./contract.ts): fan-out reaches the nodes watching an
 // app, direct sends and disconnects the nodes where the peer arrived.
 import { describe, expect, it } from "vitest";
+import { eventuallyWithin } from "../../test/eventually";
 import type { ChannelMessageEvent, DirectEvent, LocalDelivery, PresenceEvent, RelayStateCluster } from "./types";
 
 /** A LocalDelivery that records events and pretends to hold the given peers' connections. */
@@ -35,17 +36,8 @@ class RecordingDelivery implements LocalDelivery {
 }
 
 /** Waits until `check` passes: cross-node delivery may be asynchronous in networked implementations. */
-export async function eventually(check: () => void | Promise<void>, timeoutMs = 2_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  }
+export function eventually(check: () => void | Promise<void>, timeoutMs = 2_000): Promise<void> {
+  return eventuallyWithin(check, timeoutMs);
 }
 
 export function describeBusContract(cluster: () => Promise<RelayStateCluster>, freshApp: () => string): void {

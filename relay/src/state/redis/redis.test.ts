@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { eventuallyWithin } from "../../../test/eventually";
 import { PrivateRedisCluster } from "../../../test/multinode/redis-cluster";
 import { PrivateRedis, freePort } from "../../../test/multinode/redis-server";
 import { testRedisBackends } from "../../../test/multinode/test-redis";
@@ -55,17 +56,9 @@ describe("on a Redis Cluster (three masters, sharded pub/sub)", () => {
   });
 });
 
-async function eventually(check: () => void | Promise<void>, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  }
+/** Redis round trips through a freeze and a restart: 5 s at most by default. */
+function eventually(check: () => void | Promise<void>, timeoutMs = 5_000): Promise<void> {
+  return eventuallyWithin(check, timeoutMs);
 }
 
 class Delivery implements LocalDelivery {
