@@ -7,7 +7,7 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { Limits, usageBatchSchema } from "./protocol";
-import { LIVE_USAGE_MAX_BATCHES } from "./protocol";
+import { LIVE_USAGE_MAX_BATCHES, ZERO_USAGE_COUNTS } from "./protocol";
 import type { AppUsageDelta, UnflushedUsage, UsageBatch, UsageBatchResponse, UsageSample } from "./protocol";
 import type { Logger } from "./log";
 import type { ControlPlaneClient } from "./control-plane-client";
@@ -98,15 +98,7 @@ export class Meter {
       delta = {
         appId,
         periodStartUnix,
-        messagesAccepted: 0,
-        deliveredMessages: 0,
-        egressBytes: 0,
-        egressBlocks: 0,
-        connectionMinutes: 0,
-        peakConcurrent: 0,
-        overageMessages: 0,
-        overageConnections: 0,
-        softDrops: 0,
+        ...ZERO_USAGE_COUNTS,
         closesByCode: {},
         byKey: {},
         samples: new Map(),

@@ -1,7 +1,7 @@
 // Test data: the plan catalog, users with their own tenant, apps. Every call makes unique data, so
 // tests sharing one database per file never collide.
 import { randomBytes, randomUUID } from "node:crypto";
-import type { AppUsageDelta, UsageBatch } from "@tollgate/relay/protocol";
+import { type AppUsageDelta, type UsageBatch, ZERO_USAGE_COUNTS } from "@tollgate/relay/protocol";
 import { createApp } from "@/lib/apps/create-app";
 import type { SessionUser } from "@/lib/auth/authenticate";
 import type { Db } from "@/lib/db";
@@ -33,18 +33,6 @@ export async function createTestApp(db: Db, options: { tenantId: string; planSlu
   return createApp(db, { tenantId: options.tenantId, name: options.name ?? `App ${randomUUID().slice(0, 8)}`, planSlug: options.planSlug });
 }
 
-/** Every count a usage report carries, at 0. */
-export const ZERO_USAGE_COUNTS = {
-  messagesAccepted: 0,
-  deliveredMessages: 0,
-  egressBytes: 0,
-  egressBlocks: 0,
-  connectionMinutes: 0,
-  peakConcurrent: 0,
-  overageMessages: 0,
-  overageConnections: 0,
-  softDrops: 0,
-} as const satisfies Partial<AppUsageDelta>;
 
 export function usageDelta(appId: string, periodStartUnix: number, partial: Partial<AppUsageDelta> = {}): AppUsageDelta {
   return {

@@ -15,10 +15,11 @@ import {
   planChangeNoticeSchema,
   RelayInternalPath,
   type UnflushedUsage,
+  ZERO_USAGE_COUNTS,
 } from "@tollgate/relay/protocol";
 import type { Db } from "@/lib/db";
 import { billingPeriodAt, toUnixSeconds } from "@/lib/periods/billing-period";
-import { seedPlans, TEST_ENCRYPTION_KEY, ZERO_USAGE_COUNTS } from "./fixtures";
+import { seedPlans, TEST_ENCRYPTION_KEY } from "./fixtures";
 import { createTestDatabase, type TestDatabase } from "./test-database";
 
 export interface FakeRelayCall {

@@ -200,6 +200,19 @@ export const appUsageDeltaSchema = z.object({
 });
 export type AppUsageDelta = z.infer<typeof appUsageDeltaSchema>;
 
+/** Every count a usage delta carries, at 0: where a period's delta starts. */
+export const ZERO_USAGE_COUNTS = {
+  messagesAccepted: 0,
+  deliveredMessages: 0,
+  egressBytes: 0,
+  egressBlocks: 0,
+  connectionMinutes: 0,
+  peakConcurrent: 0,
+  overageMessages: 0,
+  overageConnections: 0,
+  softDrops: 0,
+} as const satisfies Partial<AppUsageDelta>;
+
 export const usageBatchSchema = z.object({
   /** Unique per batch; the control plane applies a batch id at most once. */
   batchId: z.string().min(8).max(128),
