@@ -10,12 +10,14 @@
 import { spawn, spawnSync } from "node:child_process";
 import net from "node:net";
 import { createHash, randomBytes } from "node:crypto";
-import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { buildRelay, relayEntryPoint } from "../relay/build.mjs";
 import { buildWebServer, webServerEntryPoint } from "../server/build.mjs";
+import { withDirectoryLock } from "./directory-lock.mjs";
 import { embeddedDatabaseUrl, spawnEmbeddedPostgres } from "./embedded-postgres.mjs";
+import { generatePrismaClientIfNeeded } from "./prisma-client.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 const bin = (name) => path.join(root, "node_modules", ".bin", name);
@@ -228,37 +230,29 @@ function buildIsCurrent(stampFile, hash) {
 }
 
 /**
- * Builds when the sources changed. Several launchers may start at once (parallel test files); a lock
- * directory makes the others wait for the one build instead of writing into the same .next together.
+ * Builds when the sources changed. Several launchers may start at once (parallel test files); the lock
+ * makes the others wait for the one build instead of writing into the same .next together.
  */
 async function buildIfNeeded(env) {
   const stampFile = path.join(root, ".next", "tollgate-source-hash");
-  const lockDir = path.join(root, ".next-build.lock");
   const current = sourceHash();
-  for (;;) {
-    if (buildIsCurrent(stampFile, current)) {
-      say("web app build is up to date");
-      return;
-    }
-    try {
-      mkdirSync(lockDir);
-      break;
-    } catch {
-      // Another launcher is building; a lock older than 10 minutes is left over from a killed build.
-      if (Date.now() - statSync(lockDir, { throwIfNoEntry: false })?.mtimeMs > 600_000) rmSync(lockDir, { recursive: true, force: true });
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-    }
+  if (buildIsCurrent(stampFile, current)) {
+    say("web app build is up to date");
+    return;
   }
-  try {
+  await withDirectoryLock(path.join(root, ".next-build.lock"), () => {
     if (buildIsCurrent(stampFile, current)) return;
     say("building the web app (first start or sources changed; takes a minute or two)…");
     const started = Date.now();
     run(bin("next"), ["build"], env);
     writeFileSync(stampFile, current);
     say(`web app built in ${Math.round((Date.now() - started) / 1000)} s`);
-  } finally {
-    rmSync(lockDir, { recursive: true, force: true });
-  }
+  });
+}
+
+async function generatePrismaClient(env) {
+  if (await generatePrismaClientIfNeeded(root, () => run(bin("prisma"), ["generate"], env))) say("generated the Prisma client");
+  else say("the Prisma client is up to date");
 }
 
 /** The relay and the web app's HTTP server, each compiled to one JavaScript module when a source changed. */
@@ -275,7 +269,7 @@ async function main() {
 
   if (buildOnly) {
     const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", DATABASE_URL: config.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres" };
-    run(bin("prisma"), ["generate"], env);
+    await generatePrismaClient(env);
     await buildIfNeeded(env);
     await buildServersIfNeeded();
     return;
@@ -338,8 +332,7 @@ async function main() {
     return;
   }
 
-  say("generating the Prisma client");
-  run(bin("prisma"), ["generate"], env);
+  await generatePrismaClient(env);
   say("applying migrations");
   run(bin("prisma"), ["migrate", "deploy"], env);
   say(seedDemo ? "seeding plans, admin and demo app" : "seeding plans and admin (no demo tenant: SEED_DEMO=1 adds one)");
