@@ -25,7 +25,9 @@ type NumericOverrideField =
   | "connectAttemptsPerIpPerMinute"
   | "controlFrameRefillPerSecond"
   | "controlFrameBurst"
-  | "inboundBytesPerSecond";
+  | "inboundBytesPerSecond"
+  | "historySize"
+  | "historyTtlSeconds";
 
 const numericFields: { field: NumericOverrideField; label: string; min: number }[] = [
   { field: "maxConcurrentConnections", label: "Max concurrent connections", min: 0 },
@@ -36,6 +38,8 @@ const numericFields: { field: NumericOverrideField; label: string; min: number }
   { field: "controlFrameRefillPerSecond", label: "Control frames refill per second", min: 1 },
   { field: "controlFrameBurst", label: "Control frames burst", min: 1 },
   { field: "inboundBytesPerSecond", label: "Inbound bytes per connection per second", min: 16_384 },
+  { field: "historySize", label: "Channel history messages (0 = off)", min: 0 },
+  { field: "historyTtlSeconds", label: "Channel history seconds (0 = off)", min: 0 },
 ];
 
 function useAdminApp(appId: string) {
@@ -176,6 +180,10 @@ function EffectiveLimitsCard({ limits }: { limits: EffectiveLimits }) {
           <dt>Inbound bytes</dt>
           <dd>{formatBytes(limits.inboundBytesPerSecond)}/s per connection</dd>
         </div>
+        <div>
+          <dt>Channel history</dt>
+          <dd>{limits.historySize > 0 && limits.historyTtlSeconds > 0 ? `${formatNumber(limits.historySize)} messages for ${formatNumber(limits.historyTtlSeconds)} s` : "off"}</dd>
+        </div>
       </dl>
     </section>
   );
@@ -194,6 +202,8 @@ function draftFrom(override: Override | null): OverrideDraft {
     controlFrameRefillPerSecond: text(override?.controlFrameRefillPerSecond),
     controlFrameBurst: text(override?.controlFrameBurst),
     inboundBytesPerSecond: text(override?.inboundBytesPerSecond),
+    historySize: text(override?.historySize),
+    historyTtlSeconds: text(override?.historyTtlSeconds),
     overagesAllowed: override?.overagesAllowed === null || override?.overagesAllowed === undefined ? "" : override.overagesAllowed ? "true" : "false",
     note: override?.note ?? "",
   };

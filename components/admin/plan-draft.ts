@@ -32,6 +32,8 @@ export const numberSpecs: NumberSpec[] = [
   { field: "controlFrameRefillPerSecond", label: "Control frames refill / s", min: 1, group: "limits" },
   { field: "controlFrameBurst", label: "Control frames burst", min: 1, group: "limits" },
   { field: "inboundBytesPerSecond", label: "Inbound bytes per connection / s", min: 16_384, group: "limits" },
+  { field: "historySize", label: "Channel history (messages, 0 = off)", min: 0, group: "limits" },
+  { field: "historyTtlSeconds", label: "Channel history kept (seconds, 0 = off)", min: 0, group: "limits" },
   { field: "monthlyPriceMinor", label: "Monthly price ($)", min: 0, group: "prices", unit: "dollars" },
   { field: "overagePricePer1000MessagesMinor", label: "Overage per 1,000 messages ($)", min: 0, group: "prices", unit: "dollars" },
   { field: "overagePricePerConnectionMinor", label: "Overage per connection over cap ($)", min: 0, group: "prices", unit: "dollars" },
@@ -71,6 +73,8 @@ export const blankPlan: Draft = {
   controlFrameRefillPerSecond: String(PlanDefaults.controlFrameRefillPerSecond),
   controlFrameBurst: String(PlanDefaults.controlFrameBurst),
   inboundBytesPerSecond: String(PlanDefaults.inboundBytesPerSecond),
+  historySize: String(PlanDefaults.historySize),
+  historyTtlSeconds: String(PlanDefaults.historyTtlSeconds),
   monthlyPriceMinor: "",
   overagePricePer1000MessagesMinor: "",
   overagePricePerConnectionMinor: "",
@@ -141,6 +145,10 @@ export function validate(draft: Draft, creating: boolean): { errors: Record<stri
   }
   if (!errors.controlFrameBurst && !errors.controlFrameRefillPerSecond && Number(draft.controlFrameBurst) < Number(draft.controlFrameRefillPerSecond)) {
     errors.controlFrameBurst = "The burst should be at least the refill rate, or clients are throttled below the rate";
+  }
+  if (!errors.historySize && !errors.historyTtlSeconds && (Number(draft.historySize) > 0) !== (Number(draft.historyTtlSeconds) > 0)) {
+    const field = Number(draft.historySize) > 0 ? "historyTtlSeconds" : "historySize";
+    errors[field] = "Channel history needs both a size and a retention time above 0, or both at 0 (off)";
   }
   return { errors, body };
 }

@@ -15,6 +15,8 @@ export async function createPlan(db: Db, input: { actor: Actor; plan: CreatePlan
     tokenBucketBurst: fields.tokenBucketBurst ?? PlanDefaults.tokenBucketBurst,
     controlFrameRefillPerSecond: fields.controlFrameRefillPerSecond ?? PlanDefaults.controlFrameRefillPerSecond,
     controlFrameBurst: fields.controlFrameBurst ?? PlanDefaults.controlFrameBurst,
+    historySize: fields.historySize ?? PlanDefaults.historySize,
+    historyTtlSeconds: fields.historyTtlSeconds ?? PlanDefaults.historyTtlSeconds,
   });
   return db.$transaction(async (tx) => {
     if (await tx.plan.findUnique({ where: { slug: fields.slug }, select: { id: true } })) {

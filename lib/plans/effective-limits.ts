@@ -13,6 +13,8 @@ export interface EffectiveLimits {
   controlFrameRefillPerSecond: number;
   controlFrameBurst: number;
   inboundBytesPerSecond: number;
+  historySize: number;
+  historyTtlSeconds: number;
 }
 
 type PlanLimitFields = Pick<
@@ -26,6 +28,8 @@ type PlanLimitFields = Pick<
   | "controlFrameRefillPerSecond"
   | "controlFrameBurst"
   | "inboundBytesPerSecond"
+  | "historySize"
+  | "historyTtlSeconds"
 >;
 type OverrideFields = Pick<
   AppLimitOverride,
@@ -38,6 +42,8 @@ type OverrideFields = Pick<
   | "controlFrameRefillPerSecond"
   | "controlFrameBurst"
   | "inboundBytesPerSecond"
+  | "historySize"
+  | "historyTtlSeconds"
 >;
 
 export function effectiveLimits(plan: PlanLimitFields, override: OverrideFields | null): EffectiveLimits {
@@ -51,6 +57,8 @@ export function effectiveLimits(plan: PlanLimitFields, override: OverrideFields 
     controlFrameRefillPerSecond: override?.controlFrameRefillPerSecond ?? plan.controlFrameRefillPerSecond,
     controlFrameBurst: override?.controlFrameBurst ?? plan.controlFrameBurst,
     inboundBytesPerSecond: override?.inboundBytesPerSecond ?? plan.inboundBytesPerSecond,
+    historySize: override?.historySize ?? plan.historySize,
+    historyTtlSeconds: override?.historyTtlSeconds ?? plan.historyTtlSeconds,
   };
 }
 
@@ -72,6 +80,8 @@ export function toPlanView(plan: Plan, appCount = 0): PlanView {
     controlFrameRefillPerSecond: plan.controlFrameRefillPerSecond,
     controlFrameBurst: plan.controlFrameBurst,
     inboundBytesPerSecond: plan.inboundBytesPerSecond,
+    historySize: plan.historySize,
+    historyTtlSeconds: plan.historyTtlSeconds,
     freeConnectionMinutes: plan.freeConnectionMinutes,
     freeDeliveredMessages: plan.freeDeliveredMessages,
     freeEgressBytes: Number(plan.freeEgressBytes),
@@ -96,6 +106,8 @@ export function toOverrideView(override: AppLimitOverride | null): OverrideView 
     controlFrameRefillPerSecond: override.controlFrameRefillPerSecond,
     controlFrameBurst: override.controlFrameBurst,
     inboundBytesPerSecond: override.inboundBytesPerSecond,
+    historySize: override.historySize,
+    historyTtlSeconds: override.historyTtlSeconds,
     note: override.note,
     updatedAt: override.updatedAt.toISOString(),
   };

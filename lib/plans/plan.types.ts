@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { HistoryLimits } from "@tollgate/relay/protocol";
 import { text } from "@/lib/validation/text";
 
 const count = z.number().int().nonnegative().max(2_000_000_000);
@@ -6,6 +7,9 @@ const priceMinor = z.number().int().nonnegative().max(100_000_000);
 const positive = z.number().int().positive().max(1_000_000);
 /** At least 16 KB/s, so the byte budget's burst (4 s of it) holds a whole 64 KB frame. */
 const bytesPerSecond = z.number().int().min(16 * 1024).max(1_000_000_000);
+/** Channel history: messages kept per channel and seconds kept; 0 = off. */
+const historySize = z.number().int().nonnegative().max(HistoryLimits.maxSize);
+const historyTtlSeconds = z.number().int().nonnegative().max(HistoryLimits.maxTtlSeconds);
 
 /** Every editable plan field; creation requires slug, name and kind, the rest default. */
 const planFields = {
@@ -23,6 +27,8 @@ const planFields = {
   controlFrameRefillPerSecond: positive,
   controlFrameBurst: positive,
   inboundBytesPerSecond: bytesPerSecond,
+  historySize,
+  historyTtlSeconds,
   freeConnectionMinutes: count,
   freeDeliveredMessages: count,
   freeEgressBytes: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
@@ -73,6 +79,8 @@ export interface PlanView {
   controlFrameRefillPerSecond: number;
   controlFrameBurst: number;
   inboundBytesPerSecond: number;
+  historySize: number;
+  historyTtlSeconds: number;
   freeConnectionMinutes: number;
   freeDeliveredMessages: number;
   freeEgressBytes: number;
@@ -96,6 +104,8 @@ export const overrideSchema = z
     controlFrameRefillPerSecond: positive.nullable(),
     controlFrameBurst: positive.nullable(),
     inboundBytesPerSecond: bytesPerSecond.nullable(),
+    historySize: historySize.nullable(),
+    historyTtlSeconds: historyTtlSeconds.nullable(),
     note: text().trim().max(500).nullable(),
   })
   .partial()
@@ -112,6 +122,8 @@ export interface OverrideView {
   controlFrameRefillPerSecond: number | null;
   controlFrameBurst: number | null;
   inboundBytesPerSecond: number | null;
+  historySize: number | null;
+  historyTtlSeconds: number | null;
   note: string | null;
   updatedAt: string;
 }

@@ -24,6 +24,8 @@ const OVERRIDE_VALUE_FIELDS = [
   "controlFrameRefillPerSecond",
   "controlFrameBurst",
   "inboundBytesPerSecond",
+  "historySize",
+  "historyTtlSeconds",
 ] as const satisfies readonly (keyof OverrideBody)[];
 
 interface AppWithOverride {

@@ -7,6 +7,8 @@ interface PlanShape {
   tokenBucketBurst: number;
   controlFrameRefillPerSecond: number;
   controlFrameBurst: number;
+  historySize: number;
+  historyTtlSeconds: number;
 }
 
 /** Rules across fields that a per-field schema cannot express. */
@@ -19,5 +21,10 @@ export function validatePlan(plan: PlanShape): void {
   }
   if (plan.controlFrameBurst < plan.controlFrameRefillPerSecond) {
     throw new DomainError("unprocessable", "The control-frame burst must be at least its refill per second", { field: "controlFrameBurst" });
+  }
+  // History is on only when both are set: one of them alone would keep nothing, silently.
+  if ((plan.historySize > 0) !== (plan.historyTtlSeconds > 0)) {
+    const field = plan.historySize > 0 ? "historyTtlSeconds" : "historySize";
+    throw new DomainError("unprocessable", "Channel history needs both a size and a retention time above 0, or both at 0 (off)", { field });
   }
 }

@@ -96,6 +96,8 @@ export async function loadRelayAppStates(db: Db, request: AppStateRequest, input
         controlFrameRefillPerSecond: limits.controlFrameRefillPerSecond,
         controlFrameBurst: limits.controlFrameBurst,
         inboundBytesPerSecond: limits.inboundBytesPerSecond,
+        historySize: limits.historySize,
+        historyTtlSeconds: limits.historyTtlSeconds,
       },
       billing: {
         overagesAllowed: limits.overagesAllowed,

@@ -89,6 +89,8 @@ export function appFixture(overrides: AppOverrides = {}): SnapshotApp {
       controlFrameRefillPerSecond: PlanDefaults.controlFrameRefillPerSecond,
       controlFrameBurst: PlanDefaults.controlFrameBurst,
       inboundBytesPerSecond: PlanDefaults.inboundBytesPerSecond,
+      historySize: PlanDefaults.historySize,
+      historyTtlSeconds: PlanDefaults.historyTtlSeconds,
       ...limits,
     },
     billing: {

@@ -19,7 +19,7 @@ import type { SessionUser } from "@/lib/auth/authenticate";
 import type { PlanView } from "@/lib/plans/plan.types";
 import { createTestApp, createUser } from "@/tests/helpers/fixtures";
 import { invoke, startRouteHarness, type RouteHarness } from "@/tests/helpers/route-harness";
-import { PlanDefaults, type AppStatesResponse } from "@tollgate/relay/protocol";
+import { HistoryLimits, PlanDefaults, type AppStatesResponse } from "@tollgate/relay/protocol";
 
 const session = vi.hoisted(() => ({ user: null as SessionUser | null }));
 vi.mock("@/lib/http/session", () => ({ getSessionUser: async () => session.user }));
@@ -92,13 +92,15 @@ describe("plans", () => {
       controlFrameRefillPerSecond: PlanDefaults.controlFrameRefillPerSecond,
       controlFrameBurst: PlanDefaults.controlFrameBurst,
       inboundBytesPerSecond: PlanDefaults.inboundBytesPerSecond,
+      historySize: PlanDefaults.historySize,
+      historyTtlSeconds: PlanDefaults.historyTtlSeconds,
     });
     const owner = await createUser(harness.db);
     const app = await createTestApp(harness.db, { tenantId: owner.tenantId, planSlug: "team" });
     const edited = await invoke<{ plan: PlanView }>(patchPlanRoute, {
       method: "PATCH",
       params: { planId: created.body.plan.id },
-      body: { maxMessagesPerPeriod: 10, tokenBucketRefillPerSecond: 5, tokenBucketBurst: 10, controlFrameRefillPerSecond: 20, controlFrameBurst: 40, inboundBytesPerSecond: 65_536 },
+      body: { maxMessagesPerPeriod: 10, tokenBucketRefillPerSecond: 5, tokenBucketBurst: 10, controlFrameRefillPerSecond: 20, controlFrameBurst: 40, inboundBytesPerSecond: 65_536, historySize: 50, historyTtlSeconds: 120 },
     });
     expect(edited.body.plan).toMatchObject({ maxMessagesPerPeriod: 10, tokenBucketRefillPerSecond: 5, controlFrameBurst: 40 });
     expect((await snapshotApp(app.id))?.limits).toMatchObject({
@@ -108,6 +110,8 @@ describe("plans", () => {
       controlFrameRefillPerSecond: 20,
       controlFrameBurst: 40,
       inboundBytesPerSecond: 65_536,
+      historySize: 50,
+      historyTtlSeconds: 120,
     });
     const audit = await invoke<{ entries: AuditEntryView[] }>(auditRoute, { path: `/x?targetType=plan&targetId=${created.body.plan.id}` });
     expect(audit.body.entries.map((e) => e.action)).toEqual(["plan.update", "plan.create"]);
@@ -158,6 +162,9 @@ describe("plans", () => {
       [{ slug: "ok", name: "x", kind: "tiered", controlFrameRefillPerSecond: 50, controlFrameBurst: 10 }, "controlFrameBurst"],
       // Below 16 KB/s the byte budget's burst could not hold one 64 KB frame.
       [{ slug: "ok", name: "x", kind: "tiered", inboundBytesPerSecond: 1_000 }, "inboundBytesPerSecond"],
+      // History keeps nothing with only one of its two fields set.
+      [{ slug: "ok", name: "x", kind: "tiered", historySize: 100 }, "historyTtlSeconds"],
+      [{ slug: "ok", name: "x", kind: "tiered", historySize: HistoryLimits.maxSize + 1, historyTtlSeconds: 60 }, "historySize"],
       [{ slug: "ok", name: "x", kind: "tiered", surprise: 1 }, ""],
     ];
     for (const [body, field] of cases) {

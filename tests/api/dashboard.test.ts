@@ -58,6 +58,8 @@ describe("apps", () => {
       controlFrameRefillPerSecond: PlanDefaults.controlFrameRefillPerSecond,
       controlFrameBurst: PlanDefaults.controlFrameBurst,
       inboundBytesPerSecond: PlanDefaults.inboundBytesPerSecond,
+      historySize: 0,
+      historyTtlSeconds: 0,
     });
     expect(Date.parse(app.period.end)).toBeGreaterThan(Date.parse(app.period.start));
     const list = await invoke<{ apps: AppView[]; tenants: { id: string; role: string }[] }>(listAppsRoute);

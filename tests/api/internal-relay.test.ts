@@ -53,7 +53,7 @@ describe("app states — happy path", () => {
     const { app } = await newApp("starter");
     const key = await createApiKey(harness.db, { appId: app.id, kind: "secret", name: "k", encryptionKey: TEST_ENCRYPTION_KEY });
     const pk = await createApiKey(harness.db, { appId: app.id, kind: "publishable", name: "p", encryptionKey: TEST_ENCRYPTION_KEY, allowedOrigins: ["https://x.test"] });
-    await setAppOverride(harness.db, { actor, appId: app.id, changes: { maxConcurrentConnections: 7, controlFrameBurst: 300 } });
+    await setAppOverride(harness.db, { actor, appId: app.id, changes: { maxConcurrentConnections: 7, controlFrameBurst: 300, historySize: 25, historyTtlSeconds: 600 } });
     const entry = await fetchAppState(app.id);
     expect(entry).toMatchObject({
       status: "active",
@@ -67,6 +67,8 @@ describe("app states — happy path", () => {
         controlFrameRefillPerSecond: PlanDefaults.controlFrameRefillPerSecond,
         controlFrameBurst: 300,
         inboundBytesPerSecond: PlanDefaults.inboundBytesPerSecond,
+        historySize: 25,
+        historyTtlSeconds: 600,
       },
       billing: { overagesAllowed: true, overagesEnabled: false, balanceMinor: 0, autoRechargeEnabled: false, overagePricePer1000MessagesMinor: 10, overagePricePerConnectionMinor: 5 },
       usage: { messagesUsed: 0, overageMessages: 0, overageConnections: 0, peakConcurrent: 0 },

@@ -4,3 +4,4 @@ export * from "./disconnects";
 export * from "./frames";
 export * from "./limits";
 export * from "./internal-api";
+export * from "./history";

@@ -2,6 +2,7 @@
 // schemas, so a change here is a change to both. All internal calls carry
 // `Authorization: Bearer <RELAY_SECRET>`.
 import { z } from "zod";
+import { HistoryLimits } from "./history";
 import { ACTIONS, Limits, PlanDefaults } from "./limits";
 
 export const INTERNAL_AUTH_HEADER = "authorization";
@@ -93,6 +94,9 @@ export const effectiveLimitsSchema = z.object({
   controlFrameRefillPerSecond: z.number().positive().default(PlanDefaults.controlFrameRefillPerSecond),
   controlFrameBurst: z.number().int().positive().default(PlanDefaults.controlFrameBurst),
   inboundBytesPerSecond: z.number().int().positive().default(PlanDefaults.inboundBytesPerSecond),
+  // Channel history (protocol/history.ts); off for snapshots from before these fields.
+  historySize: z.number().int().nonnegative().max(HistoryLimits.maxSize).default(PlanDefaults.historySize),
+  historyTtlSeconds: z.number().int().nonnegative().max(HistoryLimits.maxTtlSeconds).default(PlanDefaults.historyTtlSeconds),
 });
 export type EffectiveLimits = z.infer<typeof effectiveLimitsSchema>;
 

@@ -59,6 +59,9 @@ export const PlanDefaults = {
   /** Inbound bytes per connection per second, every frame; the burst holds FrameBudgetRules.byteBurstSeconds of it. */
   inboundBytesPerSecond: 2 * 1024 * 1024,
   connectAttemptsPerIpPerMinute: 60,
+  /** Channel history (protocol/history.ts): off by default; on when both are above 0. */
+  historySize: 0,
+  historyTtlSeconds: 0,
   planCacheRefreshMs: 60_000,
   usageFlushMs: 10_000,
   maxUsageFlushMs: 60_000,
