@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { PresenceMember, PresenceStore, RelayStateCluster } from "./types";
 import { describeBusContract, eventually } from "./contract-bus";
+import { describeHistoryContract } from "./contract-history";
 import { SimulatedRelay } from "./simulated-metering";
 
 /** A channel's whole roster, read page by page (small pages, so tests walk several). */
@@ -256,5 +257,6 @@ export function describeStateContract(name: string, createCluster: () => RelaySt
     });
 
     describeBusContract(cluster, freshApp);
+    describeHistoryContract(cluster, freshApp);
   });
 }

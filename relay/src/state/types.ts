@@ -10,7 +10,7 @@
 // - Connection ids are globally unique (the server prefixes them with its relay id), so they can be
 //   used as lease and presence members across nodes.
 
-import type { NodeConnections, NodeUsageReport } from "../protocol";
+import type { HistoryRetention, NodeConnections, NodeUsageReport, StreamPosition } from "../protocol";
 
 /** A JSON object (a REST publish's `peerMetadata` before it is serialized). */
 export type JsonObject = Record<string, unknown>;
@@ -120,6 +120,51 @@ export interface ChannelMessageEvent {
   fromMetadataJson?: string;
   /** The publishing connection, which never receives its own message. */
   excludeConnectionId?: string;
+  /** Where the channel's history stored it (history on and the store reachable); frames carry it as `offset` and `epoch`. */
+  position?: StreamPosition;
+}
+
+/** A message as a channel's history keeps it. */
+export interface HistoryEntry {
+  offset: number;
+  fromPeerId: string;
+  dataJson: string;
+  fromMetadataJson?: string;
+  /** When the store kept it (Unix ms, the store's clock). */
+  publishedAtMs: number;
+}
+
+/** What a history read found. */
+export interface HistoryRead {
+  /** The channel's stream; null when it has none (never published, or everything expired). */
+  epoch: string | null;
+  /** The offset of the stream's latest message (0 when there is no stream). */
+  latestOffset: number;
+  /** Oldest first; never an entry older than the retention time. */
+  entries: HistoryEntry[];
+}
+
+/**
+ * Each channel's recent messages (PROTOCOL "Channel history"), shared by every node. A channel's stream
+ * numbers its messages 1, 2, 3… (the offset) and is named by its epoch; when the stream is lost (every
+ * message expired, or the store restarted empty) the next message starts a new epoch at offset 1, so a
+ * client holding an old position can tell that what it missed is gone. A stream keeps at most
+ * `historySize` messages, each for `historyTtlSeconds`.
+ */
+export interface HistoryStore {
+  /** Keeps the message; its position, or null when the store cannot be reached (the message goes out live without one). */
+  append(appId: string, channel: string, message: Omit<HistoryEntry, "offset" | "publishedAtMs">, retention: HistoryRetention): Promise<StreamPosition | null>;
+  /** Up to `limit` messages after `afterOffset`, oldest first. Throws HistoryUnavailableError when the store cannot be reached. */
+  after(appId: string, channel: string, afterOffset: number, limit: number, retention: HistoryRetention): Promise<HistoryRead>;
+  /** The newest `limit` messages before offset `before` (null: the newest of all), oldest first. Throws like `after`. */
+  latest(appId: string, channel: string, limit: number, before: number | null, retention: HistoryRetention): Promise<HistoryRead>;
+}
+
+/** The shared history cannot be reached (Redis outage): nothing can be said about what a channel kept. */
+export class HistoryUnavailableError extends Error {
+  constructor() {
+    super("channel history is unavailable (shared state unreachable)");
+  }
 }
 
 export interface PresenceEvent {
@@ -242,6 +287,7 @@ export interface RelayState {
   leases: ConnectionLeaseStore;
   counters: MessageCounterStore;
   presence: PresenceStore;
+  history: HistoryStore;
   bus: MessageBus;
   close(): Promise<void>;
   /** Backend health; absent for the in-memory state, which cannot be degraded. */

@@ -22,6 +22,7 @@ import type {
 import { withConnectionId, withoutConnectionId } from "../connection-ids";
 import type { ConnectionIds } from "../connection-ids";
 import { SortedPeers } from "../sorted-peers";
+import { MemoryHistoryStore } from "./history";
 
 interface PeriodCounter {
   periodStartUnix: number;
@@ -49,6 +50,7 @@ class MemoryHub {
   readonly buses = new Set<MemoryMessageBus>();
   readonly usageReporters = new Map<MemoryMessageBus, (appId: string) => NodeUsageReport>();
   readonly connectionListers = new Map<MemoryMessageBus, ConnectionLister>();
+  readonly history = new MemoryHistoryStore();
 }
 
 class MemoryLeaseStore implements ConnectionLeaseStore {
@@ -288,9 +290,11 @@ class MemoryRelayState implements RelayState {
   readonly leases: MemoryLeaseStore;
   readonly counters: MemoryMessageCounterStore;
   readonly presence: MemoryPresenceStore;
+  readonly history: MemoryHistoryStore;
   readonly bus: MemoryMessageBus;
 
   constructor(hub: MemoryHub) {
+    this.history = hub.history;
     this.leases = new MemoryLeaseStore(hub);
     this.counters = new MemoryMessageCounterStore(hub);
     this.presence = new MemoryPresenceStore(hub);

@@ -10,6 +10,7 @@ import type { RelayState, RelayStateCluster, StateHealth } from "../types";
 import { RedisMessageBus } from "./bus";
 import { RedisMessageCounterStore } from "./counters";
 import { RedisPeerDirectory, reapDirectory } from "./directory";
+import { RedisHistoryStore } from "./history";
 import { RedisKeys } from "./keys";
 import { RedisLeaseStore } from "./leases";
 import { RedisLink, UNAVAILABLE, clusterNode } from "./link";
@@ -70,6 +71,7 @@ export class RedisRelayState implements RelayState {
   readonly leases: RedisLeaseStore;
   readonly counters: RedisMessageCounterStore;
   readonly presence: RedisPresenceStore;
+  readonly history: RedisHistoryStore;
   readonly bus: RedisMessageBus;
   readonly nodeId: string;
   private readonly link: RedisLink;
@@ -102,6 +104,7 @@ export class RedisRelayState implements RelayState {
     this.leases = new RedisLeaseStore(this.link, this.keys, this.nodeId, this.timing.leaseTtlMs);
     this.counters = new RedisMessageCounterStore(this.link, this.keys, this.nodeId, this.timing.counterSyncMs);
     this.presence = new RedisPresenceStore(this.link, this.keys, this.nodeId);
+    this.history = new RedisHistoryStore(this.link, this.keys);
     const directory = new RedisPeerDirectory(this.link, this.keys, this.nodeId);
     const listening = { promise: Promise.resolve() };
     const gate = options.gate ?? (() => listening.promise);

@@ -48,6 +48,16 @@ export class RedisKeys {
     return `${this.app(appId)}:prespeers:${channel}`;
   }
 
+  /** STREAM of the channel's recent messages, entry ids `<offset>-0` (./history.ts). */
+  history(appId: string, channel: string): string {
+    return `${this.app(appId)}:hist:${channel}`;
+  }
+
+  /** HASH e → the channel stream's epoch, o → its latest offset. */
+  historyMeta(appId: string, channel: string): string {
+    return `${this.app(appId)}:histmeta:${channel}`;
+  }
+
   messages(appId: string, periodStartUnix: number): string {
     return `${this.app(appId)}:msg:${periodStartUnix}`;
   }

@@ -15,6 +15,8 @@
 //   P{<app>}:msg:<period>           HASH b (the largest control-plane count any node reported),
 //                                   n:<node> (node's increments the control plane has not acknowledged)
 //   P{<app>}:peer:<peerId>          SET nodes holding a connection of the peer (the directory)
+//   P{<app>}:hist:<channel>         STREAM the channel's recent messages, ids <offset>-0 (./history.ts)
+//   P{<app>}:histmeta:<channel>     HASH e (the stream's epoch), o (its latest offset)
 //   P{node:<id>}:lease-apps         SET apps the node holds leases for (cleared by a reconcile)
 //   P{node:<id>}:presence           SET JSON [app, channel, peer, connection] (reaped when the node dies)
 //   P{node:<id>}:peers              SET JSON [app, peer] the node registered in the directory (reaped too)
