@@ -10,7 +10,7 @@ import type { CompiledGlob } from "./glob";
 import type { Logger } from "./log";
 import { RelayCounters } from "./metrics";
 import { CloseCode, Disconnect, ServerFrame, ServerFrameType } from "./protocol";
-import type { Action, SnapshotKey } from "./protocol";
+import type { Action, SnapshotKey, StreamPosition } from "./protocol";
 import { textFrame, writeFramed } from "./raw-frame";
 
 export interface Subscription {
@@ -25,6 +25,18 @@ export interface Subscription {
    * after it, in order), so a client's first presence frame for the channel is always its roster's.
    */
   heldPresence?: string[];
+  /**
+   * Live messages held back while the subscription's missed messages are read from the channel's
+   * history (history-replay.ts), then sent after the replay without the ones it already carried.
+   */
+  heldMessages?: HeldMessage[];
+}
+
+/** A live `message` frame held for a subscription that is being replayed to. */
+export interface HeldMessage {
+  position: StreamPosition | undefined;
+  payload: Buffer;
+  framed: Buffer;
 }
 
 /** What every connection's writer needs from the node: limits, counters and the log. */

@@ -1,10 +1,11 @@
 // What each client frame does once the pipeline (pipeline.ts) has let it through: shape, token,
 // permission, channel rules and quota are already decided when a handler runs.
 import type { Connection, Subscription } from "./connection";
+import { holdLiveMessages, keepInHistory, releaseHeldMessages, replayAndAcknowledge } from "./channel-history";
 import { compileGlob, isWildcard } from "./glob";
 import type { NodeContext } from "./node-context";
-import { stateGeneratedAtMs } from "./node-context";
-import { ErrorCode, Limits, ServerFrame, ServerFrameType } from "./protocol";
+import { currentApp, stateGeneratedAtMs } from "./node-context";
+import { ErrorCode, Limits, ServerFrame, ServerFrameType, historyEnabled } from "./protocol";
 import type { PingFrame, PublishFrame, SendFrame, SnapshotApp, SubscribeFrame, UnsubscribeFrame } from "./protocol";
 import { sendRoster } from "./roster-pages";
 import type { ChannelMessageEvent, DirectEvent, JsonObject } from "./state/types";
@@ -26,10 +27,14 @@ export async function leaveAllPresence(context: NodeContext, connection: Connect
 }
 
 export async function subscribe(context: NodeContext, connection: Connection, frame: SubscribeFrame, channel: string): Promise<void> {
-  const { requestId, includeSenderMetadata } = frame;
+  const { requestId, includeSenderMetadata, history } = frame;
+  if (history && isWildcard(channel)) {
+    return connection.sendError(ErrorCode.HistoryNotSupported, "since and rewind need an exact channel name: a wildcard subscription has no history", requestId);
+  }
   const existing = connection.subscriptions.get(channel);
   if (existing) {
     existing.includeSenderMetadata = includeSenderMetadata;
+    if (history) holdLiveMessages(existing);
   } else {
     if (connection.subscriptions.size >= Limits.maxSubscriptionsPerConnection) {
       return connection.sendError(ErrorCode.ChannelLimitExceeded, `at most ${Limits.maxSubscriptionsPerConnection} subscriptions per connection`, requestId);
@@ -39,6 +44,7 @@ export async function subscribe(context: NodeContext, connection: Connection, fr
     if (wildcard) subscription.glob = compileGlob(channel);
     // From the moment the hub delivers to it: presence changes wait for the roster's first page (roster-pages.ts).
     else if (connection.canPresence) subscription.heldPresence = [];
+    if (history) holdLiveMessages(subscription);
     // The first subscriber of an app on this node waits until the node hears the app's traffic, so
     // nothing published after the acknowledgement can miss it.
     await context.hub.subscribe(connection, subscription);
@@ -48,6 +54,24 @@ export async function subscribe(context: NodeContext, connection: Connection, fr
     if (!connection.closed) connection.sendAck(requestId);
     return;
   }
+  if (history) {
+    try {
+      await joinPresence(context, connection, subscription, existing !== undefined, () => replayAndAcknowledge(context, connection, subscription, history, requestId));
+    } finally {
+      // Whatever went wrong on the way, the subscription must not keep holding its live messages.
+      if (subscription.heldMessages) releaseHeldMessages(context, connection, subscription);
+    }
+    return;
+  }
+  await joinPresence(context, connection, subscription, existing !== undefined, async () => connection.sendAck(requestId));
+}
+
+/**
+ * Joins the channel's presence, acknowledges (`acknowledge`), then sends the roster to a new
+ * subscriber and announces the peer when it is its first connection in the channel.
+ */
+async function joinPresence(context: NodeContext, connection: Connection, subscription: Subscription, repeat: boolean, acknowledge: () => Promise<void>): Promise<void> {
+  const channel = subscription.channel;
 
   const member = connection.peerMetadataJson === undefined ? { peerId: connection.peerId } : { peerId: connection.peerId, metadataJson: connection.peerMetadataJson };
   // The subscription's channel, not the frame's: the hub keeps one string per channel name.
@@ -57,9 +81,9 @@ export async function subscribe(context: NodeContext, connection: Connection, fr
     await leavePresence(context, connection, channel);
     return;
   }
-  connection.sendAck(requestId);
+  await acknowledge();
   // A repeat subscribe gets no second roster: this connection has had the roster and every change since.
-  if (connection.canPresence && !existing) sendRoster(context, connection, subscription);
+  if (connection.canPresence && !repeat) sendRoster(context, connection, subscription);
   if (firstForPeer) context.state.bus.publishPresence({ appId: connection.appId, channel, joined: [member], left: [], excludePeerId: connection.peerId });
 }
 
@@ -71,11 +95,17 @@ export async function unsubscribe(context: NodeContext, connection: Connection, 
   if (!subscription.wildcard) await leavePresence(context, connection, channel);
 }
 
-export function publish(context: NodeContext, connection: Connection, frame: PublishFrame, channel: string): void {
+export function publish(context: NodeContext, connection: Connection, frame: PublishFrame, channel: string): void | Promise<void> {
   connection.sendAck(frame.requestId);
   const event: ChannelMessageEvent = { appId: connection.appId, channel, fromPeerId: connection.peerId, dataJson: JSON.stringify(frame.data), excludeConnectionId: connection.id };
   if (connection.peerMetadataJson !== undefined) event.fromMetadataJson = connection.peerMetadataJson;
-  context.state.bus.publishChannelMessage(event);
+  const app = currentApp(context, connection.appId, connection.identity.app);
+  if (!historyEnabled(app.limits)) {
+    context.state.bus.publishChannelMessage(event);
+    return;
+  }
+  // The connection's next frames wait for this one, so its messages keep their order in the stream.
+  return keepInHistory(context, app, event).then(() => void context.state.bus.publishChannelMessage(event));
 }
 
 export async function send(context: NodeContext, connection: Connection, frame: SendFrame): Promise<void> {
@@ -109,5 +139,6 @@ export async function restPublish(
   }
   const event: ChannelMessageEvent = { appId: app.appId, channel, fromPeerId: from, dataJson: JSON.stringify(data) };
   if (peerMetadata) event.fromMetadataJson = JSON.stringify(peerMetadata);
+  await keepInHistory(context, app, event);
   return { delivered: await context.state.bus.publishChannelMessageCounted(event), dropped: false };
 }

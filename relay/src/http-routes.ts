@@ -7,10 +7,12 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import {
   Disconnect,
   ErrorCode,
+  HistoryLimits,
   INTERNAL_AUTH_HEADER,
   InternalApiError,
   Limits,
   RelayInternalPath,
+  channelHistoryQuerySchema,
   channelPeersQuerySchema,
   connectionsQuerySchema,
   decodeChannelPeersCursor,
@@ -22,7 +24,8 @@ import {
 } from "./protocol";
 import type { NodeConnections, NodeUsageReport, RelayConnectionsResponse, RelayStatsResponse, SnapshotApp } from "./protocol";
 import type { JsonObject, RelayState } from "./state/types";
-import { OtherNodesUnreachableError } from "./state/types";
+import { HistoryUnavailableError, OtherNodesUnreachableError } from "./state/types";
+import { channelHistoryJson } from "./channel-history-page";
 import type { Logger } from "./log";
 import type { Lookup } from "./plan-cache";
 import { peersFittingAPage } from "./roster-pages";
@@ -213,6 +216,16 @@ export async function handleHttpRequest(server: InternalApiNode, req: IncomingMe
       const nextAfter = fitting < page.members.length ? (members.at(-1)?.peerId ?? null) : page.nextAfter;
       const nextCursor = nextAfter === null ? null : encodeChannelPeersCursor(nextAfter);
       return jsonText(res, 200, `{"channel":${JSON.stringify(channel)},"peers":${presenceMembersJson(members)},"nextCursor":${JSON.stringify(nextCursor)}}`);
+    }
+    if (rest[2] === "history" && method === "GET") {
+      const query = channelHistoryQuerySchema.safeParse(queryOf(req));
+      if (!query.success) return apiError(res, 400, InternalApiError.InvalidRequest, `limit is 1–${HistoryLimits.maxSize}; before is an offset ≥ 1`);
+      try {
+        return jsonText(res, 200, await channelHistoryJson(server.state.history, app, channel, query.data));
+      } catch (error) {
+        if (error instanceof HistoryUnavailableError) return apiError(res, 503, InternalApiError.Unavailable, error.message);
+        throw error;
+      }
     }
     if (rest[2] === "publish" && method === "POST") {
       const body = await readJsonBody(req, Limits.maxRestBodyBytes);

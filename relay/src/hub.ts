@@ -245,10 +245,10 @@ export class LocalHub implements LocalDelivery {
     const metadataJson = event.fromMetadataJson ?? null;
     const frameFor = (subscription: Subscription): OutboundFrame => {
       if (metadataJson !== null && subscription.includeSenderMetadata) {
-        withMetadata ??= outboundFrame(ServerFrame.message(event.channel, event.fromPeerId, event.dataJson, metadataJson));
+        withMetadata ??= outboundFrame(ServerFrame.message(event.channel, event.fromPeerId, event.dataJson, metadataJson, event.position));
         return withMetadata;
       }
-      plain ??= outboundFrame(ServerFrame.message(event.channel, event.fromPeerId, event.dataJson, null));
+      plain ??= outboundFrame(ServerFrame.message(event.channel, event.fromPeerId, event.dataJson, null, event.position));
       return plain;
     };
     // The publisher is found once so the loop compares objects, not connection-id strings.
@@ -259,6 +259,11 @@ export class LocalHub implements LocalDelivery {
       for (const [connection, subscription] of subscriberEntries(subscribers, event.channel)) {
         if (connection === excluded) continue;
         const frame = frameFor(subscription);
+        if (subscription.heldMessages) {
+          // Sent (and counted) after the subscription's history replay.
+          subscription.heldMessages.push({ position: event.position, payload: frame.payload, framed: frame.framed });
+          continue;
+        }
         if (connection.write(frame.payload, frame.framed)) {
           reached += 1;
           bytes += frame.payload.length;

@@ -2,8 +2,8 @@
 // or the error to answer. Only the frame's own shape is checked here (JSON object, string `type`,
 // `requestId`, `data` present, `send.to` a peer id); channel names are the channel rules' business,
 // which come after the token bucket and the permission check.
-import { ErrorCode, Limits, isClientFrameType } from "./protocol";
-import type { ClientFrame, ClientFrameType } from "./protocol";
+import { ErrorCode, HistoryLimits, Limits, isClientFrameType, streamPositionSchema } from "./protocol";
+import type { ClientFrame, ClientFrameType, HistoryRequest } from "./protocol";
 import { isJsonObject, isValidPeerId } from "./validation";
 
 export type FrameParse =
@@ -38,8 +38,12 @@ export function parseClientFrame(text: string): FrameParse {
   const refuse = (code: ErrorCode, message: string): FrameParse => ({ ok: false, counted: type, code, message, requestId });
   const base = requestId === undefined ? {} : { requestId };
   switch (type) {
-    case "subscribe":
-      return { ok: true, frame: { type, channel: parsed.channel, includeSenderMetadata: parsed.includeSenderMetadata === true, ...base } };
+    case "subscribe": {
+      const history = historyRequestOf(parsed);
+      if (typeof history === "string") return refuse(ErrorCode.MalformedMessage, history);
+      const frame = { type, channel: parsed.channel, includeSenderMetadata: parsed.includeSenderMetadata === true, ...base };
+      return { ok: true, frame: history === undefined ? frame : { ...frame, history } };
+    }
     case "unsubscribe":
       return { ok: true, frame: { type, channel: parsed.channel, ...base } };
     case "publish":
@@ -54,4 +58,20 @@ export function parseClientFrame(text: string): FrameParse {
     case "ping":
       return { ok: true, frame: { type, ...base } };
   }
+}
+
+/** A subscribe's `since` or `rewind` (at most one of them), or why it is refused. */
+function historyRequestOf(frame: Record<string, unknown>): HistoryRequest | undefined | string {
+  const { since, rewind } = frame;
+  if (since === undefined && rewind === undefined) return undefined;
+  if (since !== undefined && rewind !== undefined) return "a subscribe carries since or rewind, not both";
+  if (since !== undefined) {
+    const position = streamPositionSchema.safeParse(since);
+    if (!position.success) return `since must be {offset, epoch} from a message or ack: offset a whole number ≥ 0, epoch a string of 1–${HistoryLimits.maxEpochChars} characters`;
+    return { since: position.data };
+  }
+  if (typeof rewind !== "number" || !Number.isSafeInteger(rewind) || rewind < 0 || rewind > HistoryLimits.maxSize) {
+    return `rewind must be a whole number from 0 to ${HistoryLimits.maxSize}`;
+  }
+  return { rewind };
 }

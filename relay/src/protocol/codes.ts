@@ -38,6 +38,8 @@ export const ErrorCode = {
   OverMessageQuota: "over_message_quota",
   /** The connection's frame or byte budget is spent (PROTOCOL §8 control-frame bound); the frame was dropped. */
   RateLimited: "rate_limited",
+  /** A subscribe's `since` or `rewind` on a wildcard channel: history is kept per exact channel. */
+  HistoryNotSupported: "history_not_supported",
   BackendError: "backend_error",
   InternalError: "internal_error",
 } as const;

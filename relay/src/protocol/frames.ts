@@ -4,6 +4,7 @@
 // recipient; the builders are the only place a server frame is spelled. Token metadata arrives as
 // JSON text serialized once at connect (a parsed object can cost many times its bytes), and is
 // spliced into frames as it is.
+import type { StreamPosition } from "./history";
 import { Limits } from "./limits";
 
 export const ClientFrameType = {
@@ -25,10 +26,15 @@ export function isClientFrameType(type: string): type is ClientFrameType {
 interface FrameBase {
   requestId?: string;
 }
+/** What a subscribe asks of the channel's history: the messages after a position, or the newest `count`. */
+export type HistoryRequest = { since: StreamPosition } | { rewind: number };
+
 export interface SubscribeFrame extends FrameBase {
   type: "subscribe";
   channel: unknown;
   includeSenderMetadata: boolean;
+  /** From the frame's `since` or `rewind` (shape already checked). */
+  history?: HistoryRequest;
 }
 export interface UnsubscribeFrame extends FrameBase {
   type: "unsubscribe";
@@ -107,6 +113,15 @@ export const ServerFrame = {
   ack(requestId: string): string {
     return `{"type":"ack","requestId":${JSON.stringify(requestId)}}`;
   },
+  /**
+   * The ack of a subscribe that asked for history (`since` or `rewind`), sent even without a requestId:
+   * whether every missed message was replayed, and where the stream stands (absent when it has none).
+   */
+  historyAck(requestId: string | undefined, recovered: boolean, position: StreamPosition | null): string {
+    const correlated = requestId === undefined ? "" : `"requestId":${JSON.stringify(requestId)},`;
+    const stream = position === null ? "" : `,"offset":${position.offset},"epoch":${JSON.stringify(position.epoch)}`;
+    return `{"type":"ack",${correlated}"recovered":${recovered}${stream}}`;
+  },
   error(code: string, message: string, requestId: string | undefined): string {
     const correlated = requestId === undefined ? "" : `,"requestId":${JSON.stringify(requestId)}`;
     return `{"type":"error","code":${JSON.stringify(code)},"message":${JSON.stringify(message)}${correlated}}`;
@@ -123,10 +138,14 @@ export const ServerFrame = {
     const roster = rosterPage === undefined ? "" : `,"roster":{"page":${rosterPage.page},"last":${rosterPage.last}}`;
     return `{"type":"presence","channel":${JSON.stringify(channel)}${roster},"joined":${presenceMembersJson(joined)},"left":${leftJson}}`;
   },
-  /** `dataJson` and `fromMetadataJson` are JSON text already; null leaves `fromMetadata` out. */
-  message(channel: string, fromPeerId: string, dataJson: string, fromMetadataJson: string | null): Buffer {
+  /**
+   * `dataJson` and `fromMetadataJson` are JSON text already; null leaves `fromMetadata` out. `position`
+   * is where the channel's history keeps the message (history on), sent as `offset` and `epoch`.
+   */
+  message(channel: string, fromPeerId: string, dataJson: string, fromMetadataJson: string | null, position?: StreamPosition): Buffer {
     const metadata = fromMetadataJson === null ? "" : `,"fromMetadata":${fromMetadataJson}`;
-    return Buffer.from(`{"type":"message","channel":${JSON.stringify(channel)},"from":${JSON.stringify(fromPeerId)},"data":${dataJson}${metadata}}`);
+    const stream = position === undefined ? "" : `,"offset":${position.offset},"epoch":${JSON.stringify(position.epoch)}`;
+    return Buffer.from(`{"type":"message","channel":${JSON.stringify(channel)},"from":${JSON.stringify(fromPeerId)},"data":${dataJson}${metadata}${stream}}`);
   },
   direct(fromPeerId: string, dataJson: string, fromMetadataJson: string | null): Buffer {
     const metadata = fromMetadataJson === null ? "" : `,"fromMetadata":${fromMetadataJson}`;

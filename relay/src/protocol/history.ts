@@ -46,6 +46,12 @@ export const channelHistoryQuerySchema = z
   .strict();
 export type ChannelHistoryQuery = z.infer<typeof channelHistoryQuerySchema>;
 
+export function channelHistoryQueryString(query: ChannelHistoryQuery): string {
+  const params = new URLSearchParams({ limit: String(query.limit) });
+  if (query.before !== undefined) params.set("before", String(query.before));
+  return params.toString();
+}
+
 export const historyMessageSchema = z.object({
   offset: z.number().int().positive(),
   from: z.string(),

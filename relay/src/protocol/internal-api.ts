@@ -2,7 +2,8 @@
 // schemas, so a change here is a change to both. All internal calls carry
 // `Authorization: Bearer <RELAY_SECRET>`.
 import { z } from "zod";
-import { HistoryLimits } from "./history";
+import { HistoryLimits, channelHistoryQueryString } from "./history";
+import type { ChannelHistoryQuery } from "./history";
 import { ACTIONS, Limits, PlanDefaults } from "./limits";
 
 export const INTERNAL_AUTH_HEADER = "authorization";
@@ -25,6 +26,9 @@ export const RelayInternalPath = {
   /** GET: one page of the channel's peers (ChannelPeersQuery in the query string). */
   channelPeers: (appId: string, channel: string, page: ChannelPeersQuery = { limit: Limits.channelPeersDefaultLimit }) =>
     `/internal/apps/${encodeURIComponent(appId)}/channels/${encodeURIComponent(channel)}/peers?${channelPeersQueryString(page)}`,
+  /** GET: the newest messages of the channel's history (ChannelHistoryQuery in the query string). */
+  channelHistory: (appId: string, channel: string, query: ChannelHistoryQuery) =>
+    `/internal/apps/${encodeURIComponent(appId)}/channels/${encodeURIComponent(channel)}/history?${channelHistoryQueryString(query)}`,
   publish: (appId: string, channel: string) =>
     `/internal/apps/${encodeURIComponent(appId)}/channels/${encodeURIComponent(channel)}/publish`,
   /** DELETE: closes the peer's connections on every node, with 4020 and the reason of `by` (default: the app's backend). */

@@ -1,0 +1,304 @@
+// Channel history and recovery (PROTOCOL.md "Channel history"): a client that drops and comes back
+// with `since` gets every message it missed, in order, before its ack, with `recovered: true`; past
+// what the history keeps (or under another epoch) it is told `recovered: false`; `rewind` replays the
+// newest messages; replays are metered as deliveries, not against the quota; servers page through the
+// history over the internal API; and on two nodes sharing Redis the same holds across nodes.
+import { randomBytes } from "node:crypto";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { ErrorCode, HistoryLimits, RelayInternalPath, channelHistoryResponseSchema } from "../src/protocol";
+import type { ChannelHistoryQuery, SnapshotApp } from "../src/protocol";
+import type { RelayHandle } from "../src/server";
+import { createRedisStateCluster } from "../src/state/redis";
+import type { RedisStateCluster } from "../src/state/redis";
+import { FakeControlPlane, TestClient, appFixture, eventually, firstSecretKey, internalHeaders, mintToken, removeTempDirs, startTestRelay } from "./helpers";
+import type { Frame } from "./helpers";
+
+const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+const WITH_HISTORY = { historySize: 100, historyTtlSeconds: 300 };
+const CHANNEL = "room/1";
+
+let controlPlane: FakeControlPlane;
+let relay: RelayHandle;
+const openClients: TestClient[] = [];
+
+async function addApp(limits: Partial<SnapshotApp["limits"]> = WITH_HISTORY, targets: RelayHandle[] = [relay]): Promise<SnapshotApp> {
+  const app = appFixture({ limits });
+  controlPlane.setApps([...controlPlane.apps, app]);
+  await Promise.all(targets.map((target) => target.refreshNow()));
+  return app;
+}
+
+async function connect(app: SnapshotApp, sub: string, target: RelayHandle = relay): Promise<TestClient> {
+  const client = await TestClient.connect(target, `token=${await mintToken(firstSecretKey(app), { sub })}`);
+  openClients.push(client);
+  return client;
+}
+
+async function publishNumbers(publisher: TestClient, from: number, to: number): Promise<void> {
+  for (let n = from; n <= to; n++) expect((await publisher.request({ type: "publish", channel: CHANNEL, data: { n } })).type).toBe("ack");
+}
+
+const messages = (client: TestClient) => client.framesOf("message");
+const numbers = (frames: Frame[]) => frames.map((frame) => (frame.data as { n: number }).n);
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, index) => from + index);
+
+/** Subscribes with `history` and resolves with the ack (or error) and the messages that arrived before it. */
+async function subscribeWith(client: TestClient, history: Record<string, unknown>): Promise<{ reply: Frame; before: Frame[] }> {
+  const seen = client.frames.length;
+  const reply = await client.request({ type: "subscribe", channel: CHANNEL, ...history });
+  const replyIndex = client.frames.indexOf(reply);
+  return { reply, before: client.frames.slice(seen, replyIndex).filter((frame) => frame.type === "message") };
+}
+
+/** A subscriber that received message 1 and then dropped: its last position. */
+async function subscriberThatDropped(app: SnapshotApp, publisher: TestClient): Promise<{ offset: number; epoch: string }> {
+  const early = await connect(app, "reader");
+  await early.request({ type: "subscribe", channel: CHANNEL });
+  await publishNumbers(publisher, 1, 1);
+  const last = await early.waitFor((frame) => frame.type === "message");
+  early.close();
+  await early.closed;
+  return { offset: last.offset as number, epoch: last.epoch as string };
+}
+
+beforeAll(async () => {
+  controlPlane = await new FakeControlPlane().start();
+  relay = await startTestRelay(controlPlane);
+});
+
+afterEach(() => {
+  for (const client of openClients.splice(0)) client.close();
+});
+
+afterAll(async () => {
+  await relay.close();
+  await controlPlane.stop();
+  await removeTempDirs();
+});
+
+describe("recovery with since", () => {
+  it("a client that dropped and missed 50 messages gets all 50, in order, before its ack with recovered: true; live ones follow", async () => {
+    const app = await addApp();
+    const publisher = await connect(app, "writer");
+    const position = await subscriberThatDropped(app, publisher);
+    expect(position.offset).toBe(1);
+    expect(position.epoch).toEqual(expect.any(String));
+    await publishNumbers(publisher, 2, 51);
+
+    const back = await connect(app, "reader");
+    const { reply, before } = await subscribeWith(back, { since: position });
+    expect(reply).toMatchObject({ type: "ack", recovered: true, offset: 51, epoch: position.epoch });
+    expect(numbers(before)).toEqual(range(2, 51));
+    expect(before.map((frame) => frame.offset)).toEqual(range(2, 51));
+    expect(before.every((frame) => frame.epoch === position.epoch && frame.from === "writer" && frame.channel === CHANNEL)).toBe(true);
+
+    await publishNumbers(publisher, 52, 52);
+    const live = await back.waitFor((frame) => frame.type === "message" && frame.offset === 52);
+    expect(live).toMatchObject({ data: { n: 52 }, epoch: position.epoch });
+    expect(numbers(messages(back))).toEqual(range(2, 52));
+  });
+
+  it("a client that missed nothing is told recovered: true with no replay", async () => {
+    const app = await addApp();
+    const publisher = await connect(app, "writer");
+    const position = await subscriberThatDropped(app, publisher);
+    const back = await connect(app, "reader");
+    const { reply, before } = await subscribeWith(back, { since: position });
+    expect(reply).toMatchObject({ recovered: true, offset: 1 });
+    expect(before).toEqual([]);
+  });
+
+  it("past what the history keeps: recovered: false, with the messages it still has", async () => {
+    const app = await addApp({ historySize: 10, historyTtlSeconds: 300 });
+    const publisher = await connect(app, "writer");
+    const position = await subscriberThatDropped(app, publisher);
+    await publishNumbers(publisher, 2, 51);
+    const back = await connect(app, "reader");
+    const { reply, before } = await subscribeWith(back, { since: position });
+    expect(reply).toMatchObject({ type: "ack", recovered: false, offset: 51 });
+    expect(numbers(before)).toEqual(range(42, 51));
+  });
+
+  it("another epoch (the stream was lost since) or an offset the stream never reached: recovered: false and no replay", async () => {
+    const app = await addApp();
+    const publisher = await connect(app, "writer");
+    const position = await subscriberThatDropped(app, publisher);
+    await publishNumbers(publisher, 2, 5);
+    const back = await connect(app, "reader");
+    const otherEpoch = await subscribeWith(back, { since: { offset: 1, epoch: "lost-stream" } });
+    expect(otherEpoch.reply).toMatchObject({ recovered: false, offset: 5, epoch: position.epoch });
+    expect(otherEpoch.before).toEqual([]);
+    const future = await subscribeWith(back, { since: { offset: 99, epoch: position.epoch } });
+    expect(future.reply).toMatchObject({ recovered: false, offset: 5 });
+    expect(future.before).toEqual([]);
+  });
+
+  it("messages published while the history is read arrive once each, in offset order", async () => {
+    const app = await addApp();
+    const publisher = await connect(app, "writer");
+    const position = await subscriberThatDropped(app, publisher);
+    await publishNumbers(publisher, 2, 30);
+    const back = await connect(app, "reader");
+    // The next 30 publishes race the subscribe: some land in the replay, the rest arrive live.
+    const racing = publishNumbers(publisher, 31, 60);
+    const { reply } = await subscribeWith(back, { since: position });
+    await racing;
+    expect(reply).toMatchObject({ recovered: true });
+    await eventually(() => expect(messages(back).at(-1)?.offset).toBe(60));
+    expect(messages(back).map((frame) => frame.offset)).toEqual(range(2, 60));
+  });
+});
+
+describe("rewind", () => {
+  it("replays the newest N messages before the ack; never more than the history keeps", async () => {
+    const app = await addApp({ historySize: 10, historyTtlSeconds: 300 });
+    const publisher = await connect(app, "writer");
+    await publishNumbers(publisher, 1, 25);
+    const reader = await connect(app, "reader");
+    const rewound = await subscribeWith(reader, { rewind: 5 });
+    expect(rewound.reply).toMatchObject({ type: "ack", recovered: true, offset: 25 });
+    expect(numbers(rewound.before)).toEqual(range(21, 25));
+    const other = await connect(app, "other");
+    const capped = await subscribeWith(other, { rewind: HistoryLimits.maxSize });
+    expect(numbers(capped.before)).toEqual(range(16, 25));
+  });
+
+  it("rewind: 0 only says where the stream stands", async () => {
+    const app = await addApp();
+    const publisher = await connect(app, "writer");
+    await publishNumbers(publisher, 1, 3);
+    const reader = await connect(app, "reader");
+    const { reply, before } = await subscribeWith(reader, { rewind: 0 });
+    expect(reply).toMatchObject({ recovered: true, offset: 3, epoch: expect.any(String) });
+    expect(before).toEqual([]);
+  });
+});
+
+describe("refusals and an app without history", () => {
+  it("bad since or rewind is an error frame and the connection stays; wildcards are refused history_not_supported", async () => {
+    const app = await addApp();
+    const client = await connect(app, "probe");
+    const bad: Record<string, unknown>[] = [
+      { since: "12" },
+      { since: { offset: -1, epoch: "e" } },
+      { since: { offset: 1.5, epoch: "e" } },
+      { since: { offset: 1 } },
+      { since: { offset: 1, epoch: "" } },
+      { since: { offset: 1, epoch: "e".repeat(HistoryLimits.maxEpochChars + 1) } },
+      { since: { offset: 1, epoch: "e", extra: true } },
+      { since: null },
+      { rewind: -1 },
+      { rewind: 2.5 },
+      { rewind: "5" },
+      { rewind: HistoryLimits.maxSize + 1 },
+      { rewind: 1, since: { offset: 1, epoch: "e" } },
+    ];
+    for (const fields of bad) {
+      expect(await client.request({ type: "subscribe", channel: CHANNEL, ...fields }), JSON.stringify(fields)).toMatchObject({ type: "error", code: ErrorCode.MalformedMessage });
+    }
+    expect(await client.request({ type: "subscribe", channel: "room/*", rewind: 5 })).toMatchObject({ type: "error", code: ErrorCode.HistoryNotSupported });
+    expect(await client.request({ type: "subscribe", channel: "room/**", since: { offset: 1, epoch: "e" } })).toMatchObject({ code: ErrorCode.HistoryNotSupported });
+    expect(client.closeCode).toBeNull();
+    expect((await client.request({ type: "subscribe", channel: "room/*" })).type).toBe("ack");
+  });
+
+  it("with history off, messages carry no offset and since is answered recovered: false", async () => {
+    const app = await addApp({});
+    const publisher = await connect(app, "writer");
+    const reader = await connect(app, "reader");
+    await reader.request({ type: "subscribe", channel: CHANNEL });
+    await publishNumbers(publisher, 1, 1);
+    const message = await reader.waitFor((frame) => frame.type === "message");
+    expect(message).not.toHaveProperty("offset");
+    expect(message).not.toHaveProperty("epoch");
+    const late = await connect(app, "late");
+    const { reply, before } = await subscribeWith(late, { since: { offset: 0, epoch: "e" } });
+    expect(reply).toEqual({ type: "ack", requestId: expect.any(String), recovered: false });
+    expect(before).toEqual([]);
+  });
+});
+
+describe("metering", () => {
+  it("replayed messages count as deliveries, not against the message quota", async () => {
+    const app = await addApp();
+    const publisher = await connect(app, "writer");
+    await publishNumbers(publisher, 1, 10);
+    const reader = await connect(app, "reader");
+    await subscribeWith(reader, { rewind: 10 });
+    await relay.flushUsage();
+    expect(controlPlane.applied(app.appId)).toMatchObject({ messagesAccepted: 10, deliveredMessages: 10 });
+  });
+});
+
+async function history(target: RelayHandle, app: SnapshotApp, query: Partial<ChannelHistoryQuery> | string) {
+  const base = RelayInternalPath.channelHistory(app.appId, CHANNEL, { limit: HistoryLimits.restDefaultLimit });
+  const path = typeof query === "string" ? `${base.split("?")[0]}?${query}` : RelayInternalPath.channelHistory(app.appId, CHANNEL, { limit: HistoryLimits.restDefaultLimit, ...query });
+  const response = await fetch(target.httpUrl + path, { headers: internalHeaders() });
+  return { status: response.status, body: (await response.json()) as unknown };
+}
+
+describe("the history for servers (internal API of GET /v1/channels/:channel/history)", () => {
+  it("pages back from the newest, oldest first within a page, until nextBefore is null", async () => {
+    const app = await addApp({ historySize: 10, historyTtlSeconds: 300 });
+    const publisher = await connect(app, "writer");
+    await publishNumbers(publisher, 1, 12);
+    const first = channelHistoryResponseSchema.parse((await history(relay, app, { limit: 4 })).body);
+    expect(first.messages.map((message) => [message.offset, message.data])).toEqual([9, 10, 11, 12].map((n) => [n, { n }]));
+    expect(first.messages[0]).toMatchObject({ from: "writer", publishedAt: expect.any(Number) });
+    expect(first.nextBefore).toBe(9);
+    const second = channelHistoryResponseSchema.parse((await history(relay, app, { limit: 4, before: 9 })).body);
+    expect(second.messages.map((message) => message.offset)).toEqual([5, 6, 7, 8]);
+    const last = channelHistoryResponseSchema.parse((await history(relay, app, { limit: 4, before: 5 })).body);
+    // The history keeps 10: offsets 3 and 4 are the oldest left.
+    expect(last.messages.map((message) => message.offset)).toEqual([3, 4]);
+    expect(last.nextBefore).toBeNull();
+    expect(new Set([first.epoch, second.epoch, last.epoch]).size).toBe(1);
+  });
+
+  it("an app without history answers an empty page; bad queries are 400", async () => {
+    const off = await addApp({});
+    expect((await history(relay, off, {})).body).toEqual({ channel: CHANNEL, epoch: null, messages: [], nextBefore: null });
+    const app = await addApp();
+    for (const query of ["limit=0", `limit=${HistoryLimits.maxSize + 1}`, "limit=x", "before=0", "before=-3", "before=1.5", "surprise=1"]) {
+      expect((await history(relay, app, query)).status, query).toBe(400);
+    }
+  });
+});
+
+describe("two relay nodes sharing Redis", () => {
+  let cluster: RedisStateCluster;
+  const nodes: RelayHandle[] = [];
+
+  beforeAll(async () => {
+    cluster = createRedisStateCluster({ url: REDIS_URL, keyPrefix: `tg-history:${process.pid}:${randomBytes(4).toString("hex")}:`, cleanUp: true });
+    for (const nodeId of ["history-a", "history-b"]) nodes.push(await startTestRelay(controlPlane, { relayId: nodeId }, { state: cluster.node(nodeId) }));
+  });
+
+  afterAll(async () => {
+    await Promise.all(nodes.map((node) => node.close()));
+    await cluster.close();
+  });
+
+  it("messages published on one node are recovered on the other, with offsets from one stream", async () => {
+    const [a, b] = nodes as [RelayHandle, RelayHandle];
+    const app = await addApp(WITH_HISTORY, [a, b]);
+    const writerA = await connect(app, "writer-a", a);
+    const writerB = await connect(app, "writer-b", b);
+    const early = await connect(app, "reader", b);
+    await early.request({ type: "subscribe", channel: CHANNEL });
+    await publishNumbers(writerA, 1, 1);
+    const last = await early.waitFor((frame) => frame.type === "message");
+    early.close();
+    await early.closed;
+    await publishNumbers(writerA, 2, 26);
+    await publishNumbers(writerB, 27, 51);
+
+    const back = await connect(app, "reader", a);
+    const { reply, before } = await subscribeWith(back, { since: { offset: last.offset, epoch: last.epoch } });
+    expect(reply).toMatchObject({ recovered: true, offset: 51, epoch: last.epoch });
+    expect(numbers(before)).toEqual(range(2, 51));
+    expect(before.map((frame) => frame.offset)).toEqual(range(2, 51));
+    const page = channelHistoryResponseSchema.parse((await history(b, app, { limit: 3 })).body);
+    expect(page.messages.map((message) => message.offset)).toEqual([49, 50, 51]);
+  });
+});
