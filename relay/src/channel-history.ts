@@ -6,6 +6,7 @@
 // replay already carried. Replayed messages are metered as deliveries and egress like live ones; they
 // never count against the message quota (they were counted when published).
 import type { Connection, Subscription } from "./connection";
+import { replayedAlready } from "./hub";
 import { RelayCounters } from "./metrics";
 import type { NodeContext } from "./node-context";
 import { currentApp } from "./node-context";
@@ -69,15 +70,15 @@ export function holdLiveMessages(subscription: Subscription): void {
   subscription.heldMessages ??= [];
 }
 
-/** Sends what the subscription held back, except messages the replay already sent (up to `replayedUpTo`). */
-export function releaseHeldMessages(context: NodeContext, connection: Connection, subscription: Subscription, replayedUpTo: StreamPosition | null = null): void {
+/** Sends what the subscription held back, except messages its replay already sent. */
+export function releaseHeldMessages(context: NodeContext, connection: Connection, subscription: Subscription): void {
   const held = subscription.heldMessages ?? [];
   delete subscription.heldMessages;
+  const replayedUpTo = subscription.replayedUpTo;
   let sent = 0;
   let bytes = 0;
   for (const message of held) {
-    const position = message.position;
-    if (replayedUpTo && position && position.epoch === replayedUpTo.epoch && position.offset <= replayedUpTo.offset) continue;
+    if (replayedUpTo && replayedAlready(replayedUpTo, message.position)) continue;
     if (connection.write(message.payload, message.framed)) {
       sent += 1;
       bytes += message.payload.length;
@@ -123,5 +124,6 @@ export async function replayAndAcknowledge(context: NodeContext, connection: Con
   meterDeliveries(context, connection, sent, bytes);
   connection.sendFrame(ServerFrameType.Ack, ServerFrame.historyAck(requestId, replay.recovered, stream));
   const last = replay.entries.at(-1);
-  releaseHeldMessages(context, connection, subscription, last && stream ? { offset: last.offset, epoch: stream.epoch } : null);
+  if (last && stream) subscription.replayedUpTo = { offset: last.offset, epoch: stream.epoch };
+  releaseHeldMessages(context, connection, subscription);
 }

@@ -30,6 +30,11 @@ export interface Subscription {
    * history (history-replay.ts), then sent after the replay without the ones it already carried.
    */
   heldMessages?: HeldMessage[];
+  /**
+   * The last message a history replay sent: a live copy of it or of an older one of the same stream
+   * (published on another node before the replay read it, heard after) is not sent again.
+   */
+  replayedUpTo?: StreamPosition;
 }
 
 /** A live `message` frame held for a subscription that is being replayed to. */

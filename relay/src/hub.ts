@@ -9,6 +9,7 @@ import type { Meter } from "./metering";
 import type { PlanCache } from "./plan-cache";
 import { ServerFrame, ServerFrameType } from "./protocol";
 import { textFrame } from "./raw-frame";
+import type { StreamPosition } from "./protocol";
 import type { ChannelMessageEvent, DirectEvent, LocalDelivery, MessageBus, PresenceEvent } from "./state/types";
 
 /**
@@ -74,6 +75,11 @@ function sharedChannelName(channel: string, subscribers: ChannelSubscribers | un
   if (indexed === undefined) return claimed ?? channel;
   if (claims && claimed !== undefined) (claims as string[])[claimIndex] = indexed;
   return indexed;
+}
+
+/** Whether a replay up to `replayedUpTo` already sent the message at `position`. */
+export function replayedAlready(replayedUpTo: StreamPosition, position: StreamPosition | undefined): boolean {
+  return position !== undefined && position.epoch === replayedUpTo.epoch && position.offset <= replayedUpTo.offset;
 }
 
 export interface LocalHubOptions {
@@ -259,6 +265,7 @@ export class LocalHub implements LocalDelivery {
       for (const [connection, subscription] of subscriberEntries(subscribers, event.channel)) {
         if (connection === excluded) continue;
         const frame = frameFor(subscription);
+        if (subscription.replayedUpTo && replayedAlready(subscription.replayedUpTo, event.position)) continue;
         if (subscription.heldMessages) {
           // Sent (and counted) after the subscription's history replay.
           subscription.heldMessages.push({ position: event.position, payload: frame.payload, framed: frame.framed });
