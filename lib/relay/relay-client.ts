@@ -2,6 +2,8 @@
 // state. Every call is bounded by a timeout; an unreachable relay becomes `unavailable` (503).
 import {
   acceptedResponseSchema,
+  type ChannelHistoryQuery,
+  channelHistoryResponseSchema,
   type ChannelPeersQuery,
   channelPeersResponseSchema,
   type ConnectionsQuery,
@@ -23,6 +25,8 @@ export interface RelayClient {
   stats(appId: string, timeoutMs?: number): Promise<z.infer<typeof relayStatsResponseSchema>>;
   /** One page of the channel's peers (the relay pages too, so neither side holds a whole roster). */
   channelPeers(appId: string, channel: string, page: ChannelPeersQuery): Promise<z.infer<typeof channelPeersResponseSchema>>;
+  /** A page of the channel's history, newest messages before `query.before`, oldest first. */
+  channelHistory(appId: string, channel: string, query: ChannelHistoryQuery): Promise<z.infer<typeof channelHistoryResponseSchema>>;
   publish(
     appId: string,
     channel: string,
@@ -79,6 +83,7 @@ export function createRelayClient(options: { baseUrl: string; relaySecret: strin
   return {
     stats: (appId, timeoutMs = 1_000) => call("GET", RelayInternalPath.stats(appId), relayStatsResponseSchema, undefined, timeoutMs),
     channelPeers: (appId, channel, page) => call("GET", RelayInternalPath.channelPeers(appId, channel, page), channelPeersResponseSchema),
+    channelHistory: (appId, channel, query) => call("GET", RelayInternalPath.channelHistory(appId, channel, query), channelHistoryResponseSchema),
     publish: (appId, channel, body) => call("POST", RelayInternalPath.publish(appId, channel), relayPublishResponseSchema, body),
     disconnectPeer: (appId, peerId, by) => call("DELETE", RelayInternalPath.disconnectPeer(appId, peerId, by), disconnectPeerResponseSchema),
     connections: (appId, query) => call("GET", RelayInternalPath.connections(appId, query), relayConnectionsResponseSchema),

@@ -4,7 +4,7 @@ import { assertActionAllowed, assertChannelAllowed, assertChannelName, assertFul
 import { DomainError } from "@/lib/errors";
 import { assertAppActive, type AuthenticatedKey } from "@/lib/keys/authenticate-secret-key";
 import { type RelayClient, RelayUnknownAppError } from "@/lib/relay/relay-client";
-import type { ChannelPeersQuery } from "@tollgate/relay/protocol";
+import type { ChannelHistoryQuery, ChannelPeersQuery } from "@tollgate/relay/protocol";
 import { isValidPeerId } from "@tollgate/relay/validation";
 
 /** One page of a channel's peers, in peerId order; `nextCursor` continues the walk (null on the last page). */
@@ -17,6 +17,23 @@ export async function getChannelPeers(relay: RelayClient, input: { key: Authenti
   } catch (error) {
     // A relay that has not loaded the app yet has nobody connected to it.
     if (error instanceof RelayUnknownAppError) return { channel: input.channel, peers: [], nextCursor: null };
+    throw error;
+  }
+}
+
+/**
+ * A page of the channel's history (newest messages before `query.before`, oldest first): what a
+ * subscriber of the channel could replay, so it needs the subscribe action and the channel in scope.
+ */
+export async function getChannelHistory(relay: RelayClient, input: { key: AuthenticatedKey; channel: string; query: ChannelHistoryQuery }) {
+  assertChannelName(input.channel);
+  assertActionAllowed(input.key.actions, "subscribe");
+  assertChannelAllowed(input.key.channelPatterns, input.channel);
+  try {
+    return await relay.channelHistory(input.key.appId, input.channel, input.query);
+  } catch (error) {
+    // A relay that has not loaded the app yet has kept nothing for it.
+    if (error instanceof RelayUnknownAppError) return { channel: input.channel, epoch: null, messages: [], nextBefore: null };
     throw error;
   }
 }

@@ -1,10 +1,11 @@
 // The OpenAPI 3.1 document of /v1, generated from the zod schemas the handlers use.
-import { Limits } from "@tollgate/relay/protocol";
+import { HistoryLimits, Limits } from "@tollgate/relay/protocol";
 import { z } from "zod";
 import { browserUsageResponseSchema } from "@/lib/usage/browser-usage";
 import { DEFAULT_LIVE_USAGE_TIMING } from "@/lib/usage/live-usage.types";
 import {
   apiErrorSchema,
+  channelHistorySchema,
   channelPeersSchema,
   disconnectPeerSchema,
   mintTokenRequestSchema,
@@ -88,6 +89,7 @@ export function buildOpenApiDocument(serverUrl: string) {
             Usage: usageResponseSchema,
             BrowserUsage: browserUsageResponseSchema,
             ChannelPeers: channelPeersSchema,
+            ChannelHistory: channelHistorySchema,
             PublishResponse: publishResponseSchema,
             DisconnectPeerResponse: disconnectPeerSchema,
           },
@@ -151,6 +153,30 @@ export function buildOpenApiDocument(serverUrl: string) {
             },
           ],
           responses: { "200": { description: "Peers", ...jsonContent({ $ref: "#/components/schemas/ChannelPeers" }) }, ...errors(400, 401, 403, 429, 503) },
+        },
+      },
+      "/v1/channels/{channel}/history": {
+        get: {
+          operationId: "getChannelHistory",
+          summary: "The channel's recent messages with their offsets, newest page first, oldest first within a page (needs the subscribe action; empty unless the plan keeps history)",
+          parameters: [
+            channelParam,
+            {
+              name: "limit",
+              in: "query",
+              required: false,
+              description: `Most messages per page (default ${HistoryLimits.restDefaultLimit}); never more than the plan's historySize`,
+              schema: { type: "integer", minimum: 1, maximum: HistoryLimits.maxSize, default: HistoryLimits.restDefaultLimit },
+            },
+            {
+              name: "before",
+              in: "query",
+              required: false,
+              description: "Only messages with a smaller offset: the previous page's nextBefore; absent for the newest page",
+              schema: { type: "integer", minimum: 1 },
+            },
+          ],
+          responses: { "200": { description: "Messages", ...jsonContent({ $ref: "#/components/schemas/ChannelHistory" }) }, ...errors(400, 401, 403, 429, 503) },
         },
       },
       "/v1/channels/{channel}/publish": {

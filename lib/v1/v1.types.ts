@@ -1,6 +1,6 @@
 // Request and response schemas of /v1 (PROTOCOL §7). The handlers parse with these and
 // /v1/openapi.json is generated from them, so the document cannot drift from the code.
-import { channelPeersQuerySchema, channelPeersResponseSchema, disconnectPeerResponseSchema } from "@tollgate/relay/protocol";
+import { channelHistoryQuerySchema, channelHistoryResponseSchema, channelPeersQuerySchema, channelPeersResponseSchema, disconnectPeerResponseSchema } from "@tollgate/relay/protocol";
 import { z } from "zod";
 import { responseText } from "@/lib/validation/text";
 
@@ -20,8 +20,9 @@ export const publishRequestSchema = z
 export const publishResponseSchema = z
   .object({ channel: responseText(), delivered: z.number().int().nonnegative() });
 
-export { channelPeersQuerySchema };
+export { channelHistoryQuerySchema, channelPeersQuerySchema };
 export const channelPeersSchema = channelPeersResponseSchema;
+export const channelHistorySchema = channelHistoryResponseSchema;
 export const disconnectPeerSchema = disconnectPeerResponseSchema;
 
 export const apiErrorSchema = z

@@ -10,7 +10,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { SessionUser } from "@/lib/auth/authenticate";
-import { channelPeersQuerySchema } from "@tollgate/relay/protocol";
+import { channelHistoryQuerySchema, channelPeersQuerySchema } from "@tollgate/relay/protocol";
 import { seededRandom } from "@tollgate/relay/seeded-random";
 import { appDir, createVictim, discoverRoutes, handlersOf, paramsFor, protectionOf, PUBLIC_ROUTES, SAME_SITE_PUBLIC_ROUTES, type DiscoveredRoute } from "@/tests/helpers/app-routes";
 import { invoke, startRouteHarness, type RouteHarness } from "@/tests/helpers/route-harness";
@@ -153,6 +153,7 @@ describe("input a stranger controls", () => {
     for (const name of ["name", "planSlug", "overagesEnabled", "amountMinor", "range"]) expect(fields).toContain(name);
     // Query parameters parsed by schemas the routes share with the relay (the peer listing's page).
     for (const name of Object.keys(channelPeersQuerySchema.shape)) expect(fields).toContain(name);
+    for (const name of Object.keys(channelHistoryQuerySchema.shape)) expect(fields).toContain(name);
   });
 
   it.each(routes.map((route) => [route.urlPath, route] as [string, DiscoveredRoute]))("%s never answers 500", async (_urlPath, route) => {

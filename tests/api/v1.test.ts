@@ -1,8 +1,9 @@
 // /v1 REST (PROTOCOL §7) through the real route handlers, with a fake relay behind the live operations.
-import { Limits } from "@tollgate/relay/protocol";
+import { HistoryLimits, Limits } from "@tollgate/relay/protocol";
 import { decodeProtectedHeader, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { POST as publishRoute } from "@/app/v1/channels/[channel]/publish/route";
+import { GET as historyRoute } from "@/app/v1/channels/[channel]/history/route";
 import { GET as peersRoute } from "@/app/v1/channels/[channel]/peers/route";
 import { GET as openApiRoute } from "@/app/v1/openapi.json/route";
 import { DELETE as disconnectRoute } from "@/app/v1/peers/[peerId]/route";
@@ -246,6 +247,35 @@ describe("live operations through the relay", () => {
     expect(harness.relay.calls.length).toBe(callsBefore);
   });
 
+  it("happy: the history comes a page at a time from the relay, newest page first, following nextBefore back", async () => {
+    const { app, auth } = await newKey();
+    harness.relay.state.history["room/kept"] = [1, 2, 3, 4, 5].map((offset) => ({ offset, from: "writer", data: { n: offset }, publishedAt: 1_700_000_000_000 + offset }));
+    const first = await invoke<{ epoch: string | null; messages: Array<{ offset: number; data: unknown }>; nextBefore: number | null }>(historyRoute, { headers: auth, params: { channel: "room/kept" }, path: "/?limit=2" });
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ channel: "room/kept", epoch: "fake-epoch", nextBefore: 4 });
+    expect(first.body.messages.map((message) => message.offset)).toEqual([4, 5]);
+    expect(harness.relay.calls.at(-1)).toMatchObject({ method: "GET", segments: ["internal", "apps", app.id, "channels", "room/kept", "history"], query: "limit=2" });
+    const last = await invoke<{ messages: Array<{ offset: number }>; nextBefore: number | null }>(historyRoute, { headers: auth, params: { channel: "room/kept" }, path: "/?limit=10&before=4" });
+    expect(last.body.messages.map((message) => message.offset)).toEqual([1, 2, 3]);
+    expect(last.body.nextBefore).toBeNull();
+    expect((await invoke(historyRoute, { headers: auth, params: { channel: "room/empty" } })).body).toEqual({ channel: "room/empty", epoch: null, messages: [], nextBefore: null });
+  });
+
+  it("errors: a history page with a bad limit or before is 400 before the relay is called; without subscribe or outside the key's channels 403", async () => {
+    const { auth } = await newKey({ channelPatterns: ["public/*"], actions: ["publish"] });
+    const { auth: reader } = await newKey({ channelPatterns: ["public/*"] });
+    const callsBefore = harness.relay.calls.length;
+    for (const query of ["limit=0", `limit=${HistoryLimits.maxSize + 1}`, "limit=ten", "before=0", "before=-1", "before=2.5", "before=x"]) {
+      const response = await invoke(historyRoute, { headers: reader, params: { channel: "public/a" }, path: `/?${query}` });
+      expect({ query, status: response.status }).toEqual({ query, status: 400 });
+      expect(response.body).toMatchObject({ error: "invalid_request" });
+    }
+    expect((await invoke(historyRoute, { headers: auth, params: { channel: "public/a" } })).body).toMatchObject({ error: "action_not_permitted" });
+    expect((await invoke(historyRoute, { headers: reader, params: { channel: "private/a" } })).body).toMatchObject({ error: "channel_not_authorized" });
+    expect((await invoke(historyRoute, { headers: reader, params: { channel: "_internal/a" } })).status).toBe(400);
+    expect(harness.relay.calls.length).toBe(callsBefore);
+  });
+
   it("errors: publish without data is 400; a quota-dropped publish is 429; relay down is 503", async () => {
     const { auth } = await newKey();
     const noData = await invoke(publishRoute, { method: "POST", headers: auth, params: { channel: "c" }, body: { from: "x" } });
@@ -300,7 +330,7 @@ describe("GET /v1/openapi.json", () => {
       path: "/v1/openapi.json",
     });
     expect(res.body.openapi).toBe("3.1.0");
-    expect(Object.keys(res.body.paths).sort()).toEqual(["/v1/channels/{channel}/peers", "/v1/channels/{channel}/publish", "/v1/peers/{peerId}", "/v1/tokens", "/v1/usage"]);
+    expect(Object.keys(res.body.paths).sort()).toEqual(["/v1/channels/{channel}/history", "/v1/channels/{channel}/peers", "/v1/channels/{channel}/publish", "/v1/peers/{peerId}", "/v1/tokens", "/v1/usage"]);
     const mint = res.body.components.schemas.MintTokenRequest;
     expect(mint?.required).toEqual(["peerId"]);
     expect(Object.keys(mint?.properties ?? {})).toEqual(expect.arrayContaining(["peerId", "channels", "permissions", "expiresInSec", "metadata", "peerMetadata"]));

@@ -6,6 +6,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { NextRequest } from "next/server";
 import {
+  channelHistoryQuerySchema,
   channelPeersQuerySchema,
   decodeChannelPeersCursor,
   encodeChannelPeersCursor,
@@ -48,6 +49,8 @@ export interface FakeRelay {
     unflushed: UnflushedUsage[];
     quotaExhausted: boolean;
     peers: Record<string, { peerId: string; metadata?: Record<string, unknown> }[]>;
+    /** Each channel's kept messages, oldest first, under one epoch. */
+    history: Record<string, { offset: number; from: string; data: unknown; publishedAt: number }[]>;
     unknownApps: Set<string>;
     /** What the fake's nodes answer to the connection inspector. */
     connectionNodes: NodeConnections[];
@@ -78,6 +81,7 @@ export async function startFakeRelay(relaySecret: string): Promise<FakeRelay> {
     unflushed: [],
     quotaExhausted: false,
     peers: {},
+    history: {},
     unknownApps: new Set(),
     connectionNodes: [],
   };
@@ -132,6 +136,16 @@ export async function startFakeRelay(relaySecret: string): Promise<FakeRelay> {
       const peers = rest.slice(0, query.data.limit);
       const last = peers.at(-1);
       return reply(200, { channel: name, peers, nextCursor: rest.length > peers.length && last ? encodeChannelPeersCursor(last.peerId) : null });
+    }
+    if (resource === "channels" && name !== undefined && action === "history") {
+      // Pages like the relay: the newest `limit` before `before`, oldest first, nextBefore while older ones exist.
+      const query = channelHistoryQuerySchema.safeParse(Object.fromEntries(new URLSearchParams((req.url ?? "").split("?")[1] ?? "")));
+      if (!query.success) return reply(400, { error: InternalApiError.InvalidRequest, message: "bad history query" });
+      const kept = state.history[name] ?? [];
+      const older = kept.filter((message) => query.data.before === undefined || message.offset < query.data.before);
+      const messages = older.slice(Math.max(0, older.length - query.data.limit));
+      const nextBefore = older.length > messages.length ? (messages[0]?.offset ?? null) : null;
+      return reply(200, { channel: name, epoch: kept.length > 0 ? "fake-epoch" : null, messages, nextBefore });
     }
     if (resource === "channels" && name !== undefined && action === "publish") {
       return reply(200, state.quotaExhausted ? { channel: name, delivered: 0, dropped: "over_message_quota" } : { channel: name, delivered: 2 });

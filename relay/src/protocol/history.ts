@@ -42,8 +42,7 @@ export const channelHistoryQuerySchema = z
   .object({
     limit: z.coerce.number().int().min(1).max(HistoryLimits.maxSize).default(HistoryLimits.restDefaultLimit),
     before: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
-  })
-  .strict();
+  });
 export type ChannelHistoryQuery = z.infer<typeof channelHistoryQuerySchema>;
 
 export function channelHistoryQueryString(query: ChannelHistoryQuery): string {
