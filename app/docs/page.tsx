@@ -1,4 +1,4 @@
-import { CLOSE_REASONS, ErrorCode, FrameBudgetRules, Limits, PlanDefaults } from "@tollgate/relay/protocol";
+import { CLOSE_REASONS, ErrorCode, FrameBudgetRules, HistoryLimits, Limits, PlanDefaults } from "@tollgate/relay/protocol";
 import Link from "next/link";
 import { ThemeToggle } from "@/components/theme/theme-toggle";
 import { buildOpenApiDocument } from "@/lib/v1/openapi";
@@ -31,6 +31,17 @@ export default function DocsPage() {
         </p>
         <p className="muted small">
           Limits: frames up to {Limits.maxInboundFrameBytes / 1024} KiB, {Limits.maxSubscriptionsPerConnection} subscriptions per connection, {Limits.maxKeysPerApp} keys per app.
+        </p>
+      </section>
+      <section className="card stack" aria-labelledby="history-docs">
+        <h2 id="history-docs">Channel history and recovery</h2>
+        <p>
+          When your plan keeps history (up to {HistoryLimits.maxSize.toLocaleString("en-US")} messages per channel, for a set time), every <code>message</code>{" "}
+          frame carries an <code>offset</code> (1, 2, 3… per channel) and the stream&apos;s <code>epoch</code>. After a reconnect, subscribe with{" "}
+          <code>{'"since": {"offset", "epoch"}'}</code> from the last message you saw: the messages you missed arrive in order before the <code>ack</code>, which says{" "}
+          <code>recovered: true</code>, or <code>false</code> when the history no longer reaches back that far or the stream was lost (a new epoch).{" "}
+          <code>{'"rewind": N'}</code> replays the newest N messages instead. Both need an exact channel name (a wildcard is refused <code>history_not_supported</code>).
+          Replays count as deliveries, not as messages against your quota. Servers read it with <code>GET /v1/channels/:channel/history</code>.
         </p>
       </section>
       <section className="card stack" aria-labelledby="fair-share-docs">
