@@ -11,10 +11,12 @@ import { PrivateRedis, freePort } from "../../../test/multinode/redis-server";
 import { testRedisBackends } from "../../../test/multinode/test-redis";
 import { describeStateContract, readWholeRoster } from "../contract";
 import type { DirectEvent, LocalDelivery, PresenceEvent } from "../types";
+import { HistoryUnavailableError } from "../types";
 import { createRedisStateCluster, deleteKeys } from "./index";
 import type { RedisRelayState } from "./index";
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+const HISTORY = { historySize: 5, historyTtlSeconds: 60 };
 const fastTiming = { leaseTtlMs: 1_000, heartbeatMs: 200, counterSyncMs: 20, commandTimeoutMs: 300, probeIntervalMs: 100, replyTimeoutMs: 500 };
 const prefix = () => `tg-test:${process.pid}:${randomBytes(6).toString("hex")}:`;
 // A cluster client discovers the topology (CLUSTER SLOTS) under the command timeout too: 300 ms is too
@@ -260,6 +262,7 @@ describe.each(testRedisBackends)("redis outages on $name", ({ create }) => {
     await eventually(() => expect(b.counters.total("app_o", 1000)).toBe(4));
     // What a saw last is its outage view (heartbeats refresh it too).
     expect(await a.leases.count("app_o")).toBe(2);
+    expect((await a.history.append("app_o", "room", { fromPeerId: "x", dataJson: "1" }, HISTORY))?.offset).toBe(1);
 
     redis.freeze();
     // The first command to time out flips the node to degraded; after that nothing waits on Redis.
@@ -273,6 +276,9 @@ describe.each(testRedisBackends)("redis outages on $name", ({ create }) => {
     expect(a.counters.increment("app_o", 1000, 6)).toBe(16);
     expect(await a.presence.join("app_o", "room", { peerId: "alice" }, "a:1")).toEqual({ firstForPeer: true });
     await expect(a.bus.sendDirect({ appId: "app_o", toPeerId: "bob", fromPeerId: "x", dataJson: "1" })).rejects.toThrow(/unavailable/);
+    // History: a message goes out without a position; a replay cannot say what the stream kept.
+    expect(await a.history.append("app_o", "room", { fromPeerId: "x", dataJson: "2" }, HISTORY)).toBeNull();
+    await expect(a.history.after("app_o", "room", 0, 5, HISTORY)).rejects.toBeInstanceOf(HistoryUnavailableError);
     expect(Date.now() - startedAt).toBeLessThan(100);
     await a.leases.release("app_o", "a:1");
 
@@ -294,6 +300,7 @@ describe.each(testRedisBackends)("redis outages on $name", ({ create }) => {
     await a.leases.acquire("app_r", "a:1", null);
     await b.leases.acquire("app_r", "b:1", null);
     await b.presence.join("app_r", "room", { peerId: "bob", metadataJson: '{"n":1}' }, "b:1");
+    const lostStream = await a.history.append("app_r", "room", { fromPeerId: "x", dataJson: "1" }, HISTORY);
     a.counters.increment("app_r", 1000, 3);
     b.counters.increment("app_r", 1000, 2);
     a.counters.sent("app_r", 1000, 3);
@@ -307,6 +314,10 @@ describe.each(testRedisBackends)("redis outages on $name", ({ create }) => {
     expect(await readWholeRoster(a.presence, "app_r", "room")).toEqual([{ peerId: "bob", metadataJson: '{"n":1}' }]);
     a.counters.increment("app_r", 1000, 1);
     await eventually(() => expect([a.counters.total("app_r", 1000), b.counters.total("app_r", 1000)]).toEqual([56, 56]));
+    // The channel's stream was lost with the keys: the next message starts a new epoch, which a client's old position does not match.
+    const renewed = await b.history.append("app_r", "room", { fromPeerId: "x", dataJson: "2" }, HISTORY);
+    expect(renewed?.offset).toBe(1);
+    expect(renewed?.epoch).not.toBe(lostStream?.epoch);
   });
 });
 
