@@ -156,6 +156,14 @@ describe("rewind", () => {
     const { reply, before } = await subscribeWith(reader, { rewind: 0 });
     expect(reply).toMatchObject({ recovered: true, offset: 3, epoch: expect.any(String) });
     expect(before).toEqual([]);
+    // Asked without a requestId, the answer still comes: an ack that is only about the history.
+    const uncorrelated = await connect(app, "uncorrelated");
+    uncorrelated.send({ type: "subscribe", channel: CHANNEL, rewind: 1 });
+    await uncorrelated.waitFor((frame) => frame.type === "ack");
+    expect(uncorrelated.frames.filter((frame) => frame.type === "message" || frame.type === "ack")).toEqual([
+      expect.objectContaining({ type: "message", offset: 3, data: { n: 3 } }),
+      { type: "ack", recovered: true, offset: 3, epoch: reply.epoch },
+    ]);
   });
 });
 
