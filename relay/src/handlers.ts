@@ -8,7 +8,7 @@ import { currentApp, stateGeneratedAtMs } from "./node-context";
 import { ErrorCode, Limits, ServerFrame, ServerFrameType, historyEnabled } from "./protocol";
 import type { PingFrame, PublishFrame, SendFrame, SnapshotApp, SubscribeFrame, UnsubscribeFrame } from "./protocol";
 import { sendRoster } from "./roster-pages";
-import type { ChannelMessageEvent, DirectEvent, JsonObject } from "./state/types";
+import type { ChannelMessageEvent, ChannelRefusal, DirectEvent, JoinResult, JsonObject, PresenceMember } from "./state/types";
 
 export function ping(_context: NodeContext, connection: Connection, _frame: PingFrame): void {
   connection.sendFrame(ServerFrameType.Pong, ServerFrame.pong());
@@ -26,12 +26,49 @@ export async function leaveAllPresence(context: NodeContext, connection: Connect
   }
 }
 
+/** The error a subscribe refused by a channel limit (PROTOCOL §9) is answered with. */
+function sendRefusal(connection: Connection, refused: ChannelRefusal, requestId: string | undefined): void {
+  if (refused.limit === "maxPeersPerChannel") {
+    return connection.sendError(ErrorCode.ChannelFull, `Channel peer limit exceeded: limit ${refused.max} (peers: ${refused.count})`, requestId);
+  }
+  connection.sendError(ErrorCode.ChannelQuotaExceeded, `Active channel limit exceeded: limit ${refused.max} (active: ${refused.count})`, requestId);
+}
+
+function presenceMember(connection: Connection): PresenceMember {
+  return connection.peerMetadataJson === undefined ? { peerId: connection.peerId } : { peerId: connection.peerId, metadataJson: connection.peerMetadataJson };
+}
+
+/**
+ * A new exact subscription joins presence before the hub delivers to it: the join is where the
+ * channel limits are decided (atomically, across nodes), so a refused subscribe changes nothing and
+ * never receives a message of the channel. Undefined when refused (answered here) or closed meanwhile.
+ */
+async function admitToChannel(context: NodeContext, connection: Connection, subscription: Subscription, requestId: string | undefined): Promise<JoinResult | undefined> {
+  // The hub's string for the channel: a node keeps one per channel name, presence included.
+  subscription.channel = context.hub.channelName(connection, subscription.channel);
+  const { limits } = currentApp(context, connection.appId, connection.identity.app);
+  const joined = await context.state.presence.join(connection.appId, subscription.channel, presenceMember(connection), connection.id, limits);
+  if (joined.refused) {
+    sendRefusal(connection, joined.refused, requestId);
+    return undefined;
+  }
+  if (connection.closed) {
+    // Its cleanup did not see this subscription: undo the join here.
+    await leavePresence(context, connection, subscription.channel);
+    return undefined;
+  }
+  return joined;
+}
+
+/** Wildcard subscriptions join no presence and occupy no channel (PROTOCOL §9). */
 export async function subscribe(context: NodeContext, connection: Connection, frame: SubscribeFrame, channel: string): Promise<void> {
   const { requestId, includeSenderMetadata, history } = frame;
   if (history && isWildcard(channel)) {
     return connection.sendError(ErrorCode.HistoryNotSupported, "since and rewind need an exact channel name: a wildcard subscription has no history", requestId);
   }
   const existing = connection.subscriptions.get(channel);
+  /** The presence join of a new exact subscription, made before the hub indexed it. */
+  let admitted: JoinResult | undefined;
   if (existing) {
     existing.includeSenderMetadata = includeSenderMetadata;
     if (history) holdLiveMessages(existing);
@@ -42,8 +79,12 @@ export async function subscribe(context: NodeContext, connection: Connection, fr
     const wildcard = isWildcard(channel);
     const subscription: Subscription = { channel, includeSenderMetadata, wildcard };
     if (wildcard) subscription.glob = compileGlob(channel);
-    // From the moment the hub delivers to it: presence changes wait for the roster's first page (roster-pages.ts).
-    else if (connection.canPresence) subscription.heldPresence = [];
+    else {
+      admitted = await admitToChannel(context, connection, subscription, requestId);
+      if (!admitted) return;
+      // From the moment the hub delivers to it: presence changes wait for the roster's first page (roster-pages.ts).
+      if (connection.canPresence) subscription.heldPresence = [];
+    }
     if (history) holdLiveMessages(subscription);
     // The first subscriber of an app on this node waits until the node hears the app's traffic, so
     // nothing published after the acknowledgement can miss it.
@@ -56,26 +97,26 @@ export async function subscribe(context: NodeContext, connection: Connection, fr
   }
   if (history) {
     try {
-      await joinPresence(context, connection, subscription, existing !== undefined, () => replayAndAcknowledge(context, connection, subscription, history, requestId));
+      await joinPresence(context, connection, subscription, admitted, () => replayAndAcknowledge(context, connection, subscription, history, requestId));
     } finally {
       // Whatever went wrong on the way, the subscription must not keep holding its live messages.
       if (subscription.heldMessages) releaseHeldMessages(context, connection, subscription);
     }
     return;
   }
-  await joinPresence(context, connection, subscription, existing !== undefined, async () => connection.sendAck(requestId));
+  await joinPresence(context, connection, subscription, admitted, async () => connection.sendAck(requestId));
 }
 
 /**
- * Joins the channel's presence, acknowledges (`acknowledge`), then sends the roster to a new
- * subscriber and announces the peer when it is its first connection in the channel.
+ * Completes the presence join (`admitted`: a new subscription's, already made; a repeat subscribe
+ * rejoins, idempotent and never refused: its peer is in), acknowledges (`acknowledge`), then sends
+ * the roster to a new subscriber and announces the peer when it is its first connection in the channel.
  */
-async function joinPresence(context: NodeContext, connection: Connection, subscription: Subscription, repeat: boolean, acknowledge: () => Promise<void>): Promise<void> {
+async function joinPresence(context: NodeContext, connection: Connection, subscription: Subscription, admitted: JoinResult | undefined, acknowledge: () => Promise<void>): Promise<void> {
   const channel = subscription.channel;
-
-  const member = connection.peerMetadataJson === undefined ? { peerId: connection.peerId } : { peerId: connection.peerId, metadataJson: connection.peerMetadataJson };
+  const member = presenceMember(connection);
   // The subscription's channel, not the frame's: the hub keeps one string per channel name.
-  const { firstForPeer } = await context.state.presence.join(connection.appId, subscription.channel, member, connection.id);
+  const { firstForPeer } = admitted ?? (await context.state.presence.join(connection.appId, channel, member, connection.id));
   if (connection.closed || !connection.subscriptions.has(channel)) {
     // Closed or unsubscribed while joining: undo so the roster does not keep a ghost.
     await leavePresence(context, connection, channel);
@@ -83,7 +124,7 @@ async function joinPresence(context: NodeContext, connection: Connection, subscr
   }
   await acknowledge();
   // A repeat subscribe gets no second roster: this connection has had the roster and every change since.
-  if (connection.canPresence && !repeat) sendRoster(context, connection, subscription);
+  if (connection.canPresence && admitted) sendRoster(context, connection, subscription);
   if (firstForPeer) context.state.bus.publishPresence({ appId: connection.appId, channel, joined: [member], left: [], excludePeerId: connection.peerId });
 }
 

@@ -183,6 +183,11 @@ export class LocalHub implements LocalDelivery {
     if (app.byId.size === 0) this.apps.delete(connection.appId);
   }
 
+  /** The string a new exact subscription to `channel` keeps (see sharedChannelName). */
+  channelName(connection: Connection, channel: string): string {
+    return sharedChannelName(channel, this.apps.get(connection.appId)?.channels.get(channel), connection);
+  }
+
   /**
    * Indexes the subscription; the promise resolves once messages published anywhere reach it (the
    * caller acknowledges the subscribe only then).

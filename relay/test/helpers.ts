@@ -91,6 +91,8 @@ export function appFixture(overrides: AppOverrides = {}): SnapshotApp {
       inboundBytesPerSecond: PlanDefaults.inboundBytesPerSecond,
       historySize: PlanDefaults.historySize,
       historyTtlSeconds: PlanDefaults.historyTtlSeconds,
+      maxPeersPerChannel: null,
+      maxActiveChannels: null,
       ...limits,
     },
     billing: {

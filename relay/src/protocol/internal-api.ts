@@ -101,6 +101,11 @@ export const effectiveLimitsSchema = z.object({
   // Channel history (protocol/history.ts); off for snapshots from before these fields.
   historySize: z.number().int().nonnegative().max(HistoryLimits.maxSize).default(PlanDefaults.historySize),
   historyTtlSeconds: z.number().int().nonnegative().max(HistoryLimits.maxTtlSeconds).default(PlanDefaults.historyTtlSeconds),
+  // Channel limits (PROTOCOL §8), null = none; absent in snapshots from before these fields.
+  /** Distinct peers one channel may hold across nodes (more: `channel_full`). */
+  maxPeersPerChannel: z.number().int().positive().nullable().default(null),
+  /** Channels of the app with at least one exact subscriber across nodes (one more: `channel_quota_exceeded`). */
+  maxActiveChannels: z.number().int().positive().nullable().default(null),
 });
 export type EffectiveLimits = z.infer<typeof effectiveLimitsSchema>;
 

@@ -256,6 +256,77 @@ export function describeStateContract(name: string, createCluster: () => RelaySt
       });
     });
 
+    describe("channel limits (checked in the join itself)", () => {
+      const peerLimit = (max: number) => ({ maxPeersPerChannel: max, maxActiveChannels: null });
+      const channelLimit = (max: number) => ({ maxPeersPerChannel: null, maxActiveChannels: max });
+
+      it("admits exactly maxPeersPerChannel distinct peers across nodes; the same peer counts once; a leave frees a place", async () => {
+        const shared = await cluster();
+        const a = shared.node("a");
+        const b = shared.node("b");
+        const appId = freshApp();
+        const limits = peerLimit(3);
+        expect(await a.presence.join(appId, "room", { peerId: "p1" }, "a:1", limits)).toEqual({ firstForPeer: true });
+        expect(await b.presence.join(appId, "room", { peerId: "p2" }, "b:1", limits)).toEqual({ firstForPeer: true });
+        expect(await a.presence.join(appId, "room", { peerId: "p3" }, "a:2", limits)).toEqual({ firstForPeer: true });
+        expect(await b.presence.join(appId, "room", { peerId: "p4" }, "b:2", limits)).toEqual({
+          firstForPeer: false,
+          refused: { limit: "maxPeersPerChannel", max: 3, count: 3 },
+        });
+        // A second connection of a present peer, on another node, is not a new peer.
+        expect(await b.presence.join(appId, "room", { peerId: "p1" }, "b:3", limits)).toEqual({ firstForPeer: false });
+        expect((await readWholeRoster(a.presence, appId, "room")).map((m) => m.peerId)).toEqual(["p1", "p2", "p3"]);
+        // The refused join left nothing behind: its leave is not a peer leaving.
+        expect(await b.presence.leave(appId, "room", "p4", "b:2")).toEqual({ lastForPeer: false });
+        expect(await a.presence.join(appId, "other", { peerId: "p4" }, "a:3", limits)).toEqual({ firstForPeer: true });
+        await b.presence.leave(appId, "room", "p2", "b:1");
+        expect(await b.presence.join(appId, "room", { peerId: "p4" }, "b:4", limits)).toEqual({ firstForPeer: true });
+        expect((await readWholeRoster(b.presence, appId, "room")).map((m) => m.peerId)).toEqual(["p1", "p3", "p4"]);
+      });
+
+      it("admits exactly maxActiveChannels channels of an app across nodes; a channel's last leave frees one", async () => {
+        const shared = await cluster();
+        const a = shared.node("a");
+        const b = shared.node("b");
+        const appId = freshApp();
+        const limits = channelLimit(2);
+        await a.presence.join(appId, "ch-1", { peerId: "p1" }, "a:1", limits);
+        await b.presence.join(appId, "ch-2", { peerId: "p2" }, "b:1", limits);
+        expect(await a.presence.join(appId, "ch-3", { peerId: "p1" }, "a:2", limits)).toEqual({
+          firstForPeer: false,
+          refused: { limit: "maxActiveChannels", max: 2, count: 2 },
+        });
+        // More peers in an active channel open nothing; another app has its own channels.
+        expect((await b.presence.join(appId, "ch-1", { peerId: "p3" }, "b:2", limits)).refused).toBeUndefined();
+        expect((await b.presence.join(freshApp(), "ch-3", { peerId: "p1" }, "b:3", limits)).refused).toBeUndefined();
+        expect(await a.presence.activeChannelCount(appId)).toBe(2);
+        expect(await b.presence.activeChannelCount(appId)).toBe(2);
+        await a.presence.leave(appId, "ch-1", "p1", "a:1");
+        expect(await a.presence.activeChannelCount(appId)).toBe(2);
+        await b.presence.leave(appId, "ch-1", "p3", "b:2");
+        expect(await a.presence.activeChannelCount(appId)).toBe(1);
+        expect(await a.presence.join(appId, "ch-3", { peerId: "p1" }, "a:2", limits)).toEqual({ firstForPeer: true });
+        expect(await b.presence.activeChannelCount(appId)).toBe(2);
+      });
+
+      it("concurrent joins from three nodes never pass either limit", async () => {
+        const shared = await cluster();
+        const nodes = [shared.node("a"), shared.node("b"), shared.node("c")];
+        const appId = freshApp();
+        const peers = await Promise.all(
+          Array.from({ length: 15 }, (_, i) => nodes[i % 3]!.presence.join(appId, "room", { peerId: `p${i}` }, `c${i}`, peerLimit(5))),
+        );
+        expect(peers.filter((joined) => !joined.refused)).toHaveLength(5);
+        expect(await readWholeRoster(nodes[0]!.presence, appId, "room")).toHaveLength(5);
+        const otherApp = freshApp();
+        const channels = await Promise.all(
+          Array.from({ length: 12 }, (_, i) => nodes[i % 3]!.presence.join(otherApp, `ch-${i}`, { peerId: "p" }, `d${i}`, channelLimit(4))),
+        );
+        expect(channels.filter((joined) => !joined.refused)).toHaveLength(4);
+        expect(await nodes[1]!.presence.activeChannelCount(otherApp)).toBe(4);
+      });
+    });
+
     describeBusContract(cluster, freshApp);
     describeHistoryContract(cluster, freshApp);
   });

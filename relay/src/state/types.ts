@@ -84,16 +84,46 @@ export interface PresenceMember {
   metadataJson?: string;
 }
 
+/** An app's channel limits (PROTOCOL §8), checked in the same atomic step as the join; null = no limit. */
+export interface ChannelLimits {
+  /** Distinct peers one channel may hold. */
+  maxPeersPerChannel: number | null;
+  /** Channels of the app with at least one peer. */
+  maxActiveChannels: number | null;
+}
+
+export const NO_CHANNEL_LIMITS: ChannelLimits = { maxPeersPerChannel: null, maxActiveChannels: null };
+
+/** Why a join was refused: the limit it would have passed, its value, and the count already there. */
+export interface ChannelRefusal {
+  limit: keyof ChannelLimits;
+  max: number;
+  count: number;
+}
+
+export interface JoinResult {
+  /** The peer was not present before (the caller announces it); false when refused. */
+  firstForPeer: boolean;
+  /** Set when the join was refused: nothing changed. */
+  refused?: ChannelRefusal;
+}
+
 /**
  * Presence per app and channel, with multi-connection peers: a peer is present while at least one
- * of its connections is joined, on any node.
+ * of its connections is joined, on any node. A channel with at least one peer is an active channel
+ * of its app.
  */
 export interface PresenceStore {
   /**
    * Adds one connection of `peerId`. `firstForPeer` is true when the peer was not present before
-   * (the caller announces it). Joining twice with the same connection id is idempotent.
+   * (the caller announces it). Joining twice with the same connection id is idempotent. With
+   * `limits`, a peer not yet present is refused when the channel already holds `maxPeersPerChannel`
+   * peers, and the first peer of a channel when the app already has `maxActiveChannels` active
+   * channels; a connection of a peer already present is never refused (the same peer counts once).
    */
-  join(appId: string, channel: string, member: PresenceMember, connectionId: string): Promise<{ firstForPeer: boolean }>;
+  join(appId: string, channel: string, member: PresenceMember, connectionId: string, limits?: ChannelLimits): Promise<JoinResult>;
+  /** The app's channels with at least one peer, across nodes. */
+  activeChannelCount(appId: string): Promise<number>;
   /** Removes one connection; `lastForPeer` is true when the peer just left (the caller announces it). */
   leave(appId: string, channel: string, peerId: string, connectionId: string): Promise<{ lastForPeer: boolean }>;
   /**

@@ -1,13 +1,17 @@
 // In-memory state for a single relay node (or several nodes in one process sharing a hub, which is
 // how the contract suite checks cross-node semantics that a Redis implementation must also meet).
 import type { NodeUsageReport } from "../../protocol";
+import { NO_CHANNEL_LIMITS } from "../types";
 import type {
+  ChannelLimits,
   ChannelMessageEvent,
+  ChannelRefusal,
   ConnectionLeaseStore,
   ConnectionLister,
   DirectEvent,
   GatheredConnections,
   GatheredUsageReports,
+  JoinResult,
   LeaseResult,
   LocalDelivery,
   MessageBus,
@@ -149,17 +153,35 @@ class MemoryPresenceStore implements PresenceStore {
     return peers;
   }
 
-  async join(appId: string, channel: string, member: PresenceMember, connectionId: string): Promise<{ firstForPeer: boolean }> {
-    const peers = this.channelPeers(appId, channel, true);
-    if (!peers) return { firstForPeer: false };
-    const entry = peers.get(member.peerId);
+  /** The limit a new peer of the channel would pass (checked and joined in one synchronous step). */
+  private refusal(appId: string, peers: SortedPeers<PresenceEntry> | undefined, limits: ChannelLimits): ChannelRefusal | undefined {
+    const present = peers?.size ?? 0;
+    if (present === 0 && limits.maxActiveChannels !== null) {
+      const active = this.hub.presence.get(appId)?.size ?? 0;
+      if (active >= limits.maxActiveChannels) return { limit: "maxActiveChannels", max: limits.maxActiveChannels, count: active };
+    }
+    if (limits.maxPeersPerChannel !== null && present >= limits.maxPeersPerChannel) return { limit: "maxPeersPerChannel", max: limits.maxPeersPerChannel, count: present };
+    return undefined;
+  }
+
+  async join(appId: string, channel: string, member: PresenceMember, connectionId: string, limits: ChannelLimits = NO_CHANNEL_LIMITS): Promise<JoinResult> {
+    const existing = this.channelPeers(appId, channel, false);
+    const entry = existing?.get(member.peerId);
     if (entry) {
       entry.connectionIds = withConnectionId(entry.connectionIds, connectionId);
       return { firstForPeer: false };
     }
+    const refused = this.refusal(appId, existing, limits);
+    if (refused) return { firstForPeer: false, refused };
+    const peers = existing ?? this.channelPeers(appId, channel, true);
+    if (!peers) return { firstForPeer: false };
     const created: PresenceEntry = { metadataJson: member.metadataJson, connectionIds: connectionId };
     peers.set(member.peerId, created);
     return { firstForPeer: true };
+  }
+
+  async activeChannelCount(appId: string): Promise<number> {
+    return this.hub.presence.get(appId)?.size ?? 0;
   }
 
   async leave(appId: string, channel: string, peerId: string, connectionId: string): Promise<{ lastForPeer: boolean }> {

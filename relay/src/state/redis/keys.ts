@@ -58,6 +58,11 @@ export class RedisKeys {
     return `${this.app(appId)}:histmeta:${channel}`;
   }
 
+  /** SET of the app's channels with at least one present peer (its active channels, PROTOCOL §8). */
+  activeChannels(appId: string): string {
+    return `${this.app(appId)}:channels`;
+  }
+
   messages(appId: string, periodStartUnix: number): string {
     return `${this.app(appId)}:msg:${periodStartUnix}`;
   }

@@ -3,7 +3,8 @@
 // Redis. Each node also indexes its own memberships, which lets any node reap a crashed node's
 // presence (see REAP) and lets this node push its memberships again after an outage.
 import { SortedPeers } from "../sorted-peers";
-import type { PresenceMember, PresenceStore, RosterPage } from "../types";
+import { NO_CHANNEL_LIMITS } from "../types";
+import type { ChannelLimits, ChannelRefusal, JoinResult, PresenceMember, PresenceStore, RosterPage } from "../types";
 import { UNAVAILABLE } from "./link";
 import type { RedisClient, RedisLink } from "./link";
 import type { RedisKeys } from "./keys";
@@ -17,6 +18,11 @@ interface LocalPeer {
 
 function channelKey(appId: string, channel: string): string {
   return `${appId}\u0000${channel}`;
+}
+
+/** The keys a join or leave touches: the channel's presence hash and peers, and the app's active channels (one hash tag). */
+function joinKeys(keys: RedisKeys, appId: string, channel: string): string[] {
+  return [keys.presence(appId, channel), keys.presencePeers(appId, channel), keys.activeChannels(appId)];
 }
 
 function memberOf(peerId: string, metadataJson: string | undefined): PresenceMember {
@@ -87,24 +93,65 @@ export class RedisPresenceStore implements PresenceStore {
     return [this.keys.presence(appId, channel), this.keys.presencePeers(appId, channel)];
   }
 
-  /** Joins in Redis; the node's index (another slot on a cluster) lists the membership first, so a reaper finds it. */
-  private joinInRedis(redis: RedisClient, appId: string, channel: string, member: PresenceMember, connectionId: string): Promise<unknown> {
-    void redis.sadd(this.keys.nodePresence(this.nodeId), JSON.stringify([appId, channel, member.peerId, connectionId])).catch(() => undefined);
-    return this.link.script(redis, PRESENCE_JOIN, this.channelKeys(appId, channel), [member.peerId, connectionId, member.metadataJson ?? ""]);
+  /**
+   * Joins in Redis, checking the limits in the same script; the node's index (another slot on a
+   * cluster) lists the membership first, so a reaper finds it, and drops it again when refused.
+   */
+  private async joinInRedis(redis: RedisClient, appId: string, channel: string, member: PresenceMember, connectionId: string, limits: ChannelLimits): Promise<JoinResult> {
+    const indexEntry = JSON.stringify([appId, channel, member.peerId, connectionId]);
+    void redis.sadd(this.keys.nodePresence(this.nodeId), indexEntry).catch(() => undefined);
+    const reply = await this.link.script(redis, PRESENCE_JOIN, joinKeys(this.keys, appId, channel), [
+      member.peerId,
+      connectionId,
+      member.metadataJson ?? "",
+      channel,
+      limits.maxPeersPerChannel ?? -1,
+      limits.maxActiveChannels ?? -1,
+    ]);
+    const [status, count]: unknown[] = Array.isArray(reply) ? reply : [];
+    if (status === -1 || status === -2) {
+      void redis.srem(this.keys.nodePresence(this.nodeId), indexEntry).catch(() => undefined);
+      const limit = status === -1 ? "maxPeersPerChannel" : "maxActiveChannels";
+      return { firstForPeer: false, refused: { limit, max: limits[limit] ?? 0, count: Number(count) } };
+    }
+    return { firstForPeer: status === 1 };
   }
 
   private async leaveInRedis(redis: RedisClient, appId: string, channel: string, peerId: string, connectionId: string, indexEntry: string): Promise<unknown> {
-    const result = await this.link.script(redis, PRESENCE_LEAVE, this.channelKeys(appId, channel), [peerId, connectionId]);
+    const result = await this.link.script(redis, PRESENCE_LEAVE, joinKeys(this.keys, appId, channel), [peerId, connectionId, channel]);
     await redis.srem(this.keys.nodePresence(this.nodeId), indexEntry);
     return result;
   }
 
-  async join(appId: string, channel: string, member: PresenceMember, connectionId: string): Promise<{ firstForPeer: boolean }> {
+  /**
+   * During an outage the other nodes' memberships are unknown: the limits are checked against this
+   * node's own (so across N nodes a channel holds at most N × the limit until Redis is back).
+   */
+  private localRefusal(appId: string, channel: string, peerId: string, limits: ChannelLimits): ChannelRefusal | undefined {
+    const peers = this.own.get(channelKey(appId, channel));
+    if (peers?.get(peerId)) return undefined;
+    const present = peers?.size ?? 0;
+    if (present === 0 && limits.maxActiveChannels !== null) {
+      const active = this.ownActiveChannels(appId);
+      if (active >= limits.maxActiveChannels) return { limit: "maxActiveChannels", max: limits.maxActiveChannels, count: active };
+    }
+    if (limits.maxPeersPerChannel !== null && present >= limits.maxPeersPerChannel) return { limit: "maxPeersPerChannel", max: limits.maxPeersPerChannel, count: present };
+    return undefined;
+  }
+
+  async join(appId: string, channel: string, member: PresenceMember, connectionId: string, limits: ChannelLimits = NO_CHANNEL_LIMITS): Promise<JoinResult> {
+    const limited = limits.maxPeersPerChannel !== null || limits.maxActiveChannels !== null;
+    const refusedLocally = limited ? this.localRefusal(appId, channel, member.peerId, limits) : undefined;
     const firstLocally = this.remember(appId, channel, member, connectionId);
-    const result = await this.link.call((redis) => this.joinInRedis(redis, appId, channel, member, connectionId));
-    // Outage: other nodes' memberships are unknown, so the local view decides whom to announce.
+    const result = await this.link.call((redis) => this.joinInRedis(redis, appId, channel, member, connectionId, limits));
+    // Outage: other nodes' memberships are unknown, so the local view decides whom to announce and admit.
+    const refused = result === UNAVAILABLE ? refusedLocally : result.refused;
+    if (refused) {
+      this.forget(appId, channel, member.peerId, connectionId);
+      return { firstForPeer: false, refused };
+    }
     if (result === UNAVAILABLE) return { firstForPeer: firstLocally };
-    return { firstForPeer: result === 1 };
+    return { firstForPeer: result.firstForPeer };
   }
 
   async leave(appId: string, channel: string, peerId: string, connectionId: string): Promise<{ lastForPeer: boolean }> {
@@ -112,6 +159,18 @@ export class RedisPresenceStore implements PresenceStore {
     const result = await this.link.call((redis) => this.leaveInRedis(redis, appId, channel, peerId, connectionId, JSON.stringify([appId, channel, peerId, connectionId])));
     if (result === UNAVAILABLE) return { lastForPeer: lastLocally };
     return { lastForPeer: result === 1 };
+  }
+
+  async activeChannelCount(appId: string): Promise<number> {
+    const result = await this.link.call((redis) => redis.scard(this.keys.activeChannels(appId)));
+    return result === UNAVAILABLE ? this.ownActiveChannels(appId) : result;
+  }
+
+  /** The app's channels with a peer on this node (a scan: only during an outage). */
+  private ownActiveChannels(appId: string): number {
+    let active = 0;
+    for (const key of this.own.keys()) if (key.startsWith(`${appId}\u0000`)) active += 1;
+    return active;
   }
 
   async rosterPage(appId: string, channel: string, afterPeerId: string | null, limit: number): Promise<RosterPage> {
@@ -148,7 +207,8 @@ export class RedisPresenceStore implements PresenceStore {
       for (const [peerId, entry] of peers) {
         for (const connectionId of entry.connectionIds) {
           wanted.add(JSON.stringify([appId, channel, peerId, connectionId]));
-          pending.push(this.joinInRedis(redis, appId, channel, memberOf(peerId, entry.metadataJson), connectionId));
+          // Already admitted here: a reconcile restores memberships, it never refuses them.
+          pending.push(this.joinInRedis(redis, appId, channel, memberOf(peerId, entry.metadataJson), connectionId, NO_CHANNEL_LIMITS));
         }
       }
     }
@@ -177,7 +237,7 @@ export async function reapPresence(link: RedisLink, keys: RedisKeys, deadNodeId:
       const entry = parseIndexEntry(text);
       if (!entry) return;
       const [appId, channel, peerId, connectionId] = entry;
-      const result = await link.script(redis, PRESENCE_LEAVE, [keys.presence(appId, channel), keys.presencePeers(appId, channel)], [peerId, connectionId]);
+      const result = await link.script(redis, PRESENCE_LEAVE, joinKeys(keys, appId, channel), [peerId, connectionId, channel]);
       if (result === 1) left.push([appId, channel, peerId]);
     }),
   );

@@ -120,6 +120,8 @@ describe("redis state beyond the contract", () => {
     await a.leases.acquire("app_x", "a:2", 3);
     await a.presence.join("app_x", "room", { peerId: "alice" }, "a:1");
     await b.presence.join("app_x", "room", { peerId: "bob" }, "b:1");
+    await a.presence.join("app_x", "solo", { peerId: "alice" }, "a:1");
+    expect(await b.presence.activeChannelCount("app_x")).toBe(2);
     expect(await b.leases.count("app_x")).toBe(2);
     // Stops heartbeating without releasing anything, as a crashed node would.
     await a.close();
@@ -130,6 +132,8 @@ describe("redis state beyond the contract", () => {
     await eventually(async () => expect((await readWholeRoster(b.presence, "app_x", "room")).map((m) => m.peerId)).toEqual(["bob"]));
     await eventually(() => expect(deliveryB.presence.some((e) => e.left.some((l) => l.peerId === "alice"))).toBe(true));
     expect((await b.leases.acquire("app_x", "b:9", 1)).acquired).toBe(true);
+    // The dead node's channel is no longer active: it frees a place under maxActiveChannels.
+    expect(await b.presence.activeChannelCount("app_x")).toBe(1);
   });
 
   it("an acknowledgement on one node never makes a node on an older snapshot undercount, nor a newer snapshot double count", async () => {
@@ -275,6 +279,10 @@ describe.each(testRedisBackends)("redis outages on $name", ({ create }) => {
     // Counted locally; b is presumed to be as busy as a was since Redis was last seen (fair share).
     expect(a.counters.increment("app_o", 1000, 6)).toBe(16);
     expect(await a.presence.join("app_o", "room", { peerId: "alice" }, "a:1")).toEqual({ firstForPeer: true });
+    // Channel limits fall back to this node's own memberships (at most nodes × the limit across nodes).
+    const oneEach = { maxPeersPerChannel: 1, maxActiveChannels: 1 };
+    expect((await a.presence.join("app_o", "room", { peerId: "carol" }, "a:5", oneEach)).refused).toEqual({ limit: "maxPeersPerChannel", max: 1, count: 1 });
+    expect((await a.presence.join("app_o", "hall", { peerId: "carol" }, "a:5", oneEach)).refused).toEqual({ limit: "maxActiveChannels", max: 1, count: 1 });
     await expect(a.bus.sendDirect({ appId: "app_o", toPeerId: "bob", fromPeerId: "x", dataJson: "1" })).rejects.toThrow(/unavailable/);
     // History: a message goes out without a position; a replay cannot say what the stream kept.
     expect(await a.history.append("app_o", "room", { fromPeerId: "x", dataJson: "2" }, HISTORY)).toBeNull();
@@ -312,6 +320,7 @@ describe.each(testRedisBackends)("redis outages on $name", ({ create }) => {
     await eventually(() => expect([a.health().degraded, b.health().degraded]).toEqual([false, false]), 5_000);
     expect(await a.leases.count("app_r")).toBe(2);
     expect(await readWholeRoster(a.presence, "app_r", "room")).toEqual([{ peerId: "bob", metadataJson: '{"n":1}' }]);
+    expect(await a.presence.activeChannelCount("app_r")).toBe(1);
     a.counters.increment("app_r", 1000, 1);
     await eventually(() => expect([a.counters.total("app_r", 1000), b.counters.total("app_r", 1000)]).toEqual([56, 56]));
     // The channel's stream was lost with the keys: the next message starts a new epoch, which a client's old position does not match.

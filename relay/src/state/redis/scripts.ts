@@ -12,6 +12,7 @@
 //   P{<app>}:pres:<channel>         HASH c:<conn> → peer, p:<peer> → connection count, m:<peer> → metadata JSON
 //   P{<app>}:prespeers:<channel>    ZSET the channel's present peers, all scored 0, so ordered by peerId
 //                                   and read a page at a time with a BYLEX range
+//   P{<app>}:channels               SET the app's channels with at least one present peer (active channels)
 //   P{<app>}:msg:<period>           HASH b (the largest control-plane count any node reported),
 //                                   n:<node> (node's increments the control plane has not acknowledged)
 //   P{<app>}:peer:<peerId>          SET nodes holding a connection of the peer (the directory)
@@ -133,29 +134,50 @@ return live_lease_count(zset, now)
 
 /** Removes one connection from a channel's presence; 1 when it was the peer's last connection. */
 const PRESENCE_LEAVE_FN = `
-local function presence_leave(hash, peers, peer, conn)
+local function presence_leave(hash, peers, active, channel, peer, conn)
   if redis.call('HGET', hash, 'c:' .. conn) ~= peer then return 0 end
   redis.call('HDEL', hash, 'c:' .. conn)
   if redis.call('HINCRBY', hash, 'p:' .. peer, -1) > 0 then return 0 end
   redis.call('HDEL', hash, 'p:' .. peer, 'm:' .. peer)
   redis.call('ZREM', peers, peer)
+  if redis.call('ZCARD', peers) == 0 then redis.call('SREM', active, channel) end
   return 1
 end
 `;
 
-/** KEYS: presence hash, presence peers zset. ARGV: peer, connection, metadata JSON ('' = none). Returns 1 for the peer's first connection. */
+/**
+ * Joins one connection, checking the channel limits in the same atomic step: a peer not yet present
+ * is refused when the channel holds maxPeers peers, and the channel's first peer when the app has
+ * maxChannels active channels (-1 = no limit). A connection of a peer already present always joins.
+ * KEYS: presence hash, presence peers zset, the app's active channels set. ARGV: peer, connection,
+ * metadata JSON ('' = none), channel, maxPeers, maxChannels.
+ * Returns {1} for the peer's first connection, {0} for a further one (or a repeat), {-1, peers} when
+ * the channel is full, {-2, active channels} when the app's active channels are at their limit.
+ */
 export const PRESENCE_JOIN = `
-local hash, peer, conn, meta = KEYS[1], ARGV[1], ARGV[2], ARGV[3]
-if redis.call('HSETNX', hash, 'c:' .. conn, peer) == 0 then return 0 end
-if redis.call('HINCRBY', hash, 'p:' .. peer, 1) > 1 then return 0 end
+local hash, peers, active = KEYS[1], KEYS[2], KEYS[3]
+local peer, conn, meta, channel = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local maxPeers, maxChannels = tonumber(ARGV[5]), tonumber(ARGV[6])
+if redis.call('HEXISTS', hash, 'c:' .. conn) == 1 then return {0} end
+if redis.call('HEXISTS', hash, 'p:' .. peer) == 0 then
+  local present = redis.call('ZCARD', peers)
+  if present == 0 and maxChannels >= 0 then
+    local open = redis.call('SCARD', active)
+    if open >= maxChannels then return {-2, open} end
+  end
+  if maxPeers >= 0 and present >= maxPeers then return {-1, present} end
+end
+redis.call('HSET', hash, 'c:' .. conn, peer)
+if redis.call('HINCRBY', hash, 'p:' .. peer, 1) > 1 then return {0} end
 if meta ~= '' then redis.call('HSET', hash, 'm:' .. peer, meta) end
-redis.call('ZADD', KEYS[2], 0, peer)
-return 1
+redis.call('ZADD', peers, 0, peer)
+redis.call('SADD', active, channel)
+return {1}
 `;
 
-/** KEYS: presence hash, presence peers zset. ARGV: peer, connection. Returns 1 when the peer left. */
+/** KEYS: presence hash, presence peers zset, active channels set. ARGV: peer, connection, channel. Returns 1 when the peer left. */
 export const PRESENCE_LEAVE = `${PRESENCE_LEAVE_FN}
-return presence_leave(KEYS[1], KEYS[2], ARGV[1], ARGV[2])
+return presence_leave(KEYS[1], KEYS[2], KEYS[3], ARGV[3], ARGV[1], ARGV[2])
 `;
 
 /**
