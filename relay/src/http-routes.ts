@@ -176,14 +176,18 @@ export async function handleHttpRequest(server: InternalApiNode, req: IncomingMe
 
   // GET stats: the cluster's counts and each answering node's live usage
   if (rest.length === 1 && rest[0] === "stats" && method === "GET") {
-    const [concurrentNow, others] = await Promise.all([server.state.leases.count(appId), server.state.bus.gatherUsageReports(appId)]);
+    const [concurrentNow, others, appActiveChannels] = await Promise.all([
+      server.state.leases.count(appId),
+      server.state.bus.gatherUsageReports(appId),
+      server.state.presence.activeChannelCount(appId),
+    ]);
     const stats: RelayStatsResponse = {
       appId,
       periodStartUnix: app.period.startUnix,
       concurrentNow,
       peakConcurrent: Math.max(server.peakConcurrent(app), concurrentNow),
       messagesUsed: server.state.counters.total(appId, app.period.startUnix),
-      nodes: [server.usageReport(appId), ...others.reports],
+      nodes: [{ ...server.usageReport(appId), appActiveChannels }, ...others.reports],
       allNodesAnswered: others.complete,
     };
     return json(res, 200, stats);

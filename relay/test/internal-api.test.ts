@@ -77,6 +77,7 @@ describe("internal endpoints", () => {
           periodStartUnix: app.period.startUnix,
           connections: 2,
           activeChannels: 1,
+          appActiveChannels: 1,
           peakConcurrent: 2,
           unflushed: [expect.objectContaining({ periodStartUnix: app.period.startUnix, messagesAccepted: 1, deliveredMessages: 1, egressBlocks: 1, connectionMinutes: 2 })],
         },

@@ -303,6 +303,11 @@ export const nodeUsageReportSchema = z.object({
   connections: count,
   /** The app's channels with at least one exact (not wildcard) subscriber on this node. */
   activeChannels: count,
+  /**
+   * The app's channels with at least one exact subscriber on any node, as the shared state counts them
+   * for `maxActiveChannels` (PROTOCOL §8): only the answering node's report carries it.
+   */
+  appActiveChannels: count.optional(),
   /** The most connections the app had open at once this period, as far as this node knows. */
   peakConcurrent: count,
   unflushed: z.array(unflushedUsageSchema).max(LIVE_USAGE_MAX_BATCHES),
