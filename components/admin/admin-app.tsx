@@ -27,7 +27,9 @@ type NumericOverrideField =
   | "controlFrameBurst"
   | "inboundBytesPerSecond"
   | "historySize"
-  | "historyTtlSeconds";
+  | "historyTtlSeconds"
+  | "maxPeersPerChannel"
+  | "maxActiveChannels";
 
 const numericFields: { field: NumericOverrideField; label: string; min: number }[] = [
   { field: "maxConcurrentConnections", label: "Max concurrent connections", min: 0 },
@@ -40,6 +42,8 @@ const numericFields: { field: NumericOverrideField; label: string; min: number }
   { field: "inboundBytesPerSecond", label: "Inbound bytes per connection per second", min: 16_384 },
   { field: "historySize", label: "Channel history messages (0 = off)", min: 0 },
   { field: "historyTtlSeconds", label: "Channel history seconds (0 = off)", min: 0 },
+  { field: "maxPeersPerChannel", label: "Max peers per channel", min: 1 },
+  { field: "maxActiveChannels", label: "Max active channels", min: 1 },
 ];
 
 function useAdminApp(appId: string) {
@@ -131,6 +135,12 @@ function LiveUsageCard({ appId, limits }: { appId: string; limits: EffectiveLimi
             </dd>
           </div>
           <div>
+            <dt>Active channels now</dt>
+            <dd>
+              {formatNumber(usage.data.activeChannels)} of {formatLimit(limits.maxActiveChannels)}
+            </dd>
+          </div>
+          <div>
             <dt>Measured</dt>
             <dd>
               <UpdatedAgo usage={usage.data} />
@@ -184,6 +194,14 @@ function EffectiveLimitsCard({ limits }: { limits: EffectiveLimits }) {
           <dt>Channel history</dt>
           <dd>{limits.historySize > 0 && limits.historyTtlSeconds > 0 ? `${formatNumber(limits.historySize)} messages for ${formatNumber(limits.historyTtlSeconds)} s` : "off"}</dd>
         </div>
+        <div>
+          <dt>Peers per channel</dt>
+          <dd>{formatLimit(limits.maxPeersPerChannel)}</dd>
+        </div>
+        <div>
+          <dt>Active channels</dt>
+          <dd>{formatLimit(limits.maxActiveChannels)}</dd>
+        </div>
       </dl>
     </section>
   );
@@ -204,6 +222,8 @@ function draftFrom(override: Override | null): OverrideDraft {
     inboundBytesPerSecond: text(override?.inboundBytesPerSecond),
     historySize: text(override?.historySize),
     historyTtlSeconds: text(override?.historyTtlSeconds),
+    maxPeersPerChannel: text(override?.maxPeersPerChannel),
+    maxActiveChannels: text(override?.maxActiveChannels),
     overagesAllowed: override?.overagesAllowed === null || override?.overagesAllowed === undefined ? "" : override.overagesAllowed ? "true" : "false",
     note: override?.note ?? "",
   };

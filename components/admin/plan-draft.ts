@@ -34,6 +34,8 @@ export const numberSpecs: NumberSpec[] = [
   { field: "inboundBytesPerSecond", label: "Inbound bytes per connection / s", min: 16_384, group: "limits" },
   { field: "historySize", label: "Channel history (messages, 0 = off)", min: 0, group: "limits" },
   { field: "historyTtlSeconds", label: "Channel history kept (seconds, 0 = off)", min: 0, group: "limits" },
+  { field: "maxPeersPerChannel", label: "Max peers per channel", min: 1, nullable: true, group: "limits" },
+  { field: "maxActiveChannels", label: "Max active channels", min: 1, nullable: true, group: "limits" },
   { field: "monthlyPriceMinor", label: "Monthly price ($)", min: 0, group: "prices", unit: "dollars" },
   { field: "overagePricePer1000MessagesMinor", label: "Overage per 1,000 messages ($)", min: 0, group: "prices", unit: "dollars" },
   { field: "overagePricePerConnectionMinor", label: "Overage per connection over cap ($)", min: 0, group: "prices", unit: "dollars" },
@@ -75,6 +77,9 @@ export const blankPlan: Draft = {
   inboundBytesPerSecond: String(PlanDefaults.inboundBytesPerSecond),
   historySize: String(PlanDefaults.historySize),
   historyTtlSeconds: String(PlanDefaults.historyTtlSeconds),
+  // Channel limits are optional: none unless an admin sets one.
+  maxPeersPerChannel: "",
+  maxActiveChannels: "",
   monthlyPriceMinor: "",
   overagePricePer1000MessagesMinor: "",
   overagePricePerConnectionMinor: "",

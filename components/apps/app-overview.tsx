@@ -105,6 +105,8 @@ function UsageCards({ usage, appId }: { usage: Usage; appId: string }) {
   // Where a balance pays for usage, an empty one stops it: worth showing in red.
   const balancePaysUsage = isPayg || (usage.plan.overagesAllowed && usage.plan.overagesEnabled);
   const updated = <UpdatedAgo usage={usage} />;
+  // Channel limits are optional: a gauge when the plan sets one, a plain count otherwise.
+  const channelsLimited = usage.plan.maxActiveChannels !== null || usage.plan.maxPeersPerChannel !== null;
   return (
     <>
       <div className="gauge-grid">
@@ -146,6 +148,21 @@ function UsageCards({ usage, appId }: { usage: Usage; appId: string }) {
         </div>
       </div>
       {usage.allowance && <AllowanceGauges allowance={usage.allowance} updated={updated} />}
+      {channelsLimited && (
+        <div className="gauge-grid">
+          <Gauge
+            label="Active channels"
+            used={usage.activeChannels}
+            limit={usage.plan.maxActiveChannels}
+            detail={
+              usage.plan.maxPeersPerChannel === null
+                ? "channels with a subscriber now"
+                : `at most ${formatNumber(usage.plan.maxPeersPerChannel)} peers per channel`
+            }
+            updated={updated}
+          />
+        </div>
+      )}
       <dl className="stat-strip card">
         {!isPayg && (
           <>
@@ -176,6 +193,13 @@ function UsageCards({ usage, appId }: { usage: Usage; appId: string }) {
           <dd>{formatNumber(usage.connectionMinutes)}</dd>
           <dd>{updated}</dd>
         </div>
+        {!channelsLimited && (
+          <div>
+            <dt>Active channels</dt>
+            <dd>{formatNumber(usage.activeChannels)}</dd>
+            <dd>{updated}</dd>
+          </div>
+        )}
       </dl>
     </>
   );

@@ -7,6 +7,7 @@ import { apiFetch, ApiError, fieldError } from "@/components/api";
 import type { App, Billing, Plan } from "@/components/api-types";
 import { RequiresPermission } from "@/components/apps/app-permissions";
 import { queryKeys, usePlans } from "@/components/apps/queries";
+import { channelLimitsText } from "@/components/plans/plan-cards";
 import { formatDate, formatDateTime, formatLimit, formatMoney } from "@/components/format";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { Field } from "@/components/ui/field";
@@ -125,6 +126,7 @@ export function PlanSection({ app, billing }: { app: App; billing: Billing }) {
       </p>
       <p className="muted small">
         Effective limits: {formatLimit(app.limits.maxConcurrentConnections)} concurrent connections, {formatLimit(app.limits.maxMessagesPerPeriod)} messages per period
+        {channelLimitsText(app.limits) ? `, at most ${channelLimitsText(app.limits)}` : ""}
         {app.override ? " (adjusted for this app by the platform administrators)" : ""}.
       </p>
       <RequiresPermission permission="billing.manage" action="change the plan or overages">

@@ -17,6 +17,15 @@ function priceLine(plan: Plan): string {
   return plan.kind === "pay_as_you_go" ? `${monthly} + usage` : monthly;
 }
 
+/** The optional channel limits, in words; null when the plan sets neither. */
+export function channelLimitsText(limits: { maxPeersPerChannel: number | null; maxActiveChannels: number | null }): string | null {
+  const parts = [
+    limits.maxActiveChannels === null ? null : `${formatNumber(limits.maxActiveChannels)} active channels`,
+    limits.maxPeersPerChannel === null ? null : `${formatNumber(limits.maxPeersPerChannel)} peers per channel`,
+  ].filter((part) => part !== null);
+  return parts.length === 0 ? null : parts.join(", ");
+}
+
 /** Limits, then what going past them costs, in the same order on every card so they compare side by side. */
 function planLines(plan: Plan): string[] {
   if (plan.kind === "pay_as_you_go") {
@@ -28,9 +37,11 @@ function planLines(plan: Plan): string[] {
       "Paid from a prepaid balance",
     ];
   }
+  const channels = channelLimitsText(plan);
   return [
     `${formatLimit(plan.maxConcurrentConnections)} concurrent connections`,
     `${formatLimit(plan.maxMessagesPerPeriod)} messages per month`,
+    ...(channels ? [`At most ${channels}`] : []),
     plan.overagesAllowed
       ? `Overages: ${formatMoney(plan.overagePricePer1000MessagesMinor)} per 1,000 messages, ${formatMoney(plan.overagePricePerConnectionMinor)} per extra connection`
       : plan.maxConcurrentConnections === null && plan.maxMessagesPerPeriod === null

@@ -15,6 +15,8 @@ export interface EffectiveLimits {
   inboundBytesPerSecond: number;
   historySize: number;
   historyTtlSeconds: number;
+  maxPeersPerChannel: number | null;
+  maxActiveChannels: number | null;
 }
 
 type PlanLimitFields = Pick<
@@ -30,6 +32,8 @@ type PlanLimitFields = Pick<
   | "inboundBytesPerSecond"
   | "historySize"
   | "historyTtlSeconds"
+  | "maxPeersPerChannel"
+  | "maxActiveChannels"
 >;
 type OverrideFields = Pick<
   AppLimitOverride,
@@ -44,6 +48,8 @@ type OverrideFields = Pick<
   | "inboundBytesPerSecond"
   | "historySize"
   | "historyTtlSeconds"
+  | "maxPeersPerChannel"
+  | "maxActiveChannels"
 >;
 
 export function effectiveLimits(plan: PlanLimitFields, override: OverrideFields | null): EffectiveLimits {
@@ -59,6 +65,8 @@ export function effectiveLimits(plan: PlanLimitFields, override: OverrideFields 
     inboundBytesPerSecond: override?.inboundBytesPerSecond ?? plan.inboundBytesPerSecond,
     historySize: override?.historySize ?? plan.historySize,
     historyTtlSeconds: override?.historyTtlSeconds ?? plan.historyTtlSeconds,
+    maxPeersPerChannel: override?.maxPeersPerChannel ?? plan.maxPeersPerChannel,
+    maxActiveChannels: override?.maxActiveChannels ?? plan.maxActiveChannels,
   };
 }
 
@@ -82,6 +90,8 @@ export function toPlanView(plan: Plan, appCount = 0): PlanView {
     inboundBytesPerSecond: plan.inboundBytesPerSecond,
     historySize: plan.historySize,
     historyTtlSeconds: plan.historyTtlSeconds,
+    maxPeersPerChannel: plan.maxPeersPerChannel,
+    maxActiveChannels: plan.maxActiveChannels,
     freeConnectionMinutes: plan.freeConnectionMinutes,
     freeDeliveredMessages: plan.freeDeliveredMessages,
     freeEgressBytes: Number(plan.freeEgressBytes),
@@ -108,6 +118,8 @@ export function toOverrideView(override: AppLimitOverride | null): OverrideView 
     inboundBytesPerSecond: override.inboundBytesPerSecond,
     historySize: override.historySize,
     historyTtlSeconds: override.historyTtlSeconds,
+    maxPeersPerChannel: override.maxPeersPerChannel,
+    maxActiveChannels: override.maxActiveChannels,
     note: override.note,
     updatedAt: override.updatedAt.toISOString(),
   };

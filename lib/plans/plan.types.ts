@@ -10,6 +10,8 @@ const bytesPerSecond = z.number().int().min(16 * 1024).max(1_000_000_000);
 /** Channel history: messages kept per channel and seconds kept; 0 = off. */
 const historySize = z.number().int().nonnegative().max(HistoryLimits.maxSize);
 const historyTtlSeconds = z.number().int().nonnegative().max(HistoryLimits.maxTtlSeconds);
+/** A channel limit (PROTOCOL §8): at least 1, since 0 would refuse every subscribe; null = none. */
+const channelLimit = z.number().int().positive().max(2_000_000_000);
 
 /** Every editable plan field; creation requires slug, name and kind, the rest default. */
 const planFields = {
@@ -29,6 +31,8 @@ const planFields = {
   inboundBytesPerSecond: bytesPerSecond,
   historySize,
   historyTtlSeconds,
+  maxPeersPerChannel: channelLimit.nullable(),
+  maxActiveChannels: channelLimit.nullable(),
   freeConnectionMinutes: count,
   freeDeliveredMessages: count,
   freeEgressBytes: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
@@ -81,6 +85,8 @@ export interface PlanView {
   inboundBytesPerSecond: number;
   historySize: number;
   historyTtlSeconds: number;
+  maxPeersPerChannel: number | null;
+  maxActiveChannels: number | null;
   freeConnectionMinutes: number;
   freeDeliveredMessages: number;
   freeEgressBytes: number;
@@ -106,6 +112,8 @@ export const overrideSchema = z
     inboundBytesPerSecond: bytesPerSecond.nullable(),
     historySize: historySize.nullable(),
     historyTtlSeconds: historyTtlSeconds.nullable(),
+    maxPeersPerChannel: channelLimit.nullable(),
+    maxActiveChannels: channelLimit.nullable(),
     note: text().trim().max(500).nullable(),
   })
   .partial()
@@ -124,6 +132,8 @@ export interface OverrideView {
   inboundBytesPerSecond: number | null;
   historySize: number | null;
   historyTtlSeconds: number | null;
+  maxPeersPerChannel: number | null;
+  maxActiveChannels: number | null;
   note: string | null;
   updatedAt: string;
 }

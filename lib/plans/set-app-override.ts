@@ -26,6 +26,8 @@ const OVERRIDE_VALUE_FIELDS = [
   "inboundBytesPerSecond",
   "historySize",
   "historyTtlSeconds",
+  "maxPeersPerChannel",
+  "maxActiveChannels",
 ] as const satisfies readonly (keyof OverrideBody)[];
 
 interface AppWithOverride {

@@ -98,6 +98,8 @@ export async function loadRelayAppStates(db: Db, request: AppStateRequest, input
         inboundBytesPerSecond: limits.inboundBytesPerSecond,
         historySize: limits.historySize,
         historyTtlSeconds: limits.historyTtlSeconds,
+        maxPeersPerChannel: limits.maxPeersPerChannel,
+        maxActiveChannels: limits.maxActiveChannels,
       },
       billing: {
         overagesAllowed: limits.overagesAllowed,

@@ -21,7 +21,7 @@ export const browserUsageResponseSchema = z.object({
   appId: responseText(),
   usage: z.object({
     connections: axisSchema.describe("Connections open now across relay nodes"),
-    channels: axisSchema.describe("Channels with at least one subscriber now (summed over relay nodes)"),
+    channels: axisSchema.describe("Channels with at least one subscriber now across relay nodes, against the plan's maxActiveChannels"),
     messages: axisSchema.describe("Messages accepted this billing period"),
   }),
   timestamp: responseText().describe("When the figures were measured (ISO 8601, UTC)"),
@@ -44,7 +44,7 @@ export function toBrowserUsage(usage: UsageResponse, tenantId: string): BrowserU
     appId: usage.appId,
     usage: {
       connections: usageAxis(usage.concurrentNow, usage.plan.maxConcurrentConnections),
-      channels: usageAxis(usage.activeChannels, null),
+      channels: usageAxis(usage.activeChannels, usage.plan.maxActiveChannels),
       messages: usageAxis(usage.messagesUsed, usage.plan.maxMessagesPerPeriod),
     },
     timestamp: usage.measuredAt,

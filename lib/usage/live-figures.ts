@@ -18,7 +18,11 @@ export interface NodeFreshness {
 export interface LiveFigures {
   /** Connections open now: the sum of each node's last report (a late node's as it last said). */
   concurrentNow: number;
-  /** Channels with a subscriber now, summed the same way: a channel with subscribers on two nodes counts on each. */
+  /**
+   * Channels with a subscriber now across nodes, as the relays' shared state counts them for
+   * maxActiveChannels (the latest answering node's count); from relays that do not report that count,
+   * the nodes' own counts summed (a channel with subscribers on two nodes counts on each).
+   */
   activeChannels: number;
   /** The highest peak a report of the period names. */
   peakConcurrent: number;
@@ -33,6 +37,14 @@ function entriesOfPeriod(kept: KeptReport[], periodStartUnix: number): Unflushed
 /** The batch ids the reports name for the period: the caller asks the database which of them it applied. */
 export function reportedBatchIds(kept: KeptReport[], periodStartUnix: number): string[] {
   return [...new Set(entriesOfPeriod(kept, periodStartUnix).map((usage) => usage.batchId))];
+}
+
+function appActiveChannels(kept: KeptReport[]): number {
+  let latest: KeptReport | undefined;
+  for (const entry of kept) {
+    if (entry.report.appActiveChannels !== undefined && (!latest || entry.receivedAtMs > latest.receivedAtMs)) latest = entry;
+  }
+  return latest?.report.appActiveChannels ?? kept.reduce((sum, entry) => sum + entry.report.activeChannels, 0);
 }
 
 export function combineReports(
@@ -56,7 +68,7 @@ export function combineReports(
   for (const { report } of kept) if (report.periodStartUnix === options.periodStartUnix) peakConcurrent = Math.max(peakConcurrent, report.peakConcurrent);
   return {
     concurrentNow: kept.reduce((sum, entry) => sum + entry.report.connections, 0),
-    activeChannels: kept.reduce((sum, entry) => sum + entry.report.activeChannels, 0),
+    activeChannels: appActiveChannels(kept),
     peakConcurrent,
     unapplied,
     nodes: kept.map((entry) => ({ relayId: entry.report.relayId, receivedAtMs: entry.receivedAtMs, late: options.nowMs - entry.receivedAtMs > options.lateAfterMs })),

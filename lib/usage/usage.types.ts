@@ -17,7 +17,7 @@ export const usageResponseSchema = z.object({
   concurrentNow: count,
   peakConcurrent: count.describe("The most connections open at any moment of the period"),
   activeChannels: count.describe(
-    "Channels with at least one subscriber now (wildcard subscriptions aside), summed over relay nodes: a channel with subscribers on two nodes counts on each",
+    "Channels with at least one subscriber now across relay nodes (wildcard subscriptions aside): what maxActiveChannels counts",
   ),
   messagesUsed: count.describe(
     "Accepted publish/send this period (WebSocket and REST), those billed as overage included. Refused ones (over_message_quota) are counted only in softDrops, never here",
@@ -29,10 +29,12 @@ export const usageResponseSchema = z.object({
     kind: z.enum(["free", "tiered", "unlimited", "pay_as_you_go"]).describe("pay_as_you_go has no caps and no overages: usage beyond the free allowance is charged"),
     maxConcurrentConnections: count.nullable(),
     maxMessagesPerPeriod: count.nullable(),
+    maxPeersPerChannel: count.nullable().describe("Distinct peers one channel may hold across relay nodes (more: channel_full); null: no limit"),
+    maxActiveChannels: count.nullable().describe("Channels with a subscriber the app may have across relay nodes (more: channel_quota_exceeded); null: no limit"),
     overagesAllowed: z.boolean(),
     overagesEnabled: z.boolean(),
   }),
-  status: z.object({ connections: status, messages: status }),
+  status: z.object({ connections: status, messages: status, channels: status.describe("activeChannels against maxActiveChannels") }),
   deliveredMessages: count,
   egressBytes: count,
   connectionMinutes: count,

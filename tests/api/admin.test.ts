@@ -118,6 +118,20 @@ describe("plans", () => {
     expect(audit.body.entries[0]).toMatchObject({ actorId: admin.id, before: { maxMessagesPerPeriod: 1_000_000 }, after: { maxMessagesPerPeriod: 10 } });
   });
 
+  it("channel limits: none by default; set on a plan they reach the snapshot, and emptied they are gone again", async () => {
+    await asAdmin();
+    const created = await invoke<{ plan: PlanView }>(createPlanRoute, { method: "POST", body: { slug: "rooms", name: "Rooms", kind: "tiered" } });
+    expect(created.body.plan).toMatchObject({ maxPeersPerChannel: null, maxActiveChannels: null });
+    const { app } = await customerApp("rooms");
+    expect((await snapshotApp(app.id))?.limits).toMatchObject({ maxPeersPerChannel: null, maxActiveChannels: null });
+    const planId = created.body.plan.id;
+    const limited = await invoke<{ plan: PlanView }>(patchPlanRoute, { method: "PATCH", params: { planId }, body: { maxPeersPerChannel: 50, maxActiveChannels: 10 } });
+    expect(limited.body.plan).toMatchObject({ maxPeersPerChannel: 50, maxActiveChannels: 10 });
+    expect((await snapshotApp(app.id))?.limits).toMatchObject({ maxPeersPerChannel: 50, maxActiveChannels: 10 });
+    await invoke(patchPlanRoute, { method: "PATCH", params: { planId }, body: { maxPeersPerChannel: null } });
+    expect((await snapshotApp(app.id))?.limits).toMatchObject({ maxPeersPerChannel: null, maxActiveChannels: 10 });
+  });
+
   it("happy: turning overages off on a plan switches them off for its apps", async () => {
     await asAdmin();
     const created = await invoke<{ plan: PlanView }>(createPlanRoute, { method: "POST", body: { slug: "flex", name: "Flex", kind: "tiered", overagesAllowed: true } });
@@ -165,6 +179,9 @@ describe("plans", () => {
       // History keeps nothing with only one of its two fields set.
       [{ slug: "ok", name: "x", kind: "tiered", historySize: 100 }, "historyTtlSeconds"],
       [{ slug: "ok", name: "x", kind: "tiered", historySize: HistoryLimits.maxSize + 1, historyTtlSeconds: 60 }, "historySize"],
+      // A channel limit of 0 would refuse every subscribe: none is null.
+      [{ slug: "ok", name: "x", kind: "tiered", maxPeersPerChannel: 0 }, "maxPeersPerChannel"],
+      [{ slug: "ok", name: "x", kind: "tiered", maxActiveChannels: 2.5 }, "maxActiveChannels"],
       [{ slug: "ok", name: "x", kind: "tiered", surprise: 1 }, ""],
     ];
     for (const [body, field] of cases) {
@@ -213,9 +230,27 @@ describe("overrides", () => {
     expect(audit.body.entries.map((e) => e.action).slice(0, 2)).toEqual(["app_override.clear", "app_override.set"]);
   });
 
+  it("channel limits: an override sets them for one app where its plan has none, and removing it lifts them", async () => {
+    await asAdmin();
+    const { app } = await customerApp("starter");
+    const params = { appId: app.id };
+    const set = await invoke(overrideRoute, { method: "PUT", params, body: { maxPeersPerChannel: 8, maxActiveChannels: 3 } });
+    expect(set.body).toMatchObject({ override: { maxPeersPerChannel: 8, maxActiveChannels: 3 }, limits: { maxPeersPerChannel: 8, maxActiveChannels: 3 } });
+    expect((await snapshotApp(app.id))?.limits).toMatchObject({ maxPeersPerChannel: 8, maxActiveChannels: 3 });
+    // An override with only channel limits is an override: emptying them removes it.
+    const emptied = await invoke(overrideRoute, { method: "PUT", params, body: { maxPeersPerChannel: null, maxActiveChannels: null } });
+    expect(emptied.body).toMatchObject({ override: null, limits: { maxPeersPerChannel: null, maxActiveChannels: null } });
+    expect((await snapshotApp(app.id))?.limits).toMatchObject({ maxPeersPerChannel: null, maxActiveChannels: null });
+  });
+
   it("errors: bad values 422 naming the field; unknown app 404", async () => {
     await asAdmin();
     const { app } = await customerApp();
+    for (const field of ["maxPeersPerChannel", "maxActiveChannels"]) {
+      const refused = await invoke(overrideRoute, { method: "PUT", params: { appId: app.id }, body: { [field]: 0 } });
+      expect(refused.status).toBe(422);
+      expect(refused.body).toMatchObject({ field });
+    }
     const bad = await invoke(overrideRoute, { method: "PUT", params: { appId: app.id }, body: { tokenBucketBurst: 0 } });
     expect(bad.status).toBe(422);
     expect(bad.body).toMatchObject({ field: "tokenBucketBurst" });

@@ -71,6 +71,19 @@ describe("GET /v1/usage with a usage token", () => {
     }
   });
 
+  it("the channels axis is measured against the app's maxActiveChannels", async () => {
+    const { app, auth } = await newApp();
+    const token = await mintedToken(auth, ["usage"]);
+    await harness.db.appLimitOverride.create({ data: { appId: app.id, maxActiveChannels: 5 } });
+    harness.relay.state.activeChannels = 4;
+    try {
+      const res = await invoke(usageRoute, { headers: { authorization: `Bearer ${token}` } });
+      expect(res.body).toMatchObject({ usage: { channels: { current: 4, limit: 5, percent: 80, status: "warning" } } });
+    } finally {
+      harness.relay.state.activeChannels = 0;
+    }
+  });
+
   it("lets a page send the Authorization header (preflight)", async () => {
     const res = await usagePreflight();
     expect(res.status).toBe(204);

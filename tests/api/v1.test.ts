@@ -175,8 +175,8 @@ describe("GET /v1/usage", () => {
       messagesUsed: 12,
       overageMessages: 0,
       overageConnections: 0,
-      plan: { name: "Starter", maxConcurrentConnections: 1000, maxMessagesPerPeriod: 5_000_000, overagesAllowed: true, overagesEnabled: false },
-      status: { connections: "healthy", messages: "healthy" },
+      plan: { name: "Starter", maxConcurrentConnections: 1000, maxMessagesPerPeriod: 5_000_000, maxPeersPerChannel: null, maxActiveChannels: null, overagesAllowed: true, overagesEnabled: false },
+      status: { connections: "healthy", messages: "healthy", channels: "healthy" },
       deliveredMessages: 0,
       egressBytes: 0,
       connectionMinutes: 0,
@@ -188,6 +188,18 @@ describe("GET /v1/usage", () => {
     });
     expect(res.body.periodEndUnix).toBeGreaterThan(res.body.periodStartUnix as number);
     expect(Math.abs(Date.now() - Date.parse(res.body.measuredAt as string))).toBeLessThan(5_000);
+  });
+
+  it("channel limits: the plan fields and the active channels' status against maxActiveChannels (an override here)", async () => {
+    const { app, auth } = await newKey({ planSlug: "starter" });
+    await harness.db.appLimitOverride.create({ data: { appId: app.id, maxPeersPerChannel: 25, maxActiveChannels: 10 } });
+    harness.relay.state.activeChannels = 9;
+    try {
+      const res = await invoke(usageRoute, { headers: auth });
+      expect(res.body).toMatchObject({ activeChannels: 9, plan: { maxPeersPerChannel: 25, maxActiveChannels: 10 }, status: { channels: "critical" } });
+    } finally {
+      harness.relay.state.activeChannels = 0;
+    }
   });
 
   it("degrades gracefully when the relay is down", async () => {

@@ -43,7 +43,7 @@ export interface FakeRelay {
     /** Stats requests get no answer (a relay too busy to answer); the caller's timeout ends them. */
     statsStalled: boolean;
     concurrentNow: number;
-    /** Channels with a subscriber, as the fake node reports them. */
+    /** Channels with a subscriber, as the fake (only) node reports them, its own and the app's across nodes alike. */
     activeChannels: number;
     /** What the fake node reports as counted but not yet flushed. */
     unflushed: UnflushedUsage[];
@@ -122,7 +122,7 @@ export async function startFakeRelay(relaySecret: string): Promise<FakeRelay> {
       res.once("close", () => (fake.statsInFlight.now -= 1));
       if (state.statsStalled) return;
       const periodStartUnix = await fake.periodStartOf(appId);
-      const node = { relayId: "fake-relay", measuredAtUnixMs: Date.now(), periodStartUnix, connections: state.concurrentNow, activeChannels: state.activeChannels, peakConcurrent: state.concurrentNow, unflushed: state.unflushed };
+      const node = { relayId: "fake-relay", measuredAtUnixMs: Date.now(), periodStartUnix, connections: state.concurrentNow, activeChannels: state.activeChannels, appActiveChannels: state.activeChannels, peakConcurrent: state.concurrentNow, unflushed: state.unflushed };
       const messagesUsed = state.unflushed.reduce((sum, usage) => sum + usage.messagesAccepted, 0);
       return reply(200, { appId, periodStartUnix, concurrentNow: state.concurrentNow, peakConcurrent: state.concurrentNow, messagesUsed, nodes: [node], allNodesAnswered: true });
     }
