@@ -4,6 +4,7 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
+import { ErrorCode } from "@tollgate/relay/protocol";
 import { describe, expect, it } from "vitest";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -95,5 +96,11 @@ describe("documentation", () => {
       expect(readme).toContain(`(${page})`);
       expect(readFileSync(path.join(root, page), "utf8").length).toBeGreaterThan(1_000);
     }
+  });
+
+  it("docs/PROTOCOL.md lists every error code the relay sends", () => {
+    const protocol = readFileSync(path.join(root, "docs/PROTOCOL.md"), "utf8");
+    const rows = new Set([...protocol.matchAll(/^\| `([a-z_]+)` \|/gm)].map((match) => match[1]));
+    expect(Object.values(ErrorCode).filter((code) => !rows.has(code))).toEqual([]);
   });
 });

@@ -57,6 +57,16 @@ export default function DocsPage() {
           plan sets the rates.
         </p>
       </section>
+      <section className="card stack" aria-labelledby="channel-limits-docs">
+        <h2 id="channel-limits-docs">Channel limits</h2>
+        <p>
+          A plan may cap the distinct peers one channel holds (<code>maxPeersPerChannel</code>) and the channels with at least one subscriber an app has (
+          <code>maxActiveChannels</code>); neither is set by default. Both count across every relay node. A <code>subscribe</code> past the first is refused
+          with the error <code>{ErrorCode.ChannelFull}</code>, past the second with <code>{ErrorCode.ChannelQuotaExceeded}</code> (
+          <code>Active channel limit exceeded: limit 10 (active: 10)</code>); the connection stays open. A peer with several connections counts once, and
+          wildcard subscriptions occupy no channel. <code>GET /v1/usage</code> shows <code>activeChannels</code> against the limit.
+        </p>
+      </section>
       <section className="card stack" aria-labelledby="rest-docs">
         <h2 id="rest-docs">REST API</h2>
         <p>

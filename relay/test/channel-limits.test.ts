@@ -1,4 +1,4 @@
-// Channel limits on one relay node (PROTOCOL §8): maxPeersPerChannel refuses the subscribe of one peer
+// Channel limits on one relay node (PROTOCOL §9): maxPeersPerChannel refuses the subscribe of one peer
 // too many with `channel_full`, maxActiveChannels the subscribe that would open one channel too many
 // with `channel_quota_exceeded`; the connection stays, a refused subscriber hears nothing of the
 // channel, and a place freed by a leave is usable again at once. Wildcard subscriptions occupy nothing.
@@ -53,31 +53,34 @@ afterAll(async () => {
 describe("maxPeersPerChannel", () => {
   it("admits N distinct peers, refuses the N+1th with channel_full (connection stays), and lets a new one in after one leaves", async () => {
     const app = await addApp({ maxPeersPerChannel: 3 });
-    const [p1, p2, p3, p4] = await Promise.all(["p1", "p2", "p3", "p4"].map((sub) => connect(app, sub)));
-    for (const client of [p1!, p2!, p3!]) expect((await client.request({ type: "subscribe", channel: "room" })).type).toBe("ack");
+    const p1 = await connect(app, "p1");
+    const p2 = await connect(app, "p2");
+    const p3 = await connect(app, "p3");
+    const p4 = await connect(app, "p4");
+    for (const client of [p1, p2, p3]) expect((await client.request({ type: "subscribe", channel: "room" })).type).toBe("ack");
     // A second connection of a present peer is not a new peer.
     const p1Again = await connect(app, "p1");
     expect((await p1Again.request({ type: "subscribe", channel: "room" })).type).toBe("ack");
 
-    const refused = await p4!.request({ type: "subscribe", channel: "room" });
+    const refused = await p4.request({ type: "subscribe", channel: "room" });
     expect(refused).toMatchObject({ type: "error", code: ErrorCode.ChannelFull });
     expect(refused.message).toMatch(/limit 3\b/);
-    await stillOpen(p4!);
+    await stillOpen(p4);
     // The refused peer hears nothing of the channel, and nobody hears of it.
-    expect((await p1!.request({ type: "publish", channel: "room", data: "hello" })).type).toBe("ack");
-    await p2!.waitFor((f) => f.type === "message" && f.data === "hello");
+    expect((await p1.request({ type: "publish", channel: "room", data: "hello" })).type).toBe("ack");
+    await p2.waitFor((f) => f.type === "message" && f.data === "hello");
     await sleep(50);
-    expect(p4!.framesOf("message")).toEqual([]);
-    expect(joinedPeers(p1!)).not.toContain("p4");
+    expect(p4.framesOf("message")).toEqual([]);
+    expect(joinedPeers(p1)).not.toContain("p4");
     // Other channels are not affected.
-    expect((await p4!.request({ type: "subscribe", channel: "lobby" })).type).toBe("ack");
+    expect((await p4.request({ type: "subscribe", channel: "lobby" })).type).toBe("ack");
 
-    p2!.close();
-    await p1!.waitFor((f) => f.type === "presence" && (f.left as Array<{ peerId: string }>).some((p) => p.peerId === "p2"));
-    expect((await p4!.request({ type: "subscribe", channel: "room" })).type).toBe("ack");
-    const roster = await p4!.waitFor((f) => f.type === "presence" && f.channel === "room");
+    p2.close();
+    await p1.waitFor((f) => f.type === "presence" && (f.left as Array<{ peerId: string }>).some((p) => p.peerId === "p2"));
+    expect((await p4.request({ type: "subscribe", channel: "room" })).type).toBe("ack");
+    const roster = await p4.waitFor((f) => f.type === "presence" && f.channel === "room");
     expect((roster.joined as Array<{ peerId: string }>).map((p) => p.peerId)).toEqual(["p1", "p3"]);
-    await p1!.waitFor((f) => f.type === "presence" && (f.joined as Array<{ peerId: string }>).some((p) => p.peerId === "p4"));
+    await p1.waitFor((f) => f.type === "presence" && (f.joined as Array<{ peerId: string }>).some((p) => p.peerId === "p4"));
     // Full again: a fifth peer is refused.
     const p5 = await connect(app, "p5");
     expect(await p5.request({ type: "subscribe", channel: "room" })).toMatchObject({ code: ErrorCode.ChannelFull });

@@ -60,6 +60,9 @@ describe("apps", () => {
       inboundBytesPerSecond: PlanDefaults.inboundBytesPerSecond,
       historySize: 0,
       historyTtlSeconds: 0,
+      // Channel limits are optional: none on the default plan.
+      maxPeersPerChannel: null,
+      maxActiveChannels: null,
     });
     expect(Date.parse(app.period.end)).toBeGreaterThan(Date.parse(app.period.start));
     const list = await invoke<{ apps: AppView[]; tenants: { id: string; role: string }[] }>(listAppsRoute);
