@@ -10,7 +10,7 @@ const bytesPerSecond = z.number().int().min(16 * 1024).max(1_000_000_000);
 /** Channel history: messages kept per channel and seconds kept; 0 = off. */
 const historySize = z.number().int().nonnegative().max(HistoryLimits.maxSize);
 const historyTtlSeconds = z.number().int().nonnegative().max(HistoryLimits.maxTtlSeconds);
-/** A channel limit (PROTOCOL §9): at least 1, since 0 would refuse every subscribe; null = none. */
+/** A channel limit (PROTOCOL §10): at least 1, since 0 would refuse every subscribe; null = none. */
 const channelLimit = z.number().int().positive().max(2_000_000_000);
 
 /** Every editable plan field; creation requires slug, name and kind, the rest default. */

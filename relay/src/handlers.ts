@@ -26,7 +26,7 @@ export async function leaveAllPresence(context: NodeContext, connection: Connect
   }
 }
 
-/** The error a subscribe refused by a channel limit (PROTOCOL §9) is answered with. */
+/** The error a subscribe refused by a channel limit (PROTOCOL §10) is answered with. */
 function sendRefusal(connection: Connection, refused: ChannelRefusal, requestId: string | undefined): void {
   if (refused.limit === "maxPeersPerChannel") {
     return connection.sendError(ErrorCode.ChannelFull, `Channel peer limit exceeded: limit ${refused.max} (peers: ${refused.count})`, requestId);
@@ -60,7 +60,7 @@ async function admitToChannel(context: NodeContext, connection: Connection, subs
   return joined;
 }
 
-/** Wildcard subscriptions join no presence and occupy no channel (PROTOCOL §9). */
+/** Wildcard subscriptions join no presence and occupy no channel (PROTOCOL §10). */
 export async function subscribe(context: NodeContext, connection: Connection, frame: SubscribeFrame, channel: string): Promise<void> {
   const { requestId, includeSenderMetadata, history } = frame;
   if (history && isWildcard(channel)) {

@@ -1,4 +1,4 @@
-// Channel limits on one relay node (PROTOCOL §9): maxPeersPerChannel refuses the subscribe of one peer
+// Channel limits on one relay node (PROTOCOL §10): maxPeersPerChannel refuses the subscribe of one peer
 // too many with `channel_full`, maxActiveChannels the subscribe that would open one channel too many
 // with `channel_quota_exceeded`; the connection stays, a refused subscriber hears nothing of the
 // channel, and a place freed by a leave is usable again at once. Wildcard subscriptions occupy nothing.

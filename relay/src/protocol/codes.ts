@@ -40,9 +40,9 @@ export const ErrorCode = {
   RateLimited: "rate_limited",
   /** A subscribe's `since` or `rewind` on a wildcard channel: history is kept per exact channel. */
   HistoryNotSupported: "history_not_supported",
-  /** The subscribe would put more distinct peers in the channel than the plan's maxPeersPerChannel (PROTOCOL §9). */
+  /** The subscribe would put more distinct peers in the channel than the plan's maxPeersPerChannel (PROTOCOL §10). */
   ChannelFull: "channel_full",
-  /** The subscribe would open one more channel than the plan's maxActiveChannels (PROTOCOL §9). */
+  /** The subscribe would open one more channel than the plan's maxActiveChannels (PROTOCOL §10). */
   ChannelQuotaExceeded: "channel_quota_exceeded",
   BackendError: "backend_error",
   InternalError: "internal_error",

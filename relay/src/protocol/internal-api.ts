@@ -101,7 +101,7 @@ export const effectiveLimitsSchema = z.object({
   // Channel history (protocol/history.ts); off for snapshots from before these fields.
   historySize: z.number().int().nonnegative().max(HistoryLimits.maxSize).default(PlanDefaults.historySize),
   historyTtlSeconds: z.number().int().nonnegative().max(HistoryLimits.maxTtlSeconds).default(PlanDefaults.historyTtlSeconds),
-  // Channel limits (PROTOCOL §9), null = none; absent in snapshots from before these fields.
+  // Channel limits (PROTOCOL §10), null = none; absent in snapshots from before these fields.
   /** Distinct peers one channel may hold across nodes (more: `channel_full`). */
   maxPeersPerChannel: z.number().int().positive().nullable().default(null),
   /** Channels of the app with at least one exact subscriber across nodes (one more: `channel_quota_exceeded`). */
@@ -305,7 +305,7 @@ export const nodeUsageReportSchema = z.object({
   activeChannels: count,
   /**
    * The app's channels with at least one exact subscriber on any node, as the shared state counts them
-   * for `maxActiveChannels` (PROTOCOL §9): only the answering node's report carries it.
+   * for `maxActiveChannels` (PROTOCOL §10): only the answering node's report carries it.
    */
   appActiveChannels: count.optional(),
   /** The most connections the app had open at once this period, as far as this node knows. */

@@ -84,7 +84,7 @@ export interface PresenceMember {
   metadataJson?: string;
 }
 
-/** An app's channel limits (PROTOCOL §9), checked in the same atomic step as the join; null = no limit. */
+/** An app's channel limits (PROTOCOL §10), checked in the same atomic step as the join; null = no limit. */
 export interface ChannelLimits {
   /** Distinct peers one channel may hold. */
   maxPeersPerChannel: number | null;

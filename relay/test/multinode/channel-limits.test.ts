@@ -1,5 +1,5 @@
 // Channel limits on three relay processes sharing a private redis-server (and again a private Redis
-// Cluster): subscribes racing on every node at once. The documented bound (docs/PROTOCOL.md §9): while
+// Cluster): subscribes racing on every node at once. The documented bound (docs/PROTOCOL.md §10): while
 // the shared state is reachable the limits are exact across nodes (the check is inside the atomic
 // presence join), so the overshoot is zero.
 import { randomBytes } from "node:crypto";

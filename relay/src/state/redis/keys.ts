@@ -58,7 +58,7 @@ export class RedisKeys {
     return `${this.app(appId)}:histmeta:${channel}`;
   }
 
-  /** SET of the app's channels with at least one present peer (its active channels, PROTOCOL §9). */
+  /** SET of the app's channels with at least one present peer (its active channels, PROTOCOL §10). */
   activeChannels(appId: string): string {
     return `${this.app(appId)}:channels`;
   }
