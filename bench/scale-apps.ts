@@ -55,22 +55,19 @@ function appIdOf(n: number): string {
   return `${KeyPrefix.app}bench${String(n).padStart(7, "0")}`;
 }
 
-/** Apps, billing accounts and three keys per app; returns a publishable key of each app. */
+/** Apps (of one team, with its one billing account) and three keys per app; returns a publishable key of each app. */
 async function seed(db: Db, count: number): Promise<SeededApp[]> {
   await seedPlans(db);
   const user = await createUser(db);
   // One client address makes every connect here: the plan's per-IP connect limit must not be what is measured.
   const plan = await db.plan.update({ where: { slug: "starter" }, data: { connectAttemptsPerIpPerMinute: 1_000_000 } });
+  await db.billingAccount.create({ data: { tenantId: user.tenantId } });
   const apps: SeededApp[] = [];
   for (let first = 1; first <= count; first += SEED_CHUNK) {
     const last = Math.min(count, first + SEED_CHUNK - 1);
     await db.$executeRaw`
       INSERT INTO "App" (id, "tenantId", name, "planId", "updatedAt")
       SELECT ${`${KeyPrefix.app}bench`} || lpad(n::text, 7, '0'), ${user.tenantId}, 'Bench ' || n, ${plan.id}, now()
-      FROM generate_series(${first}::int, ${last}::int) AS n`;
-    await db.$executeRaw`
-      INSERT INTO "BillingAccount" (id, "appId", "updatedAt")
-      SELECT 'ba_bench' || lpad(n::text, 7, '0'), ${`${KeyPrefix.app}bench`} || lpad(n::text, 7, '0'), now()
       FROM generate_series(${first}::int, ${last}::int) AS n`;
     const ids: string[] = [];
     const appIds: string[] = [];

@@ -323,7 +323,7 @@ describe("control plane ⇄ relay, end to end", () => {
         return peer.closeCode === CloseCode.OverConcurrentLimit ? peer : undefined;
       }, CHANGE_DEADLINE_MS);
       expect(refused.closeCode).toBe(CloseCode.OverConcurrentLimit);
-      const attempts = await stack.db.paymentAttempt.findMany({ where: { billingAccount: { appId: app.id }, kind: "auto_recharge" } });
+      const attempts = await stack.db.paymentAttempt.findMany({ where: { billingAccount: { tenant: { apps: { some: { id: app.id } } } }, kind: "auto_recharge" } });
       expect(attempts.length).toBeGreaterThanOrEqual(1);
       expect(attempts.every((a) => a.status === "declined" && a.trigger === "relay:connection")).toBe(true);
     });
@@ -334,10 +334,10 @@ describe("control plane ⇄ relay, end to end", () => {
       await eventually(async () => {
         const peer = await app.openPeer(`r${n++}`);
         expect(peer.closeCode).toBeNull();
-        const charged = await stack.db.ledgerEntry.findFirst({ where: { billingAccount: { appId: app.id }, kind: "auto_recharge" } });
+        const charged = await stack.db.ledgerEntry.findFirst({ where: { billingAccount: { tenant: { apps: { some: { id: app.id } } } }, kind: "auto_recharge" } });
         return charged ?? undefined;
       }, CHANGE_DEADLINE_MS);
-      const attempt = await stack.db.paymentAttempt.findFirstOrThrow({ where: { billingAccount: { appId: app.id }, kind: "auto_recharge" } });
+      const attempt = await stack.db.paymentAttempt.findFirstOrThrow({ where: { billingAccount: { tenant: { apps: { some: { id: app.id } } } }, kind: "auto_recharge" } });
       expect(attempt).toMatchObject({ status: "succeeded", amountMinor: 1000, trigger: "relay:connection" });
     });
   });

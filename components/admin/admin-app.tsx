@@ -79,7 +79,7 @@ export function AdminAppDetail({ appId, propagation }: { appId: string; propagat
           {app.data.name} <span className={`badge ${app.data.status}`}>{app.data.status}</span>
         </h2>
         <p className="muted small">
-          <code>{app.data.id}</code> · tenant <Link href={`/admin/tenants/${encodeURIComponent(app.data.tenantId)}`}>{app.data.tenantName}</Link> · plan {app.data.plan.name} · balance{" "}
+          <code>{app.data.id}</code> · tenant <Link href={`/admin/tenants/${encodeURIComponent(app.data.tenantId)}`}>{app.data.tenantName}</Link> · plan {app.data.plan.name} · team balance{" "}
           {formatMoney(app.data.balanceMinor)}
         </p>
         {app.data.deletedAt && (

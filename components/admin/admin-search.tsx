@@ -69,7 +69,7 @@ export function AdminSearch() {
                   <th scope="col">Limits</th>
                   <th scope="col">Status</th>
                   <th scope="col" className="num">
-                    Balance
+                    Team balance
                   </th>
                 </tr>
               </thead>
@@ -88,7 +88,7 @@ export function AdminSearch() {
                       {formatLimit(app.limits.maxConcurrentConnections)} conn · {formatLimit(app.limits.maxMessagesPerPeriod)} msg
                     </td>
                     <AppStatusCell app={app} />
-                    <td data-label="Balance" className="num">
+                    <td data-label="Team balance" className="num">
                       {formatMoney(app.balanceMinor)}
                     </td>
                   </tr>

@@ -53,7 +53,7 @@ export function AdminTenantPage({ tenantId, propagation }: { tenantId: string; p
         </Link>
         <h2>{t.name}</h2>
         <p className="muted small">
-          <code>{t.id}</code> · created {formatDate(t.createdAt)} · total balance {formatMoney(t.balanceMinor)}
+          <code>{t.id}</code> · created {formatDate(t.createdAt)} · team balance {formatMoney(t.balanceMinor)}
         </p>
         <ViewAsButton tenantId={t.id} />
       </div>
@@ -102,9 +102,6 @@ export function AdminTenantPage({ tenantId, propagation }: { tenantId: string; p
                   <th scope="col">App</th>
                   <th scope="col">Plan</th>
                   <th scope="col">Status</th>
-                  <th scope="col" className="num">
-                    Balance
-                  </th>
                 </tr>
               </thead>
               <tbody>
@@ -113,9 +110,6 @@ export function AdminTenantPage({ tenantId, propagation }: { tenantId: string; p
                     <AppNameCell app={app} />
                     <td data-label="Plan">{app.plan.name}</td>
                     <AppStatusCell app={app} />
-                    <td data-label="Balance" className="num">
-                      {formatMoney(app.balanceMinor)}
-                    </td>
                   </tr>
                 ))}
               </tbody>

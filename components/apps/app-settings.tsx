@@ -5,8 +5,7 @@ import { useEffect, useState, type FormEvent } from "react";
 import { apiFetch, fieldError } from "@/components/api";
 import type { App } from "@/components/api-types";
 import { RequiresPermission } from "@/components/apps/app-permissions";
-import { queryKeys, useApp, useBilling } from "@/components/apps/queries";
-import { formatMoney } from "@/components/format";
+import { queryKeys, useApp } from "@/components/apps/queries";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { ErrorState } from "@/components/ui/error-state";
 import { Field, FormError } from "@/components/ui/field";
@@ -72,16 +71,9 @@ function DeleteSection({ app }: { app: App }) {
   const queryClient = useQueryClient();
   const [confirming, setConfirming] = useState(false);
   const [typed, setTyped] = useState("");
-  const billing = useBilling(app.id);
-  // The balance is not refunded: the confirmation names the amount and the request confirms exactly it.
-  const balanceMinor = Math.max(billing.data?.balanceMinor ?? 0, 0);
 
   const remove = useMutation({
-    mutationFn: () =>
-      apiFetch<{ id: string; deleted: true; forfeitedBalanceMinor: number }>(
-        `/api/apps/${encodeURIComponent(app.id)}${balanceMinor > 0 ? `?forfeitBalanceMinor=${balanceMinor}` : ""}`,
-        { method: "DELETE" },
-      ),
+    mutationFn: () => apiFetch<{ id: string; deleted: true }>(`/api/apps/${encodeURIComponent(app.id)}`, { method: "DELETE" }),
     onSuccess: () => {
       queryClient.removeQueries({ queryKey: queryKeys.app(app.id) });
       void queryClient.invalidateQueries({ queryKey: queryKeys.apps, exact: true });
@@ -95,13 +87,8 @@ function DeleteSection({ app }: { app: App }) {
     <section className="card stack danger-zone" aria-labelledby="delete-heading">
       <h2 id="delete-heading">Delete this app</h2>
       <p className="muted">
-        Deletes its keys, usage history, invoices and balance. Connected clients are disconnected. This cannot be undone.
-        {balanceMinor > 0 && (
-          <>
-            {" "}
-            <strong data-testid="forfeit-warning">The prepaid balance of {formatMoney(balanceMinor)} is lost: it is not refunded.</strong>
-          </>
-        )}
+        Deletes its keys and usage history. Connected clients are disconnected. This cannot be undone. The team&apos;s balance, card and invoices
+        stay with the team: its other apps keep using them.
       </p>
       <RequiresPermission permission="app.delete" action="delete this app">
         <div className="actions">
@@ -113,21 +100,16 @@ function DeleteSection({ app }: { app: App }) {
       <ConfirmDialog
         open={confirming}
         title={`Delete ${app.name}?`}
-        confirmLabel={balanceMinor > 0 ? `Delete and lose ${formatMoney(balanceMinor)}` : "Delete app"}
+        confirmLabel="Delete app"
         destructive
         pending={remove.isPending}
-        confirmDisabled={typed.trim() !== app.name || billing.isPending}
+        confirmDisabled={typed.trim() !== app.name}
         onCancel={() => {
           setConfirming(false);
           setTyped("");
         }}
         onConfirm={() => remove.mutate()}
       >
-        {balanceMinor > 0 && (
-          <p className="text-critical">
-            This app holds {formatMoney(balanceMinor)} of prepaid balance. Deleting the app forfeits that amount; it is not refunded.
-          </p>
-        )}
         <p>Type the app&apos;s name to confirm.</p>
         <label className="field">
           App name

@@ -185,8 +185,8 @@ function PartyBlock({ title, party }: { title: string; party: PartyDetails }) {
 }
 
 /** The lines grouped by app, in the order the invoice lists them. */
-function linesByApp(lines: InvoiceView["lines"]): { appId: string; appName: string; lines: InvoiceView["lines"] }[] {
-  const groups: { appId: string; appName: string; lines: InvoiceView["lines"] }[] = [];
+function linesByApp(lines: InvoiceView["lines"]): { appId: string | null; appName: string; lines: InvoiceView["lines"] }[] {
+  const groups: { appId: string | null; appName: string; lines: InvoiceView["lines"] }[] = [];
   for (const line of lines) {
     const group = groups.find((candidate) => candidate.appId === line.appId);
     if (group) group.lines.push(line);
@@ -257,10 +257,10 @@ export function InvoiceDetail({ invoiceId }: { invoiceId: string }) {
             </tbody>
           )}
           {linesByApp(data.lines).map(({ appId, appName, lines }) => (
-            <tbody key={appId} aria-label={appName}>
+            <tbody key={appId ?? "team"} aria-label={appName}>
               <tr>
                 <th scope="rowgroup" colSpan={2}>
-                  {appName} <code className="muted small breakable">{appId}</code>
+                  {appName} {appId && <code className="muted small breakable">{appId}</code>}
                 </th>
               </tr>
               {lines.map((line, index) => (

@@ -47,7 +47,3 @@ export interface AppView {
   deletedByEmail: string | null;
 }
 
-export const deleteAppQuerySchema = z.object({
-  /** The balance the caller saw and accepts to lose, in minor units; required when the app holds one. */
-  forfeitBalanceMinor: z.coerce.number().int().nonnegative().optional(),
-});

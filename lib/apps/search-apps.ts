@@ -24,9 +24,9 @@ export async function searchApps(db: Db, input: { q?: string; relayUrl: string; 
           }
         : {}),
     },
-    select: { ...appViewSelect, billingAccount: { select: { balanceMinor: true } } },
+    select: { ...appViewSelect, tenant: { select: { ...appViewSelect.tenant.select, billingAccount: { select: { balanceMinor: true } } } } },
     orderBy: { createdAt: "desc" },
     take: MAX_RESULTS,
   });
-  return apps.map((app) => ({ ...toAppView(app, { relayUrl: input.relayUrl }), balanceMinor: app.billingAccount?.balanceMinor ?? 0 }));
+  return apps.map((app) => ({ ...toAppView(app, { relayUrl: input.relayUrl }), balanceMinor: app.tenant.billingAccount?.balanceMinor ?? 0 }));
 }

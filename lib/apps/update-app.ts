@@ -67,39 +67,27 @@ export async function updateApp(db: Db, input: { actor: Actor; appId: string; ch
 
 /**
  * Soft delete: the app leaves every customer view, what relays are told (its connections close, its keys
- * stop working) and /v1, but admins still find it with who deleted it and when. A positive balance is not
- * refunded (it was prepaid for this app's usage): the caller must confirm the exact amount being
- * forfeited, so nobody loses money by a click made before a top-up landed. The forfeited amount is audited.
+ * stop working) and /v1, but admins still find it with who deleted it and when. Its money is not its
+ * own: the balance is the team's wallet (issue 27), which its other apps keep using, so nothing is lost.
  */
-export async function deleteApp(db: Db, input: { actor: Actor; appId: string; confirmForfeitBalanceMinor?: number }): Promise<{ forfeitedBalanceMinor: number }> {
-  const result = await db.$transaction(async (tx) => {
+export async function deleteApp(db: Db, input: { actor: Actor; appId: string }): Promise<void> {
+  await db.$transaction(async (tx) => {
     const app = await tx.app.findFirst({
       where: { id: input.appId, deletedAt: null },
-      select: { id: true, name: true, tenantId: true, plan: { select: { slug: true } }, billingAccount: { select: { balanceMinor: true } } },
+      select: { id: true, name: true, tenantId: true, plan: { select: { slug: true } } },
     });
     if (!app) throw notFound("App");
-    const balanceMinor = Math.max(app.billingAccount?.balanceMinor ?? 0, 0);
-    if (balanceMinor > 0 && input.confirmForfeitBalanceMinor !== balanceMinor) {
-      throw new DomainError(
-        "conflict",
-        `This app holds a prepaid balance of $${(balanceMinor / 100).toFixed(2)} that deleting it forfeits (it is not refunded). Confirm with forfeitBalanceMinor=${balanceMinor}.`,
-        { field: "forfeitBalanceMinor" },
-      );
-    }
     await tx.app.update({ where: { id: app.id }, data: { deletedAt: new Date(), deletedById: input.actor.id, deletedByEmail: input.actor.email ?? null } });
     await writeAuditLog(tx, {
       actor: input.actor,
       action: "app.delete",
       targetType: "app",
       targetId: app.id,
-      before: { name: app.name, tenantId: app.tenantId, planSlug: app.plan.slug, balanceMinor: app.billingAccount?.balanceMinor ?? 0 },
-      after: { forfeitedBalanceMinor: balanceMinor },
+      before: { name: app.name, tenantId: app.tenantId, planSlug: app.plan.slug },
     });
     await recordRelayChange(tx, { appId: app.id });
-    return { forfeitedBalanceMinor: balanceMinor };
   });
   notifyRelaysOfChange({ appId: input.appId, kind: "app" });
-  return result;
 }
 
 /** Admin only: a suspended app's connections are closed with 4012 and new ones refused. */

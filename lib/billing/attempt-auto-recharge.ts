@@ -3,12 +3,13 @@ import type { Db } from "@/lib/db";
 import type { PaymentAttempt } from "@/lib/generated/prisma/client";
 import { notFound } from "@/lib/errors";
 import { emitAppEvent } from "@/lib/notifications/emit-app-event";
-import { billingPeriodAt, toUnixSeconds } from "@/lib/periods/billing-period";
+import { billingPeriodAt, calendarMonthAt, toUnixSeconds } from "@/lib/periods/billing-period";
 import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
 import { recordRelayChange } from "@/lib/relay/relay-feed";
 import type { PaymentProvider } from "./payment-provider";
 import { completeCharge, writePendingCharge } from "./charge-card";
 import { spendCapReached } from "./spend-cap";
+import { lockTeamAccount, teamUsageChargesMinor } from "./team-account";
 
 /**
  * After a declined auto-recharge, further attempts on the same card wait this long instead of hammering
@@ -27,17 +28,19 @@ export interface AutoRechargeOutcome {
 }
 
 /**
- * Tops the balance up from the stored card when auto-recharge is on and the balance is at or below its
- * threshold. The decision is taken with the account row locked and ends in a pending attempt
+ * Tops the team's balance up from its stored card when auto-recharge is on and the balance is at or
+ * below its threshold; `appId` is the app whose usage asked (told about a decline or the ceiling). The
+ * decision is taken with the team's account row locked and ends in a pending attempt
  * (charge-card.ts); the card is charged after that lock is released. Callers that arrive while a charge
  * is in flight (several relay nodes, several connections) complete that same attempt with its key
  * instead of starting another, so they cause one charge, not one each. The charge covers the configured
  * amount plus any debt below zero.
  *
- * Guardrails (issue 12): no charge once the period's usage charges reached the spend cap (the money
- * could not be spent), and none that would take the period's auto-recharged total past the monthly
- * ceiling (an amount, so it bounds the bill whatever the recharge size; the charge is refused whole
- * rather than cut, so every recharge is the amount the customer chose).
+ * Guardrails (issue 12, the team's since issue 27): no charge once the team's usage charges this month
+ * reached its spend cap (the money could not be spent; an app's own cap does not stop it, the team's
+ * other apps may still spend), and none that would take the month's auto-recharged total past the
+ * team's monthly ceiling (an amount, so it bounds the bill whatever the recharge size; the charge is
+ * refused whole rather than cut, so every recharge is the amount the customer chose).
  */
 export async function attemptAutoRecharge(
   db: Db,
@@ -46,23 +49,21 @@ export async function attemptAutoRecharge(
 ): Promise<AutoRechargeOutcome> {
   const now = input.now ?? new Date();
   const decision = await db.$transaction(
-    async (tx): Promise<{ refused: AutoRechargeOutcome } | { attempt: PaymentAttempt; periodStartUnix: number }> => {
-      const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "BillingAccount" WHERE "appId" = ${input.appId} FOR UPDATE`;
-      const accountId = locked[0]?.id;
-      if (!accountId) throw notFound("Billing account");
-      const account = await tx.billingAccount.findUniqueOrThrow({ where: { id: accountId } });
+    async (tx): Promise<{ refused: AutoRechargeOutcome } | { attempt: PaymentAttempt; periodStartUnix: number; tenantId: string }> => {
+      const app = await tx.app.findUnique({ where: { id: input.appId }, select: { tenantId: true, billingAnchor: true } });
+      if (!app) throw notFound("App");
+      const account = await lockTeamAccount(tx, app.tenantId);
       const refused = (reason: string) => ({ refused: { recharged: false, balanceMinor: account.balanceMinor, reason, chargedMinor: 0 } });
       if (!account.autoRechargeEnabled) return refused("Auto-recharge is off");
-      const app = await tx.app.findUniqueOrThrow({ where: { id: input.appId }, select: { billingAnchor: true, spendControls: true } });
-      const period = billingPeriodAt(app.billingAnchor, now);
-      const periodStartUnix = toUnixSeconds(period.start);
-      const spent = await tx.usagePeriod.findUnique({ where: { appId_start: { appId: input.appId, start: period.start } }, select: { overageCostMinor: true } });
-      if (spendCapReached(app.spendControls?.monthlySpendCapMinor ?? null, spent?.overageCostMinor ?? 0)) {
-        return refused("The monthly spend cap is reached; auto-recharge resumes next period or when the cap is raised");
+      // Events name the app's own period (their dedupe keys); the team's guardrails count per calendar month.
+      const periodStartUnix = toUnixSeconds(billingPeriodAt(app.billingAnchor, now).start);
+      const month = calendarMonthAt(now);
+      if (account.monthlySpendCapMinor !== null && spendCapReached([{ capMinor: account.monthlySpendCapMinor, spentMinor: await teamUsageChargesMinor(tx, { billingAccountId: account.id, now }) }])) {
+        return refused("The team's monthly spend cap is reached; auto-recharge resumes next month or when the cap is raised");
       }
       if (account.balanceMinor > account.autoRechargeThresholdMinor) return { refused: { recharged: true, balanceMinor: account.balanceMinor, chargedMinor: 0 } };
       const inFlight = await tx.paymentAttempt.findFirst({ where: { billingAccountId: account.id, kind: "auto_recharge", status: "pending" }, orderBy: { createdAt: "asc" } });
-      if (inFlight) return { attempt: inFlight, periodStartUnix };
+      if (inFlight) return { attempt: inFlight, periodStartUnix, tenantId: app.tenantId };
       if (!account.paymentMethodRef) return refused("No card on file for auto-recharge");
       const lastAttempt = await tx.paymentAttempt.findFirst({
         where: { billingAccountId: account.id, kind: "auto_recharge", paymentMethodRef: account.paymentMethodRef },
@@ -73,10 +74,10 @@ export async function attemptAutoRecharge(
         return refused(`The card ending ${account.paymentMethodRef.slice(-4)} was declined recently; auto-recharge retries it after a minute, or save another card`);
       }
       const amountMinor = account.autoRechargeAmountMinor + Math.max(0, -account.balanceMinor);
-      const ceilingMinor = app.spendControls?.autoRechargeMonthlyCeilingMinor ?? null;
+      const ceilingMinor = account.autoRechargeMonthlyCeilingMinor;
       if (ceilingMinor !== null) {
         const recharged = await tx.paymentAttempt.aggregate({
-          where: { billingAccountId: account.id, kind: "auto_recharge", status: { in: ["succeeded", "pending"] }, createdAt: { gte: period.start } },
+          where: { billingAccountId: account.id, kind: "auto_recharge", status: { in: ["succeeded", "pending"] }, createdAt: { gte: month.start } },
           _sum: { amountMinor: true },
         });
         const rechargedMinor = recharged._sum.amountMinor ?? 0;
@@ -92,16 +93,16 @@ export async function attemptAutoRecharge(
         paymentMethodRef: account.paymentMethodRef,
         idempotencyKey: `auto_recharge:${account.id}:${randomUUID()}`,
         trigger: input.trigger,
-        description: `Tollgate auto-recharge for ${input.appId}`,
+        description: `Tollgate auto-recharge for team ${app.tenantId}`,
       });
-      return { attempt, periodStartUnix };
+      return { attempt, periodStartUnix, tenantId: app.tenantId };
     },
     { timeout: 15_000 },
   );
   if ("refused" in decision) return decision.refused;
-  const { attempt, periodStartUnix } = decision;
+  const { attempt, periodStartUnix, tenantId } = decision;
   const charge = await completeCharge(db, provider, attempt, async (tx, outcome) => {
-    if (outcome.status === "succeeded") await recordRelayChange(tx, { appId: input.appId });
+    if (outcome.status === "succeeded") await recordRelayChange(tx, { tenantId });
     if (outcome.status !== "declined") return;
     await emitAppEvent(tx, {
       appId: input.appId,

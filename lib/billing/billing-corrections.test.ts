@@ -32,7 +32,7 @@ async function toppedUpWithStripe(amountMinor: number) {
   const app = await createTestApp(database.db, { tenantId: owner.tenantId });
   const customerId = await stripe.createCustomer({ tenantId: owner.tenantId, name: "Acme" });
   standIn.attach("pm_card_visa", customerId);
-  const account = await database.db.billingAccount.update({ where: { appId: app.id }, data: { paymentMethodRef: "pm_card_visa", paymentMethodLast4: "4242" } });
+  const account = await database.db.billingAccount.update({ where: { tenantId: owner.tenantId }, data: { paymentMethodRef: "pm_card_visa", paymentMethodLast4: "4242" } });
   const charge = await chargeCardOnce(database.db, stripe, {
     billingAccountId: account.id,
     kind: "top_up",

@@ -1,4 +1,5 @@
-// A platform admin's corrections to an app's balance, each with the reason the customer reads in the ledger,
+// A platform admin's corrections to a team's balance (made from one of its apps, whose invoice lines a
+// credit or adjustment joins), each with the reason the customer reads in the ledger,
 // each audited, each once per idempotency key (the same key returns the first outcome; another request
 // under it is a 409):
 //   credit      money added; on the team's next invoice, or at once as a credit note against an issued one
@@ -11,7 +12,7 @@
 //               so the money leaves the balance once, whoever records it first.
 import { type Actor, writeAuditLog } from "@/lib/audit/write-audit-log";
 import type { Db, Prisma } from "@/lib/db";
-import { DomainError, notFound } from "@/lib/errors";
+import { DomainError } from "@/lib/errors";
 import type { BillingCorrection } from "@/lib/generated/prisma/client";
 import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
 import { recordRelayChange } from "@/lib/relay/relay-feed";
@@ -20,6 +21,7 @@ import { lockTenant, writeDocument } from "./issue-invoices";
 import type { PaymentProvider, RefundResult } from "./payment-provider";
 import { postLedgerEntry } from "./post-ledger-entry";
 import { refundReference } from "./record-card-refunds";
+import { teamAccountOfApp } from "./team-account";
 
 function correctionReference(correctionId: string): string {
   return `correction:${correctionId}`;
@@ -84,6 +86,7 @@ async function creditOrAdjust(db: Db, input: { actor: Actor; account: { id: stri
     const reference = correctionReference(correction.id);
     const entry = await postLedgerEntry(tx, {
       billingAccountId: account.id,
+      appId: account.appId,
       kind: body.kind === "credit" ? "credit" : "adjustment",
       amountMinor: body.amountMinor,
       description: `${LEDGER_LABEL[body.kind]}: ${body.reason}`,
@@ -107,7 +110,7 @@ async function creditOrAdjust(db: Db, input: { actor: Actor; account: { id: stri
       targetId: account.appId,
       after: { amountMinor: body.amountMinor, reason: body.reason, balanceAfterMinor: entry.balanceAfterMinor, creditNote: creditNote?.number ?? null },
     });
-    await recordRelayChange(tx, { appId: account.appId });
+    await recordRelayChange(tx, { tenantId: account.tenantId });
     return toView(tx, settled, false);
   });
 }
@@ -164,8 +167,8 @@ export async function completeRefund(db: Db, provider: PaymentProvider, pending:
       data: result.status === "refunded" ? { status: "succeeded", providerReference: result.refundId, settledAt: new Date() } : { status: "failed", failureReason: result.message, settledAt: new Date() },
     });
     const row = await tx.billingCorrection.findUniqueOrThrow({ where: { id: pending.id } });
-    if (flipped.count === 0) return { row, settledNow: false, appId: null };
-    const account = await tx.billingAccount.findUniqueOrThrow({ where: { id: row.billingAccountId }, select: { appId: true } });
+    if (flipped.count === 0) return { row, settledNow: false, tenantId: null };
+    const account = await tx.billingAccount.findUniqueOrThrow({ where: { id: row.billingAccountId }, select: { tenantId: true } });
     if (result.status === "refunded") {
       const reference = refundReference(result.refundId);
       // The provider's webhook may have recorded this refund already (record-card-refunds.ts).
@@ -178,26 +181,25 @@ export async function completeRefund(db: Db, provider: PaymentProvider, pending:
           description: `Refund to the card ending ${charge.paymentMethodRef?.slice(-4) ?? ""}: ${row.reason}`,
           reference,
         });
-        await recordRelayChange(tx, { appId: account.appId });
+        await recordRelayChange(tx, { tenantId: account.tenantId });
       }
     }
     await writeAuditLog(tx, {
       actor: { id: row.actorId, email: row.actorEmail },
       action: result.status === "refunded" ? "billing.refund" : "billing.refund_failed",
-      targetType: "billing_account",
-      targetId: account.appId,
+      targetType: "tenant",
+      targetId: account.tenantId,
       after: { amountMinor: row.amountMinor, reason: row.reason, paymentAttemptId: row.paymentAttemptId, ...(result.status === "refunded" ? { refundId: result.refundId } : { failure: result.message }) },
     });
-    return { row, settledNow: true, appId: account.appId };
+    return { row, settledNow: true, tenantId: account.tenantId };
   });
-  if (settled.appId && result.status === "refunded") notifyRelaysOfChange({ appId: settled.appId, kind: "billing" });
+  if (settled.tenantId && result.status === "refunded") notifyRelaysOfChange({ kind: "billing" });
   return toView(db, settled.row, !settled.settledNow);
 }
 
 export async function correctBalance(db: Db, provider: PaymentProvider, input: { actor: Actor; appId: string; idempotencyKey: string; body: CorrectionBody }): Promise<CorrectionView> {
-  const account = await db.billingAccount.findUnique({ where: { appId: input.appId }, select: { id: true, appId: true, app: { select: { tenantId: true } } } });
-  if (!account) throw notFound("Billing account");
-  const target = { id: account.id, appId: account.appId, tenantId: account.app.tenantId };
+  const account = await teamAccountOfApp(db, input.appId);
+  const target = { id: account.id, appId: input.appId, tenantId: account.tenantId };
   const existing = await db.billingCorrection.findUnique({ where: { idempotencyKey: input.idempotencyKey } });
   if (existing) return replay(db, provider, existing, { billingAccountId: account.id, body: input.body });
   try {
@@ -239,17 +241,16 @@ export async function settlePendingRefunds(db: Db, provider: PaymentProvider, in
   return settled;
 }
 
-/** The app's corrections, newest first, the card charges that can still be refunded, and the team's invoices a credit note can correct. */
+/** The team's corrections (made from any of its apps), newest first, the card charges that can still be refunded, and the team's invoices a credit note can correct. */
 export async function listCorrections(
   db: Db,
   input: { appId: string },
 ): Promise<{ corrections: CorrectionView[]; refundableCharges: RefundableChargeView[]; creditableInvoices: { id: string; number: string; totalMinor: number }[] }> {
-  const account = await db.billingAccount.findUnique({ where: { appId: input.appId }, select: { id: true, app: { select: { tenantId: true } } } });
-  if (!account) throw notFound("Billing account");
+  const account = await teamAccountOfApp(db, input.appId);
   const [corrections, charges, invoices] = await Promise.all([
     db.billingCorrection.findMany({ where: { billingAccountId: account.id }, orderBy: { createdAt: "desc" }, take: 100 }),
     db.paymentAttempt.findMany({ where: { billingAccountId: account.id, status: "succeeded", providerReference: { not: null } }, orderBy: { createdAt: "desc" }, take: 50 }),
-    db.invoice.findMany({ where: { tenantId: account.app.tenantId, kind: "invoice", status: { not: "void" } }, orderBy: { issuedAt: "desc" }, take: 24, select: { id: true, number: true, totalMinor: true } }),
+    db.invoice.findMany({ where: { tenantId: account.tenantId, kind: "invoice", status: { not: "void" } }, orderBy: { issuedAt: "desc" }, take: 24, select: { id: true, number: true, totalMinor: true } }),
   ]);
   const refunded = new Map<string, number>();
   for (const correction of corrections) {

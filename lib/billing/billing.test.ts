@@ -26,7 +26,7 @@ async function newApp(planSlug = "starter") {
 }
 
 async function ledgerOf(appId: string) {
-  return database.db.ledgerEntry.findMany({ where: { billingAccount: { appId } }, orderBy: { createdAt: "asc" } });
+  return database.db.ledgerEntry.findMany({ where: { billingAccount: { tenant: { apps: { some: { id: appId } } } } }, orderBy: { createdAt: "asc" } });
 }
 
 describe("top-ups", () => {
@@ -111,7 +111,7 @@ describe("auto-recharge", () => {
   it("covers a negative balance on top of the configured amount", async () => {
     const app = await newApp();
     await setAutoRecharge(database.db, provider, { actor, appId: app.id, settings: { enabled: true, thresholdMinor: 0, amountMinor: 1000, cardNumber: GOOD_CARD } });
-    await database.db.billingAccount.update({ where: { appId: app.id }, data: { balanceMinor: -250 } });
+    await database.db.billingAccount.updateMany({ where: { tenant: { apps: { some: { id: app.id } } } }, data: { balanceMinor: -250 } });
     const outcome = await attemptAutoRecharge(database.db, provider, { appId: app.id, trigger: "usage" });
     expect(outcome).toMatchObject({ recharged: true, chargedMinor: 1250, balanceMinor: 1000 });
   });
@@ -130,7 +130,7 @@ describe("auto-recharge", () => {
     expect(second.reason).toContain("recently");
     const later = new Date(Date.now() + AUTO_RECHARGE_RETRY_AFTER_DECLINE_MS + 1000);
     await attemptAutoRecharge(database.db, provider, { appId: app.id, trigger: "relay:connection", now: later });
-    const attempts = await database.db.paymentAttempt.findMany({ where: { billingAccount: { appId: app.id } } });
+    const attempts = await database.db.paymentAttempt.findMany({ where: { billingAccount: { tenant: { apps: { some: { id: app.id } } } } } });
     expect(attempts.map((a) => a.status)).toEqual(["declined", "declined"]);
     expect(await ledgerOf(app.id)).toHaveLength(0);
   });
@@ -147,7 +147,7 @@ describe("auto-recharge", () => {
     await setAutoRecharge(database.db, provider, { actor, appId: app.id, settings: { enabled: true, thresholdMinor: 100, amountMinor: 1000, cardNumber: GOOD_CARD } });
     const retried = await attemptAutoRecharge(database.db, provider, { appId: app.id, trigger: "relay:connection" });
     expect(retried).toMatchObject({ recharged: true, chargedMinor: 1000, balanceMinor: 1000 });
-    const attempts = await database.db.paymentAttempt.findMany({ where: { billingAccount: { appId: app.id } }, orderBy: { createdAt: "asc" } });
+    const attempts = await database.db.paymentAttempt.findMany({ where: { billingAccount: { tenant: { apps: { some: { id: app.id } } } } }, orderBy: { createdAt: "asc" } });
     expect(attempts.map((a) => [a.status, a.paymentMethodRef])).toEqual([
       ["declined", "pm_test_0341"],
       ["succeeded", "pm_test_4242"],

@@ -35,6 +35,8 @@ export interface LedgerEntryView {
   balanceAfterMinor: number;
   description: string;
   reference: string | null;
+  /** The app the entry was made for; null for the team's own movements (top-ups, card payments). */
+  appId: string | null;
   createdAt: string;
 }
 

@@ -22,6 +22,7 @@ import { payPlanFee, type PlanFeeLine, withCardFallback } from "./pay-plan-fee";
 import { planAtPeriod } from "./plan-prices";
 import { describeProration, upgradeCharge } from "./proration";
 import { lockSubscription, renewApp } from "./renew-subscription";
+import { lockTeamAccount } from "./team-account";
 
 export type PlanChangeOutcome = "upgraded" | "switched" | "scheduled" | "cancelled_schedule" | "unchanged";
 
@@ -73,9 +74,9 @@ export async function changePlan(
       }
       const app = await tx.app.findUnique({
         where: { id: input.appId },
-        select: { id: true, billingAnchor: true, overagesEnabled: true, plan: true, override: true, billingAccount: true },
+        select: { id: true, tenantId: true, billingAnchor: true, overagesEnabled: true, plan: true, override: true },
       });
-      if (!app?.billingAccount) throw notFound("App");
+      if (!app) throw notFound("App");
       const target = await tx.plan.findUnique({ where: { slug: input.planSlug } });
       if (!target || (!target.isPublic && !input.allowHiddenPlans)) {
         throw new DomainError("unprocessable", `Unknown plan "${input.planSlug}"`, { field: "planSlug" });
@@ -116,7 +117,8 @@ export async function changePlan(
       if (charge.creditMinor > 0) lines.push({ kind: "plan_credit", amountMinor: charge.creditMinor, description: `Unused ${current.name} plan for ${days}` });
       if (charge.feeMinor > 0) lines.push({ kind: "plan_fee", amountMinor: charge.feeMinor, description: `${next.name} plan for ${days}` });
       const payment = await payPlanFee(tx, {
-        account: app.billingAccount,
+        account: await lockTeamAccount(tx, app.tenantId),
+        appId: app.id,
         lines,
         reference: `plan_change:${idempotencyKey}`,
         periodStart: period.start,

@@ -38,7 +38,7 @@ async function appWithCard() {
 }
 
 async function moneyOf(appId: string) {
-  const account = await database.db.billingAccount.findUniqueOrThrow({ where: { appId }, include: { ledgerEntries: true, paymentAttempts: true } });
+  const account = await database.db.billingAccount.findFirstOrThrow({ where: { tenant: { apps: { some: { id: appId } } } }, include: { ledgerEntries: true, paymentAttempts: true } });
   return { balanceMinor: account.balanceMinor, ledger: account.ledgerEntries, attempts: account.paymentAttempts };
 }
 
@@ -60,7 +60,9 @@ class LockProbingProvider implements PaymentProvider {
       await client.query("BEGIN");
       for (const table of ["BillingAccount", "AppSubscription"]) {
         try {
-          await client.query(`SELECT 1 FROM "${table}" WHERE "appId" = $1 FOR UPDATE NOWAIT`, [this.appId]);
+          // The team's account (issue 27) or the app's subscription.
+          const owner = table === "BillingAccount" ? `"tenantId" = (SELECT "tenantId" FROM "App" WHERE "id" = $1)` : `"appId" = $1`;
+          await client.query(`SELECT 1 FROM "${table}" WHERE ${owner} FOR UPDATE NOWAIT`, [this.appId]);
         } catch {
           this.lockedDuringCharge.push(table);
         }
@@ -95,7 +97,7 @@ describe("a card charge", () => {
 
   it("left pending by a process that died is settled by the job once, and a retry of its key gets that outcome", async () => {
     const app = await appWithCard();
-    const account = await database.db.billingAccount.findUniqueOrThrow({ where: { appId: app.id } });
+    const account = await database.db.billingAccount.findFirstOrThrow({ where: { tenant: { apps: { some: { id: app.id } } } } });
     // The process wrote the attempt, maybe reached the provider, and died before recording anything.
     await writePendingCharge(database.db, {
       billingAccountId: account.id,

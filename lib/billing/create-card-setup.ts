@@ -5,6 +5,7 @@
 import type { Db } from "@/lib/db";
 import { DomainError, notFound } from "@/lib/errors";
 import { getStripeProvider, type StripePaymentProvider } from "./stripe-provider";
+import { teamAccountOfApp } from "./team-account";
 
 /** SetupIntent metadata naming the billing account the card is for. */
 export const SETUP_ACCOUNT_METADATA = "tollgate_billing_account_id";
@@ -32,9 +33,9 @@ export async function ensureStripeCustomer(db: Db, stripe: StripePaymentProvider
 }
 
 export async function createCardSetup(db: Db, stripe: StripePaymentProvider, input: { appId: string }): Promise<{ clientSecret: string; publishableKey: string }> {
-  const account = await db.billingAccount.findUnique({ where: { appId: input.appId }, select: { id: true, app: { select: { tenantId: true } } } });
-  if (!account) throw notFound("Billing account");
-  const customerId = await ensureStripeCustomer(db, stripe, account.app.tenantId);
+  // The card is the team's (one per team, issue 27), saved from any of its apps' billing pages.
+  const account = await teamAccountOfApp(db, input.appId);
+  const customerId = await ensureStripeCustomer(db, stripe, account.tenantId);
   const intent = await stripe.createSetupIntent({ customerId, metadata: { [SETUP_ACCOUNT_METADATA]: account.id } });
   return { clientSecret: intent.clientSecret, publishableKey: stripe.publishableKey };
 }

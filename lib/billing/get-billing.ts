@@ -8,13 +8,15 @@ import { describePaymentMethod, TEST_CARDS } from "./payment-provider";
 import { planAtPeriod } from "./plan-prices";
 import { getStripeProvider } from "./stripe-provider";
 import { loadUsageProjection } from "./project-usage-charges";
+import { teamAccount } from "./team-account";
 import { toLedgerEntryView, toPaymentAttemptView } from "./to-billing-views";
 
 const LEDGER_PAGE = 50;
 const ATTEMPTS_PAGE = 20;
 
 /**
- * Balance, auto-recharge, plan-fee state, recent ledger and payment attempts, this period's charges and
+ * The team's wallet (balance, card, auto-recharge, its ledger and card charges: issue 27) and this app's
+ * plan-fee state, recent ledger and payment attempts, this period's charges and
  * an explained projection. A read: a turned period is billed by the renewal job, not here.
  */
 export async function getBilling(db: Db, input: { appId: string; now?: Date }) {
@@ -29,16 +31,18 @@ export async function getBilling(db: Db, input: { appId: string; now?: Date }) {
       plan: true,
       override: true,
       subscription: true,
-      billingAccount: {
-        include: {
-          ledgerEntries: { orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: LEDGER_PAGE },
-          paymentAttempts: { orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: ATTEMPTS_PAGE },
-        },
-      },
+      tenant: { select: { id: true, name: true } },
     },
   });
-  if (!app?.billingAccount) throw notFound("App");
-  const account = app.billingAccount;
+  if (!app) throw notFound("App");
+  const { id: accountId } = await teamAccount(db, app.tenant.id);
+  const account = await db.billingAccount.findUniqueOrThrow({
+    where: { id: accountId },
+    include: {
+      ledgerEntries: { orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: LEDGER_PAGE },
+      paymentAttempts: { orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: ATTEMPTS_PAGE },
+    },
+  });
   const period = billingPeriodAt(app.billingAnchor, now);
   const [row, sheet, scheduledPlan] = await Promise.all([
     db.usagePeriod.findUnique({ where: { appId_start: { appId: app.id, start: period.start } } }),
@@ -59,6 +63,8 @@ export async function getBilling(db: Db, input: { appId: string; now?: Date }) {
   const subscription = app.subscription;
   const stripe = getStripeProvider();
   return {
+    /** Whose wallet the balance, card, auto-recharge, ledger and attempts are: the app's team's. */
+    team: { id: app.tenant.id, name: app.tenant.name },
     balanceMinor: account.balanceMinor,
     currency: "USD",
     autoRecharge: {

@@ -4,7 +4,8 @@
 import type { Db } from "@/lib/db";
 import { notFound } from "@/lib/errors";
 import type { Invoice } from "@/lib/generated/prisma/client";
-import { amountOwedMinor, calendarMonthAt, entriesOf } from "./issue-invoices";
+import { calendarMonthAt } from "@/lib/periods/billing-period";
+import { amountOwedMinor, entriesOf } from "./issue-invoices";
 import { composeInvoice, type InvoiceLine, type InvoicePayment, invoiceTotals } from "./invoice-lines";
 import { getBillingDetails, getOperatorSettings } from "./invoice-parties";
 import type { PartyDetails } from "./invoice-parties.types";
@@ -70,7 +71,7 @@ function toView(invoice: Invoice, correctsNumber: string | null): InvoiceView {
 export async function getUpcomingInvoice(db: Db, input: { tenantId: string; now?: Date }): Promise<InvoiceView> {
   const month = calendarMonthAt(input.now ?? new Date());
   const [entries, seller, buyer, owed] = await Promise.all([
-    entriesOf(db, { invoiceId: null, billingAccount: { app: { tenantId: input.tenantId } } }),
+    entriesOf(db, { invoiceId: null, billingAccount: { tenantId: input.tenantId } }),
     getOperatorSettings(db),
     getBillingDetails(db, input.tenantId),
     amountOwedMinor(db, input.tenantId),

@@ -24,7 +24,7 @@ export function invoiceCsv(invoice: InvoiceView): string {
   const head = [number, invoice.kind, invoice.periodStart, invoice.periodEnd, invoice.issuedAt ?? "", invoice.dueAt ?? "", invoice.status];
   return csvRows([
     ["number", "document", "period_start", "period_end", "issued_at", "due_at", "status", "app", "app_name", "kind", "description", "amount_minor", "amount"],
-    ...invoice.lines.map((line) => [...head, line.appId, line.appName, line.kind, line.description, line.amountMinor, (line.amountMinor / 100).toFixed(2)]),
+    ...invoice.lines.map((line) => [...head, line.appId ?? "", line.appName, line.kind, line.description, line.amountMinor, (line.amountMinor / 100).toFixed(2)]),
     [...head, "", "", "total", "Total", invoice.totalMinor, (invoice.totalMinor / 100).toFixed(2)],
   ]);
 }

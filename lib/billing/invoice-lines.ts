@@ -17,8 +17,12 @@ const componentLine: Record<CostComponent, { kind: InvoiceLineKind; label: strin
   egressMinor: { kind: "usage", label: "Pay-as-you-go egress beyond the free allowance" },
 };
 
+/** What an invoice names an entry of no single app (a top-up, an auto-recharge): the team's wallet. */
+export const TEAM_WALLET_NAME = "Team wallet";
+
 export interface InvoiceLine {
-  appId: string;
+  /** Null: the team's own (no single app). */
+  appId: string | null;
   appName: string;
   kind: InvoiceLineKind;
   description: string;
@@ -27,7 +31,7 @@ export interface InvoiceLine {
 }
 
 export interface InvoicePayment {
-  appId: string;
+  appId: string | null;
   appName: string;
   description: string;
   /** As it moved the balance: money in positive, a refund to the card negative. */
@@ -35,7 +39,7 @@ export interface InvoicePayment {
   at: string;
 }
 
-export type InvoicedEntry = Pick<LedgerEntry, "kind" | "amountMinor" | "description" | "breakdown" | "createdAt"> & { appId: string; appName: string };
+export type InvoicedEntry = Pick<LedgerEntry, "kind" | "amountMinor" | "description" | "breakdown" | "createdAt"> & { appId: string | null; appName: string };
 
 function isBreakdown(value: unknown): value is Partial<Record<CostComponent, number>> {
   return typeof value === "object" && value !== null && !Array.isArray(value);

@@ -52,7 +52,7 @@ export function invoicePdf(invoice: InvoiceView): Promise<Uint8Array<ArrayBuffer
   for (const line of invoice.lines) {
     if (line.appId !== appId) {
       appId = line.appId;
-      doc.moveDown(0.3).font("Helvetica-Bold").fontSize(11).text(`${line.appName} (${line.appId})`, MARGIN, doc.y, { width });
+      doc.moveDown(0.3).font("Helvetica-Bold").fontSize(11).text(line.appId === null ? line.appName : `${line.appName} (${line.appId})`, MARGIN, doc.y, { width });
       doc.moveDown(0.2);
     }
     row(line.description, formatMinor(line.amountMinor));

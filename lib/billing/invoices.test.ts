@@ -31,9 +31,10 @@ beforeAll(async () => {
 afterAll(async () => database?.drop());
 
 async function post(appId: string, kind: LedgerEntryKind, amountMinor: number, options: { at?: Date; description?: string; breakdown?: Record<string, number> } = {}) {
-  const account = await database.db.billingAccount.findUniqueOrThrow({ where: { appId } });
+  const account = await database.db.billingAccount.findFirstOrThrow({ where: { tenant: { apps: { some: { id: appId } } } } });
   const entry = await database.db.$transaction((tx) =>
-    postLedgerEntry(tx, { billingAccountId: account.id, kind, amountMinor, description: options.description ?? kind, breakdown: options.breakdown }),
+    // Money moved between a card and the team's wallet is the team's; charges and credits are an app's.
+    postLedgerEntry(tx, { billingAccountId: account.id, appId: PAYMENT_KINDS.includes(kind) ? null : appId, kind, amountMinor, description: options.description ?? kind, breakdown: options.breakdown }),
   );
   return database.db.ledgerEntry.update({ where: { id: entry.id }, data: { createdAt: options.at ?? DECEMBER } });
 }
@@ -90,11 +91,12 @@ describe("issuing", () => {
       ["Feed", "usage", "Pay-as-you-go egress beyond the free allowance", 50],
       ["Feed", "credit", "Credit: outage on the 3rd", -100],
     ]);
-    expect(invoice.payments.map((payment) => [payment.appName, payment.amountMinor])).toEqual([
-      ["Chat", 10_000],
-      ["Feed", 500],
+    // Top-ups pay into the team's wallet, not an app.
+    expect(invoice.payments.map((payment) => [payment.appId, payment.appName, payment.amountMinor])).toEqual([
+      [null, "Team wallet", 10_000],
+      [null, "Team wallet", 500],
     ]);
-    const ledger = await database.db.ledgerEntry.findMany({ where: { billingAccount: { appId: { in: [chat.id, feed.id] } } } });
+    const ledger = await database.db.ledgerEntry.findMany({ where: { billingAccount: { tenant: { apps: { some: { id: { in: [chat.id, feed.id] } } } } } } });
     const chargedByLedger = -ledger.filter((entry) => !PAYMENT_KINDS.includes(entry.kind)).reduce((sum, entry) => sum + entry.amountMinor, 0);
     expect(invoice).toMatchObject({ chargesMinor: 3300, creditsMinor: 100, totalMinor: chargedByLedger });
     expect(ledger.every((entry) => entry.invoiceId === row.id)).toBe(true);
@@ -118,9 +120,9 @@ describe("issuing", () => {
     expect(january?.periodStart.toISOString()).toBe("2027-01-01T00:00:00.000Z");
     expect(january?.totalMinor).toBe(2977);
     expect((await getUpcomingInvoice(database.db, { tenantId: owner.tenantId })).lines).toEqual([]);
-    const ledgerCharges = await database.db.ledgerEntry.aggregate({ where: { billingAccount: { app: { tenantId: owner.tenantId } }, kind: { notIn: ["top_up", "auto_recharge", "card_payment", "refund"] } }, _sum: { amountMinor: true } });
+    const ledgerCharges = await database.db.ledgerEntry.aggregate({ where: { billingAccount: { tenantId: owner.tenantId }, kind: { notIn: ["top_up", "auto_recharge", "card_payment", "refund"] } }, _sum: { amountMinor: true } });
     expect((december?.totalMinor ?? 0) + (january?.totalMinor ?? 0)).toBe(-(ledgerCharges._sum.amountMinor ?? 0));
-    expect(await database.db.ledgerEntry.count({ where: { billingAccount: { app: { tenantId: owner.tenantId } }, invoiceId: null } })).toBe(0);
+    expect(await database.db.ledgerEntry.count({ where: { billingAccount: { tenantId: owner.tenantId }, invoiceId: null } })).toBe(0);
   });
 
   it("is open with the amount due while the team owes money, and the job marks it paid once it owes nothing", async () => {

@@ -10,8 +10,8 @@ import { randomBytes } from "node:crypto";
 import { type Actor, writeAuditLog } from "@/lib/audit/write-audit-log";
 import type { Db, Prisma } from "@/lib/db";
 import { DomainError, notFound } from "@/lib/errors";
-import type { BillingPeriod } from "@/lib/periods/billing-period";
-import { composeInvoice, type InvoicedEntry, invoiceTotals } from "./invoice-lines";
+import { type BillingPeriod, calendarMonthAt } from "@/lib/periods/billing-period";
+import { composeInvoice, type InvoicedEntry, invoiceTotals, TEAM_WALLET_NAME } from "./invoice-lines";
 import { getBillingDetails, getOperatorSettings } from "./invoice-parties";
 
 export type DocumentSeries = "invoice" | "credit_note";
@@ -34,14 +34,10 @@ export async function nextDocumentNumber(tx: Prisma.TransactionClient, series: D
   return `${SERIES_PREFIX[series]}-${String(row.lastNumber).padStart(6, "0")}`;
 }
 
-export function calendarMonthAt(at: Date): BillingPeriod {
-  return { start: new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), 1)), end: new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1, 1)) };
-}
-
 /** What the team owes now: balances below zero and plan fees past due. */
 export async function amountOwedMinor(db: Db | Prisma.TransactionClient, tenantId: string): Promise<number> {
   const [negative, pastDue] = await Promise.all([
-    db.billingAccount.aggregate({ where: { app: { tenantId }, balanceMinor: { lt: 0 } }, _sum: { balanceMinor: true } }),
+    db.billingAccount.aggregate({ where: { tenantId, balanceMinor: { lt: 0 } }, _sum: { balanceMinor: true } }),
     db.appSubscription.aggregate({ where: { app: { tenantId }, status: "past_due" }, _sum: { amountDueMinor: true } }),
   ]);
   return -(negative._sum.balanceMinor ?? 0) + (pastDue._sum.amountDueMinor ?? 0);
@@ -52,9 +48,9 @@ export async function entriesOf(db: Db | Prisma.TransactionClient, where: Prisma
   const entries = await db.ledgerEntry.findMany({
     where,
     orderBy: [{ createdAt: "asc" }, { id: "asc" }],
-    select: { kind: true, amountMinor: true, description: true, breakdown: true, createdAt: true, billingAccount: { select: { app: { select: { id: true, name: true } } } } },
+    select: { kind: true, amountMinor: true, description: true, breakdown: true, createdAt: true, app: { select: { id: true, name: true } } },
   });
-  return entries.map(({ billingAccount, ...entry }) => ({ ...entry, appId: billingAccount.app.id, appName: billingAccount.app.name }));
+  return entries.map(({ app, ...entry }) => ({ ...entry, appId: app?.id ?? null, appName: app?.name ?? TEAM_WALLET_NAME }));
 }
 
 /**
@@ -65,7 +61,7 @@ export async function writeDocument(
   tx: Prisma.TransactionClient,
   input: { tenantId: string; series: DocumentSeries; period: BillingPeriod; claim: Prisma.LedgerEntryWhereInput; now: Date; correctsInvoiceId?: string },
 ): Promise<{ id: string; number: string; totalMinor: number } | null> {
-  const claimable = { ...input.claim, invoiceId: null, billingAccount: { app: { tenantId: input.tenantId } } };
+  const claimable = { ...input.claim, invoiceId: null, billingAccount: { tenantId: input.tenantId } };
   if ((await tx.ledgerEntry.count({ where: claimable })) === 0) return null;
   const [seller, buyer, number] = [await getOperatorSettings(tx), await getBillingDetails(tx, input.tenantId), await nextDocumentNumber(tx, input.series)];
   const id = newInvoiceId();
@@ -120,7 +116,7 @@ export async function issueTeamInvoices(db: Db, input: { tenantId: string; now?:
     async (tx) => {
       await lockTenant(tx, input.tenantId);
       const oldest = await tx.ledgerEntry.findFirst({
-        where: { invoiceId: null, createdAt: { lt: currentMonth.start }, billingAccount: { app: { tenantId: input.tenantId } } },
+        where: { invoiceId: null, createdAt: { lt: currentMonth.start }, billingAccount: { tenantId: input.tenantId } },
         orderBy: { createdAt: "asc" },
         select: { createdAt: true },
       });
@@ -144,9 +140,8 @@ export async function issueTeamInvoices(db: Db, input: { tenantId: string; now?:
  */
 export async function issueDueInvoices(db: Db, input: { now?: Date } = {}): Promise<string[]> {
   const now = input.now ?? new Date();
-  const teams = await db.app.findMany({
-    where: { billingAccount: { ledgerEntries: { some: { invoiceId: null, createdAt: { lt: calendarMonthAt(now).start } } } } },
-    distinct: ["tenantId"],
+  const teams = await db.billingAccount.findMany({
+    where: { ledgerEntries: { some: { invoiceId: null, createdAt: { lt: calendarMonthAt(now).start } } } },
     select: { tenantId: true },
   });
   const issued: string[] = [];

@@ -1,9 +1,10 @@
+// The team's ledger (one wallet for all its apps, issue 27), shown from any of its apps' billing pages.
 // The ledger for people: one row per day and kind (a relay flush writes a row every few seconds, which
 // nobody wants to scroll), paged by days; and the raw entries as CSV for accounting.
 import type { Db } from "@/lib/db";
-import { notFound } from "@/lib/errors";
 import type { LedgerEntryView } from "./billing.types";
 import { csvRows } from "./invoice-documents";
+import { teamAccountOfApp } from "./team-account";
 
 export const LEDGER_DAYS_PER_PAGE = 14;
 
@@ -19,9 +20,7 @@ export interface LedgerDay {
 }
 
 async function accountIdOf(db: Db, appId: string): Promise<string> {
-  const account = await db.billingAccount.findUnique({ where: { appId }, select: { id: true } });
-  if (!account) throw notFound("Billing account");
-  return account.id;
+  return (await teamAccountOfApp(db, appId)).id;
 }
 
 export async function listLedgerDays(db: Db, input: { appId: string; page: number }): Promise<{ days: LedgerDay[]; page: number; hasMore: boolean }> {
@@ -77,9 +76,10 @@ export async function ledgerCsv(db: Db, input: { appId: string }): Promise<strin
   const accountId = await accountIdOf(db, input.appId);
   const entries = await db.ledgerEntry.findMany({ where: { billingAccountId: accountId }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
   return csvRows([
-    ["created_at", "kind", "description", "amount_minor", "balance_after_minor", "period_start", "reference"],
+    ["created_at", "app_id", "kind", "description", "amount_minor", "balance_after_minor", "period_start", "reference"],
     ...entries.map((entry) => [
       entry.createdAt.toISOString(),
+      entry.appId ?? "",
       entry.kind,
       entry.description,
       entry.amountMinor,

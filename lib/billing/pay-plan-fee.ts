@@ -1,4 +1,5 @@
-// Pays a plan fee inside the caller's transaction (the billing account row is locked by the caller):
+// Pays an app's plan fee from its team's wallet inside the caller's transaction (the caller locked the
+// team's account row, lockTeamAccount, so fees of two apps of a team never both count the same money):
 // from the balance when it covers the amount, else from the stored card for the whole amount (the
 // balance is kept for usage). The card is never charged here, inside a transaction that holds locks:
 // `payPlanFee` throws CardChargeNeeded, the caller's transaction rolls back, `withCardFallback` charges the
@@ -8,6 +9,7 @@
 import type { Db, Prisma } from "@/lib/db";
 import { type CardChargeOutcome, chargeCardOnce } from "./charge-card";
 import type { PaymentProvider } from "./payment-provider";
+import { recordRelayChange } from "@/lib/relay/relay-feed";
 import { postLedgerEntry } from "./post-ledger-entry";
 
 export interface PlanFeeLine {
@@ -23,6 +25,7 @@ export type PlanFeePayment =
 
 interface Account {
   id: string;
+  tenantId: string;
   balanceMinor: number;
   paymentMethodRef: string | null;
 }
@@ -65,6 +68,8 @@ export async function payPlanFee(
   tx: Prisma.TransactionClient,
   input: {
     account: Account;
+    /** The app whose fee this is: its lines on the team's invoice. */
+    appId: string;
     lines: PlanFeeLine[];
     reference: string;
     periodStart: Date;
@@ -110,6 +115,7 @@ export async function payPlanFee(
     if (line.amountMinor === 0) continue;
     const entry = await postLedgerEntry(tx, {
       billingAccountId: input.account.id,
+      appId: input.appId,
       kind: line.kind,
       amountMinor: line.kind === "plan_fee" ? -line.amountMinor : line.amountMinor,
       description: line.description,
@@ -118,6 +124,8 @@ export async function payPlanFee(
     });
     balanceMinor = entry.balanceAfterMinor;
   }
+  // The team's balance moved: every app of the team spends from it, so each one's relays must see it.
+  if (balanceMinor !== input.account.balanceMinor) await recordRelayChange(tx, { tenantId: input.account.tenantId });
   return { paid: true, source, chargedMinor: Math.max(netMinor, 0), balanceMinor };
 }
 

@@ -37,11 +37,11 @@ async function fund(appId: string, amountMinor: number) {
 }
 
 async function ledgerOf(appId: string) {
-  return database.db.ledgerEntry.findMany({ where: { billingAccount: { appId } }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
+  return database.db.ledgerEntry.findMany({ where: { billingAccount: { tenant: { apps: { some: { id: appId } } } } }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
 }
 
 async function balanceOf(appId: string) {
-  return (await database.db.billingAccount.findUniqueOrThrow({ where: { appId } })).balanceMinor;
+  return (await database.db.billingAccount.findFirstOrThrow({ where: { tenant: { apps: { some: { id: appId } } } } })).balanceMinor;
 }
 
 async function replaceCard(appId: string, cardNumber: string) {
@@ -116,7 +116,7 @@ describe("upgrading", () => {
       code: "payment_failed",
       message: expect.stringContaining("declined"),
     });
-    const attempts = await database.db.paymentAttempt.findMany({ where: { billingAccount: { appId: app.id } } });
+    const attempts = await database.db.paymentAttempt.findMany({ where: { billingAccount: { tenant: { apps: { some: { id: app.id } } } } } });
     expect(attempts).toMatchObject([{ kind: "plan_fee", status: "declined", paymentMethodRef: "pm_test_0341" }]);
   });
 

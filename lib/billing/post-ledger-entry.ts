@@ -5,11 +5,13 @@ import type { LedgerEntryKind } from "@/lib/generated/prisma/client";
 
 export interface LedgerEntryInput {
   billingAccountId: string;
+  /** The app the entry is for (a line per app on the team's invoice); absent for the team's own movements. */
+  appId?: string | null;
   kind: LedgerEntryKind;
   /** Signed: credits positive, debits negative. */
   amountMinor: number;
   description: string;
-  /** Idempotency reference: a payment's charge id or a usage batch id; unique per account. */
+  /** Idempotency reference: a payment's charge id or a usage batch id and app; unique per account. */
   reference?: string;
   /** The billing period (invoice) the entry belongs to; entries without one fall in the period of their date. */
   periodStart?: Date;
@@ -26,6 +28,7 @@ export async function postLedgerEntry(tx: Prisma.TransactionClient, input: Ledge
   return tx.ledgerEntry.create({
     data: {
       billingAccountId: input.billingAccountId,
+      appId: input.appId ?? null,
       kind: input.kind,
       amountMinor: input.amountMinor,
       balanceAfterMinor: account.balanceMinor,

@@ -25,7 +25,7 @@ export async function recordCardRefunds(
 ): Promise<number> {
   const attempt = await db.paymentAttempt.findFirst({
     where: { providerReference: input.chargeId, status: "succeeded" },
-    select: { billingAccountId: true, paymentMethodRef: true, billingAccount: { select: { appId: true, paymentMethodLast4: true } } },
+    select: { billingAccountId: true, paymentMethodRef: true, billingAccount: { select: { tenantId: true, paymentMethodLast4: true } } },
   });
   if (!attempt) return 0;
   const last4 = attempt.billingAccount.paymentMethodLast4 ?? attempt.paymentMethodRef?.slice(-4) ?? "";
@@ -43,7 +43,7 @@ export async function recordCardRefunds(
           description: `Refund to the card ending ${last4}`,
           reference,
         });
-        await recordRelayChange(tx, { appId: attempt.billingAccount.appId });
+        await recordRelayChange(tx, { tenantId: attempt.billingAccount.tenantId });
         return true;
       });
       if (posted) recorded++;
@@ -52,6 +52,6 @@ export async function recordCardRefunds(
       if (!isUniqueViolation(error)) throw error;
     }
   }
-  if (recorded > 0) notifyRelaysOfChange({ appId: attempt.billingAccount.appId, kind: "billing" });
+  if (recorded > 0) notifyRelaysOfChange({ kind: "billing" });
   return recorded;
 }

@@ -19,6 +19,7 @@ import { pastDueGraceMs } from "./billing-config";
 import type { PaymentProvider } from "./payment-provider";
 import { payPlanFee, withCardFallback } from "./pay-plan-fee";
 import { planAtPeriod } from "./plan-prices";
+import { lockTeamAccount } from "./team-account";
 
 export type RenewalOutcome = "not_due" | "renewed" | "past_due" | "paid_after_due" | "still_past_due";
 
@@ -54,11 +55,11 @@ export async function renewApp(db: Db, provider: PaymentProvider, input: { appId
       const subscription = await lockSubscription(tx, input.appId, now);
       const app = await tx.app.findUnique({
         where: { id: input.appId },
-        select: { id: true, billingAnchor: true, overagesEnabled: true, plan: true, override: true, billingAccount: true },
+        select: { id: true, tenantId: true, billingAnchor: true, overagesEnabled: true, plan: true, override: true },
       });
-      if (!app?.billingAccount) return { outcome: "not_due" as const, changed: false };
+      if (!app) return { outcome: "not_due" as const, changed: false };
       const period = billingPeriodAt(app.billingAnchor, now);
-      const account = app.billingAccount;
+      const account = await lockTeamAccount(tx, app.tenantId);
       const reference = `renewal:${app.id}:${toUnixSeconds(period.start)}`;
 
       if (subscription.renewedPeriodStart.getTime() >= period.start.getTime()) {
@@ -66,6 +67,7 @@ export async function renewApp(db: Db, provider: PaymentProvider, input: { appId
         const plan = await planAtPeriod(tx, app.plan, period.start);
         const payment = await payPlanFee(tx, {
           account,
+          appId: app.id,
           lines: [{ kind: "plan_fee", amountMinor: subscription.amountDueMinor, description: `${plan.name} plan fee (was past due)` }],
           reference: `${reference}:retry`,
           periodStart: period.start,
@@ -129,6 +131,7 @@ export async function renewApp(db: Db, provider: PaymentProvider, input: { appId
       }
       const payment = await payPlanFee(tx, {
         account,
+        appId: app.id,
         lines: [{ kind: "plan_fee", amountMinor: feeMinor, description: `${priced.name} plan fee` }],
         reference,
         periodStart: period.start,

@@ -29,10 +29,13 @@ export async function saveSetupIntentCard(
   const account = accountId
     ? await db.billingAccount.findUnique({
         where: { id: accountId },
-        select: { id: true, appId: true, paymentMethodRef: true, paymentMethodLast4: true, app: { select: { tenant: { select: { stripeCustomerId: true } } } } },
+        select: { id: true, tenantId: true, paymentMethodRef: true, paymentMethodLast4: true, tenant: { select: { stripeCustomerId: true } } },
       })
     : null;
-  const belongs = account && (input.appId === undefined || account.appId === input.appId) && intent.customerId !== null && account.app.tenant.stripeCustomerId === intent.customerId;
+  // Saved from an app's page: the card must be for that app's team.
+  const askingTenantId = input.appId === undefined ? undefined : (await db.app.findUnique({ where: { id: input.appId }, select: { tenantId: true } }))?.tenantId;
+  const belongs =
+    account && (input.appId === undefined || account.tenantId === askingTenantId) && intent.customerId !== null && account.tenant.stripeCustomerId === intent.customerId;
   if (!account || !belongs) throw notFound("Card setup");
   if (intent.status !== "succeeded" || !intent.card) {
     throw new DomainError("unprocessable", "The card is not confirmed yet: finish adding it in the card form", { field: "setupIntentId" });
@@ -48,14 +51,14 @@ export async function saveSetupIntentCard(
     await writeAuditLog(tx, {
       actor: input.actor,
       action: "billing.payment_method",
-      targetType: "app",
-      targetId: account.appId,
+      targetType: "tenant",
+      targetId: account.tenantId,
       before: { paymentMethod: account.paymentMethodLast4 ?? account.paymentMethodRef?.slice(-4) ?? null },
       after: { paymentMethod: card.last4, brand: card.brand },
     });
-    await recordRelayChange(tx, { appId: account.appId });
+    await recordRelayChange(tx, { tenantId: account.tenantId });
     return true;
   });
-  if (changed) notifyRelaysOfChange({ appId: account.appId, kind: "billing" });
+  if (changed) notifyRelaysOfChange({ kind: "billing" });
   return { paymentMethod, changed };
 }

@@ -1,19 +1,20 @@
 import { type Actor, writeAuditLog } from "@/lib/audit/write-audit-log";
 import type { Db } from "@/lib/db";
-import { DomainError, notFound } from "@/lib/errors";
+import { DomainError } from "@/lib/errors";
 import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
 import { recordRelayChange } from "@/lib/relay/relay-feed";
 import type { AutoRechargeBody, AutoRechargeView } from "./billing.types";
 import { describePaymentMethod, type PaymentProvider } from "./payment-provider";
+import { teamAccountOfApp } from "./team-account";
 
-/** Saves auto-recharge settings (and a new card when given). Enabling needs a stored card. */
+/** Saves the team's auto-recharge settings (and a new card when given). Enabling needs a stored card. */
 export async function setAutoRecharge(
   db: Db,
   provider: PaymentProvider,
   input: { actor: Actor; appId: string; settings: AutoRechargeBody },
 ): Promise<{ autoRecharge: AutoRechargeView; paymentMethod: ReturnType<typeof describePaymentMethod> }> {
-  const account = await db.billingAccount.findUnique({ where: { appId: input.appId } });
-  if (!account) throw notFound("Billing account");
+  // The team's wallet, set from any of its apps' billing pages.
+  const account = await teamAccountOfApp(db, input.appId);
   let paymentMethodRef = account.paymentMethodRef;
   let reported = { brand: account.paymentMethodBrand, last4: account.paymentMethodLast4 };
   if (input.settings.cardNumber) {
@@ -47,7 +48,7 @@ export async function setAutoRecharge(
       before: { ...before, paymentMethod: describePaymentMethod(account.paymentMethodRef, { brand: account.paymentMethodBrand, last4: account.paymentMethodLast4 })?.last4 ?? null },
       after: { ...after, paymentMethod: describePaymentMethod(paymentMethodRef, reported)?.last4 ?? null },
     });
-    await recordRelayChange(tx, { appId: input.appId });
+    await recordRelayChange(tx, { tenantId: account.tenantId });
   });
   notifyRelaysOfChange({ appId: input.appId, kind: "billing" });
   return { autoRecharge: after, paymentMethod: describePaymentMethod(paymentMethodRef, reported) };

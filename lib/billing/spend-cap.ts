@@ -1,54 +1,86 @@
-// The monthly spend cap (issue 12): usage charges (overage + pay-as-you-go) of a period stop at the
-// cap. Relays enforce it without knowing it exists: every balance the control plane tells them (plan
-// snapshot, usage acknowledgement, recharge answer) is the *spendable* balance, the smaller of the
-// real balance and what is left under the cap, so a reached cap looks exactly like an exhausted
-// balance with no recharge (PROTOCOL §6: new connections 4010, publish/send `over_message_quota`).
-import type { Db } from "@/lib/db";
+// Spend caps (issue 12, per team since issue 27): usage charges (overage + pay-as-you-go) stop at a cap.
+// A team has one cap on the usage charges of all its apps per calendar month (UTC); each app may have
+// its own cap too, per billing period of the app. Relays enforce both without knowing they exist:
+// every balance the control plane tells them (app state, usage acknowledgement, recharge answer) is the
+// *spendable* balance, the smallest of the team's balance and what each cap leaves, so a reached cap
+// looks exactly like an exhausted balance with no recharge (PROTOCOL §6: new connections 4010,
+// publish/send `over_message_quota`).
+import type { Db, Prisma } from "@/lib/db";
 import { billingPeriodAt } from "@/lib/periods/billing-period";
+import { teamUsageChargesMinor } from "./team-account";
 
-/** What is left under the cap this period; null when there is no cap. */
-export function capRemainingMinor(capMinor: number | null, spentMinor: number): number | null {
-  return capMinor === null ? null : Math.max(0, capMinor - spentMinor);
+/** One cap and what was already charged against it (capMinor null: no cap). */
+export interface SpendLimit {
+  capMinor: number | null;
+  spentMinor: number;
 }
 
-export function spendCapReached(capMinor: number | null, spentMinor: number): boolean {
-  return capMinor !== null && spentMinor >= capMinor;
+/** What the tightest cap leaves; null when there is no cap. */
+export function capRemainingMinor(limits: SpendLimit[]): number | null {
+  let remaining: number | null = null;
+  for (const limit of limits) {
+    if (limit.capMinor === null) continue;
+    const left = Math.max(0, limit.capMinor - limit.spentMinor);
+    remaining = remaining === null ? left : Math.min(remaining, left);
+  }
+  return remaining;
 }
 
-export function spendableBalanceMinor(input: { balanceMinor: number; capMinor: number | null; spentMinor: number }): number {
-  const remaining = capRemainingMinor(input.capMinor, input.spentMinor);
-  return remaining === null ? input.balanceMinor : Math.min(input.balanceMinor, remaining);
+export function spendCapReached(limits: SpendLimit[]): boolean {
+  return limits.some((limit) => limit.capMinor !== null && limit.spentMinor >= limit.capMinor);
+}
+
+export function spendableBalanceMinor(balanceMinor: number, limits: SpendLimit[]): number {
+  const remaining = capRemainingMinor(limits);
+  return remaining === null ? balanceMinor : Math.min(balanceMinor, remaining);
 }
 
 /**
- * A flush's charge, cut to what the cap leaves. Relays stop at the cap from their own estimate, but
- * several nodes (or pay-as-you-go usage, priced only here) can overshoot by up to one flush: that
- * overshoot is not charged, so the period's usage charges never pass the cap.
+ * A flush's charge, cut to what the caps leave. Relays stop at a cap from their own estimate, but
+ * several nodes and apps (or pay-as-you-go usage, priced only here) can overshoot by up to one flush
+ * each: that overshoot is not charged, so usage charges never pass a cap.
  */
-export function chargeWithinCapMinor(input: { chargeMinor: number; capMinor: number | null; spentMinor: number }): number {
-  const remaining = capRemainingMinor(input.capMinor, input.spentMinor);
-  return remaining === null ? input.chargeMinor : Math.min(input.chargeMinor, remaining);
+export function chargeWithinCapMinor(chargeMinor: number, limits: SpendLimit[]): number {
+  const remaining = capRemainingMinor(limits);
+  return remaining === null ? chargeMinor : Math.min(chargeMinor, remaining);
 }
 
-/** The spendable balance of each app now, for answers to relays. */
-export async function loadSpendableBalances(db: Db, input: { appIds: string[]; now?: Date }): Promise<Map<string, number>> {
+/** The caps an app's usage charges count against now: its own, then its team's. */
+export async function loadSpendLimits(db: Db | Prisma.TransactionClient, input: { appIds: string[]; now?: Date }): Promise<Map<string, { balanceMinor: number; autoRechargeEnabled: boolean; limits: SpendLimit[] }>> {
   const now = input.now ?? new Date();
   const apps = await db.app.findMany({
     where: { id: { in: input.appIds } },
     select: {
       id: true,
       billingAnchor: true,
-      billingAccount: { select: { balanceMinor: true } },
+      tenant: { select: { billingAccount: true } },
       spendControls: { select: { monthlySpendCapMinor: true } },
       usagePeriods: { where: { end: { gt: now }, start: { lte: now } }, select: { start: true, overageCostMinor: true } },
     },
   });
-  const balances = new Map<string, number>();
+  const teamSpent = new Map<string, number>();
+  const result = new Map<string, { balanceMinor: number; autoRechargeEnabled: boolean; limits: SpendLimit[] }>();
   for (const app of apps) {
-    if (!app.billingAccount) continue;
+    const account = app.tenant.billingAccount;
     const period = billingPeriodAt(app.billingAnchor, now);
-    const spentMinor = app.usagePeriods.find((row) => row.start.getTime() === period.start.getTime())?.overageCostMinor ?? 0;
-    balances.set(app.id, spendableBalanceMinor({ balanceMinor: app.billingAccount.balanceMinor, capMinor: app.spendControls?.monthlySpendCapMinor ?? null, spentMinor }));
+    const appSpent = app.usagePeriods.find((row) => row.start.getTime() === period.start.getTime())?.overageCostMinor ?? 0;
+    const limits: SpendLimit[] = [{ capMinor: app.spendControls?.monthlySpendCapMinor ?? null, spentMinor: appSpent }];
+    if (account?.monthlySpendCapMinor != null) {
+      let spent = teamSpent.get(account.id);
+      if (spent === undefined) {
+        spent = await teamUsageChargesMinor(db, { billingAccountId: account.id, now });
+        teamSpent.set(account.id, spent);
+      }
+      limits.push({ capMinor: account.monthlySpendCapMinor, spentMinor: spent });
+    }
+    result.set(app.id, { balanceMinor: account?.balanceMinor ?? 0, autoRechargeEnabled: account?.autoRechargeEnabled ?? false, limits });
   }
+  return result;
+}
+
+/** The spendable balance of each app now, for answers to relays. */
+export async function loadSpendableBalances(db: Db | Prisma.TransactionClient, input: { appIds: string[]; now?: Date }): Promise<Map<string, number>> {
+  const balances = new Map<string, number>();
+  for (const [appId, spend] of await loadSpendLimits(db, input)) balances.set(appId, spendableBalanceMinor(spend.balanceMinor, spend.limits));
   return balances;
 }

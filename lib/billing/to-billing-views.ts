@@ -9,6 +9,7 @@ export function toLedgerEntryView(entry: LedgerEntry): LedgerEntryView {
     balanceAfterMinor: entry.balanceAfterMinor,
     description: entry.description,
     reference: entry.reference,
+    appId: entry.appId,
     createdAt: entry.createdAt.toISOString(),
   };
 }

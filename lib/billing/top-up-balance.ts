@@ -1,12 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { type Actor, writeAuditLog } from "@/lib/audit/write-audit-log";
 import type { Db } from "@/lib/db";
-import { DomainError, notFound } from "@/lib/errors";
+import { DomainError } from "@/lib/errors";
 import { notifyRelaysOfChange } from "@/lib/relay/notify-relays";
 import { recordRelayChange } from "@/lib/relay/relay-feed";
 import type { LedgerEntryView } from "./billing.types";
 import { describePaymentMethod, type PaymentProvider } from "./payment-provider";
 import { chargeCardOnce, creditReference } from "./charge-card";
+import { teamAccountOfApp } from "./team-account";
 import { toLedgerEntryView } from "./to-billing-views";
 
 /**
@@ -31,8 +32,8 @@ export async function topUpBalance(
   provider: PaymentProvider,
   input: { actor: Actor; appId: string; amountMinor: number; cardNumber?: string; idempotencyKey?: string },
 ): Promise<{ balanceMinor: number; entry: LedgerEntryView; replayed: boolean }> {
-  const account = await db.billingAccount.findUnique({ where: { appId: input.appId }, select: { id: true, paymentMethodRef: true } });
-  if (!account) throw notFound("Billing account");
+  // The team's wallet: a top-up from any app's billing page is money for all the team's apps.
+  const account = await teamAccountOfApp(db, input.appId);
   const saved = input.cardNumber === undefined ? storedCard(account.paymentMethodRef) : await provider.savePaymentMethod(input.cardNumber);
   if (saved.status === "invalid") throw new DomainError("unprocessable", saved.message, { field: "cardNumber" });
   if (saved.status === "declined") {
@@ -52,11 +53,11 @@ export async function topUpBalance(
       paymentMethodRef: saved.paymentMethodRef,
       idempotencyKey,
       trigger: "dashboard",
-      description: `Tollgate top-up for ${input.appId}`,
+      description: `Tollgate top-up for team ${account.tenantId}`,
     },
     async (tx, outcome) => {
       if (outcome.status !== "succeeded") return;
-      await recordRelayChange(tx, { appId: input.appId });
+      await recordRelayChange(tx, { tenantId: account.tenantId });
       if (!account.paymentMethodRef) await tx.billingAccount.update({ where: { id: account.id }, data: { paymentMethodRef: saved.paymentMethodRef } });
       await writeAuditLog(tx, {
         actor: input.actor,

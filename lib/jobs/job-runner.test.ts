@@ -47,7 +47,7 @@ describe("the job queue", () => {
     expect(Date.now()).toBeGreaterThanOrEqual(periodEnd.getTime());
     // Both workers had the chance to run it; it was charged once.
     await new Promise((resolve) => setTimeout(resolve, 2_000));
-    const fees = await database.db.ledgerEntry.findMany({ where: { billingAccount: { appId: app.id }, kind: "plan_fee", periodStart: periodEnd } });
+    const fees = await database.db.ledgerEntry.findMany({ where: { billingAccount: { tenant: { apps: { some: { id: app.id } } } }, kind: "plan_fee", periodStart: periodEnd } });
     expect(fees).toHaveLength(1);
     expect(fees[0]?.amountMinor).toBe(-2900);
     const audits = await database.db.auditLog.count({ where: { targetId: app.id, action: "billing.renewal" } });

@@ -42,3 +42,11 @@ export function billingPeriodAt(anchorInput: Date, at: Date): BillingPeriod {
 export function toUnixSeconds(date: Date): number {
   return Math.floor(date.getTime() / 1000);
 }
+
+/**
+ * The calendar month (UTC) around `at`: a team's invoices cover one, and the team's spend cap and
+ * auto-recharge ceiling count per one (its apps' own periods start on different days).
+ */
+export function calendarMonthAt(at: Date): BillingPeriod {
+  return { start: new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), 1)), end: new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1, 1)) };
+}

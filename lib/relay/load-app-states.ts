@@ -4,7 +4,7 @@
 // signing secret, decrypted here and nowhere else. A relay asks only for apps it serves.
 import type { AppStateRequest, AppStatesResponse, SnapshotApp, SnapshotKey } from "@tollgate/relay/protocol";
 import type { Db } from "@/lib/db";
-import { spendableBalanceMinor, spendCapReached } from "@/lib/billing/spend-cap";
+import { loadSpendLimits, spendableBalanceMinor, spendCapReached } from "@/lib/billing/spend-cap";
 import { decryptSecret } from "@/lib/keys/key-material";
 import { keysInRelaySnapshot } from "@/lib/keys/tenant-key-budget";
 import { isAction, keyIsUsable } from "@/lib/keys/to-key-view";
@@ -34,8 +34,6 @@ function loadApps(db: Db, appIds: string[], now: Date) {
       billingAnchor: true,
       plan: true,
       override: true,
-      billingAccount: { select: { balanceMinor: true, autoRechargeEnabled: true } },
-      spendControls: { select: { monthlySpendCapMinor: true } },
       apiKeys: {
         // Retired keys stay a while so relays close their live connections (4001); a team's share is budgeted.
         where: keysInRelaySnapshot(now),
@@ -58,6 +56,8 @@ export async function loadRelayAppStates(db: Db, request: AppStateRequest, input
   const freePlan = anyFellBack ? await db.plan.findUnique({ where: { slug: DEFAULT_PLAN_SLUG } }) : null;
   const oldestPeriodStart = apps.reduce((oldest, app) => Math.min(oldest, billingPeriodAt(app.billingAnchor, now).start.getTime()), now.getTime());
   const priceChanges = await priceChangesByPlan(db, new Date(oldestPeriodStart), [...new Set(apps.map((app) => app.plan.id))]);
+  // The team's wallet and caps: every app of a team is told the same team balance (issue 27).
+  const spends = await loadSpendLimits(db, { appIds: apps.map((app) => app.id), now });
 
   const snapshotApps: SnapshotApp[] = apps.map((app) => {
     const period = billingPeriodAt(app.billingAnchor, now);
@@ -68,7 +68,7 @@ export async function loadRelayAppStates(db: Db, request: AppStateRequest, input
     const plan = fellBackToFree ? freePlan : { ...app.plan, ...pricesInForce(app.plan, priceChanges.get(app.plan.id) ?? [], period.start) };
     const limits = fellBackToFree ? effectiveLimits(freePlan, null) : effectiveLimits(app.plan, app.override);
     const usage = app.usagePeriods.find((row) => row.start.getTime() === period.start.getTime());
-    const spend = { capMinor: app.spendControls?.monthlySpendCapMinor ?? null, spentMinor: usage?.overageCostMinor ?? 0 };
+    const spend = spends.get(app.id) ?? { balanceMinor: 0, autoRechargeEnabled: false, limits: [] };
     const keys: SnapshotKey[] = app.apiKeys.map((key) => {
       const usable = keyIsUsable(key, now);
       return {
@@ -104,9 +104,10 @@ export async function loadRelayAppStates(db: Db, request: AppStateRequest, input
       billing: {
         overagesAllowed: limits.overagesAllowed,
         overagesEnabled: limits.overagesAllowed && app.overagesEnabled && !fellBackToFree,
-        // A reached spend cap reads as an exhausted balance with no recharge (lib/billing/spend-cap.ts).
-        balanceMinor: spendableBalanceMinor({ balanceMinor: app.billingAccount?.balanceMinor ?? 0, ...spend }),
-        autoRechargeEnabled: (app.billingAccount?.autoRechargeEnabled ?? false) && !spendCapReached(spend.capMinor, spend.spentMinor),
+        // The team's balance; a reached spend cap (the app's or the team's) reads as an exhausted balance
+        // with no recharge (lib/billing/spend-cap.ts).
+        balanceMinor: spendableBalanceMinor(spend.balanceMinor, spend.limits),
+        autoRechargeEnabled: spend.autoRechargeEnabled && !spendCapReached(spend.limits),
         overagePricePer1000MessagesMinor: plan.overagePricePer1000MessagesMinor,
         overagePricePerConnectionMinor: plan.overagePricePerConnectionMinor,
         // The period's usage has begun to cost money: the free allowance is used up.

@@ -11,15 +11,19 @@ import { Prisma } from "@/lib/generated/prisma/client";
 
 type Tx = Prisma.TransactionClient;
 
-/** Whose enforcement state changed: one app, or every app on a plan (a plan's limits or prices). */
-export type RelayChangeScope = { appId: string } | { planId: string };
+/**
+ * Whose enforcement state changed: one app, every app on a plan (a plan's limits or prices), or every app
+ * of a team (the team's wallet: its balance, auto-recharge or spend cap, which all its apps draw on).
+ */
+export type RelayChangeScope = { appId: string } | { planId: string } | { tenantId: string };
 
 /** Records the change in the feed; call it inside the transaction that makes the change. */
 export async function recordRelayChange(tx: Tx, scope: RelayChangeScope): Promise<void> {
   const [head] = await tx.$queryRaw<Array<{ version: bigint }>>`UPDATE "RelayFeedHead" SET "version" = "version" + 1 WHERE "id" = 1 RETURNING "version"`;
   if (!head) throw new Error("RelayFeedHead has no row: run the migrations");
   if ("appId" in scope) await tx.$executeRaw`UPDATE "App" SET "relayVersion" = ${head.version} WHERE "id" = ${scope.appId}`;
-  else await tx.$executeRaw`UPDATE "App" SET "relayVersion" = ${head.version} WHERE "planId" = ${scope.planId} AND "deletedAt" IS NULL`;
+  else if ("planId" in scope) await tx.$executeRaw`UPDATE "App" SET "relayVersion" = ${head.version} WHERE "planId" = ${scope.planId} AND "deletedAt" IS NULL`;
+  else await tx.$executeRaw`UPDATE "App" SET "relayVersion" = ${head.version} WHERE "tenantId" = ${scope.tenantId} AND "deletedAt" IS NULL`;
 }
 
 /** A position in the feed: after every app of `version` (afterAppId null) or after that app of it. */

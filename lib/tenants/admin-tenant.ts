@@ -1,4 +1,4 @@
-// The admin's view of one tenant (members, every app including deleted ones, total balance, its app
+// The admin's view of one tenant (members, every app including deleted ones, the team's balance, its app
 // limit), suspending or resuming all of its apps at once, and setting its app limit.
 import { type Actor, writeAuditLog } from "@/lib/audit/write-audit-log";
 import { DEFAULT_MAX_APPS_PER_TENANT, effectiveAppLimit } from "@/lib/apps/app-limit";
@@ -20,6 +20,7 @@ export async function getTenantForAdmin(db: Db, input: { tenantId: string; relay
       name: true,
       createdAt: true,
       maxApps: true,
+      billingAccount: { select: { balanceMinor: true } },
       memberships: { select: { role: true, createdAt: true, user: { select: { id: true, email: true, name: true, isPlatformAdmin: true } } }, orderBy: { createdAt: "asc" } },
       invitations: { where: { acceptedAt: null, revokedAt: null, expiresAt: { gt: new Date() } }, select: { id: true, email: true, role: true, expiresAt: true } },
     },
@@ -34,7 +35,8 @@ export async function getTenantForAdmin(db: Db, input: { tenantId: string; relay
     members: tenant.memberships.map((m) => ({ userId: m.user.id, email: m.user.email, name: m.user.name, role: m.role, isPlatformAdmin: m.user.isPlatformAdmin, joinedAt: m.createdAt.toISOString() })),
     pendingInvitations: tenant.invitations.map((i) => ({ id: i.id, email: i.email, role: i.role, expiresAt: i.expiresAt.toISOString() })),
     apps,
-    balanceMinor: liveApps.reduce((sum, app) => sum + app.balanceMinor, 0),
+    // One wallet for the team (every app's balanceMinor is this same amount).
+    balanceMinor: tenant.billingAccount?.balanceMinor ?? 0,
     suspendedAppCount: liveApps.filter((app) => app.status === "suspended").length,
     ...toAppLimitView(tenant.maxApps),
   };

@@ -139,7 +139,7 @@ describe("usage batches", () => {
     );
     // Starter: 10 per 1,000 overage messages + 5 per overage connection = 50 + 10
     expect(result.apps).toEqual([{ appId: app.id, balanceMinor: 940 }]);
-    const entries = await database.db.ledgerEntry.findMany({ where: { billingAccount: { appId: app.id }, kind: "overage_debit" } });
+    const entries = await database.db.ledgerEntry.findMany({ where: { billingAccount: { tenant: { apps: { some: { id: app.id } } } }, kind: "overage_debit" } });
     expect(entries).toMatchObject([{ amountMinor: -60, balanceAfterMinor: 940 }]);
     const usage = await getAppUsage(database.db, { appId: app.id, live: null });
     expect(usage).toMatchObject({ overageMessages: 5000, overageConnections: 2, overageCostMinor: 60, balanceMinor: 940 });
@@ -162,13 +162,15 @@ describe("usage batches", () => {
     // −100 for 10,000 overage messages; the card is not charged yet
     expect(result.apps).toEqual([{ appId: app.id, balanceMinor: -100 }]);
     const jobs = (await queuedJobs(database.db, JobName.autoRecharge)).filter((job) => job.payload.appId === app.id);
-    expect(jobs.map((job) => job.key)).toEqual([`auto-recharge:${app.id}`]);
+    // One job per team: the team's wallet is what is recharged.
+    const { tenantId } = await database.db.app.findUniqueOrThrow({ where: { id: app.id }, select: { tenantId: true } });
+    expect(jobs.map((job) => job.key)).toEqual([`auto-recharge:${tenantId}`]);
 
     // The job: a recharge of 2,000 plus the 100 of debt.
     await jobTasks(database.db)[JobName.autoRecharge]?.({ appId: app.id }, {} as JobHelpers);
-    const kinds = (await database.db.ledgerEntry.findMany({ where: { billingAccount: { appId: app.id } }, orderBy: { createdAt: "asc" } })).map((e) => e.kind);
+    const kinds = (await database.db.ledgerEntry.findMany({ where: { billingAccount: { tenant: { apps: { some: { id: app.id } } } } }, orderBy: { createdAt: "asc" } })).map((e) => e.kind);
     expect(kinds).toEqual(["overage_debit", "auto_recharge"]);
-    expect((await database.db.billingAccount.findUniqueOrThrow({ where: { appId: app.id } })).balanceMinor).toBe(2000);
+    expect((await database.db.billingAccount.findFirstOrThrow({ where: { tenant: { apps: { some: { id: app.id } } } } })).balanceMinor).toBe(2000);
   });
 
   it("count a batch for the previous period in that period (roll-over)", async () => {

@@ -6,7 +6,8 @@ import { type AppUsageDelta, CloseCode, type UsageBatch, type UsageBatchResponse
 import { postLedgerEntry } from "@/lib/billing/post-ledger-entry";
 import { planAtPeriod } from "@/lib/billing/plan-prices";
 import { breakdownWithinCharge, costBreakdownDelta, incrementalCostMinor, periodCost } from "@/lib/billing/pricing";
-import { capRemainingMinor, chargeWithinCapMinor, loadSpendableBalances, spendCapReached } from "@/lib/billing/spend-cap";
+import { chargeWithinCapMinor, loadSpendableBalances, loadSpendLimits, type SpendLimit, spendableBalanceMinor, spendCapReached } from "@/lib/billing/spend-cap";
+import { lockTeamAccount, teamUsageChargesMinor } from "@/lib/billing/team-account";
 import { databaseNow } from "@/lib/db-clock";
 import type { Db, Prisma } from "@/lib/db";
 import { detectUsageEvents } from "@/lib/notifications/detect-usage-events";
@@ -21,17 +22,21 @@ import { periodTotals } from "./period-totals";
 
 interface AppliedApp {
   appId: string;
+  tenantId: string;
   periodStartUnix: number;
   /** The period's messagesUsed after this delta (the relay adopts it as its baseline). */
   messagesUsed: number;
+  /** The team's balance after this delta. */
   balanceMinor: number;
   chargedMinor: number;
   /** The first charge of the period on a pay-as-you-go plan: from now on relays need a balance for usage. */
   allowanceUsedUp: boolean;
-  /** What the spend cap leaves this period (null: no cap); relays are told min(balance, this). */
-  capRemainingMinor: number | null;
-  /** This batch brought usage charges to the cap: relays must refresh (auto-recharge no longer applies). */
+  /** The app's own cap (per app period) after this delta; the team's is read once the batch is applied. */
+  appLimit: SpendLimit;
+  /** This delta brought the app's usage charges to its cap: the app's relays must refresh. */
   capReachedNow: boolean;
+  /** This delta exhausted the team's balance or reached the team's cap: every app of the team must refresh. */
+  teamStateTurned: boolean;
   autoRecharge: { enabled: boolean; thresholdMinor: number };
 }
 
@@ -55,10 +60,12 @@ function describeCharge(delta: AppUsageDelta, cost: ReturnType<typeof periodCost
 async function applyAppDelta(tx: Prisma.TransactionClient, batch: UsageBatch, delta: AppUsageDelta): Promise<AppliedApp | null> {
   const app = await tx.app.findUnique({
     where: { id: delta.appId },
-    select: { id: true, billingAnchor: true, plan: true, override: true, billingAccount: true, spendControls: true, deletedAt: true },
+    select: { id: true, tenantId: true, billingAnchor: true, plan: true, override: true, spendControls: true, deletedAt: true },
   });
   // Usage of a deleted app has nobody left to bill; the batch is still acknowledged.
-  if (!app?.billingAccount || app.deletedAt) return null;
+  if (!app || app.deletedAt) return null;
+  // Locked before the period row (applyUsageBatch locks the batch's team accounts first, in one order).
+  const account = await lockTeamAccount(tx, app.tenantId);
   const period = billingPeriodAt(app.billingAnchor, new Date(delta.periodStartUnix * 1000));
   // ON CONFLICT DO NOTHING: the first batches of a period from several relays may race to create it
   // (an upsert would fail one of them on the unique index).
@@ -75,11 +82,16 @@ async function applyAppDelta(tx: Prisma.TransactionClient, batch: UsageBatch, de
     egressBlocks: before.egressBlocks + BigInt(delta.egressBlocks),
   };
   // Usage is priced at the plan's prices in force at the period start (an admin edit reaches it next period),
-  // and never past the app's spend cap.
+  // and never past the app's spend cap or the team's.
   const sheet = await planAtPeriod(tx, app.plan, period.start);
   const capMinor = app.spendControls?.monthlySpendCapMinor ?? null;
-  const chargeMinor = chargeWithinCapMinor({ chargeMinor: incrementalCostMinor(sheet, before, after), capMinor, spentMinor: row.overageCostMinor });
+  const teamLimit: SpendLimit = {
+    capMinor: account.monthlySpendCapMinor,
+    spentMinor: account.monthlySpendCapMinor === null ? 0 : await teamUsageChargesMinor(tx, { billingAccountId: account.id, now: new Date() }),
+  };
+  const chargeMinor = chargeWithinCapMinor(incrementalCostMinor(sheet, before, after), [{ capMinor, spentMinor: row.overageCostMinor }, teamLimit]);
   const spentAfterMinor = row.overageCostMinor + chargeMinor;
+  const teamLimitAfter = { capMinor: teamLimit.capMinor, spentMinor: teamLimit.spentMinor + chargeMinor };
   const messagesUsed = row.messagesUsed + BigInt(delta.messagesAccepted);
   await tx.usagePeriod.update({
     where: { id: row.id },
@@ -116,14 +128,16 @@ async function applyAppDelta(tx: Prisma.TransactionClient, batch: UsageBatch, de
   if (usedKeyIds.length > 0) {
     await tx.apiKey.updateMany({ where: { appId: app.id, id: { in: usedKeyIds } }, data: { lastUsedAt: new Date(batch.sentAtUnixMs) } });
   }
-  let balanceMinor = app.billingAccount.balanceMinor;
+  let balanceMinor = account.balanceMinor;
   if (chargeMinor > 0) {
     const entry = await postLedgerEntry(tx, {
-      billingAccountId: app.billingAccount.id,
+      billingAccountId: account.id,
+      appId: app.id,
       kind: "overage_debit",
       amountMinor: -chargeMinor,
       description: describeCharge(delta, periodCost(sheet, after)),
-      reference: batch.batchId,
+      // A batch charges each app of a team once: the app makes the reference unique in the team's account.
+      reference: `${batch.batchId}:${app.id}`,
       periodStart: period.start,
       // Cut like the charge, so the invoice lines built from it never add up to more than was debited.
       breakdown: breakdownWithinCharge(costBreakdownDelta(sheet, before, after), chargeMinor),
@@ -138,31 +152,42 @@ async function applyAppDelta(tx: Prisma.TransactionClient, batch: UsageBatch, de
     periodStartUnix: toUnixSeconds(period.start),
     refusedMessages: delta.softDrops,
     refusedConnections: delta.closesByCode[String(CloseCode.OverConcurrentLimit)] ?? 0,
-    spend: { capMinor, beforeMinor: row.overageCostMinor, afterMinor: spentAfterMinor },
+    // The app's own cap, or without one the team's (announced on the app whose usage reached it).
+    spend:
+      capMinor !== null
+        ? { capMinor, beforeMinor: row.overageCostMinor, afterMinor: spentAfterMinor }
+        : { capMinor: teamLimit.capMinor, beforeMinor: teamLimit.spentMinor, afterMinor: teamLimitAfter.spentMinor },
     balance: {
-      beforeMinor: app.billingAccount.balanceMinor,
+      beforeMinor: account.balanceMinor,
       afterMinor: balanceMinor,
-      lowThresholdMinor: app.billingAccount.autoRechargeThresholdMinor,
-      autoRechargeEnabled: app.billingAccount.autoRechargeEnabled,
+      lowThresholdMinor: account.autoRechargeThresholdMinor,
+      autoRechargeEnabled: account.autoRechargeEnabled,
     },
   });
   // Inside the batch's transaction and behind the period row lock: an event exists exactly when the
   // usage that raised it was counted, and its dedupe key absorbs any repeat.
   for (const event of events) await emitAppEvent(tx, { appId: app.id, event, now: new Date(batch.sentAtUnixMs) });
   const allowanceUsedUp = app.plan.kind === "pay_as_you_go" && row.overageCostMinor === 0 && chargeMinor > 0;
-  const capReachedNow = !spendCapReached(capMinor, row.overageCostMinor) && spendCapReached(capMinor, spentAfterMinor);
-  // Usage counts never version what relays enforce; these two turns of the billing state do.
-  if (allowanceUsedUp || capReachedNow) await recordRelayChange(tx, { appId: app.id });
+  const capReachedNow = !spendCapReached([{ capMinor, spentMinor: row.overageCostMinor }]) && spendCapReached([{ capMinor, spentMinor: spentAfterMinor }]);
+  // The team's balance runs out (or its cap is reached) for all its apps at once: their relays, on every
+  // node, hear it from the feed rather than each at its own next flush.
+  const teamStateTurned =
+    (account.balanceMinor > 0 && balanceMinor <= 0) || (!spendCapReached([teamLimit]) && spendCapReached([teamLimitAfter]));
+  // Usage counts never version what relays enforce; these turns of the billing state do.
+  if (teamStateTurned) await recordRelayChange(tx, { tenantId: app.tenantId });
+  else if (allowanceUsedUp || capReachedNow) await recordRelayChange(tx, { appId: app.id });
   return {
     appId: app.id,
+    tenantId: app.tenantId,
     periodStartUnix: delta.periodStartUnix,
     messagesUsed: Number(messagesUsed),
     balanceMinor,
     chargedMinor: chargeMinor,
     allowanceUsedUp,
-    capRemainingMinor: capRemainingMinor(capMinor, spentAfterMinor),
+    appLimit: { capMinor, spentMinor: spentAfterMinor },
     capReachedNow,
-    autoRecharge: { enabled: app.billingAccount.autoRechargeEnabled, thresholdMinor: app.billingAccount.autoRechargeThresholdMinor },
+    teamStateTurned,
+    autoRecharge: { enabled: account.autoRechargeEnabled, thresholdMinor: account.autoRechargeThresholdMinor },
   };
 }
 
@@ -176,33 +201,40 @@ export async function applyUsageBatch(db: Db, batch: UsageBatch): Promise<UsageB
     async (tx) => {
       const inserted = await tx.usageBatch.createMany({ data: [{ id: batch.batchId, relayId: batch.relayId }], skipDuplicates: true });
       if (inserted.count === 0) return null;
+      // The team accounts first, in one order: batches charging apps of the same teams never deadlock.
+      const teams = await tx.app.findMany({ where: { id: { in: batch.apps.map((delta) => delta.appId) } }, select: { tenantId: true }, distinct: ["tenantId"] });
+      for (const tenantId of teams.map((team) => team.tenantId).sort()) await lockTeamAccount(tx, tenantId);
       const results: AppliedApp[] = [];
       for (const delta of batch.apps) {
         const result = await applyAppDelta(tx, batch, delta);
         if (result) results.push(result);
       }
-      return results;
+      // Each app is answered with its team's balance after the whole batch, within its own cap and the team's.
+      const spends = await loadSpendLimits(tx, { appIds: results.map((result) => result.appId) });
+      return { results, spends };
     },
     { timeout: 30_000 },
   );
   if (applied === null) return answerRetriedBatch(db, batch);
+  const { results, spends } = applied;
   // Taken after the commit, on the database's clock like a snapshot's: one generated later shows this
   // batch's debits (see the relay's gate), whichever replica builds it.
   const asOfUnixMs = (await databaseNow(db)).getTime();
-  const balances = new Map<string, number>();
   // Relays are told the spendable balance (spend-cap.ts): a reached cap reads as an exhausted balance.
-  const spendable = (app: AppliedApp, balanceMinor: number) => (app.capRemainingMinor === null ? balanceMinor : Math.min(balanceMinor, app.capRemainingMinor));
-  for (const app of applied) {
-    balances.set(app.appId, spendable(app, app.balanceMinor));
-    if (app.allowanceUsedUp || app.capReachedNow) notifyRelaysOfChange({ appId: app.appId, kind: "billing" });
+  const balances = new Map<string, number>();
+  for (const app of results) {
+    const spend = spends.get(app.appId) ?? { balanceMinor: app.balanceMinor, autoRechargeEnabled: false, limits: [] };
+    balances.set(app.appId, spendableBalanceMinor(spend.balanceMinor, spend.limits));
+    if (app.teamStateTurned || app.allowanceUsedUp || app.capReachedNow) notifyRelaysOfChange({ appId: app.appId, kind: "billing" });
     // The card is charged by a job, not while the relay waits for this acknowledgement (a slow provider
-    // would turn into a retried batch); the relay learns the new balance from the change feed.
-    if (app.chargedMinor > 0 && app.autoRecharge.enabled && app.balanceMinor <= app.autoRecharge.thresholdMinor && app.capRemainingMinor !== 0) {
-      await enqueueJob(db, JobName.autoRecharge, { appId: app.appId }, { jobKey: `${JobName.autoRecharge}:${app.appId}`, maxAttempts: 3, priority: AHEAD_OF_DELIVERIES });
+    // would turn into a retried batch); the relay learns the new balance from the change feed. One job
+    // per team: the team's wallet is recharged once, whichever of its apps drew it down.
+    if (app.chargedMinor > 0 && app.autoRecharge.enabled && spend.balanceMinor <= app.autoRecharge.thresholdMinor && !spendCapReached(spend.limits)) {
+      await enqueueJob(db, JobName.autoRecharge, { appId: app.appId }, { jobKey: `${JobName.autoRecharge}:${app.tenantId}`, maxAttempts: 3, priority: AHEAD_OF_DELIVERIES });
     }
   }
   // With one delta per app period the last one listed carries the period's final count.
-  const periods = new Map(applied.map((app) => [`${app.appId}:${app.periodStartUnix}`, { appId: app.appId, periodStartUnix: app.periodStartUnix, messagesUsed: app.messagesUsed }]));
+  const periods = new Map(results.map((app) => [`${app.appId}:${app.periodStartUnix}`, { appId: app.appId, periodStartUnix: app.periodStartUnix, messagesUsed: app.messagesUsed }]));
   return {
     applied: true,
     apps: [...balances].map(([appId, balanceMinor]) => ({ appId, balanceMinor })),
@@ -217,7 +249,7 @@ async function answerRetriedBatch(db: Db, batch: UsageBatch): Promise<UsageBatch
   const appIds = [...new Set(batch.apps.map((delta) => delta.appId))];
   const apps = await db.app.findMany({
     where: { id: { in: appIds } },
-    select: { id: true, billingAnchor: true, billingAccount: { select: { balanceMinor: true } } },
+    select: { id: true, billingAnchor: true },
   });
   const periods: UsageBatchResponse["periods"] = [];
   for (const delta of batch.apps) {

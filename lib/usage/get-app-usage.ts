@@ -4,7 +4,7 @@ import { paygAllowance } from "@/lib/billing/payg-allowance";
 import { planAtPeriod } from "@/lib/billing/plan-prices";
 import { incrementalCostMinor, type PeriodTotals } from "@/lib/billing/pricing";
 import { loadUsageProjection } from "@/lib/billing/project-usage-charges";
-import { chargeWithinCapMinor } from "@/lib/billing/spend-cap";
+import { chargeWithinCapMinor, loadSpendLimits } from "@/lib/billing/spend-cap";
 import type { Db } from "@/lib/db";
 import { notFound } from "@/lib/errors";
 import { billingPeriodAt, toUnixSeconds } from "@/lib/periods/billing-period";
@@ -60,8 +60,6 @@ export async function getAppUsage(db: Db, input: { appId: string; live: LiveUsag
       billingAnchor: true,
       plan: true,
       override: true,
-      billingAccount: { select: { balanceMinor: true } },
-      spendControls: { select: { monthlySpendCapMinor: true } },
     },
   });
   if (!app) throw notFound("App");
@@ -82,12 +80,10 @@ export async function getAppUsage(db: Db, input: { appId: string; live: LiveUsag
   };
   const sheet = await planAtPeriod(db, app.plan, period.start);
   const savedCostMinor = row?.overageCostMinor ?? 0;
-  // What the next flushes will charge for the unapplied counts, priced as applying them will (spend cap included).
-  const pendingCostMinor = chargeWithinCapMinor({
-    chargeMinor: incrementalCostMinor(sheet, saved, liveTotals),
-    capMinor: app.spendControls?.monthlySpendCapMinor ?? null,
-    spentMinor: savedCostMinor,
-  });
+  // What the next flushes will charge for the unapplied counts, priced as applying them will (the app's
+  // spend cap and its team's included); the balance is the team's.
+  const spend = (await loadSpendLimits(db, { appIds: [app.id], now })).get(app.id) ?? { balanceMinor: 0, autoRechargeEnabled: false, limits: [] };
+  const pendingCostMinor = chargeWithinCapMinor(incrementalCostMinor(sheet, saved, liveTotals), spend.limits);
   const figures: ShownFigures = {
     messagesUsed: Number(row?.messagesUsed ?? 0) + live.unapplied.messagesAccepted,
     peakConcurrent: Math.max(row?.peakConcurrent ?? 0, live.peakConcurrent, live.concurrentNow),
@@ -162,7 +158,7 @@ export async function getAppUsage(db: Db, input: { appId: string; live: LiveUsag
     }),
     overageCostMinor: shown.overageCostMinor,
     projectedCostMinor: projection.projectedMinor,
-    balanceMinor: app.billingAccount?.balanceMinor ?? 0,
+    balanceMinor: spend.balanceMinor,
     measuredAt: new Date(measuredAtMs).toISOString(),
     stale,
     relayNodes: live.nodes.map((node) => ({ node: nodeLabel(node.relayId), measuredAt: new Date(node.receivedAtMs).toISOString(), stale: node.late })),

@@ -65,7 +65,7 @@ function dayKey(day: Date): string {
 }
 
 export async function usageCsv(db: Db, input: { appId: string; range: UsageExportRange }): Promise<{ csv: string; filename: string }> {
-  const app = await db.app.findUnique({ where: { id: input.appId }, select: { id: true, name: true, billingAccount: { select: { id: true } } } });
+  const app = await db.app.findUnique({ where: { id: input.appId }, select: { id: true, name: true } });
   if (!app) throw notFound("App");
   const { from } = input.range;
   const end = new Date(input.range.to.getTime() + DAY_MS);
@@ -74,12 +74,11 @@ export async function usageCsv(db: Db, input: { appId: string; range: UsageExpor
       sum("egressBytes")::bigint AS egress, sum("connectionMinutes")::bigint AS minutes, max("peakConcurrent") AS peak, sum("softDrops")::bigint AS drops
     FROM "UsageSample" WHERE "appId" = ${app.id} AND minute >= ${from} AND minute < ${end}
     GROUP BY 1`;
-  const charges = app.billingAccount
-    ? await db.$queryRaw<{ day: Date; debited: bigint }[]>`
-        SELECT date_trunc('day', "createdAt") AS day, -sum("amountMinor")::bigint AS debited
-        FROM "LedgerEntry" WHERE "billingAccountId" = ${app.billingAccount.id} AND kind = 'overage_debit' AND "createdAt" >= ${from} AND "createdAt" < ${end}
-        GROUP BY 1`
-    : [];
+  // This app's usage charges (its team's wallet paid them).
+  const charges = await db.$queryRaw<{ day: Date; debited: bigint }[]>`
+    SELECT date_trunc('day', "createdAt") AS day, -sum("amountMinor")::bigint AS debited
+    FROM "LedgerEntry" WHERE "appId" = ${app.id} AND kind = 'overage_debit' AND "createdAt" >= ${from} AND "createdAt" < ${end}
+    GROUP BY 1`;
   const usageByDay = new Map(samples.map((row) => [dayKey(row.day), row]));
   const chargeByDay = new Map(charges.map((row) => [dayKey(row.day), Number(row.debited)]));
   const rows: (string | number)[][] = [[...USAGE_EXPORT_HEADER]];

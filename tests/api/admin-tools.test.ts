@@ -93,7 +93,7 @@ describe("admin search and tenant page", () => {
   it("shows members, apps and balance, and suspends then resumes every app of the tenant with the reason", async () => {
     const owner = await createUser(harness.db);
     const apps = await Promise.all([createTestApp(harness.db, { tenantId: owner.tenantId }), createTestApp(harness.db, { tenantId: owner.tenantId })]);
-    await harness.db.billingAccount.update({ where: { appId: apps[0].id }, data: { balanceMinor: 1_250 } });
+    await harness.db.billingAccount.updateMany({ where: { tenant: { apps: { some: { id: apps[0].id } } } }, data: { balanceMinor: 1_250 } });
     const admin = await createUser(harness.db, { admin: true });
     session.user = admin;
     const params = { tenantId: owner.tenantId };

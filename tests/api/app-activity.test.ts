@@ -55,9 +55,9 @@ describe("usage export", () => {
         { appId: app.id, minute: minute("2026-11-05T00:00:00Z"), messages: 999, delivered: 0, egressBytes: 0n, connectionMinutes: 0, peakConcurrent: 0, softDrops: 0 },
       ],
     });
-    const account = await harness.db.billingAccount.findUniqueOrThrow({ where: { appId: app.id } });
+    const account = await harness.db.billingAccount.findFirstOrThrow({ where: { tenant: { apps: { some: { id: app.id } } } } });
     await harness.db.ledgerEntry.create({
-      data: { billingAccountId: account.id, kind: "overage_debit", amountMinor: -125, balanceAfterMinor: -125, description: "usage", createdAt: new Date("2026-11-02T12:00:00Z") },
+      data: { billingAccountId: account.id, appId: app.id, kind: "overage_debit", amountMinor: -125, balanceAfterMinor: -125, description: "usage", createdAt: new Date("2026-11-02T12:00:00Z") },
     });
     for (const user of [owner, member]) {
       as(user);

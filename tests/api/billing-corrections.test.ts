@@ -52,7 +52,7 @@ async function paidTeam(topUpMinor = 5000) {
 }
 
 async function balanceOf(appId: string) {
-  return (await harness.db.billingAccount.findUniqueOrThrow({ where: { appId } })).balanceMinor;
+  return (await harness.db.billingAccount.findFirstOrThrow({ where: { tenant: { apps: { some: { id: appId } } } } })).balanceMinor;
 }
 
 async function upcoming(user: TestUser, tenantId: string) {
@@ -69,7 +69,7 @@ describe("POST /api/admin/apps/:appId/corrections", () => {
     expect(new Set(answers.map((answer) => answer.body.correction.id)).size).toBe(1);
     expect(answers.filter((answer) => !answer.body.correction.replayed)).toHaveLength(1);
     expect(await balanceOf(appId)).toBe(5750);
-    expect(await harness.db.ledgerEntry.count({ where: { billingAccount: { appId }, kind: "credit" } })).toBe(1);
+    expect(await harness.db.ledgerEntry.count({ where: { billingAccount: { tenant: { apps: { some: { id: appId } } } }, kind: "credit" } })).toBe(1);
 
     session.user = owner;
     const ledger = await invoke<{ days: LedgerDay[] }>(ledgerRoute, { params: { appId } });
@@ -132,7 +132,7 @@ describe("POST /api/admin/apps/:appId/corrections", () => {
     const answers = await Promise.all([correct(appId, refund, "refund-1"), correct(appId, refund, "refund-1"), correct(appId, refund, "refund-1")]);
     expect(answers.map((answer) => answer.body.correction?.status)).toEqual(["succeeded", "succeeded", "succeeded"]);
     expect(await balanceOf(appId)).toBe(3000);
-    const refunds = await harness.db.ledgerEntry.findMany({ where: { billingAccount: { appId }, kind: "refund" } });
+    const refunds = await harness.db.ledgerEntry.findMany({ where: { billingAccount: { tenant: { apps: { some: { id: appId } } } }, kind: "refund" } });
     expect(refunds).toEqual([expect.objectContaining({ amountMinor: -2000, description: "Refund to the card ending 4242: Top-up made by mistake", reference: expect.stringMatching(/^refund:re_test_/) })]);
 
     const tooMuch = await correct(appId, { ...refund, amountMinor: 3001 });

@@ -76,9 +76,8 @@ describe("apps", () => {
     expect(audit.map((entry) => entry.action)).toEqual(["app.plan_change", "app.update"]);
     expect(audit[0]).toMatchObject({ actorId: user.id, before: { planSlug: "free" }, after: { planSlug: "starter" } });
     expect(audit[1]).toMatchObject({ actorId: user.id, before: { name: "Chat", overagesEnabled: false }, after: { name: "Chat 2", overagesEnabled: true } });
-    const balanceMinor = (await harness.db.billingAccount.findUniqueOrThrow({ where: { appId: app.id } })).balanceMinor;
-    const deleted = await invoke(deleteAppRoute, { method: "DELETE", params: { appId: app.id }, path: `/?forfeitBalanceMinor=${balanceMinor}` });
-    expect(deleted.body).toEqual({ id: app.id, deleted: true, forfeitedBalanceMinor: balanceMinor });
+    const deleted = await invoke(deleteAppRoute, { method: "DELETE", params: { appId: app.id } });
+    expect(deleted.body).toEqual({ id: app.id, deleted: true });
     expect((await invoke(getAppRoute, { params: { appId: app.id } })).status).toBe(404);
   });
 

@@ -214,7 +214,7 @@ describe("recharge", () => {
     });
     const on = await invoke(rechargeRoute, { method: "POST", headers: relayAuth(), body: { appId: app.id, reason: "connection" } });
     expect(on.body).toEqual({ recharged: true, balanceMinor: 1500, asOfUnixMs: expect.any(Number) });
-    const attempt = await harness.db.paymentAttempt.findFirstOrThrow({ where: { billingAccount: { appId: app.id } } });
+    const attempt = await harness.db.paymentAttempt.findFirstOrThrow({ where: { billingAccount: { tenant: { apps: { some: { id: app.id } } } } } });
     expect(attempt).toMatchObject({ kind: "auto_recharge", status: "succeeded", trigger: "relay:connection" });
   });
 

@@ -77,7 +77,7 @@ describe("PATCH /api/apps/:id planSlug", () => {
     expect(results.map((res) => res.status)).toEqual(Array(8).fill(200));
     expect(results.filter((res) => !res.body.planChange.replayed)).toHaveLength(1);
     expect(new Set(results.map((res) => res.body.planChange.chargedMinor)).size).toBe(1);
-    const fees = await harness.db.ledgerEntry.findMany({ where: { billingAccount: { appId: body.app.id }, kind: "plan_fee" } });
+    const fees = await harness.db.ledgerEntry.findMany({ where: { billingAccount: { tenant: { apps: { some: { id: body.app.id } } } }, kind: "plan_fee" } });
     expect(fees).toHaveLength(1);
   });
 
@@ -109,10 +109,17 @@ describe("PATCH /api/apps/:id planSlug", () => {
     expect(billing.body.planFee.scheduledPlan).toMatchObject({ slug: "free" });
   });
 
-  it("a customer cannot create an app directly on a paid plan (402 naming the way)", async () => {
-    const res = await newApp({ name: "Direct", planSlug: "starter" });
-    expect(res.status).toBe(402);
-    expect(res.body).toMatchObject({ error: "payment_failed", field: "planSlug", message: expect.stringContaining("create it on Free") });
+  it("a customer creates an app directly on a paid plan, paid at once from the team's wallet; 402 only when it cannot pay", async () => {
+    const refused = await newApp({ name: "Direct", planSlug: "starter" });
+    expect(refused.status).toBe(402);
+    expect(refused.body).toMatchObject({ error: "payment_failed", field: "planSlug", message: expect.stringContaining("no card on file") });
+    const { body } = await newApp();
+    await topUp(body.app.id, 5000);
+    const created = await invoke<{ app: AppView }>(createAppRoute, { method: "POST", body: { name: "Direct", planSlug: "starter", tenantId: body.app.tenantId } });
+    expect(created.status).toBe(201);
+    expect(created.body.app.plan.slug).toBe("starter");
+    const billing = await invoke<{ balanceMinor: number }>(billingRoute, { params: { appId: created.body.app.id } });
+    expect(billing.body.balanceMinor).toBe(5000 - 2900);
   });
 
   it("a malformed Idempotency-Key is a 422, not a 500", async () => {
@@ -144,10 +151,10 @@ describe("invoices", () => {
     const byDescription = Object.fromEntries(invoice.lines.map((line) => [line.description, line.amountMinor]));
     expect(byDescription["Overage messages"]).toBe(99); // 9,999 × 10 / 1,000 = 99.99 → 99 (cumulative pricing, not 3 × 33)
     expect(byDescription["Overage connections"]).toBe(105);
-    const ledger = await harness.db.ledgerEntry.findMany({ where: { billingAccount: { appId } } });
+    const ledger = await harness.db.ledgerEntry.findMany({ where: { billingAccount: { tenant: { apps: { some: { id: appId } } } } } });
     const chargedByLedger = -ledger.filter((entry) => !["top_up", "auto_recharge", "card_payment", "refund"].includes(entry.kind)).reduce((sum, entry) => sum + entry.amountMinor, 0);
     expect(invoice.totalMinor).toBe(chargedByLedger);
-    const account = await harness.db.billingAccount.findUniqueOrThrow({ where: { appId } });
+    const account = await harness.db.billingAccount.findFirstOrThrow({ where: { tenant: { apps: { some: { id: appId } } } } });
     expect(account.balanceMinor).toBe(20_000 - invoice.totalMinor);
 
     // CSV and HTML are not JSON: called without the JSON-reading harness.
@@ -181,7 +188,7 @@ describe("invoices", () => {
     // 99 + 35 = 134 charged; then 34 + 35 = 69 more priced, of which the cap leaves 16.
     await applyUsageBatch(harness.db, usageBatch([usageDelta(appId, periodStartUnix, { messagesAccepted: 9999, overageMessages: 9999, overageConnections: 7 })]));
     await applyUsageBatch(harness.db, usageBatch([usageDelta(appId, periodStartUnix, { messagesAccepted: 3333, overageMessages: 3333, overageConnections: 7 })]));
-    const debits = await harness.db.ledgerEntry.findMany({ where: { billingAccount: { appId }, kind: "overage_debit" }, orderBy: { createdAt: "asc" } });
+    const debits = await harness.db.ledgerEntry.findMany({ where: { billingAccount: { tenant: { apps: { some: { id: appId } } } }, kind: "overage_debit" }, orderBy: { createdAt: "asc" } });
     expect(debits.map((entry) => entry.amountMinor)).toEqual([-134, -16]);
 
     const invoice = (await invoke<{ upcoming: InvoiceView }>(invoicesRoute, { params: { tenantId: body.app.tenantId } })).body.upcoming;
@@ -231,18 +238,14 @@ describe("ledger", () => {
 });
 
 describe("DELETE /api/apps/:id with a balance", () => {
-  it("is refused with 409 saying how much would be lost, and deletes once the amount is confirmed", async () => {
+  it("deletes the app and leaves the team's balance to the team's other apps", async () => {
     const { body } = await newApp();
     await topUp(body.app.id, 5000);
-    const refused = await invoke(deleteAppRoute, { method: "DELETE", params: { appId: body.app.id } });
-    expect(refused.status).toBe(409);
-    expect(refused.body).toMatchObject({ error: "conflict", field: "forfeitBalanceMinor", message: expect.stringContaining("$50.00") });
-    const wrongAmount = await invoke(deleteAppRoute, { method: "DELETE", params: { appId: body.app.id }, path: "/?forfeitBalanceMinor=100" });
-    expect(wrongAmount.status).toBe(409);
-    const deleted = await invoke(deleteAppRoute, { method: "DELETE", params: { appId: body.app.id }, path: "/?forfeitBalanceMinor=5000" });
-    expect(deleted.body).toEqual({ id: body.app.id, deleted: true, forfeitedBalanceMinor: 5000 });
-    const audit = await harness.db.auditLog.findFirst({ where: { targetId: body.app.id, action: "app.delete" } });
-    expect(audit?.after).toEqual({ forfeitedBalanceMinor: 5000 });
+    const deleted = await invoke(deleteAppRoute, { method: "DELETE", params: { appId: body.app.id } });
+    expect(deleted.body).toEqual({ id: body.app.id, deleted: true });
+    const created = await invoke<{ app: AppView }>(createAppRoute, { method: "POST", body: { name: "next", tenantId: body.app.tenantId } });
+    const billing = await invoke<{ balanceMinor: number }>(billingRoute, { params: { appId: created.body.app.id } });
+    expect(billing.body.balanceMinor).toBe(5000);
   });
 });
 
@@ -259,7 +262,7 @@ describe("reads", () => {
     await harness.db.appSubscription.update({ where: { appId: body.app.id }, data: { renewedPeriodStart: started, renewsAt: ended } });
     const before = {
       subscription: await harness.db.appSubscription.findUniqueOrThrow({ where: { appId: body.app.id } }),
-      ledger: await harness.db.ledgerEntry.count({ where: { billingAccount: { appId: body.app.id } } }),
+      ledger: await harness.db.ledgerEntry.count({ where: { billingAccount: { tenant: { apps: { some: { id: body.app.id } } } } } }),
       invoices: await harness.db.invoice.count({ where: { tenantId: body.app.tenantId } }),
     };
 
@@ -267,7 +270,7 @@ describe("reads", () => {
     expect((await invoke(invoicesRoute, { params: { tenantId: body.app.tenantId } })).status).toBe(200);
 
     expect(await harness.db.appSubscription.findUniqueOrThrow({ where: { appId: body.app.id } })).toEqual(before.subscription);
-    expect(await harness.db.ledgerEntry.count({ where: { billingAccount: { appId: body.app.id } } })).toBe(before.ledger);
+    expect(await harness.db.ledgerEntry.count({ where: { billingAccount: { tenant: { apps: { some: { id: body.app.id } } } } } })).toBe(before.ledger);
     expect(await harness.db.invoice.count({ where: { tenantId: body.app.tenantId } })).toBe(before.invoices);
   });
 });

@@ -78,7 +78,7 @@ function deliver(event: Record<string, unknown>, options: { secret?: string; sig
 }
 
 async function accountOf(appId: string) {
-  return harness.db.billingAccount.findUniqueOrThrow({ where: { appId }, include: { ledgerEntries: true, paymentAttempts: true } });
+  return harness.db.billingAccount.findFirstOrThrow({ where: { tenant: { apps: { some: { id: appId } } } }, include: { ledgerEntries: true, paymentAttempts: true } });
 }
 
 describe("saving a card with a SetupIntent", () => {
@@ -261,7 +261,8 @@ describe("POST /api/stripe/webhook", () => {
     expect((await deliver(event)).body).toMatchObject({ outcome: "card_saved" });
     expect((await deliver(event)).body).toMatchObject({ outcome: "ignored" });
     expect((await billingOf(appId)).paymentMethod).toMatchObject({ brand: "mastercard", last4: "4444" });
-    const audits = await harness.db.auditLog.findMany({ where: { targetId: appId, action: "billing.payment_method" } });
+    // The card is the team's: audited on the team.
+    const audits = await harness.db.auditLog.findMany({ where: { targetId: owner.tenantId, action: "billing.payment_method" } });
     expect(audits).toHaveLength(1);
   });
 

@@ -118,8 +118,8 @@ describe("roles: owner does everything, member uses apps and keys", () => {
       expect(res.status).toBe(403);
       expect(res.body).toMatchObject({ error: "forbidden", message: expect.stringMatching(/owner/i) });
     }
-    const row = await harness.db.app.findUniqueOrThrow({ where: { id: app.id }, include: { plan: true, billingAccount: true } });
-    expect(row).toMatchObject({ deletedAt: null, overagesEnabled: false, plan: { slug: "starter" }, billingAccount: { balanceMinor: 0 } });
+    const row = await harness.db.app.findUniqueOrThrow({ where: { id: app.id }, include: { plan: true, tenant: { include: { billingAccount: true } } } });
+    expect(row).toMatchObject({ deletedAt: null, overagesEnabled: false, plan: { slug: "starter" }, tenant: { billingAccount: { balanceMinor: 0 } } });
     expect(await harness.db.appSpendControls.count({ where: { appId: app.id } })).toBe(0);
     expect(await harness.db.app.count({ where: { tenantId: owner.tenantId } })).toBe(1);
     expect(await harness.db.membership.findUniqueOrThrow({ where: { userId_tenantId: { userId: owner.id, tenantId: owner.tenantId } } })).toMatchObject({ role: "owner" });

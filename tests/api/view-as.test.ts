@@ -74,7 +74,7 @@ describe("view as customer", () => {
     }
     expect(await harness.db.app.findUniqueOrThrow({ where: { id: appId } })).toMatchObject({ name: "Viewed app" });
     expect(await harness.db.apiKey.count({ where: { appId } })).toBe(0);
-    expect(await harness.db.ledgerEntry.count({ where: { billingAccount: { appId } } })).toBe(0);
+    expect(await harness.db.ledgerEntry.count({ where: { billingAccount: { tenant: { apps: { some: { id: appId } } } } } })).toBe(0);
 
     expect((await invoke(stopRoute, { method: "DELETE" })).body).toEqual({ stopped: tenantId });
     await signedIn(admin);

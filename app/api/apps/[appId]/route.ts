@@ -1,8 +1,8 @@
 // GET /api/apps/:appId – one app with its effective limits, plan-fee state and what the caller's role may do
 // PATCH /api/apps/:appId – rename (any member), change plan (charged; Idempotency-Key honoured) or toggle overages (owners)
-// DELETE /api/apps/:appId – delete an app (owners; ?forfeitBalanceMinor= confirms a balance's loss); it leaves every customer view and the relays at once
+// DELETE /api/apps/:appId – delete an app (owners); it leaves every customer view and the relays at once (the team's wallet stays)
 import { NextResponse } from "next/server";
-import { deleteAppQuerySchema, updateAppSchema } from "@/lib/apps/app.types";
+import { updateAppSchema } from "@/lib/apps/app.types";
 import { getApp } from "@/lib/apps/get-app";
 import { assertOveragesAllowedOnPlan, deleteApp, updateApp } from "@/lib/apps/update-app";
 import { changePlan } from "@/lib/billing/change-plan";
@@ -48,10 +48,9 @@ export const PATCH = withAppAccess<Params>(
 );
 
 export const DELETE = withAppAccess<Params>(
-  async ({ req, user, access }) => {
-    const query = deleteAppQuerySchema.parse(Object.fromEntries(req.nextUrl.searchParams));
-    const { forfeitedBalanceMinor } = await deleteApp(getDb(), { actor: actorOf(user), appId: access.appId, confirmForfeitBalanceMinor: query.forfeitBalanceMinor });
-    return NextResponse.json({ id: access.appId, deleted: true, forfeitedBalanceMinor });
+  async ({ user, access }) => {
+    await deleteApp(getDb(), { actor: actorOf(user), appId: access.appId });
+    return NextResponse.json({ id: access.appId, deleted: true });
   },
   { permissions: ["app.delete"] },
 );
