@@ -133,7 +133,7 @@ function UsageCards({ usage, appId }: { usage: Usage; appId: string }) {
             </div>
             <ProjectedUsageCharges amountMinor={usage.projectedCostMinor} />
             <div>
-              <dt>Balance</dt>
+              <dt>Team balance</dt>
               <dd className={usage.balanceMinor <= 0 && balancePaysUsage ? "text-critical" : undefined}>{formatMoney(usage.balanceMinor)}</dd>
             </div>
           </dl>

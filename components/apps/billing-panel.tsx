@@ -37,12 +37,22 @@ export function BillingPanel({ appId }: { appId: string }) {
     <div className="stack">
       <PlanSection app={app.data} billing={billing.data} />
       <PaygAllowance billing={billing.data} />
-      {billing.data.stripe && <StripeCardSection appId={appId} billing={billing.data} publishableKey={billing.data.stripe.publishableKey} />}
-      <div className={isFree ? "stack" : "two-col"}>
-        <TopUpSection appId={appId} billing={billing.data} app={app.data} />
-        {!isFree && <AutoRechargeSection appId={appId} billing={billing.data} isPayg={app.data.plan.kind === "pay_as_you_go"} />}
-      </div>
       {!isFree && <SpendControlsSection appId={appId} />}
+      <section className="stack" aria-labelledby="team-wallet-heading" data-testid="team-wallet">
+        <header className="card stack">
+          <h2 id="team-wallet-heading">Team wallet: {billing.data.team.name}</h2>
+          <p className="muted small">
+            One balance, card and auto-recharge for all of the team&apos;s apps: every app&apos;s plan fees and usage charges are paid from it, and a top-up here is
+            money for all of them. The plan, overages and this app&apos;s spend cap above are this app&apos;s own.
+          </p>
+        </header>
+        {billing.data.stripe && <StripeCardSection appId={appId} billing={billing.data} publishableKey={billing.data.stripe.publishableKey} />}
+        <div className={isFree ? "stack" : "two-col"}>
+          <TopUpSection appId={appId} billing={billing.data} app={app.data} />
+          {!isFree && <AutoRechargeSection appId={appId} billing={billing.data} isPayg={app.data.plan.kind === "pay_as_you_go"} />}
+        </div>
+        <LedgerSection appId={appId} billing={billing.data} />
+      </section>
       <section className="card stack" aria-labelledby="invoices-link-heading">
         <h2 id="invoices-link-heading">Invoices</h2>
         <p className="muted small">One invoice a month for all of the team&apos;s apps: a line per app for plan fees, usage charges and credits, as a PDF, a printable view and CSV.</p>
@@ -52,7 +62,6 @@ export function BillingPanel({ appId }: { appId: string }) {
           </Link>
         </div>
       </section>
-      <LedgerSection appId={appId} billing={billing.data} />
     </div>
   );
 }
@@ -109,7 +118,7 @@ function TopUpSection({ appId, billing, app }: { appId: string; billing: Billing
 
   return (
     <section className="card stack" aria-labelledby="balance-heading">
-      <h2 id="balance-heading">Balance</h2>
+      <h2 id="balance-heading">Team balance</h2>
       <p className="big-number" data-testid="balance">
         {formatMoney(billing.balanceMinor, billing.currency)}
       </p>
@@ -207,7 +216,7 @@ function AutoRechargeSection({ appId, billing, isPayg }: { appId: string; billin
     <section className="card stack" aria-labelledby="recharge-heading">
       <h2 id="recharge-heading">Auto-recharge</h2>
       <p className="muted small">
-        Tops the balance up when it falls below the threshold, so {isPayg ? "usage beyond the free allowance keeps" : "overages keep"} being admitted.{" "}
+        Tops the team&apos;s balance up when it falls below the threshold, so {isPayg ? "usage beyond the free allowance keeps" : "overages keep"} being admitted.{" "}
         {billing.paymentMethod ? `Card on file: ${billing.paymentMethod.brand} ending ${billing.paymentMethod.last4}.` : "No card on file yet."}
       </p>
       <RequiresPermission permission="billing.manage" action="change auto-recharge">

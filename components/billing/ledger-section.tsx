@@ -43,12 +43,12 @@ export function LedgerSection({ appId, billing }: { appId: string; billing: Bill
   return (
     <section className="card stack" aria-labelledby="ledger-heading">
       <div className="section-header">
-        <h2 id="ledger-heading">Ledger</h2>
+        <h2 id="ledger-heading">Team ledger</h2>
         <a className="small-button" href={`/api/apps/${encodeURIComponent(appId)}/billing/ledger?format=csv`} download>
           Export CSV
         </a>
       </div>
-      <p className="muted small">Per day and kind. The CSV has every entry with its balance after.</p>
+      <p className="muted small">The team wallet<p className="muted small">Per day and kind. The CSV has every entry with its balance after.</p>apos;s movements for all its apps, per day and kind. The CSV has every entry with its app and the balance after.</p>
       {ledger.isPending ? (
         <SkeletonBlock rows={3} label="Loading ledger" />
       ) : ledger.isError ? (
