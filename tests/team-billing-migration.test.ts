@@ -8,7 +8,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEmptyDatabase, type EmptyDatabase } from "./helpers/test-database";
 
-const MIGRATION = "20261207160338_team_billing_accounts";
+const MIGRATION = "20261207163000_team_billing_accounts";
 const migrationsDir = path.resolve(import.meta.dirname, "..", "prisma", "migrations");
 
 /** Runs a migration file as the pg adapter does: one statement per `;`. */
