@@ -1,5 +1,6 @@
 // Plan fees and invoices as a customer meets them: a paid plan is refused with the reason until there is
 // money to pay it, then charged (prorated) from the balance; the team's upcoming invoice lists the fee.
+import { formatMoney } from "../components/format";
 import { expect, test } from "./fixtures";
 
 test("switching to Starter is refused without funds, then charged from the balance and invoiced", async ({ page, api }) => {
@@ -79,16 +80,19 @@ test("a downgrade waits for the period end and says so", async ({ page, api }) =
   await expect(page.getByTestId("current-plan")).toHaveText("Starter");
 });
 
-test("deleting an app with a balance names the amount lost", async ({ page, api }) => {
-  const app = await api.createApp({ name: `forfeit ${Date.now()}` });
-  await api.ok("POST", `/api/apps/${app.id}/billing/top-up`, { amountMinor: 5_000, cardNumber: "4242424242424242" });
+test("deleting an app loses no money: the balance is the team's, and its other apps keep it", async ({ page, api }) => {
+  const app = await api.createApp({ name: `deleted ${Date.now()}` });
+  const other = await api.createApp({ name: `kept ${Date.now()}` });
+  const { balanceMinor } = await api.ok<{ balanceMinor: number }>("POST", `/api/apps/${app.id}/billing/top-up`, { amountMinor: 5_000, cardNumber: "4242424242424242" });
   await page.goto(`/apps/${app.id}/settings`);
-  await expect(page.getByTestId("forfeit-warning")).toContainText("$50.00 is lost");
+  await expect(page.getByText("The team's balance, card and invoices stay with the team")).toBeVisible();
   await page.getByRole("button", { name: "Delete app" }).click();
   const dialog = page.getByRole("dialog", { name: `Delete ${app.name}?` });
   await dialog.getByLabel("App name").fill(app.name);
-  await dialog.getByRole("button", { name: "Delete and lose $50.00" }).click();
+  await dialog.getByRole("button", { name: "Delete app" }).click();
   await page.waitForURL("**/apps");
+  await page.goto(`/apps/${other.id}/billing`);
+  await expect(page.getByTestId("balance")).toHaveText(formatMoney(balanceMinor));
 });
 
 test("pay as you go speaks of usage charges and free allowances, never of overages, on the overview and billing pages", async ({ page, api }) => {
