@@ -25,7 +25,7 @@ interface Endpoint {
 
 const EVENT_TYPE_LABELS: Record<WebhookEventType, string> = {
   "usage.threshold": "Usage reached 75, 90 or 100 % of a limit",
-  "quota.reached": "Quota reached: messages or connections refused",
+  "quota.reached": "Quota reached: messages, connections or subscribes refused",
   "spend_cap.reached": "Spend cap reached",
   "balance.low": "Balance low",
   "auto_recharge.declined": "Auto-recharge declined",

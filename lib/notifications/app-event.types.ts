@@ -8,6 +8,8 @@ import { text } from "@/lib/validation/text";
 export const USAGE_THRESHOLD_PERCENTS = [75, 90, 100] as const;
 export type UsageThresholdPercent = (typeof USAGE_THRESHOLD_PERCENTS)[number];
 export type LimitAxis = "messages" | "connections";
+/** What the relay refuses: messages, connections, or subscribes past a channel limit (active channels, peers per channel). */
+export type RefusalAxis = LimitAxis | "channels" | "channel_peers";
 
 export type AppEventInput =
   /**
@@ -29,8 +31,11 @@ export type AppEventInput =
       limitSource?: "plan" | "override";
       overageBilling?: boolean;
     }
-  /** The relay started refusing: messages with `over_message_quota`, connections with 4010. */
-  | { type: "quota.reached"; axis: LimitAxis; refused: number; periodStartUnix: number }
+  /**
+   * The relay started refusing: messages with `over_message_quota`, connections with 4010, subscribes with
+   * `channel_quota_exceeded` (axis `channels`) or `channel_full` (axis `channel_peers`).
+   */
+  | { type: "quota.reached"; axis: RefusalAxis; refused: number; periodStartUnix: number }
   /** Usage charges reached the app's monthly spend cap; further usage is refused until the next period. */
   | { type: "spend_cap.reached"; capMinor: number; periodStartUnix: number }
   /** The balance fell to the app's low-balance threshold with auto-recharge off. */

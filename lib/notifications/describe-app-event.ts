@@ -34,6 +34,32 @@ function describeUsageLevel(event: Extract<AppEventInput, { type: "usage.thresho
   return `${reached}${why}${passed}${next}`;
 }
 
+function describeRefusals(event: Extract<AppEventInput, { type: "quota.reached" }>, appName: string): { title: string; message: string } {
+  const refused = count(event.refused);
+  switch (event.axis) {
+    case "messages":
+      return {
+        title: `${appName}: messages are being refused`,
+        message: `The relay refused ${refused} publish/send with over_message_quota. Raise the plan, turn on overages or add balance.`,
+      };
+    case "connections":
+      return {
+        title: `${appName}: connections are being refused`,
+        message: `The relay refused ${refused} new connections with close code 4010. Raise the plan, turn on overages or add balance.`,
+      };
+    case "channels":
+      return {
+        title: `${appName}: subscribes to new channels are being refused`,
+        message: `The relay refused ${refused} subscribes with channel_quota_exceeded: the app has as many channels with subscribers as its active channel limit allows. Raise the plan's limit or close idle channels.`,
+      };
+    case "channel_peers":
+      return {
+        title: `${appName}: full channels are refusing subscribers`,
+        message: `The relay refused ${refused} subscribes with channel_full: a channel already holds as many peers as the per-channel limit allows. Raise the plan's limit or spread peers over more channels.`,
+      };
+  }
+}
+
 export function describeAppEvent(event: AppEventInput, appName: string): EventDescription {
   switch (event.type) {
     case "usage.threshold":
@@ -43,14 +69,7 @@ export function describeAppEvent(event: AppEventInput, appName: string): EventDe
         message: describeUsageLevel(event),
       };
     case "quota.reached":
-      return {
-        severity: "critical",
-        title: `${appName}: ${event.axis === "messages" ? "messages are being refused" : "connections are being refused"}`,
-        message:
-          event.axis === "messages"
-            ? `The relay refused ${count(event.refused)} publish/send with over_message_quota. Raise the plan, turn on overages or add balance.`
-            : `The relay refused ${count(event.refused)} new connections with close code 4010. Raise the plan, turn on overages or add balance.`,
-      };
+      return { severity: "critical", ...describeRefusals(event, appName) };
     case "spend_cap.reached":
       return {
         severity: "critical",

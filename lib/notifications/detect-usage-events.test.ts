@@ -5,6 +5,8 @@ const facts = (partial: Partial<UsageFlushFacts> = {}): UsageFlushFacts => ({
   periodStartUnix: 1_700_000_000,
   refusedMessages: 0,
   refusedConnections: 0,
+  refusedChannels: 0,
+  refusedChannelPeers: 0,
   spend: { capMinor: null, beforeMinor: 0, afterMinor: 0 },
   balance: { beforeMinor: 1000, afterMinor: 1000, lowThresholdMinor: 500, autoRechargeEnabled: false },
   ...partial,
@@ -15,6 +17,10 @@ describe("events of a usage flush", () => {
     expect(detectUsageEvents(facts({ refusedMessages: 3, refusedConnections: 2 }))).toEqual([
       { type: "quota.reached", axis: "messages", refused: 3, periodStartUnix: 1_700_000_000 },
       { type: "quota.reached", axis: "connections", refused: 2, periodStartUnix: 1_700_000_000 },
+    ]);
+    expect(detectUsageEvents(facts({ refusedChannels: 4, refusedChannelPeers: 1 }))).toEqual([
+      { type: "quota.reached", axis: "channels", refused: 4, periodStartUnix: 1_700_000_000 },
+      { type: "quota.reached", axis: "channel_peers", refused: 1, periodStartUnix: 1_700_000_000 },
     ]);
   });
 

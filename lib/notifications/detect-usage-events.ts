@@ -10,6 +10,9 @@ export interface UsageFlushFacts {
   refusedMessages: number;
   /** New connections refused with 4010 in this batch. */
   refusedConnections: number;
+  /** Subscribes refused in this batch: `channel_quota_exceeded` (maxActiveChannels) and `channel_full` (maxPeersPerChannel). */
+  refusedChannels: number;
+  refusedChannelPeers: number;
   spend: { capMinor: number | null; beforeMinor: number; afterMinor: number };
   balance: { beforeMinor: number; afterMinor: number; lowThresholdMinor: number; autoRechargeEnabled: boolean };
 }
@@ -19,6 +22,8 @@ export function detectUsageEvents(facts: UsageFlushFacts): AppEventInput[] {
   const events: AppEventInput[] = [];
   if (facts.refusedMessages > 0) events.push({ type: "quota.reached", axis: "messages", refused: facts.refusedMessages, periodStartUnix });
   if (facts.refusedConnections > 0) events.push({ type: "quota.reached", axis: "connections", refused: facts.refusedConnections, periodStartUnix });
+  if (facts.refusedChannels > 0) events.push({ type: "quota.reached", axis: "channels", refused: facts.refusedChannels, periodStartUnix });
+  if (facts.refusedChannelPeers > 0) events.push({ type: "quota.reached", axis: "channel_peers", refused: facts.refusedChannelPeers, periodStartUnix });
   const { capMinor } = facts.spend;
   if (capMinor !== null && facts.spend.beforeMinor < capMinor && facts.spend.afterMinor >= capMinor) {
     events.push({ type: "spend_cap.reached", capMinor, periodStartUnix });

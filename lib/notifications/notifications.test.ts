@@ -116,13 +116,16 @@ describe("event de-duplication", () => {
     expect(await database.db.appEvent.count({ where: { appId: app.id, type: "usage.threshold" } })).toBe(2);
   });
 
-  it("refused messages and connections raise quota reached once per axis and period", async () => {
+  it("refused messages, connections and subscribes (channel limits) raise quota reached once per axis and period", async () => {
     const app = await newApp();
     for (let i = 0; i < 3; i++) {
-      await applyUsageBatch(database.db, usageBatch([usageDelta(app.id, app.periodStartUnix, { softDrops: 2, closesByCode: { "4010": 1 } })]));
+      await applyUsageBatch(
+        database.db,
+        usageBatch([usageDelta(app.id, app.periodStartUnix, { softDrops: 2, closesByCode: { "4010": 1 }, refusedSubscribes: { channel_full: 1, channel_quota_exceeded: 3 } })]),
+      );
     }
     const events = await database.db.appEvent.findMany({ where: { appId: app.id, type: "quota.reached" } });
-    expect(events.map((event) => (event.data as { axis: string }).axis).sort()).toEqual(["connections", "messages"]);
+    expect(events.map((event) => (event.data as { axis: string }).axis).sort()).toEqual(["channel_peers", "channels", "connections", "messages"]);
   });
 });
 

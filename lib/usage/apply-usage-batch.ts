@@ -2,7 +2,7 @@
 // transaction as the counters, samples and ledger debits, so a retried batch (lost acknowledgement,
 // relay restart) is acknowledged without being counted again, and two concurrent deliveries of one
 // batch cannot both apply (the second waits on the id's unique index, then finds it taken).
-import { type AppUsageDelta, CloseCode, type UsageBatch, type UsageBatchResponse } from "@tollgate/relay/protocol";
+import { type AppUsageDelta, CloseCode, ErrorCode, type UsageBatch, type UsageBatchResponse } from "@tollgate/relay/protocol";
 import { postLedgerEntry } from "@/lib/billing/post-ledger-entry";
 import { planAtPeriod } from "@/lib/billing/plan-prices";
 import { breakdownWithinCharge, costBreakdownDelta, incrementalCostMinor, periodCost } from "@/lib/billing/pricing";
@@ -152,6 +152,8 @@ async function applyAppDelta(tx: Prisma.TransactionClient, batch: UsageBatch, de
     periodStartUnix: toUnixSeconds(period.start),
     refusedMessages: delta.softDrops,
     refusedConnections: delta.closesByCode[String(CloseCode.OverConcurrentLimit)] ?? 0,
+    refusedChannels: delta.refusedSubscribes[ErrorCode.ChannelQuotaExceeded] ?? 0,
+    refusedChannelPeers: delta.refusedSubscribes[ErrorCode.ChannelFull] ?? 0,
     // The app's own cap, or without one the team's (announced on the app whose usage reached it).
     spend:
       capMinor !== null

@@ -26,12 +26,14 @@ export async function leaveAllPresence(context: NodeContext, connection: Connect
   }
 }
 
-/** The error a subscribe refused by a channel limit (PROTOCOL §10) is answered with. */
-function sendRefusal(connection: Connection, refused: ChannelRefusal, requestId: string | undefined): void {
-  if (refused.limit === "maxPeersPerChannel") {
-    return connection.sendError(ErrorCode.ChannelFull, `Channel peer limit exceeded: limit ${refused.max} (peers: ${refused.count})`, requestId);
-  }
-  connection.sendError(ErrorCode.ChannelQuotaExceeded, `Active channel limit exceeded: limit ${refused.max} (active: ${refused.count})`, requestId);
+/** Answers a subscribe refused by a channel limit (PROTOCOL §10), and meters the refusal (the app's alerts). */
+function refuse(context: NodeContext, connection: Connection, app: SnapshotApp, refused: ChannelRefusal, requestId: string | undefined): void {
+  const [code, message] =
+    refused.limit === "maxPeersPerChannel"
+      ? [ErrorCode.ChannelFull, `Channel peer limit exceeded: limit ${refused.max} (peers: ${refused.count})`]
+      : [ErrorCode.ChannelQuotaExceeded, `Active channel limit exceeded: limit ${refused.max} (active: ${refused.count})`];
+  context.meter.refusedSubscribe(connection.appId, app.period.startUnix, code);
+  connection.sendError(code, message, requestId);
 }
 
 function presenceMember(connection: Connection): PresenceMember {
@@ -46,10 +48,10 @@ function presenceMember(connection: Connection): PresenceMember {
 async function admitToChannel(context: NodeContext, connection: Connection, subscription: Subscription, requestId: string | undefined): Promise<JoinResult | undefined> {
   // The hub's string for the channel: a node keeps one per channel name, presence included.
   subscription.channel = context.hub.channelName(connection, subscription.channel);
-  const { limits } = currentApp(context, connection.appId, connection.identity.app);
-  const joined = await context.state.presence.join(connection.appId, subscription.channel, presenceMember(connection), connection.id, limits);
+  const app = currentApp(context, connection.appId, connection.identity.app);
+  const joined = await context.state.presence.join(connection.appId, subscription.channel, presenceMember(connection), connection.id, app.limits);
   if (joined.refused) {
-    sendRefusal(connection, joined.refused, requestId);
+    refuse(context, connection, app, joined.refused, requestId);
     return undefined;
   }
   if (connection.closed) {

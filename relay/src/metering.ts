@@ -49,7 +49,7 @@ function newBatchId(): string {
 }
 
 /** The counts of a delta a stats answer reports (what the control plane adds to its saved totals). */
-function unflushedOf(batchId: string, delta: Omit<AppUsageDelta, "samples" | "closesByCode" | "byKey">): UnflushedUsage {
+function unflushedOf(batchId: string, delta: Omit<AppUsageDelta, "samples" | "closesByCode" | "refusedSubscribes" | "byKey">): UnflushedUsage {
   return {
     batchId,
     periodStartUnix: delta.periodStartUnix,
@@ -100,6 +100,7 @@ export class Meter {
         periodStartUnix,
         ...ZERO_USAGE_COUNTS,
         closesByCode: {},
+        refusedSubscribes: {},
         byKey: {},
         samples: new Map(),
         spendMilli: 0,
@@ -220,6 +221,12 @@ export class Meter {
     const delta = this.delta(appId, periodStartUnix);
     const key = String(code);
     delta.closesByCode[key] = (delta.closesByCode[key] ?? 0) + 1;
+  }
+
+  /** A subscribe refused by a channel limit, by its error code (the control plane alerts on them). */
+  refusedSubscribe(appId: string, periodStartUnix: number, code: string): void {
+    const delta = this.delta(appId, periodStartUnix);
+    delta.refusedSubscribes[code] = (delta.refusedSubscribes[code] ?? 0) + 1;
   }
 
   /** Overage spend (thousandths of a minor unit) not yet reflected in a balance the control plane reported. */

@@ -33,6 +33,15 @@ async function stillOpen(client: TestClient): Promise<void> {
   expect(client.ws.readyState).toBe(WebSocket.OPEN);
 }
 
+/** The refused subscribes the control plane received in the app's usage batches, by code. */
+function refusedSubscribes(appId: string): Record<string, number> {
+  const totals: Record<string, number> = {};
+  for (const delta of controlPlane.batches.flatMap((batch) => batch.apps).filter((entry) => entry.appId === appId)) {
+    for (const [code, count] of Object.entries(delta.refusedSubscribes)) totals[code] = (totals[code] ?? 0) + count;
+  }
+  return totals;
+}
+
 const joinedPeers = (client: TestClient) => client.framesOf("presence").flatMap((f) => (f.joined as Array<{ peerId: string }>).map((p) => p.peerId));
 
 beforeAll(async () => {
@@ -84,6 +93,9 @@ describe("maxPeersPerChannel", () => {
     // Full again: a fifth peer is refused.
     const p5 = await connect(app, "p5");
     expect(await p5.request({ type: "subscribe", channel: "room" })).toMatchObject({ code: ErrorCode.ChannelFull });
+    // Refusals reach the control plane with the usage, for the app's alerts.
+    await relay.flushUsage();
+    expect(refusedSubscribes(app.appId)).toEqual({ [ErrorCode.ChannelFull]: 2 });
   });
 
   it("a wildcard subscription occupies no channel and still receives the channel's messages", async () => {
@@ -117,6 +129,8 @@ describe("maxActiveChannels", () => {
     expect((await a.request({ type: "unsubscribe", channel: "ch-1" })).type).toBe("ack");
     expect(await a.request({ type: "subscribe", channel: "ch-3" })).toMatchObject({ code: ErrorCode.ChannelQuotaExceeded });
     // The channel's last subscriber leaving frees it.
+    await relay.flushUsage();
+    expect(refusedSubscribes(app.appId)).toEqual({ [ErrorCode.ChannelQuotaExceeded]: 2 });
     b.close();
     await eventually(async () => expect((await a.request({ type: "subscribe", channel: "ch-3" })).type).toBe("ack"));
   });

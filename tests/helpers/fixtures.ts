@@ -40,6 +40,7 @@ export function usageDelta(appId: string, periodStartUnix: number, partial: Part
     periodStartUnix,
     ...ZERO_USAGE_COUNTS,
     closesByCode: {},
+    refusedSubscribes: {},
     byKey: {},
     samples: [],
     ...partial,

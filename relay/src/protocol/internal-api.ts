@@ -204,6 +204,11 @@ export const appUsageDeltaSchema = z.object({
   overageConnections: z.number().int().nonnegative(),
   softDrops: z.number().int().nonnegative(),
   closesByCode: z.record(z.string(), z.number().int().nonnegative()),
+  /**
+   * Subscribes refused by a channel limit (PROTOCOL §10), per error code (`channel_full`,
+   * `channel_quota_exceeded`); absent from relays that predate the limits.
+   */
+  refusedSubscribes: z.record(z.string(), z.number().int().nonnegative()).default({}),
   /** Per key id: messages accepted and connections opened/refused with it. */
   byKey: z.record(
     z.string(),
