@@ -11,6 +11,14 @@ export type LimitAxis = "messages" | "connections";
 /** What the relay refuses: messages, connections, or subscribes past a channel limit (active channels, peers per channel). */
 export type RefusalAxis = LimitAxis | "channels" | "channel_peers";
 
+/** The limits a `limits.changed` event names; the channel limits are absent on events raised before they existed. */
+export interface AnnouncedLimits {
+  maxConcurrentConnections: number | null;
+  maxMessagesPerPeriod: number | null;
+  maxPeersPerChannel?: number | null;
+  maxActiveChannels?: number | null;
+}
+
 export type AppEventInput =
   /**
    * Period usage reached 75, 90 or 100 % of a limit (messages per period, peak connections): the highest
@@ -62,8 +70,8 @@ export type AppEventInput =
       type: "limits.changed";
       source: "override" | "plan";
       changeId: string;
-      before: { maxConcurrentConnections: number | null; maxMessagesPerPeriod: number | null };
-      after: { maxConcurrentConnections: number | null; maxMessagesPerPeriod: number | null };
+      before: AnnouncedLimits;
+      after: AnnouncedLimits;
     }
   /**
    * A platform admin changed the prices of the app's plan. `changes` lists each price that moved (minor

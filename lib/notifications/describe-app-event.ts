@@ -1,7 +1,7 @@
 // The words of each event: the notification centre, the email and the webhook's `title`/`message`
 // all say the same thing.
 import type { PriceField } from "@/lib/billing/plan-prices";
-import type { AppEventInput } from "./app-event.types";
+import type { AnnouncedLimits, AppEventInput } from "./app-event.types";
 
 export interface EventDescription {
   severity: "info" | "warning" | "critical";
@@ -32,6 +32,15 @@ function describeUsageLevel(event: Extract<AppEventInput, { type: "usage.thresho
     next = event.overageBilling ? ` Overage billing has started: further ${unit} are charged from the balance.` : ` Further ${unit} are refused until the next period or a higher limit.`;
   }
   return `${reached}${why}${passed}${next}`;
+}
+
+/** The channel limits a change moved, as more of the same sentence (none: nothing). */
+function channelLimitChanges(before: AnnouncedLimits, after: AnnouncedLimits): string {
+  const names = { maxActiveChannels: "active channels", maxPeersPerChannel: "peers per channel" } as const;
+  return (Object.keys(names) as (keyof typeof names)[])
+    .filter((limit) => (before[limit] ?? null) !== (after[limit] ?? null))
+    .map((limit) => `, ${names[limit]} ${count(before[limit] ?? null)} → ${count(after[limit] ?? null)}`)
+    .join("");
 }
 
 function describeRefusals(event: Extract<AppEventInput, { type: "quota.reached" }>, appName: string): { title: string; message: string } {
@@ -116,7 +125,7 @@ export function describeAppEvent(event: AppEventInput, appName: string): EventDe
         title: `${appName}: limits changed by an administrator`,
         message:
           `Concurrent connections ${count(event.before.maxConcurrentConnections)} → ${count(event.after.maxConcurrentConnections)}, ` +
-          `messages per period ${count(event.before.maxMessagesPerPeriod)} → ${count(event.after.maxMessagesPerPeriod)}.`,
+          `messages per period ${count(event.before.maxMessagesPerPeriod)} → ${count(event.after.maxMessagesPerPeriod)}${channelLimitChanges(event.before, event.after)}.`,
       };
     case "plan.prices_changed": {
       const changes = event.changes.map((change) => `${PRICE_NAMES[change.field]} ${money(change.before)} → ${money(change.after)}`).join(", ");

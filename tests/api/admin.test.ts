@@ -230,13 +230,19 @@ describe("overrides", () => {
     expect(audit.body.entries.map((e) => e.action).slice(0, 2)).toEqual(["app_override.clear", "app_override.set"]);
   });
 
-  it("channel limits: an override sets them for one app where its plan has none, and removing it lifts them", async () => {
-    await asAdmin();
-    const { app } = await customerApp("starter");
+  it("channel limits: an override sets them for one app where its plan has none (the team is told), and removing it lifts them", async () => {
+    const admin = await asAdmin();
+    const { owner, app } = await customerApp("starter");
     const params = { appId: app.id };
     const set = await invoke(overrideRoute, { method: "PUT", params, body: { maxPeersPerChannel: 8, maxActiveChannels: 3 } });
     expect(set.body).toMatchObject({ override: { maxPeersPerChannel: 8, maxActiveChannels: 3 }, limits: { maxPeersPerChannel: 8, maxActiveChannels: 3 } });
     expect((await snapshotApp(app.id))?.limits).toMatchObject({ maxPeersPerChannel: 8, maxActiveChannels: 3 });
+    session.user = owner;
+    const listed = await invoke<{ notifications: NotificationView[] }>(notificationsRoute, { path: `/?appId=${app.id}` });
+    expect(listed.body.notifications.find((notification) => notification.type === "limits.changed")?.message).toBe(
+      "Concurrent connections 1,000 → 1,000, messages per period 5,000,000 → 5,000,000, active channels unlimited → 3, peers per channel unlimited → 8.",
+    );
+    session.user = admin;
     // An override with only channel limits is an override: emptying them removes it.
     const emptied = await invoke(overrideRoute, { method: "PUT", params, body: { maxPeersPerChannel: null, maxActiveChannels: null } });
     expect(emptied.body).toMatchObject({ override: null, limits: { maxPeersPerChannel: null, maxActiveChannels: null } });
