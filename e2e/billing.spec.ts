@@ -3,7 +3,7 @@
 import { formatMoney } from "../components/format";
 import { expect, test } from "./fixtures";
 
-test("switching to Starter is refused without funds, then charged from the balance and invoiced", async ({ page, api }) => {
+test("switching to Starter is refused without funds, then charged from the balance and invoiced", async ({ ownTeam: { page, api } }) => {
   const app = await api.createApp({ name: `fees ${Date.now()}` });
   await page.goto(`/apps/${app.id}/billing`);
   // Free says what a balance is for, and has no auto-recharge.

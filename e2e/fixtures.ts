@@ -1,6 +1,6 @@
 // Shared fixtures: the stack's addresses, the customer's page (signed in once by the global setup and
 // reused through its storage state), an admin page in its own context, and JSON API helpers acting as each.
-import { test as base, expect, type APIRequestContext, type BrowserContext, type Page } from "@playwright/test";
+import { test as base, expect, type APIRequestContext, type Browser, type BrowserContext, type Page } from "@playwright/test";
 import { randomUUID } from "node:crypto";
 import type { App, Key } from "../components/api-types";
 import { readStackInfo, type StackInfo } from "./stack-info";
@@ -42,8 +42,35 @@ function watchContentSecurityPolicy(context: BrowserContext): string[] {
   return violations;
 }
 
+/** A customer of a team of their own: its wallet (balance, card, invoices) is touched by no other test. */
+export interface OwnTeam {
+  page: Page;
+  api: Api;
+}
+
+/** Signs a new customer up (a new team) and in through the real sign-in page, in a context of its own. */
+async function signInToNewTeam(browser: Browser, stack: StackInfo): Promise<{ context: BrowserContext; page: Page }> {
+  const credentials = { email: `team-${randomUUID().slice(0, 8)}@e2e.test`, password: "correct-horse-battery" };
+  const response = await fetch(`${stack.webUrl}/api/auth/sign-up`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ ...credentials, name: "E2E Team Owner" }),
+  });
+  expect(response.status, await response.text()).toBe(201);
+  const context = await browser.newContext({ baseURL: stack.webUrl, storageState: { cookies: [], origins: [] } });
+  const page = await context.newPage();
+  await page.goto("/sign-in");
+  await page.getByLabel("Email").fill(credentials.email);
+  await page.getByLabel("Password").fill(credentials.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(/\/apps$/);
+  return { context, page };
+}
+
 interface Fixtures {
   stack: StackInfo;
+  /** A newly signed-up customer and their own team, for tests about the team's money. */
+  ownTeam: OwnTeam;
   /** The customer's JSON API (shares the page's session cookie). */
   api: Api;
   adminPage: Page;
@@ -76,6 +103,13 @@ export const test = base.extend<Fixtures>({
   },
   adminApi: async ({ adminPage }, use) => {
     await use(new Api(adminPage.request));
+  },
+  ownTeam: async ({ browser, stack }, use) => {
+    const { context, page } = await signInToNewTeam(browser, stack);
+    const violations = watchContentSecurityPolicy(context);
+    await use({ page, api: new Api(page.request) });
+    await context.close();
+    expect(violations, "Content-Security-Policy violations").toEqual([]);
   },
 });
 

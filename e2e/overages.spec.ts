@@ -17,7 +17,7 @@ test("Free cannot turn overages on, and says why", async ({ page, api }) => {
   await expect(page.locator("#overages-explanation")).toContainText("The Free plan has no overages");
 });
 
-test("a paid plan: over the cap is refused with overages off, admitted and billed with them on", async ({ page, api, adminApi, stack }) => {
+test("a paid plan: over the cap is refused with overages off, admitted and billed with them on", async ({ ownTeam: { page, api }, adminApi, stack }) => {
   const app = await api.createApp({ name: `paid ${Date.now()}`, planSlug: "free" });
   const key = await api.createPublishableKey(app.id);
   await adminApi.ok("PUT", `/api/admin/apps/${app.id}/override`, { maxConcurrentConnections: 2, note: "e2e: small cap" });
