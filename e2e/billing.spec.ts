@@ -95,13 +95,13 @@ test("deleting an app loses no money: the balance is the team's, and its other a
   await expect(page.getByTestId("balance")).toHaveText(formatMoney(balanceMinor));
 });
 
-test("pay as you go speaks of usage charges and free allowances, never of overages, on the overview and billing pages", async ({ page, api }) => {
+test("pay as you go speaks of usage charges and free allowances, never of overages, on the overview and billing pages", async ({ ownTeam: { page, api } }) => {
   const app = await api.createApp({ name: `payg ${Date.now()}`, planSlug: "payg" });
   await page.goto(`/apps/${app.id}`);
   const live = page.getByRole("region", { name: "Live usage" });
   await expect(live.getByText("Usage charges so far")).toBeVisible();
   await expect(live.getByTestId("usage-charges")).toHaveText("$0.00");
-  // The allowances this period, used against free, as on the billing page.
+  // The team's allowances this month, used against free, as on the billing page (a team of its own: nothing used yet).
   await expect(live.getByRole("meter", { name: "Connection-minutes" })).toHaveAttribute("aria-valuemax", "100000");
   await expect(live.getByRole("meter", { name: "Delivered messages" })).toHaveAttribute("aria-valuemax", "1000000");
   const egress = live.getByRole("meter", { name: "Egress" });
@@ -112,7 +112,7 @@ test("pay as you go speaks of usage charges and free allowances, never of overag
   await expect(live).not.toContainText(/overage/i);
 
   await page.goto(`/apps/${app.id}/billing`);
-  await expect(page.getByRole("heading", { name: "Free allowance this period" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Team free allowance this month" })).toBeVisible();
   await expect(page.getByText("then $0.10 per GB, payloads counted in blocks of 4,096 bytes")).toBeVisible();
   await expect(page.getByText("Usage charges so far")).toBeVisible();
   await expect(page.getByRole("switch", { name: "Allow overages" })).toHaveCount(0);

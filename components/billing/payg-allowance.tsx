@@ -45,10 +45,10 @@ export function PaygAllowance({ billing }: { billing: Billing }) {
   if (!billing.allowance) return null;
   return (
     <section className="card stack" aria-labelledby="allowance-heading">
-      <h2 id="allowance-heading">Free allowance this period</h2>
+      <h2 id="allowance-heading">Team free allowance this month</h2>
       <p className="muted small">
-        Pay as you go has no monthly fee and no caps. Each period includes the allowance below; usage beyond it is charged from the balance at the unit
-        prices shown.
+        Pay as you go has no monthly fee and no caps. Each calendar month the team has the allowance below, shared by all its pay-as-you-go apps (a new app
+        brings no fresh one); usage beyond it is charged from the team&apos;s balance at the unit prices shown.
       </p>
       <AllowanceGauges allowance={billing.allowance} prices={billing.prices} />
     </section>

@@ -3,7 +3,7 @@ import { notFound } from "@/lib/errors";
 import { billingPeriodAt } from "@/lib/periods/billing-period";
 import { effectiveLimits } from "@/lib/plans/effective-limits";
 import { periodTotals } from "@/lib/usage/period-totals";
-import { paygAllowance } from "./payg-allowance";
+import { loadAppAllowance, paygAllowance } from "./payg-allowance";
 import { describePaymentMethod, TEST_CARDS } from "./payment-provider";
 import { planAtPeriod } from "./plan-prices";
 import { getStripeProvider } from "./stripe-provider";
@@ -50,10 +50,11 @@ export async function getBilling(db: Db, input: { appId: string; now?: Date }) {
     app.subscription?.scheduledPlanId ? db.plan.findUnique({ where: { id: app.subscription.scheduledPlanId }, select: { slug: true, name: true } }) : null,
   ]);
   const limits = effectiveLimits(app.plan, app.override);
+  const { teamUse, pricedSheet } = await loadAppAllowance(db, { billingAccountId: account.id, sheet, row, now });
   const projection = await loadUsageProjection(db, {
     appId: app.id,
     appCreatedAt: app.createdAt,
-    sheet,
+    sheet: pricedSheet,
     totals: { ...periodTotals(row), messagesUsed: row?.messagesUsed ?? BigInt(0), egressBytes: row?.egressBytes ?? BigInt(0) },
     period,
     now,
@@ -90,7 +91,8 @@ export async function getBilling(db: Db, input: { appId: string; now?: Date }) {
       pricePer1000DeliveredMessagesMinor: sheet.pricePer1000DeliveredMessagesMinor,
       pricePerGbEgressMinor: sheet.pricePerGbEgressMinor,
     },
-    allowance: paygAllowance(sheet, row),
+    /** The team's allowance this month (shared by its pay-as-you-go apps). */
+    allowance: paygAllowance(sheet, teamUse),
     ledger: account.ledgerEntries.map(toLedgerEntryView),
     attempts: account.paymentAttempts.map(toPaymentAttemptView),
     overageCostMinor: row?.overageCostMinor ?? 0,

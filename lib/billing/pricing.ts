@@ -66,21 +66,34 @@ export function periodCost(sheet: PriceSheet, totals: PeriodTotals): PeriodCost 
   };
 }
 
+/**
+ * The sheets a batch is priced with: one, or (pay as you go) the period's sheet before and after the
+ * batch took its part of the team's free allowance (payg-allowance.ts).
+ */
+export type BatchSheets = PriceSheet | { before: PriceSheet; after: PriceSheet };
+
+function sheetsOf(sheets: BatchSheets): { before: PriceSheet; after: PriceSheet } {
+  return "before" in sheets ? sheets : { before: sheets, after: sheets };
+}
+
 /** What a batch adds to the period's bill: cost(after) − cost(before), never negative. */
-export function incrementalCostMinor(sheet: PriceSheet, before: PeriodTotals, after: PeriodTotals): number {
-  return Math.max(0, periodCost(sheet, after).totalMinor - periodCost(sheet, before).totalMinor);
+export function incrementalCostMinor(sheets: BatchSheets, before: PeriodTotals, after: PeriodTotals): number {
+  const sheet = sheetsOf(sheets);
+  return Math.max(0, periodCost(sheet.after, after).totalMinor - periodCost(sheet.before, before).totalMinor);
 }
 
 export const COST_COMPONENTS = ["overageMessagesMinor", "overageConnectionsMinor", "connectionMinutesMinor", "deliveredMessagesMinor", "egressMinor"] as const;
 export type CostComponent = (typeof COST_COMPONENTS)[number];
 
 /**
- * A batch's charge split by component (each cost(after) − cost(before) of that component). With one
- * price sheet every component only grows, so the parts sum to incrementalCostMinor exactly.
+ * A batch's charge split by component (each cost(after) − cost(before) of that component). Every
+ * component only grows (a batch takes at most its own new units of free allowance), so the parts sum to
+ * incrementalCostMinor exactly.
  */
-export function costBreakdownDelta(sheet: PriceSheet, before: PeriodTotals, after: PeriodTotals): Record<CostComponent, number> {
-  const a = periodCost(sheet, after);
-  const b = periodCost(sheet, before);
+export function costBreakdownDelta(sheets: BatchSheets, before: PeriodTotals, after: PeriodTotals): Record<CostComponent, number> {
+  const sheet = sheetsOf(sheets);
+  const a = periodCost(sheet.after, after);
+  const b = periodCost(sheet.before, before);
   return Object.fromEntries(COST_COMPONENTS.map((component) => [component, Math.max(0, a[component] - b[component])])) as Record<CostComponent, number>;
 }
 

@@ -46,7 +46,15 @@ export function chargeWithinCapMinor(chargeMinor: number, limits: SpendLimit[]):
 }
 
 /** The caps an app's usage charges count against now: its own, then its team's. */
-export async function loadSpendLimits(db: Db | Prisma.TransactionClient, input: { appIds: string[]; now?: Date }): Promise<Map<string, { balanceMinor: number; autoRechargeEnabled: boolean; limits: SpendLimit[] }>> {
+export interface AppSpend {
+  /** The team's account (null: the team has none yet). */
+  billingAccountId: string | null;
+  balanceMinor: number;
+  autoRechargeEnabled: boolean;
+  limits: SpendLimit[];
+}
+
+export async function loadSpendLimits(db: Db | Prisma.TransactionClient, input: { appIds: string[]; now?: Date }): Promise<Map<string, AppSpend>> {
   const now = input.now ?? new Date();
   const apps = await db.app.findMany({
     where: { id: { in: input.appIds } },
@@ -59,7 +67,7 @@ export async function loadSpendLimits(db: Db | Prisma.TransactionClient, input: 
     },
   });
   const teamSpent = new Map<string, number>();
-  const result = new Map<string, { balanceMinor: number; autoRechargeEnabled: boolean; limits: SpendLimit[] }>();
+  const result = new Map<string, AppSpend>();
   for (const app of apps) {
     const account = app.tenant.billingAccount;
     const period = billingPeriodAt(app.billingAnchor, now);
@@ -73,7 +81,7 @@ export async function loadSpendLimits(db: Db | Prisma.TransactionClient, input: 
       }
       limits.push({ capMinor: account.monthlySpendCapMinor, spentMinor: spent });
     }
-    result.set(app.id, { balanceMinor: account?.balanceMinor ?? 0, autoRechargeEnabled: account?.autoRechargeEnabled ?? false, limits });
+    result.set(app.id, { billingAccountId: account?.id ?? null, balanceMinor: account?.balanceMinor ?? 0, autoRechargeEnabled: account?.autoRechargeEnabled ?? false, limits });
   }
   return result;
 }

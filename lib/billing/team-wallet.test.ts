@@ -1,5 +1,6 @@
 // One wallet per team (issue 27): the team's apps pay from one balance, topped up once, recharged once,
-// with relays of every app of the team told when it runs out; and a paid app is paid for when created.
+// with relays of every app of the team told when it runs out; a paid app is paid for when created; the
+// pay-as-you-go free allowance is the team's.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "@/lib/apps/create-app";
 import { DomainError } from "@/lib/errors";
@@ -9,6 +10,7 @@ import { applyUsageBatch } from "@/lib/usage/apply-usage-batch";
 import { createTestApp, createUser, seedPlans, TEST_ENCRYPTION_KEY, usageBatch, usageDelta } from "@/tests/helpers/fixtures";
 import { createTestDatabase, type TestDatabase } from "@/tests/helpers/test-database";
 import { attemptAutoRecharge } from "./attempt-auto-recharge";
+import { getBilling } from "./get-billing";
 import { getUpcomingInvoice } from "./get-invoice";
 import { TestPaymentProvider } from "./payment-provider";
 import { setAutoRecharge } from "./set-auto-recharge";
@@ -142,5 +144,33 @@ describe("creating an app on a paid plan", () => {
     expect(refused).toMatchObject({ code: "payment_failed", field: "planSlug" });
     expect(await database.db.app.count({ where: { tenantId } })).toBe(0);
     expect(await database.db.ledgerEntry.count({ where: { billingAccount: { tenantId } } })).toBe(0);
+  });
+});
+
+describe("the pay-as-you-go free allowance", () => {
+  it("is the team's, shared by its pay-as-you-go apps: a second app brings no fresh allowance", async () => {
+    const { tenantId, apps } = await teamWithApps(2, "payg");
+    const [first, second] = apps as [(typeof apps)[0], (typeof apps)[0]];
+    // Payg's allowance: 1,000,000 delivered messages and 100,000 connection-minutes a month.
+    const firstAck = await applyUsageBatch(database.db, usageBatch([usageDelta(first.id, first.periodStartUnix, { deliveredMessages: 600_000, connectionMinutes: 60_000 })]));
+    expect(firstAck.apps).toEqual([{ appId: first.id, balanceMinor: 0 }]);
+    const versionBefore = await versionOf(first.id);
+    // The second app's usage takes the 400,000 and 40,000 left; the rest is charged:
+    // 200,000 delivered × 5 / 1,000 = 1,000 and 20,000 minutes × 10 / 1,000 = 200.
+    const secondAck = await applyUsageBatch(database.db, usageBatch([usageDelta(second.id, second.periodStartUnix, { deliveredMessages: 600_000, connectionMinutes: 60_000 })]));
+    expect(secondAck.apps).toEqual([{ appId: second.id, balanceMinor: -1200 }]);
+    const debit = await database.db.ledgerEntry.findFirstOrThrow({ where: { appId: second.id, kind: "overage_debit" } });
+    expect(debit.breakdown).toEqual({ deliveredMessagesMinor: 1000, connectionMinutesMinor: 200 });
+    // Used up: the first app's relays now need a balance for its usage too, and are told through the feed.
+    expect(await versionOf(first.id)).toBeGreaterThan(versionBefore);
+    const state = (await loadRelayAppStates(database.db, { appIds: [first.id] }, { encryptionKey: TEST_ENCRYPTION_KEY })).apps[0];
+    expect(state?.billing.usageBilledFromBalance).toBe(true);
+    // The first app's next usage is charged in full.
+    const more = await applyUsageBatch(database.db, usageBatch([usageDelta(first.id, first.periodStartUnix, { deliveredMessages: 10_000 })]));
+    expect(more.apps).toEqual([{ appId: first.id, balanceMinor: -1250 }]);
+    // Both billing pages show the one allowance, used up.
+    const billing = await getBilling(database.db, { appId: second.id });
+    expect(billing.allowance).toMatchObject({ deliveredMessages: { used: 1_000_000, free: 1_000_000 }, connectionMinutes: { used: 100_000, free: 100_000 } });
+    expect(await balanceOf(tenantId)).toBe(-1250);
   });
 });

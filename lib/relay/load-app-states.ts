@@ -8,7 +8,8 @@ import { loadSpendLimits, spendableBalanceMinor, spendCapReached } from "@/lib/b
 import { decryptSecret } from "@/lib/keys/key-material";
 import { keysInRelaySnapshot } from "@/lib/keys/tenant-key-budget";
 import { isAction, keyIsUsable } from "@/lib/keys/to-key-view";
-import { billingPeriodAt, toUnixSeconds } from "@/lib/periods/billing-period";
+import { billingPeriodAt, calendarMonthAt, toUnixSeconds } from "@/lib/periods/billing-period";
+import { NO_UNITS, teamAllowanceUsedUp } from "@/lib/billing/payg-allowance";
 import { pricesInForce, priceChangesByPlan } from "@/lib/billing/plan-prices";
 import { pastDueGraceExpired } from "@/lib/billing/renew-subscription";
 import { effectiveLimits } from "@/lib/plans/effective-limits";
@@ -58,6 +59,10 @@ export async function loadRelayAppStates(db: Db, request: AppStateRequest, input
   const priceChanges = await priceChangesByPlan(db, new Date(oldestPeriodStart), [...new Set(apps.map((app) => app.plan.id))]);
   // The team's wallet and caps: every app of a team is told the same team balance (issue 27).
   const spends = await loadSpendLimits(db, { appIds: apps.map((app) => app.id), now });
+  // The teams' free allowance this month: used up, every pay-as-you-go app of the team pays for its usage.
+  const accountIds = [...new Set([...spends.values()].map((spend) => spend.billingAccountId).filter((id): id is string => id !== null))];
+  const allowanceRows = await db.teamAllowanceUse.findMany({ where: { billingAccountId: { in: accountIds }, monthStart: calendarMonthAt(now).start } });
+  const allowanceUse = new Map(allowanceRows.map((row) => [row.billingAccountId, row]));
 
   const snapshotApps: SnapshotApp[] = apps.map((app) => {
     const period = billingPeriodAt(app.billingAnchor, now);
@@ -68,7 +73,7 @@ export async function loadRelayAppStates(db: Db, request: AppStateRequest, input
     const plan = fellBackToFree ? freePlan : { ...app.plan, ...pricesInForce(app.plan, priceChanges.get(app.plan.id) ?? [], period.start) };
     const limits = fellBackToFree ? effectiveLimits(freePlan, null) : effectiveLimits(app.plan, app.override);
     const usage = app.usagePeriods.find((row) => row.start.getTime() === period.start.getTime());
-    const spend = spends.get(app.id) ?? { balanceMinor: 0, autoRechargeEnabled: false, limits: [] };
+    const spend = spends.get(app.id) ?? { billingAccountId: null, balanceMinor: 0, autoRechargeEnabled: false, limits: [] };
     const keys: SnapshotKey[] = app.apiKeys.map((key) => {
       const usable = keyIsUsable(key, now);
       return {
@@ -110,8 +115,10 @@ export async function loadRelayAppStates(db: Db, request: AppStateRequest, input
         autoRechargeEnabled: spend.autoRechargeEnabled && !spendCapReached(spend.limits),
         overagePricePer1000MessagesMinor: plan.overagePricePer1000MessagesMinor,
         overagePricePerConnectionMinor: plan.overagePricePerConnectionMinor,
-        // The period's usage has begun to cost money: the free allowance is used up.
-        usageBilledFromBalance: plan.kind === "pay_as_you_go" && (usage?.overageCostMinor ?? 0) > 0,
+        // The period's usage has begun to cost money, or the team's free allowance (all its pay-as-you-go apps') is used up.
+        usageBilledFromBalance:
+          plan.kind === "pay_as_you_go" &&
+          ((usage?.overageCostMinor ?? 0) > 0 || teamAllowanceUsedUp(plan, allowanceUse.get(spend.billingAccountId ?? "") ?? NO_UNITS)),
       },
       period: { startUnix: toUnixSeconds(period.start), endUnix: toUnixSeconds(period.end) },
       changesAtUnix: graceEndsAt ? Math.ceil(graceEndsAt.getTime() / 1000) : null,

@@ -4,6 +4,7 @@
 // batch cannot both apply (the second waits on the id's unique index, then finds it taken).
 import { type AppUsageDelta, CloseCode, ErrorCode, type UsageBatch, type UsageBatchResponse } from "@tollgate/relay/protocol";
 import { postLedgerEntry } from "@/lib/billing/post-ledger-entry";
+import { addUnits, allowanceUnitsOf, takenByPeriod, takeTeamAllowance, withFreeAllowance } from "@/lib/billing/payg-allowance";
 import { planAtPeriod } from "@/lib/billing/plan-prices";
 import { breakdownWithinCharge, costBreakdownDelta, incrementalCostMinor, periodCost } from "@/lib/billing/pricing";
 import { chargeWithinCapMinor, loadSpendableBalances, loadSpendLimits, type SpendLimit, spendableBalanceMinor, spendCapReached } from "@/lib/billing/spend-cap";
@@ -82,14 +83,27 @@ async function applyAppDelta(tx: Prisma.TransactionClient, batch: UsageBatch, de
     egressBlocks: before.egressBlocks + BigInt(delta.egressBlocks),
   };
   // Usage is priced at the plan's prices in force at the period start (an admin edit reaches it next period),
-  // and never past the app's spend cap or the team's.
+  // beyond what the period took of the team's free allowance, and never past the app's spend cap or the team's.
   const sheet = await planAtPeriod(tx, app.plan, period.start);
+  const takenBefore = takenByPeriod(row);
+  const allowance = await takeTeamAllowance(tx, {
+    billingAccountId: account.id,
+    sheet,
+    now: new Date(),
+    wanted: allowanceUnitsOf({
+      connectionMinutes: after.connectionMinutes - before.connectionMinutes,
+      deliveredMessages: after.deliveredMessages - before.deliveredMessages,
+      egressBlocks: after.egressBlocks - before.egressBlocks,
+    }),
+  });
+  const takenAfter = addUnits(takenBefore, allowance.taken);
+  const sheets = { before: withFreeAllowance(sheet, takenBefore), after: withFreeAllowance(sheet, takenAfter) };
   const capMinor = app.spendControls?.monthlySpendCapMinor ?? null;
   const teamLimit: SpendLimit = {
     capMinor: account.monthlySpendCapMinor,
     spentMinor: account.monthlySpendCapMinor === null ? 0 : await teamUsageChargesMinor(tx, { billingAccountId: account.id, now: new Date() }),
   };
-  const chargeMinor = chargeWithinCapMinor(incrementalCostMinor(sheet, before, after), [{ capMinor, spentMinor: row.overageCostMinor }, teamLimit]);
+  const chargeMinor = chargeWithinCapMinor(incrementalCostMinor(sheets, before, after), [{ capMinor, spentMinor: row.overageCostMinor }, teamLimit]);
   const spentAfterMinor = row.overageCostMinor + chargeMinor;
   const teamLimitAfter = { capMinor: teamLimit.capMinor, spentMinor: teamLimit.spentMinor + chargeMinor };
   const messagesUsed = row.messagesUsed + BigInt(delta.messagesAccepted);
@@ -106,6 +120,9 @@ async function applyAppDelta(tx: Prisma.TransactionClient, batch: UsageBatch, de
       overageConnections: after.overageConnections,
       softDrops: row.softDrops + BigInt(delta.softDrops),
       overageCostMinor: spentAfterMinor,
+      freeConnectionMinutes: takenAfter.connectionMinutes,
+      freeDeliveredMessages: takenAfter.deliveredMessages,
+      freeEgressBytes: takenAfter.egressBytes,
       closesByCode: mergeCloses(row.closesByCode, delta.closesByCode),
     },
   });
@@ -135,12 +152,12 @@ async function applyAppDelta(tx: Prisma.TransactionClient, batch: UsageBatch, de
       appId: app.id,
       kind: "overage_debit",
       amountMinor: -chargeMinor,
-      description: describeCharge(delta, periodCost(sheet, after)),
+      description: describeCharge(delta, periodCost(sheets.after, after)),
       // A batch charges each app of a team once: the app makes the reference unique in the team's account.
       reference: `${batch.batchId}:${app.id}`,
       periodStart: period.start,
       // Cut like the charge, so the invoice lines built from it never add up to more than was debited.
-      breakdown: breakdownWithinCharge(costBreakdownDelta(sheet, before, after), chargeMinor),
+      breakdown: breakdownWithinCharge(costBreakdownDelta(sheets, before, after), chargeMinor),
     });
     balanceMinor = entry.balanceAfterMinor;
   }
@@ -173,8 +190,9 @@ async function applyAppDelta(tx: Prisma.TransactionClient, batch: UsageBatch, de
   const capReachedNow = !spendCapReached([{ capMinor, spentMinor: row.overageCostMinor }]) && spendCapReached([{ capMinor, spentMinor: spentAfterMinor }]);
   // The team's balance runs out (or its cap is reached) for all its apps at once: their relays, on every
   // node, hear it from the feed rather than each at its own next flush.
+  // The team's free allowance running out turns usage of all its pay-as-you-go apps into paid usage.
   const teamStateTurned =
-    (account.balanceMinor > 0 && balanceMinor <= 0) || (!spendCapReached([teamLimit]) && spendCapReached([teamLimitAfter]));
+    (account.balanceMinor > 0 && balanceMinor <= 0) || (!spendCapReached([teamLimit]) && spendCapReached([teamLimitAfter])) || allowance.usedUpNow;
   // Usage counts never version what relays enforce; these turns of the billing state do.
   if (teamStateTurned) await recordRelayChange(tx, { tenantId: app.tenantId });
   else if (allowanceUsedUp || capReachedNow) await recordRelayChange(tx, { appId: app.id });
@@ -225,7 +243,7 @@ export async function applyUsageBatch(db: Db, batch: UsageBatch): Promise<UsageB
   // Relays are told the spendable balance (spend-cap.ts): a reached cap reads as an exhausted balance.
   const balances = new Map<string, number>();
   for (const app of results) {
-    const spend = spends.get(app.appId) ?? { balanceMinor: app.balanceMinor, autoRechargeEnabled: false, limits: [] };
+    const spend = spends.get(app.appId) ?? { billingAccountId: null, balanceMinor: app.balanceMinor, autoRechargeEnabled: false, limits: [] };
     balances.set(app.appId, spendableBalanceMinor(spend.balanceMinor, spend.limits));
     if (app.teamStateTurned || app.allowanceUsedUp || app.capReachedNow) notifyRelaysOfChange({ appId: app.appId, kind: "billing" });
     // The card is charged by a job, not while the relay waits for this acknowledgement (a slow provider

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { usageStatus } from "@tollgate/relay/protocol";
-import { paygAllowance } from "@/lib/billing/payg-allowance";
+import { loadAppAllowance, paygAllowance } from "@/lib/billing/payg-allowance";
+import { teamAccount } from "@/lib/billing/team-account";
 import { planAtPeriod } from "@/lib/billing/plan-prices";
 import { incrementalCostMinor, type PeriodTotals } from "@/lib/billing/pricing";
 import { loadUsageProjection } from "@/lib/billing/project-usage-charges";
@@ -55,6 +56,7 @@ export async function getAppUsage(db: Db, input: { appId: string; live: LiveUsag
     where: { id: input.appId },
     select: {
       id: true,
+      tenantId: true,
       createdAt: true,
       overagesEnabled: true,
       billingAnchor: true,
@@ -78,11 +80,12 @@ export async function getAppUsage(db: Db, input: { appId: string; live: LiveUsag
     deliveredMessages: saved.deliveredMessages + BigInt(live.unapplied.deliveredMessages),
     egressBlocks: saved.egressBlocks + BigInt(live.unapplied.egressBlocks),
   };
-  const sheet = await planAtPeriod(db, app.plan, period.start);
+  const planSheet = await planAtPeriod(db, app.plan, period.start);
+  const { teamUse, pricedSheet: sheet } = await loadAppAllowance(db, { billingAccountId: (await teamAccount(db, app.tenantId)).id, sheet: planSheet, row, now });
   const savedCostMinor = row?.overageCostMinor ?? 0;
   // What the next flushes will charge for the unapplied counts, priced as applying them will (the app's
   // spend cap and its team's included); the balance is the team's.
-  const spend = (await loadSpendLimits(db, { appIds: [app.id], now })).get(app.id) ?? { balanceMinor: 0, autoRechargeEnabled: false, limits: [] };
+  const spend = (await loadSpendLimits(db, { appIds: [app.id], now })).get(app.id) ?? { billingAccountId: null, balanceMinor: 0, autoRechargeEnabled: false, limits: [] };
   const pendingCostMinor = chargeWithinCapMinor(incrementalCostMinor(sheet, saved, liveTotals), spend.limits);
   const figures: ShownFigures = {
     messagesUsed: Number(row?.messagesUsed ?? 0) + live.unapplied.messagesAccepted,
@@ -151,11 +154,8 @@ export async function getAppUsage(db: Db, input: { appId: string; live: LiveUsag
     egressBytes: shown.egressBytes,
     connectionMinutes: shown.connectionMinutes,
     softDrops: shown.softDrops,
-    allowance: paygAllowance(sheet, {
-      connectionMinutes: BigInt(shown.connectionMinutes),
-      deliveredMessages: BigInt(shown.deliveredMessages),
-      egressBlocks: BigInt(shown.egressBlocks),
-    }),
+    // The team's allowance this month, shared by its pay-as-you-go apps (the plan's free amounts).
+    allowance: paygAllowance(planSheet, teamUse),
     overageCostMinor: shown.overageCostMinor,
     projectedCostMinor: projection.projectedMinor,
     balanceMinor: spend.balanceMinor,
