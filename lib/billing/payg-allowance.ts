@@ -119,9 +119,10 @@ export async function takeTeamAllowance(
  */
 export async function loadAppAllowance<T extends PriceSheet>(
   db: Client,
-  input: { billingAccountId: string; sheet: T; row: Parameters<typeof takenByPeriod>[0]; now: Date },
+  input: { billingAccountId: string | null; sheet: T; row: Parameters<typeof takenByPeriod>[0]; now: Date },
 ): Promise<{ teamUse: AllowanceUnits; pricedSheet: T }> {
-  const teamUse = await loadTeamAllowanceUse(db, input);
+  // Other plan kinds have no allowance: no query.
+  const teamUse = input.sheet.kind === "pay_as_you_go" && input.billingAccountId ? await loadTeamAllowanceUse(db, { billingAccountId: input.billingAccountId, now: input.now }) : NO_UNITS;
   return { teamUse, pricedSheet: withFreeAllowance(input.sheet, addUnits(takenByPeriod(input.row), remainingAllowance(input.sheet, teamUse))) };
 }
 

@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import { usageStatus } from "@tollgate/relay/protocol";
 import { loadAppAllowance, paygAllowance } from "@/lib/billing/payg-allowance";
-import { teamAccount } from "@/lib/billing/team-account";
 import { planAtPeriod } from "@/lib/billing/plan-prices";
 import { incrementalCostMinor, type PeriodTotals } from "@/lib/billing/pricing";
 import { loadUsageProjection } from "@/lib/billing/project-usage-charges";
@@ -56,7 +55,6 @@ export async function getAppUsage(db: Db, input: { appId: string; live: LiveUsag
     where: { id: input.appId },
     select: {
       id: true,
-      tenantId: true,
       createdAt: true,
       overagesEnabled: true,
       billingAnchor: true,
@@ -80,12 +78,12 @@ export async function getAppUsage(db: Db, input: { appId: string; live: LiveUsag
     deliveredMessages: saved.deliveredMessages + BigInt(live.unapplied.deliveredMessages),
     egressBlocks: saved.egressBlocks + BigInt(live.unapplied.egressBlocks),
   };
-  const planSheet = await planAtPeriod(db, app.plan, period.start);
-  const { teamUse, pricedSheet: sheet } = await loadAppAllowance(db, { billingAccountId: (await teamAccount(db, app.tenantId)).id, sheet: planSheet, row, now });
-  const savedCostMinor = row?.overageCostMinor ?? 0;
   // What the next flushes will charge for the unapplied counts, priced as applying them will (the app's
-  // spend cap and its team's included); the balance is the team's.
+  // spend cap and its team's included, beyond the team's free allowance); the balance is the team's.
   const spend = (await loadSpendLimits(db, { appIds: [app.id], now })).get(app.id) ?? { billingAccountId: null, balanceMinor: 0, autoRechargeEnabled: false, limits: [] };
+  const planSheet = await planAtPeriod(db, app.plan, period.start);
+  const { teamUse, pricedSheet: sheet } = await loadAppAllowance(db, { billingAccountId: spend.billingAccountId, sheet: planSheet, row, now });
+  const savedCostMinor = row?.overageCostMinor ?? 0;
   const pendingCostMinor = chargeWithinCapMinor(incrementalCostMinor(sheet, saved, liveTotals), spend.limits);
   const figures: ShownFigures = {
     messagesUsed: Number(row?.messagesUsed ?? 0) + live.unapplied.messagesAccepted,
