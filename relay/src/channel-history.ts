@@ -10,10 +10,11 @@ import { replayedAlready } from "./hub";
 import { RelayCounters } from "./metrics";
 import type { NodeContext } from "./node-context";
 import { currentApp } from "./node-context";
-import { ServerFrame, ServerFrameType, historyEnabled } from "./protocol";
+import { HistoryLimits, ServerFrame, ServerFrameType, historyEnabled } from "./protocol";
 import type { HistoryRequest, SnapshotApp, StreamPosition } from "./protocol";
 import { textFrame } from "./raw-frame";
-import type { ChannelMessageEvent, HistoryEntry, HistoryRead } from "./state/types";
+import { sendBufferDrainedFor } from "./send-buffer";
+import type { ChannelMessageEvent, HistoryRead } from "./state/types";
 import { HistoryUnavailableError } from "./state/types";
 
 /**
@@ -27,40 +28,100 @@ export async function keepInHistory(context: NodeContext, app: SnapshotApp, even
   if (position) event.position = position;
 }
 
-interface Replay {
+/** How a replay went: what the ack says, and the last message it sent. */
+interface ReplayOutcome {
   recovered: boolean;
-  /** The messages to send, oldest first (of the stream at `position`). */
-  entries: HistoryEntry[];
-  /** Where the stream stood when it was read; null without a stream. */
+  /** Where the stream stood when the replay began; null without a stream. */
   position: StreamPosition | null;
+  lastSent: StreamPosition | null;
 }
 
-const NOTHING: Replay = { recovered: false, entries: [], position: null };
+const NOTHING: ReplayOutcome = { recovered: false, position: null, lastSent: null };
 
-/** What the request finds in the stream. `since` replays only from the same epoch and recovers only without a gap. */
-function replayOf(request: HistoryRequest, read: HistoryRead): Replay {
-  const position = read.epoch === null ? null : { offset: read.latestOffset, epoch: read.epoch };
-  if (!("since" in request)) return { recovered: true, entries: read.entries, position };
-  const { since } = request;
-  if (read.epoch !== since.epoch || since.offset > read.latestOffset) return { ...NOTHING, position };
-  const first = read.entries[0];
-  const last = read.entries.at(-1);
-  const recovered = since.offset === read.latestOffset || (first?.offset === since.offset + 1 && last?.offset === read.latestOffset);
-  return { recovered, entries: read.entries, position };
+/**
+ * Where a replay starts: the stream as first read (its position is what the ack reports), the offset
+ * after which to send, and whether a `since` can still be recovered (not under another epoch).
+ */
+interface ReplayStart {
+  read: HistoryRead;
+  afterOffset: number;
+  recoverable: boolean;
 }
 
-async function readReplay(context: NodeContext, app: SnapshotApp, channel: string, request: HistoryRequest): Promise<Replay> {
+async function startReplay(context: NodeContext, app: SnapshotApp, channel: string, request: HistoryRequest): Promise<ReplayStart | null> {
   const limits = app.limits;
-  if (!historyEnabled(limits)) return NOTHING;
+  const part = HistoryLimits.replayReadMessages;
+  if ("since" in request) {
+    const { since } = request;
+    const read = await context.state.history.after(app.appId, channel, since.offset, part, limits);
+    if (read.epoch === null) return null;
+    // Another epoch, or an offset the stream never reached: nothing in it is the client's gap.
+    if (read.epoch !== since.epoch || since.offset > read.latestOffset) return { read: { ...read, entries: [] }, afterOffset: read.latestOffset, recoverable: false };
+    return { read, afterOffset: since.offset, recoverable: true };
+  }
+  // Where the stream stands, then the newest `rewind` messages up to there.
+  const probe = await context.state.history.latest(app.appId, channel, 1, null, limits);
+  if (probe.epoch === null) return null;
+  const afterOffset = Math.max(0, probe.latestOffset - Math.min(request.rewind, limits.historySize));
+  if (afterOffset === probe.latestOffset) return { read: { ...probe, entries: [] }, afterOffset, recoverable: true };
+  const read = await context.state.history.after(app.appId, channel, afterOffset, part, limits);
+  // Lost between the two reads: the new stream's messages are not the newest of the one reported.
+  return { read: { ...probe, entries: read.epoch === probe.epoch ? read.entries : [] }, afterOffset, recoverable: true };
+}
+
+/**
+ * Sends the messages the request asks for, oldest first, up to where the stream stood when the replay
+ * began (later ones are held live messages): read a part at a time and written as the reader drains its
+ * socket (send-buffer.ts), so a replay larger than the send buffer reaches a reader that keeps reading. A
+ * part of the stream trimmed or lost while the replay runs makes it `recovered: false`.
+ */
+async function replay(context: NodeContext, connection: Connection, subscription: Subscription, request: HistoryRequest): Promise<ReplayOutcome> {
+  const app = currentApp(context, connection.appId, connection.identity.app);
+  if (!historyEnabled(app.limits)) return NOTHING;
+  const stillWanted = () => !connection.isClosing && connection.subscriptions.get(subscription.channel) === subscription;
   try {
-    const read =
-      "since" in request
-        ? await context.state.history.after(app.appId, channel, request.since.offset, limits.historySize, limits)
-        : await context.state.history.latest(app.appId, channel, Math.min(request.rewind, limits.historySize), null, limits);
-    return replayOf(request, read);
+    const start = await startReplay(context, app, subscription.channel, request);
+    if (!start?.read.epoch) return NOTHING;
+    const epoch = start.read.epoch;
+    const position = { offset: start.read.latestOffset, epoch };
+    // A since recovers when every message after it is sent; a rewind is the newest it asked for, whatever is kept.
+    const sinceOffset = "since" in request ? request.since.offset : null;
+    let recovered = start.recoverable;
+    let read = start.read;
+    let lastOffset = start.afterOffset;
+    let lastSent: StreamPosition | null = null;
+    for (;;) {
+      let sent = 0;
+      let bytes = 0;
+      for (const entry of read.entries) {
+        if (entry.offset > position.offset) break;
+        if (sinceOffset !== null && entry.offset !== lastOffset + 1) recovered = false;
+        if (!(await sendBufferDrainedFor(connection, stillWanted))) {
+          meterDeliveries(context, connection, sent, bytes);
+          return NOTHING;
+        }
+        const metadataJson = subscription.includeSenderMetadata ? (entry.fromMetadataJson ?? null) : null;
+        const payload = ServerFrame.message(subscription.channel, entry.fromPeerId, entry.dataJson, metadataJson, { offset: entry.offset, epoch });
+        if (connection.write(payload, textFrame(payload))) {
+          sent += 1;
+          bytes += payload.length;
+        }
+        lastOffset = entry.offset;
+        lastSent = { offset: entry.offset, epoch };
+      }
+      meterDeliveries(context, connection, sent, bytes);
+      // A short part is the end of what the stream keeps; a part reaching the position is the end of the replay.
+      const last = read.entries.at(-1);
+      if (!last || last.offset >= position.offset || read.entries.length < HistoryLimits.replayReadMessages) break;
+      read = await context.state.history.after(app.appId, subscription.channel, lastOffset, HistoryLimits.replayReadMessages, app.limits);
+      // The stream was lost while it was being replayed: what follows is another stream's.
+      if (read.epoch !== epoch) return { recovered: sinceOffset === null ? recovered : false, position, lastSent };
+    }
+    if (sinceOffset !== null && lastOffset < position.offset) recovered = false;
+    return { recovered, position, lastSent };
   } catch (error) {
     if (!(error instanceof HistoryUnavailableError)) throw error;
-    context.logger.warn("history unavailable for a replay", { appId: app.appId, channel });
+    context.logger.warn("history unavailable for a replay", { appId: app.appId, channel: subscription.channel });
     return NOTHING;
   }
 }
@@ -74,6 +135,7 @@ export function holdLiveMessages(subscription: Subscription): void {
 export function releaseHeldMessages(context: NodeContext, connection: Connection, subscription: Subscription): void {
   const held = subscription.heldMessages ?? [];
   delete subscription.heldMessages;
+  delete subscription.heldBytes;
   const replayedUpTo = subscription.replayedUpTo;
   let sent = 0;
   let bytes = 0;
@@ -99,31 +161,15 @@ function meterDeliveries(context: NodeContext, connection: Connection, sent: num
  * stream's position, then releases the live messages held meanwhile.
  */
 export async function replayAndAcknowledge(context: NodeContext, connection: Connection, subscription: Subscription, request: HistoryRequest, requestId: string | undefined): Promise<void> {
-  const app = currentApp(context, connection.appId, connection.identity.app);
-  let replay: Replay;
+  let outcome: ReplayOutcome;
   try {
-    replay = await readReplay(context, app, subscription.channel, request);
+    outcome = await replay(context, connection, subscription, request);
   } catch (error) {
     releaseHeldMessages(context, connection, subscription);
     throw error;
   }
-  const stream = replay.position;
   if (connection.closed || connection.subscriptions.get(subscription.channel) !== subscription) return releaseHeldMessages(context, connection, subscription);
-  let sent = 0;
-  let bytes = 0;
-  if (stream) {
-    for (const entry of replay.entries) {
-      const metadataJson = subscription.includeSenderMetadata ? (entry.fromMetadataJson ?? null) : null;
-      const payload = ServerFrame.message(subscription.channel, entry.fromPeerId, entry.dataJson, metadataJson, { offset: entry.offset, epoch: stream.epoch });
-      if (connection.write(payload, textFrame(payload))) {
-        sent += 1;
-        bytes += payload.length;
-      }
-    }
-  }
-  meterDeliveries(context, connection, sent, bytes);
-  connection.sendFrame(ServerFrameType.Ack, ServerFrame.historyAck(requestId, replay.recovered, stream));
-  const last = replay.entries.at(-1);
-  if (last && stream) subscription.replayedUpTo = { offset: last.offset, epoch: stream.epoch };
+  connection.sendFrame(ServerFrameType.Ack, ServerFrame.historyAck(requestId, outcome.recovered, outcome.position));
+  if (outcome.lastSent) subscription.replayedUpTo = outcome.lastSent;
   releaseHeldMessages(context, connection, subscription);
 }

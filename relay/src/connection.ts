@@ -30,6 +30,8 @@ export interface Subscription {
    * history (history-replay.ts), then sent after the replay without the ones it already carried.
    */
   heldMessages?: HeldMessage[];
+  /** The payload bytes of `heldMessages`: past the send buffer's cap, the reader is a slow consumer. */
+  heldBytes?: number;
   /**
    * The last message a history replay sent: a live copy of it or of an older one of the same stream
    * (published on another node before the replay read it, heard after) is not sent again.
@@ -204,13 +206,29 @@ export class Connection {
     const ws = this.ws;
     if (ws.readyState !== WebSocket.OPEN) return false;
     if (ws.bufferedAmount > this.context.sendBufferLimitBytes) {
-      this.context.counters.slowConsumerCloses += 1;
-      this.context.logger.info("closing slow consumer", { connectionId: this.id, appId: this.appId, bufferedBytes: ws.bufferedAmount });
-      this.close(Disconnect.SlowConsumer);
+      this.closeAsSlowConsumer(ws.bufferedAmount);
       return false;
     }
     if (!writeFramed(ws, framed ?? textFrame(typeof payload === "string" ? Buffer.from(payload) : payload))) ws.send(payload, { binary: false });
     return true;
+  }
+
+  /**
+   * Keeps a live message of a subscription being replayed to, for after its replay. Messages held past
+   * the send buffer's cap (a replay that lags that far behind the channel) close the reader as a slow
+   * consumer, as a full send buffer would.
+   */
+  holdForReplay(subscription: Subscription, message: HeldMessage): void {
+    if (this.isClosing || !subscription.heldMessages) return;
+    subscription.heldBytes = (subscription.heldBytes ?? 0) + message.payload.length;
+    if (subscription.heldBytes > this.context.sendBufferLimitBytes) return this.closeAsSlowConsumer(this.ws.bufferedAmount + subscription.heldBytes);
+    subscription.heldMessages.push(message);
+  }
+
+  private closeAsSlowConsumer(pendingBytes: number): void {
+    this.context.counters.slowConsumerCloses += 1;
+    this.context.logger.info("closing slow consumer", { connectionId: this.id, appId: this.appId, bufferedBytes: pendingBytes });
+    this.close(Disconnect.SlowConsumer);
   }
 
   close(disconnect: { code: number; reason: string }): void {

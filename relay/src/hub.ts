@@ -273,7 +273,7 @@ export class LocalHub implements LocalDelivery {
         if (subscription.replayedUpTo && replayedAlready(subscription.replayedUpTo, event.position)) continue;
         if (subscription.heldMessages) {
           // Sent (and counted) after the subscription's history replay.
-          subscription.heldMessages.push({ position: event.position, payload: frame.payload, framed: frame.framed });
+          connection.holdForReplay(subscription, { position: event.position, payload: frame.payload, framed: frame.framed });
           continue;
         }
         if (connection.write(frame.payload, frame.framed)) {

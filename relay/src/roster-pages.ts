@@ -9,13 +9,8 @@
 import type { Connection, Subscription } from "./connection";
 import type { NodeContext } from "./node-context";
 import { Limits, ServerFrame, ServerFrameType } from "./protocol";
+import { DRAIN_CHECK_FIRST_MS, DRAIN_CHECK_MAX_MS, sendBufferDrained } from "./send-buffer";
 import type { PresenceMember } from "./state/types";
-
-/** The next page waits until the connection has less than this queued for its socket. */
-const SEND_BUFFER_DRAINED_BYTES = 64 * 1024;
-/** How often a connection that has not drained is looked at again: backing off, so a client that never reads costs little. */
-const DRAIN_CHECK_FIRST_MS = 5;
-const DRAIN_CHECK_MAX_MS = 500;
 
 function stillWanted(connection: Connection, subscription: Subscription): boolean {
   return !connection.isClosing && connection.canPresence && connection.subscriptions.get(subscription.channel) === subscription;
@@ -91,7 +86,7 @@ function releaseHeldPresence(connection: Connection, subscription: Subscription)
 /** Queues the page after `cursor` (null: the first page) once the connection's send buffer has drained. */
 function pageLater(context: NodeContext, connection: Connection, subscription: Subscription, cursor: string | null, page: number, drainCheckMs = DRAIN_CHECK_FIRST_MS): void {
   enqueue(async () => {
-    if (stillWanted(connection, subscription) && connection.ws.bufferedAmount >= SEND_BUFFER_DRAINED_BYTES) {
+    if (stillWanted(connection, subscription) && !sendBufferDrained(connection)) {
       const retry = () => pageLater(context, connection, subscription, cursor, page, Math.min(drainCheckMs * 2, DRAIN_CHECK_MAX_MS));
       setTimeout(retry, drainCheckMs).unref();
       return;

@@ -5,7 +5,7 @@
 // history over the internal API; and on two nodes sharing Redis the same holds across nodes.
 import { randomBytes } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ErrorCode, HistoryLimits, RelayInternalPath, channelHistoryResponseSchema } from "../src/protocol";
+import { CloseCode, ErrorCode, HistoryLimits, RelayInternalPath, channelHistoryResponseSchema } from "../src/protocol";
 import type { ChannelHistoryQuery, SnapshotApp } from "../src/protocol";
 import type { RelayHandle } from "../src/server";
 import { createRedisStateCluster } from "../src/state/redis";
@@ -167,6 +167,62 @@ describe("rewind", () => {
   });
 });
 
+describe("large replays", () => {
+  /** Publishes `count` messages of about `bytes` each, numbered from 1. */
+  async function publishLarge(publisher: TestClient, count: number, bytes: number): Promise<void> {
+    const padding = "x".repeat(bytes);
+    for (let n = 1; n <= count; n++) expect((await publisher.request({ type: "publish", channel: CHANNEL, data: { n, padding } })).type).toBe("ack");
+  }
+
+  it("a replay far larger than a connection's send buffer arrives whole, in order, and the reader stays connected", async () => {
+    // 100 × 60 KB is 6 MB, six times the test relay's 1 MiB send buffer (and more than the kernel's loopback
+    // buffers take at once): sent in one go, the reader was closed 1008 slow_consumer.
+    const app = await addApp({ historySize: 100, historyTtlSeconds: 300 });
+    const publisher = await connect(app, "writer");
+    await publishLarge(publisher, 100, 60_000);
+    const reader = await connect(app, "reader");
+    const { reply, before } = await subscribeWith(reader, { rewind: 100 });
+    expect(reply).toMatchObject({ type: "ack", recovered: true, offset: 100 });
+    expect(numbers(before)).toEqual(range(1, 100));
+    expect(reader.closeCode).toBeNull();
+
+    const dropped = await subscribeWith(await connect(app, "back"), { since: { offset: 0, epoch: reply.epoch } });
+    expect(dropped.reply).toMatchObject({ recovered: true, offset: 100 });
+    expect(numbers(dropped.before)).toEqual(range(1, 100));
+  });
+
+  it("a reader that stops reading during its replay holds the channel's live messages only up to its send buffer's cap, then is closed 1008 slow_consumer", async () => {
+    const app = await addApp({ historySize: 100, historyTtlSeconds: 300 });
+    await publishLarge(await connect(app, "writer"), 100, 60_000);
+    const reader = await connect(app, "reader");
+    const rawSocket = (reader.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    rawSocket.pause();
+    reader.send({ type: "subscribe", channel: CHANNEL, rewind: 100 });
+    // While the replay waits for the reader, the channel goes on: 40 × 60 KB live is past the test relay's 1 MiB cap.
+    const live = await connect(app, "live");
+    for (let n = 101; n <= 140; n++) await live.request({ type: "publish", channel: CHANNEL, data: { n, padding: "y".repeat(60_000) } });
+    rawSocket.resume();
+    expect(await reader.closed).toEqual({ code: CloseCode.PolicyViolation, reason: "slow_consumer" });
+    expect((await live.request({ type: "publish", channel: "elsewhere", data: 1 })).type).toBe("ack");
+  });
+
+  it("a server's history page stops at a bounded size and says where to go on", async () => {
+    const app = await addApp({ historySize: 100, historyTtlSeconds: 300 });
+    const publisher = await connect(app, "writer");
+    await publishLarge(publisher, 40, 60_000);
+    const offsets: number[] = [];
+    let before: number | null | undefined;
+    do {
+      const response = await history(relay, app, before ? { limit: 100, before } : { limit: 100 });
+      expect(response.text.length).toBeLessThanOrEqual(HistoryLimits.restPageBytes + 1_000);
+      const page = channelHistoryResponseSchema.parse(response.body);
+      offsets.unshift(...page.messages.map((message) => message.offset));
+      before = page.nextBefore;
+    } while (before);
+    expect(offsets).toEqual(range(1, 40));
+  });
+});
+
 describe("refusals and an app without history", () => {
   it("bad since or rewind is an error frame and the connection stays; wildcards are refused history_not_supported", async () => {
     const app = await addApp();
@@ -227,7 +283,8 @@ async function history(target: RelayHandle, app: SnapshotApp, query: Partial<Cha
   const base = RelayInternalPath.channelHistory(app.appId, CHANNEL, { limit: HistoryLimits.restDefaultLimit });
   const path = typeof query === "string" ? `${base.split("?")[0]}?${query}` : RelayInternalPath.channelHistory(app.appId, CHANNEL, { limit: HistoryLimits.restDefaultLimit, ...query });
   const response = await fetch(target.httpUrl + path, { headers: internalHeaders() });
-  return { status: response.status, body: (await response.json()) as unknown };
+  const text = await response.text();
+  return { status: response.status, text, body: JSON.parse(text) as unknown };
 }
 
 describe("the history for servers (internal API of GET /v1/channels/:channel/history)", () => {

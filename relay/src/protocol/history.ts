@@ -10,6 +10,10 @@ export const HistoryLimits = {
   maxTtlSeconds: 30 * 86_400,
   /** `GET /v1/channels/:channel/history`: messages per page when `limit` is not given. */
   restDefaultLimit: 100,
+  /** A replay reads the stream this many messages at a time, sending each part as the reader drains its socket. */
+  replayReadMessages: 50,
+  /** `GET /v1/channels/:channel/history`: a page ends before its messages pass this many bytes of JSON (then `nextBefore` goes on). */
+  restPageBytes: 1024 * 1024,
   /** An epoch is a short opaque string; a longer one in `since` is refused. */
   maxEpochChars: 64,
 } as const;
