@@ -1,7 +1,8 @@
-// The migration that merges each team's per-app billing accounts into one (issue 27), run on a database
-// at the migration before it and filled with several teams' apps, balances, ledgers, card charges and
-// corrections: every cent must end in the team's account, every ledger entry must keep its app, and the
-// team's ledger must add up to its balance.
+// The migrations that make billing the team's (issue 27), each run on a database at the migration before
+// it, filled with realistic data. Merging each team's per-app billing accounts into one: several teams'
+// apps, balances, ledgers, card charges and corrections; every cent must end in the team's account, every
+// ledger entry must keep its app, and the team's ledger must add up to its balance. Sharing the
+// pay-as-you-go allowance: what existing periods were charged must stay what their usage costs.
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
@@ -9,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEmptyDatabase, type EmptyDatabase } from "./helpers/test-database";
 
 const MIGRATION = "20261207163000_team_billing_accounts";
+const ALLOWANCE_MIGRATION = "20261207163100_team_payg_allowance";
 const migrationsDir = path.resolve(import.meta.dirname, "..", "prisma", "migrations");
 
 /** Runs a migration file as the pg adapter does: one statement per `;`. */
@@ -216,5 +218,69 @@ describe("the team billing account migration", () => {
   it("keeps the per-app spend caps on the apps", async () => {
     const { rows } = await client.query<{ appId: string; monthlySpendCapMinor: number | null }>(`SELECT "appId", "monthlySpendCapMinor" FROM "AppSpendControls" ORDER BY "appId"`);
     expect(rows.filter((row) => row.monthlySpendCapMinor === 25_000).map((row) => row.appId)).toEqual(apps.filter((app) => Number(app.id.slice(-1)) % 2 === 0).map((app) => app.id).sort());
+  });
+});
+
+describe("the team pay-as-you-go allowance migration", () => {
+  let database: EmptyDatabase;
+  let client: pg.Client;
+  const FREE_MINUTES = 100_000;
+  const FREE_DELIVERED = 1_000_000;
+  const FREE_EGRESS = 1_000_000_000;
+  beforeAll(async () => {
+    database = await createEmptyDatabase();
+    client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    for (const name of readdirSync(migrationsDir).filter((entry) => /^\d{14}_/.test(entry) && entry < ALLOWANCE_MIGRATION).sort()) await runMigration(client, name);
+    await client.query(
+      `INSERT INTO "Plan" ("id", "slug", "name", "kind", "freeConnectionMinutes", "freeDeliveredMessages", "freeEgressBytes", "updatedAt")
+       VALUES ('plan_payg', 'payg', 'Pay as you go', 'pay_as_you_go', $1, $2, $3, now()), ('plan_starter', 'starter', 'Starter', 'tiered', 0, 0, 0, now())`,
+      [FREE_MINUTES, FREE_DELIVERED, FREE_EGRESS],
+    );
+    await client.query(`INSERT INTO "Tenant" ("id", "name") VALUES ('team_payg', 'Payg team')`);
+    await client.query(`INSERT INTO "BillingAccount" ("id", "tenantId", "updatedAt") VALUES ('ba_payg', 'team_payg', now())`);
+    // Two pay-as-you-go apps in their current periods (one past its allowance, one within), one on Starter,
+    // and a pay-as-you-go app's past period.
+    const apps: [string, string, number, number, number][] = [
+      ["app_over", "plan_payg", 150_000, 1_200_000, 300_000],
+      ["app_within", "plan_payg", 20_000, 50_000, 1_000],
+      ["app_tiered", "plan_starter", 500_000, 9_000_000, 900_000],
+    ];
+    for (const [id, planId, minutes, delivered, blocks] of apps) {
+      await client.query(`INSERT INTO "App" ("id", "tenantId", "name", "planId", "updatedAt") VALUES ($1, 'team_payg', $1, $2, now())`, [id, planId]);
+      await client.query(
+        `INSERT INTO "UsagePeriod" ("id", "appId", "start", "end", "connectionMinutes", "deliveredMessages", "egressBlocks", "updatedAt")
+         VALUES ($1, $2, now() - interval '3 days', now() + interval '27 days', $3, $4, $5, now())`,
+        [`up_${id}`, id, minutes, delivered, blocks],
+      );
+    }
+    await client.query(
+      `INSERT INTO "UsagePeriod" ("id", "appId", "start", "end", "connectionMinutes", "deliveredMessages", "egressBlocks", "updatedAt")
+       VALUES ('up_old', 'app_over', now() - interval '33 days', now() - interval '3 days', 400000, 10, 0, now())`,
+    );
+    await runMigration(client, ALLOWANCE_MIGRATION);
+  }, 120_000);
+  afterAll(async () => {
+    await client?.end();
+    await database?.dropDatabase();
+  });
+
+  it("records each pay-as-you-go period as having taken its plan's allowance up to its use, so its charges stay what its usage costs", async () => {
+    const { rows } = await client.query(`SELECT "id", "freeConnectionMinutes", "freeDeliveredMessages", "freeEgressBytes" FROM "UsagePeriod" ORDER BY "id"`);
+    expect(rows.map((row) => [row.id, Number(row.freeConnectionMinutes), Number(row.freeDeliveredMessages), Number(row.freeEgressBytes)])).toEqual([
+      // Past the allowance: took all of it (charged beyond it, as before).
+      ["up_app_over", FREE_MINUTES, FREE_DELIVERED, FREE_EGRESS],
+      // Within it: took exactly what it used (charged nothing, as before).
+      ["up_app_tiered", 0, 0, 0],
+      ["up_app_within", 20_000, 50_000, 1_000 * 4096],
+      ["up_old", FREE_MINUTES, 10, 0],
+    ]);
+  });
+
+  it("counts what the team's current periods took as this month's use of the team's allowance", async () => {
+    const { rows } = await client.query(`SELECT "billingAccountId", "connectionMinutes", "deliveredMessages", "egressBytes" FROM "TeamAllowanceUse"`);
+    expect(rows.map((row) => [row.billingAccountId, Number(row.connectionMinutes), Number(row.deliveredMessages), Number(row.egressBytes)])).toEqual([
+      ["ba_payg", FREE_MINUTES + 20_000, FREE_DELIVERED + 50_000, FREE_EGRESS + 1_000 * 4096],
+    ]);
   });
 });
