@@ -69,8 +69,9 @@ export function BillingCorrections({ appId }: { appId: string }) {
     <section className="card stack" aria-labelledby="corrections-heading">
       <h3 id="corrections-heading">Credits, adjustments and refunds</h3>
       <p className="muted small">
-        The team sees each one in its ledger with the reason, and on its next invoice (a credit against an issued invoice is issued at once as a credit note). A refund returns
-        money of a card charge to the card through the payment provider and takes it from the balance.
+        Each moves the team&apos;s balance (one wallet for all its apps); a credit or adjustment is listed under this app on the team&apos;s invoice. The team sees each one
+        in its ledger with the reason, and on its next invoice (a credit against an issued invoice is issued at once as a credit note). A refund returns money of a
+        card charge of the team to the card through the payment provider and takes it from the balance.
       </p>
       <form className="form-grid two-col-form" onSubmit={onSubmit} aria-label="Correct the balance" noValidate>
         <Field label="Kind" error={fieldError(submit.error, "kind")}>
