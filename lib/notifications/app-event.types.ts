@@ -7,9 +7,10 @@ import { text } from "@/lib/validation/text";
 
 export const USAGE_THRESHOLD_PERCENTS = [75, 90, 100] as const;
 export type UsageThresholdPercent = (typeof USAGE_THRESHOLD_PERCENTS)[number];
-export type LimitAxis = "messages" | "connections";
+/** The limits usage levels are raised for: messages per period, concurrent connections, active channels. */
+export type LimitAxis = "messages" | "connections" | "channels";
 /** What the relay refuses: messages, connections, or subscribes past a channel limit (active channels, peers per channel). */
-export type RefusalAxis = LimitAxis | "channels" | "channel_peers";
+export type RefusalAxis = LimitAxis | "channel_peers";
 
 /** The limits a `limits.changed` event names; the channel limits are absent on events raised before they existed. */
 export interface AnnouncedLimits {
@@ -21,7 +22,8 @@ export interface AnnouncedLimits {
 
 export type AppEventInput =
   /**
-   * Period usage reached 75, 90 or 100 % of a limit (messages per period, peak connections): the highest
+   * Period usage reached 75, 90 or 100 % of a limit (messages per period, peak connections, peak active
+   * channels): the highest
    * level reached, once. `passed`: lower levels reached at the same time and not announced on their own;
    * `cause`: more use, or a limit an admin lowered; `limitSource`: the plan's limit or the app's override;
    * `overageBilling` (at 100 %): whether use past the limit is now billed (else refused). The last four are

@@ -35,10 +35,11 @@ describe("reached thresholds", () => {
 
   const facts = {
     periodStartUnix: 7,
-    limits: { maxMessagesPerPeriod: 1000, maxConcurrentConnections: 10 },
-    raised: { messages: [], connections: [] },
+    limits: { maxMessagesPerPeriod: 1000, maxConcurrentConnections: 10, maxActiveChannels: null },
+    peakActiveChannels: 0,
+    raised: { messages: [], connections: [], channels: [] },
     cause: "usage" as const,
-    limitSource: { messages: "plan" as const, connections: "override" as const },
+    limitSource: { messages: "plan" as const, connections: "override" as const, channels: "plan" as const },
     overageBilling: false,
   };
 
@@ -49,8 +50,16 @@ describe("reached thresholds", () => {
     ]);
   });
 
+  it("include the app's peak active channels against maxActiveChannels, which has no overage", () => {
+    const channels = { ...facts, limits: { ...facts.limits, maxActiveChannels: 20 }, messagesUsed: 0, peakConcurrent: 0 };
+    expect(usageThresholdEvents({ ...channels, peakActiveChannels: 14 })).toEqual([]);
+    expect(usageThresholdEvents({ ...channels, peakActiveChannels: 20, overageBilling: true })).toEqual([
+      { type: "usage.threshold", axis: "channels", percent: 100, used: 20, limit: 20, periodStartUnix: 7, passed: [75, 90], cause: "usage", limitSource: "plan", overageBilling: false },
+    ]);
+  });
+
   it("stay quiet for levels at or below one already raised, and name only the levels passed since", () => {
-    expect(usageThresholdEvents({ ...facts, messagesUsed: 950, peakConcurrent: 10, raised: { messages: [90], connections: [75] } })).toEqual([
+    expect(usageThresholdEvents({ ...facts, messagesUsed: 950, peakConcurrent: 10, raised: { messages: [90], connections: [75], channels: [] } })).toEqual([
       { type: "usage.threshold", axis: "connections", percent: 100, used: 10, limit: 10, periodStartUnix: 7, passed: [90], cause: "usage", limitSource: "override", overageBilling: false },
     ]);
   });
@@ -77,6 +86,21 @@ describe("the usage alert check", () => {
       "800 of 500 messages this period: 100% of the limit an administrator set for this app. An administrator lowered the limit below what the app already uses. (This also passes 90%.) Further messages are refused until the next period or a higher limit.",
     );
     expect(events.every((event) => (event.data as { periodStartUnix: number }).periodStartUnix === toUnixSeconds(period.start))).toBe(true);
+  });
+
+  it("raises the active channels level a flush's peak reached against the app's maxActiveChannels", async () => {
+    const user = await createUser(database.db);
+    const app = await createTestApp(database.db, { tenantId: user.tenantId, planSlug: "starter" });
+    const anchor = (await database.db.app.findUniqueOrThrow({ where: { id: app.id } })).billingAnchor;
+    const periodStartUnix = toUnixSeconds(billingPeriodAt(anchor, new Date()).start);
+    await database.db.appLimitOverride.create({ data: { appId: app.id, maxActiveChannels: 10 } });
+    await applyUsageBatch(database.db, usageBatch([usageDelta(app.id, periodStartUnix, { peakActiveChannels: 8 })]));
+    // A lower peak from another node's batch never lowers the period's.
+    await applyUsageBatch(database.db, usageBatch([usageDelta(app.id, periodStartUnix, { peakActiveChannels: 3 })]));
+    expect(await checkUsageThresholds(database.db, { appId: app.id })).toBe(1);
+    const [event] = await database.db.appEvent.findMany({ where: { appId: app.id, type: "usage.threshold" } });
+    expect(event?.data).toMatchObject({ axis: "channels", percent: 75, used: 8, limit: 10, limitSource: "override" });
+    expect(event?.message).toBe("8 of 10 active channels: 75% of the limit an administrator set for this app.");
   });
 
   it("is queued by a flush that moves an app's counts and by an admin lowering its limits, once per app and period", async () => {

@@ -41,19 +41,22 @@ export type UsageLevelCause = "usage" | "limit_lowered";
  */
 export function usageThresholdEvents(input: {
   periodStartUnix: number;
-  limits: { maxMessagesPerPeriod: number | null; maxConcurrentConnections: number | null };
+  limits: { maxMessagesPerPeriod: number | null; maxConcurrentConnections: number | null; maxActiveChannels: number | null };
   messagesUsed: number;
   peakConcurrent: number;
-  raised: { messages: UsageThresholdPercent[]; connections: UsageThresholdPercent[] };
+  peakActiveChannels: number;
+  raised: Record<LimitAxis, UsageThresholdPercent[]>;
   cause: UsageLevelCause;
-  limitSource: { messages: "plan" | "override"; connections: "plan" | "override" };
+  limitSource: Record<LimitAxis, "plan" | "override">;
   overageBilling: boolean;
 }): AppEventInput[] {
   const axes = [
-    { axis: "messages" as const, used: input.messagesUsed, limit: input.limits.maxMessagesPerPeriod },
-    { axis: "connections" as const, used: input.peakConcurrent, limit: input.limits.maxConcurrentConnections },
+    { axis: "messages" as const, used: input.messagesUsed, limit: input.limits.maxMessagesPerPeriod, overageBilling: input.overageBilling },
+    { axis: "connections" as const, used: input.peakConcurrent, limit: input.limits.maxConcurrentConnections, overageBilling: input.overageBilling },
+    // Channels have no overage: past the limit a new channel is refused.
+    { axis: "channels" as const, used: input.peakActiveChannels, limit: input.limits.maxActiveChannels, overageBilling: false },
   ];
-  return axes.flatMap(({ axis, used, limit }): AppEventInput[] => {
+  return axes.flatMap(({ axis, used, limit, overageBilling }): AppEventInput[] => {
     const reached = reachedThresholds(used, limit);
     const top = reached.at(-1);
     const highestRaised = Math.max(0, ...input.raised[axis]);
@@ -69,7 +72,7 @@ export function usageThresholdEvents(input: {
         passed: reached.filter((percent) => percent < top && percent > highestRaised),
         cause: input.cause,
         limitSource: input.limitSource[axis],
-        ...(top === 100 ? { overageBilling: input.overageBilling } : {}),
+        ...(top === 100 ? { overageBilling } : {}),
       },
     ];
   });
@@ -84,7 +87,10 @@ export async function checkUsageThresholds(db: Db, input: { appId: string; at?: 
   const app = await db.app.findUnique({ where: { id: input.appId }, select: { billingAnchor: true, plan: true, override: true, overagesEnabled: true, deletedAt: true } });
   if (!app || app.deletedAt) return 0;
   const period = billingPeriodAt(app.billingAnchor, input.at ?? now);
-  const row = await db.usagePeriod.findUnique({ where: { appId_start: { appId: input.appId, start: period.start } }, select: { messagesUsed: true, peakConcurrent: true } });
+  const row = await db.usagePeriod.findUnique({
+    where: { appId_start: { appId: input.appId, start: period.start } },
+    select: { messagesUsed: true, peakConcurrent: true, peakActiveChannels: true },
+  });
   if (!row) return 0;
   const periodStartUnix = toUnixSeconds(period.start);
   const limits = effectiveLimits(app.plan, app.override);
@@ -98,11 +104,13 @@ export async function checkUsageThresholds(db: Db, input: { appId: string; at?: 
     limits,
     messagesUsed: Number(row.messagesUsed),
     peakConcurrent: row.peakConcurrent,
-    raised: { messages: await raisedOf("messages"), connections: await raisedOf("connections") },
+    peakActiveChannels: row.peakActiveChannels,
+    raised: { messages: await raisedOf("messages"), connections: await raisedOf("connections"), channels: await raisedOf("channels") },
     cause: input.cause ?? "usage",
     limitSource: {
       messages: app.override?.maxMessagesPerPeriod != null ? "override" : "plan",
       connections: app.override?.maxConcurrentConnections != null ? "override" : "plan",
+      channels: app.override?.maxActiveChannels != null ? "override" : "plan",
     },
     overageBilling: limits.overagesAllowed && app.overagesEnabled,
   });

@@ -19,7 +19,7 @@ const PRICE_NAMES: Record<PriceField, string> = {
   pricePer1000DeliveredMessagesMinor: "per 1,000 delivered messages",
   pricePerGbEgressMinor: "per GB of egress",
 };
-const axisName = { messages: "messages this period", connections: "concurrent connections" } as const;
+const axisName = { messages: "messages this period", connections: "concurrent connections", channels: "active channels" } as const;
 
 function describeUsageLevel(event: Extract<AppEventInput, { type: "usage.threshold" }>): string {
   const limitName = event.limitSource === "override" ? "the limit an administrator set for this app" : "the plan limit";
@@ -27,7 +27,9 @@ function describeUsageLevel(event: Extract<AppEventInput, { type: "usage.thresho
   const why = event.cause === "limit_lowered" ? " An administrator lowered the limit below what the app already uses." : "";
   const passed = event.passed?.length ? ` (This also passes ${event.passed.map((percent) => `${percent}%`).join(" and ")}.)` : "";
   let next = "";
-  if (event.percent === 100 && event.overageBilling !== undefined) {
+  if (event.percent === 100 && event.axis === "channels") {
+    next = " Subscribes that would open another channel are refused until a channel's last subscriber leaves or the limit is raised.";
+  } else if (event.percent === 100 && event.overageBilling !== undefined) {
     const unit = event.axis === "messages" ? "messages" : "connections";
     next = event.overageBilling ? ` Overage billing has started: further ${unit} are charged from the balance.` : ` Further ${unit} are refused until the next period or a higher limit.`;
   }

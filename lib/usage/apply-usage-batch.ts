@@ -116,6 +116,7 @@ async function applyAppDelta(tx: Prisma.TransactionClient, batch: UsageBatch, de
       egressBlocks: after.egressBlocks,
       connectionMinutes: after.connectionMinutes,
       peakConcurrent: Math.max(row.peakConcurrent, delta.peakConcurrent),
+      peakActiveChannels: Math.max(row.peakActiveChannels, delta.peakActiveChannels),
       overageMessages: after.overageMessages,
       overageConnections: after.overageConnections,
       softDrops: row.softDrops + BigInt(delta.softDrops),
@@ -162,7 +163,7 @@ async function applyAppDelta(tx: Prisma.TransactionClient, batch: UsageBatch, de
     balanceMinor = entry.balanceAfterMinor;
   }
   // Usage alerts follow the counts as a job (check-usage-thresholds.ts), queued with this commit.
-  if (delta.messagesAccepted > 0 || delta.peakConcurrent > row.peakConcurrent) {
+  if (delta.messagesAccepted > 0 || delta.peakConcurrent > row.peakConcurrent || delta.peakActiveChannels > row.peakActiveChannels) {
     await queueUsageThresholdCheck(tx, { appId: app.id, periodStartUnix: toUnixSeconds(period.start) });
   }
   const events = detectUsageEvents({

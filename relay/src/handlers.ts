@@ -54,6 +54,7 @@ async function admitToChannel(context: NodeContext, connection: Connection, subs
     refuse(context, connection, app, joined.refused, requestId);
     return undefined;
   }
+  if (joined.activeChannels !== undefined) context.meter.activeChannels(connection.appId, app.period.startUnix, joined.activeChannels);
   if (connection.closed) {
     // Its cleanup did not see this subscription: undo the join here.
     await leavePresence(context, connection, subscription.channel);

@@ -49,7 +49,7 @@ function newBatchId(): string {
 }
 
 /** The counts of a delta a stats answer reports (what the control plane adds to its saved totals). */
-function unflushedOf(batchId: string, delta: Omit<AppUsageDelta, "samples" | "closesByCode" | "refusedSubscribes" | "byKey">): UnflushedUsage {
+function unflushedOf(batchId: string, delta: Omit<AppUsageDelta, "samples" | "closesByCode" | "refusedSubscribes" | "peakActiveChannels" | "byKey">): UnflushedUsage {
   return {
     batchId,
     periodStartUnix: delta.periodStartUnix,
@@ -101,6 +101,7 @@ export class Meter {
         ...ZERO_USAGE_COUNTS,
         closesByCode: {},
         refusedSubscribes: {},
+        peakActiveChannels: 0,
         byKey: {},
         samples: new Map(),
         spendMilli: 0,
@@ -221,6 +222,12 @@ export class Meter {
     const delta = this.delta(appId, periodStartUnix);
     const key = String(code);
     delta.closesByCode[key] = (delta.closesByCode[key] ?? 0) + 1;
+  }
+
+  /** A join made a channel of the app active: the app's active channels across nodes after it. */
+  activeChannels(appId: string, periodStartUnix: number, count: number): void {
+    const delta = this.delta(appId, periodStartUnix);
+    if (count > delta.peakActiveChannels) delta.peakActiveChannels = count;
   }
 
   /** A subscribe refused by a channel limit, by its error code (the control plane alerts on them). */

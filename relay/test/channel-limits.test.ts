@@ -33,10 +33,15 @@ async function stillOpen(client: TestClient): Promise<void> {
   expect(client.ws.readyState).toBe(WebSocket.OPEN);
 }
 
+/** The app's usage deltas the control plane received. */
+function appDeltas(appId: string) {
+  return controlPlane.batches.flatMap((batch) => batch.apps).filter((entry) => entry.appId === appId);
+}
+
 /** The refused subscribes the control plane received in the app's usage batches, by code. */
 function refusedSubscribes(appId: string): Record<string, number> {
   const totals: Record<string, number> = {};
-  for (const delta of controlPlane.batches.flatMap((batch) => batch.apps).filter((entry) => entry.appId === appId)) {
+  for (const delta of appDeltas(appId)) {
     for (const [code, count] of Object.entries(delta.refusedSubscribes)) totals[code] = (totals[code] ?? 0) + count;
   }
   return totals;
@@ -131,6 +136,8 @@ describe("maxActiveChannels", () => {
     // The channel's last subscriber leaving frees it.
     await relay.flushUsage();
     expect(refusedSubscribes(app.appId)).toEqual({ [ErrorCode.ChannelQuotaExceeded]: 2 });
+    // The peak of active channels goes with the usage too (the app's 75 / 90 / 100 % alerts).
+    expect(Math.max(...appDeltas(app.appId).map((delta) => delta.peakActiveChannels))).toBe(2);
     b.close();
     await eventually(async () => expect((await a.request({ type: "subscribe", channel: "ch-3" })).type).toBe("ack"));
   });

@@ -41,6 +41,7 @@ export function usageDelta(appId: string, periodStartUnix: number, partial: Part
     ...ZERO_USAGE_COUNTS,
     closesByCode: {},
     refusedSubscribes: {},
+    peakActiveChannels: 0,
     byKey: {},
     samples: [],
     ...partial,

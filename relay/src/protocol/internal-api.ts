@@ -209,6 +209,8 @@ export const appUsageDeltaSchema = z.object({
    * `channel_quota_exceeded`); absent from relays that predate the limits.
    */
   refusedSubscribes: z.record(z.string(), z.number().int().nonnegative()).default({}),
+  /** The most channels with a subscriber the app had across nodes, as the joins this node made saw it (the maxActiveChannels alerts). */
+  peakActiveChannels: z.number().int().nonnegative().default(0),
   /** Per key id: messages accepted and connections opened/refused with it. */
   byKey: z.record(
     z.string(),

@@ -175,7 +175,7 @@ export function describeStateContract(name: string, createCluster: () => RelaySt
       it("announces a peer on its first connection and removes it with its last", async () => {
         const state = (await cluster()).node("a");
         const appId = freshApp();
-        expect(await state.presence.join(appId, "room", { peerId: "alice", metadataJson: '{"n":1}' }, "c1")).toEqual({ firstForPeer: true });
+        expect(await state.presence.join(appId, "room", { peerId: "alice", metadataJson: '{"n":1}' }, "c1")).toEqual({ firstForPeer: true, activeChannels: 1 });
         expect(await state.presence.join(appId, "room", { peerId: "alice", metadataJson: '{"n":2}' }, "c2")).toEqual({ firstForPeer: false });
         expect(await state.presence.join(appId, "room", { peerId: "alice" }, "c2")).toEqual({ firstForPeer: false });
         expect(await readWholeRoster(state.presence, appId, "room")).toEqual([{ peerId: "alice", metadataJson: '{"n":1}' }]);
@@ -266,7 +266,7 @@ export function describeStateContract(name: string, createCluster: () => RelaySt
         const b = shared.node("b");
         const appId = freshApp();
         const limits = peerLimit(3);
-        expect(await a.presence.join(appId, "room", { peerId: "p1" }, "a:1", limits)).toEqual({ firstForPeer: true });
+        expect(await a.presence.join(appId, "room", { peerId: "p1" }, "a:1", limits)).toEqual({ firstForPeer: true, activeChannels: 1 });
         expect(await b.presence.join(appId, "room", { peerId: "p2" }, "b:1", limits)).toEqual({ firstForPeer: true });
         expect(await a.presence.join(appId, "room", { peerId: "p3" }, "a:2", limits)).toEqual({ firstForPeer: true });
         expect(await b.presence.join(appId, "room", { peerId: "p4" }, "b:2", limits)).toEqual({
@@ -278,7 +278,7 @@ export function describeStateContract(name: string, createCluster: () => RelaySt
         expect((await readWholeRoster(a.presence, appId, "room")).map((m) => m.peerId)).toEqual(["p1", "p2", "p3"]);
         // The refused join left nothing behind: its leave is not a peer leaving.
         expect(await b.presence.leave(appId, "room", "p4", "b:2")).toEqual({ lastForPeer: false });
-        expect(await a.presence.join(appId, "other", { peerId: "p4" }, "a:3", limits)).toEqual({ firstForPeer: true });
+        expect(await a.presence.join(appId, "other", { peerId: "p4" }, "a:3", limits)).toEqual({ firstForPeer: true, activeChannels: 2 });
         await b.presence.leave(appId, "room", "p2", "b:1");
         expect(await b.presence.join(appId, "room", { peerId: "p4" }, "b:4", limits)).toEqual({ firstForPeer: true });
         expect((await readWholeRoster(b.presence, appId, "room")).map((m) => m.peerId)).toEqual(["p1", "p3", "p4"]);
@@ -305,7 +305,7 @@ export function describeStateContract(name: string, createCluster: () => RelaySt
         expect(await a.presence.activeChannelCount(appId)).toBe(2);
         await b.presence.leave(appId, "ch-1", "p3", "b:2");
         expect(await a.presence.activeChannelCount(appId)).toBe(1);
-        expect(await a.presence.join(appId, "ch-3", { peerId: "p1" }, "a:2", limits)).toEqual({ firstForPeer: true });
+        expect(await a.presence.join(appId, "ch-3", { peerId: "p1" }, "a:2", limits)).toEqual({ firstForPeer: true, activeChannels: 2 });
         expect(await b.presence.activeChannelCount(appId)).toBe(2);
       });
 

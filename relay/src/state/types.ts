@@ -106,6 +106,8 @@ export interface JoinResult {
   firstForPeer: boolean;
   /** Set when the join was refused: nothing changed. */
   refused?: ChannelRefusal;
+  /** Set when this join made the channel active (its first peer): the app's active channels after it. */
+  activeChannels?: number;
 }
 
 /**

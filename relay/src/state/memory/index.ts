@@ -177,7 +177,8 @@ class MemoryPresenceStore implements PresenceStore {
     if (!peers) return { firstForPeer: false };
     const created: PresenceEntry = { metadataJson: member.metadataJson, connectionIds: connectionId };
     peers.set(member.peerId, created);
-    return { firstForPeer: true };
+    if (existing) return { firstForPeer: true };
+    return { firstForPeer: true, activeChannels: this.hub.presence.get(appId)?.size ?? 1 };
   }
 
   async activeChannelCount(appId: string): Promise<number> {

@@ -114,6 +114,7 @@ export class RedisPresenceStore implements PresenceStore {
       const limit = status === -1 ? "maxPeersPerChannel" : "maxActiveChannels";
       return { firstForPeer: false, refused: { limit, max: limits[limit] ?? 0, count: Number(count) } };
     }
+    if (status === 1 && count !== undefined) return { firstForPeer: true, activeChannels: Number(count) };
     return { firstForPeer: status === 1 };
   }
 
@@ -151,7 +152,7 @@ export class RedisPresenceStore implements PresenceStore {
       return { firstForPeer: false, refused };
     }
     if (result === UNAVAILABLE) return { firstForPeer: firstLocally };
-    return { firstForPeer: result.firstForPeer };
+    return result;
   }
 
   async leave(appId: string, channel: string, peerId: string, connectionId: string): Promise<{ lastForPeer: boolean }> {

@@ -151,8 +151,9 @@ end
  * maxChannels active channels (-1 = no limit). A connection of a peer already present always joins.
  * KEYS: presence hash, presence peers zset, the app's active channels set. ARGV: peer, connection,
  * metadata JSON ('' = none), channel, maxPeers, maxChannels.
- * Returns {1} for the peer's first connection, {0} for a further one (or a repeat), {-1, peers} when
- * the channel is full, {-2, active channels} when the app's active channels are at their limit.
+ * Returns {1} for the peer's first connection ({1, active channels} when it made the channel active),
+ * {0} for a further one (or a repeat), {-1, peers} when the channel is full, {-2, active channels}
+ * when the app's active channels are at their limit.
  */
 export const PRESENCE_JOIN = `
 local hash, peers, active = KEYS[1], KEYS[2], KEYS[3]
@@ -171,7 +172,7 @@ redis.call('HSET', hash, 'c:' .. conn, peer)
 if redis.call('HINCRBY', hash, 'p:' .. peer, 1) > 1 then return {0} end
 if meta ~= '' then redis.call('HSET', hash, 'm:' .. peer, meta) end
 redis.call('ZADD', peers, 0, peer)
-redis.call('SADD', active, channel)
+if redis.call('SADD', active, channel) == 1 then return {1, redis.call('SCARD', active)} end
 return {1}
 `;
 
