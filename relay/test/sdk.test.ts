@@ -85,6 +85,22 @@ describe("@metered-ca/realtime SignallingClient against the relay", () => {
     raw.close();
   });
 
+  it("gets a subscribe past a channel limit as a rejection named by its code, and stays connected", async () => {
+    const limited = appFixture({ limits: { maxPeersPerChannel: 1, maxActiveChannels: 2 } });
+    controlPlane.setApps([...controlPlane.apps, limited]);
+    await relay.refreshNow();
+    const client = (sub: string) => sdkClient({ tokenProvider: () => mintToken(firstSecretKey(limited), { sub }) });
+    const first = client("first");
+    const second = client("second");
+    await first.connect();
+    await second.connect();
+    await first.subscribe("stage");
+    await expect(second.subscribe("stage")).rejects.toMatchObject({ name: ErrorCode.ChannelFull, message: "Channel peer limit exceeded: limit 1 (peers: 1)" });
+    await second.subscribe("hall");
+    await expect(second.subscribe("foyer")).rejects.toMatchObject({ name: ErrorCode.ChannelQuotaExceeded, message: "Active channel limit exceeded: limit 2 (active: 2)" });
+    await second.publish("stage", "still connected");
+  });
+
   it("builds a roster of 600 peers from its pages: each presence event adds its joined peers", async () => {
     const crowdApp = appFixture({ limits: { maxConcurrentConnections: 1_000 } });
     controlPlane.setApps([...controlPlane.apps, crowdApp]);
