@@ -13,6 +13,7 @@ import { describeStateContract, readWholeRoster } from "../contract";
 import type { DirectEvent, LocalDelivery, PresenceEvent } from "../types";
 import { HistoryUnavailableError } from "../types";
 import { createRedisStateCluster, deleteKeys } from "./index";
+import { RedisKeys } from "./keys";
 import type { RedisRelayState } from "./index";
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -106,6 +107,25 @@ describe("redis state beyond the contract", () => {
       await eventually(() => expect(notices).toBe(1));
     } finally {
       publisher.disconnect();
+    }
+  });
+
+  it("an active channel left without updating the active set (a relay from before channel limits) stops counting once a join is refused by it", async () => {
+    const keyPrefix = prefix();
+    const node = cluster(REDIS_URL, keyPrefix).node("a");
+    await node.ready;
+    const raw = new Redis(REDIS_URL);
+    try {
+      // Listed as active, but with no presence left: what an older relay's last leave leaves behind.
+      await raw.sadd(new RedisKeys(keyPrefix).activeChannels("app_h"), "ghost");
+      expect(await node.presence.activeChannelCount("app_h")).toBe(1);
+      expect(await node.presence.join("app_h", "room", { peerId: "alice" }, "a:1", { maxPeersPerChannel: null, maxActiveChannels: 1 })).toEqual({
+        firstForPeer: true,
+        activeChannels: 1,
+      });
+      expect(await node.presence.activeChannelCount("app_h")).toBe(1);
+    } finally {
+      raw.disconnect();
     }
   });
 
