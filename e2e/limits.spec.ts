@@ -1,8 +1,8 @@
 // Plan limits enforced live by the relay and shown in the dashboard: a Free app whose connection limit the
-// admin lowers to 2, then raises again.
-import { CloseCode } from "@tollgate/relay/protocol";
+// admin lowers to 2, then raises again; and one given channel limits by the admin.
+import { CloseCode, ErrorCode } from "@tollgate/relay/protocol";
 import { expect, test } from "./fixtures";
-import { closeAll, expectRefusedOverLimit, type SdkClient, tryConnect } from "./sdk";
+import { closeAll, expectRefusedOverLimit, type SdkClient, startClient, tryConnect } from "./sdk";
 
 let clients: SdkClient[] = [];
 test.afterEach(async () => {
@@ -56,4 +56,51 @@ test("Free with an admin override of 2: the third client is closed 4010 and the 
   // The audit log records both changes with before and after.
   await adminPage.goto("/admin/audit");
   await expect(adminPage.getByRole("table", { name: "Audit entries" }).getByRole("row").filter({ hasText: app.id }).first()).toContainText("max concurrent connections");
+});
+
+test("channel limits from the admin's override form: a channel too many is refused channel_quota_exceeded and the dashboard's gauge shows the active channels", async ({
+  page,
+  api,
+  adminPage,
+  stack,
+}) => {
+  const app = await api.createApp({ name: `channels ${Date.now()}`, planSlug: "free" });
+  const key = await api.createPublishableKey(app.id);
+
+  await adminPage.goto(`/admin/apps/${app.id}`);
+  await expect(adminPage.getByRole("heading", { name: app.name })).toBeVisible();
+  await adminPage.getByLabel("Max active channels").fill("2");
+  await adminPage.getByLabel("Max peers per channel").fill("10");
+  await adminPage.getByRole("button", { name: "Save override" }).click();
+  await expect(adminPage.getByTestId("effective-limits")).toContainText("Active channels2");
+  await expect(adminPage.getByTestId("effective-limits")).toContainText("Peers per channel10");
+
+  const sdk = startClient(stack.relayUrl, key.id);
+  clients.push(sdk);
+  expect(await sdk.connected).toBe(true);
+  await sdk.client.subscribe("room/a");
+  await sdk.client.subscribe("room/b");
+  // Until the relay has the change notice the app has no channel limit: a third channel opened meanwhile is left again.
+  await expect
+    .poll(
+      async () => {
+        try {
+          await sdk.client.subscribe("room/c");
+          await sdk.client.unsubscribe("room/c");
+          return "admitted";
+        } catch (error) {
+          return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        }
+      },
+      { timeout: stack.changeDeadlineMs, intervals: [250] },
+    )
+    .toBe(`${ErrorCode.ChannelQuotaExceeded}: Active channel limit exceeded: limit 2 (active: 2)`);
+
+  await page.goto(`/apps/${app.id}`);
+  const gauge = page.getByRole("meter", { name: "Active channels" });
+  await expect(gauge).toHaveAttribute("aria-valuenow", "2", { timeout: 10_000 });
+  const card = page.locator(".gauge").filter({ has: gauge });
+  await expect(card).toContainText("2 / 2");
+  await expect(card).toHaveAttribute("data-status", "critical");
+  await expect(card).toContainText("at most 10 peers per channel");
 });
