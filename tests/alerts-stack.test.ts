@@ -3,6 +3,7 @@
 // flushes produces one dashboard notification, one email and one signed webhook per threshold; a
 // spend cap stops usage charges where set and the relay refuses as for an exhausted balance (4010); a
 // declined auto-recharge is announced.
+import { randomUUID } from "node:crypto";
 import { CloseCode } from "@tollgate/relay/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
@@ -68,10 +69,19 @@ describe("alerts and spend guardrails, end to end", () => {
   let customerEmail: string;
   const peers: Peer[] = [];
 
-  async function newApp(planSlug: string, override: Record<string, number>) {
-    const id = await createPaidApp(customer, `Alerts ${planSlug}`, planSlug);
+  /** A customer of a new team (a wallet of its own). */
+  async function newCustomer(): Promise<{ client: SessionClient; email: string }> {
+    const client = new SessionClient(stack.webUrl);
+    const email = `alerts-${randomUUID().slice(0, 8)}@example.com`;
+    await client.json("/api/auth/sign-up", { method: "POST", body: JSON.stringify({ email, password: "a-good-password" }) });
+    expect(await client.signIn(email, "a-good-password")).toBe(true);
+    return { client, email };
+  }
+
+  async function newApp(planSlug: string, override: Record<string, number>, owner: SessionClient = customer) {
+    const id = await createPaidApp(owner, `Alerts ${planSlug}`, planSlug);
     expect((await admin.json(`/api/admin/apps/${id}/override`, { method: "PUT", body: JSON.stringify(override) })).status).toBe(200);
-    const key = await customer.json<{ key: { id: string }; secret: string }>(`/api/apps/${id}/keys`, { method: "POST", body: JSON.stringify({ kind: "secret", name: "k" }) });
+    const key = await owner.json<{ key: { id: string }; secret: string }>(`/api/apps/${id}/keys`, { method: "POST", body: JSON.stringify({ kind: "secret", name: "k" }) });
     const authorization = `Bearer ${key.body.key.id}:${key.body.secret}`;
     const open = async (peerId: string) => {
       const res = await fetch(new URL("/v1/tokens", stack.webUrl), { method: "POST", headers: { authorization, "content-type": "application/json" }, body: JSON.stringify({ peerId }) });
@@ -93,8 +103,8 @@ describe("alerts and spend guardrails, end to end", () => {
     return { id, open };
   }
 
-  const notificationsOf = async (appId: string) =>
-    (await customer.json<{ notifications: Notification[]; unreadCount: number }>(`/api/notifications?appId=${appId}`)).body.notifications;
+  const notificationsOf = async (appId: string, owner: SessionClient = customer) =>
+    (await owner.json<{ notifications: Notification[]; unreadCount: number }>(`/api/notifications?appId=${appId}`)).body.notifications;
 
   beforeAll(async () => {
     smtp = await startSmtpSink();
@@ -105,10 +115,7 @@ describe("alerts and spend guardrails, end to end", () => {
       // The webhook receiver listens on 127.0.0.1, which webhooks reach only when the operator allows it.
       env: { SMTP_URL: smtp.url, NOTIFICATION_RETRY_BASE_MS: "200", WEBHOOK_ALLOWED_TARGETS: "127.0.0.1" },
     });
-    customer = new SessionClient(stack.webUrl);
-    customerEmail = `alerts-${Date.now()}@example.com`;
-    await customer.json("/api/auth/sign-up", { method: "POST", body: JSON.stringify({ email: customerEmail, password: "a-good-password" }) });
-    expect(await customer.signIn(customerEmail, "a-good-password")).toBe(true);
+    ({ client: customer, email: customerEmail } = await newCustomer());
     admin = new SessionClient(stack.webUrl);
     expect(await admin.signIn(stack.admin.email, stack.admin.password)).toBe(true);
   }, 240_000);
@@ -239,26 +246,28 @@ describe("alerts and spend guardrails, end to end", () => {
   }, TEST_TIMEOUT_MS);
 
   it("a declined auto-recharge is announced in the dashboard (as a banner) and by email", async () => {
-    const app = await newApp("growth", { maxConcurrentConnections: 1 });
-    const settings = await customer.json(`/api/apps/${app.id}/billing/auto-recharge`, {
+    // A team of its own: the wallet is the team's, and this one must start empty.
+    const { client: owner, email: ownerEmail } = await newCustomer();
+    const app = await newApp("growth", { maxConcurrentConnections: 1 }, owner);
+    const settings = await owner.json(`/api/apps/${app.id}/billing/auto-recharge`, {
       method: "PUT",
       body: JSON.stringify({ enabled: true, thresholdMinor: 100, amountMinor: 1000, cardNumber: "4000000000000341" }),
     });
     expect(settings.status).toBe(200);
-    expect((await customer.json(`/api/apps/${app.id}`, { method: "PATCH", body: JSON.stringify({ overagesEnabled: true }) })).status).toBe(200);
+    expect((await owner.json(`/api/apps/${app.id}`, { method: "PATCH", body: JSON.stringify({ overagesEnabled: true }) })).status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, PLAN_CACHE_REFRESH_MS * 2 + 500));
     await app.open("first");
     const second = await app.open("second");
     expect(second.closeCode).toBe(CloseCode.OverConcurrentLimit);
     const declined = await until(
-      async () => (await notificationsOf(app.id)).find((n) => n.type === "auto_recharge.declined") ?? undefined,
+      async () => (await notificationsOf(app.id, owner)).find((n) => n.type === "auto_recharge.declined") ?? undefined,
       ALERT_DEADLINE_MS,
       "the declined notification",
     );
     expect(declined).toMatchObject({ banner: true, readAt: null });
     expect(declined.title).toContain("declined");
-    await until(() => smtp.messages.find((m) => m.to.includes(customerEmail) && m.subject.includes("auto-recharge of $10.00 declined")), ALERT_DEADLINE_MS, "the email");
-    const read = await customer.json<{ marked: number }>("/api/notifications/read", { method: "POST", body: JSON.stringify({ eventIds: [declined.id] }) });
+    await until(() => smtp.messages.find((m) => m.to.includes(ownerEmail) && m.subject.includes("auto-recharge of $10.00 declined")), ALERT_DEADLINE_MS, "the email");
+    const read = await owner.json<{ marked: number }>("/api/notifications/read", { method: "POST", body: JSON.stringify({ eventIds: [declined.id] }) });
     expect(read.body.marked).toBe(1);
   }, TEST_TIMEOUT_MS);
 });

@@ -2,6 +2,7 @@
 // token with POST /v1/tokens that the relay accepts; relay traffic shows in GET /v1/usage within a
 // flush; the live /v1 operations reach the relay; an admin's plan edit is enforced at once (plan-change
 // notice), not at the relay's next poll.
+import { randomUUID } from "node:crypto";
 import { CloseCode, type AppStatesResponse } from "@tollgate/relay/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
@@ -101,14 +102,20 @@ describe("control plane ⇄ relay, end to end", () => {
     return peer;
   };
 
-  const paidApp = (name: string, planSlug: string) => createPaidApp(customer, name, planSlug);
+  const paidApp = (name: string, planSlug: string, owner: SessionClient = customer) => createPaidApp(owner, name, planSlug);
+
+  /** A customer signed in to a new team of their own (its own wallet). */
+  async function newCustomer(): Promise<SessionClient> {
+    const client = new SessionClient(stack.webUrl);
+    const email = `e2e-${randomUUID().slice(0, 8)}@example.com`;
+    await client.json("/api/auth/sign-up", { method: "POST", body: JSON.stringify({ email, password: "a-good-password" }) });
+    expect(await client.signIn(email, "a-good-password")).toBe(true);
+    return client;
+  }
 
   beforeAll(async () => {
     stack = await startStack({ planCacheRefreshMs: PLAN_CACHE_REFRESH_MS, usageFlushMs: USAGE_FLUSH_MS });
-    customer = new SessionClient(stack.webUrl);
-    const email = `e2e-${Date.now()}@example.com`;
-    await customer.json("/api/auth/sign-up", { method: "POST", body: JSON.stringify({ email, password: "a-good-password" }) });
-    expect(await customer.signIn(email, "a-good-password")).toBe(true);
+    customer = await newCustomer();
     admin = new SessionClient(stack.webUrl);
     expect(await admin.signIn(stack.admin.email, stack.admin.password)).toBe(true);
     appId = await paidApp("E2E", "starter");
@@ -259,23 +266,27 @@ describe("control plane ⇄ relay, end to end", () => {
   });
 
   describe("overage connections against the balance", () => {
-    /** A growth app with overages on, capped at one connection by an admin override, and its own key. */
+    /**
+     * A growth app with overages on, capped at one connection by an admin override, and its own key, in a
+     * team of its own: the balance is the team's, and each of these starts from what it sets up.
+     */
     async function cappedApp(billing: { topUpMinor?: number; autoRechargeCard?: string }) {
-      const id = await paidApp("Overage", "growth");
+      const owner = await newCustomer();
+      const id = await paidApp("Overage", "growth", owner);
       if (billing.topUpMinor) {
-        const topUp = await customer.json(`/api/apps/${id}/billing/top-up`, { method: "POST", body: JSON.stringify({ amountMinor: billing.topUpMinor, cardNumber: "4242424242424242" }) });
+        const topUp = await owner.json(`/api/apps/${id}/billing/top-up`, { method: "POST", body: JSON.stringify({ amountMinor: billing.topUpMinor, cardNumber: "4242424242424242" }) });
         expect(topUp.status).toBe(200);
       }
       if (billing.autoRechargeCard) {
-        const settings = await customer.json(`/api/apps/${id}/billing/auto-recharge`, {
+        const settings = await owner.json(`/api/apps/${id}/billing/auto-recharge`, {
           method: "PUT",
           body: JSON.stringify({ enabled: true, thresholdMinor: 100, amountMinor: 1000, cardNumber: billing.autoRechargeCard }),
         });
         expect(settings.status).toBe(200);
       }
-      expect((await customer.json(`/api/apps/${id}`, { method: "PATCH", body: JSON.stringify({ overagesEnabled: true }) })).status).toBe(200);
+      expect((await owner.json(`/api/apps/${id}`, { method: "PATCH", body: JSON.stringify({ overagesEnabled: true }) })).status).toBe(200);
       expect((await admin.json(`/api/admin/apps/${id}/override`, { method: "PUT", body: JSON.stringify({ maxConcurrentConnections: 1 }) })).status).toBe(200);
-      const key = await customer.json<{ key: { id: string }; secret: string }>(`/api/apps/${id}/keys`, { method: "POST", body: JSON.stringify({ kind: "secret", name: "k" }) });
+      const key = await owner.json<{ key: { id: string }; secret: string }>(`/api/apps/${id}/keys`, { method: "POST", body: JSON.stringify({ kind: "secret", name: "k" }) });
       const keyAuth = { authorization: `Bearer ${key.body.key.id}:${key.body.secret}` };
       const openPeer = async (peerId: string) => {
         const res = await fetch(new URL("/v1/tokens", stack.webUrl), { method: "POST", headers: { ...keyAuth, "content-type": "application/json" }, body: JSON.stringify({ peerId }) });
@@ -290,7 +301,7 @@ describe("control plane ⇄ relay, end to end", () => {
         probe.socket.terminate();
         return probe.closeCode === CloseCode.InvalidToken ? undefined : true;
       }, CHANGE_DEADLINE_MS);
-      return { id, openPeer };
+      return { id, openPeer, owner };
     }
 
     it("an overage connection is admitted and billed from the balance through the ledger", async () => {
@@ -305,7 +316,7 @@ describe("control plane ⇄ relay, end to end", () => {
         return row ?? undefined;
       }, CHANGE_DEADLINE_MS);
       const billing = await eventually(async () => {
-        const res = await customer.json<{ balanceMinor: number; ledger: { kind: string; amountMinor: number }[] }>(`/api/apps/${app.id}/billing`);
+        const res = await app.owner.json<{ balanceMinor: number; ledger: { kind: string; amountMinor: number }[] }>(`/api/apps/${app.id}/billing`);
         return res.body.ledger.some((entry) => entry.kind === "overage_debit") ? res.body : undefined;
       }, 5_000);
       // Growth prices an overage connection at 3; the debit matches the flushed overage count.

@@ -1,6 +1,6 @@
-// An app on a paid plan the way a customer gets one: created on Free, a card saved, then the plan changed
-// (its prorated fee is charged to the card, the balance is left alone). Creating directly on a paid plan
-// is refused with 402.
+// An app on a paid plan the way a customer gets one: created on Free, a card saved for the team, then the
+// plan changed (its prorated fee is charged to the card when the team's balance does not cover it).
+// Creating directly on a paid plan would pay from the team's balance first.
 import { expect } from "vitest";
 import type { SessionClient } from "./session-client";
 
