@@ -48,7 +48,7 @@ export type AppEventInput =
   | { type: "quota.reached"; axis: RefusalAxis; refused: number; periodStartUnix: number }
   /** Usage charges reached the app's monthly spend cap; further usage is refused until the next period. */
   | { type: "spend_cap.reached"; capMinor: number; periodStartUnix: number }
-  /** The balance fell to the app's low-balance threshold with auto-recharge off. */
+  /** A usage charge of the app took the team's balance to its low-balance threshold with auto-recharge off. */
   | { type: "balance.low"; balanceMinor: number; thresholdMinor: number; periodStartUnix: number }
   /** The card declined an auto-recharge (once per card and period). */
   | { type: "auto_recharge.declined"; amountMinor: number; reason: string; cardLast4: string; periodStartUnix: number }

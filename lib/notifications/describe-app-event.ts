@@ -90,8 +90,8 @@ export function describeAppEvent(event: AppEventInput, appName: string): EventDe
     case "balance.low":
       return {
         severity: "warning",
-        title: `${appName}: balance low (${money(event.balanceMinor)})`,
-        message: `The balance is at or below ${money(event.thresholdMinor)} and auto-recharge is off. Top up to keep usage beyond the plan running.`,
+        title: `${appName}: team balance low (${money(event.balanceMinor)})`,
+        message: `The team's balance, which all its apps pay from, is at or below ${money(event.thresholdMinor)} and auto-recharge is off. Top up to keep usage beyond the plan running.`,
       };
     case "auto_recharge.declined":
       return {
