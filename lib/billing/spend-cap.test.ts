@@ -53,7 +53,7 @@ describe("monthly spend cap", () => {
     const app = await newApp();
     await topUpBalance(database.db, provider, { actor, appId: app.id, amountMinor: 1000, cardNumber: GOOD_CARD });
     await setAutoRecharge(database.db, provider, { actor, appId: app.id, settings: { enabled: true, thresholdMinor: 100, amountMinor: 1000 } });
-    await setSpendControls(database.db, { actor, appId: app.id, controls: { monthlySpendCapMinor: null, teamMonthlySpendCapMinor: 150, autoRechargeMonthlyCeilingMinor: null } });
+    await setSpendControls(database.db, { actor, appId: app.id, controls: { monthlySpendCapMinor: 10_000, teamMonthlySpendCapMinor: 150, autoRechargeMonthlyCeilingMinor: null } });
     expect(await snapshotAppOf(app.id)).toMatchObject({ billing: { balanceMinor: 150, autoRechargeEnabled: true } });
 
     // Starter bills overage messages at 10 per 1,000: 10,000 of them cost 100.
@@ -70,6 +70,7 @@ describe("monthly spend cap", () => {
     expect(account.balanceMinor).toBe(850);
     expect(await getSpendControls(database.db, { appId: app.id })).toMatchObject({ usageChargesThisPeriodMinor: 150, team: { usageChargesThisMonthMinor: 150, spendCapReached: true } });
     expect(await snapshotAppOf(app.id)).toMatchObject({ billing: { balanceMinor: 0, autoRechargeEnabled: false } });
+    // Announced although the app has a cap of its own (not reached): the team's was.
     expect(await eventsOf(app.id, "spend_cap.reached")).toHaveLength(1);
 
     // No card is charged for money that could not be spent.

@@ -172,11 +172,11 @@ async function applyAppDelta(tx: Prisma.TransactionClient, batch: UsageBatch, de
     refusedConnections: delta.closesByCode[String(CloseCode.OverConcurrentLimit)] ?? 0,
     refusedChannels: delta.refusedSubscribes[ErrorCode.ChannelQuotaExceeded] ?? 0,
     refusedChannelPeers: delta.refusedSubscribes[ErrorCode.ChannelFull] ?? 0,
-    // The app's own cap, or without one the team's (announced on the app whose usage reached it).
+    // The team's cap when this flush reached it (announced on the app whose usage did), else the app's own.
     spend:
-      capMinor !== null
-        ? { capMinor, beforeMinor: row.overageCostMinor, afterMinor: spentAfterMinor }
-        : { capMinor: teamLimit.capMinor, beforeMinor: teamLimit.spentMinor, afterMinor: teamLimitAfter.spentMinor },
+      !spendCapReached([teamLimit]) && spendCapReached([teamLimitAfter])
+        ? { capMinor: teamLimit.capMinor, beforeMinor: teamLimit.spentMinor, afterMinor: teamLimitAfter.spentMinor }
+        : { capMinor, beforeMinor: row.overageCostMinor, afterMinor: spentAfterMinor },
     balance: {
       beforeMinor: account.balanceMinor,
       afterMinor: balanceMinor,
