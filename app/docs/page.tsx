@@ -41,7 +41,9 @@ export default function DocsPage() {
           <code>{'"since": {"offset", "epoch"}'}</code> from the last message you saw: the messages you missed arrive in order before the <code>ack</code>, which says{" "}
           <code>recovered: true</code>, or <code>false</code> when the history no longer reaches back that far or the stream was lost (a new epoch).{" "}
           <code>{'"rewind": N'}</code> replays the newest N messages instead. Both need an exact channel name (a wildcard is refused <code>history_not_supported</code>).
-          Replays count as deliveries, not as messages against your quota. Servers read it with <code>GET /v1/channels/:channel/history</code>.
+          Replays count as deliveries, not as messages against your quota; a connection may be replayed{" "}
+          {HistoryLimits.replayBurstMessages.toLocaleString("en-US")} messages at once, then {HistoryLimits.replayMessagesPerSecond} a second (past it the replay
+          stops with <code>recovered: false</code>). Servers read it with <code>GET /v1/channels/:channel/history</code>.
         </p>
       </section>
       <section className="card stack" aria-labelledby="fair-share-docs">

@@ -4,8 +4,10 @@
 // the stream, in order, before its ack, which says whether everything missed was `recovered`. Live
 // messages that arrive while the stream is read are held and follow the ack, without the ones the
 // replay already carried. Replayed messages are metered as deliveries and egress like live ones; they
-// never count against the message quota (they were counted when published).
+// never count against the message quota (they were counted when published), but each connection has a
+// replay budget (HistoryLimits.replayBurstMessages): past it a replay stops and says `recovered: false`.
 import type { Connection, Subscription } from "./connection";
+import { TokenBucket } from "./enforcement/token-bucket";
 import { replayedAlready } from "./hub";
 import { RelayCounters } from "./metrics";
 import type { NodeContext } from "./node-context";
@@ -34,6 +36,18 @@ interface ReplayOutcome {
   /** Where the stream stood when the replay began; null without a stream. */
   position: StreamPosition | null;
   lastSent: StreamPosition | null;
+}
+
+/** Each connection's replay budget (HistoryLimits.replayBurstMessages), made at its first replay. */
+const replayBudgets = new WeakMap<Connection, TokenBucket>();
+
+function replayBudgetOf(connection: Connection): TokenBucket {
+  let budget = replayBudgets.get(connection);
+  if (!budget) {
+    budget = new TokenBucket(HistoryLimits.replayBurstMessages);
+    replayBudgets.set(connection, budget);
+  }
+  return budget;
 }
 
 const NOTHING: ReplayOutcome = { recovered: false, position: null, lastSent: null };
@@ -88,6 +102,7 @@ async function replay(context: NodeContext, connection: Connection, subscription
     const sinceOffset = "since" in request ? request.since.offset : null;
     let recovered = start.recoverable;
     let read = start.read;
+    const budget = replayBudgetOf(connection);
     let lastOffset = start.afterOffset;
     let lastSent: StreamPosition | null = null;
     for (;;) {
@@ -96,6 +111,11 @@ async function replay(context: NodeContext, connection: Connection, subscription
       for (const entry of read.entries) {
         if (entry.offset > position.offset) break;
         if (sinceOffset !== null && entry.offset !== lastOffset + 1) recovered = false;
+        if (!budget.take(HistoryLimits.replayMessagesPerSecond, HistoryLimits.replayBurstMessages)) {
+          // Out of replay budget: the replay ends here and does not vouch for the rest.
+          meterDeliveries(context, connection, sent, bytes);
+          return { recovered: false, position, lastSent };
+        }
         if (!(await sendBufferDrainedFor(connection, stillWanted))) {
           meterDeliveries(context, connection, sent, bytes);
           return NOTHING;

@@ -206,6 +206,28 @@ describe("large replays", () => {
     expect((await live.request({ type: "publish", channel: "elsewhere", data: 1 })).type).toBe("ack");
   });
 
+  it("a connection is replayed at most two whole histories at once, then 100 messages a second: past it the replay stops with recovered: false", async () => {
+    const app = await addApp({ historySize: 100, historyTtlSeconds: 300 });
+    await publishNumbers(await connect(app, "writer"), 1, 100);
+    const reader = await connect(app, "reader");
+    const started = performance.now();
+    const replays: Array<{ recovered: unknown; count: number }> = [];
+    for (let round = 0; round < 25; round++) {
+      const { reply, before } = await subscribeWith(reader, { rewind: 100 });
+      replays.push({ recovered: reply.recovered, count: before.length });
+    }
+    const elapsedSeconds = (performance.now() - started) / 1000;
+    const replayed = replays.reduce((sum, replay) => sum + replay.count, 0);
+    // Twenty whole rewinds fit the burst; the rounds after them get what has refilled since.
+    expect(replays.slice(0, 20).every((replay) => replay.recovered === true && replay.count === 100)).toBe(true);
+    expect(replays.some((replay) => replay.recovered === false && replay.count < 100)).toBe(true);
+    expect(replayed).toBeLessThanOrEqual(HistoryLimits.replayBurstMessages + Math.ceil(elapsedSeconds * HistoryLimits.replayMessagesPerSecond) + 1);
+    // Another connection has a budget of its own.
+    const other = await subscribeWith(await connect(app, "other"), { rewind: 100 });
+    expect(other.reply).toMatchObject({ recovered: true });
+    expect(other.before).toHaveLength(100);
+  });
+
   it("a server's history page stops at a bounded size and says where to go on", async () => {
     const app = await addApp({ historySize: 100, historyTtlSeconds: 300 });
     const publisher = await connect(app, "writer");

@@ -10,6 +10,13 @@ export const HistoryLimits = {
   maxTtlSeconds: 30 * 86_400,
   /** `GET /v1/channels/:channel/history`: messages per page when `limit` is not given. */
   restDefaultLimit: 100,
+  /**
+   * What one connection may be replayed: a burst of two whole histories, then 100 messages a second. A
+   * replay is deliveries on the app's bill, and a subscribe costs one control frame: without this, a
+   * stranger with the publishable key could turn 50 subscribes a second into 50,000 billed deliveries.
+   */
+  replayBurstMessages: 2_000,
+  replayMessagesPerSecond: 100,
   /** A replay reads the stream this many messages at a time, sending each part as the reader drains its socket. */
   replayReadMessages: 50,
   /** `GET /v1/channels/:channel/history`: a page ends before its messages pass this many bytes of JSON (then `nextBefore` goes on). */
