@@ -61,7 +61,10 @@ test("a team with two apps tops up once, both apps' overage draws on it, one inv
   await form.getByRole("button", { name: "Record credit" }).click();
   await expect(adminPage.getByRole("table", { name: "Corrections" })).toContainText(reason);
   await page.reload();
-  await expect(page.getByRole("table", { name: "Ledger" })).toContainText(`Credit: ${reason}`);
+  const ledger = page.getByRole("table", { name: "Ledger" });
+  await expect(ledger).toContainText(`Credit: ${reason}`);
+  // The team's ledger says which app each day's usage charges were for.
+  for (const app of [chat, feed]) await expect(ledger.getByRole("row").filter({ hasText: "Usage charges" }).filter({ hasText: app.name })).not.toHaveCount(0);
 
   // The team's next invoice: both apps with their fees and overage, the credit under the chat app.
   await page.getByRole("link", { name: "View invoices" }).click();

@@ -48,7 +48,7 @@ export function LedgerSection({ appId, billing }: { appId: string; billing: Bill
           Export CSV
         </a>
       </div>
-      <p className="muted small">The team wallet<p className="muted small">Per day and kind. The CSV has every entry with its balance after.</p>apos;s movements for all its apps, per day and kind. The CSV has every entry with its app and the balance after.</p>
+      <p className="muted small">The team wallet&apos;s movements for all its apps, per day, kind and app. The CSV has every entry with its app and the balance after.</p>
       {ledger.isPending ? (
         <SkeletonBlock rows={3} label="Loading ledger" />
       ) : ledger.isError ? (
@@ -62,6 +62,7 @@ export function LedgerSection({ appId, billing }: { appId: string; billing: Bill
               <tr>
                 <th scope="col">Day (UTC)</th>
                 <th scope="col">Kind</th>
+                <th scope="col">App</th>
                 <th scope="col" className="num">
                   Entries
                 </th>
@@ -76,7 +77,7 @@ export function LedgerSection({ appId, billing }: { appId: string; billing: Bill
             <tbody>
               {ledger.data.days.flatMap((day) =>
                 day.groups.map((group, index) => (
-                  <tr key={`${day.day}-${group.kind}`}>
+                  <tr key={`${day.day}-${group.kind}-${group.appId ?? "team"}`}>
                     <td data-label="Day">{index === 0 ? formatDate(`${day.day}T00:00:00Z`) : ""}</td>
                     <td data-label="Kind">
                       {ledgerKindLabel[group.kind]}
@@ -90,6 +91,7 @@ export function LedgerSection({ appId, billing }: { appId: string; billing: Bill
                         </ul>
                       )}
                     </td>
+                    <td data-label="App">{group.appName ?? <span className="muted">Team</span>}</td>
                     <td data-label="Entries" className="num">
                       {formatNumber(group.count)}
                     </td>

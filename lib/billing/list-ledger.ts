@@ -11,9 +11,20 @@ export const LEDGER_DAYS_PER_PAGE = 14;
 /** Kinds an admin posts with a reason (billing-corrections.ts): listed one by one, reasons shown, never only summed. */
 const ITEMISED_KINDS: LedgerEntryView["kind"][] = ["credit", "adjustment", "refund"];
 
+export interface LedgerGroup {
+  kind: LedgerEntryView["kind"];
+  /** The app the entries were for; null for the team's own (a top-up, a credit to the wallet). */
+  appId: string | null;
+  /** Its name, "(deleted app)" once it is gone. */
+  appName: string | null;
+  count: number;
+  amountMinor: number;
+  entries?: { description: string; amountMinor: number }[];
+}
+
 export interface LedgerDay {
   day: string;
-  groups: { kind: LedgerEntryView["kind"]; count: number; amountMinor: number; entries?: { description: string; amountMinor: number }[] }[];
+  groups: LedgerGroup[];
   netMinor: number;
   /** The balance after the day's last entry. */
   balanceAfterMinor: number;
@@ -33,10 +44,12 @@ export async function listLedgerDays(db: Db, input: { appId: string; page: numbe
   if (shown.length === 0) return { days: [], page: input.page, hasMore: false };
   const oldest = shown[shown.length - 1]?.day ?? new Date(0);
   const newestEnd = new Date((shown[0]?.day ?? new Date()).getTime() + 86_400_000);
-  const groups = await db.$queryRaw<{ day: Date; kind: LedgerEntryView["kind"]; count: bigint; amount: bigint }[]>`
-    SELECT date_trunc('day', "createdAt") AS day, kind::text AS kind, count(*) AS count, sum("amountMinor") AS amount
-    FROM "LedgerEntry" WHERE "billingAccountId" = ${accountId} AND "createdAt" >= ${oldest} AND "createdAt" < ${newestEnd}
-    GROUP BY 1, 2 ORDER BY 1 DESC, 2`;
+  // Per app too: one wallet pays for several apps, and the team wants to see which one spent what.
+  const groups = await db.$queryRaw<{ day: Date; kind: LedgerEntryView["kind"]; appId: string | null; appName: string | null; count: bigint; amount: bigint }[]>`
+    SELECT date_trunc('day', e."createdAt") AS day, e.kind::text AS kind, e."appId" AS "appId", a.name AS "appName", count(*) AS count, sum(e."amountMinor") AS amount
+    FROM "LedgerEntry" e LEFT JOIN "App" a ON a.id = e."appId"
+    WHERE e."billingAccountId" = ${accountId} AND e."createdAt" >= ${oldest} AND e."createdAt" < ${newestEnd}
+    GROUP BY 1, 2, 3, 4 ORDER BY 1 DESC, 2, 4`;
   const closing = await db.$queryRaw<{ day: Date; balance: number }[]>`
     SELECT DISTINCT ON (date_trunc('day', "createdAt")) date_trunc('day', "createdAt") AS day, "balanceAfterMinor" AS balance
     FROM "LedgerEntry" WHERE "billingAccountId" = ${accountId} AND "createdAt" >= ${oldest} AND "createdAt" < ${newestEnd}
@@ -45,10 +58,12 @@ export async function listLedgerDays(db: Db, input: { appId: string; page: numbe
   const itemised = await db.ledgerEntry.findMany({
     where: { billingAccountId: accountId, kind: { in: ITEMISED_KINDS }, createdAt: { gte: oldest, lt: newestEnd } },
     orderBy: [{ createdAt: "asc" }, { id: "asc" }],
-    select: { kind: true, createdAt: true, description: true, amountMinor: true },
+    select: { kind: true, appId: true, createdAt: true, description: true, amountMinor: true },
   });
-  const itemsOf = (day: string, kind: LedgerEntryView["kind"]) =>
-    itemised.filter((entry) => entry.kind === kind && entry.createdAt.toISOString().slice(0, 10) === day).map(({ description, amountMinor }) => ({ description, amountMinor }));
+  const itemsOf = (day: string, kind: LedgerEntryView["kind"], appId: string | null) =>
+    itemised
+      .filter((entry) => entry.kind === kind && entry.appId === appId && entry.createdAt.toISOString().slice(0, 10) === day)
+      .map(({ description, amountMinor }) => ({ description, amountMinor }));
   return {
     page: input.page,
     hasMore: days.length > LEDGER_DAYS_PER_PAGE,
@@ -56,12 +71,16 @@ export async function listLedgerDays(db: Db, input: { appId: string; page: numbe
       const dayText = day.toISOString().slice(0, 10);
       const ofDay = groups
         .filter((group) => group.day.getTime() === day.getTime())
-        .map((group) => ({
-          kind: group.kind,
-          count: Number(group.count),
-          amountMinor: Number(group.amount),
-          ...(ITEMISED_KINDS.includes(group.kind) ? { entries: itemsOf(dayText, group.kind) } : {}),
-        }));
+        .map(
+          (group): LedgerGroup => ({
+            kind: group.kind,
+            appId: group.appId,
+            appName: group.appId === null ? null : (group.appName ?? "(deleted app)"),
+            count: Number(group.count),
+            amountMinor: Number(group.amount),
+            ...(ITEMISED_KINDS.includes(group.kind) ? { entries: itemsOf(dayText, group.kind, group.appId) } : {}),
+          }),
+        );
       return {
         day: dayText,
         groups: ofDay,

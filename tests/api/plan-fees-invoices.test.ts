@@ -1,4 +1,5 @@
 // Plan changes, invoices and the ledger through the real dashboard routes (mocked session only).
+import type { LedgerDay } from "@/lib/billing/list-ledger";
 import { NextRequest } from "next/server";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { DELETE as deleteAppRoute, PATCH as patchAppRoute } from "@/app/api/apps/[appId]/route";
@@ -214,25 +215,33 @@ describe("invoices", () => {
 });
 
 describe("ledger", () => {
-  it("groups a day's flushes into one row per kind, with paging", async () => {
+  it("groups a day's flushes into one row per kind and app of the team's wallet, with paging", async () => {
     const { body } = await newApp();
     const appId = body.app.id;
     await topUp(appId, 20_000);
     await patchPlan(appId, "starter");
     await invoke(patchAppRoute, { method: "PATCH", params: { appId }, body: { overagesEnabled: true } });
+    // A second app of the same team (newApp would sign in a new user): its charges draw on the same wallet.
+    const second = await invoke<{ app: AppView }>(createAppRoute, { method: "POST", body: { name: "Second" } });
+    const secondId = second.body.app.id;
+    await patchPlan(secondId, "starter");
+    await invoke(patchAppRoute, { method: "PATCH", params: { appId: secondId }, body: { overagesEnabled: true } });
     const periodStartUnix = toUnixSeconds(new Date(body.app.period.start));
     for (let i = 0; i < 12; i++) {
       await applyUsageBatch(harness.db, usageBatch([usageDelta(appId, periodStartUnix, { overageConnections: 1 })]));
     }
-    const res = await invoke<{ days: { day: string; groups: { kind: string; count: number; amountMinor: number }[] }[]; hasMore: boolean }>(ledgerRoute, { params: { appId } });
+    await applyUsageBatch(harness.db, usageBatch([usageDelta(secondId, toUnixSeconds(new Date(second.body.app.period.start)), { overageConnections: 2 })]));
+    const res = await invoke<{ days: LedgerDay[]; hasMore: boolean }>(ledgerRoute, { params: { appId: secondId } });
     expect(res.body.hasMore).toBe(false);
     expect(res.body.days).toHaveLength(1);
-    expect(res.body.days[0]?.groups).toEqual(
+    const overage = res.body.days[0]?.groups.filter((group) => group.kind === "overage_debit");
+    expect(overage).toEqual(
       expect.arrayContaining([
-        { kind: "overage_debit", count: 12, amountMinor: -60 },
-        { kind: "top_up", count: 1, amountMinor: 20_000 },
+        { kind: "overage_debit", appId, appName: "Paying", count: 12, amountMinor: -60 },
+        { kind: "overage_debit", appId: secondId, appName: "Second", count: 1, amountMinor: -10 },
       ]),
     );
+    expect(res.body.days[0]?.groups).toContainEqual(expect.objectContaining({ kind: "top_up", count: 1, amountMinor: 20_000 }));
     expect((await invoke(ledgerRoute, { params: { appId }, path: "/?page=0" })).status).toBe(422);
   });
 });
