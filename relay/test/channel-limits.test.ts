@@ -2,16 +2,17 @@
 // too many with `channel_full`, maxActiveChannels the subscribe that would open one channel too many
 // with `channel_quota_exceeded`; the connection stays, a refused subscriber hears nothing of the
 // channel, and a place freed by a leave is usable again at once. Wildcard subscriptions occupy nothing.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { ErrorCode, RelayInternalPath, relayStatsResponseSchema } from "../src/protocol";
 import type { SnapshotApp } from "../src/protocol";
 import type { RelayHandle } from "../src/server";
-import { FakeControlPlane, TestClient, appFixture, eventually, firstSecretKey, internalHeaders, mintToken, removeTempDirs, sleep, startTestRelay } from "./helpers";
+import { FakeControlPlane, TestClient, appFixture, eventually, firstSecretKey, internalHeaders, mintToken, sleep } from "./helpers";
+import { relayPerFile } from "./relay-per-file";
 
 let controlPlane: FakeControlPlane;
 let relay: RelayHandle;
-const openClients: TestClient[] = [];
+const openClients = relayPerFile((running) => ({ controlPlane, relay } = running));
 
 async function addApp(limits: Partial<SnapshotApp["limits"]>): Promise<SnapshotApp> {
   const app = appFixture({ limits });
@@ -48,21 +49,6 @@ function refusedSubscribes(appId: string): Record<string, number> {
 }
 
 const joinedPeers = (client: TestClient) => client.framesOf("presence").flatMap((f) => (f.joined as Array<{ peerId: string }>).map((p) => p.peerId));
-
-beforeAll(async () => {
-  controlPlane = await new FakeControlPlane().start();
-  relay = await startTestRelay(controlPlane);
-});
-
-afterEach(() => {
-  for (const client of openClients.splice(0)) client.close();
-});
-
-afterAll(async () => {
-  await relay.close();
-  await controlPlane.stop();
-  await removeTempDirs();
-});
 
 describe("maxPeersPerChannel", () => {
   it("admits N distinct peers, refuses the N+1th with channel_full (connection stays), and lets a new one in after one leaves", async () => {

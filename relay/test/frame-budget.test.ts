@@ -2,16 +2,17 @@
 // unsubscribe, malformed, unknown, binary) pay the control bucket, every frame pays its bytes; over
 // budget a frame is dropped with `rate_limited` and the connection stays, and a connection that floods
 // on regardless is closed 4011. Publish and send keep the message bucket and the quota unchanged.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CloseCode, ErrorCode, FrameBudgetRules, PlanDefaults } from "../src/protocol";
 import type { SnapshotApp } from "../src/protocol";
 import type { RelayHandle } from "../src/server";
-import { FakeControlPlane, TestClient, appFixture, eventually, firstPublishableKey, firstSecretKey, mintToken, removeTempDirs, sleep, startTestRelay } from "./helpers";
+import { FakeControlPlane, TestClient, appFixture, eventually, firstPublishableKey, firstSecretKey, mintToken, sleep } from "./helpers";
 import type { Frame } from "./helpers";
+import { relayPerFile } from "./relay-per-file";
 
 let controlPlane: FakeControlPlane;
 let relay: RelayHandle;
-const openClients: TestClient[] = [];
+const openClients = relayPerFile((running) => ({ controlPlane, relay } = running));
 
 async function addApp(limits: Partial<SnapshotApp["limits"]> = {}): Promise<SnapshotApp> {
   const app = appFixture({ limits });
@@ -40,21 +41,6 @@ async function settle(client: TestClient, predicate: (frame: Frame) => boolean, 
   await sleep(100);
   return client.frames.filter(predicate).length;
 }
-
-beforeAll(async () => {
-  controlPlane = await new FakeControlPlane().start();
-  relay = await startTestRelay(controlPlane);
-});
-
-afterEach(() => {
-  for (const client of openClients.splice(0)) client.close();
-});
-
-afterAll(async () => {
-  await relay.close();
-  await controlPlane.stop();
-  await removeTempDirs();
-});
 
 describe("control frames", () => {
   it("answers a ping burst up to the control burst, drops the rest with rate_limited, and keeps the connection", async () => {

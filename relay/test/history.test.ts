@@ -4,14 +4,15 @@
 // newest messages; replays are metered as deliveries, not against the quota; servers page through the
 // history over the internal API; and on two nodes sharing Redis the same holds across nodes.
 import { randomBytes } from "node:crypto";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CloseCode, ErrorCode, HistoryLimits, RelayInternalPath, channelHistoryResponseSchema } from "../src/protocol";
 import type { ChannelHistoryQuery, SnapshotApp } from "../src/protocol";
 import type { RelayHandle } from "../src/server";
 import { createRedisStateCluster } from "../src/state/redis";
 import type { RedisStateCluster } from "../src/state/redis";
-import { FakeControlPlane, TestClient, appFixture, eventually, firstSecretKey, internalHeaders, mintToken, removeTempDirs, startTestRelay } from "./helpers";
+import { FakeControlPlane, TestClient, appFixture, eventually, firstSecretKey, internalHeaders, mintToken, startTestRelay } from "./helpers";
 import type { Frame } from "./helpers";
+import { relayPerFile } from "./relay-per-file";
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const WITH_HISTORY = { historySize: 100, historyTtlSeconds: 300 };
@@ -19,7 +20,7 @@ const CHANNEL = "room/1";
 
 let controlPlane: FakeControlPlane;
 let relay: RelayHandle;
-const openClients: TestClient[] = [];
+const openClients = relayPerFile((running) => ({ controlPlane, relay } = running));
 
 async function addApp(limits: Partial<SnapshotApp["limits"]> = WITH_HISTORY, targets: RelayHandle[] = [relay]): Promise<SnapshotApp> {
   const app = appFixture({ limits });
@@ -60,21 +61,6 @@ async function subscriberThatDropped(app: SnapshotApp, publisher: TestClient): P
   await early.closed;
   return { offset: last.offset as number, epoch: last.epoch as string };
 }
-
-beforeAll(async () => {
-  controlPlane = await new FakeControlPlane().start();
-  relay = await startTestRelay(controlPlane);
-});
-
-afterEach(() => {
-  for (const client of openClients.splice(0)) client.close();
-});
-
-afterAll(async () => {
-  await relay.close();
-  await controlPlane.stop();
-  await removeTempDirs();
-});
 
 describe("recovery with since", () => {
   it("a client that dropped and missed 50 messages gets all 50, in order, before its ack with recovered: true; live ones follow", async () => {

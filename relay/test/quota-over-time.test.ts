@@ -3,19 +3,20 @@
 // equals what the clients saw, and over-cap connections on a paid plan stop exactly where the
 // balance runs out. Short-lived tests (a handful of messages inside one flush) cannot see a count
 // that falls back after an acknowledgement; these cross the timers dozens of times.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CloseCode } from "../src/protocol";
 import type { SnapshotApp } from "../src/protocol";
 import type { RelayHandle } from "../src/server";
-import { FakeControlPlane, TestClient, appFixture, eventually, firstSecretKey, mintToken, removeTempDirs, sleep, startTestRelay } from "./helpers";
+import { FakeControlPlane, TestClient, appFixture, eventually, firstSecretKey, mintToken, sleep } from "./helpers";
 import { publishSteadily } from "./steady-traffic";
+import { relayPerFile } from "./relay-per-file";
 
 const USAGE_FLUSH_MS = 200;
 const PLAN_CACHE_REFRESH_MS = 500;
 
 let controlPlane: FakeControlPlane;
 let relay: RelayHandle;
-const openClients: TestClient[] = [];
+const openClients = relayPerFile((running) => ({ controlPlane, relay } = running), { usageFlushMs: USAGE_FLUSH_MS, planCacheRefreshMs: PLAN_CACHE_REFRESH_MS });
 
 async function addApp(overrides: Parameters<typeof appFixture>[0]): Promise<SnapshotApp> {
   const app = appFixture(overrides);
@@ -29,21 +30,6 @@ async function connect(app: SnapshotApp): Promise<TestClient> {
   openClients.push(client);
   return client;
 }
-
-beforeAll(async () => {
-  controlPlane = await new FakeControlPlane().start();
-  relay = await startTestRelay(controlPlane, { usageFlushMs: USAGE_FLUSH_MS, planCacheRefreshMs: PLAN_CACHE_REFRESH_MS });
-});
-
-afterEach(() => {
-  for (const client of openClients.splice(0)) client.close();
-});
-
-afterAll(async () => {
-  await relay.close();
-  await controlPlane.stop();
-  await removeTempDirs();
-});
 
 describe("the message quota under steady traffic on one node", () => {
   it("accepts exactly the quota across many flushes and app-state refreshes; refused messages do not count", async () => {

@@ -2,16 +2,16 @@
 // Cluster): subscribes racing on every node at once. The documented bound (docs/PROTOCOL.md §10): while
 // the shared state is reachable the limits are exact across nodes (the check is inside the atomic
 // presence join), so the overshoot is zero.
-import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorCode, RelayInternalPath, channelPeersResponseSchema, relayStatsResponseSchema } from "../../src/protocol";
 import type { SnapshotApp } from "../../src/protocol";
-import { FakeControlPlane, RELAY_SECRET, TestClient, appFixture, eventually, firstSecretKey, internalHeaders, mintToken } from "../helpers";
+import { FakeControlPlane, TestClient, appFixture, eventually, firstSecretKey, internalHeaders, mintToken } from "../helpers";
 import type { Frame } from "../helpers";
 import { RelayCluster } from "./cluster";
 import type { RelayNode } from "./cluster";
 import { testRedisBackends } from "./test-redis";
 import type { TestRedis } from "./test-redis";
+import { everyNodeHolds, startRelayFleet, stopRelayFleet } from "./fleet";
 
 let redis: TestRedis;
 let controlPlane: FakeControlPlane;
@@ -19,30 +19,15 @@ let cluster: RelayCluster;
 let nodes: RelayNode[] = [];
 
 async function startNodes(backend: TestRedis): Promise<void> {
-  redis = backend;
-  await redis.start();
-  controlPlane = await new FakeControlPlane().start();
-  cluster = new RelayCluster({
-    controlPlaneUrl: controlPlane.url,
-    relaySecret: RELAY_SECRET,
-    keyPrefix: `tg-channels:${randomBytes(4).toString("hex")}:`,
-    env: { PLAN_CACHE_REFRESH_MS: "500", ...redis.relayEnv() },
-  });
-  nodes = await cluster.start(3);
+  ({ redis, controlPlane, cluster, nodes } = await startRelayFleet(backend, { keyPrefix: "tg-channels", env: { PLAN_CACHE_REFRESH_MS: "500" } }));
 }
 
-async function stopNodes(): Promise<void> {
-  await cluster?.stop();
-  await controlPlane?.stop();
-  await redis?.stop();
-}
+const stopNodes = () => stopRelayFleet({ redis, controlPlane, cluster });
 
 /** Registers an app and waits until every node has it. */
 async function addApp(app: SnapshotApp): Promise<void> {
   controlPlane.setApps([...controlPlane.apps, app]);
-  await eventually(async () => {
-    for (const relay of nodes) expect((await fetch(relay.httpUrl + RelayInternalPath.stats(app.appId), { headers: internalHeaders() })).status).toBe(200);
-  }, 5_000);
+  await everyNodeHolds(nodes, app.appId, 5_000);
 }
 
 async function connect(relay: RelayNode, app: SnapshotApp, sub: string): Promise<TestClient> {

@@ -6,12 +6,13 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CloseCode, Disconnect, ErrorCode, RelayInternalPath, relayConnectionsResponseSchema, relayStatsResponseSchema } from "../../src/protocol";
 import type { SnapshotApp } from "../../src/protocol";
-import { FakeControlPlane, RELAY_SECRET, TestClient, appFixture, eventually, fetchMetrics, firstSecretKey, internalHeaders, mintToken, sleep } from "../helpers";
+import { FakeControlPlane, TestClient, appFixture, eventually, fetchMetrics, firstSecretKey, internalHeaders, mintToken, sleep } from "../helpers";
 import type { Frame } from "../helpers";
 import { RelayCluster } from "./cluster";
 import type { RelayNode } from "./cluster";
 import { testRedisBackends } from "./test-redis";
 import type { TestRedis } from "./test-redis";
+import { everyNodeHolds, startRelayFleet, stopRelayFleet } from "./fleet";
 
 const COUNTER_SYNC_MS = 50;
 const LEASE_TTL_MS = 1_500;
@@ -52,13 +53,8 @@ async function stats(relay: RelayNode, appId: string) {
 }
 
 async function startNodes(backend: TestRedis): Promise<void> {
-  redis = backend;
-  await redis.start();
-  controlPlane = await new FakeControlPlane().start();
-  cluster = new RelayCluster({
-    controlPlaneUrl: controlPlane.url,
-    relaySecret: RELAY_SECRET,
-    keyPrefix: `tg-multinode:${randomBytes(4).toString("hex")}:`,
+  ({ redis, controlPlane, cluster, nodes } = await startRelayFleet(backend, {
+    keyPrefix: "tg-multinode",
     env: {
       // Only the plan-change notice can explain a refresh within the tests' time.
       PLAN_CACHE_REFRESH_MS: "600000",
@@ -69,28 +65,17 @@ async function startNodes(backend: TestRedis): Promise<void> {
       REDIS_COUNTER_SYNC_MS: String(COUNTER_SYNC_MS),
       REDIS_COMMAND_TIMEOUT_MS: "300",
       REDIS_PROBE_INTERVAL_MS: "100",
-      ...redis.relayEnv(),
     },
-  });
-  nodes = await cluster.start(3);
+  }));
 }
 
-async function stopNodes(): Promise<void> {
-  await cluster?.stop();
-  await controlPlane?.stop();
-  await redis?.stop();
-}
+const stopNodes = () => stopRelayFleet({ redis, controlPlane, cluster });
 
 /** Registers an app with the fake control plane and tells every node (the plan-change notice). */
 async function addApp(app: SnapshotApp): Promise<void> {
   controlPlane.setApps([...controlPlane.apps, app]);
   await notifyPlanChange();
-  await eventually(async () => {
-    for (const relay of nodes) {
-      const response = await fetch(relay.httpUrl + RelayInternalPath.stats(app.appId), { headers: internalHeaders() });
-      expect(response.status).toBe(200);
-    }
-  }, 2_000);
+  await everyNodeHolds(nodes, app.appId, 2_000);
 }
 
 async function notifyPlanChange(): Promise<void> {

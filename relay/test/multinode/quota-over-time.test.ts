@@ -5,14 +5,15 @@
 // connections on a paid plan stop where the balance runs out, within the same kind of bound.
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CloseCode, RelayInternalPath } from "../../src/protocol";
+import { CloseCode } from "../../src/protocol";
 import type { SnapshotApp } from "../../src/protocol";
-import { FakeControlPlane, RELAY_SECRET, TestClient, appFixture, eventually, firstSecretKey, internalHeaders, mintToken, sleep } from "../helpers";
+import { FakeControlPlane, TestClient, appFixture, eventually, firstSecretKey, mintToken, sleep } from "../helpers";
 import { publishSteadily } from "../steady-traffic";
 import { RelayCluster } from "./cluster";
 import type { RelayNode } from "./cluster";
 import { testRedisBackends } from "./test-redis";
 import type { TestRedis } from "./test-redis";
+import { everyNodeHolds, startRelayFleet, stopRelayFleet } from "./fleet";
 
 const COUNTER_SYNC_MS = 50;
 const USAGE_FLUSH_MS = 200;
@@ -24,39 +25,23 @@ let cluster: RelayCluster;
 let nodes: RelayNode[] = [];
 
 async function startNodes(backend: TestRedis): Promise<void> {
-  redis = backend;
-  await redis.start();
-  controlPlane = await new FakeControlPlane().start();
-  cluster = new RelayCluster({
-    controlPlaneUrl: controlPlane.url,
-    relaySecret: RELAY_SECRET,
-    keyPrefix: `tg-quota:${randomBytes(4).toString("hex")}:`,
+  ({ redis, controlPlane, cluster, nodes } = await startRelayFleet(backend, {
+    keyPrefix: "tg-quota",
     env: {
       PLAN_CACHE_REFRESH_MS: String(PLAN_CACHE_REFRESH_MS),
       USAGE_FLUSH_MS: String(USAGE_FLUSH_MS),
       REDIS_COUNTER_SYNC_MS: String(COUNTER_SYNC_MS),
       REDIS_PLAN_CHANGE_CHANNEL: `tg-quota:${process.pid}:${randomBytes(4).toString("hex")}:plan-changes`,
-      ...redis.relayEnv(),
     },
-  });
-  nodes = await cluster.start(3);
+  }));
 }
 
-async function stopNodes(): Promise<void> {
-  await cluster?.stop();
-  await controlPlane?.stop();
-  await redis?.stop();
-}
+const stopNodes = () => stopRelayFleet({ redis, controlPlane, cluster });
 
 /** Registers an app and waits until every node's periodic refresh has it. */
 async function addApp(app: SnapshotApp): Promise<void> {
   controlPlane.setApps([...controlPlane.apps, app]);
-  await eventually(async () => {
-    for (const relay of nodes) {
-      const response = await fetch(relay.httpUrl + RelayInternalPath.stats(app.appId), { headers: internalHeaders() });
-      expect(response.status).toBe(200);
-    }
-  }, 5_000);
+  await everyNodeHolds(nodes, app.appId, 5_000);
 }
 
 async function connect(relay: RelayNode, app: SnapshotApp): Promise<TestClient> {
