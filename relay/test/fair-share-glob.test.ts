@@ -1,12 +1,12 @@
 // Channel patterns cannot stall the relay (issue 22): a pattern built to make a backtracking matcher
 // explode, as a wildcard subscription, a key's channel pattern or a token's `channels` claim, is
 // matched against a 48-byte channel without holding the event loop, so other clients are answered.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ErrorCode } from "../src/protocol";
-import type { SnapshotApp } from "../src/protocol";
 import type { RelayHandle } from "../src/server";
-import { FakeControlPlane, TestClient, appFixture, firstSecretKey, mintToken, removeTempDirs, secretKey, startTestRelay } from "./helpers";
+import { TestClient, appFixture, firstSecretKey, mintToken, secretKey } from "./helpers";
 import type { SecretKeyFixture } from "./helpers";
+import { relayPerFile } from "./relay-per-file";
 
 // Ends in `b`, so it never matches the all-`a` channel: a backtracking matcher tries every way of
 // splitting 48 characters among eight `**` before giving up (seconds, growing exponentially).
@@ -14,10 +14,11 @@ const ADVERSARIAL_PATTERN = "**a**a**a**a**a**a**a**a**b";
 const LONG_A_CHANNEL = "a".repeat(48);
 const PROMPT_ANSWER_MS = 200;
 
-let controlPlane: FakeControlPlane;
 let relay: RelayHandle;
-let app: SnapshotApp;
 const adversarialKey = secretKey({ channelPatterns: [ADVERSARIAL_PATTERN] });
+const app = appFixture();
+app.keys.push(adversarialKey);
+relayPerFile((running) => ({ relay } = running), { apps: [app] });
 
 async function connect(key: SecretKeyFixture, claims: Record<string, unknown> = {}): Promise<TestClient> {
   return TestClient.connect(relay, `token=${await mintToken(key, { claims })}`);
@@ -31,20 +32,6 @@ async function pingRoundTripMs(client: TestClient): Promise<number> {
   await client.waitFor(() => client.framesOf("pong").length > pongsBefore, 10_000);
   return performance.now() - started;
 }
-
-beforeAll(async () => {
-  controlPlane = await new FakeControlPlane().start();
-  app = appFixture();
-  app.keys.push(adversarialKey);
-  controlPlane.setApps([app]);
-  relay = await startTestRelay(controlPlane);
-});
-
-afterAll(async () => {
-  await relay.close();
-  await controlPlane.stop();
-  await removeTempDirs();
-});
 
 describe("adversarial channel patterns", () => {
   it("a wildcard subscription built to backtrack does not delay an innocent client's ping while a publish fans out", async () => {

@@ -1,15 +1,15 @@
 // Fuzz: thousands of random and malformed frames from several connections. The relay must never
 // crash, must answer with protocol errors (or a protocol close), and must keep serving others.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import type { SnapshotApp } from "../src/protocol";
 import { seededRandom } from "../src/seeded-random";
 import type { RelayHandle } from "../src/server";
-import { FakeControlPlane, TestClient, appFixture, firstSecretKey, mintToken, removeTempDirs, sleep, startTestRelay } from "./helpers";
+import { TestClient, appFixture, firstSecretKey, mintToken, sleep } from "./helpers";
+import { relayPerFile } from "./relay-per-file";
 
-let controlPlane: FakeControlPlane;
 let relay: RelayHandle;
-let app: SnapshotApp;
+const app = appFixture({ limits: { tokenBucketBurst: 1_000_000, tokenBucketRefillPerSecond: 1_000_000 } });
+relayPerFile((running) => ({ relay } = running), { apps: [app] });
 
 const TYPES = ["subscribe", "unsubscribe", "publish", "send", "ping", "pong", "welcome", "", "SUBSCRIBE", "__proto__", "constructor"];
 const ODD_VALUES: unknown[] = [null, true, 0, -1, 1e308, "", "x", "*", "**", "a/*", "\\", "_system/x", "é", "\u0000", [], {}, [1, [2]], { a: { b: {} } }, "x".repeat(300)];
@@ -35,19 +35,6 @@ function randomFrame(rand: () => number): string | Buffer {
   // Occasionally truncate a valid frame mid-way.
   return rand() < 0.05 ? text.slice(0, Math.floor(rand() * text.length)) : text;
 }
-
-beforeAll(async () => {
-  controlPlane = await new FakeControlPlane().start();
-  app = appFixture({ limits: { tokenBucketBurst: 1_000_000, tokenBucketRefillPerSecond: 1_000_000 } });
-  controlPlane.setApps([app]);
-  relay = await startTestRelay(controlPlane);
-});
-
-afterAll(async () => {
-  await relay.close();
-  await controlPlane.stop();
-  await removeTempDirs();
-});
 
 describe("fuzz", () => {
   it("survives thousands of random and malformed frames and keeps serving others", async () => {

@@ -1,29 +1,17 @@
 // The relay's internal endpoints (RelayInternalPath) the control plane calls, plus health,
 // readiness and metrics.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CloseCode, Disconnect, InternalApiError, Limits, RelayInternalPath, channelPeersResponseSchema, relayConnectionsResponseSchema, relayStatsResponseSchema } from "../src/protocol";
-import type { SnapshotApp } from "../src/protocol";
 import type { RelayHandle } from "../src/server";
-import { FakeControlPlane, METRICS_TOKEN, RELAY_SECRET, TestClient, appFixture, eventually, fetchMetrics, firstSecretKey, internalHeaders, mintToken, removeTempDirs, startTestRelay } from "./helpers";
+import { FakeControlPlane, METRICS_TOKEN, RELAY_SECRET, TestClient, appFixture, eventually, fetchMetrics, firstSecretKey, internalHeaders, mintToken, startTestRelay } from "./helpers";
+import { relayPerFile } from "./relay-per-file";
 
 let controlPlane: FakeControlPlane;
 let relay: RelayHandle;
-let app: SnapshotApp;
+const app = appFixture({ usage: { messagesUsed: 7, peakConcurrent: 1, overageMessages: 0, overageConnections: 0 } });
+relayPerFile((running) => ({ controlPlane, relay } = running), { apps: [app] });
 
 const get = (path: string, headers: Record<string, string> = internalHeaders()) => fetch(relay.httpUrl + path, { headers });
-
-beforeAll(async () => {
-  controlPlane = await new FakeControlPlane().start();
-  app = appFixture({ usage: { messagesUsed: 7, peakConcurrent: 1, overageMessages: 0, overageConnections: 0 } });
-  controlPlane.setApps([app]);
-  relay = await startTestRelay(controlPlane);
-});
-
-afterAll(async () => {
-  await relay.close();
-  await controlPlane.stop();
-  await removeTempDirs();
-});
 
 describe("internal endpoints", () => {
   it("refuse a missing or wrong relay secret with 401", async () => {

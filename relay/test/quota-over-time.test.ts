@@ -16,7 +16,7 @@ const PLAN_CACHE_REFRESH_MS = 500;
 
 let controlPlane: FakeControlPlane;
 let relay: RelayHandle;
-const openClients = relayPerFile((running) => ({ controlPlane, relay } = running), { usageFlushMs: USAGE_FLUSH_MS, planCacheRefreshMs: PLAN_CACHE_REFRESH_MS });
+const openClients = relayPerFile((running) => ({ controlPlane, relay } = running), { config: { usageFlushMs: USAGE_FLUSH_MS, planCacheRefreshMs: PLAN_CACHE_REFRESH_MS } });
 
 async function addApp(overrides: Parameters<typeof appFixture>[0]): Promise<SnapshotApp> {
   const app = appFixture(overrides);

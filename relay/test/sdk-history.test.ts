@@ -4,11 +4,11 @@
 // saw on each channel, then reports the ack's `recovered`.
 import { SignallingClient } from "@metered-ca/realtime";
 import type { ChannelMessage, SignallingClientOptions } from "@metered-ca/realtime";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import type { SnapshotApp } from "../src/protocol";
 import type { RelayHandle } from "../src/server";
-import { FakeControlPlane, TestClient, appFixture, eventually, firstSecretKey, mintToken, removeTempDirs, startTestRelay } from "./helpers";
+import { TestClient, appFixture, eventually, firstSecretKey, mintToken } from "./helpers";
+import { relayPerFile } from "./relay-per-file";
 
 type Position = { offset: number; epoch: string };
 type Frame = { type: string; channel?: string; requestId?: string; offset?: number; epoch?: string; recovered?: boolean };
@@ -40,22 +40,9 @@ function withRecovery(createSocket: (url: string) => WebSocket, onRecovery: (cha
   };
 }
 
-let controlPlane: FakeControlPlane;
 let relay: RelayHandle;
-let app: SnapshotApp;
-
-beforeAll(async () => {
-  controlPlane = await new FakeControlPlane().start();
-  app = appFixture({ limits: { historySize: 100, historyTtlSeconds: 300 } });
-  controlPlane.setApps([app]);
-  relay = await startTestRelay(controlPlane);
-});
-
-afterAll(async () => {
-  await relay.close();
-  await controlPlane.stop();
-  await removeTempDirs();
-});
+const app = appFixture({ limits: { historySize: 100, historyTtlSeconds: 300 } });
+relayPerFile((running) => ({ relay } = running), { apps: [app] });
 
 describe("@metered-ca/realtime recovering after a reconnect", () => {
   it("gets the 50 messages published while it was away, in order, once each, and is told recovered: true", async () => {
