@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "@/tests/helpers/test-database";
-import { createTestApp, createUser, seedPlans } from "@/tests/helpers/fixtures";
+import { describe, expect, it } from "vitest";
+import { databaseWithPlansPerFile } from "@/tests/helpers/database-per-file";
+import type { TestDatabase } from "@/tests/helpers/test-database";
+import { createTestApp, createUser } from "@/tests/helpers/fixtures";
 import { AUTO_RECHARGE_RETRY_AFTER_DECLINE_MS, attemptAutoRecharge } from "./attempt-auto-recharge";
 import { getBilling } from "./get-billing";
 import { TestPaymentProvider } from "./payment-provider";
@@ -14,11 +15,7 @@ const GOOD_CARD = "4242 4242 4242 4242";
 const DECLINED_CARD = "4000000000000002";
 const LATER_DECLINES_CARD = "4000-0000-0000-0341";
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  await seedPlans(database.db);
-});
-afterAll(async () => database?.drop());
+databaseWithPlansPerFile((created) => (database = created));
 
 async function newApp(planSlug = "starter") {
   const user = await createUser(database.db);

@@ -5,9 +5,10 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestApp, createUser, seedPlans } from "@/tests/helpers/fixtures";
-import { createTestDatabase, type TestDatabase } from "@/tests/helpers/test-database";
+import { describe, expect, it } from "vitest";
+import { createTestApp, createUser } from "@/tests/helpers/fixtures";
+import { databaseWithPlansPerFile } from "@/tests/helpers/database-per-file";
+import type { TestDatabase } from "@/tests/helpers/test-database";
 import { billingPeriodAt } from "@/lib/periods/billing-period";
 import { attemptAutoRecharge } from "./attempt-auto-recharge";
 import { changePlan } from "./change-plan";
@@ -23,11 +24,7 @@ const actor = { id: null };
 const GOOD_CARD = "4242424242424242";
 
 let database: TestDatabase;
-beforeAll(async () => {
-  database = await createTestDatabase();
-  await seedPlans(database.db);
-});
-afterAll(async () => database?.drop());
+databaseWithPlansPerFile((created) => (database = created));
 
 /** An app on Free with a good card on file and an empty balance. */
 async function appWithCard() {

@@ -1,8 +1,9 @@
 // Plan fees against a real database: upgrades charged (balance, card) or refused, idempotency under
 // concurrency, downgrades at the period end, renewals, past due with grace and the Free fallback.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "@/tests/helpers/test-database";
-import { createTestApp, createUser, seedPlans, TEST_ENCRYPTION_KEY } from "@/tests/helpers/fixtures";
+import { describe, expect, it } from "vitest";
+import { databaseWithPlansPerFile } from "@/tests/helpers/database-per-file";
+import type { TestDatabase } from "@/tests/helpers/test-database";
+import { createTestApp, createUser, TEST_ENCRYPTION_KEY } from "@/tests/helpers/fixtures";
 import { addMonthsUtc, billingPeriodAt } from "@/lib/periods/billing-period";
 import { loadRelayAppStates } from "@/lib/relay/load-app-states";
 import { changePlan } from "./change-plan";
@@ -19,11 +20,7 @@ const GOOD_CARD = "4242424242424242";
 const LATER_DECLINES_CARD = "4000000000000341";
 const GRACE_MS = 3 * 86_400_000;
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  await seedPlans(database.db);
-});
-afterAll(async () => database?.drop());
+databaseWithPlansPerFile((created) => (database = created));
 
 async function newApp(planSlug = "free") {
   const user = await createUser(database.db);

@@ -1,9 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { loadRelayAppStates } from "@/lib/relay/load-app-states";
 import { applyUsageBatch } from "@/lib/usage/apply-usage-batch";
 import { billingPeriodAt, toUnixSeconds } from "@/lib/periods/billing-period";
-import { createTestApp, createUser, seedPlans, TEST_ENCRYPTION_KEY, usageBatch, usageDelta } from "@/tests/helpers/fixtures";
-import { createTestDatabase, type TestDatabase } from "@/tests/helpers/test-database";
+import { createTestApp, createUser, TEST_ENCRYPTION_KEY, usageBatch, usageDelta } from "@/tests/helpers/fixtures";
+import { databaseWithPlansPerFile } from "@/tests/helpers/database-per-file";
+import type { TestDatabase } from "@/tests/helpers/test-database";
 import { attemptAutoRecharge } from "./attempt-auto-recharge";
 import { TestPaymentProvider } from "./payment-provider";
 import { setAutoRecharge } from "./set-auto-recharge";
@@ -18,11 +19,7 @@ let database: TestDatabase;
 const provider = new TestPaymentProvider();
 const actor = { id: null };
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  await seedPlans(database.db);
-});
-afterAll(async () => database?.drop());
+databaseWithPlansPerFile((created) => (database = created));
 
 async function newApp(planSlug = "starter") {
   const user = await createUser(database.db);

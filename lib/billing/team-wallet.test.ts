@@ -1,14 +1,15 @@
 // One wallet per team (issue 27): the team's apps pay from one balance, topped up once, recharged once,
 // with relays of every app of the team told when it runs out; a paid app is paid for when created; the
 // pay-as-you-go free allowance is the team's.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createApp } from "@/lib/apps/create-app";
 import { DomainError } from "@/lib/errors";
 import { billingPeriodAt, toUnixSeconds } from "@/lib/periods/billing-period";
 import { loadRelayAppStates } from "@/lib/relay/load-app-states";
 import { applyUsageBatch } from "@/lib/usage/apply-usage-batch";
-import { createTestApp, createUser, seedPlans, TEST_ENCRYPTION_KEY, usageBatch, usageDelta } from "@/tests/helpers/fixtures";
-import { createTestDatabase, type TestDatabase } from "@/tests/helpers/test-database";
+import { createTestApp, createUser, TEST_ENCRYPTION_KEY, usageBatch, usageDelta } from "@/tests/helpers/fixtures";
+import { databaseWithPlansPerFile } from "@/tests/helpers/database-per-file";
+import type { TestDatabase } from "@/tests/helpers/test-database";
 import { attemptAutoRecharge } from "./attempt-auto-recharge";
 import { getBilling } from "./get-billing";
 import { getUpcomingInvoice } from "./get-invoice";
@@ -21,11 +22,7 @@ let database: TestDatabase;
 const provider = new TestPaymentProvider();
 const actor = { id: null };
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  await seedPlans(database.db);
-});
-afterAll(async () => database?.drop());
+databaseWithPlansPerFile((created) => (database = created));
 
 async function teamWithApps(count: number, planSlug = "starter") {
   const owner = await createUser(database.db);

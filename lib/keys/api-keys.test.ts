@@ -1,7 +1,8 @@
 import { Limits } from "@tollgate/relay/protocol";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "@/tests/helpers/test-database";
-import { createTestApp, createUser, seedPlans, TEST_ENCRYPTION_KEY } from "@/tests/helpers/fixtures";
+import { describe, expect, it } from "vitest";
+import { databaseWithPlansPerFile } from "@/tests/helpers/database-per-file";
+import type { TestDatabase } from "@/tests/helpers/test-database";
+import { createTestApp, createUser, TEST_ENCRYPTION_KEY } from "@/tests/helpers/fixtures";
 import { authenticateSecretKey } from "./authenticate-secret-key";
 import { createApiKey } from "./create-api-key";
 import { decryptSecret, hashSecret } from "./key-material";
@@ -10,11 +11,7 @@ import { listApiKeys, revokeApiKey, rollApiKey } from "./manage-api-keys";
 let database: TestDatabase;
 const actor = { id: null };
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  await seedPlans(database.db);
-});
-afterAll(async () => database?.drop());
+databaseWithPlansPerFile((created) => (database = created));
 
 async function newApp() {
   const user = await createUser(database.db);

@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { loadRelayAppStates } from "@/lib/relay/load-app-states";
-import { createTestApp, createUser, seedPlans, TEST_ENCRYPTION_KEY } from "@/tests/helpers/fixtures";
-import { createTestDatabase, type TestDatabase } from "@/tests/helpers/test-database";
+import { createTestApp, createUser, TEST_ENCRYPTION_KEY } from "@/tests/helpers/fixtures";
+import { databaseWithPlansPerFile } from "@/tests/helpers/database-per-file";
+import type { TestDatabase } from "@/tests/helpers/test-database";
 import { createApiKey } from "./create-api-key";
 import { revokeApiKey, rollApiKey } from "./manage-api-keys";
 import { RETIRED_KEY_RETENTION_MS, TenantKeyBudget } from "./tenant-key-budget";
@@ -13,11 +14,7 @@ let database: TestDatabase;
 const actor = { id: null };
 const DAY_MS = 86_400_000;
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  await seedPlans(database.db);
-});
-afterAll(async () => database?.drop());
+databaseWithPlansPerFile((created) => (database = created));
 
 async function newTeam() {
   const user = await createUser(database.db);

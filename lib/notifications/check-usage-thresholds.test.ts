@@ -1,21 +1,18 @@
 // Usage alerts follow the numbers an app has now: after a flush and after an admin lowers a limit below
 // the current use, each level is raised once per period however often the check runs.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { billingPeriodAt, toUnixSeconds } from "@/lib/periods/billing-period";
 import { AHEAD_OF_DELIVERIES } from "@/lib/jobs/enqueue-job";
 import { setAppOverride } from "@/lib/plans/set-app-override";
 import { applyUsageBatch } from "@/lib/usage/apply-usage-batch";
-import { createTestApp, createUser, seedPlans, usageBatch, usageDelta } from "@/tests/helpers/fixtures";
+import { createTestApp, createUser, usageBatch, usageDelta } from "@/tests/helpers/fixtures";
 import { queuedJobs } from "@/tests/helpers/queued-jobs";
-import { createTestDatabase, type TestDatabase } from "@/tests/helpers/test-database";
+import { databaseWithPlansPerFile } from "@/tests/helpers/database-per-file";
+import type { TestDatabase } from "@/tests/helpers/test-database";
 import { checkUsageThresholds, reachedThresholds, thresholdCount, USAGE_THRESHOLDS_JOB, usageThresholdEvents } from "./check-usage-thresholds";
 
 let database: TestDatabase;
-beforeAll(async () => {
-  database = await createTestDatabase();
-  await seedPlans(database.db);
-});
-afterAll(async () => database?.drop());
+databaseWithPlansPerFile((created) => (database = created));
 
 describe("reached thresholds", () => {
   it("are the levels the count has reached, rounding each level up", () => {

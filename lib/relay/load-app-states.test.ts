@@ -2,9 +2,10 @@
 // whole snapshot that bound one parameter per app failed there. Here a plan change reaches 70,000 apps
 // in one statement, the feed pages through them from its index, and a lookup costs the same as with one app.
 import { CHANGE_FEED_PAGE_SIZE } from "@tollgate/relay/protocol";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestApp, createUser, seedPlans, TEST_ENCRYPTION_KEY } from "@/tests/helpers/fixtures";
-import { createTestDatabase, type TestDatabase } from "@/tests/helpers/test-database";
+import { describe, expect, it } from "vitest";
+import { createTestApp, createUser, TEST_ENCRYPTION_KEY } from "@/tests/helpers/fixtures";
+import { databaseWithPlansPerFile } from "@/tests/helpers/database-per-file";
+import type { TestDatabase } from "@/tests/helpers/test-database";
 import { createApiKey } from "@/lib/keys/create-api-key";
 import { loadRelayAppStates } from "./load-app-states";
 import { decodeFeedCursor, recordRelayChange, relayChangesSince } from "./relay-feed";
@@ -12,11 +13,7 @@ import { decodeFeedCursor, recordRelayChange, relayChangesSince } from "./relay-
 const BULK_APPS = 70_000;
 
 let database: TestDatabase;
-beforeAll(async () => {
-  database = await createTestDatabase();
-  await seedPlans(database.db);
-});
-afterAll(async () => database?.drop());
+databaseWithPlansPerFile((created) => (database = created));
 
 async function seedApps(count: number, planId: string, tenantId: string): Promise<void> {
   await database.db.$executeRaw`

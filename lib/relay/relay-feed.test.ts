@@ -1,17 +1,14 @@
 // The change feed under concurrent changes: every change takes the feed head's row lock, in whatever order
 // its transaction's other writes come, so two changes can cross and PostgreSQL aborts one to break the
 // deadlock. The aborted one is run again (lib/db.ts): neither fails, and the feed lists both.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestApp, createUser, seedPlans } from "@/tests/helpers/fixtures";
-import { createTestDatabase, type TestDatabase } from "@/tests/helpers/test-database";
+import { describe, expect, it } from "vitest";
+import { createTestApp, createUser } from "@/tests/helpers/fixtures";
+import { databaseWithPlansPerFile } from "@/tests/helpers/database-per-file";
+import type { TestDatabase } from "@/tests/helpers/test-database";
 import { decodeFeedCursor, recordRelayChange, relayChangesSince } from "./relay-feed";
 
 let database: TestDatabase;
-beforeAll(async () => {
-  database = await createTestDatabase();
-  await seedPlans(database.db);
-});
-afterAll(async () => database?.drop());
+databaseWithPlansPerFile((created) => (database = created));
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

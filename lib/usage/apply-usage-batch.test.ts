@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { JobHelpers } from "graphile-worker";
 import { databaseNow } from "@/lib/db-clock";
 import { JobName, jobTasks } from "@/lib/jobs/job-tasks";
@@ -9,8 +9,9 @@ import { topUpBalance } from "@/lib/billing/top-up-balance";
 import { createApiKey } from "@/lib/keys/create-api-key";
 import { addMonthsUtc, billingPeriodAt, toUnixSeconds } from "@/lib/periods/billing-period";
 import { queuedJobs } from "@/tests/helpers/queued-jobs";
-import { createTestDatabase, type TestDatabase } from "@/tests/helpers/test-database";
-import { createTestApp, createUser, seedPlans, TEST_ENCRYPTION_KEY, usageBatch, usageDelta } from "@/tests/helpers/fixtures";
+import { databaseWithPlansPerFile } from "@/tests/helpers/database-per-file";
+import type { TestDatabase } from "@/tests/helpers/test-database";
+import { createTestApp, createUser, TEST_ENCRYPTION_KEY, usageBatch, usageDelta } from "@/tests/helpers/fixtures";
 import { applyUsageBatch } from "./apply-usage-batch";
 import { getAppUsage } from "./get-app-usage";
 import { getUsageSeries } from "./get-usage-series";
@@ -19,11 +20,7 @@ let database: TestDatabase;
 const provider = new TestPaymentProvider();
 const actor = { id: null };
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  await seedPlans(database.db);
-});
-afterAll(async () => database?.drop());
+databaseWithPlansPerFile((created) => (database = created));
 
 async function newApp(planSlug = "starter") {
   const user = await createUser(database.db);
