@@ -50,6 +50,12 @@ test("a team with two apps tops up once, both apps' overage draws on it, one inv
   expect(balance).toBeLessThan(afterFees);
   await page.goto(`/apps/${feed.id}/billing`);
   await expect(page.getByRole("region", { name: /Team wallet/ }).getByTestId("balance")).toHaveText(formatMoney(balance));
+  // The team page shows the same wallet whole: its balance and what each app drew from it this month.
+  await page.goto("/team");
+  const wallet = page.getByRole("region", { name: "Team wallet", exact: true });
+  await expect(wallet.getByTestId("team-balance")).toHaveText(formatMoney(balance));
+  for (const app of [chat, feed]) await expect(wallet.getByRole("row").filter({ hasText: app.name })).toContainText("Starter");
+  await page.goto(`/apps/${feed.id}/billing`);
 
   // An admin credits the team from the chat app's page, with a reason the customer reads.
   const reason = `Outage credit ${randomUUID().slice(0, 8)}`;

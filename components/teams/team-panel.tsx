@@ -7,6 +7,7 @@ import type { Invitation, IssuedInvitation, Member, Team } from "@/components/ap
 import { useApps } from "@/components/apps/queries";
 import { formatDate, formatDateTime } from "@/components/format";
 import { inviteButtonLabel } from "@/components/teams/invite-button-label";
+import { TeamWalletCard } from "@/components/teams/team-wallet-card";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { CopyButton } from "@/components/ui/copy-button";
 import { ErrorState } from "@/components/ui/error-state";
@@ -38,6 +39,7 @@ export function TeamPanel({ currentUserId }: { currentUserId: string }) {
       </div>
       {canManage && <InviteForm team={team.data} />}
       <MembersTable team={team.data} currentUserId={currentUserId} canManage={canManage} />
+      {team.data.permissions.includes("billing.read") && <TeamWalletCard tenantId={team.data.tenant.id} />}
       {canManage && <InvitationsTable team={team.data} />}
       <LeaveCard team={team.data} />
     </section>

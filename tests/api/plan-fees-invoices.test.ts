@@ -10,9 +10,11 @@ import { POST as topUpRoute } from "@/app/api/apps/[appId]/billing/top-up/route"
 import { POST as createAppRoute } from "@/app/api/apps/route";
 import { GET as invoiceRoute } from "@/app/api/tenants/[tenantId]/invoices/[invoiceId]/route";
 import { GET as invoicesRoute } from "@/app/api/tenants/[tenantId]/invoices/route";
+import { GET as walletRoute } from "@/app/api/tenants/[tenantId]/wallet/route";
 import type { AppView } from "@/lib/apps/app.types";
 import type { SessionUser } from "@/lib/auth/authenticate";
 import type { InvoiceView } from "@/lib/billing/get-invoice";
+import type { TeamWalletSummary } from "@/lib/billing/team-wallet-summary";
 import { toUnixSeconds } from "@/lib/periods/billing-period";
 import { applyUsageBatch } from "@/lib/usage/apply-usage-batch";
 import { createUser, usageBatch, usageDelta } from "@/tests/helpers/fixtures";
@@ -242,7 +244,23 @@ describe("ledger", () => {
       ]),
     );
     expect(res.body.days[0]?.groups).toContainEqual(expect.objectContaining({ kind: "top_up", count: 1, amountMinor: 20_000 }));
+
     expect((await invoke(ledgerRoute, { params: { appId }, path: "/?page=0" })).status).toBe(422);
+
+    // The team page's view of the same wallet: one balance, and what each app drew from it this month.
+    const wallet = await invoke<{ wallet: TeamWalletSummary }>(walletRoute, { params: { tenantId: body.app.tenantId } });
+    expect(wallet.status).toBe(200);
+    expect(wallet.body.wallet).toMatchObject({
+      balanceMinor: (await invoke<{ balanceMinor: number }>(billingRoute, { params: { appId } })).body.balanceMinor,
+      paymentMethod: { last4: "4242" },
+      apps: [
+        { id: appId, name: "Paying", planName: "Starter", usageChargesMinor: 60 },
+        { id: secondId, name: "Second", planName: "Starter", usageChargesMinor: 10 },
+      ],
+      deletedAppsUsageChargesMinor: 0,
+    });
+    session.user = await createUser(harness.db);
+    expect((await invoke(walletRoute, { params: { tenantId: body.app.tenantId } })).status).toBe(404);
   });
 });
 
