@@ -4,14 +4,19 @@ import { assertActionAllowed, assertChannelAllowed, assertChannelName, assertFul
 import { DomainError } from "@/lib/errors";
 import { assertAppActive, type AuthenticatedKey } from "@/lib/keys/authenticate-secret-key";
 import { type RelayClient, RelayUnknownAppError } from "@/lib/relay/relay-client";
-import type { ChannelHistoryQuery, ChannelPeersQuery } from "@tollgate/relay/protocol";
+import type { Action, ChannelHistoryQuery, ChannelPeersQuery } from "@tollgate/relay/protocol";
 import { isValidPeerId } from "@tollgate/relay/validation";
+
+/** A /v1 operation on one channel: a valid name, the action among the key's, the channel within its patterns. */
+function assertKeyMay(key: AuthenticatedKey, action: Action, channel: string): void {
+  assertChannelName(channel);
+  assertActionAllowed(key.actions, action);
+  assertChannelAllowed(key.channelPatterns, channel);
+}
 
 /** One page of a channel's peers, in peerId order; `nextCursor` continues the walk (null on the last page). */
 export async function getChannelPeers(relay: RelayClient, input: { key: AuthenticatedKey; channel: string; page: ChannelPeersQuery }) {
-  assertChannelName(input.channel);
-  assertActionAllowed(input.key.actions, "presence");
-  assertChannelAllowed(input.key.channelPatterns, input.channel);
+  assertKeyMay(input.key, "presence", input.channel);
   try {
     return await relay.channelPeers(input.key.appId, input.channel, input.page);
   } catch (error) {
@@ -26,9 +31,7 @@ export async function getChannelPeers(relay: RelayClient, input: { key: Authenti
  * subscriber of the channel could replay, so it needs the subscribe action and the channel in scope.
  */
 export async function getChannelHistory(relay: RelayClient, input: { key: AuthenticatedKey; channel: string; query: ChannelHistoryQuery }) {
-  assertChannelName(input.channel);
-  assertActionAllowed(input.key.actions, "subscribe");
-  assertChannelAllowed(input.key.channelPatterns, input.channel);
+  assertKeyMay(input.key, "subscribe", input.channel);
   try {
     return await relay.channelHistory(input.key.appId, input.channel, input.query);
   } catch (error) {
@@ -42,9 +45,7 @@ export async function publishToChannel(
   relay: RelayClient,
   input: { key: AuthenticatedKey; channel: string; message: { data: unknown; from?: string; peerMetadata?: Record<string, unknown> } },
 ): Promise<{ channel: string; delivered: number }> {
-  assertChannelName(input.channel);
-  assertActionAllowed(input.key.actions, "publish");
-  assertChannelAllowed(input.key.channelPatterns, input.channel);
+  assertKeyMay(input.key, "publish", input.channel);
   assertAppActive(input.key);
   const result = await relay.publish(input.key.appId, input.channel, input.message);
   if (result.dropped === "over_message_quota") {
